@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmq: out-of-tree build of the vmq modules, plus the project's entry
+# points.  The real work is in scripts/; this file only names it.
+#
+#   make                 build for every supported kernel with headers
+#   make KDIR=<dir>      build for the kernel tree at <dir> only
+#   make check           deps, lint, build, selftests in a VM per kernel
+#   make demo            boot the VM and show what vmq does
+#   make shell [K=6.12]  interactive shell in the test VM
+#   make lint            checkpatch --strict, sparse (C=2), W=1
+#   make deps            install the Debian packages the project needs
+
+K ?= 6.12
+
+.PHONY: all modules check lint demo shell deps clean install help
+
+all modules:
+ifneq ($(KDIR),)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+else
+	@for kver in $$(scripts/kernels.sh); do \
+		scripts/build.sh $$kver || exit 1; \
+	done
+endif
+
+install:
+	$(MAKE) -C $(or $(KDIR),/lib/modules/$(shell uname -r)/build) \
+		M=$(CURDIR) modules_install
+
+check:
+	scripts/check.sh
+
+lint:
+	scripts/lint.sh
+
+demo:
+	scripts/demo.sh
+
+shell:
+	scripts/vm -k $(K) --shell
+
+deps:
+	scripts/deps.sh
+
+clean:
+	rm -rf build
+ifneq ($(KDIR),)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+endif
+
+help:
+	@sed -n '3,14p' Makefile

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Style and static checks, all of which must be clean:
+#   - checkpatch.pl --strict, from Debian's linux-source-6.12 package,
+#     over every C source and header of the project;
+#   - sparse (C=2) and W=1 builds for every supported kernel.
+#
+#   scripts/lint.sh [checkpatch|sparse]...   (default: both)
+
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tools=$top/build/tools
+src_tar=/usr/src/linux-source-6.12.tar.xz
+rc=0
+
+get_checkpatch() {
+	local member
+
+	[ -x "$tools/checkpatch/checkpatch.pl" ] && return 0
+	[ -r "$src_tar" ] || {
+		echo "lint: $src_tar missing (run scripts/deps.sh)" >&2
+		return 1
+	}
+	mkdir -p "$tools/checkpatch"
+	member=$(tar -tJf "$src_tar" | grep -m1 'scripts/checkpatch.pl$')
+	tar -xJf "$src_tar" -C "$tools/checkpatch" --strip-components=2 \
+		"${member%checkpatch.pl}checkpatch.pl" \
+		"${member%checkpatch.pl}spelling.txt" \
+		"${member%checkpatch.pl}const_structs.checkpatch"
+}
+
+run_checkpatch() {
+	local files
+
+	get_checkpatch || return 1
+	mapfile -t files < <(cd "$top" && git ls-files -co --exclude-standard \
+		'*.c' '*.h' | grep -v '^build/')
+	[ ${#files[@]} -gt 0 ] || return 0
+	(cd "$top" && "$tools/checkpatch/checkpatch.pl" --strict --no-tree \
+		--show-types -q --ignore FILE_PATH_CHANGES \
+		-f "${files[@]}")
+}
+
+run_sparse() {
+	local kver ok=0
+
+	for kver in $("$top/scripts/kernels.sh"); do
+		echo "lint: sparse + W=1 for $kver"
+		"$top/scripts/build.sh" "$kver" C=2 >/dev/null || ok=1
+	done
+	return $ok
+}
+
+[ $# -gt 0 ] || set -- checkpatch sparse
+for what in "$@"; do
+	case $what in
+	checkpatch)
+		echo "lint: checkpatch --strict"
+		run_checkpatch || rc=1 ;;
+	sparse)	run_sparse || rc=1 ;;
+	*)	echo "lint: unknown check '$what'" >&2; exit 2 ;;
+	esac
+done
+[ $rc -eq 0 ] && echo "lint: clean"
+exit $rc
