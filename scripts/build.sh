@@ -25,7 +25,7 @@ out=$top/build/$kver
 # Refresh the symlink tree: new files appear, removed ones go.
 mkdir -p "$out"
 find "$out" -type l -delete
-for d in Kbuild drivers include tests; do
+for d in Kbuild compat.mk drivers include scripts tests; do
 	cp -rs "$top/$d" "$out/" 2>/dev/null || cp -rsf "$top/$d" "$out/"
 done
 

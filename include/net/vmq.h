@@ -3,21 +3,207 @@
  * vmq: Virtual Machine Queue support for multi-queue NICs.
  *
  * The driver-facing API of the core library (vmq.ko).  A NIC driver
- * registers its netdev together with its queue-pair and filter
- * capabilities and a small table of hardware operations; the core owns the
- * queue-pair pool, the MAC/VLAN filter table and the user interfaces
- * (ethtool, macvlan offload, VFIO) built on them.
+ * registers its netdev together with its capabilities and a table of
+ * hardware operations; the core owns the queue-pair pool, the MAC/VLAN
+ * filter table and the user interfaces built on them (ethtool ntuple,
+ * channels, rings and statistics; later macvlan offload and VFIO).
+ *
+ * Queue pair 0 is the default queue: unmatched unicast, and a copy of all
+ * broadcast and multicast, go there.  Queue pairs [0, channels) belong to
+ * the host stack (ethtool -L); the rest are free for owners such as
+ * macvlans and VFIO devices.
+ *
+ * Locking: configuration calls take the device's mutex and may sleep;
+ * every &struct vmq_hw_ops callback is called with that mutex held.  The
+ * counting helpers may be called from any context.
  */
 #ifndef _NET_VMQ_H
 #define _NET_VMQ_H
 
+#include <linux/if_ether.h>
+#include <linux/netdevice.h>
+#include <linux/types.h>
 #include <net/vmq_compat.h>
 
+struct vmq_dev;
+struct netlink_ext_ack;
+
+/* Queue pair 0 receives everything no filter claims. */
+#define VMQ_QP_DEFAULT		0
+/* Filter target meaning "drop the frame". */
+#define VMQ_QP_DROP		U32_MAX
+/* Filter key VLAN value meaning "untagged, or any VLAN". */
+#define VMQ_VLAN_NONE		0xffff
+/* Filter location meaning "any free slot". */
+#define VMQ_LOC_ANY		U32_MAX
+
+/* Header fields a classifier can match, for &vmq_caps.match_fields. */
+#define VMQ_MATCH_DST_MAC	BIT(0)
+#define VMQ_MATCH_VLAN		BIT(1)
+
 /**
- * vmq_core_version() - version of the vmq core library
+ * enum vmq_qp_state - life cycle of a queue pair, after NDIS VMQ
+ * @VMQ_QP_FREE: in the pool, no owner, no memory.
+ * @VMQ_QP_ALLOCATED: owned, rings may exist, no DMA yet.
+ * @VMQ_QP_RUNNING: the hardware may DMA into and out of its rings.
+ * @VMQ_QP_DMA_STOPPED: DMA has stopped; its memory may now be freed.
  *
- * Return: a string naming the core's version, for drivers' log lines.
+ * Transitions: FREE -> ALLOCATED -> RUNNING <-> DMA_STOPPED -> FREE, and
+ * ALLOCATED -> FREE.  A RUNNING queue pair is never freed.
  */
-const char *vmq_core_version(void);
+enum vmq_qp_state {
+	VMQ_QP_FREE,
+	VMQ_QP_ALLOCATED,
+	VMQ_QP_RUNNING,
+	VMQ_QP_DMA_STOPPED,
+};
+
+/**
+ * enum vmq_owner_type - who a queue pair works for
+ * @VMQ_OWNER_NONE: nobody (free).
+ * @VMQ_OWNER_HOST: the host stack on the NIC's own netdev (a channel).
+ * @VMQ_OWNER_MACVLAN: a macvlan or macvtap offloaded onto the NIC.
+ * @VMQ_OWNER_VFIO: a VFIO mediated device, i.e. a VM's own memory.
+ */
+enum vmq_owner_type {
+	VMQ_OWNER_NONE,
+	VMQ_OWNER_HOST,
+	VMQ_OWNER_MACVLAN,
+	VMQ_OWNER_VFIO,
+};
+
+/**
+ * enum vmq_filter_origin - who installed a filter
+ * @VMQ_FILTER_ETHTOOL: an ethtool ntuple rule.
+ * @VMQ_FILTER_MACVLAN: macvlan L2-forwarding offload.
+ * @VMQ_FILTER_VFIO: the host admin's MAC for a VFIO queue pair.
+ */
+enum vmq_filter_origin {
+	VMQ_FILTER_ETHTOOL,
+	VMQ_FILTER_MACVLAN,
+	VMQ_FILTER_VFIO,
+};
+
+/**
+ * struct vmq_filter_key - what a filter matches
+ * @addr: destination MAC address, a unicast address.
+ * @vlan: VLAN ID (0-4095) the frame must carry, or %VMQ_VLAN_NONE to match
+ *	the address whatever the tag.
+ */
+struct vmq_filter_key {
+	u8 addr[ETH_ALEN];
+	u16 vlan;
+};
+
+/**
+ * struct vmq_caps - what the hardware can do
+ * @num_qps: queue pairs, the default queue included.
+ * @num_filters: MAC/VLAN filter slots.
+ * @num_vectors: interrupt vectors available to queue pairs.
+ * @match_fields: VMQ_MATCH_* flags the classifier supports.
+ * @ring_min: smallest ring, in descriptors.
+ * @rx_ring_max: largest receive ring.
+ * @tx_ring_max: largest transmit ring.
+ * @rx_ring_default: receive ring size at registration.
+ * @tx_ring_default: transmit ring size at registration.
+ * @default_channels: host queue pairs at registration (at least 1).
+ */
+struct vmq_caps {
+	u32 num_qps;
+	u32 num_filters;
+	u32 num_vectors;
+	u32 match_fields;
+	u32 ring_min;
+	u32 rx_ring_max;
+	u32 tx_ring_max;
+	u32 rx_ring_default;
+	u32 tx_ring_default;
+	u32 default_channels;
+};
+
+/**
+ * struct vmq_hw_ops - what the core asks of the driver
+ *
+ * All are called with the device mutex held and may sleep.
+ *
+ * @filter_write: program filter slot @slot to send frames matching @key to
+ *	queue pair @qp (or drop them if @qp is %VMQ_QP_DROP).  The slot may
+ *	hold an older filter, which this replaces in one step.
+ * @filter_clear: empty filter slot @slot.
+ * @qp_start: give queue pair @qp rings of the current sizes and let the
+ *	hardware DMA.  Called on ALLOCATED or DMA_STOPPED queue pairs.
+ * @qp_stop: stop all DMA of queue pair @qp; when this returns the hardware
+ *	no longer touches its memory and no interrupt or poll is running,
+ *	so the rings may be freed.
+ * @set_channels: the host now owns queue pairs [0, @count): update the
+ *	netdev's real queue counts and transmit steering.  Called while the
+ *	affected queue pairs are not running.
+ * @set_ring_sizes: use @rx and @tx descriptors for rings started from now
+ *	on.  The core stops and restarts running host queue pairs around it.
+ */
+struct vmq_hw_ops {
+	int (*filter_write)(struct vmq_dev *vdev, u32 slot,
+			    const struct vmq_filter_key *key, u32 qp);
+	void (*filter_clear)(struct vmq_dev *vdev, u32 slot);
+	int (*qp_start)(struct vmq_dev *vdev, u32 qp);
+	void (*qp_stop)(struct vmq_dev *vdev, u32 qp);
+	int (*set_channels)(struct vmq_dev *vdev, u32 count);
+	int (*set_ring_sizes)(struct vmq_dev *vdev, u32 rx, u32 tx);
+};
+
+/* Registration. */
+struct vmq_dev *vmq_dev_register(struct net_device *netdev,
+				 const struct vmq_caps *caps,
+				 const struct vmq_hw_ops *ops, void *priv);
+void vmq_dev_unregister(struct vmq_dev *vdev);
+void *vmq_dev_priv(const struct vmq_dev *vdev);
+struct net_device *vmq_dev_netdev(const struct vmq_dev *vdev);
+struct vmq_dev *vmq_dev_from_netdev(const struct net_device *netdev);
+int vmq_dev_open(struct vmq_dev *vdev);
+void vmq_dev_close(struct vmq_dev *vdev);
+
+/* Queue pairs. */
+u32 vmq_channels(const struct vmq_dev *vdev);
+u32 vmq_rx_ring_size(const struct vmq_dev *vdev);
+u32 vmq_tx_ring_size(const struct vmq_dev *vdev);
+enum vmq_qp_state vmq_qp_state(const struct vmq_dev *vdev, u32 qp);
+enum vmq_owner_type vmq_qp_owner(const struct vmq_dev *vdev, u32 qp);
+void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq);
+
+/* Filters. */
+int vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
+		   u32 qp, enum vmq_filter_origin origin, u32 loc,
+		   struct netlink_ext_ack *extack);
+int vmq_filter_del(struct vmq_dev *vdev, u32 loc);
+u32 vmq_filter_lookup(struct vmq_dev *vdev, const u8 *addr, u16 vlan);
+
+/* Per-queue counters, for the driver's data path. */
+void vmq_qp_count_rx(struct vmq_dev *vdev, u32 qp, u32 packets, u64 bytes);
+void vmq_qp_count_tx(struct vmq_dev *vdev, u32 qp, u32 packets, u64 bytes);
+void vmq_qp_count_rx_drop(struct vmq_dev *vdev, u32 qp, u32 packets);
+void vmq_qp_count_tx_drop(struct vmq_dev *vdev, u32 qp, u32 packets);
+void vmq_get_stats64(struct vmq_dev *vdev, struct rtnl_link_stats64 *stats);
+
+/* ethtool_ops members a driver points at directly. */
+int vmq_ethtool_get_rxnfc(struct net_device *netdev,
+			  struct ethtool_rxnfc *cmd, u32 *rule_locs);
+int vmq_ethtool_set_rxnfc(struct net_device *netdev,
+			  struct ethtool_rxnfc *cmd);
+void vmq_ethtool_get_channels(struct net_device *netdev,
+			      struct ethtool_channels *ch);
+int vmq_ethtool_set_channels(struct net_device *netdev,
+			     struct ethtool_channels *ch);
+void vmq_ethtool_get_ringparam(struct net_device *netdev,
+			       struct ethtool_ringparam *ring,
+			       struct kernel_ethtool_ringparam *kring,
+			       struct netlink_ext_ack *extack);
+int vmq_ethtool_set_ringparam(struct net_device *netdev,
+			      struct ethtool_ringparam *ring,
+			      struct kernel_ethtool_ringparam *kring,
+			      struct netlink_ext_ack *extack);
+int vmq_ethtool_get_sset_count(struct net_device *netdev, int sset);
+void vmq_ethtool_get_strings(struct net_device *netdev, u32 sset, u8 *data);
+void vmq_ethtool_get_stats(struct net_device *netdev,
+			   struct ethtool_stats *stats, u64 *data);
 
 #endif /* _NET_VMQ_H */

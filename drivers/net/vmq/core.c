@@ -1,34 +1,226 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmq core library: queue pairs and MAC/VLAN filters for VMQ-capable NICs.
+ * vmq core library: registration of VMQ-capable netdevs.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
-#include <net/vmq.h>
+#include <linux/slab.h>
+#include "vmq_priv.h"
 
-#define VMQ_CORE_VERSION "0.1"
+#define VMQ_CORE_VERSION "0.2"
+
+static int vmq_caps_check(struct net_device *netdev,
+			  const struct vmq_caps *caps)
+{
+	if (!caps->num_qps || caps->num_qps > netdev->num_tx_queues ||
+	    caps->num_qps > netdev->num_rx_queues) {
+		netdev_err(netdev, "vmq: %u queue pairs but %u/%u netdev queues\n",
+			   caps->num_qps, netdev->num_tx_queues,
+			   netdev->num_rx_queues);
+		return -EINVAL;
+	}
+	if (!caps->default_channels || caps->default_channels > caps->num_qps) {
+		netdev_err(netdev, "vmq: bad default channel count %u\n",
+			   caps->default_channels);
+		return -EINVAL;
+	}
+	if (!caps->ring_min || caps->ring_min > caps->rx_ring_default ||
+	    caps->rx_ring_default > caps->rx_ring_max ||
+	    caps->ring_min > caps->tx_ring_default ||
+	    caps->tx_ring_default > caps->tx_ring_max) {
+		netdev_err(netdev, "vmq: inconsistent ring size limits\n");
+		return -EINVAL;
+	}
+	if (!(caps->match_fields & VMQ_MATCH_DST_MAC)) {
+		netdev_err(netdev, "vmq: classifier must match destination MAC\n");
+		return -EINVAL;
+	}
+	return 0;
+}
 
 /**
- * vmq_core_version() - version of the vmq core library
+ * vmq_dev_register() - make a netdev a VMQ device
+ * @netdev: the NIC's netdev, allocated with at least @caps->num_qps
+ *	transmit and receive queues, and not yet registered.
+ * @caps: what the hardware can do; copied.
+ * @ops: the driver's hardware operations; must outlive the vmq device.
+ * @priv: the driver's pointer, returned by vmq_dev_priv().
  *
- * Return: a string naming the core's version.
+ * Sets up the queue-pair pool with queue pairs [0, default_channels)
+ * owned by the host (calling @ops->set_channels) and an empty filter
+ * table.  Points @netdev->ml_priv at the vmq device, so the vmq_ethtool_*
+ * helpers can serve as the netdev's ethtool_ops members.
+ *
+ * Context: process context, may sleep.
+ * Return: the vmq device or an ERR_PTR().
  */
-const char *vmq_core_version(void)
+struct vmq_dev *vmq_dev_register(struct net_device *netdev,
+				 const struct vmq_caps *caps,
+				 const struct vmq_hw_ops *ops, void *priv)
 {
-	return VMQ_CORE_VERSION;
+	struct vmq_dev *vdev;
+	int err;
+
+	err = vmq_caps_check(netdev, caps);
+	if (err)
+		return ERR_PTR(err);
+
+	vdev = kzalloc(sizeof(*vdev), GFP_KERNEL);
+	if (!vdev)
+		return ERR_PTR(-ENOMEM);
+	vdev->netdev = netdev;
+	vdev->caps = *caps;
+	vdev->ops = ops;
+	vdev->priv = priv;
+	vdev->rx_ring = caps->rx_ring_default;
+	vdev->tx_ring = caps->tx_ring_default;
+	mutex_init(&vdev->lock);
+
+	err = vmq_filters_init(vdev);
+	if (err)
+		goto err_free_vdev;
+	err = vmq_qps_init(vdev);
+	if (err)
+		goto err_filters_fini;
+
+	netdev->ml_priv = vdev;
+	vmq_debugfs_dev_add(vdev);
+	return vdev;
+
+err_filters_fini:
+	vmq_filters_fini(vdev);
+err_free_vdev:
+	mutex_destroy(&vdev->lock);
+	kfree(vdev);
+	return ERR_PTR(err);
 }
-EXPORT_SYMBOL_GPL(vmq_core_version);
+EXPORT_SYMBOL_GPL(vmq_dev_register);
+
+/**
+ * vmq_dev_unregister() - undo vmq_dev_register()
+ * @vdev: the vmq device.
+ *
+ * Call after the netdev is closed (vmq_dev_close()), typically after
+ * unregister_netdev().  Clears every filter and frees the pool.
+ *
+ * Context: process context, may sleep.
+ */
+void vmq_dev_unregister(struct vmq_dev *vdev)
+{
+	vmq_debugfs_dev_del(vdev);
+	mutex_lock(&vdev->lock);
+	WARN_ON(vdev->running);
+	vmq_filters_fini(vdev);
+	vmq_qps_fini(vdev);
+	mutex_unlock(&vdev->lock);
+	if (vdev->netdev->ml_priv == vdev)
+		vdev->netdev->ml_priv = NULL;
+	mutex_destroy(&vdev->lock);
+	kfree(vdev);
+}
+EXPORT_SYMBOL_GPL(vmq_dev_unregister);
+
+/**
+ * vmq_dev_priv() - the driver's private pointer
+ * @vdev: the vmq device.
+ *
+ * Return: the @priv given to vmq_dev_register().
+ */
+void *vmq_dev_priv(const struct vmq_dev *vdev)
+{
+	return vdev->priv;
+}
+EXPORT_SYMBOL_GPL(vmq_dev_priv);
+
+/**
+ * vmq_dev_netdev() - the netdev of a vmq device
+ * @vdev: the vmq device.
+ *
+ * Return: the netdev given to vmq_dev_register().
+ */
+struct net_device *vmq_dev_netdev(const struct vmq_dev *vdev)
+{
+	return vdev->netdev;
+}
+EXPORT_SYMBOL_GPL(vmq_dev_netdev);
+
+/**
+ * vmq_dev_from_netdev() - the vmq device of a netdev
+ * @netdev: a netdev registered with vmq_dev_register().
+ *
+ * Return: its vmq device.
+ */
+struct vmq_dev *vmq_dev_from_netdev(const struct net_device *netdev)
+{
+	return netdev->ml_priv;
+}
+EXPORT_SYMBOL_GPL(vmq_dev_from_netdev);
+
+/**
+ * vmq_dev_open() - start the host's queue pairs
+ * @vdev: the vmq device.
+ *
+ * Call from ndo_open.  Starts queue pairs [0, channels).
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno, in which case nothing was started.
+ */
+int vmq_dev_open(struct vmq_dev *vdev)
+{
+	u32 qp;
+	int err;
+
+	mutex_lock(&vdev->lock);
+	for (qp = 0; qp < vdev->channels; qp++) {
+		err = vmq_qp_start(vdev, qp);
+		if (err)
+			goto err_stop;
+	}
+	vdev->running = true;
+	mutex_unlock(&vdev->lock);
+	return 0;
+
+err_stop:
+	while (qp--)
+		vmq_qp_stop(vdev, qp);
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_dev_open);
+
+/**
+ * vmq_dev_close() - stop the host's queue pairs
+ * @vdev: the vmq device.
+ *
+ * Call from ndo_stop.  Stops DMA on queue pairs [0, channels); their
+ * filters stay installed.
+ *
+ * Context: process context, may sleep.
+ */
+void vmq_dev_close(struct vmq_dev *vdev)
+{
+	u32 qp;
+
+	mutex_lock(&vdev->lock);
+	vdev->running = false;
+	for (qp = 0; qp < vdev->channels; qp++)
+		vmq_qp_stop(vdev, qp);
+	mutex_unlock(&vdev->lock);
+}
+EXPORT_SYMBOL_GPL(vmq_dev_close);
 
 static int __init vmq_core_init(void)
 {
+	vmq_debugfs_init();
 	pr_info("core %s loaded\n", VMQ_CORE_VERSION);
 	return 0;
 }
 
 static void __exit vmq_core_exit(void)
 {
+	vmq_debugfs_exit();
 	pr_info("core unloaded\n");
 }
 

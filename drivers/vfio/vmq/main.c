@@ -10,7 +10,7 @@
 
 static int __init vmq_vfio_init(void)
 {
-	pr_info("loaded (core %s)\n", vmq_core_version());
+	pr_info("loaded\n");
 	return 0;
 }
 

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq core library: ethtool ntuple MAC/VLAN rules, channels, rings and
+ * per-queue statistics.  A driver points its ethtool_ops members at these.
+ *
+ * The ioctl path carries no extack, so each refusal is logged with its
+ * reason; "ethtool -N" then prints the errno.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include "vmq_priv.h"
+
+/* VLAN mask for "vlan VID m 0xf000": match the VID, ignore PCP and DEI. */
+#define VMQ_VLAN_VID_MASK	0x0fff
+
+static const char * const vmq_qp_stat_names[] = {
+	"rx_packets", "rx_bytes", "rx_drops",
+	"tx_packets", "tx_bytes", "tx_drops",
+};
+
+#define VMQ_QP_NSTATS	ARRAY_SIZE(vmq_qp_stat_names)
+
+static struct vmq_dev *vmq_from(const struct net_device *netdev)
+{
+	return netdev->ml_priv;
+}
+
+static void vmq_rule_fill(const struct vmq_filter *filter,
+			  struct ethtool_rx_flow_spec *fs)
+{
+	memset(&fs->h_u, 0, sizeof(fs->h_u));
+	memset(&fs->m_u, 0, sizeof(fs->m_u));
+	memset(&fs->h_ext, 0, sizeof(fs->h_ext));
+	memset(&fs->m_ext, 0, sizeof(fs->m_ext));
+	fs->flow_type = ETHER_FLOW;
+	ether_addr_copy(fs->h_u.ether_spec.h_dest, filter->key.addr);
+	eth_broadcast_addr(fs->m_u.ether_spec.h_dest);
+	if (filter->key.vlan != VMQ_VLAN_NONE) {
+		fs->flow_type |= FLOW_EXT;
+		fs->h_ext.vlan_tci = htons(filter->key.vlan);
+		fs->m_ext.vlan_tci = htons(VMQ_VLAN_VID_MASK);
+	}
+	fs->ring_cookie = filter->qp == VMQ_QP_DROP ? RX_CLS_FLOW_DISC :
+						      filter->qp;
+	fs->location = filter->loc;
+}
+
+static int vmq_get_rule(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd)
+{
+	u32 loc = cmd->fs.location;
+	struct vmq_filter *filter;
+
+	if (loc >= vdev->caps.num_filters)
+		return -EINVAL;
+	filter = vdev->filters[loc];
+	if (!filter || filter->origin != VMQ_FILTER_ETHTOOL)
+		return -ENOENT;
+	vmq_rule_fill(filter, &cmd->fs);
+	cmd->data = vdev->caps.num_filters;
+	return 0;
+}
+
+static int vmq_get_all_rules(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd,
+			     u32 *rule_locs)
+{
+	u32 loc, n = 0;
+
+	for (loc = 0; loc < vdev->caps.num_filters; loc++) {
+		struct vmq_filter *filter = vdev->filters[loc];
+
+		if (!filter || filter->origin != VMQ_FILTER_ETHTOOL)
+			continue;
+		if (n >= cmd->rule_cnt)
+			return -EMSGSIZE;
+		rule_locs[n++] = loc;
+	}
+	cmd->data = vdev->caps.num_filters;
+	cmd->rule_cnt = n;
+	return 0;
+}
+
+/**
+ * vmq_ethtool_get_rxnfc() - ethtool_ops.get_rxnfc for a VMQ device
+ * @netdev: the NIC netdev.
+ * @cmd: the request.
+ * @rule_locs: where ETHTOOL_GRXCLSRLALL puts rule locations.
+ *
+ * Serves ring count, rule count (with the table size), one rule, and the
+ * list of rules.  Only ethtool's own rules are listed; filters installed
+ * for macvlans or VFIO devices show in debugfs.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmq_ethtool_get_rxnfc(struct net_device *netdev,
+			  struct ethtool_rxnfc *cmd, u32 *rule_locs)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+	int err = 0;
+
+	mutex_lock(&vdev->lock);
+	switch (cmd->cmd) {
+	case ETHTOOL_GRXRINGS:
+		cmd->data = vdev->channels;
+		break;
+	case ETHTOOL_GRXCLSRLCNT:
+		cmd->rule_cnt = vdev->nr_ethtool_filters;
+		cmd->data = vdev->caps.num_filters | RX_CLS_LOC_SPECIAL;
+		break;
+	case ETHTOOL_GRXCLSRULE:
+		err = vmq_get_rule(vdev, cmd);
+		break;
+	case ETHTOOL_GRXCLSRLALL:
+		err = vmq_get_all_rules(vdev, cmd, rule_locs);
+		break;
+	default:
+		err = -EOPNOTSUPP;
+	}
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_get_rxnfc);
+
+static bool vmq_mem_is_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+/* Refuse, with the reason in the kernel log. */
+#define vmq_refuse(vdev, err, fmt, ...) ({				\
+	netdev_warn((vdev)->netdev, "vmq: ntuple rule refused: " fmt "\n", \
+		    ##__VA_ARGS__);					\
+	(err);								\
+})
+
+/* The match part of a rule: what the classifier can and cannot do. */
+static int vmq_rule_parse_match(struct vmq_dev *vdev,
+				const struct ethtool_rx_flow_spec *fs,
+				struct vmq_filter_key *key)
+{
+	const struct ethhdr *mask = &fs->m_u.ether_spec;
+	u32 flow = fs->flow_type & ~FLOW_EXT;
+	u16 vlan_mask;
+
+	if (flow != ETHER_FLOW)
+		return vmq_refuse(vdev, -EOPNOTSUPP,
+				  "only flow-type ether is supported");
+	if (!is_broadcast_ether_addr(mask->h_dest))
+		return vmq_refuse(vdev, -EOPNOTSUPP,
+				  "the destination MAC must be matched in full");
+	if (!is_zero_ether_addr(mask->h_source) || mask->h_proto)
+		return vmq_refuse(vdev, -EOPNOTSUPP,
+				  "source MAC and ethertype cannot be matched");
+	if (!is_valid_ether_addr(fs->h_u.ether_spec.h_dest))
+		return vmq_refuse(vdev, -EINVAL,
+				  "%pM is not a unicast address",
+				  fs->h_u.ether_spec.h_dest);
+	ether_addr_copy(key->addr, fs->h_u.ether_spec.h_dest);
+	key->vlan = VMQ_VLAN_NONE;
+
+	if (!(fs->flow_type & FLOW_EXT))
+		return 0;
+	if (fs->m_ext.vlan_etype ||
+	    !vmq_mem_is_zero(fs->m_ext.data, sizeof(fs->m_ext.data)))
+		return vmq_refuse(vdev, -EOPNOTSUPP,
+				  "vlan-etype and user-def cannot be matched");
+	vlan_mask = ntohs(fs->m_ext.vlan_tci);
+	if (!vlan_mask)
+		return 0;
+	if (!(vdev->caps.match_fields & VMQ_MATCH_VLAN))
+		return vmq_refuse(vdev, -EOPNOTSUPP,
+				  "this NIC cannot match VLANs");
+	if (vlan_mask != VMQ_VLAN_VID_MASK)
+		return vmq_refuse(vdev, -EOPNOTSUPP,
+				  "VLAN mask %#x: only the VID can be matched (use 'vlan VID m 0xf000')",
+				  vlan_mask);
+	key->vlan = ntohs(fs->h_ext.vlan_tci) & VMQ_VLAN_VID_MASK;
+	return 0;
+}
+
+/* The action part: a host queue, or drop. */
+static int vmq_rule_parse_action(struct vmq_dev *vdev,
+				 const struct ethtool_rx_flow_spec *fs,
+				 u32 *qp)
+{
+	u64 ring;
+
+	if (fs->ring_cookie == RX_CLS_FLOW_DISC) {
+		*qp = VMQ_QP_DROP;
+		return 0;
+	}
+	if (fs->ring_cookie == RX_CLS_FLOW_WAKE ||
+	    ethtool_get_flow_spec_ring_vf(fs->ring_cookie))
+		return vmq_refuse(vdev, -EOPNOTSUPP,
+				  "only queue and drop actions are supported");
+	ring = ethtool_get_flow_spec_ring(fs->ring_cookie);
+	if (ring >= vdev->channels)
+		return vmq_refuse(vdev, -EINVAL,
+				  "queue %llu does not exist (%u channels)",
+				  ring, vdev->channels);
+	*qp = ring;
+	return 0;
+}
+
+static int vmq_rule_loc(struct vmq_dev *vdev, u32 loc, u32 *out)
+{
+	u32 n = vdev->caps.num_filters, i;
+
+	switch (loc) {
+	case RX_CLS_LOC_ANY:
+	case RX_CLS_LOC_FIRST:
+		*out = VMQ_LOC_ANY;
+		return 0;
+	case RX_CLS_LOC_LAST:
+		for (i = n; i-- > 0;) {
+			if (!vdev->filters[i]) {
+				*out = i;
+				return 0;
+			}
+		}
+		return vmq_refuse(vdev, -ENOSPC, "filter table full (%u)", n);
+	}
+	if (loc >= n)
+		return vmq_refuse(vdev, -EINVAL,
+				  "location %u out of range (table size %u)",
+				  loc, n);
+	*out = loc;
+	return 0;
+}
+
+static int vmq_rule_insert(struct vmq_dev *vdev,
+			   struct ethtool_rx_flow_spec *fs)
+{
+	struct vmq_filter_key key;
+	u32 qp, loc;
+	int ret;
+
+	ret = vmq_rule_parse_match(vdev, fs, &key);
+	if (ret)
+		return ret;
+	ret = vmq_rule_parse_action(vdev, fs, &qp);
+	if (ret)
+		return ret;
+	ret = vmq_rule_loc(vdev, fs->location, &loc);
+	if (ret)
+		return ret;
+
+	ret = __vmq_filter_add(vdev, &key, qp, VMQ_FILTER_ETHTOOL, loc);
+	switch (ret) {
+	case -ENOSPC:
+		return vmq_refuse(vdev, ret, "filter table full (%u)",
+				  vdev->caps.num_filters);
+	case -EEXIST:
+		return vmq_refuse(vdev, ret, "%pM vlan %s%u already has a filter",
+				  key.addr, key.vlan == VMQ_VLAN_NONE ? "any " : "",
+				  key.vlan == VMQ_VLAN_NONE ? 0 : key.vlan);
+	case -EBUSY:
+		return vmq_refuse(vdev, ret,
+				  "location %u holds a %s filter", loc,
+				  vmq_filter_origin_name(vdev->filters[loc]->origin));
+	}
+	if (ret < 0)
+		return vmq_refuse(vdev, ret, "hardware error %d", ret);
+	fs->location = ret;
+	return 0;
+}
+
+static int vmq_rule_delete(struct vmq_dev *vdev, u32 loc)
+{
+	if (loc >= vdev->caps.num_filters || !vdev->filters[loc] ||
+	    vdev->filters[loc]->origin != VMQ_FILTER_ETHTOOL)
+		return vmq_refuse(vdev, -ENOENT, "no rule at location %u", loc);
+	return __vmq_filter_del(vdev, loc);
+}
+
+/**
+ * vmq_ethtool_set_rxnfc() - ethtool_ops.set_rxnfc for a VMQ device
+ * @netdev: the NIC netdev.
+ * @cmd: ETHTOOL_SRXCLSRLINS or ETHTOOL_SRXCLSRLDEL.
+ *
+ * Installs "flow-type ether dst MAC [vlan VID m 0xf000] action Q|-1
+ * [loc L]" rules and deletes them by location.  A rule at a location that
+ * already holds an ethtool rule replaces it.
+ *
+ * Return: 0; -EOPNOTSUPP for a match or action the hardware cannot do;
+ * -EINVAL for a queue beyond the channels, a bad location or a
+ * non-unicast MAC; -ENOSPC when the table is full; -EEXIST for a MAC/VLAN
+ * that already has a filter; -EBUSY for a location used by a macvlan or
+ * VFIO filter; -ENOENT deleting an empty location.
+ */
+int vmq_ethtool_set_rxnfc(struct net_device *netdev, struct ethtool_rxnfc *cmd)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+	int err;
+
+	mutex_lock(&vdev->lock);
+	switch (cmd->cmd) {
+	case ETHTOOL_SRXCLSRLINS:
+		err = vmq_rule_insert(vdev, &cmd->fs);
+		break;
+	case ETHTOOL_SRXCLSRLDEL:
+		err = vmq_rule_delete(vdev, cmd->fs.location);
+		break;
+	default:
+		err = -EOPNOTSUPP;
+	}
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_set_rxnfc);
+
+/**
+ * vmq_ethtool_get_channels() - ethtool_ops.get_channels
+ * @netdev: the NIC netdev.
+ * @ch: filled with combined channels: the host's queue pairs.
+ */
+void vmq_ethtool_get_channels(struct net_device *netdev,
+			      struct ethtool_channels *ch)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+
+	ch->max_combined = vdev->caps.num_qps;
+	ch->combined_count = READ_ONCE(vdev->channels);
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_get_channels);
+
+/**
+ * vmq_ethtool_set_channels() - ethtool_ops.set_channels
+ * @netdev: the NIC netdev.
+ * @ch: the wanted combined channel count.
+ *
+ * Safe under traffic: queue pairs leaving the host are stopped before
+ * their rings go.  Refuses (-EBUSY) to drop a queue an ntuple rule
+ * targets, or to take a queue pair a macvlan or VM owns.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmq_ethtool_set_channels(struct net_device *netdev,
+			     struct ethtool_channels *ch)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+	int err;
+
+	if (ch->rx_count || ch->tx_count || ch->other_count)
+		return -EINVAL;
+	mutex_lock(&vdev->lock);
+	err = vmq_set_channels(vdev, ch->combined_count);
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_set_channels);
+
+/**
+ * vmq_ethtool_get_ringparam() - ethtool_ops.get_ringparam
+ * @netdev: the NIC netdev.
+ * @ring: filled with current and maximum ring sizes.
+ * @kring: unused.
+ * @extack: unused.
+ */
+void vmq_ethtool_get_ringparam(struct net_device *netdev,
+			       struct ethtool_ringparam *ring,
+			       struct kernel_ethtool_ringparam *kring,
+			       struct netlink_ext_ack *extack)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+
+	ring->rx_max_pending = vdev->caps.rx_ring_max;
+	ring->tx_max_pending = vdev->caps.tx_ring_max;
+	ring->rx_pending = READ_ONCE(vdev->rx_ring);
+	ring->tx_pending = READ_ONCE(vdev->tx_ring);
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_get_ringparam);
+
+/**
+ * vmq_ethtool_set_ringparam() - ethtool_ops.set_ringparam
+ * @netdev: the NIC netdev.
+ * @ring: the wanted sizes.
+ * @kring: unused.
+ * @extack: for error messages.
+ *
+ * Safe under traffic: running queue pairs with host buffers are stopped,
+ * resized and restarted; frames arriving meanwhile are dropped and
+ * counted.  VFIO queue pairs keep the rings their guest set up.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmq_ethtool_set_ringparam(struct net_device *netdev,
+			      struct ethtool_ringparam *ring,
+			      struct kernel_ethtool_ringparam *kring,
+			      struct netlink_ext_ack *extack)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+	int err;
+
+	if (ring->rx_pending < vdev->caps.ring_min ||
+	    ring->tx_pending < vdev->caps.ring_min) {
+		NL_SET_ERR_MSG_MOD(extack, "ring size below the hardware minimum");
+		netdev_warn(netdev, "vmq: rings need at least %u descriptors\n",
+			    vdev->caps.ring_min);
+		return -EINVAL;
+	}
+	mutex_lock(&vdev->lock);
+	err = vmq_set_ring_sizes(vdev, ring->rx_pending, ring->tx_pending);
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_set_ringparam);
+
+/**
+ * vmq_ethtool_get_sset_count() - ethtool_ops.get_sset_count
+ * @netdev: the NIC netdev.
+ * @sset: string set.
+ *
+ * Return: number of per-queue statistics, or -EOPNOTSUPP.
+ */
+int vmq_ethtool_get_sset_count(struct net_device *netdev, int sset)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+
+	if (sset != ETH_SS_STATS)
+		return -EOPNOTSUPP;
+	return vdev->caps.num_qps * VMQ_QP_NSTATS;
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_get_sset_count);
+
+/**
+ * vmq_ethtool_get_strings() - ethtool_ops.get_strings
+ * @netdev: the NIC netdev.
+ * @sset: string set.
+ * @data: where names go: qp<N>_{rx,tx}_{packets,bytes,drops}.
+ */
+void vmq_ethtool_get_strings(struct net_device *netdev, u32 sset, u8 *data)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+	u32 qp, i;
+
+	if (sset != ETH_SS_STATS)
+		return;
+	for (qp = 0; qp < vdev->caps.num_qps; qp++)
+		for (i = 0; i < VMQ_QP_NSTATS; i++)
+			ethtool_sprintf(&data, "qp%u_%s", qp,
+					vmq_qp_stat_names[i]);
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_get_strings);
+
+/**
+ * vmq_ethtool_get_stats() - ethtool_ops.get_ethtool_stats
+ * @netdev: the NIC netdev.
+ * @stats: unused.
+ * @data: the values, in vmq_ethtool_get_strings() order.
+ */
+void vmq_ethtool_get_stats(struct net_device *netdev,
+			   struct ethtool_stats *stats, u64 *data)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+	u32 i;
+
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		const struct vmq_qp *qp = &vdev->qps[i];
+
+		vmq_qp_read_stats(qp, &data[0], &data[1], &data[3], &data[4]);
+		data[2] = atomic64_read(&qp->stats.rx_drops);
+		data[5] = atomic64_read(&qp->stats.tx_drops);
+		data += VMQ_QP_NSTATS;
+	}
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_get_stats);

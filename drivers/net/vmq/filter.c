@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq core library: the MAC/VLAN filter table.
+ *
+ * Filters live twice: in an rhashtable keyed by MAC+VLAN, for O(1) RCU
+ * lookup from a receive path and duplicate detection, and in an array by
+ * location, which is both the hardware slot and the ethtool rule location.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/netlink.h>
+#include <linux/slab.h>
+#include "vmq_priv.h"
+
+static const struct rhashtable_params vmq_filter_ht_params = {
+	.key_len	= sizeof(struct vmq_filter_key),
+	.key_offset	= offsetof(struct vmq_filter, key),
+	.head_offset	= offsetof(struct vmq_filter, node),
+	.automatic_shrinking = true,
+};
+
+static const char * const vmq_filter_origin_names[] = {
+	[VMQ_FILTER_ETHTOOL]	= "ethtool",
+	[VMQ_FILTER_MACVLAN]	= "macvlan",
+	[VMQ_FILTER_VFIO]	= "vfio",
+};
+
+const char *vmq_filter_origin_name(enum vmq_filter_origin origin)
+{
+	return vmq_filter_origin_names[origin];
+}
+
+int vmq_filters_init(struct vmq_dev *vdev)
+{
+	int err;
+
+	vdev->filters = kcalloc(vdev->caps.num_filters,
+				sizeof(*vdev->filters), GFP_KERNEL);
+	if (!vdev->filters)
+		return -ENOMEM;
+	err = rhashtable_init(&vdev->filter_ht, &vmq_filter_ht_params);
+	if (err)
+		kfree(vdev->filters);
+	return err;
+}
+
+/* Called with the device mutex held, or before anyone else can see it. */
+void vmq_filters_fini(struct vmq_dev *vdev)
+{
+	u32 loc;
+
+	if (!vdev->filters)
+		return;
+	for (loc = 0; loc < vdev->caps.num_filters; loc++)
+		if (vdev->filters[loc])
+			__vmq_filter_del(vdev, loc);
+	rhashtable_destroy(&vdev->filter_ht);
+	kfree(vdev->filters);
+	vdev->filters = NULL;
+}
+
+static u32 vmq_filter_free_loc(struct vmq_dev *vdev)
+{
+	u32 loc;
+
+	for (loc = 0; loc < vdev->caps.num_filters; loc++)
+		if (!vdev->filters[loc])
+			return loc;
+	return VMQ_LOC_ANY;
+}
+
+static void vmq_filter_account(struct vmq_dev *vdev,
+			       const struct vmq_filter *filter, int delta)
+{
+	vdev->nr_filters += delta;
+	if (filter->origin == VMQ_FILTER_ETHTOOL)
+		vdev->nr_ethtool_filters += delta;
+	if (filter->qp != VMQ_QP_DROP)
+		vdev->qps[filter->qp].nr_filters += delta;
+}
+
+/* Swap an installed ethtool rule for a new one at the same location. */
+static int vmq_filter_replace(struct vmq_dev *vdev, struct vmq_filter *old,
+			      struct vmq_filter *new)
+{
+	int err;
+
+	err = rhashtable_replace_fast(&vdev->filter_ht, &old->node,
+				      &new->node, vmq_filter_ht_params);
+	if (err)
+		return err;
+	err = vdev->ops->filter_write(vdev, new->loc, &new->key, new->qp);
+	if (err) {
+		rhashtable_replace_fast(&vdev->filter_ht, &new->node,
+					&old->node, vmq_filter_ht_params);
+		return err;
+	}
+	vmq_filter_account(vdev, old, -1);
+	vmq_filter_account(vdev, new, 1);
+	vdev->filters[new->loc] = new;
+	kfree_rcu(old, rcu);
+	return 0;
+}
+
+/*
+ * Install a filter; called with the device mutex held.  Returns the
+ * location used, or a negative errno: -ENOSPC when the table is full,
+ * -EINVAL for a location past its end, -EBUSY for a location another
+ * origin holds, -EEXIST when the key is already installed.
+ */
+int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
+		     u32 qp, enum vmq_filter_origin origin, u32 loc)
+{
+	struct vmq_filter *filter, *old = NULL, *dup;
+	int err;
+
+	lockdep_assert_held(&vdev->lock);
+	if (loc == VMQ_LOC_ANY) {
+		loc = vmq_filter_free_loc(vdev);
+		if (loc == VMQ_LOC_ANY)
+			return -ENOSPC;
+	} else if (loc >= vdev->caps.num_filters) {
+		return -EINVAL;
+	} else if (vdev->filters[loc]) {
+		old = vdev->filters[loc];
+		/* ethtool's "insert at a used location" means "update". */
+		if (old->origin != VMQ_FILTER_ETHTOOL ||
+		    origin != VMQ_FILTER_ETHTOOL)
+			return -EBUSY;
+	}
+
+	dup = rhashtable_lookup_fast(&vdev->filter_ht, key,
+				     vmq_filter_ht_params);
+	if (dup && dup != old)
+		return -EEXIST;
+
+	filter = kzalloc(sizeof(*filter), GFP_KERNEL);
+	if (!filter)
+		return -ENOMEM;
+	filter->key = *key;
+	filter->loc = loc;
+	filter->qp = qp;
+	filter->origin = origin;
+
+	if (old && dup == old) {
+		/* Same key: only the action changes. */
+		err = vmq_filter_replace(vdev, old, filter);
+	} else if (old) {
+		err = rhashtable_insert_fast(&vdev->filter_ht, &filter->node,
+					     vmq_filter_ht_params);
+		if (!err) {
+			err = vdev->ops->filter_write(vdev, loc, key, qp);
+			rhashtable_remove_fast(&vdev->filter_ht,
+					       err ? &filter->node : &old->node,
+					       vmq_filter_ht_params);
+		}
+		if (!err) {
+			vmq_filter_account(vdev, old, -1);
+			vmq_filter_account(vdev, filter, 1);
+			vdev->filters[loc] = filter;
+			kfree_rcu(old, rcu);
+		}
+	} else {
+		err = rhashtable_insert_fast(&vdev->filter_ht, &filter->node,
+					     vmq_filter_ht_params);
+		if (!err) {
+			err = vdev->ops->filter_write(vdev, loc, key, qp);
+			if (err)
+				rhashtable_remove_fast(&vdev->filter_ht,
+						       &filter->node,
+						       vmq_filter_ht_params);
+		}
+		if (!err) {
+			vmq_filter_account(vdev, filter, 1);
+			vdev->filters[loc] = filter;
+		}
+	}
+	if (err) {
+		kfree(filter);
+		return err;
+	}
+	return loc;
+}
+
+/* Remove the filter at @loc; called with the device mutex held. */
+int __vmq_filter_del(struct vmq_dev *vdev, u32 loc)
+{
+	struct vmq_filter *filter;
+
+	lockdep_assert_held(&vdev->lock);
+	if (loc >= vdev->caps.num_filters || !vdev->filters[loc])
+		return -ENOENT;
+	filter = vdev->filters[loc];
+	vdev->ops->filter_clear(vdev, loc);
+	rhashtable_remove_fast(&vdev->filter_ht, &filter->node,
+			       vmq_filter_ht_params);
+	vdev->filters[loc] = NULL;
+	vmq_filter_account(vdev, filter, -1);
+	kfree_rcu(filter, rcu);
+	return 0;
+}
+
+/* Highest queue pair any filter of @origin targets, or VMQ_QP_DROP. */
+u32 vmq_filter_max_qp(struct vmq_dev *vdev, enum vmq_filter_origin origin)
+{
+	u32 loc, max = VMQ_QP_DROP;
+
+	for (loc = 0; loc < vdev->caps.num_filters; loc++) {
+		struct vmq_filter *filter = vdev->filters[loc];
+
+		if (!filter || filter->origin != origin ||
+		    filter->qp == VMQ_QP_DROP)
+			continue;
+		if (max == VMQ_QP_DROP || filter->qp > max)
+			max = filter->qp;
+	}
+	return max;
+}
+
+static const char *vmq_filter_err_msg(int err,
+				      struct netlink_ext_ack *extack)
+{
+	switch (err) {
+	case -ENOSPC:
+		NL_SET_ERR_MSG_MOD(extack, "filter table full");
+		return "filter table full";
+	case -EINVAL:
+		NL_SET_ERR_MSG_MOD(extack, "filter location out of range");
+		return "filter location out of range";
+	case -EBUSY:
+		NL_SET_ERR_MSG_MOD(extack, "filter location in use");
+		return "filter location in use";
+	case -EEXIST:
+		NL_SET_ERR_MSG_MOD(extack, "MAC/VLAN already has a filter");
+		return "MAC/VLAN already has a filter";
+	}
+	NL_SET_ERR_MSG_MOD(extack, "cannot install filter");
+	return "cannot install filter";
+}
+
+/**
+ * vmq_filter_add() - steer a MAC (and VLAN) to a queue pair
+ * @vdev: the vmq device.
+ * @key: the destination MAC and optional VLAN to match.
+ * @qp: target queue pair, or %VMQ_QP_DROP.
+ * @origin: who asks.
+ * @loc: filter slot, or %VMQ_LOC_ANY for the first free one.
+ * @extack: for error messages; may be NULL.
+ *
+ * Context: process context, may sleep.
+ * Return: the slot used, or -ENOSPC (table full), -EEXIST (key already
+ * installed), -EBUSY (slot in use), -EINVAL (bad slot or queue pair).
+ */
+int vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
+		   u32 qp, enum vmq_filter_origin origin, u32 loc,
+		   struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	if (qp != VMQ_QP_DROP && qp >= vdev->caps.num_qps) {
+		NL_SET_ERR_MSG_MOD(extack, "no such queue pair");
+		return -EINVAL;
+	}
+	mutex_lock(&vdev->lock);
+	ret = __vmq_filter_add(vdev, key, qp, origin, loc);
+	mutex_unlock(&vdev->lock);
+	if (ret < 0)
+		netdev_warn(vdev->netdev, "vmq: %pM vlan %u: %s (%d)\n",
+			    key->addr, key->vlan,
+			    vmq_filter_err_msg(ret, extack), ret);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmq_filter_add);
+
+/**
+ * vmq_filter_del() - remove a filter
+ * @vdev: the vmq device.
+ * @loc: its slot, as vmq_filter_add() returned.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -ENOENT if the slot is empty.
+ */
+int vmq_filter_del(struct vmq_dev *vdev, u32 loc)
+{
+	int ret;
+
+	mutex_lock(&vdev->lock);
+	ret = __vmq_filter_del(vdev, loc);
+	mutex_unlock(&vdev->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmq_filter_del);
+
+/**
+ * vmq_filter_lookup() - which queue pair a unicast frame belongs to
+ * @vdev: the vmq device.
+ * @addr: the frame's destination MAC.
+ * @vlan: its VLAN ID, or %VMQ_VLAN_NONE if untagged.
+ *
+ * A filter on MAC+VLAN wins over one on the MAC alone.  For drivers that
+ * classify in software, and for the software fallback paths.
+ *
+ * Context: any; takes the RCU read lock itself.
+ * Return: the target queue pair, %VMQ_QP_DROP, or %VMQ_QP_DEFAULT when
+ * no filter matches.
+ */
+u32 vmq_filter_lookup(struct vmq_dev *vdev, const u8 *addr, u16 vlan)
+{
+	struct vmq_filter_key key = { .vlan = vlan };
+	struct vmq_filter *filter = NULL;
+	u32 qp = VMQ_QP_DEFAULT;
+
+	memcpy(key.addr, addr, ETH_ALEN);
+	rcu_read_lock();
+	if (vlan != VMQ_VLAN_NONE)
+		filter = rhashtable_lookup(&vdev->filter_ht, &key,
+					   vmq_filter_ht_params);
+	if (!filter) {
+		key.vlan = VMQ_VLAN_NONE;
+		filter = rhashtable_lookup(&vdev->filter_ht, &key,
+					   vmq_filter_ht_params);
+	}
+	if (filter)
+		qp = READ_ONCE(filter->qp);
+	rcu_read_unlock();
+	return qp;
+}
+EXPORT_SYMBOL_GPL(vmq_filter_lookup);

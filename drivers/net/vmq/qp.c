@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq core library: the queue-pair pool, its state machine, host channels,
+ * ring sizes and per-queue counters.
+ */
+
+#include <linux/slab.h>
+#include "vmq_priv.h"
+
+static const char * const vmq_qp_state_names[] = {
+	[VMQ_QP_FREE]		= "free",
+	[VMQ_QP_ALLOCATED]	= "allocated",
+	[VMQ_QP_RUNNING]	= "running",
+	[VMQ_QP_DMA_STOPPED]	= "dma-stopped",
+};
+
+static const char * const vmq_owner_names[] = {
+	[VMQ_OWNER_NONE]	= "none",
+	[VMQ_OWNER_HOST]	= "host",
+	[VMQ_OWNER_MACVLAN]	= "macvlan",
+	[VMQ_OWNER_VFIO]	= "vfio",
+};
+
+const char *vmq_qp_state_name(enum vmq_qp_state state)
+{
+	return vmq_qp_state_names[state];
+}
+
+const char *vmq_owner_name(enum vmq_owner_type owner)
+{
+	return vmq_owner_names[owner];
+}
+
+int vmq_qps_init(struct vmq_dev *vdev)
+{
+	u32 count = vdev->caps.default_channels;
+	u32 i;
+	int err;
+
+	vdev->qps = kcalloc(vdev->caps.num_qps, sizeof(*vdev->qps),
+			    GFP_KERNEL);
+	if (!vdev->qps)
+		return -ENOMEM;
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		struct vmq_qp *qp = &vdev->qps[i];
+
+		qp->id = i;
+		u64_stats_init(&qp->stats.rx_syncp);
+		u64_stats_init(&qp->stats.tx_syncp);
+	}
+
+	mutex_lock(&vdev->lock);
+	err = vdev->ops->set_channels(vdev, count);
+	if (!err) {
+		for (i = 0; i < count; i++)
+			vmq_qp_claim(vdev, i, VMQ_OWNER_HOST);
+		vdev->channels = count;
+	}
+	mutex_unlock(&vdev->lock);
+	if (err)
+		kfree(vdev->qps);
+	return err;
+}
+
+/* Called with the device mutex held, after every queue pair stopped. */
+void vmq_qps_fini(struct vmq_dev *vdev)
+{
+	u32 i;
+
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		if (vdev->qps[i].state == VMQ_QP_RUNNING)
+			vmq_qp_stop(vdev, i);
+		if (vdev->qps[i].state != VMQ_QP_FREE)
+			vmq_qp_release(vdev, i);
+	}
+	kfree(vdev->qps);
+	vdev->qps = NULL;
+}
+
+/* FREE -> ALLOCATED, for @owner. */
+int vmq_qp_claim(struct vmq_dev *vdev, u32 id, enum vmq_owner_type owner)
+{
+	struct vmq_qp *qp = &vdev->qps[id];
+
+	lockdep_assert_held(&vdev->lock);
+	if (qp->state != VMQ_QP_FREE)
+		return -EBUSY;
+	qp->owner = owner;
+	WRITE_ONCE(qp->state, VMQ_QP_ALLOCATED);
+	return 0;
+}
+
+/* ALLOCATED or DMA_STOPPED -> RUNNING; a running queue pair stays so. */
+int vmq_qp_start(struct vmq_dev *vdev, u32 id)
+{
+	struct vmq_qp *qp = &vdev->qps[id];
+	int err;
+
+	lockdep_assert_held(&vdev->lock);
+	if (qp->state == VMQ_QP_RUNNING)
+		return 0;
+	if (WARN_ON(qp->state == VMQ_QP_FREE))
+		return -EINVAL;
+	err = vdev->ops->qp_start(vdev, id);
+	if (err) {
+		netdev_err(vdev->netdev, "vmq: queue pair %u failed to start: %d\n",
+			   id, err);
+		return err;
+	}
+	WRITE_ONCE(qp->state, VMQ_QP_RUNNING);
+	return 0;
+}
+
+/* RUNNING -> DMA_STOPPED; the driver guarantees DMA is over on return. */
+void vmq_qp_stop(struct vmq_dev *vdev, u32 id)
+{
+	struct vmq_qp *qp = &vdev->qps[id];
+
+	lockdep_assert_held(&vdev->lock);
+	if (qp->state != VMQ_QP_RUNNING)
+		return;
+	vdev->ops->qp_stop(vdev, id);
+	WRITE_ONCE(qp->state, VMQ_QP_DMA_STOPPED);
+}
+
+/* ALLOCATED or DMA_STOPPED -> FREE.  Never while DMA can run. */
+void vmq_qp_release(struct vmq_dev *vdev, u32 id)
+{
+	struct vmq_qp *qp = &vdev->qps[id];
+
+	lockdep_assert_held(&vdev->lock);
+	if (WARN_ON(qp->state == VMQ_QP_RUNNING))
+		vmq_qp_stop(vdev, id);
+	qp->owner = VMQ_OWNER_NONE;
+	WRITE_ONCE(qp->state, VMQ_QP_FREE);
+}
+
+static int vmq_channels_check(struct vmq_dev *vdev, u32 count)
+{
+	u32 busy_qp, i;
+
+	if (!count || count > vdev->caps.num_qps) {
+		netdev_err(vdev->netdev, "vmq: %u channels requested, 1..%u possible\n",
+			   count, vdev->caps.num_qps);
+		return -EINVAL;
+	}
+	/* Shrinking must not orphan an ethtool rule's target queue. */
+	busy_qp = vmq_filter_max_qp(vdev, VMQ_FILTER_ETHTOOL);
+	if (busy_qp != VMQ_QP_DROP && busy_qp >= count) {
+		netdev_err(vdev->netdev,
+			   "vmq: queue %u is the target of an ntuple rule; delete it before shrinking to %u channels\n",
+			   busy_qp, count);
+		return -EBUSY;
+	}
+	/* Growing needs the queue pairs to be free, not a VM's. */
+	for (i = vdev->channels; i < count; i++) {
+		if (vdev->qps[i].state != VMQ_QP_FREE) {
+			netdev_err(vdev->netdev, "vmq: queue pair %u is owned by %s\n",
+				   i, vmq_owner_name(vdev->qps[i].owner));
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+/* Called with the device mutex held. */
+int vmq_set_channels(struct vmq_dev *vdev, u32 count)
+{
+	u32 old = vdev->channels, i;
+	int err;
+
+	err = vmq_channels_check(vdev, count);
+	if (err || count == old)
+		return err;
+
+	for (i = count; i < old; i++)
+		vmq_qp_stop(vdev, i);
+	err = vdev->ops->set_channels(vdev, count);
+	if (err)
+		goto err_restart;
+	for (i = count; i < old; i++)
+		vmq_qp_release(vdev, i);
+	for (i = old; i < count; i++)
+		vmq_qp_claim(vdev, i, VMQ_OWNER_HOST);
+	vdev->channels = count;
+	if (!vdev->running)
+		return 0;
+	for (i = old; i < count; i++) {
+		err = vmq_qp_start(vdev, i);
+		if (err)
+			break;
+	}
+	/* A queue that failed to start stays allocated; open retries it. */
+	return err;
+
+err_restart:
+	if (vdev->running)
+		for (i = count; i < old; i++)
+			vmq_qp_start(vdev, i);
+	return err;
+}
+
+/* Called with the device mutex held. */
+int vmq_set_ring_sizes(struct vmq_dev *vdev, u32 rx, u32 tx)
+{
+	unsigned long *restart;
+	int err, ret;
+	u32 i;
+
+	restart = bitmap_zalloc(vdev->caps.num_qps, GFP_KERNEL);
+	if (!restart)
+		return -ENOMEM;
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		if (vdev->qps[i].owner == VMQ_OWNER_VFIO ||
+		    vdev->qps[i].state != VMQ_QP_RUNNING)
+			continue;
+		vmq_qp_stop(vdev, i);
+		__set_bit(i, restart);
+	}
+	err = vdev->ops->set_ring_sizes(vdev, rx, tx);
+	if (!err) {
+		vdev->rx_ring = rx;
+		vdev->tx_ring = tx;
+	}
+	for_each_set_bit(i, restart, vdev->caps.num_qps) {
+		ret = vmq_qp_start(vdev, i);
+		if (ret && !err)
+			err = ret;
+	}
+	bitmap_free(restart);
+	return err;
+}
+
+/**
+ * vmq_channels() - how many queue pairs the host stack owns
+ * @vdev: the vmq device.
+ *
+ * Return: the channel count; the host owns queue pairs [0, count).
+ */
+u32 vmq_channels(const struct vmq_dev *vdev)
+{
+	return READ_ONCE(vdev->channels);
+}
+EXPORT_SYMBOL_GPL(vmq_channels);
+
+/**
+ * vmq_rx_ring_size() - current receive ring size for host buffers
+ * @vdev: the vmq device.
+ *
+ * Return: descriptors per receive ring.
+ */
+u32 vmq_rx_ring_size(const struct vmq_dev *vdev)
+{
+	return READ_ONCE(vdev->rx_ring);
+}
+EXPORT_SYMBOL_GPL(vmq_rx_ring_size);
+
+/**
+ * vmq_tx_ring_size() - current transmit ring size
+ * @vdev: the vmq device.
+ *
+ * Return: descriptors per transmit ring.
+ */
+u32 vmq_tx_ring_size(const struct vmq_dev *vdev)
+{
+	return READ_ONCE(vdev->tx_ring);
+}
+EXPORT_SYMBOL_GPL(vmq_tx_ring_size);
+
+/**
+ * vmq_qp_state() - state of a queue pair
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ *
+ * Return: its state; a snapshot unless the caller holds the device mutex
+ * (as every &struct vmq_hw_ops callback does).
+ */
+enum vmq_qp_state vmq_qp_state(const struct vmq_dev *vdev, u32 qp)
+{
+	return READ_ONCE(vdev->qps[qp].state);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_state);
+
+/**
+ * vmq_qp_owner() - who a queue pair works for
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ *
+ * Drivers use this in &struct vmq_hw_ops.qp_start to tell the hardware
+ * which queue pairs belong together (the host's channels form one pool;
+ * each other owner is a pool of its own) for internal switching.
+ *
+ * Return: the owner type; a snapshot unless the device mutex is held.
+ */
+enum vmq_owner_type vmq_qp_owner(const struct vmq_dev *vdev, u32 qp)
+{
+	return READ_ONCE(vdev->qps[qp].owner);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_owner);
+
+/**
+ * vmq_qp_set_irq() - tell the core which irq serves a queue pair
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ * @irq: its Linux irq number, or 0 for none.
+ *
+ * Only for the views: the core reports the vector and its CPU.
+ */
+void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
+{
+	WRITE_ONCE(vdev->qps[qp].irq, irq);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_set_irq);
+
+/**
+ * vmq_qp_count_rx() - count frames a queue pair delivered
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ * @packets: frames.
+ * @bytes: their bytes.
+ *
+ * Context: the queue pair's receive poll; one writer at a time.
+ */
+void vmq_qp_count_rx(struct vmq_dev *vdev, u32 qp, u32 packets, u64 bytes)
+{
+	struct vmq_qp_stats *stats = &vdev->qps[qp].stats;
+
+	u64_stats_update_begin(&stats->rx_syncp);
+	u64_stats_add(&stats->rx_packets, packets);
+	u64_stats_add(&stats->rx_bytes, bytes);
+	u64_stats_update_end(&stats->rx_syncp);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_count_rx);
+
+/**
+ * vmq_qp_count_tx() - count frames a queue pair sent
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ * @packets: frames.
+ * @bytes: their bytes.
+ *
+ * Context: the queue pair's transmit path, serialised by its queue lock.
+ */
+void vmq_qp_count_tx(struct vmq_dev *vdev, u32 qp, u32 packets, u64 bytes)
+{
+	struct vmq_qp_stats *stats = &vdev->qps[qp].stats;
+
+	u64_stats_update_begin(&stats->tx_syncp);
+	u64_stats_add(&stats->tx_packets, packets);
+	u64_stats_add(&stats->tx_bytes, bytes);
+	u64_stats_update_end(&stats->tx_syncp);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_count_tx);
+
+/**
+ * vmq_qp_count_rx_drop() - count frames dropped on their way to a queue
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ * @packets: frames dropped (ring full, queue stopped).
+ *
+ * Context: any.
+ */
+void vmq_qp_count_rx_drop(struct vmq_dev *vdev, u32 qp, u32 packets)
+{
+	atomic64_add(packets, &vdev->qps[qp].stats.rx_drops);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_count_rx_drop);
+
+/**
+ * vmq_qp_count_tx_drop() - count frames a queue pair failed to send
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ * @packets: frames dropped.
+ *
+ * Context: any.
+ */
+void vmq_qp_count_tx_drop(struct vmq_dev *vdev, u32 qp, u32 packets)
+{
+	atomic64_add(packets, &vdev->qps[qp].stats.tx_drops);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_count_tx_drop);
+
+void vmq_qp_read_stats(const struct vmq_qp *qp, u64 *rx_packets,
+		       u64 *rx_bytes, u64 *tx_packets, u64 *tx_bytes)
+{
+	const struct vmq_qp_stats *stats = &qp->stats;
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&stats->rx_syncp);
+		*rx_packets = u64_stats_read(&stats->rx_packets);
+		*rx_bytes = u64_stats_read(&stats->rx_bytes);
+	} while (u64_stats_fetch_retry(&stats->rx_syncp, start));
+	do {
+		start = u64_stats_fetch_begin(&stats->tx_syncp);
+		*tx_packets = u64_stats_read(&stats->tx_packets);
+		*tx_bytes = u64_stats_read(&stats->tx_bytes);
+	} while (u64_stats_fetch_retry(&stats->tx_syncp, start));
+}
+
+/**
+ * vmq_get_stats64() - netdev totals over the host's queue pairs
+ * @vdev: the vmq device.
+ * @stats: filled in (added to).
+ *
+ * For ndo_get_stats64: frames of queue pairs owned by macvlans or VFIO
+ * devices are theirs, not the NIC netdev's, and are left out.
+ */
+void vmq_get_stats64(struct vmq_dev *vdev, struct rtnl_link_stats64 *stats)
+{
+	u64 rxp, rxb, txp, txb;
+	u32 i;
+
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		const struct vmq_qp *qp = &vdev->qps[i];
+
+		if (READ_ONCE(qp->owner) != VMQ_OWNER_HOST)
+			continue;
+		vmq_qp_read_stats(qp, &rxp, &rxb, &txp, &txb);
+		stats->rx_packets += rxp;
+		stats->rx_bytes += rxb;
+		stats->tx_packets += txp;
+		stats->tx_bytes += txb;
+		stats->rx_dropped += atomic64_read(&qp->stats.rx_drops);
+		stats->tx_dropped += atomic64_read(&qp->stats.tx_drops);
+	}
+}
+EXPORT_SYMBOL_GPL(vmq_get_stats64);
