@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 kver=$1
 shift
 kdir=${KDIR:-/lib/modules/$kver/build}
-out=$top/build/$kver
+out=${VMQ_BUILD:-$top/build}/$kver
 
 [ -e "$kdir/Makefile" ] || {
 	echo "build: no kernel headers at $kdir (run scripts/deps.sh)" >&2
