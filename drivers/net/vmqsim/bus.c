@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmqsim: the "vmqsim" bus, where simulated NICs are created and
+ * destroyed, and the module's entry points.
+ *
+ *   echo "ID [QUEUE_PAIRS [FILTERS]]" > /sys/bus/vmqsim/new_device
+ *   echo ID > /sys/bus/vmqsim/del_device
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/rtnetlink.h>
+#include "vmqsim.h"
+
+#define VMQSIM_NEW_DEVICE_USAGE \
+	"echo \"ID [QUEUE_PAIRS [FILTERS]]\" > /sys/bus/vmqsim/new_device"
+
+static unsigned int num_devices = 1;
+module_param(num_devices, uint, 0444);
+MODULE_PARM_DESC(num_devices, "devices (IDs 0..n-1) to create at load");
+
+/* Serialises device creation and removal; guards the list and the flag. */
+static DEFINE_MUTEX(vmqsim_bus_lock);
+static LIST_HEAD(vmqsim_devs);
+/* False while the module goes away: no new devices. */
+static bool vmqsim_bus_open;
+
+static struct vmqsim_dev *vmqsim_bus_find(u32 id)
+{
+	struct vmqsim_dev *sdev;
+
+	lockdep_assert_held(&vmqsim_bus_lock);
+	list_for_each_entry(sdev, &vmqsim_devs, list)
+		if (sdev->id == id)
+			return sdev;
+	return NULL;
+}
+
+static void vmqsim_bus_dev_release(struct device *dev)
+{
+	kfree(container_of(dev, struct vmqsim_dev, dev));
+}
+
+/*
+ * The bus type is exactly as const as struct device.bus: 6.1's
+ * bus_register() still writes to it, newer kernels take it const.
+ */
+#define VMQSIM_BUS_TYPE typeof(*((struct device *)NULL)->bus)
+
+static VMQSIM_BUS_TYPE vmqsim_bus;
+
+/* Called with vmqsim_bus_lock held. */
+static int vmqsim_bus_dev_new(u32 id, u32 num_qps, u32 num_filters)
+{
+	struct vmqsim_dev *sdev;
+	int err;
+
+	if (vmqsim_bus_find(id)) {
+		pr_err("device %u already exists\n", id);
+		return -EEXIST;
+	}
+	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL);
+	if (!sdev)
+		return -ENOMEM;
+	sdev->id = id;
+	sdev->num_qps = num_qps;
+	sdev->num_filters = num_filters;
+	device_initialize(&sdev->dev);
+	sdev->dev.bus = &vmqsim_bus;
+	sdev->dev.release = vmqsim_bus_dev_release;
+	err = dev_set_name(&sdev->dev, VMQSIM_DRV_NAME "%u", id);
+	if (err)
+		goto err_put_device;
+	err = device_add(&sdev->dev);
+	if (err)
+		goto err_put_device;
+	err = vmqsim_dev_create(sdev);
+	if (err)
+		goto err_device_del;
+	list_add_tail(&sdev->list, &vmqsim_devs);
+	return 0;
+
+err_device_del:
+	device_del(&sdev->dev);
+err_put_device:
+	put_device(&sdev->dev);
+	return err;
+}
+
+/* Called with vmqsim_bus_lock held. */
+static void vmqsim_bus_dev_del(struct vmqsim_dev *sdev)
+{
+	list_del(&sdev->list);
+	vmqsim_dev_destroy(sdev);
+	device_unregister(&sdev->dev);
+}
+
+/* Parse "ID [QUEUE_PAIRS [FILTERS]]": one to three decimal numbers. */
+static int vmqsim_parse_new_device(const char *buf, u32 vals[3])
+{
+	char *copy, *cur, *tok;
+	int n = 0, err = 0;
+
+	copy = kstrdup(buf, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	cur = strim(copy);
+	while ((tok = strsep(&cur, " \t")) != NULL) {
+		if (!*tok)
+			continue;
+		if (n == 3 || kstrtou32(tok, 10, &vals[n])) {
+			err = -EINVAL;
+			break;
+		}
+		n++;
+	}
+	kfree(copy);
+	if (!err && !n)
+		err = -EINVAL;
+	return err;
+}
+
+static int vmqsim_check_new_device(const u32 vals[3])
+{
+	if (vals[0] > VMQSIM_MAX_ID || !vals[1] ||
+	    vals[1] > VMQSIM_MAX_QPS || !vals[2] ||
+	    vals[2] > VMQSIM_MAX_FILTERS)
+		return -EINVAL;
+	return 0;
+}
+
+static ssize_t
+new_device_store(VMQ_COMPAT_BUS_CONST struct bus_type *bus, const char *buf,
+		 size_t count)
+{
+	u32 vals[3] = { 0, VMQSIM_DEFAULT_QPS, VMQSIM_MAX_FILTERS };
+	int err;
+
+	err = vmqsim_parse_new_device(buf, vals);
+	if (!err)
+		err = vmqsim_check_new_device(vals);
+	if (err == -EINVAL) {
+		pr_err("bad new_device input; use: " VMQSIM_NEW_DEVICE_USAGE
+		       " (ID 0..%u, QUEUE_PAIRS 1..%u, FILTERS 1..%u)\n",
+		       VMQSIM_MAX_ID, VMQSIM_MAX_QPS, VMQSIM_MAX_FILTERS);
+		return err;
+	}
+	if (err)
+		return err;
+
+	mutex_lock(&vmqsim_bus_lock);
+	err = vmqsim_bus_open ? vmqsim_bus_dev_new(vals[0], vals[1], vals[2]) :
+				-ENODEV;
+	mutex_unlock(&vmqsim_bus_lock);
+	return err ?: count;
+}
+static BUS_ATTR_WO(new_device);
+
+static ssize_t
+del_device_store(VMQ_COMPAT_BUS_CONST struct bus_type *bus, const char *buf,
+		 size_t count)
+{
+	struct vmqsim_dev *sdev;
+	u32 id;
+	int err;
+
+	err = kstrtou32(buf, 10, &id);
+	if (err) {
+		pr_err("bad del_device input; use: echo ID > /sys/bus/vmqsim/del_device\n");
+		return -EINVAL;
+	}
+
+	mutex_lock(&vmqsim_bus_lock);
+	sdev = vmqsim_bus_open ? vmqsim_bus_find(id) : NULL;
+	if (sdev)
+		vmqsim_bus_dev_del(sdev);
+	mutex_unlock(&vmqsim_bus_lock);
+	if (!sdev) {
+		pr_err("no device %u to delete\n", id);
+		return -ENOENT;
+	}
+	return count;
+}
+static BUS_ATTR_WO(del_device);
+
+static struct attribute *vmqsim_bus_attrs[] = {
+	&bus_attr_new_device.attr,
+	&bus_attr_del_device.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(vmqsim_bus);
+
+static VMQSIM_BUS_TYPE vmqsim_bus = {
+	.name		= VMQSIM_DRV_NAME,
+	.bus_groups	= vmqsim_bus_groups,
+};
+
+static void vmqsim_bus_del_all(void)
+{
+	struct vmqsim_dev *sdev, *tmp;
+
+	mutex_lock(&vmqsim_bus_lock);
+	vmqsim_bus_open = false;
+	list_for_each_entry_safe_reverse(sdev, tmp, &vmqsim_devs, list)
+		vmqsim_bus_dev_del(sdev);
+	mutex_unlock(&vmqsim_bus_lock);
+}
+
+static int vmqsim_bus_add_initial(void)
+{
+	int err = 0;
+	u32 id;
+
+	mutex_lock(&vmqsim_bus_lock);
+	vmqsim_bus_open = true;
+	for (id = 0; id < num_devices && !err; id++)
+		err = vmqsim_bus_dev_new(id, VMQSIM_DEFAULT_QPS,
+					 VMQSIM_MAX_FILTERS);
+	mutex_unlock(&vmqsim_bus_lock);
+	return err;
+}
+
+/* Netdevs come from the bus, not from "ip link add": say so. */
+static int vmqsim_link_validate(struct nlattr *tb[], struct nlattr *data[],
+				struct netlink_ext_ack *extack)
+{
+	NL_SET_ERR_MSG_MOD(extack, "use: " VMQSIM_NEW_DEVICE_USAGE);
+	return -EOPNOTSUPP;
+}
+
+static struct rtnl_link_ops vmqsim_link_ops __read_mostly = {
+	.kind		= VMQSIM_DRV_NAME,
+	.validate	= vmqsim_link_validate,
+};
+
+static int __init vmqsim_module_init(void)
+{
+	int err;
+
+	if (num_devices > VMQSIM_MAX_ID + 1) {
+		pr_err("num_devices=%u: at most %u\n", num_devices,
+		       VMQSIM_MAX_ID + 1);
+		return -EINVAL;
+	}
+	vmqsim_debugfs_init();
+	err = bus_register(&vmqsim_bus);
+	if (err)
+		goto err_debugfs_exit;
+	err = rtnl_link_register(&vmqsim_link_ops);
+	if (err)
+		goto err_bus_unregister;
+	err = vmqsim_bus_add_initial();
+	if (err)
+		goto err_del_devices;
+	return 0;
+
+err_del_devices:
+	vmqsim_bus_del_all();
+	rtnl_link_unregister(&vmqsim_link_ops);
+err_bus_unregister:
+	bus_unregister(&vmqsim_bus);
+err_debugfs_exit:
+	vmqsim_debugfs_exit();
+	return err;
+}
+
+static void __exit vmqsim_module_exit(void)
+{
+	vmqsim_bus_del_all();
+	rtnl_link_unregister(&vmqsim_link_ops);
+	bus_unregister(&vmqsim_bus);
+	vmqsim_debugfs_exit();
+}
+
+module_init(vmqsim_module_init);
+module_exit(vmqsim_module_exit);
+
+MODULE_DESCRIPTION("Simulated VMQ network device");
+MODULE_LICENSE("GPL");
+/* Queue pairs of every vmqsim device are mdev parents. */
+MODULE_SOFTDEP("post: vmq_vfio");

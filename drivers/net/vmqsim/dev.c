@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmqsim: bring one simulated NIC to life, and take it apart again.
+ *
+ * Creation is a straight line of steps, each undone by the one before it
+ * in vmqsim_dev_destroy(): queue pairs, silicon, vectors, the NIC netdev
+ * (which registers with the vmq core), the link partner, debugfs.
+ */
+
+#include <linux/slab.h>
+#include "vmqsim.h"
+
+static int vmqsim_qps_alloc(struct vmqsim_dev *sdev)
+{
+	u32 i;
+
+	sdev->qps = kcalloc(sdev->num_qps, sizeof(*sdev->qps), GFP_KERNEL);
+	if (!sdev->qps)
+		return -ENOMEM;
+	for (i = 0; i < sdev->num_qps; i++) {
+		sdev->qps[i].sdev = sdev;
+		sdev->qps[i].id = i;
+	}
+	return 0;
+}
+
+static void vmqsim_qps_free(struct vmqsim_dev *sdev)
+{
+	kfree(sdev->qps);
+	sdev->qps = NULL;
+}
+
+/**
+ * vmqsim_dev_create() - build a simulated NIC on its bus device
+ * @sdev: the bus device, registered, with id, queue pairs and filters set.
+ *
+ * Return: 0, or a negative errno with nothing left behind.
+ */
+int vmqsim_dev_create(struct vmqsim_dev *sdev)
+{
+	int err;
+
+	sdev->rx_ring_size = VMQSIM_RING_DEFAULT;
+	sdev->tx_ring_size = VMQSIM_RING_DEFAULT;
+
+	err = vmqsim_qps_alloc(sdev);
+	if (err)
+		goto err_out;
+	err = vmqsim_silicon_init(sdev);
+	if (err)
+		goto err_qps_free;
+	err = vmqsim_irqs_init(sdev);
+	if (err)
+		goto err_silicon_fini;
+	err = vmqsim_nic_create(sdev);
+	if (err)
+		goto err_irqs_fini;
+	err = vmqsim_wire_create(sdev);
+	if (err)
+		goto err_nic_destroy;
+	vmqsim_debugfs_dev_add(sdev);
+	return 0;
+
+err_nic_destroy:
+	vmqsim_nic_destroy(sdev);
+err_irqs_fini:
+	vmqsim_irqs_fini(sdev);
+err_silicon_fini:
+	vmqsim_silicon_fini(sdev);
+err_qps_free:
+	vmqsim_qps_free(sdev);
+err_out:
+	dev_err(&sdev->dev, "cannot create device: %d\n", err);
+	return err;
+}
+
+/**
+ * vmqsim_dev_destroy() - undo vmqsim_dev_create()
+ * @sdev: the device.
+ *
+ * Safe while traffic flows: the partner stops feeding the silicon before
+ * the NIC closes, and the NIC stops all DMA before its memory goes.
+ */
+void vmqsim_dev_destroy(struct vmqsim_dev *sdev)
+{
+	vmqsim_debugfs_dev_del(sdev);
+	vmqsim_wire_destroy(sdev);
+	vmqsim_nic_destroy(sdev);
+	vmqsim_irqs_fini(sdev);
+	vmqsim_silicon_fini(sdev);
+	vmqsim_qps_free(sdev);
+}

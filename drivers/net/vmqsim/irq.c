@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmqsim: simulated MSI-X.
+ *
+ * Each device owns an irq domain with one vector per queue pair (hwirq N
+ * serves queue pair N) plus a misc vector (hwirq QUEUE_PAIRS).  They are
+ * real Linux irqs: they show in /proc/interrupts, take affinity writes,
+ * and a "message" runs the flow handler on the CPU the effective affinity
+ * names, through an asynchronous cross-CPU call with interrupts off.
+ *
+ * Queue pair vectors auto-mask: the first raise after an unmask sends
+ * the message; further raises only find the vector masked.  The NAPI
+ * poll unmasks when it completes and raises again if frames arrived
+ * meanwhile, so no frame waits for an interrupt that never comes.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdomain.h>
+#include <linux/slab.h>
+#include "vmqsim.h"
+
+static void vmqsim_irq_chip_noop(struct irq_data *d)
+{
+}
+
+static int vmqsim_irq_chip_set_affinity(struct irq_data *d,
+					const struct cpumask *mask, bool force)
+{
+	unsigned int cpu = cpumask_first_and(mask, cpu_online_mask);
+
+	if (cpu >= nr_cpu_ids)
+		return -EINVAL;
+	/* Like an MSI-X message: delivered to exactly one CPU of the mask. */
+	irq_data_update_effective_affinity(d, cpumask_of(cpu));
+	return IRQ_SET_MASK_OK;
+}
+
+static const struct irq_chip vmqsim_irq_chip = {
+	.name			= "vmqsim-msix",
+	.irq_mask		= vmqsim_irq_chip_noop,
+	.irq_unmask		= vmqsim_irq_chip_noop,
+	.irq_set_affinity	= vmqsim_irq_chip_set_affinity,
+};
+
+static int vmqsim_irq_domain_map(struct irq_domain *d, unsigned int virq,
+				 irq_hw_number_t hwirq)
+{
+	irq_set_chip_and_handler(virq, &vmqsim_irq_chip, handle_simple_irq);
+	irq_set_chip_data(virq, d->host_data);
+	/*
+	 * No ack ever runs irq_move_irq() for this chip: without the flag an
+	 * affinity write would stay pending for good.
+	 */
+	irq_set_status_flags(virq, VMQ_COMPAT_IRQ_MOVE_PCNTXT);
+	return 0;
+}
+
+static const struct irq_domain_ops vmqsim_irq_domain_ops = {
+	.map	= vmqsim_irq_domain_map,
+};
+
+static bool vmqsim_vector_is_misc(const struct vmqsim_vector *vec)
+{
+	return vec->hwirq == vec->sdev->num_qps;
+}
+
+/* The message arrives: runs on the target CPU with interrupts off. */
+static void vmqsim_vector_deliver(void *info)
+{
+	struct vmqsim_vector *vec = info;
+
+	generic_handle_domain_irq(vec->sdev->irqs.domain, vec->hwirq);
+	/* The handler is done before the vector may be freed. */
+	smp_mb__before_atomic();
+	atomic_dec(&vec->inflight);
+}
+
+static unsigned int vmqsim_vector_cpu(const struct vmqsim_vector *vec)
+{
+	const struct cpumask *eff = irq_get_effective_affinity_mask(vec->virq);
+	unsigned int cpu = nr_cpu_ids;
+
+	if (eff)
+		cpu = cpumask_first_and(eff, cpu_online_mask);
+	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
+/* Send the vector's message.  False if it has no handler or can't go. */
+static bool vmqsim_vector_fire(struct vmqsim_vector *vec)
+{
+	bool sent = false;
+
+	/* vmqsim_vectors_free() waits for this section to end. */
+	rcu_read_lock();
+	if (READ_ONCE(vec->requested)) {
+		atomic_inc(&vec->inflight);
+		sent = !smp_call_function_single_async(vmqsim_vector_cpu(vec),
+						       &vec->csd);
+		if (sent)
+			atomic64_inc(&vec->fired);
+		else
+			atomic_dec(&vec->inflight);
+	}
+	rcu_read_unlock();
+	return sent;
+}
+
+static void vmqsim_vector_wait(struct vmqsim_vector *vec)
+{
+	/* Pairs with the barrier in vmqsim_vector_deliver(). */
+	while (atomic_read_acquire(&vec->inflight))
+		cpu_relax();
+}
+
+/**
+ * vmqsim_irq_home_cpu() - the CPU a vector starts on
+ * @hwirq: vector index.
+ *
+ * Return: a CPU, spreading consecutive vectors over the online CPUs.
+ */
+unsigned int vmqsim_irq_home_cpu(u32 hwirq)
+{
+	return cpumask_local_spread(hwirq, NUMA_NO_NODE);
+}
+
+/**
+ * vmqsim_irq_effective_cpu() - where a vector's messages go now
+ * @vec: the vector.
+ *
+ * Return: the CPU, or -1 if the vector has no handler.
+ */
+int vmqsim_irq_effective_cpu(const struct vmqsim_vector *vec)
+{
+	return READ_ONCE(vec->requested) ? vmqsim_vector_cpu(vec) : -1;
+}
+
+/**
+ * vmqsim_irq_raise() - the silicon raises a queue pair's vector
+ * @sdev: the device.
+ * @qp: the queue pair, whose ring just completed a descriptor.
+ */
+void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp)
+{
+	struct vmqsim_vector *vec = &sdev->irqs.vectors[qp];
+
+	/*
+	 * The completed descriptor is visible before the hold and mask
+	 * checks; pairs with the barriers in vmqsim_irq_unmask() and
+	 * vmqsim_irq_set_hold(), which look at the ring after clearing.
+	 */
+	smp_mb();
+	if (READ_ONCE(vec->hold))
+		return;
+	if (test_and_set_bit(VMQSIM_VEC_MASKED, &vec->flags))
+		return;
+	if (!vmqsim_vector_fire(vec))
+		clear_bit(VMQSIM_VEC_MASKED, &vec->flags);
+}
+
+/**
+ * vmqsim_irq_unmask() - re-arm a queue pair's vector after its poll
+ * @sdev: the device.
+ * @qp: the queue pair; called from its NAPI poll once it completed.
+ */
+void vmqsim_irq_unmask(struct vmqsim_dev *sdev, u32 qp)
+{
+	struct vmqsim_vector *vec = &sdev->irqs.vectors[qp];
+
+	clear_bit(VMQSIM_VEC_MASKED, &vec->flags);
+	/* Pairs with the smp_mb() in vmqsim_irq_raise(). */
+	smp_mb__after_atomic();
+	if (vmqsim_silicon_rx_pending(&sdev->qps[qp]))
+		vmqsim_irq_raise(sdev, qp);
+}
+
+/**
+ * vmqsim_irq_rearm() - reset a queue pair's vector as the queue starts
+ * @sdev: the device.
+ * @qp: the queue pair, not yet published to the silicon.
+ *
+ * A poll disabled while the vector was masked never unmasked it.
+ */
+void vmqsim_irq_rearm(struct vmqsim_dev *sdev, u32 qp)
+{
+	clear_bit(VMQSIM_VEC_MASKED, &sdev->irqs.vectors[qp].flags);
+}
+
+/**
+ * vmqsim_irq_set_hold() - debugfs knob: keep a queue pair's vector quiet
+ * @sdev: the device.
+ * @qp: the queue pair.
+ * @hold: true to stop raising, false to resume (raising if frames wait).
+ *
+ * Context: process context.
+ */
+void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold)
+{
+	struct vmqsim_vector *vec = &sdev->irqs.vectors[qp];
+
+	WRITE_ONCE(vec->hold, hold);
+	if (hold)
+		return;
+	/* Pairs with the smp_mb() in vmqsim_irq_raise(). */
+	smp_mb();
+	if (!vmqsim_silicon_rx_pending(&sdev->qps[qp]))
+		return;
+	/* Delivered on this CPU, the NAPI softirq runs at local_bh_enable(). */
+	local_bh_disable();
+	vmqsim_irq_raise(sdev, qp);
+	local_bh_enable();
+}
+
+/**
+ * vmqsim_irq_raise_misc() - raise the misc vector (link state changed)
+ * @sdev: the device.
+ */
+void vmqsim_irq_raise_misc(struct vmqsim_dev *sdev)
+{
+	vmqsim_vector_fire(&sdev->irqs.vectors[sdev->num_qps]);
+}
+
+static irqreturn_t vmqsim_qp_isr(int irq, void *data)
+{
+	struct vmqsim_qp *qp = data;
+
+	napi_schedule_irqoff(&qp->napi);
+	return IRQ_HANDLED;
+}
+
+/* The carrier already tells the stack; the vector makes the event visible. */
+static irqreturn_t vmqsim_misc_isr(int irq, void *data)
+{
+	return IRQ_HANDLED;
+}
+
+static void *vmqsim_vector_dev_id(struct vmqsim_vector *vec)
+{
+	return vmqsim_vector_is_misc(vec) ? (void *)vec->sdev :
+					    &vec->sdev->qps[vec->hwirq];
+}
+
+/*
+ * Spread the vectors over the CPUs and say so in the hint, for irqbalance.
+ * The affinity is set on the first request only: the irq lives as long as
+ * the device, so a CPU the admin chose since survives down and up.
+ */
+static int vmqsim_vector_place(struct vmqsim_vector *vec)
+{
+	const struct cpumask *home = cpumask_of(vmqsim_irq_home_cpu(vec->hwirq));
+	int err;
+
+	if (vec->placed)
+		return irq_update_affinity_hint(vec->virq, home);
+	err = irq_set_affinity_and_hint(vec->virq, home);
+	vec->placed = !err;
+	return err;
+}
+
+static int vmqsim_vector_request(struct vmqsim_vector *vec)
+{
+	struct vmqsim_dev *sdev = vec->sdev;
+	bool misc = vmqsim_vector_is_misc(vec);
+	int err;
+
+	if (misc)
+		snprintf(vec->name, sizeof(vec->name), "%s-misc",
+			 netdev_name(sdev->nic));
+	else
+		snprintf(vec->name, sizeof(vec->name), "%s-qp%u",
+			 netdev_name(sdev->nic), vec->hwirq);
+	err = request_irq(vec->virq, misc ? vmqsim_misc_isr : vmqsim_qp_isr,
+			  0, vec->name, vmqsim_vector_dev_id(vec));
+	if (err)
+		goto err_out;
+	err = vmqsim_vector_place(vec);
+	if (err)
+		goto err_free_irq;
+	if (!misc)
+		vmq_qp_set_irq(sdev->vdev, vec->hwirq, vec->virq);
+	WRITE_ONCE(vec->requested, true);
+	return 0;
+
+err_free_irq:
+	free_irq(vec->virq, vmqsim_vector_dev_id(vec));
+err_out:
+	netdev_err(sdev->nic, "cannot set up vector %s (irq %u): %d\n",
+		   vec->name, vec->virq, err);
+	return err;
+}
+
+/* Free vectors [0, @count), which are requested. */
+static void vmqsim_vectors_free(struct vmqsim_dev *sdev, u32 count)
+{
+	struct vmqsim_vector *vec;
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		WRITE_ONCE(sdev->irqs.vectors[i].requested, false);
+	/* Whoever saw a vector requested has sent its message by now... */
+	synchronize_net();
+	for (i = 0; i < count; i++) {
+		vec = &sdev->irqs.vectors[i];
+		/* ...and the message has been handled. */
+		vmqsim_vector_wait(vec);
+		if (!vmqsim_vector_is_misc(vec))
+			vmq_qp_set_irq(sdev->vdev, vec->hwirq, 0);
+		irq_update_affinity_hint(vec->virq, NULL);
+		free_irq(vec->virq, vmqsim_vector_dev_id(vec));
+	}
+}
+
+/**
+ * vmqsim_irqs_request() - install the driver's handlers on every vector
+ * @sdev: the device; called from ndo_open.
+ *
+ * Return: 0, or a negative errno with no vector requested.
+ */
+int vmqsim_irqs_request(struct vmqsim_dev *sdev)
+{
+	int err;
+	u32 i;
+
+	for (i = 0; i < sdev->irqs.count; i++) {
+		err = vmqsim_vector_request(&sdev->irqs.vectors[i]);
+		if (err) {
+			vmqsim_vectors_free(sdev, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/**
+ * vmqsim_irqs_free() - undo vmqsim_irqs_request()
+ * @sdev: the device; called from ndo_stop, after every queue pair stopped.
+ */
+void vmqsim_irqs_free(struct vmqsim_dev *sdev)
+{
+	vmqsim_vectors_free(sdev, sdev->irqs.count);
+}
+
+static void vmqsim_vectors_dispose(struct vmqsim_dev *sdev, u32 count)
+{
+	while (count--)
+		irq_dispose_mapping(sdev->irqs.vectors[count].virq);
+}
+
+/**
+ * vmqsim_irqs_init() - create the device's irq domain and its vectors
+ * @sdev: the device.
+ *
+ * Return: 0 or a negative errno, with nothing left behind.
+ */
+int vmqsim_irqs_init(struct vmqsim_dev *sdev)
+{
+	struct vmqsim_irqs *irqs = &sdev->irqs;
+	struct vmqsim_vector *vec;
+	int err = -ENOMEM;
+	u32 i;
+
+	irqs->count = sdev->num_qps + 1;
+	irqs->vectors = kcalloc(irqs->count, sizeof(*irqs->vectors),
+				GFP_KERNEL);
+	if (!irqs->vectors)
+		goto err_out;
+	irqs->fwnode = irq_domain_alloc_named_fwnode(dev_name(&sdev->dev));
+	if (!irqs->fwnode)
+		goto err_free_vectors;
+	irqs->domain = irq_domain_create_linear(irqs->fwnode, irqs->count,
+						&vmqsim_irq_domain_ops, sdev);
+	if (!irqs->domain)
+		goto err_free_fwnode;
+	for (i = 0; i < irqs->count; i++) {
+		vec = &irqs->vectors[i];
+		vec->sdev = sdev;
+		vec->hwirq = i;
+		INIT_CSD(&vec->csd, vmqsim_vector_deliver, vec);
+		vec->virq = irq_create_mapping(irqs->domain, i);
+		if (!vec->virq)
+			goto err_dispose_mappings;
+	}
+	return 0;
+
+err_dispose_mappings:
+	vmqsim_vectors_dispose(sdev, i);
+	irq_domain_remove(irqs->domain);
+err_free_fwnode:
+	irq_domain_free_fwnode(irqs->fwnode);
+err_free_vectors:
+	kfree(irqs->vectors);
+err_out:
+	dev_err(&sdev->dev, "cannot create irq domain: %d\n", err);
+	return err;
+}
+
+/**
+ * vmqsim_irqs_fini() - undo vmqsim_irqs_init()
+ * @sdev: the device, its netdevs gone.
+ */
+void vmqsim_irqs_fini(struct vmqsim_dev *sdev)
+{
+	struct vmqsim_irqs *irqs = &sdev->irqs;
+	u32 i;
+
+	for (i = 0; i < irqs->count; i++)
+		vmqsim_vector_wait(&irqs->vectors[i]);
+	/*
+	 * A message's last instructions may still run, with interrupts off,
+	 * after its count dropped: let every CPU pass a quiescent state
+	 * before the vectors (and maybe this module's code) go.
+	 */
+	synchronize_rcu();
+	vmqsim_vectors_dispose(sdev, irqs->count);
+	irq_domain_remove(irqs->domain);
+	irq_domain_free_fwnode(irqs->fwnode);
+	kfree(irqs->vectors);
+	irqs->vectors = NULL;
+}

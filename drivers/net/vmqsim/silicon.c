@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmqsim: the simulated silicon.
+ *
+ * - The filter table the core programs (by slot) and the classifier that
+ *   searches it (by MAC and VLAN, a hash table walked under RCU).
+ * - Receive rings: the driver posts one page per descriptor; the silicon
+ *   copies ("DMAs") a frame into the next free one and raises the queue
+ *   pair's vector.
+ * - The receive path (frames from the wire) and the transmit switch
+ *   (frames from the NIC's queues: to the wire, or to a queue pair of
+ *   another pool).
+ *
+ * Frames for one queue pair may arrive on several CPUs at once, so each
+ * ring has a producer lock; its single consumer is the queue pair's NAPI
+ * poll.  Head and tail are free-running counters, each published with
+ * release and read with acquire semantics, as a real NIC's doorbells and
+ * descriptor-done bits would be.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/percpu.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <net/vmq_compat.h>
+#include "vmqsim.h"
+
+/* Classifier lookup result: no filter matched. */
+#define VMQSIM_CLS_MISS		(U32_MAX - 1)
+
+const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
+	[VMQSIM_CNT_RX_UNMATCHED]	= "rx_unmatched",
+	[VMQSIM_CNT_RX_REPLICATED]	= "rx_replicated",
+	[VMQSIM_CNT_RX_FILTER_DROPS]	= "rx_filter_drops",
+	[VMQSIM_CNT_TX_SWITCHED]	= "tx_switched",
+	[VMQSIM_CNT_TX_WIRE]		= "tx_wire",
+};
+
+/**
+ * struct vmqsim_l2 - what the classifier looks at in a frame
+ * @dst: destination MAC.
+ * @vid: VLAN ID, or %VMQ_VLAN_NONE if untagged.
+ */
+struct vmqsim_l2 {
+	u8 dst[ETH_ALEN] __aligned(2);
+	u16 vid;
+};
+
+static void vmqsim_count(struct vmqsim_dev *sdev, enum vmqsim_counter c)
+{
+	struct vmqsim_pcpu_counters *pc;
+
+	pc = get_cpu_ptr(sdev->silicon.counters);
+	u64_stats_update_begin(&pc->syncp);
+	u64_stats_inc(&pc->cnt[c]);
+	u64_stats_update_end(&pc->syncp);
+	put_cpu_ptr(sdev->silicon.counters);
+}
+
+/**
+ * vmqsim_silicon_read_counters() - sum the device-level counters
+ * @sdev: the device.
+ * @cnt: filled, indexed by enum vmqsim_counter.
+ */
+void vmqsim_silicon_read_counters(struct vmqsim_dev *sdev,
+				  u64 cnt[VMQSIM_CNT_MAX])
+{
+	const struct vmqsim_pcpu_counters *pc;
+	unsigned int start;
+	u64 val[VMQSIM_CNT_MAX];
+	int cpu, i;
+
+	memset(cnt, 0, sizeof(u64) * VMQSIM_CNT_MAX);
+	for_each_possible_cpu(cpu) {
+		pc = per_cpu_ptr(sdev->silicon.counters, cpu);
+		do {
+			start = u64_stats_fetch_begin(&pc->syncp);
+			for (i = 0; i < VMQSIM_CNT_MAX; i++)
+				val[i] = u64_stats_read(&pc->cnt[i]);
+		} while (u64_stats_fetch_retry(&pc->syncp, start));
+		for (i = 0; i < VMQSIM_CNT_MAX; i++)
+			cnt[i] += val[i];
+	}
+}
+
+/* --- filter table and classifier ----------------------------------------- */
+
+static u64 vmqsim_cls_key(const u8 *addr, u16 vlan)
+{
+	return ether_addr_to_u64(addr) << 16 | vlan;
+}
+
+/* Caller holds the RCU read lock. */
+static struct vmqsim_cls_entry *vmqsim_cls_find(struct vmqsim_silicon *si,
+						u64 key)
+{
+	struct vmqsim_cls_entry *entry;
+
+	hash_for_each_possible_rcu(si->cls, entry, node, key)
+		if (entry->key == key)
+			return entry;
+	return NULL;
+}
+
+/* A MAC+VLAN filter wins over one on the MAC alone.  RCU read side. */
+static u32 vmqsim_cls_lookup(struct vmqsim_silicon *si,
+			     const struct vmqsim_l2 *l2)
+{
+	struct vmqsim_cls_entry *entry = NULL;
+
+	if (l2->vid != VMQ_VLAN_NONE)
+		entry = vmqsim_cls_find(si, vmqsim_cls_key(l2->dst, l2->vid));
+	if (!entry)
+		entry = vmqsim_cls_find(si, vmqsim_cls_key(l2->dst,
+							   VMQ_VLAN_NONE));
+	return entry ? READ_ONCE(entry->qp) : VMQSIM_CLS_MISS;
+}
+
+/* The core's mutex serialises every writer of the table. */
+static struct vmqsim_cls_entry *vmqsim_slot(struct vmqsim_silicon *si,
+					    u32 slot)
+{
+	return rcu_dereference_protected(si->slots[slot], 1);
+}
+
+static void vmqsim_qp_filters_add(struct vmqsim_silicon *si, u32 qp, int n)
+{
+	if (qp != VMQ_QP_DROP)
+		WRITE_ONCE(si->qp_filters[qp], si->qp_filters[qp] + n);
+}
+
+/**
+ * vmqsim_silicon_filter_write() - program one filter slot
+ * @sdev: the device.
+ * @slot: table slot.
+ * @key: MAC and VLAN (or %VMQ_VLAN_NONE) to match.
+ * @qp: target queue pair or %VMQ_QP_DROP.
+ *
+ * Replaces whatever the slot held in one step: a frame classified
+ * meanwhile sees either the old filter or the new one.  Called with the
+ * core's mutex held.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vmqsim_silicon_filter_write(struct vmqsim_dev *sdev, u32 slot,
+				const struct vmq_filter_key *key, u32 qp)
+{
+	struct vmqsim_silicon *si = &sdev->silicon;
+	struct vmqsim_cls_entry *entry, *old;
+
+	entry = kzalloc(sizeof(*entry), GFP_KERNEL);
+	if (!entry)
+		return -ENOMEM;
+	entry->key = vmqsim_cls_key(key->addr, key->vlan);
+	entry->qp = qp;
+
+	old = vmqsim_slot(si, slot);
+	if (old && old->key == entry->key) {
+		hlist_replace_rcu(&old->node, &entry->node);
+	} else {
+		hash_add_rcu(si->cls, &entry->node, entry->key);
+		if (old)
+			hash_del_rcu(&old->node);
+	}
+	rcu_assign_pointer(si->slots[slot], entry);
+	vmqsim_qp_filters_add(si, qp, 1);
+	if (old) {
+		vmqsim_qp_filters_add(si, old->qp, -1);
+		kfree_rcu(old, rcu);
+	}
+	return 0;
+}
+
+/**
+ * vmqsim_silicon_filter_clear() - empty one filter slot
+ * @sdev: the device.
+ * @slot: table slot.
+ *
+ * Called with the core's mutex held.
+ */
+void vmqsim_silicon_filter_clear(struct vmqsim_dev *sdev, u32 slot)
+{
+	struct vmqsim_silicon *si = &sdev->silicon;
+	struct vmqsim_cls_entry *old = vmqsim_slot(si, slot);
+
+	if (!old)
+		return;
+	hash_del_rcu(&old->node);
+	RCU_INIT_POINTER(si->slots[slot], NULL);
+	vmqsim_qp_filters_add(si, old->qp, -1);
+	kfree_rcu(old, rcu);
+}
+
+int vmqsim_silicon_init(struct vmqsim_dev *sdev)
+{
+	struct vmqsim_silicon *si = &sdev->silicon;
+	int cpu;
+
+	hash_init(si->cls);
+	si->slots = kcalloc(sdev->num_filters, sizeof(*si->slots), GFP_KERNEL);
+	if (!si->slots)
+		return -ENOMEM;
+	si->qp_filters = kcalloc(sdev->num_qps, sizeof(*si->qp_filters),
+				 GFP_KERNEL);
+	if (!si->qp_filters)
+		goto err_free_slots;
+	si->counters = alloc_percpu(struct vmqsim_pcpu_counters);
+	if (!si->counters)
+		goto err_free_qp_filters;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(si->counters, cpu)->syncp);
+	return 0;
+
+err_free_qp_filters:
+	kfree(si->qp_filters);
+err_free_slots:
+	kfree(si->slots);
+	return -ENOMEM;
+}
+
+/* After vmq_dev_unregister(), which cleared every slot. */
+void vmqsim_silicon_fini(struct vmqsim_dev *sdev)
+{
+	struct vmqsim_silicon *si = &sdev->silicon;
+
+	free_percpu(si->counters);
+	kfree(si->qp_filters);
+	kfree(si->slots);
+}
+
+/* --- receive rings ------------------------------------------------------- */
+
+/**
+ * vmqsim_ring_create() - a receive ring with a page posted on every slot
+ * @size: number of descriptors.
+ *
+ * The pages come from a page_pool of the ring's own; there is no device
+ * to map them for, the silicon copies with the CPU.
+ *
+ * Return: the ring or an ERR_PTR().
+ */
+struct vmqsim_ring *vmqsim_ring_create(u32 size)
+{
+	struct page_pool_params pp_params = {
+		.order		= 0,
+		.pool_size	= size,
+		.nid		= NUMA_NO_NODE,
+	};
+	struct vmqsim_ring *ring;
+	int err = -ENOMEM;
+	u32 i;
+
+	ring = kvzalloc(struct_size(ring, desc, size), GFP_KERNEL);
+	if (!ring)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&ring->lock);
+	ring->size = size;
+	ring->pool = page_pool_create(&pp_params);
+	if (IS_ERR(ring->pool)) {
+		err = PTR_ERR(ring->pool);
+		goto err_free_ring;
+	}
+	for (i = 0; i < size; i++) {
+		ring->desc[i].page = page_pool_alloc_pages(ring->pool,
+							   GFP_KERNEL);
+		if (!ring->desc[i].page)
+			goto err_put_pages;
+	}
+	return ring;
+
+err_put_pages:
+	while (i--)
+		page_pool_put_full_page(ring->pool, ring->desc[i].page, false);
+	page_pool_destroy(ring->pool);
+err_free_ring:
+	kvfree(ring);
+	return ERR_PTR(err);
+}
+
+/**
+ * vmqsim_ring_destroy() - return a ring's posted pages and free it
+ * @ring: a ring the silicon no longer writes and no poll reads.
+ *
+ * Frames still on the ring are dropped.  Pages the stack still holds go
+ * back to the pool when it frees them; the pool lives until then.
+ */
+void vmqsim_ring_destroy(struct vmqsim_ring *ring)
+{
+	u32 i;
+
+	for (i = 0; i < ring->size; i++)
+		page_pool_put_full_page(ring->pool, ring->desc[i].page, false);
+	page_pool_destroy(ring->pool);
+	kvfree(ring);
+}
+
+/**
+ * vmqsim_ring_take() - the driver takes the next completed frame
+ * @ring: the ring; called from its queue pair's NAPI poll only.
+ * @page: the frame's page, now the caller's; data at %VMQSIM_RX_HEADROOM.
+ * @len: the frame's length.
+ *
+ * A fresh page from the pool replaces the taken one on the descriptor
+ * before it goes back to the silicon.  Without a fresh page the frame is
+ * dropped and its page stays posted.
+ *
+ * Return: 1 with @page and @len set, 0 if no frame is waiting, -ENOMEM if
+ * one was dropped.
+ */
+int vmqsim_ring_take(struct vmqsim_ring *ring, struct page **page, u32 *len)
+{
+	u32 tail = ring->tail;
+	struct vmqsim_rx_desc *desc;
+	struct page *fresh;
+
+	/* Pairs with the release in vmqsim_ring_dma(): the frame is there. */
+	if (smp_load_acquire(&ring->head) == tail)
+		return 0;
+	desc = &ring->desc[tail % ring->size];
+	fresh = page_pool_dev_alloc_pages(ring->pool);
+	if (fresh) {
+		*page = desc->page;
+		*len = desc->len;
+		desc->page = fresh;
+	}
+	/* The descriptor, with its new page, belongs to the silicon again. */
+	smp_store_release(&ring->tail, tail + 1);
+	return fresh ? 1 : -ENOMEM;
+}
+
+/* On the wire a frame carries its VLAN tag in band. */
+static u32 vmqsim_frame_len(const struct sk_buff *skb)
+{
+	return skb->len + (skb_vlan_tag_present(skb) ? VLAN_HLEN : 0);
+}
+
+static void vmqsim_frame_copy(const struct sk_buff *skb, u8 *buf)
+{
+	__be16 tag[2];
+
+	if (!skb_vlan_tag_present(skb)) {
+		skb_copy_bits(skb, 0, buf, skb->len);
+		return;
+	}
+	tag[0] = skb->vlan_proto;
+	tag[1] = htons(skb_vlan_tag_get(skb));
+	skb_copy_bits(skb, 0, buf, 2 * ETH_ALEN);
+	memcpy(buf + 2 * ETH_ALEN, tag, VLAN_HLEN);
+	skb_copy_bits(skb, 2 * ETH_ALEN, buf + 2 * ETH_ALEN + VLAN_HLEN,
+		      skb->len - 2 * ETH_ALEN);
+}
+
+/* Copy a frame into the next free descriptor.  False if the ring is full. */
+static bool vmqsim_ring_dma(struct vmqsim_ring *ring, const struct sk_buff *skb)
+{
+	u32 len = vmqsim_frame_len(skb);
+	struct vmqsim_rx_desc *desc;
+	bool done = false;
+	u32 head;
+
+	if (len > VMQSIM_MAX_FRAME)
+		return false;
+	spin_lock_bh(&ring->lock);
+	head = ring->head;
+	/* Pairs with the release in vmqsim_ring_take(): the slot is free. */
+	if (head - smp_load_acquire(&ring->tail) < ring->size) {
+		desc = &ring->desc[head % ring->size];
+		vmqsim_frame_copy(skb, page_address(desc->page) +
+				       VMQSIM_RX_HEADROOM);
+		desc->len = len;
+		/* The frame is in memory before the descriptor says so. */
+		smp_store_release(&ring->head, head + 1);
+		done = true;
+	}
+	spin_unlock_bh(&ring->lock);
+	return done;
+}
+
+/**
+ * vmqsim_silicon_ring_publish() - let the silicon DMA into a queue pair
+ * @qp: a queue pair whose @ring is set up and whose NAPI is enabled.
+ */
+void vmqsim_silicon_ring_publish(struct vmqsim_qp *qp)
+{
+	/* Descriptors and their pages are in memory before the silicon looks. */
+	rcu_assign_pointer(qp->hw_ring, qp->ring);
+}
+
+/**
+ * vmqsim_silicon_ring_unpublish() - stop the silicon's DMA into a queue pair
+ * @qp: the queue pair.
+ *
+ * When this returns no frame is being copied into its ring any more.
+ */
+void vmqsim_silicon_ring_unpublish(struct vmqsim_qp *qp)
+{
+	RCU_INIT_POINTER(qp->hw_ring, NULL);
+	/* Every writer copies under the RCU read lock. */
+	synchronize_net();
+}
+
+/**
+ * vmqsim_silicon_rx_pending() - does a queue pair have frames to poll?
+ * @qp: the queue pair.
+ *
+ * Return: true if its published ring holds completed descriptors.
+ */
+bool vmqsim_silicon_rx_pending(struct vmqsim_qp *qp)
+{
+	struct vmqsim_ring *ring;
+	bool pending;
+
+	rcu_read_lock();
+	ring = rcu_dereference(qp->hw_ring);
+	pending = ring && READ_ONCE(ring->head) != READ_ONCE(ring->tail);
+	rcu_read_unlock();
+	return pending;
+}
+
+/* --- receive path and transmit switch ------------------------------------ */
+
+static bool vmqsim_parse(const struct sk_buff *skb, struct vmqsim_l2 *l2)
+{
+	const struct vlan_ethhdr *hdr;
+	struct vlan_ethhdr buf;
+	int hlen;
+
+	if (skb->len < ETH_HLEN)
+		return false;
+	hlen = skb->len >= VLAN_ETH_HLEN ? VLAN_ETH_HLEN : ETH_HLEN;
+	hdr = skb_header_pointer(skb, 0, hlen, &buf);
+	if (!hdr)
+		return false;
+	memcpy(l2->dst, hdr->h_dest, ETH_ALEN);
+	if (skb_vlan_tag_present(skb))
+		l2->vid = skb_vlan_tag_get_id(skb);
+	else if (hlen == VLAN_ETH_HLEN &&
+		 hdr->h_vlan_proto == htons(ETH_P_8021Q))
+		l2->vid = ntohs(hdr->h_vlan_TCI) & VLAN_VID_MASK;
+	else
+		l2->vid = VMQ_VLAN_NONE;
+	return true;
+}
+
+/* "DMA" a frame to queue pair @qp and raise its vector.  RCU read side. */
+static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
+			   const struct sk_buff *skb)
+{
+	struct vmqsim_ring *ring = rcu_dereference(sdev->qps[qp].hw_ring);
+
+	if (!ring || !vmqsim_ring_dma(ring, skb)) {
+		vmq_qp_count_rx_drop(sdev->vdev, qp, 1);
+		return;
+	}
+	vmqsim_irq_raise(sdev, qp);
+}
+
+/*
+ * Broadcast and multicast: one copy per pool other than the sender's.
+ * The default queue stands for the host's pool; other queue pairs take
+ * part once they own a unicast filter, as SR-IOV NICs replicate to VFs.
+ * RCU read side.
+ */
+static void vmqsim_flood(struct vmqsim_dev *sdev, const struct sk_buff *skb,
+			 u32 src_pool)
+{
+	u64 served = 0;
+	u32 qp, pool;
+
+	for (qp = 0; qp < sdev->num_qps; qp++) {
+		if (qp != VMQ_QP_DEFAULT &&
+		    !READ_ONCE(sdev->silicon.qp_filters[qp]))
+			continue;
+		pool = READ_ONCE(sdev->qps[qp].pool);
+		if (pool == src_pool || served & BIT_ULL(pool))
+			continue;
+		served |= BIT_ULL(pool);
+		vmqsim_deliver(sdev, qp, skb);
+		if (src_pool != VMQSIM_POOL_WIRE)
+			vmqsim_count(sdev, VMQSIM_CNT_TX_SWITCHED);
+		else if (qp != VMQ_QP_DEFAULT)
+			vmqsim_count(sdev, VMQSIM_CNT_RX_REPLICATED);
+	}
+}
+
+/* Unicast from the wire: its filter's queue pair, else the default queue. */
+static void vmqsim_rx_unicast(struct vmqsim_dev *sdev,
+			      const struct sk_buff *skb,
+			      const struct vmqsim_l2 *l2)
+{
+	u32 qp = vmqsim_cls_lookup(&sdev->silicon, l2);
+
+	if (qp == VMQSIM_CLS_MISS) {
+		vmqsim_count(sdev, VMQSIM_CNT_RX_UNMATCHED);
+		qp = VMQ_QP_DEFAULT;
+	}
+	if (qp == VMQ_QP_DROP) {
+		vmqsim_count(sdev, VMQSIM_CNT_RX_FILTER_DROPS);
+		return;
+	}
+	vmqsim_deliver(sdev, qp, skb);
+}
+
+/**
+ * vmqsim_silicon_rx() - a frame arrives from the wire
+ * @sdev: the device.
+ * @skb: the frame, consumed.
+ *
+ * Context: softirq or with BHs disabled (the partner's transmit path).
+ */
+void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff *skb)
+{
+	struct vmqsim_l2 l2;
+
+	if (!vmqsim_parse(skb, &l2)) {
+		vmq_qp_count_rx_drop(sdev->vdev, VMQ_QP_DEFAULT, 1);
+		goto out;
+	}
+	rcu_read_lock();
+	if (is_multicast_ether_addr(l2.dst))
+		vmqsim_flood(sdev, skb, VMQSIM_POOL_WIRE);
+	else
+		vmqsim_rx_unicast(sdev, skb, &l2);
+	rcu_read_unlock();
+out:
+	consume_skb(skb);
+}
+
+/**
+ * vmqsim_silicon_tx() - a frame leaves through one of the NIC's queues
+ * @sdev: the device.
+ * @txq: the queue pair it was sent on.
+ * @skb: the frame, consumed.
+ *
+ * Unicast to a MAC a queue pair of another pool owns is switched to that
+ * queue pair; everything else goes to the wire, and broadcast and
+ * multicast also to every other pool.
+ *
+ * Context: the NIC's transmit path, BHs disabled.
+ */
+void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
+{
+	u32 src_pool = READ_ONCE(sdev->qps[txq].pool);
+	struct vmqsim_l2 l2;
+	u32 qp;
+
+	if (!vmqsim_parse(skb, &l2)) {
+		vmq_qp_count_tx_drop(sdev->vdev, txq, 1);
+		kfree_skb(skb);
+		return;
+	}
+	rcu_read_lock();
+	if (is_multicast_ether_addr(l2.dst)) {
+		vmqsim_flood(sdev, skb, src_pool);
+	} else {
+		qp = vmqsim_cls_lookup(&sdev->silicon, &l2);
+		if (qp < sdev->num_qps &&
+		    READ_ONCE(sdev->qps[qp].pool) != src_pool) {
+			vmqsim_deliver(sdev, qp, skb);
+			vmqsim_count(sdev, VMQSIM_CNT_TX_SWITCHED);
+			rcu_read_unlock();
+			consume_skb(skb);
+			return;
+		}
+	}
+	rcu_read_unlock();
+	if (vmqsim_wire_deliver(sdev, skb))
+		vmqsim_count(sdev, VMQSIM_CNT_TX_WIRE);
+}

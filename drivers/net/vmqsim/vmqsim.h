@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmqsim: a simulated VMQ-capable NIC, the first driver on the vmq core.
+ *
+ * One simulated device (a device on the "vmqsim" bus) has two halves:
+ *
+ *  - the "silicon" (silicon.c, irq.c): a MAC/VLAN filter table and its
+ *    classifier, per queue pair receive rings it "DMAs" frames into, a
+ *    transmit switch, and MSI-X-like vectors delivered as real Linux irqs;
+ *  - the driver (netdev.c): the NIC netdev vmq<ID>, which registers with
+ *    the vmq core, programs the silicon through &struct vmq_hw_ops and
+ *    polls the rings with NAPI.
+ *
+ * The other end of the wire is a plain netdev, vmq<ID>w (wire.c): what it
+ * transmits enters the silicon, what the NIC sends to the wire it
+ * receives.
+ */
+#ifndef _VMQSIM_H
+#define _VMQSIM_H
+
+#include <linux/atomic.h>
+#include <linux/device.h>
+#include <linux/hashtable.h>
+#include <linux/if_vlan.h>
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/u64_stats_sync.h>
+#include <net/vmq.h>
+
+#define VMQSIM_DRV_NAME		"vmqsim"
+
+/* What "echo ID [QUEUE_PAIRS [FILTERS]] > new_device" accepts. */
+#define VMQSIM_MAX_ID		1023
+#define VMQSIM_MAX_QPS		64
+#define VMQSIM_DEFAULT_QPS	16
+#define VMQSIM_MAX_FILTERS	4096
+
+#define VMQSIM_RING_MIN		16
+#define VMQSIM_RING_MAX		4096
+#define VMQSIM_RING_DEFAULT	256
+
+/*
+ * One page per receive descriptor: the frame goes after the headroom the
+ * stack wants, and the skb_shared_info napi_build_skb() puts at the end
+ * must still fit.
+ */
+#define VMQSIM_RX_HEADROOM	(NET_SKB_PAD + NET_IP_ALIGN)
+#define VMQSIM_RX_TAILROOM	SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
+#define VMQSIM_MAX_FRAME	(PAGE_SIZE - VMQSIM_RX_HEADROOM - \
+				 VMQSIM_RX_TAILROOM)
+#define VMQSIM_MAX_MTU		(VMQSIM_MAX_FRAME - VLAN_ETH_HLEN)
+
+/* Internal-switching pool of frames that come from the wire. */
+#define VMQSIM_POOL_WIRE	U32_MAX
+
+struct page_pool;
+struct vmqsim_dev;
+
+/**
+ * struct vmqsim_rx_desc - one receive descriptor
+ * @page: the buffer the driver posted; the frame goes at
+ *	%VMQSIM_RX_HEADROOM.
+ * @len: frame length, written by the hardware.
+ */
+struct vmqsim_rx_desc {
+	struct page *page;
+	u32 len;
+};
+
+/**
+ * struct vmqsim_ring - a receive ring, shared by the driver and the silicon
+ * @pool: where the posted pages come from.
+ * @lock: serialises the silicon's writers; frames for one queue pair may
+ *	arrive on several CPUs at once.
+ * @size: number of descriptors.
+ * @head: next descriptor the silicon fills (free running); written under
+ *	@lock and published with release semantics.
+ * @tail: next descriptor the driver consumes (free running); written by
+ *	the queue pair's NAPI poll only, with release semantics.
+ * @desc: the descriptors.
+ */
+struct vmqsim_ring {
+	struct page_pool *pool;
+	spinlock_t lock;	/* see @lock above */
+	u32 size;
+	u32 head;
+	u32 tail;
+	struct vmqsim_rx_desc desc[];
+};
+
+/**
+ * struct vmqsim_qp - a queue pair, both the driver's and the silicon's view
+ * @sdev: its device.
+ * @id: queue pair index, also its vector's hwirq.
+ * @napi: its receive poll.
+ * @ring: its receive ring while started; the NAPI poll's view.
+ * @hw_ring: the same ring as published to the silicon, or NULL when the
+ *	silicon must not DMA into it.
+ * @pool: internal-switching pool: 0 for the host's queue pairs, else its
+ *	own index.
+ * @tx_ring_size: transmit descriptors, as configured (transmit is
+ *	synchronous in the simulation).
+ */
+struct vmqsim_qp {
+	struct vmqsim_dev *sdev;
+	u32 id;
+	struct napi_struct napi;
+	struct vmqsim_ring *ring;
+	struct vmqsim_ring __rcu *hw_ring;
+	u32 pool;
+	u32 tx_ring_size;
+};
+
+/* Bits of &vmqsim_vector.flags. */
+enum {
+	VMQSIM_VEC_MASKED,	/* raised, not yet re-armed by its handler */
+};
+
+/**
+ * struct vmqsim_vector - one simulated MSI-X vector
+ * @sdev: its device.
+ * @hwirq: index in the device's irq domain.
+ * @virq: Linux irq number.
+ * @name: name it is requested under, "<ifname>-qp<N>" or "<ifname>-misc".
+ * @csd: delivers it to a CPU.
+ * @inflight: deliveries sent and not yet done; freeing waits for zero.
+ * @flags: VMQSIM_VEC_* bits.
+ * @requested: a handler is installed (between ndo_open and ndo_stop).
+ * @placed: its initial affinity was set (on the first request).
+ * @hold: debugfs knob: do not raise, let the ring fill up.
+ * @fired: deliveries sent.
+ */
+struct vmqsim_vector {
+	struct vmqsim_dev *sdev;
+	u32 hwirq;
+	unsigned int virq;
+	char name[IFNAMSIZ + 16];
+	call_single_data_t csd;
+	atomic_t inflight;
+	unsigned long flags;
+	bool requested;
+	bool placed;
+	bool hold;
+	atomic64_t fired;
+};
+
+/**
+ * struct vmqsim_irqs - the device's simulated MSI-X block
+ * @fwnode: names @domain.
+ * @domain: maps hwirq N (queue pair N, or the misc vector) to a virq.
+ * @vectors: queue pair vectors, then the misc vector.
+ * @count: number of @vectors.
+ */
+struct vmqsim_irqs {
+	struct fwnode_handle *fwnode;
+	struct irq_domain *domain;
+	struct vmqsim_vector *vectors;
+	u32 count;
+};
+
+/**
+ * struct vmqsim_cls_entry - a filter as the classifier holds it
+ * @node: in &vmqsim_silicon.cls.
+ * @key: vmqsim_cls_key() of its MAC and VLAN.
+ * @qp: target queue pair or %VMQ_QP_DROP.
+ * @rcu: deferred free; the data path looks entries up under RCU.
+ */
+struct vmqsim_cls_entry {
+	struct hlist_node node;
+	u64 key;
+	u32 qp;
+	struct rcu_head rcu;
+};
+
+/* Device-level counters of the silicon, see vmqsim_counter_names. */
+enum vmqsim_counter {
+	VMQSIM_CNT_RX_UNMATCHED,
+	VMQSIM_CNT_RX_REPLICATED,
+	VMQSIM_CNT_RX_FILTER_DROPS,
+	VMQSIM_CNT_TX_SWITCHED,
+	VMQSIM_CNT_TX_WIRE,
+	VMQSIM_CNT_MAX,
+};
+
+/**
+ * struct vmqsim_pcpu_counters - one CPU's share of the silicon counters
+ * @syncp: for 64-bit reads on 32-bit machines.
+ * @cnt: indexed by enum vmqsim_counter.
+ */
+struct vmqsim_pcpu_counters {
+	struct u64_stats_sync syncp;
+	u64_stats_t cnt[VMQSIM_CNT_MAX];
+};
+
+#define VMQSIM_CLS_HASH_BITS	8
+
+/**
+ * struct vmqsim_silicon - the simulated hardware's filter state
+ * @slots: the filter table by slot, as the core programmed it; written
+ *	with the core's mutex held, read under RCU.
+ * @qp_filters: forwarding filters per queue pair, for replication.
+ * @cls: the classifier: @slots hashed by MAC and VLAN, O(1) under RCU.
+ * @counters: per-CPU device-level counters.
+ */
+struct vmqsim_silicon {
+	struct vmqsim_cls_entry __rcu **slots;
+	u32 *qp_filters;
+	DECLARE_HASHTABLE(cls, VMQSIM_CLS_HASH_BITS);
+	struct vmqsim_pcpu_counters __percpu *counters;
+};
+
+/**
+ * struct vmqsim_dev - one simulated NIC
+ * @dev: its device on the vmqsim bus, "vmqsim<ID>".
+ * @list: in the bus's list of devices.
+ * @id: ID given to new_device.
+ * @num_qps: queue pairs.
+ * @num_filters: filter table capacity.
+ * @rx_ring_size: receive ring size for rings started from now on.
+ * @tx_ring_size: transmit ring size likewise.
+ * @nic: the NIC netdev, vmq<ID>.
+ * @vdev: its vmq core device.
+ * @wire: the link partner netdev, vmq<ID>w.
+ * @wire_link: @wire as the NIC's transmit path sees it: NULL once the
+ *	partner is going away (RCU; written under RTNL).
+ * @qps: @num_qps queue pairs.
+ * @irqs: simulated MSI-X.
+ * @silicon: filter table and classifier.
+ * @ddir: debugfs directory.
+ */
+struct vmqsim_dev {
+	struct device dev;
+	struct list_head list;
+	u32 id;
+	u32 num_qps;
+	u32 num_filters;
+	u32 rx_ring_size;
+	u32 tx_ring_size;
+	struct net_device *nic;
+	struct vmq_dev *vdev;
+	struct net_device *wire;
+	struct net_device __rcu *wire_link;
+	struct vmqsim_qp *qps;
+	struct vmqsim_irqs irqs;
+	struct vmqsim_silicon silicon;
+	struct dentry *ddir;
+};
+
+/* What both netdevs keep in netdev_priv(). */
+struct vmqsim_netdev_priv {
+	struct vmqsim_dev *sdev;
+};
+
+static inline struct vmqsim_dev *vmqsim_netdev_sdev(const struct net_device *dev)
+{
+	const struct vmqsim_netdev_priv *priv = netdev_priv(dev);
+
+	return priv->sdev;
+}
+
+/* dev.c */
+int vmqsim_dev_create(struct vmqsim_dev *sdev);
+void vmqsim_dev_destroy(struct vmqsim_dev *sdev);
+
+/* silicon.c */
+int vmqsim_silicon_init(struct vmqsim_dev *sdev);
+void vmqsim_silicon_fini(struct vmqsim_dev *sdev);
+int vmqsim_silicon_filter_write(struct vmqsim_dev *sdev, u32 slot,
+				const struct vmq_filter_key *key, u32 qp);
+void vmqsim_silicon_filter_clear(struct vmqsim_dev *sdev, u32 slot);
+void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff *skb);
+void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 qp, struct sk_buff *skb);
+void vmqsim_silicon_ring_publish(struct vmqsim_qp *qp);
+void vmqsim_silicon_ring_unpublish(struct vmqsim_qp *qp);
+bool vmqsim_silicon_rx_pending(struct vmqsim_qp *qp);
+void vmqsim_silicon_read_counters(struct vmqsim_dev *sdev,
+				  u64 cnt[VMQSIM_CNT_MAX]);
+extern const char * const vmqsim_counter_names[VMQSIM_CNT_MAX];
+struct vmqsim_ring *vmqsim_ring_create(u32 size);
+void vmqsim_ring_destroy(struct vmqsim_ring *ring);
+int vmqsim_ring_take(struct vmqsim_ring *ring, struct page **page, u32 *len);
+
+/* irq.c */
+int vmqsim_irqs_init(struct vmqsim_dev *sdev);
+void vmqsim_irqs_fini(struct vmqsim_dev *sdev);
+int vmqsim_irqs_request(struct vmqsim_dev *sdev);
+void vmqsim_irqs_free(struct vmqsim_dev *sdev);
+unsigned int vmqsim_irq_home_cpu(u32 hwirq);
+int vmqsim_irq_effective_cpu(const struct vmqsim_vector *vec);
+void vmqsim_irq_rearm(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_irq_unmask(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold);
+void vmqsim_irq_raise_misc(struct vmqsim_dev *sdev);
+
+/* netdev.c */
+int vmqsim_nic_create(struct vmqsim_dev *sdev);
+void vmqsim_nic_destroy(struct vmqsim_dev *sdev);
+
+/* wire.c */
+int vmqsim_wire_create(struct vmqsim_dev *sdev);
+void vmqsim_wire_destroy(struct vmqsim_dev *sdev);
+bool vmqsim_wire_deliver(struct vmqsim_dev *sdev, struct sk_buff *skb);
+void vmqsim_carrier_update(struct vmqsim_dev *sdev);
+
+/* debugfs.c */
+void vmqsim_debugfs_init(void);
+void vmqsim_debugfs_exit(void);
+void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev);
+void vmqsim_debugfs_dev_del(struct vmqsim_dev *sdev);
+
+#endif /* _VMQSIM_H */

@@ -1,0 +1,232 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmqsim devices: created and destroyed on the vmqsim bus, bad requests
+# refused with an errno and a log line, the NIC and its link partner
+# named as documented, the carrier up only when both ends are, and no
+# way in through "ip link add".
+
+source "$(dirname "$0")/lib.sh"
+
+BUS=/sys/bus/vmqsim
+VMQ_DBG=/sys/kernel/debug/vmq
+
+TESTS="
+	default_device
+	new_del_device
+	bad_input
+	duplicate_id
+	filters_arg
+	carrier_both_ends
+	ip_link_add_refused
+	rmmod_with_devices
+"
+
+# sim_load [ARGS]: a fresh vmqsim, unloaded again when the test ends.
+sim_load()
+{
+	vmq_unload_all
+	defer vmq_unload_all
+	modprobe vmqsim "$@"
+}
+
+# bus_write FILE STRING: write STRING, print the shell's error if any.
+bus_write()
+{
+	local err
+
+	err=$( { echo "$2" > "$BUS/$1"; } 2>&1 )
+	local rc=$?
+	echo "$err"
+	return $rc
+}
+
+default_device()
+{
+	sim_load
+	check_err $? "modprobe vmqsim failed"
+	[ -d /sys/bus/vmqsim/devices/vmqsim0 ]
+	check_err $? "no vmqsim0 on the bus"
+	ip link show dev vmq0 >/dev/null 2>&1
+	check_err $? "no netdev vmq0"
+	ip link show dev vmq0w >/dev/null 2>&1
+	check_err $? "no netdev vmq0w"
+	ip -o link show dev vmq0w | grep -q "vmq0w@vmq0:"
+	check_err $? "vmq0w does not show vmq0 as its link"
+	[ "$(readlink -f /sys/class/net/vmq0/device)" = \
+	  "$(readlink -f $BUS/devices/vmqsim0)" ]
+	check_err $? "vmq0's parent is not vmqsim0"
+	ethtool -i vmq0 | grep -q "driver: vmqsim"
+	check_err $? "ethtool -i does not name the driver"
+	[ "$(ethtool -l vmq0 | awk '/Combined/ { print $2; exit }')" = 16 ]
+	check_err $? "vmq0 does not offer 16 queue pairs"
+	log_test "modprobe vmqsim creates vmqsim0 with vmq0 and vmq0w"
+}
+
+new_del_device()
+{
+	sim_load num_devices=0
+	check_err $? "modprobe vmqsim num_devices=0 failed"
+	[ -z "$(ls $BUS/devices)" ]
+	check_err $? "num_devices=0 still created a device"
+
+	bus_write new_device "7 4" >/dev/null
+	check_err $? "new_device '7 4' failed"
+	ip link show dev vmq7 >/dev/null 2>&1 &&
+		ip link show dev vmq7w >/dev/null 2>&1
+	check_err $? "vmq7/vmq7w missing"
+	ethtool -l vmq7 | grep -q "Combined:.*4"
+	check_err $? "vmq7 does not have 4 queue pairs"
+
+	bus_write new_device 1023 >/dev/null
+	check_err $? "new_device 1023 failed"
+
+	bus_write del_device 7 >/dev/null
+	check_err $? "del_device 7 failed"
+	ip link show dev vmq7 >/dev/null 2>&1
+	check_fail $? "vmq7 still there after del_device"
+	[ -d $BUS/devices/vmqsim7 ]
+	check_fail $? "vmqsim7 still on the bus"
+	[ -d $BUS/devices/vmqsim1023 ]
+	check_err $? "deleting 7 took vmqsim1023 along"
+
+	bus_write new_device 7 >/dev/null
+	check_err $? "ID 7 not reusable after del_device"
+	log_test "new_device and del_device"
+}
+
+# expect_einval FILE STRING: the write fails with EINVAL and a log line.
+expect_einval()
+{
+	local file=$1 input=$2 mark out
+
+	mark=$(kmsg_mark)
+	out=$(bus_write "$file" "$input")
+	check_fail $? "$file '$input' accepted"
+	echo "$out" | grep -q "Invalid argument"
+	check_err $? "$file '$input': not EINVAL: $out"
+	kmsg_since "$mark" | grep -q "vmqsim: bad $file input; use: echo"
+	check_err $? "$file '$input': no log line naming the format"
+}
+
+bad_input()
+{
+	local input
+
+	sim_load num_devices=0
+	for input in "x" "" "1x" "-1" "1024" "1 0" "1 65" "1 2 0" \
+		     "1 2 4097" "1 2 3 4" "1 two"; do
+		expect_einval new_device "$input"
+	done
+	expect_einval del_device "zero"
+	[ -z "$(ls $BUS/devices)" ]
+	check_err $? "a bad request created a device"
+	bus_write del_device 5 | grep -q "No such file or directory"
+	check_err $? "del_device of a missing ID is not ENOENT"
+	log_test "bad input refused with EINVAL and the expected format"
+}
+
+duplicate_id()
+{
+	local out
+
+	sim_load
+	out=$(bus_write new_device 0)
+	check_fail $? "second device 0 accepted"
+	echo "$out" | grep -q "File exists"
+	check_err $? "duplicate ID not EEXIST: $out"
+	ip link show dev vmq0 >/dev/null 2>&1
+	check_err $? "the first device 0 suffered"
+	log_test "duplicate ID refused with EEXIST"
+}
+
+filters_arg()
+{
+	sim_load num_devices=0
+	bus_write new_device "3 8 128" >/dev/null
+	check_err $? "new_device '3 8 128' failed"
+	grep -q "^filters: 0/128$" $VMQ_DBG/vmqsim3/info
+	check_err $? "core does not see 128 filters"
+	grep -q "^queue_pairs: 8$" $VMQ_DBG/vmqsim3/info
+	check_err $? "core does not see 8 queue pairs"
+	bus_write new_device 4 >/dev/null
+	grep -q "^filters: 0/4096$" $VMQ_DBG/vmqsim4/info
+	check_err $? "default is not 4096 filters"
+	grep -q "^queue_pairs: 16$" $VMQ_DBG/vmqsim4/info
+	check_err $? "default is not 16 queue pairs"
+	log_test "QUEUE_PAIRS and FILTERS reach the core"
+}
+
+carrier()
+{
+	cat "/sys/class/net/$1/carrier" 2>/dev/null || echo 0
+}
+
+# expect_carrier NIC PARTNER: both carriers read NIC, PARTNER.
+expect_carrier()
+{
+	[ "$(carrier vmq0)" = "$1" ] && [ "$(carrier vmq0w)" = "$2" ]
+	check_err $? "carrier vmq0/vmq0w is $(carrier vmq0)/$(carrier vmq0w), want $1/$2 ($3)"
+}
+
+carrier_both_ends()
+{
+	sim_load
+	ip link set vmq0 up
+	expect_carrier 0 0 "only the NIC up"
+	ip link set vmq0w up
+	expect_carrier 1 1 "both up"
+	ip link set vmq0 down
+	ip link set vmq0 up
+	expect_carrier 1 1 "NIC down and up again"
+	ip link set vmq0w down
+	expect_carrier 0 0 "partner down"
+	ip link set vmq0 down
+	ip link set vmq0w up
+	expect_carrier 0 0 "only the partner up"
+	ip link set vmq0 up
+	expect_carrier 1 1 "both up again"
+	ip -o link show dev vmq0 | grep -q "LOWER_UP"
+	check_err $? "vmq0 not LOWER_UP"
+	log_test "carrier is up on both ends iff both are up"
+}
+
+ip_link_add_refused()
+{
+	local out
+
+	sim_load
+	out=$(ip link add name vmqx type vmqsim 2>&1)
+	check_fail $? "ip link add type vmqsim succeeded"
+	echo "$out" | grep -q '/sys/bus/vmqsim/new_device'
+	check_err $? "no hint to the bus in: $out"
+	log_test "ip link add type vmqsim points at new_device"
+}
+
+rmmod_with_devices()
+{
+	local mark
+
+	sim_load num_devices=3
+	check_err $? "modprobe vmqsim num_devices=3 failed"
+	ip link set vmq1 up
+	ip link set vmq1w up
+	ip link set vmq2 up
+	mark=$(kmsg_mark)
+	rmmod vmqsim
+	check_err $? "rmmod vmqsim failed"
+	for i in 0 1 2; do
+		ip link show dev vmq$i >/dev/null 2>&1
+		check_fail $? "vmq$i left behind"
+	done
+	[ -d $BUS ]
+	check_fail $? "bus still registered"
+	kmsg_since "$mark" | grep -E -q "WARNING|BUG|Oops"
+	check_fail $? "kernel complained during rmmod"
+	log_test "rmmod with devices present"
+}
+
+require_root
+require_cmd ip ethtool modprobe
+tests_run
+exit $EXIT_STATUS
