@@ -82,7 +82,7 @@ for s in "${series[@]}"; do
 	step "build-$kver" "$top/scripts/build.sh" "$kver"
 
 	ktap=$logdir/selftests-$kver.ktap
-	VMQ_NO_BUILD=0 "$top/scripts/vm" -k "$kver" -t 1500 -- \
+	VMQ_NO_BUILD=0 "$top/scripts/vm" -k "$kver" -c 4 -t 1500 -- \
 		selftests/run_kselftest.sh "${tests[@]}" 2>&1 | tee "$ktap"
 	count_ktap "$ktap" "${PIPESTATUS[0]}"
 

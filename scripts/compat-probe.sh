@@ -24,4 +24,5 @@ probe CONST_BUS_TYPE linux/device/bus.h '\(\*show\)\(const struct bus_type'
 probe IRQ_MOVE_PCNTXT linux/irq.h 'IRQ_MOVE_PCNTXT[[:space:]]*='
 probe EVENTFD_SIGNAL_1ARG linux/eventfd.h 'void eventfd_signal\(struct eventfd_ctx \*ctx\)'
 probe VFIO_FREE_DEVICE linux/vfio.h 'void vfio_free_device'
+probe VFIO_IOMMUFD_EMULATED linux/vfio.h 'vfio_iommufd_emulated_bind'
 exit 0

@@ -3,7 +3,8 @@
 # A small work-alike of the kernel's tools/testing/selftests/lib.mk, so
 # the vmq selftests build and run the same way out of tree as they would
 # in tools/testing/selftests/drivers/net/vmq.  Honoured variables:
-# TEST_PROGS, TEST_GEN_PROGS, TEST_FILES, CFLAGS, LDLIBS, OUTPUT.
+# TEST_PROGS, TEST_GEN_PROGS, TEST_GEN_PROGS_EXTENDED (built helpers the
+# tests run, not tests themselves), TEST_FILES, CFLAGS, LDLIBS, OUTPUT.
 # Targets: all, run_tests, emit_tests, clean.
 
 selfdir := $(realpath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -13,10 +14,11 @@ CC ?= gcc
 CFLAGS += -Wall -Wextra -O2 -g
 
 TEST_GEN_PROGS := $(addprefix $(OUTPUT)/,$(TEST_GEN_PROGS))
+TEST_GEN_PROGS_EXTENDED := $(addprefix $(OUTPUT)/,$(TEST_GEN_PROGS_EXTENDED))
 
 .PHONY: all run_tests emit_tests clean
 
-all: $(TEST_GEN_PROGS)
+all: $(TEST_GEN_PROGS) $(TEST_GEN_PROGS_EXTENDED)
 
 $(OUTPUT)/%: %.c $(EXTRA_DEPS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
@@ -31,4 +33,4 @@ emit_tests:
 	done
 
 clean:
-	rm -f $(TEST_GEN_PROGS)
+	rm -f $(TEST_GEN_PROGS) $(TEST_GEN_PROGS_EXTENDED)

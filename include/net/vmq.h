@@ -24,6 +24,7 @@
 #include <linux/netdevice.h>
 #include <linux/types.h>
 #include <net/vmq_compat.h>
+#include <linux/vmq.h>
 
 struct vmq_dev;
 struct netlink_ext_ack;
@@ -36,6 +37,10 @@ struct netlink_ext_ack;
 #define VMQ_VLAN_NONE		0xffff
 /* Filter location meaning "any free slot". */
 #define VMQ_LOC_ANY		U32_MAX
+
+/* Queue pair flags, from vmq_qp_flags(). */
+#define VMQ_QP_F_LOCAL_SWITCH	BIT(0)
+#define VMQ_QP_F_MCAST		BIT(1)
 
 /* Header fields a classifier can match, for &vmq_caps.match_fields. */
 #define VMQ_MATCH_DST_MAC	BIT(0)
@@ -122,6 +127,24 @@ struct vmq_caps {
 };
 
 /**
+ * struct vmq_coalesce - interrupt moderation of a queue pair
+ * @rx_usecs: longest a received frame waits for its interrupt (0: none).
+ * @rx_frames: received frames that make an interrupt due at once.
+ * @tx_usecs: likewise for transmit completions.
+ * @tx_frames: likewise for transmit completions.
+ */
+struct vmq_coalesce {
+	u32 rx_usecs;
+	u32 rx_frames;
+	u32 tx_usecs;
+	u32 tx_frames;
+};
+
+/* ethtool_ops.supported_coalesce_params of a VMQ device. */
+#define VMQ_SUPPORTED_COALESCE_PARAMS \
+	(ETHTOOL_COALESCE_USECS | ETHTOOL_COALESCE_MAX_FRAMES)
+
+/**
  * struct vmq_hw_ops - what the core asks of the driver
  *
  * All are called with the device mutex held and may sleep.
@@ -131,7 +154,9 @@ struct vmq_caps {
  *	hold an older filter, which this replaces in one step.
  * @filter_clear: empty filter slot @slot.
  * @qp_start: give queue pair @qp rings of the current sizes and let the
- *	hardware DMA.  Called on ALLOCATED or DMA_STOPPED queue pairs.
+ *	hardware DMA.  Called on ALLOCATED or DMA_STOPPED queue pairs.  A
+ *	guest queue pair (owner %VMQ_OWNER_VFIO) brings its own rings, in
+ *	guest memory: see vmq_guest_qp().
  * @qp_stop: stop all DMA of queue pair @qp; when this returns the hardware
  *	no longer touches its memory and no interrupt or poll is running,
  *	so the rings may be freed.
@@ -140,6 +165,12 @@ struct vmq_caps {
  *	affected queue pairs are not running.
  * @set_ring_sizes: use @rx and @tx descriptors for rings started from now
  *	on.  The core stops and restarts running host queue pairs around it.
+ * @qp_affinity: optional: queue pair @qp's vector now runs on @cpu (the
+ *	driver may update XPS).
+ * @qp_kick: for guest queue pairs (owner %VMQ_OWNER_VFIO): the guest rang
+ *	a doorbell of running queue pair @qp.  Unlike the others, called
+ *	without the device mutex, from any context; must not sleep.  NULL
+ *	if the driver cannot run guest queue pairs.
  */
 struct vmq_hw_ops {
 	int (*filter_write)(struct vmq_dev *vdev, u32 slot,
@@ -149,6 +180,8 @@ struct vmq_hw_ops {
 	void (*qp_stop)(struct vmq_dev *vdev, u32 qp);
 	int (*set_channels)(struct vmq_dev *vdev, u32 count);
 	int (*set_ring_sizes)(struct vmq_dev *vdev, u32 rx, u32 tx);
+	void (*qp_affinity)(struct vmq_dev *vdev, u32 qp, int cpu);
+	void (*qp_kick)(struct vmq_dev *vdev, u32 qp);
 };
 
 /* Registration. */
@@ -168,7 +201,10 @@ u32 vmq_rx_ring_size(const struct vmq_dev *vdev);
 u32 vmq_tx_ring_size(const struct vmq_dev *vdev);
 enum vmq_qp_state vmq_qp_state(const struct vmq_dev *vdev, u32 qp);
 enum vmq_owner_type vmq_qp_owner(const struct vmq_dev *vdev, u32 qp);
+u32 vmq_qp_flags(const struct vmq_dev *vdev, u32 qp);
+struct net_device *vmq_qp_rx_netdev(struct vmq_dev *vdev, u32 qp);
 void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq);
+int vmq_qp_cpu(const struct vmq_dev *vdev, u32 qp);
 
 /* Filters. */
 int vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
@@ -183,6 +219,18 @@ void vmq_qp_count_tx(struct vmq_dev *vdev, u32 qp, u32 packets, u64 bytes);
 void vmq_qp_count_rx_drop(struct vmq_dev *vdev, u32 qp, u32 packets);
 void vmq_qp_count_tx_drop(struct vmq_dev *vdev, u32 qp, u32 packets);
 void vmq_get_stats64(struct vmq_dev *vdev, struct rtnl_link_stats64 *stats);
+void vmq_qp_count_irq(struct vmq_dev *vdev, u32 qp);
+
+/* Interrupt moderation, for the driver's data path. */
+void vmq_qp_get_coalesce(const struct vmq_dev *vdev, u32 qp,
+			 struct vmq_coalesce *coal);
+
+/* net_device_ops members a driver points at directly, or calls. */
+void *vmq_dfwd_add_station(struct net_device *pdev, struct net_device *upper);
+void vmq_dfwd_del_station(struct net_device *pdev, void *priv);
+u16 vmq_select_queue(struct net_device *netdev, struct sk_buff *skb,
+		     struct net_device *sb_dev);
+int vmq_set_features(struct net_device *netdev, netdev_features_t features);
 
 /* ethtool_ops members a driver points at directly. */
 int vmq_ethtool_get_rxnfc(struct net_device *netdev,
@@ -205,5 +253,178 @@ int vmq_ethtool_get_sset_count(struct net_device *netdev, int sset);
 void vmq_ethtool_get_strings(struct net_device *netdev, u32 sset, u8 *data);
 void vmq_ethtool_get_stats(struct net_device *netdev,
 			   struct ethtool_stats *stats, u64 *data);
+int vmq_ethtool_get_coalesce(struct net_device *netdev,
+			     struct ethtool_coalesce *ec,
+			     struct kernel_ethtool_coalesce *kec,
+			     struct netlink_ext_ack *extack);
+int vmq_ethtool_set_coalesce(struct net_device *netdev,
+			     struct ethtool_coalesce *ec,
+			     struct kernel_ethtool_coalesce *kec,
+			     struct netlink_ext_ack *extack);
+int vmq_ethtool_get_per_queue_coalesce(struct net_device *netdev, u32 queue,
+				       struct ethtool_coalesce *ec);
+int vmq_ethtool_set_per_queue_coalesce(struct net_device *netdev, u32 queue,
+				       struct ethtool_coalesce *ec);
+u32 vmq_ethtool_get_priv_flags(struct net_device *netdev);
+int vmq_ethtool_set_priv_flags(struct net_device *netdev, u32 flags);
+
+/*
+ * Guest queue pairs: a queue pair whose rings and buffers live in a
+ * virtual machine's memory, in the hardware's own format
+ * (include/uapi/linux/vmq.h).  Its owner (vmq_vfio) supplies the DMA
+ * translation, as an IOMMU would for a real device, and receives the
+ * queue's interrupts; the driver's engine reads descriptors and moves
+ * frames through &struct vmq_guest_qp.
+ */
+
+/* Events for &vmq_guest_ops.notify. */
+#define VMQ_GUEST_EV_RX		BIT(0)
+#define VMQ_GUEST_EV_TX		BIT(1)
+#define VMQ_GUEST_EV_ERR	BIT(2)
+
+/**
+ * struct vmq_guest_ops - what the owner of a guest queue pair supplies
+ * @dma_rw: copy @len bytes between @buf and guest memory at @iova;
+ *	returns 0 or a negative errno when @iova is not mapped.  Called by
+ *	the driver's engine in process context (it may sleep), only while
+ *	the queue pair runs.
+ * @notify: VMQ_GUEST_EV_* happened.  Any context, may not sleep.
+ */
+struct vmq_guest_ops {
+	int (*dma_rw)(void *ctx, u64 iova, void *buf, size_t len, bool write);
+	void (*notify)(void *ctx, u32 events);
+};
+
+/**
+ * struct vmq_guest_qp - a guest queue pair, shared by the core, its owner
+ *	and the driver's engine
+ * @ops: the owner's operations.
+ * @ctx: their context.
+ * @rx: the receive ring.  @rx.base and @rx.size are fixed while the
+ *	queue pair runs; @rx.tail is written by the owner's doorbell,
+ *	@rx.head by the engine; read both with READ_ONCE().
+ * @tx: the transmit ring, likewise.
+ * @error: enum vmq_err; the first error, set with vmq_guest_qp_error().
+ *	The engine stops touching the rings once it is set.
+ * @l2: the admin's MAC (bits 63..16) and VLAN (bits 15..0, 0 for none):
+ *	one word, so the engine always sees a consistent pair while the
+ *	admin changes it.  Read with vmq_guest_qp_l2().
+ * @spoofchk: drop transmitted frames whose source is not the MAC.
+ * @cnt: counters, enum vmq_counter.
+ * @loc: location of its MAC filter, or %VMQ_LOC_ANY if it has none.
+ * @name: the owner's name for it, for the views.
+ */
+struct vmq_guest_qp {
+	const struct vmq_guest_ops *ops;
+	void *ctx;
+	struct vmq_ring_state rx;
+	struct vmq_ring_state tx;
+	u32 error;
+	atomic64_t l2;
+	bool spoofchk;
+	atomic64_t cnt[VMQ_CNT_MAX];
+	u32 loc;
+	char name[40];
+};
+
+/**
+ * vmq_guest_qp_l2() - a guest queue pair's MAC and VLAN
+ * @gqp: the guest queue pair.
+ * @mac: filled with its MAC (zero if the admin has not set one).
+ *
+ * Return: its VLAN ID, or 0 for none.
+ */
+static inline u16 vmq_guest_qp_l2(const struct vmq_guest_qp *gqp, u8 *mac)
+{
+	u64 l2 = atomic64_read(&gqp->l2);
+	int i;
+
+	for (i = 0; i < ETH_ALEN; i++)
+		mac[i] = l2 >> (56 - 8 * i);
+	return l2 & 0xffff;
+}
+
+/**
+ * vmq_guest_count() - count on a guest queue pair
+ * @gqp: the guest queue pair.
+ * @cnt: which counter.
+ * @n: by how much.
+ */
+static inline void vmq_guest_count(struct vmq_guest_qp *gqp,
+				   enum vmq_counter cnt, u64 n)
+{
+	atomic64_add(n, &gqp->cnt[cnt]);
+}
+
+/**
+ * vmq_guest_dma_rw() - the engine's access to guest memory
+ * @gqp: the guest queue pair.
+ * @iova: guest I/O virtual address.
+ * @buf: kernel buffer.
+ * @len: bytes.
+ * @write: true to write guest memory, false to read it.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno.
+ */
+static inline int vmq_guest_dma_rw(struct vmq_guest_qp *gqp, u64 iova,
+				   void *buf, size_t len, bool write)
+{
+	return gqp->ops->dma_rw(gqp->ctx, iova, buf, len, write);
+}
+
+/**
+ * vmq_guest_notify() - tell the owner about completions
+ * @gqp: the guest queue pair.
+ * @events: VMQ_GUEST_EV_* bits.
+ *
+ * For the driver's interrupt handler.  Context: any.
+ */
+static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
+{
+	gqp->ops->notify(gqp->ctx, events);
+}
+
+/* For the driver (engine) and the owner. */
+struct vmq_guest_qp *vmq_guest_qp(struct vmq_dev *vdev, u32 qp);
+bool vmq_guest_qp_error(struct vmq_guest_qp *gqp, enum vmq_err err);
+
+/* For the owner. */
+u32 vmq_guest_qp_avail(struct vmq_dev *vdev);
+int vmq_guest_qp_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
+		       void *ctx, const char *name);
+void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp);
+int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
+			u16 vlan, bool spoofchk);
+int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
+		       const struct vmq_queue_state *state);
+void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp);
+void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
+		       struct vmq_queue_state *state);
+void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp);
+int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail);
+u32 vmq_guest_max_frame(struct vmq_dev *vdev);
+void vmq_guest_ring_limits(struct vmq_dev *vdev, u32 *min, u32 *max);
+
+/**
+ * struct vmq_client - a module that builds on every vmq device
+ * @name: for the log.
+ * @add: a device appeared (or existed when the client registered).
+ * @remove: a device is going away; when this returns the client must
+ *	hold none of its queue pairs.  May block (a VMM closing its fd).
+ * @list: the core's.
+ *
+ * How vmq_vfio makes every VMQ device an mdev parent without the drivers
+ * knowing about it.
+ */
+struct vmq_client {
+	const char *name;
+	int (*add)(struct vmq_dev *vdev);
+	void (*remove)(struct vmq_dev *vdev);
+	struct list_head list;
+};
+
+int vmq_register_client(struct vmq_client *client);
+void vmq_unregister_client(struct vmq_client *client);
 
 #endif /* _NET_VMQ_H */

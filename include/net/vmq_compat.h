@@ -9,8 +9,10 @@
 #define _NET_VMQ_COMPAT_H
 
 #include <linux/ethtool.h>
+#include <linux/eventfd.h>
 #include <linux/netdevice.h>
 #include <linux/string.h>
+#include <linux/vfio.h>
 
 /* page_pool's header was split (6.6). */
 #ifdef VMQ_HAVE_PAGE_POOL_HELPERS
@@ -64,6 +66,38 @@ static inline void vmq_compat_set_lltx(struct net_device *dev)
 #define VMQ_COMPAT_IRQ_MOVE_PCNTXT IRQ_MOVE_PCNTXT
 #else
 #define VMQ_COMPAT_IRQ_MOVE_PCNTXT 0
+#endif
+
+/* eventfd_signal() lost its count argument (6.8). */
+static inline void vmq_compat_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#ifdef VMQ_HAVE_EVENTFD_SIGNAL_1ARG
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+
+/*
+ * Before 6.2 a vfio_device_ops.release must free the device itself with
+ * vfio_free_device(); later the VFIO core frees it after .release.
+ */
+static inline void vmq_compat_vfio_release_done(struct vfio_device *vdev)
+{
+#ifdef VMQ_HAVE_VFIO_FREE_DEVICE
+	vfio_free_device(vdev);
+#endif
+}
+
+/* Emulated-IOMMU devices name the iommufd helpers (6.2+). */
+#ifdef VMQ_HAVE_VFIO_IOMMUFD_EMULATED
+#define VMQ_COMPAT_VFIO_IOMMUFD_OPS					\
+	.bind_iommufd	= vfio_iommufd_emulated_bind,			\
+	.unbind_iommufd	= vfio_iommufd_emulated_unbind,			\
+	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,		\
+	.detach_ioas	= vfio_iommufd_emulated_detach_ioas,
+#else
+#define VMQ_COMPAT_VFIO_IOMMUFD_OPS
 #endif
 
 #endif /* _NET_VMQ_COMPAT_H */

@@ -11,6 +11,29 @@
 
 #define VMQ_CORE_VERSION "0.2"
 
+/* Every registered vmq device; guarded by RTNL for readers in notifiers
+ * and by vmq_devs_lock for writers.
+ */
+static LIST_HEAD(vmq_devs);
+static DEFINE_MUTEX(vmq_devs_lock);
+
+/* Is @netdev a registered vmq device?  Called with RTNL held. */
+bool vmq_dev_is_ours(const struct net_device *netdev)
+{
+	struct vmq_dev *vdev;
+	bool found = false;
+
+	mutex_lock(&vmq_devs_lock);
+	list_for_each_entry(vdev, &vmq_devs, list) {
+		if (vdev->netdev == netdev) {
+			found = true;
+			break;
+		}
+	}
+	mutex_unlock(&vmq_devs_lock);
+	return found;
+}
+
 static int vmq_caps_check(struct net_device *netdev,
 			  const struct vmq_caps *caps)
 {
@@ -77,6 +100,7 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 	vdev->rx_ring = caps->rx_ring_default;
 	vdev->tx_ring = caps->tx_ring_default;
 	mutex_init(&vdev->lock);
+	INIT_LIST_HEAD(&vdev->fwds);
 
 	err = vmq_filters_init(vdev);
 	if (err)
@@ -84,11 +108,24 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 	err = vmq_qps_init(vdev);
 	if (err)
 		goto err_filters_fini;
+	err = vmq_affinity_dev_init(vdev);
+	if (err)
+		goto err_qps_fini;
+	vmq_coalesce_dev_init(vdev);
+	vmq_balance_dev_init(vdev);
 
 	netdev->ml_priv = vdev;
 	vmq_debugfs_dev_add(vdev);
+	mutex_lock(&vmq_devs_lock);
+	list_add_tail(&vdev->list, &vmq_devs);
+	mutex_unlock(&vmq_devs_lock);
+	vmq_clients_dev_add(vdev);
 	return vdev;
 
+err_qps_fini:
+	mutex_lock(&vdev->lock);
+	vmq_qps_fini(vdev);
+	mutex_unlock(&vdev->lock);
 err_filters_fini:
 	vmq_filters_fini(vdev);
 err_free_vdev:
@@ -109,9 +146,17 @@ EXPORT_SYMBOL_GPL(vmq_dev_register);
  */
 void vmq_dev_unregister(struct vmq_dev *vdev)
 {
+	/* Clients (VMMs on its queue pairs) let go before anything goes. */
+	vmq_clients_dev_del(vdev);
+	mutex_lock(&vmq_devs_lock);
+	list_del(&vdev->list);
+	mutex_unlock(&vmq_devs_lock);
 	vmq_debugfs_dev_del(vdev);
+	vmq_balance_dev_fini(vdev);
+	vmq_affinity_dev_fini(vdev);
 	mutex_lock(&vdev->lock);
 	WARN_ON(vdev->running);
+	WARN_ON(!list_empty(&vdev->fwds));
 	vmq_filters_fini(vdev);
 	vmq_qps_fini(vdev);
 	mutex_unlock(&vdev->lock);
@@ -158,11 +203,20 @@ struct vmq_dev *vmq_dev_from_netdev(const struct net_device *netdev)
 }
 EXPORT_SYMBOL_GPL(vmq_dev_from_netdev);
 
+/* Queue pairs whose life follows the NIC netdev's: the host's and the
+ * offloaded macvlans'.  VFIO queue pairs follow their VMM instead.
+ */
+static bool vmq_qp_follows_netdev(const struct vmq_qp *qp)
+{
+	return qp->state != VMQ_QP_FREE &&
+	       (qp->owner == VMQ_OWNER_HOST || qp->owner == VMQ_OWNER_MACVLAN);
+}
+
 /**
- * vmq_dev_open() - start the host's queue pairs
+ * vmq_dev_open() - start the host's and the macvlans' queue pairs
  * @vdev: the vmq device.
  *
- * Call from ndo_open.  Starts queue pairs [0, channels).
+ * Call from ndo_open.
  *
  * Context: process context, may sleep.
  * Return: 0 or a negative errno, in which case nothing was started.
@@ -173,7 +227,9 @@ int vmq_dev_open(struct vmq_dev *vdev)
 	int err;
 
 	mutex_lock(&vdev->lock);
-	for (qp = 0; qp < vdev->channels; qp++) {
+	for (qp = 0; qp < vdev->caps.num_qps; qp++) {
+		if (!vmq_qp_follows_netdev(&vdev->qps[qp]))
+			continue;
 		err = vmq_qp_start(vdev, qp);
 		if (err)
 			goto err_stop;
@@ -184,18 +240,18 @@ int vmq_dev_open(struct vmq_dev *vdev)
 
 err_stop:
 	while (qp--)
-		vmq_qp_stop(vdev, qp);
+		if (vmq_qp_follows_netdev(&vdev->qps[qp]))
+			vmq_qp_stop(vdev, qp);
 	mutex_unlock(&vdev->lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(vmq_dev_open);
 
 /**
- * vmq_dev_close() - stop the host's queue pairs
+ * vmq_dev_close() - stop the host's and the macvlans' queue pairs
  * @vdev: the vmq device.
  *
- * Call from ndo_stop.  Stops DMA on queue pairs [0, channels); their
- * filters stay installed.
+ * Call from ndo_stop.  Stops their DMA; filters stay installed.
  *
  * Context: process context, may sleep.
  */
@@ -205,21 +261,38 @@ void vmq_dev_close(struct vmq_dev *vdev)
 
 	mutex_lock(&vdev->lock);
 	vdev->running = false;
-	for (qp = 0; qp < vdev->channels; qp++)
-		vmq_qp_stop(vdev, qp);
+	for (qp = 0; qp < vdev->caps.num_qps; qp++)
+		if (vmq_qp_follows_netdev(&vdev->qps[qp]))
+			vmq_qp_stop(vdev, qp);
 	mutex_unlock(&vdev->lock);
 }
 EXPORT_SYMBOL_GPL(vmq_dev_close);
 
 static int __init vmq_core_init(void)
 {
+	int err;
+
 	vmq_debugfs_init();
+	err = vmq_affinity_init();
+	if (err)
+		goto err_debugfs_exit;
+	err = vmq_fwd_init();
+	if (err)
+		goto err_affinity_exit;
 	pr_info("core %s loaded\n", VMQ_CORE_VERSION);
 	return 0;
+
+err_affinity_exit:
+	vmq_affinity_exit();
+err_debugfs_exit:
+	vmq_debugfs_exit();
+	return err;
 }
 
 static void __exit vmq_core_exit(void)
 {
+	vmq_fwd_exit();
+	vmq_affinity_exit();
 	vmq_debugfs_exit();
 	pr_info("core unloaded\n");
 }

@@ -1,27 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmq core library: read-only views of queue pairs and filters in debugfs,
- * /sys/kernel/debug/vmq/<device>/{info,queues,filters}, where <device> is
+ * /sys/kernel/debug/vmq/<device>/{info,queues,filters,macvlans,moves}, plus
+ * a test knob, place.  <device> is
  * the NIC's bus device (e.g. vmqsim0) or, without one, its netdev name.
  */
 
+#include <linux/if_macvlan.h>
 #include <linux/irq.h>
 #include <linux/seq_file.h>
+#include <linux/uaccess.h>
 #include "vmq_priv.h"
 
 static struct dentry *vmq_debugfs_root;
-
-static int vmq_qp_cpu(int irq)
-{
-	const struct cpumask *mask;
-
-	if (irq <= 0)
-		return -1;
-	mask = irq_get_effective_affinity_mask(irq);
-	if (!mask || cpumask_empty(mask))
-		return -1;
-	return cpumask_first(mask);
-}
 
 static int queues_show(struct seq_file *m, void *unused)
 {
@@ -29,23 +20,67 @@ static int queues_show(struct seq_file *m, void *unused)
 	u64 rxp, rxb, txp, txb;
 	u32 i;
 
-	seq_puts(m, "qp state       owner   filters irq  cpu rx_packets rx_bytes rx_drops tx_packets tx_bytes tx_drops\n");
+	seq_puts(m, "qp state       owner   filters irq  cpu pin rx_packets rx_bytes rx_drops tx_packets tx_bytes tx_drops irqs moves owner_name\n");
 	mutex_lock(&vdev->lock);
 	for (i = 0; i < vdev->caps.num_qps; i++) {
 		const struct vmq_qp *qp = &vdev->qps[i];
 
 		vmq_qp_read_stats(qp, &rxp, &rxb, &txp, &txb);
-		seq_printf(m, "%-2u %-11s %-7s %-7u %-4d %-3d %llu %llu %lld %llu %llu %lld\n",
+		seq_printf(m, "%-2u %-11s %-7s %-7u %-4d %-3d %-3s %llu %llu %lld %llu %llu %lld %lld %u %s\n",
 			   i, vmq_qp_state_name(qp->state),
 			   vmq_owner_name(qp->owner), qp->nr_filters, qp->irq,
-			   vmq_qp_cpu(qp->irq), rxp, rxb,
-			   atomic64_read(&qp->stats.rx_drops), txp, txb,
-			   atomic64_read(&qp->stats.tx_drops));
+			   vmq_qp_cpu(vdev, i), qp->pinned ? "yes" : "no",
+			   rxp, rxb, atomic64_read(&qp->stats.rx_drops),
+			   txp, txb, atomic64_read(&qp->stats.tx_drops),
+			   atomic64_read(&qp->stats.irqs), qp->bal.moves,
+			   qp->fwd ? netdev_name(qp->fwd->upper) :
+			   qp->owner == VMQ_OWNER_HOST ?
+			   netdev_name(vdev->netdev) :
+			   vmq_guest_qp_name(qp) ?: "-");
 	}
 	mutex_unlock(&vdev->lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(queues);
+
+static bool vmq_fwd_is_ours(struct vmq_dev *vdev, void *priv)
+{
+	struct vmq_fwd *fwd;
+
+	list_for_each_entry(fwd, &vdev->fwds, list)
+		if (fwd == priv)
+			return true;
+	return false;
+}
+
+/* Every macvlan on the NIC and where its frames are handled. */
+static int macvlans_show(struct seq_file *m, void *unused)
+{
+	struct vmq_dev *vdev = m->private;
+	struct net_device *upper;
+	struct list_head *iter;
+	struct vmq_fwd *fwd;
+
+	seq_printf(m, "l2-fwd-offload: %s\n", vdev->l2fw ? "on" : "off");
+	mutex_lock(&vdev->lock);
+	rcu_read_lock();
+	netdev_for_each_upper_dev_rcu(vdev->netdev, upper, iter) {
+		if (!netif_is_macvlan(upper))
+			continue;
+		fwd = macvlan_accel_priv(upper);
+		if (fwd && vmq_fwd_is_ours(vdev, fwd))
+			seq_printf(m, "%s %pM offloaded qp %u filter %u\n",
+				   upper->name, upper->dev_addr, fwd->qp,
+				   fwd->loc);
+		else
+			seq_printf(m, "%s %pM software\n", upper->name,
+				   upper->dev_addr);
+	}
+	rcu_read_unlock();
+	mutex_unlock(&vdev->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(macvlans);
 
 static int filters_show(struct seq_file *m, void *unused)
 {
@@ -98,6 +133,62 @@ static int info_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(info);
 
+/* The rebalancer's recent moves, oldest first. */
+static int moves_show(struct seq_file *m, void *unused)
+{
+	struct vmq_dev *vdev = m->private;
+	u32 i, first;
+
+	mutex_lock(&vdev->lock);
+	seq_printf(m, "policy: %s\nmoves: %u\n",
+		   vdev->dynamic ? "dynamic" : "static", vdev->bal_nr_moves);
+	first = vdev->bal_nr_moves > VMQ_BALANCE_LOG ?
+		vdev->bal_nr_moves - VMQ_BALANCE_LOG : 0;
+	for (i = first; i < vdev->bal_nr_moves; i++) {
+		const struct vmq_balance_move *mv =
+			&vdev->bal_moves[i % VMQ_BALANCE_LOG];
+
+		seq_printf(m, "%lu qp %u cpu %d -> %d %s\n", mv->jiffies,
+			   mv->qp, mv->from, mv->to, mv->why);
+	}
+	mutex_unlock(&vdev->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(moves);
+
+/*
+ * Test knob: "QP CPU" moves a queue pair's vector as the core itself
+ * would (no admin pin), to set up a placement the rebalancer must fix.
+ */
+static ssize_t place_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	struct vmq_dev *vdev = file->private_data;
+	char buf[32];
+	u32 qp, cpu;
+	int err = -EINVAL;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%u %u", &qp, &cpu) != 2 ||
+	    qp >= vdev->caps.num_qps || cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -EINVAL;
+	mutex_lock(&vdev->lock);
+	if (vdev->qps[qp].irq > 0 && !vdev->qps[qp].pinned)
+		err = vmq_qp_move(vdev, &vdev->qps[qp], cpu);
+	mutex_unlock(&vdev->lock);
+	return err ?: count;
+}
+
+static const struct file_operations place_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = place_write,
+};
+
 void vmq_debugfs_dev_add(struct vmq_dev *vdev)
 {
 	struct device *parent = vdev->netdev->dev.parent;
@@ -109,6 +200,10 @@ void vmq_debugfs_dev_add(struct vmq_dev *vdev)
 	debugfs_create_file("queues", 0400, vdev->debugfs, vdev, &queues_fops);
 	debugfs_create_file("filters", 0400, vdev->debugfs, vdev,
 			    &filters_fops);
+	debugfs_create_file("macvlans", 0400, vdev->debugfs, vdev,
+			    &macvlans_fops);
+	debugfs_create_file("moves", 0400, vdev->debugfs, vdev, &moves_fops);
+	debugfs_create_file("place", 0200, vdev->debugfs, vdev, &place_fops);
 }
 
 void vmq_debugfs_dev_del(struct vmq_dev *vdev)

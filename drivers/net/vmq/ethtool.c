@@ -14,9 +14,17 @@
 /* VLAN mask for "vlan VID m 0xf000": match the VID, ignore PCP and DEI. */
 #define VMQ_VLAN_VID_MASK	0x0fff
 
+/* The last is not a counter: which netdev owns the queue pair (0: none). */
 static const char * const vmq_qp_stat_names[] = {
 	"rx_packets", "rx_bytes", "rx_drops",
 	"tx_packets", "tx_bytes", "tx_drops",
+	"irqs", "owner_ifindex",
+};
+
+/* Private flags, in bit order. */
+#define VMQ_PRIV_FLAG_DYNAMIC	BIT(0)
+static const char * const vmq_priv_flag_names[] = {
+	"dynamic-vmq",
 };
 
 #define VMQ_QP_NSTATS	ARRAY_SIZE(vmq_qp_stat_names)
@@ -417,9 +425,13 @@ int vmq_ethtool_get_sset_count(struct net_device *netdev, int sset)
 {
 	struct vmq_dev *vdev = vmq_from(netdev);
 
-	if (sset != ETH_SS_STATS)
-		return -EOPNOTSUPP;
-	return vdev->caps.num_qps * VMQ_QP_NSTATS;
+	switch (sset) {
+	case ETH_SS_STATS:
+		return vdev->caps.num_qps * VMQ_QP_NSTATS;
+	case ETH_SS_PRIV_FLAGS:
+		return ARRAY_SIZE(vmq_priv_flag_names);
+	}
+	return -EOPNOTSUPP;
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_get_sset_count);
 
@@ -427,13 +439,19 @@ EXPORT_SYMBOL_GPL(vmq_ethtool_get_sset_count);
  * vmq_ethtool_get_strings() - ethtool_ops.get_strings
  * @netdev: the NIC netdev.
  * @sset: string set.
- * @data: where names go: qp<N>_{rx,tx}_{packets,bytes,drops}.
+ * @data: where names go: qp<N>_{rx,tx}_{packets,bytes,drops},
+ *	qp<N>_irqs and qp<N>_owner_ifindex; or the private flags.
  */
 void vmq_ethtool_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 {
 	struct vmq_dev *vdev = vmq_from(netdev);
 	u32 qp, i;
 
+	if (sset == ETH_SS_PRIV_FLAGS) {
+		for (i = 0; i < ARRAY_SIZE(vmq_priv_flag_names); i++)
+			ethtool_puts(&data, vmq_priv_flag_names[i]);
+		return;
+	}
 	if (sset != ETH_SS_STATS)
 		return;
 	for (qp = 0; qp < vdev->caps.num_qps; qp++)
@@ -442,6 +460,15 @@ void vmq_ethtool_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 					vmq_qp_stat_names[i]);
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_get_strings);
+
+static int vmq_qp_owner_ifindex(struct vmq_dev *vdev, const struct vmq_qp *qp)
+{
+	struct vmq_fwd *fwd = READ_ONCE(qp->fwd);
+
+	if (fwd)
+		return fwd->upper->ifindex;
+	return qp->owner == VMQ_OWNER_HOST ? vdev->netdev->ifindex : 0;
+}
 
 /**
  * vmq_ethtool_get_stats() - ethtool_ops.get_ethtool_stats
@@ -461,7 +488,41 @@ void vmq_ethtool_get_stats(struct net_device *netdev,
 		vmq_qp_read_stats(qp, &data[0], &data[1], &data[3], &data[4]);
 		data[2] = atomic64_read(&qp->stats.rx_drops);
 		data[5] = atomic64_read(&qp->stats.tx_drops);
+		data[6] = atomic64_read(&qp->stats.irqs);
+		data[7] = vmq_qp_owner_ifindex(vdev, qp);
 		data += VMQ_QP_NSTATS;
 	}
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_get_stats);
+
+/**
+ * vmq_ethtool_get_priv_flags() - ethtool_ops.get_priv_flags
+ * @netdev: the NIC netdev.
+ *
+ * Return: bit 0, "dynamic-vmq": the Dynamic VMQ rebalancer is on.
+ */
+u32 vmq_ethtool_get_priv_flags(struct net_device *netdev)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+
+	return READ_ONCE(vdev->dynamic) ? VMQ_PRIV_FLAG_DYNAMIC : 0;
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_get_priv_flags);
+
+/**
+ * vmq_ethtool_set_priv_flags() - ethtool_ops.set_priv_flags
+ * @netdev: the NIC netdev.
+ * @flags: bit 0, "dynamic-vmq", turns the rebalancer on or off.
+ *
+ * Return: 0.
+ */
+int vmq_ethtool_set_priv_flags(struct net_device *netdev, u32 flags)
+{
+	struct vmq_dev *vdev = vmq_from(netdev);
+
+	mutex_lock(&vdev->lock);
+	vmq_balance_set(vdev, flags & VMQ_PRIV_FLAG_DYNAMIC);
+	mutex_unlock(&vdev->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_set_priv_flags);

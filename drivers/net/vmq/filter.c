@@ -106,7 +106,8 @@ static int vmq_filter_replace(struct vmq_dev *vdev, struct vmq_filter *old,
  * Install a filter; called with the device mutex held.  Returns the
  * location used, or a negative errno: -ENOSPC when the table is full,
  * -EINVAL for a location past its end, -EBUSY for a location another
- * origin holds, -EEXIST when the key is already installed.
+ * origin holds, -EEXIST when the key is already installed.  A location
+ * its own origin holds is updated in place, in one hardware write.
  */
 int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
 		     u32 qp, enum vmq_filter_origin origin, u32 loc)
@@ -123,9 +124,11 @@ int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
 		return -EINVAL;
 	} else if (vdev->filters[loc]) {
 		old = vdev->filters[loc];
-		/* ethtool's "insert at a used location" means "update". */
-		if (old->origin != VMQ_FILTER_ETHTOOL ||
-		    origin != VMQ_FILTER_ETHTOOL)
+		/*
+		 * ethtool's "insert at a used location" means "update"; a
+		 * macvlan or VFIO owner moves its own filter the same way.
+		 */
+		if (old->origin != origin)
 			return -EBUSY;
 	}
 

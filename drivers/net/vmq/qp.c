@@ -178,6 +178,9 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	err = vdev->ops->set_channels(vdev, count);
 	if (err)
 		goto err_restart;
+	/* Offloaded macvlans transmit on queues past the channels. */
+	if (vdev->l2fw)
+		netif_set_real_num_tx_queues(vdev->netdev, vdev->caps.num_qps);
 	for (i = count; i < old; i++)
 		vmq_qp_release(vdev, i);
 	for (i = old; i < count; i++)
@@ -299,18 +302,31 @@ enum vmq_owner_type vmq_qp_owner(const struct vmq_dev *vdev, u32 qp)
 EXPORT_SYMBOL_GPL(vmq_qp_owner);
 
 /**
- * vmq_qp_set_irq() - tell the core which irq serves a queue pair
+ * vmq_qp_flags() - how the hardware should treat a queue pair
  * @vdev: the vmq device.
  * @qp: queue pair index.
- * @irq: its Linux irq number, or 0 for none.
  *
- * Only for the views: the core reports the vector and its CPU.
+ * For &struct vmq_hw_ops.qp_start.
+ *
+ * Return: VMQ_QP_F_* flags: %VMQ_QP_F_LOCAL_SWITCH if frames it sends to
+ * another owner's MAC may be switched inside the NIC (else they go to the
+ * wire: private and vepa macvlans); %VMQ_QP_F_MCAST if it gets a copy of
+ * broadcast and multicast (macvlans get theirs from the lower device).
  */
-void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
+u32 vmq_qp_flags(const struct vmq_dev *vdev, u32 qp)
 {
-	WRITE_ONCE(vdev->qps[qp].irq, irq);
+	const struct vmq_qp *q = &vdev->qps[qp];
+
+	switch (READ_ONCE(q->owner)) {
+	case VMQ_OWNER_MACVLAN:
+		return q->fwd && q->fwd->local_switch ? VMQ_QP_F_LOCAL_SWITCH : 0;
+	case VMQ_OWNER_NONE:
+		return 0;
+	default:
+		return VMQ_QP_F_LOCAL_SWITCH | VMQ_QP_F_MCAST;
+	}
 }
-EXPORT_SYMBOL_GPL(vmq_qp_set_irq);
+EXPORT_SYMBOL_GPL(vmq_qp_flags);
 
 /**
  * vmq_qp_count_rx() - count frames a queue pair delivered

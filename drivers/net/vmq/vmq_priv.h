@@ -7,11 +7,13 @@
 
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
+#include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 #include <net/vmq.h>
 
 /**
@@ -25,6 +27,7 @@
  * @rx_drops: frames the hardware dropped (ring full, queue stopped); any
  *	CPU may count these, hence atomic.
  * @tx_drops: frames the queue could not send.
+ * @irqs: interrupts its vector delivered.
  */
 struct vmq_qp_stats {
 	struct u64_stats_sync rx_syncp;
@@ -35,6 +38,21 @@ struct vmq_qp_stats {
 	u64_stats_t tx_bytes;
 	atomic64_t rx_drops;
 	atomic64_t tx_drops;
+	atomic64_t irqs;
+};
+
+/**
+ * struct vmq_qp_balance - the rebalancer's notes on one queue pair
+ * @last_frames: frames counted at the last period.
+ * @idle_ticks: periods in a row it was idle.
+ * @rest: periods left before it may move again.
+ * @moves: times it was moved.
+ */
+struct vmq_qp_balance {
+	u64 last_frames;
+	u32 idle_ticks;
+	u32 rest;
+	u32 moves;
 };
 
 /**
@@ -44,16 +62,52 @@ struct vmq_qp_stats {
  *	locklessly by the views.
  * @owner: enum vmq_owner_type.
  * @irq: Linux irq of its vector, or 0 if it has none.
+ * @home_cpu: the CPU the core pointed its vector at, or -1.
+ * @pinned: the admin chose its affinity; @pin_mask holds the choice.
+ * @pin_mask: the admin's affinity, kept across free/request of the irq.
  * @nr_filters: filters that target it.
+ * @coal: its interrupt moderation.
+ * @bal: the rebalancer's notes.
+ * @fwd: the offloaded macvlan owning it, if any.
+ * @rx_netdev: where its received frames go: the macvlan, or NULL for the
+ *	NIC.  Read by the driver's poll under RCU.
  * @stats: its counters.
+ * @guest: its guest rings and owner, if it is a VFIO queue pair (guest.c).
  */
 struct vmq_qp {
 	u32 id;
 	enum vmq_qp_state state;
 	enum vmq_owner_type owner;
 	int irq;
+	int home_cpu;
+	bool pinned;
+	cpumask_var_t pin_mask;
 	u32 nr_filters;
+	struct vmq_coalesce coal;
+	struct vmq_qp_balance bal;
+	struct vmq_fwd *fwd;
+	struct net_device __rcu *rx_netdev;
 	struct vmq_qp_stats stats;
+	struct vmq_guest_qp *guest;
+};
+
+/**
+ * struct vmq_fwd - a macvlan offloaded onto a queue pair (its accel_priv)
+ * @list: in &vmq_dev.fwds.
+ * @vdev: the vmq device.
+ * @upper: the macvlan netdev.
+ * @qp: its queue pair.
+ * @loc: its filter's location.
+ * @local_switch: the hardware may switch its frames to other local queue
+ *	pairs (bridge mode); private and vepa macvlans go to the wire.
+ */
+struct vmq_fwd {
+	struct list_head list;
+	struct vmq_dev *vdev;
+	struct net_device *upper;
+	u32 qp;
+	u32 loc;
+	bool local_switch;
 };
 
 /**
@@ -74,6 +128,25 @@ struct vmq_filter {
 	struct rcu_head rcu;
 };
 
+/* Moves the rebalancer remembers for debugfs. */
+#define VMQ_BALANCE_LOG		32
+
+/**
+ * struct vmq_balance_move - one move of the rebalancer
+ * @jiffies: when.
+ * @qp: which queue pair.
+ * @from: old CPU.
+ * @to: new CPU.
+ * @why: "spread" or "pack".
+ */
+struct vmq_balance_move {
+	unsigned long jiffies;
+	u32 qp;
+	int from;
+	int to;
+	const char *why;
+};
+
 /**
  * struct vmq_dev - one VMQ-capable NIC port
  * @netdev: the NIC's netdev.
@@ -90,7 +163,18 @@ struct vmq_filter {
  * @filters: installed filters by location, @caps.num_filters entries.
  * @nr_filters: installed filters.
  * @nr_ethtool_filters: of which ethtool rules.
+ * @l2fw: macvlan L2-forwarding offload is on.
+ * @fwds: offloaded macvlans.
+ * @list: in the list of all vmq devices.
+ * @affinity_work: gives vectors new homes after CPU hotplug.
+ * @cpuhp_node: in the core's CPU hotplug state.
+ * @dynamic: the Dynamic VMQ policy is on.
+ * @bal_work: the rebalancer's periodic work.
+ * @bal_skew_ticks: periods in a row the load was skewed.
+ * @bal_moves: the last %VMQ_BALANCE_LOG moves, a ring.
+ * @bal_nr_moves: moves so far.
  * @debugfs: this device's debugfs directory.
+ * @client_node: in the clients' list of devices (client.c).
  */
 struct vmq_dev {
 	struct net_device *netdev;
@@ -107,7 +191,18 @@ struct vmq_dev {
 	struct vmq_filter **filters;
 	u32 nr_filters;
 	u32 nr_ethtool_filters;
+	bool l2fw;
+	struct list_head fwds;
+	struct list_head list;
+	struct work_struct affinity_work;
+	struct hlist_node cpuhp_node;
+	bool dynamic;
+	struct delayed_work bal_work;
+	u32 bal_skew_ticks;
+	struct vmq_balance_move bal_moves[VMQ_BALANCE_LOG];
+	u32 bal_nr_moves;
 	struct dentry *debugfs;
+	struct list_head client_node;
 };
 
 /* qp.c */
@@ -132,6 +227,37 @@ int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
 int __vmq_filter_del(struct vmq_dev *vdev, u32 loc);
 u32 vmq_filter_max_qp(struct vmq_dev *vdev, enum vmq_filter_origin origin);
 const char *vmq_filter_origin_name(enum vmq_filter_origin origin);
+
+/* core.c */
+bool vmq_dev_is_ours(const struct net_device *netdev);
+
+/* affinity.c */
+int vmq_affinity_init(void);
+void vmq_affinity_exit(void);
+int vmq_affinity_dev_init(struct vmq_dev *vdev);
+void vmq_affinity_dev_fini(struct vmq_dev *vdev);
+void vmq_affinity_refresh(struct vmq_dev *vdev);
+int vmq_pick_cpu(const struct vmq_dev *vdev);
+int vmq_qp_move(struct vmq_dev *vdev, struct vmq_qp *qp, int cpu);
+
+/* balance.c */
+void vmq_balance_dev_init(struct vmq_dev *vdev);
+void vmq_balance_dev_fini(struct vmq_dev *vdev);
+void vmq_balance_set(struct vmq_dev *vdev, bool dynamic);
+
+/* coalesce.c */
+void vmq_coalesce_dev_init(struct vmq_dev *vdev);
+
+/* client.c */
+void vmq_clients_dev_add(struct vmq_dev *vdev);
+void vmq_clients_dev_del(struct vmq_dev *vdev);
+
+/* guest.c */
+const char *vmq_guest_qp_name(const struct vmq_qp *qp);
+
+/* fwd.c */
+int vmq_fwd_init(void);
+void vmq_fwd_exit(void);
 
 /* debugfs.c */
 void vmq_debugfs_init(void);

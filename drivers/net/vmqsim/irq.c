@@ -9,12 +9,14 @@
  * names, through an asynchronous cross-CPU call with interrupts off.
  *
  * Queue pair vectors auto-mask: the first raise after an unmask sends
- * the message; further raises only find the vector masked.  The NAPI
+ * the message (when moderation says it is due: see vmqsim_irq_raise());
+ * further raises only find the vector masked.  The NAPI
  * poll unmasks when it completes and raises again if frames arrived
  * meanwhile, so no frame waits for an interrupt that never comes.
  */
 
 #include <linux/cpumask.h>
+#include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
@@ -136,14 +138,39 @@ int vmqsim_irq_effective_cpu(const struct vmqsim_vector *vec)
 	return READ_ONCE(vec->requested) ? vmqsim_vector_cpu(vec) : -1;
 }
 
+/* Send the message now, unless one is outstanding (masked). */
+static void vmqsim_vector_trigger(struct vmqsim_vector *vec)
+{
+	if (test_and_set_bit(VMQSIM_VEC_MASKED, &vec->flags))
+		return;
+	if (!vmqsim_vector_fire(vec))
+		clear_bit(VMQSIM_VEC_MASKED, &vec->flags);
+}
+
+/* The moderation delay ran out: whatever waits gets its interrupt. */
+static enum hrtimer_restart vmqsim_coal_timer_fn(struct hrtimer *timer)
+{
+	struct vmqsim_vector *vec = container_of(timer, struct vmqsim_vector,
+						 coal_timer);
+
+	if (vmqsim_silicon_rx_waiting(&vec->sdev->qps[vec->hwirq]))
+		vmqsim_vector_trigger(vec);
+	return HRTIMER_NORESTART;
+}
+
 /**
  * vmqsim_irq_raise() - the silicon raises a queue pair's vector
  * @sdev: the device.
  * @qp: the queue pair, whose ring just completed a descriptor.
+ *
+ * Interrupt moderation, as the core's settings for the queue say: the
+ * message goes at once when rx_frames frames wait (or rx_usecs is 0),
+ * else a timer sends it rx_usecs after the first waiting frame.
  */
 void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp)
 {
 	struct vmqsim_vector *vec = &sdev->irqs.vectors[qp];
+	struct vmq_coalesce coal;
 
 	/*
 	 * The completed descriptor is visible before the hold and mask
@@ -151,12 +178,18 @@ void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp)
 	 * vmqsim_irq_set_hold(), which look at the ring after clearing.
 	 */
 	smp_mb();
-	if (READ_ONCE(vec->hold))
+	if (READ_ONCE(vec->hold) || test_bit(VMQSIM_VEC_MASKED, &vec->flags))
 		return;
-	if (test_and_set_bit(VMQSIM_VEC_MASKED, &vec->flags))
+	vmq_qp_get_coalesce(sdev->vdev, qp, &coal);
+	if (!coal.rx_usecs ||
+	    vmqsim_silicon_rx_waiting(&sdev->qps[qp]) >= coal.rx_frames) {
+		vmqsim_vector_trigger(vec);
 		return;
-	if (!vmqsim_vector_fire(vec))
-		clear_bit(VMQSIM_VEC_MASKED, &vec->flags);
+	}
+	if (!hrtimer_active(&vec->coal_timer))
+		hrtimer_start(&vec->coal_timer,
+			      ns_to_ktime(coal.rx_usecs * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
 }
 
 /**
@@ -225,6 +258,7 @@ static irqreturn_t vmqsim_qp_isr(int irq, void *data)
 {
 	struct vmqsim_qp *qp = data;
 
+	vmq_qp_count_irq(qp->sdev->vdev, qp->id);
 	napi_schedule_irqoff(&qp->napi);
 	return IRQ_HANDLED;
 }
@@ -242,9 +276,10 @@ static void *vmqsim_vector_dev_id(struct vmqsim_vector *vec)
 }
 
 /*
- * Spread the vectors over the CPUs and say so in the hint, for irqbalance.
- * The affinity is set on the first request only: the irq lives as long as
- * the device, so a CPU the admin chose since survives down and up.
+ * The misc vector's home; queue pair vectors are placed by the vmq core
+ * (vmq_qp_set_irq()), which spreads them and keeps an admin's pin.  The
+ * affinity is set on the first request only: the irq lives as long as the
+ * device, so a CPU the admin chose since survives down and up.
  */
 static int vmqsim_vector_place(struct vmqsim_vector *vec)
 {
@@ -274,11 +309,13 @@ static int vmqsim_vector_request(struct vmqsim_vector *vec)
 			  0, vec->name, vmqsim_vector_dev_id(vec));
 	if (err)
 		goto err_out;
-	err = vmqsim_vector_place(vec);
-	if (err)
-		goto err_free_irq;
-	if (!misc)
+	if (misc) {
+		err = vmqsim_vector_place(vec);
+		if (err)
+			goto err_free_irq;
+	} else {
 		vmq_qp_set_irq(sdev->vdev, vec->hwirq, vec->virq);
+	}
 	WRITE_ONCE(vec->requested, true);
 	return 0;
 
@@ -303,6 +340,7 @@ static void vmqsim_vectors_free(struct vmqsim_dev *sdev, u32 count)
 	for (i = 0; i < count; i++) {
 		vec = &sdev->irqs.vectors[i];
 		/* ...and the message has been handled. */
+		hrtimer_cancel(&vec->coal_timer);
 		vmqsim_vector_wait(vec);
 		if (!vmqsim_vector_is_misc(vec))
 			vmq_qp_set_irq(sdev->vdev, vec->hwirq, 0);
@@ -377,6 +415,9 @@ int vmqsim_irqs_init(struct vmqsim_dev *sdev)
 		vec->sdev = sdev;
 		vec->hwirq = i;
 		INIT_CSD(&vec->csd, vmqsim_vector_deliver, vec);
+		hrtimer_init(&vec->coal_timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL);
+		vec->coal_timer.function = vmqsim_coal_timer_fn;
 		vec->virq = irq_create_mapping(irqs->domain, i);
 		if (!vec->virq)
 			goto err_dispose_mappings;
@@ -404,8 +445,10 @@ void vmqsim_irqs_fini(struct vmqsim_dev *sdev)
 	struct vmqsim_irqs *irqs = &sdev->irqs;
 	u32 i;
 
-	for (i = 0; i < irqs->count; i++)
+	for (i = 0; i < irqs->count; i++) {
+		hrtimer_cancel(&irqs->vectors[i].coal_timer);
 		vmqsim_vector_wait(&irqs->vectors[i]);
+	}
 	/*
 	 * A message's last instructions may still run, with interrupts off,
 	 * after its count dropped: let every CPU pass a quiescent state

@@ -11,6 +11,7 @@
 #include <linux/cpumask.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/if_macvlan.h>
 #include <linux/netdevice.h>
 #include <linux/string.h>
 #include <net/vmq_compat.h>
@@ -42,6 +43,7 @@ static int vmqsim_hw_qp_start(struct vmq_dev *vdev, u32 id)
 	qp->tx_ring_size = sdev->tx_ring_size;
 	/* The host's queue pairs switch as one pool; other owners alone. */
 	WRITE_ONCE(qp->pool, vmq_qp_owner(vdev, id) == VMQ_OWNER_HOST ? 0 : id);
+	WRITE_ONCE(qp->flags, vmq_qp_flags(vdev, id));
 	vmqsim_irq_rearm(sdev, id);
 	napi_enable(&qp->napi);
 	vmqsim_silicon_ring_publish(qp);
@@ -60,25 +62,38 @@ static void vmqsim_hw_qp_stop(struct vmq_dev *vdev, u32 id)
 	qp->ring = NULL;
 }
 
+/* Send on the queue whose vector interrupts the sending CPU. */
+static int vmqsim_xps_set(struct vmqsim_dev *sdev, u32 qp, int cpu)
+{
+	if (cpu < 0)
+		cpu = vmqsim_irq_home_cpu(qp);
+	return netif_set_xps_queue(sdev->nic, cpumask_of(cpu), qp);
+}
+
 static int vmqsim_hw_set_channels(struct vmq_dev *vdev, u32 count)
 {
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
-	int err, cpu;
+	int err;
 	u32 i;
 
 	err = netif_set_real_num_queues(sdev->nic, count, count);
 	if (err)
 		return err;
-	/* Send on the queue whose vector interrupts the sending CPU. */
 	for (i = 0; i < count; i++) {
-		cpu = vmqsim_irq_effective_cpu(&sdev->irqs.vectors[i]);
-		if (cpu < 0)
-			cpu = vmqsim_irq_home_cpu(i);
-		err = netif_set_xps_queue(sdev->nic, cpumask_of(cpu), i);
+		err = vmqsim_xps_set(sdev, i, vmq_qp_cpu(vdev, i));
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static void vmqsim_hw_qp_affinity(struct vmq_dev *vdev, u32 qp, int cpu)
+{
+	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
+
+	/* Only the host's channels use XPS; others have their own queue. */
+	if (qp < vmq_channels(vdev))
+		vmqsim_xps_set(sdev, qp, cpu);
 }
 
 static int vmqsim_hw_set_ring_sizes(struct vmq_dev *vdev, u32 rx, u32 tx)
@@ -98,6 +113,7 @@ static const struct vmq_hw_ops vmqsim_hw_ops = {
 	.qp_stop	= vmqsim_hw_qp_stop,
 	.set_channels	= vmqsim_hw_set_channels,
 	.set_ring_sizes	= vmqsim_hw_set_ring_sizes,
+	.qp_affinity	= vmqsim_hw_qp_affinity,
 };
 
 /* --- receive ------------------------------------------------------------- */
@@ -105,6 +121,7 @@ static const struct vmq_hw_ops vmqsim_hw_ops = {
 static struct sk_buff *vmqsim_rx_skb(struct vmqsim_qp *qp, struct page *page,
 				     u32 len)
 {
+	struct net_device *upper;
 	struct sk_buff *skb;
 
 	skb = napi_build_skb(page_address(page), PAGE_SIZE);
@@ -115,6 +132,13 @@ static struct sk_buff *vmqsim_rx_skb(struct vmqsim_qp *qp, struct page *page,
 	skb_reserve(skb, VMQSIM_RX_HEADROOM);
 	skb_put(skb, len);
 	skb_mark_for_recycle(skb);
+	/* An offloaded macvlan's frames go to it, past macvlan's demux. */
+	upper = vmq_qp_rx_netdev(qp->sdev->vdev, qp->id);
+	if (upper) {
+		macvlan_count_rx(netdev_priv(upper), len, true, false);
+		skb->protocol = eth_type_trans(skb, upper);
+		return skb;
+	}
 	skb_record_rx_queue(skb, qp->id);
 	skb->protocol = eth_type_trans(skb, qp->sdev->nic);
 	return skb;
@@ -210,10 +234,20 @@ static void vmqsim_nic_get_stats64(struct net_device *nic,
 	stats->rx_dropped += cnt[VMQSIM_CNT_RX_FILTER_DROPS];
 }
 
+static int vmqsim_nic_set_features(struct net_device *nic,
+				   netdev_features_t features)
+{
+	return vmq_set_features(nic, features);
+}
+
 static const struct net_device_ops vmqsim_nic_ops = {
 	.ndo_open		= vmqsim_nic_open,
 	.ndo_stop		= vmqsim_nic_stop,
 	.ndo_start_xmit		= vmqsim_nic_xmit,
+	.ndo_select_queue	= vmq_select_queue,
+	.ndo_set_features	= vmqsim_nic_set_features,
+	.ndo_dfwd_add_station	= vmq_dfwd_add_station,
+	.ndo_dfwd_del_station	= vmq_dfwd_del_station,
 	.ndo_get_stats64	= vmqsim_nic_get_stats64,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
@@ -231,6 +265,7 @@ static void vmqsim_get_drvinfo(struct net_device *nic,
 }
 
 static const struct ethtool_ops vmqsim_ethtool_ops = {
+	.supported_coalesce_params = VMQ_SUPPORTED_COALESCE_PARAMS,
 	.get_drvinfo		= vmqsim_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_rxnfc		= vmq_ethtool_get_rxnfc,
@@ -242,6 +277,12 @@ static const struct ethtool_ops vmqsim_ethtool_ops = {
 	.get_strings		= vmq_ethtool_get_strings,
 	.get_sset_count		= vmq_ethtool_get_sset_count,
 	.get_ethtool_stats	= vmq_ethtool_get_stats,
+	.get_coalesce		= vmq_ethtool_get_coalesce,
+	.set_coalesce		= vmq_ethtool_set_coalesce,
+	.get_per_queue_coalesce	= vmq_ethtool_get_per_queue_coalesce,
+	.set_per_queue_coalesce	= vmq_ethtool_set_per_queue_coalesce,
+	.get_priv_flags		= vmq_ethtool_get_priv_flags,
+	.set_priv_flags		= vmq_ethtool_set_priv_flags,
 };
 
 /* --- life cycle ---------------------------------------------------------- */
@@ -274,7 +315,7 @@ static void vmqsim_nic_setup(struct vmqsim_dev *sdev, struct net_device *nic)
 	nic->netdev_ops = &vmqsim_nic_ops;
 	nic->ethtool_ops = &vmqsim_ethtool_ops;
 	nic->max_mtu = VMQSIM_MAX_MTU;
-	nic->hw_features |= NETIF_F_NTUPLE;
+	nic->hw_features |= NETIF_F_NTUPLE | NETIF_F_HW_L2FW_DOFFLOAD;
 	nic->features |= NETIF_F_NTUPLE;
 	/* Up only once both ends of the wire are. */
 	netif_carrier_off(nic);

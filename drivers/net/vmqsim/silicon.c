@@ -400,6 +400,25 @@ void vmqsim_silicon_ring_unpublish(struct vmqsim_qp *qp)
 }
 
 /**
+ * vmqsim_silicon_rx_waiting() - how many frames wait for a queue's poll
+ * @qp: the queue pair.
+ *
+ * Return: completed descriptors not yet taken, 0 if none or unpublished.
+ */
+u32 vmqsim_silicon_rx_waiting(struct vmqsim_qp *qp)
+{
+	struct vmqsim_ring *ring;
+	u32 n = 0;
+
+	rcu_read_lock();
+	ring = rcu_dereference(qp->hw_ring);
+	if (ring)
+		n = READ_ONCE(ring->head) - READ_ONCE(ring->tail);
+	rcu_read_unlock();
+	return n;
+}
+
+/**
  * vmqsim_silicon_rx_pending() - does a queue pair have frames to poll?
  * @qp: the queue pair.
  *
@@ -456,25 +475,24 @@ static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 }
 
 /*
- * Broadcast and multicast: one copy per pool other than the sender's.
- * The default queue stands for the host's pool; other queue pairs take
- * part once they own a unicast filter, as SR-IOV NICs replicate to VFs.
+ * Broadcast and multicast: the default queue, and a copy for every queue
+ * pair that owns a unicast filter and takes multicast (VMQ_QP_F_MCAST:
+ * not macvlans, which get theirs through the lower device), as SR-IOV
+ * NICs replicate to VFs.  A copy never goes back to the sender's pool.
  * RCU read side.
  */
 static void vmqsim_flood(struct vmqsim_dev *sdev, const struct sk_buff *skb,
 			 u32 src_pool)
 {
-	u64 served = 0;
-	u32 qp, pool;
+	u32 qp;
 
 	for (qp = 0; qp < sdev->num_qps; qp++) {
 		if (qp != VMQ_QP_DEFAULT &&
-		    !READ_ONCE(sdev->silicon.qp_filters[qp]))
+		    (!READ_ONCE(sdev->silicon.qp_filters[qp]) ||
+		     !(READ_ONCE(sdev->qps[qp].flags) & VMQ_QP_F_MCAST)))
 			continue;
-		pool = READ_ONCE(sdev->qps[qp].pool);
-		if (pool == src_pool || served & BIT_ULL(pool))
+		if (READ_ONCE(sdev->qps[qp].pool) == src_pool)
 			continue;
-		served |= BIT_ULL(pool);
 		vmqsim_deliver(sdev, qp, skb);
 		if (src_pool != VMQSIM_POOL_WIRE)
 			vmqsim_count(sdev, VMQSIM_CNT_TX_SWITCHED);
@@ -534,7 +552,9 @@ out:
  *
  * Unicast to a MAC a queue pair of another pool owns is switched to that
  * queue pair; everything else goes to the wire, and broadcast and
- * multicast also to every other pool.
+ * multicast also to every other pool.  A queue pair without
+ * VMQ_QP_F_LOCAL_SWITCH (a private or vepa macvlan's) sends everything to
+ * the wire, so the rules of its mode hold.
  *
  * Context: the NIC's transmit path, BHs disabled.
  */
@@ -549,6 +569,8 @@ void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
+	if (!(READ_ONCE(sdev->qps[txq].flags) & VMQ_QP_F_LOCAL_SWITCH))
+		goto wire;
 	rcu_read_lock();
 	if (is_multicast_ether_addr(l2.dst)) {
 		vmqsim_flood(sdev, skb, src_pool);
@@ -564,6 +586,7 @@ void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
 		}
 	}
 	rcu_read_unlock();
+wire:
 	if (vmqsim_wire_deliver(sdev, skb))
 		vmqsim_count(sdev, VMQSIM_CNT_TX_WIRE);
 }

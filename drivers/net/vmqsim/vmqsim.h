@@ -21,6 +21,7 @@
 #include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/hashtable.h>
+#include <linux/hrtimer.h>
 #include <linux/if_vlan.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
@@ -104,6 +105,7 @@ struct vmqsim_ring {
  *	own index.
  * @tx_ring_size: transmit descriptors, as configured (transmit is
  *	synchronous in the simulation).
+ * @flags: VMQ_QP_F_* from the core, as of its start.
  */
 struct vmqsim_qp {
 	struct vmqsim_dev *sdev;
@@ -113,6 +115,7 @@ struct vmqsim_qp {
 	struct vmqsim_ring __rcu *hw_ring;
 	u32 pool;
 	u32 tx_ring_size;
+	u32 flags;
 };
 
 /* Bits of &vmqsim_vector.flags. */
@@ -133,6 +136,7 @@ enum {
  * @placed: its initial affinity was set (on the first request).
  * @hold: debugfs knob: do not raise, let the ring fill up.
  * @fired: deliveries sent.
+ * @coal_timer: sends a moderated interrupt when its delay runs out.
  */
 struct vmqsim_vector {
 	struct vmqsim_dev *sdev;
@@ -146,6 +150,7 @@ struct vmqsim_vector {
 	bool placed;
 	bool hold;
 	atomic64_t fired;
+	struct hrtimer coal_timer;
 };
 
 /**
@@ -277,6 +282,7 @@ void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 qp, struct sk_buff *skb);
 void vmqsim_silicon_ring_publish(struct vmqsim_qp *qp);
 void vmqsim_silicon_ring_unpublish(struct vmqsim_qp *qp);
 bool vmqsim_silicon_rx_pending(struct vmqsim_qp *qp);
+u32 vmqsim_silicon_rx_waiting(struct vmqsim_qp *qp);
 void vmqsim_silicon_read_counters(struct vmqsim_dev *sdev,
 				  u64 cnt[VMQSIM_CNT_MAX]);
 extern const char * const vmqsim_counter_names[VMQSIM_CNT_MAX];

@@ -126,6 +126,17 @@ busywait()
 	done
 }
 
+# ge MIN CMD...: CMD prints a number at least MIN.  For busywait, which
+# must run CMD afresh each time: "busywait 3000 ge 5 qstat vmq0 qp0_irqs".
+ge()
+{
+	local min=$1 val
+	shift
+
+	val=$("$@") || return 1
+	[ "$val" -ge "$min" ] 2>/dev/null
+}
+
 require_root()
 {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -182,4 +193,190 @@ vmq_unload_all()
 mod_loaded()
 {
 	[ -d "/sys/module/$1" ]
+}
+
+# --- the simulated NIC ----------------------------------------------------
+
+# vmqsim_setup [QUEUE_PAIRS]: fresh modules with one device, vmq0 and its
+# link partner vmq0w both up in this namespace.
+vmqsim_setup()
+{
+	vmq_unload_all || return 1
+	modprobe vmqsim num_devices=0 || return 1
+	echo "0 ${1:-16}" > /sys/bus/vmqsim/new_device || return 1
+	# No IPv6 chatter (router solicitations, MLD) in the queue counters,
+	# from these or from macvlans made later.
+	echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
+	no_ipv6 vmq0 && no_ipv6 vmq0w
+	ip link set vmq0 up && ip link set vmq0w up
+}
+
+no_ipv6()
+{
+	echo 1 > "/proc/sys/net/ipv6/conf/$1/disable_ipv6"
+}
+
+vmqsim_teardown()
+{
+	pktgen_stop
+	vmq_unload_all
+}
+
+# qstat DEV NAME: one ethtool -S counter.
+qstat()
+{
+	ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2; found = 1 }
+		END { if (!found) print "missing" }'
+}
+
+# qp_rx_snapshot DEV: "qp0_rx_packets qp1_rx_packets ..." values.
+qp_rx_snapshot()
+{
+	ethtool -S "$1" | awk '$1 ~ /^qp[0-9]+_rx_packets:$/ { printf "%s ", $2 }'
+}
+
+# qp_rx_delta BEFORE AFTER: per-queue differences, "0:3 1:0 ...".
+qp_rx_delta()
+{
+	local -a b=($1) a=($2)
+	local i out=
+
+	for i in "${!a[@]}"; do
+		out+="$i:$((a[i] - b[i])) "
+	done
+	echo "${out% }"
+}
+
+# expect_rx_delta DELTA "Q:N ..." : queues named must have moved by N,
+# every other queue by 0.  Prints the mismatch.
+expect_rx_delta()
+{
+	local delta=$1 want=$2 q n got
+
+	for q in $delta; do
+		n=${q#*:}
+		q=${q%%:*}
+		got=0
+		for w in $want; do
+			[ "${w%%:*}" = "$q" ] && got=${w#*:}
+		done
+		if [ "$n" -ne "$got" ]; then
+			echo "queue $q moved by $n, expected $got (all: $delta)"
+			return 1
+		fi
+	done
+}
+
+# --- pktgen, to craft frames from the link partner ------------------------
+
+PG=/proc/net/pktgen
+
+pg_set()
+{
+	echo "$2" > "$PG/$1"
+}
+
+# pktgen_send DEV DST_MAC COUNT [VLAN [SIZE]]: send COUNT frames from DEV
+# and wait for them to go.  VLAN "-" means untagged.
+pktgen_send()
+{
+	local dev=$1 mac=$2 count=$3 vlan=${4:--} size=${5:-60}
+
+	pktgen_prepare "$dev" "$mac" "$count" "$vlan" "$size" || return 1
+	echo start > "$PG/pgctrl"
+}
+
+# pktgen_start DEV DST_MAC [VLAN]: endless stream in the background.
+pktgen_start()
+{
+	pktgen_prepare "$1" "$2" 0 "${3:--}" 60 || return 1
+	(echo start > "$PG/pgctrl") 2>/dev/null &
+	PKTGEN_PID=$!
+}
+
+pktgen_stop()
+{
+	[ -w "$PG/pgctrl" ] && echo stop > "$PG/pgctrl" 2>/dev/null
+	[ -z "${PKTGEN_PID:-}" ] || wait "$PKTGEN_PID" 2>/dev/null
+	PKTGEN_PID=
+	[ -w "$PG/kpktgend_0" ] && echo rem_device_all > "$PG/kpktgend_0"
+	return 0
+}
+
+pktgen_prepare()
+{
+	local dev=$1 mac=$2 count=$3 vlan=$4 size=$5
+
+	[ -d "$PG" ] || modprobe pktgen || return 1
+	pg_set kpktgend_0 rem_device_all
+	pg_set kpktgend_0 "add_device $dev"
+	pg_set "$dev" "count $count"
+	pg_set "$dev" "pkt_size $size"
+	pg_set "$dev" "clone_skb 0"
+	pg_set "$dev" "delay 0"
+	pg_set "$dev" "dst_mac $mac"
+	pg_set "$dev" "dst 198.51.100.1"
+	if [ "$vlan" = "-" ]; then
+		pg_set "$dev" "vlan_id 9999"
+	else
+		pg_set "$dev" "vlan_id $vlan"
+	fi
+}
+
+link_has_carrier()
+{
+	[ "$(cat "/sys/class/net/$1/carrier" 2>/dev/null)" = 1 ]
+}
+
+# qp_state DEV_BUS_NAME QP: the queue pair's state in the core's view.
+qp_state()
+{
+	awk -v q="$2" 'NR > 1 && $1 == q { print $2 }' \
+		"/sys/kernel/debug/vmq/$1/queues"
+}
+
+# qp_owner DEV_BUS_NAME QP: the queue pair's owner in the core's view.
+qp_owner()
+{
+	awk -v q="$2" 'NR > 1 && $1 == q { print $3 }' \
+		"/sys/kernel/debug/vmq/$1/queues"
+}
+
+# ifstat DEV COUNTER: a netdev statistic (rx_packets, tx_packets, ...).
+ifstat()
+{
+	cat "/sys/class/net/$1/statistics/$2"
+}
+
+# fwd_state BUS UPPER: "offloaded qp N ..." or "software", from the core.
+fwd_state()
+{
+	awk -v d="$2" '$1 == d { $1 = ""; $2 = ""; sub(/^ +/, ""); print }' \
+		"/sys/kernel/debug/vmq/$1/macvlans"
+}
+
+# fwd_qp BUS UPPER: the queue pair an offloaded macvlan holds, or nothing.
+fwd_qp()
+{
+	fwd_state "$1" "$2" | awk '$1 == "offloaded" { print $3 }'
+}
+
+# qp_irq DEV QP: the Linux irq of a queue pair's vector, from /proc/interrupts.
+qp_irq()
+{
+	awk -v n="$1-qp$2" '$NF == n { sub(":", "", $1); print $1 }' \
+		/proc/interrupts
+}
+
+# irq_cpu_counts IRQ: its per-CPU counts from /proc/interrupts.
+irq_cpu_counts()
+{
+	awk -v i="$1:" -v n="$(nproc)" '$1 == i {
+		for (c = 2; c <= n + 1; c++) printf "%s ", $c }' /proc/interrupts
+}
+
+# irq_eff_cpu IRQ: the first CPU of its effective affinity.
+irq_eff_cpu()
+{
+	cut -d, -f1 "/proc/irq/$1/effective_affinity_list" | cut -d- -f1
 }

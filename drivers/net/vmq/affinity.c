@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq core library: where queue pairs' interrupts run.
+ *
+ * Static spread: each vector gets a home CPU, NUMA-local first, chosen as
+ * the online CPU with the fewest vectors of this device, and is pinned
+ * there with an affinity hint (which irqbalance honours).  Existing
+ * vectors are not reshuffled when another comes, so a queue's CPU is
+ * stable.  An admin who writes /proc/irq/N/smp_affinity pins the vector:
+ * the core notices that the affinity is no longer the one it set, keeps
+ * the admin's mask across ethtool -L, link down/up and rebalancing, and
+ * never moves it.  CPU hotplug only queues work: the kernel itself moves
+ * vectors off a dying CPU, and the work then gives them new homes.
+ */
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/slab.h>
+#include "vmq_priv.h"
+
+static enum cpuhp_state vmq_cpuhp_state;
+
+static int vmq_dev_node(const struct vmq_dev *vdev)
+{
+	struct device *parent = vdev->netdev->dev.parent;
+
+	return parent ? dev_to_node(parent) : NUMA_NO_NODE;
+}
+
+/* Vectors of this device homed on each CPU, the pinned ones excluded. */
+static unsigned int vmq_cpu_load(const struct vmq_dev *vdev, int cpu)
+{
+	unsigned int n = 0;
+	u32 i;
+
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		const struct vmq_qp *qp = &vdev->qps[i];
+
+		n += qp->irq > 0 && !qp->pinned && qp->home_cpu == cpu;
+	}
+	return n;
+}
+
+/* The least used online CPU, preferring the device's NUMA node. */
+int vmq_pick_cpu(const struct vmq_dev *vdev)
+{
+	unsigned int load, best_load = UINT_MAX;
+	int node = vmq_dev_node(vdev);
+	int cpu, best = -1, pass;
+
+	for (pass = 0; pass < 2 && best < 0; pass++) {
+		for_each_online_cpu(cpu) {
+			if (!pass && node != NUMA_NO_NODE &&
+			    cpu_to_node(cpu) != node)
+				continue;
+			load = vmq_cpu_load(vdev, cpu);
+			if (load < best_load) {
+				best_load = load;
+				best = cpu;
+			}
+		}
+	}
+	return best >= 0 ? best : cpumask_first(cpu_online_mask);
+}
+
+/* Point a vector at @cpu, hint included; record it as its home. */
+int vmq_qp_move(struct vmq_dev *vdev, struct vmq_qp *qp, int cpu)
+{
+	int err;
+
+	err = irq_set_affinity_and_hint(qp->irq, cpumask_of(cpu));
+	if (err)
+		return err;
+	qp->home_cpu = cpu;
+	if (vdev->ops->qp_affinity)
+		vdev->ops->qp_affinity(vdev, qp->id, cpu);
+	return 0;
+}
+
+/*
+ * Has the admin pinned this vector?  Its affinity is not what we set and
+ * our CPU is still online (the kernel moves vectors off dying CPUs, which
+ * is not a pin).
+ */
+static void vmq_qp_detect_pin(struct vmq_qp *qp)
+{
+	const struct cpumask *mask;
+
+	if (qp->irq <= 0 || qp->pinned || qp->home_cpu < 0 ||
+	    !cpu_online(qp->home_cpu))
+		return;
+	mask = irq_get_affinity_mask(qp->irq);
+	if (!mask || cpumask_equal(mask, cpumask_of(qp->home_cpu)))
+		return;
+	cpumask_copy(qp->pin_mask, mask);
+	qp->pinned = true;
+}
+
+/* Called with the device mutex held. */
+void vmq_affinity_refresh(struct vmq_dev *vdev)
+{
+	u32 i;
+
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		struct vmq_qp *qp = &vdev->qps[i];
+
+		vmq_qp_detect_pin(qp);
+		if (qp->irq <= 0 || qp->pinned)
+			continue;
+		if (qp->home_cpu < 0 || !cpu_online(qp->home_cpu))
+			vmq_qp_move(vdev, qp, vmq_pick_cpu(vdev));
+	}
+}
+
+/**
+ * vmq_qp_set_irq() - tell the core which irq serves a queue pair
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ * @irq: its Linux irq number, after request_irq(); or 0 before free_irq().
+ *
+ * The core sets the vector's affinity and hint: the admin's pinned mask if
+ * there is one, else a home CPU from the spread.  Passing 0 clears the
+ * hint, as free_irq() requires, and remembers an admin's pin.
+ *
+ * Context: process context, may sleep; not with the device mutex held.
+ */
+void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
+{
+	struct vmq_qp *q = &vdev->qps[qp];
+
+	mutex_lock(&vdev->lock);
+	if (irq > 0) {
+		WRITE_ONCE(q->irq, irq);
+		if (q->pinned)
+			irq_set_affinity_and_hint(irq, q->pin_mask);
+		else
+			vmq_qp_move(vdev, q, vmq_pick_cpu(vdev));
+	} else if (q->irq > 0) {
+		vmq_qp_detect_pin(q);
+		irq_update_affinity_hint(q->irq, NULL);
+		WRITE_ONCE(q->irq, 0);
+		q->home_cpu = -1;
+	}
+	mutex_unlock(&vdev->lock);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_set_irq);
+
+/**
+ * vmq_qp_cpu() - the CPU a queue pair's vector runs on
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ *
+ * For XPS and the like.
+ *
+ * Return: the first CPU of the vector's effective affinity, its home CPU
+ * if that is not known yet, or -1 without a vector.
+ */
+int vmq_qp_cpu(const struct vmq_dev *vdev, u32 qp)
+{
+	const struct vmq_qp *q = &vdev->qps[qp];
+	const struct cpumask *mask;
+	int irq = READ_ONCE(q->irq);
+
+	if (irq <= 0)
+		return -1;
+	mask = irq_get_effective_affinity_mask(irq);
+	if (mask && !cpumask_empty(mask))
+		return cpumask_first(mask);
+	return READ_ONCE(q->home_cpu);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_cpu);
+
+static void vmq_affinity_work(struct work_struct *work)
+{
+	struct vmq_dev *vdev = container_of(work, struct vmq_dev,
+					    affinity_work);
+
+	mutex_lock(&vdev->lock);
+	vmq_affinity_refresh(vdev);
+	mutex_unlock(&vdev->lock);
+}
+
+/* Hotplug callbacks must not take the device mutex: paths holding it
+ * call into code that takes the hotplug lock.  Defer instead.
+ */
+static int vmq_cpu_changed(unsigned int cpu, struct hlist_node *node)
+{
+	struct vmq_dev *vdev = hlist_entry_safe(node, struct vmq_dev,
+						cpuhp_node);
+
+	schedule_work(&vdev->affinity_work);
+	return 0;
+}
+
+int vmq_affinity_dev_init(struct vmq_dev *vdev)
+{
+	u32 i;
+
+	INIT_WORK(&vdev->affinity_work, vmq_affinity_work);
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		vdev->qps[i].home_cpu = -1;
+		if (!zalloc_cpumask_var(&vdev->qps[i].pin_mask, GFP_KERNEL))
+			goto err_free;
+	}
+	return cpuhp_state_add_instance_nocalls(vmq_cpuhp_state,
+						&vdev->cpuhp_node);
+
+err_free:
+	while (i--)
+		free_cpumask_var(vdev->qps[i].pin_mask);
+	return -ENOMEM;
+}
+
+void vmq_affinity_dev_fini(struct vmq_dev *vdev)
+{
+	u32 i;
+
+	cpuhp_state_remove_instance_nocalls(vmq_cpuhp_state, &vdev->cpuhp_node);
+	cancel_work_sync(&vdev->affinity_work);
+	for (i = 0; i < vdev->caps.num_qps; i++)
+		free_cpumask_var(vdev->qps[i].pin_mask);
+}
+
+int vmq_affinity_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "net/vmq:online",
+				      vmq_cpu_changed, vmq_cpu_changed);
+	if (ret < 0)
+		return ret;
+	vmq_cpuhp_state = ret;
+	return 0;
+}
+
+void vmq_affinity_exit(void)
+{
+	cpuhp_remove_multi_state(vmq_cpuhp_state);
+}

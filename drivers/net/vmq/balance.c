@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq core library: Dynamic VMQ, a rebalancer for queue pairs' vectors.
+ *
+ * Off by default ("ethtool --set-priv-flags DEV dynamic-vmq on").  Every
+ * VMQ_BALANCE_MS it measures each queue pair's load (frames received and
+ * sent) and each CPU's (the sum over the vectors it serves), then makes at
+ * most one move:
+ *
+ *  - spread: when the busiest CPU carries at least two busy queues and
+ *    more than twice the load of the least busy CPU, for two periods in a
+ *    row, the queue that best evens the two out moves there;
+ *  - pack: a queue idle for VMQ_BALANCE_IDLE_TICKS periods moves to the
+ *    CPU that already holds the most idle queues, if that CPU is not busy,
+ *    so idle queues stop waking many CPUs.
+ *
+ * Hysteresis keeps it from flapping: a moved queue rests for
+ * VMQ_BALANCE_REST_TICKS periods, and a steady, even load causes no move.
+ * It never touches a vector the admin pinned.  Each move is logged and
+ * listed in debugfs ("moves").
+ */
+
+#include <linux/interrupt.h>
+#include <linux/slab.h>
+#include "vmq_priv.h"
+
+#define VMQ_BALANCE_MS		500
+#define VMQ_BALANCE_IDLE	8	/* frames per period: "idle" below */
+#define VMQ_BALANCE_BUSY	64	/* frames per period: "busy" above */
+#define VMQ_BALANCE_IDLE_TICKS	4
+#define VMQ_BALANCE_REST_TICKS	4
+
+struct vmq_balance_view {
+	u64 *qp_load;
+	u64 *cpu_load;
+	unsigned int *cpu_busy;
+	unsigned int *cpu_idle;
+};
+
+static bool vmq_balance_movable(const struct vmq_qp *qp)
+{
+	return qp->irq > 0 && !qp->pinned && qp->state == VMQ_QP_RUNNING &&
+	       !qp->bal.rest && qp->home_cpu >= 0;
+}
+
+static void vmq_balance_measure(struct vmq_dev *vdev,
+				struct vmq_balance_view *v)
+{
+	u64 rxp, rxb, txp, txb, total;
+	u32 i;
+
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		struct vmq_qp *qp = &vdev->qps[i];
+		int cpu = vmq_qp_cpu(vdev, i);
+
+		vmq_qp_read_stats(qp, &rxp, &rxb, &txp, &txb);
+		total = rxp + txp;
+		v->qp_load[i] = total - qp->bal.last_frames;
+		qp->bal.last_frames = total;
+		if (qp->bal.rest)
+			qp->bal.rest--;
+		if (qp->irq <= 0 || cpu < 0 || qp->state != VMQ_QP_RUNNING)
+			continue;
+		v->cpu_load[cpu] += v->qp_load[i];
+		if (v->qp_load[i] >= VMQ_BALANCE_BUSY)
+			v->cpu_busy[cpu]++;
+		if (v->qp_load[i] < VMQ_BALANCE_IDLE) {
+			qp->bal.idle_ticks++;
+			v->cpu_idle[cpu]++;
+		} else {
+			qp->bal.idle_ticks = 0;
+		}
+	}
+}
+
+static void vmq_balance_log(struct vmq_dev *vdev, struct vmq_qp *qp,
+			    int from, int to, const char *why)
+{
+	struct vmq_balance_move *mv;
+
+	mv = &vdev->bal_moves[vdev->bal_nr_moves % VMQ_BALANCE_LOG];
+	mv->jiffies = jiffies;
+	mv->qp = qp->id;
+	mv->from = from;
+	mv->to = to;
+	mv->why = why;
+	vdev->bal_nr_moves++;
+	qp->bal.moves++;
+	netdev_info(vdev->netdev, "vmq: dynamic: queue pair %u irq %d cpu %d -> %d (%s)\n",
+		    qp->id, qp->irq, from, to, why);
+}
+
+static bool vmq_balance_move(struct vmq_dev *vdev, struct vmq_qp *qp, int to,
+			     const char *why)
+{
+	int from = qp->home_cpu;
+
+	if (vmq_qp_move(vdev, qp, to))
+		return false;
+	qp->bal.rest = VMQ_BALANCE_REST_TICKS;
+	vmq_balance_log(vdev, qp, from, to, why);
+	return true;
+}
+
+static bool vmq_balance_spread(struct vmq_dev *vdev,
+			       struct vmq_balance_view *v)
+{
+	int cpu, hot = -1, cold = -1;
+	struct vmq_qp *best = NULL;
+	u64 gap, best_diff = U64_MAX;
+	u32 i;
+
+	for_each_online_cpu(cpu) {
+		if (hot < 0 || v->cpu_load[cpu] > v->cpu_load[hot])
+			hot = cpu;
+		if (cold < 0 || v->cpu_load[cpu] < v->cpu_load[cold])
+			cold = cpu;
+	}
+	if (hot < 0 || hot == cold || v->cpu_busy[hot] < 2 ||
+	    v->cpu_load[hot] <= 2 * v->cpu_load[cold]) {
+		vdev->bal_skew_ticks = 0;
+		return false;
+	}
+	/* Hysteresis: the skew must last two periods. */
+	if (++vdev->bal_skew_ticks < 2)
+		return false;
+
+	gap = (v->cpu_load[hot] - v->cpu_load[cold]) / 2;
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		struct vmq_qp *qp = &vdev->qps[i];
+		u64 diff;
+
+		if (!vmq_balance_movable(qp) || vmq_qp_cpu(vdev, i) != hot ||
+		    v->qp_load[i] < VMQ_BALANCE_BUSY)
+			continue;
+		diff = v->qp_load[i] > gap ? v->qp_load[i] - gap :
+					     gap - v->qp_load[i];
+		if (diff < best_diff) {
+			best_diff = diff;
+			best = qp;
+		}
+	}
+	if (!best)
+		return false;
+	vdev->bal_skew_ticks = 0;
+	return vmq_balance_move(vdev, best, cold, "spread");
+}
+
+static bool vmq_balance_pack(struct vmq_dev *vdev, struct vmq_balance_view *v)
+{
+	int cpu, home = -1;
+	u32 i;
+
+	for_each_online_cpu(cpu)
+		if (home < 0 || v->cpu_idle[cpu] > v->cpu_idle[home])
+			home = cpu;
+	if (home < 0 || v->cpu_busy[home])
+		return false;
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		struct vmq_qp *qp = &vdev->qps[i];
+
+		if (!vmq_balance_movable(qp) || vmq_qp_cpu(vdev, i) == home ||
+		    qp->bal.idle_ticks < VMQ_BALANCE_IDLE_TICKS)
+			continue;
+		return vmq_balance_move(vdev, qp, home, "pack");
+	}
+	return false;
+}
+
+static void vmq_balance_tick(struct vmq_dev *vdev)
+{
+	struct vmq_balance_view v;
+	unsigned int ncpu = nr_cpu_ids;
+
+	v.qp_load = kcalloc(vdev->caps.num_qps, sizeof(*v.qp_load), GFP_KERNEL);
+	v.cpu_load = kcalloc(ncpu, sizeof(*v.cpu_load), GFP_KERNEL);
+	v.cpu_busy = kcalloc(ncpu, sizeof(*v.cpu_busy), GFP_KERNEL);
+	v.cpu_idle = kcalloc(ncpu, sizeof(*v.cpu_idle), GFP_KERNEL);
+	if (v.qp_load && v.cpu_load && v.cpu_busy && v.cpu_idle) {
+		vmq_affinity_refresh(vdev);
+		vmq_balance_measure(vdev, &v);
+		if (!vmq_balance_spread(vdev, &v))
+			vmq_balance_pack(vdev, &v);
+	}
+	kfree(v.cpu_idle);
+	kfree(v.cpu_busy);
+	kfree(v.cpu_load);
+	kfree(v.qp_load);
+}
+
+static void vmq_balance_work(struct work_struct *work)
+{
+	struct vmq_dev *vdev = container_of(to_delayed_work(work),
+					    struct vmq_dev, bal_work);
+
+	mutex_lock(&vdev->lock);
+	if (vdev->dynamic) {
+		vmq_balance_tick(vdev);
+		schedule_delayed_work(&vdev->bal_work,
+				      msecs_to_jiffies(VMQ_BALANCE_MS));
+	}
+	mutex_unlock(&vdev->lock);
+}
+
+/* Called with the device mutex held. */
+void vmq_balance_set(struct vmq_dev *vdev, bool dynamic)
+{
+	u64 rxp, rxb, txp, txb;
+	u32 i;
+
+	if (dynamic == vdev->dynamic)
+		return;
+	vdev->dynamic = dynamic;
+	if (!dynamic)
+		return;	/* the work sees it and stops */
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		struct vmq_qp *qp = &vdev->qps[i];
+
+		vmq_qp_read_stats(qp, &rxp, &rxb, &txp, &txb);
+		qp->bal.last_frames = rxp + txp;
+		qp->bal.idle_ticks = 0;
+		qp->bal.rest = 0;
+	}
+	vdev->bal_skew_ticks = 0;
+	schedule_delayed_work(&vdev->bal_work, msecs_to_jiffies(VMQ_BALANCE_MS));
+}
+
+void vmq_balance_dev_init(struct vmq_dev *vdev)
+{
+	INIT_DELAYED_WORK(&vdev->bal_work, vmq_balance_work);
+}
+
+void vmq_balance_dev_fini(struct vmq_dev *vdev)
+{
+	mutex_lock(&vdev->lock);
+	vdev->dynamic = false;
+	mutex_unlock(&vdev->lock);
+	cancel_delayed_work_sync(&vdev->bal_work);
+}

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq core library: macvlan L2-forwarding offload.
+ *
+ * With "ethtool -K DEV l2-fwd-offload on", each macvlan (or macvtap) that
+ * comes up on the NIC gets a queue pair of its own and a filter on its
+ * MAC: its frames land in that queue pair and the driver hands them to the
+ * macvlan netdev directly, past macvlan's software demux; what it sends
+ * leaves through the queue pair's transmit ring (the macvlan is bound to it
+ * as a subordinate channel, so it passes itself as sb_dev).  Multicast and
+ * broadcast still reach macvlans through the lower device, as with ixgbe.
+ *
+ * When no queue pair or filter slot is left the macvlan keeps working on
+ * the software path, and the log and the "macvlans" debugfs view say so.
+ * Freed queue pairs are not pushed onto such macvlans behind the admin's
+ * back: re-creating the macvlan (or taking it down and up), or toggling
+ * l2-fwd-offload off and on, offloads it.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/if_macvlan.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include "vmq_priv.h"
+
+static bool vmq_fwd_mode_ok(struct net_device *upper)
+{
+	return macvlan_supports_dest_filter(upper);
+}
+
+static u32 vmq_fwd_free_qp(struct vmq_dev *vdev)
+{
+	u32 qp;
+
+	for (qp = vdev->channels; qp < vdev->caps.num_qps; qp++)
+		if (vdev->qps[qp].state == VMQ_QP_FREE)
+			return qp;
+	return VMQ_QP_DROP;
+}
+
+/* Called with RTNL and the device mutex held. */
+static struct vmq_fwd *vmq_fwd_add(struct vmq_dev *vdev,
+				   struct net_device *upper)
+{
+	struct vmq_filter_key key = { .vlan = VMQ_VLAN_NONE };
+	struct macvlan_dev *mvlan = netdev_priv(upper);
+	struct vmq_fwd *fwd;
+	int err, loc;
+	u32 qp;
+
+	qp = vmq_fwd_free_qp(vdev);
+	if (qp == VMQ_QP_DROP) {
+		netdev_info(vdev->netdev, "vmq: no free queue pair for %s, it stays on the software path\n",
+			    upper->name);
+		return ERR_PTR(-EBUSY);
+	}
+	fwd = kzalloc(sizeof(*fwd), GFP_KERNEL);
+	if (!fwd)
+		return ERR_PTR(-ENOMEM);
+	fwd->vdev = vdev;
+	fwd->upper = upper;
+	fwd->qp = qp;
+	fwd->local_switch = mvlan->mode == MACVLAN_MODE_BRIDGE;
+
+	vmq_qp_claim(vdev, qp, VMQ_OWNER_MACVLAN);
+	vdev->qps[qp].fwd = fwd;
+	rcu_assign_pointer(vdev->qps[qp].rx_netdev, upper);
+	if (vdev->running) {
+		err = vmq_qp_start(vdev, qp);
+		if (err)
+			goto err_release;
+	}
+
+	/* The queue is ready: now let the classifier send frames to it. */
+	ether_addr_copy(key.addr, upper->dev_addr);
+	loc = __vmq_filter_add(vdev, &key, qp, VMQ_FILTER_MACVLAN, VMQ_LOC_ANY);
+	if (loc < 0) {
+		err = loc;
+		netdev_info(vdev->netdev, "vmq: no filter for %s (%pM): %d, it stays on the software path\n",
+			    upper->name, upper->dev_addr, err);
+		goto err_stop;
+	}
+	fwd->loc = loc;
+
+	err = netdev_set_sb_channel(upper, qp);
+	if (err)
+		goto err_filter;
+	list_add_tail(&fwd->list, &vdev->fwds);
+	netdev_info(vdev->netdev, "vmq: %s offloaded to queue pair %u\n",
+		    upper->name, qp);
+	return fwd;
+
+err_filter:
+	__vmq_filter_del(vdev, loc);
+err_stop:
+	vmq_qp_stop(vdev, qp);
+err_release:
+	RCU_INIT_POINTER(vdev->qps[qp].rx_netdev, NULL);
+	vdev->qps[qp].fwd = NULL;
+	vmq_qp_release(vdev, qp);
+	kfree(fwd);
+	return ERR_PTR(err);
+}
+
+/* Called with RTNL and the device mutex held. */
+static void vmq_fwd_del(struct vmq_fwd *fwd)
+{
+	struct vmq_dev *vdev = fwd->vdev;
+	struct vmq_qp *qp = &vdev->qps[fwd->qp];
+
+	/* Stop steering first, then transmit, then DMA. */
+	__vmq_filter_del(vdev, fwd->loc);
+	netdev_set_sb_channel(fwd->upper, 0);
+	vmq_qp_stop(vdev, fwd->qp);
+	RCU_INIT_POINTER(qp->rx_netdev, NULL);
+	qp->fwd = NULL;
+	vmq_qp_release(vdev, fwd->qp);
+	list_del(&fwd->list);
+	netdev_info(vdev->netdev, "vmq: %s released queue pair %u\n",
+		    fwd->upper->name, fwd->qp);
+	kfree(fwd);
+}
+
+/**
+ * vmq_dfwd_add_station() - ndo_dfwd_add_station for a VMQ device
+ * @pdev: the NIC netdev.
+ * @upper: the macvlan coming up on it.
+ *
+ * Gives @upper a queue pair and a filter on its MAC.
+ *
+ * Context: RTNL held (macvlan_open()).
+ * Return: the offload handle macvlan keeps as accel_priv, or an ERR_PTR(),
+ * in which case macvlan uses the software path.
+ */
+void *vmq_dfwd_add_station(struct net_device *pdev, struct net_device *upper)
+{
+	struct vmq_dev *vdev = vmq_dev_from_netdev(pdev);
+	struct vmq_fwd *fwd;
+
+	ASSERT_RTNL();
+	if (!netif_is_macvlan(upper) || !vmq_fwd_mode_ok(upper)) {
+		netdev_info(pdev, "vmq: %s: only bridge, private and vepa macvlans are offloaded\n",
+			    upper->name);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	if (netif_is_multiqueue(upper)) {
+		netdev_info(pdev, "vmq: %s: multiqueue macvlans are not offloaded\n",
+			    upper->name);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	mutex_lock(&vdev->lock);
+	fwd = vmq_fwd_add(vdev, upper);
+	mutex_unlock(&vdev->lock);
+	return fwd;
+}
+EXPORT_SYMBOL_GPL(vmq_dfwd_add_station);
+
+/**
+ * vmq_dfwd_del_station() - ndo_dfwd_del_station for a VMQ device
+ * @pdev: the NIC netdev.
+ * @priv: what vmq_dfwd_add_station() returned.
+ *
+ * Removes the filter, stops DMA, drains and frees the queue pair.
+ *
+ * Context: RTNL held (macvlan_stop()).
+ */
+void vmq_dfwd_del_station(struct net_device *pdev, void *priv)
+{
+	struct vmq_dev *vdev = vmq_dev_from_netdev(pdev);
+
+	ASSERT_RTNL();
+	mutex_lock(&vdev->lock);
+	vmq_fwd_del(priv);
+	mutex_unlock(&vdev->lock);
+}
+EXPORT_SYMBOL_GPL(vmq_dfwd_del_station);
+
+/*
+ * The macvlans on @pdev, held, in an array: offloading sleeps, which a
+ * walk of the upper list under RCU cannot.  RTNL keeps the list stable.
+ */
+static int vmq_macvlans_get(struct net_device *pdev,
+			    struct net_device ***uppers)
+{
+	struct net_device *upper, **arr;
+	struct list_head *iter;
+	int n = 0, i = 0;
+
+	rcu_read_lock();
+	netdev_for_each_upper_dev_rcu(pdev, upper, iter)
+		n += netif_is_macvlan(upper);
+	rcu_read_unlock();
+	arr = kcalloc(n ?: 1, sizeof(*arr), GFP_KERNEL);
+	if (!arr)
+		return -ENOMEM;
+	rcu_read_lock();
+	netdev_for_each_upper_dev_rcu(pdev, upper, iter) {
+		if (!netif_is_macvlan(upper) || i == n)
+			continue;
+		dev_hold(upper);
+		arr[i++] = upper;
+	}
+	rcu_read_unlock();
+	*uppers = arr;
+	return i;
+}
+
+static void vmq_macvlans_put(struct net_device **uppers, int n)
+{
+	while (n--)
+		dev_put(uppers[n]);
+	kfree(uppers);
+}
+
+/* Offload off: every offloaded macvlan goes back to software, intact. */
+static void vmq_fwd_release_all(struct vmq_dev *vdev)
+{
+	struct vmq_fwd *fwd, *tmp;
+
+	mutex_lock(&vdev->lock);
+	list_for_each_entry_safe(fwd, tmp, &vdev->fwds, list) {
+		/* macvlan forgets us and adds its MAC to the lower device. */
+		macvlan_release_l2fw_offload(fwd->upper);
+		vmq_fwd_del(fwd);
+	}
+	mutex_unlock(&vdev->lock);
+}
+
+/* Offload on: macvlans already up get a queue pair where one is free. */
+static void vmq_fwd_offload_existing(struct vmq_dev *vdev)
+{
+	struct net_device **uppers;
+	struct macvlan_dev *mvlan;
+	struct vmq_fwd *fwd;
+	int n, i;
+
+	n = vmq_macvlans_get(vdev->netdev, &uppers);
+	if (n < 0)
+		return;
+	mutex_lock(&vdev->lock);
+	for (i = 0; i < n; i++) {
+		mvlan = netdev_priv(uppers[i]);
+		if (!netif_running(uppers[i]) || mvlan->accel_priv ||
+		    !vmq_fwd_mode_ok(uppers[i]) ||
+		    netif_is_multiqueue(uppers[i]))
+			continue;
+		fwd = vmq_fwd_add(vdev, uppers[i]);
+		if (IS_ERR(fwd))
+			continue;
+		mvlan->accel_priv = fwd;
+		dev_uc_del(vdev->netdev, uppers[i]->dev_addr);
+	}
+	mutex_unlock(&vdev->lock);
+	vmq_macvlans_put(uppers, n);
+}
+
+/**
+ * vmq_set_features() - the vmq part of ndo_set_features
+ * @netdev: the NIC netdev.
+ * @features: the features about to be set.
+ *
+ * Handles NETIF_F_HW_L2FW_DOFFLOAD: turning it on makes every transmit
+ * queue usable for subordinate channels and offloads the macvlans already
+ * up; turning it off moves every offloaded macvlan back to the software
+ * path, keeping the interfaces.
+ *
+ * Context: RTNL held.
+ * Return: 0 or a negative errno.
+ */
+int vmq_set_features(struct net_device *netdev, netdev_features_t features)
+{
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
+	netdev_features_t changed = netdev->features ^ features;
+	int err;
+
+	if (!(changed & NETIF_F_HW_L2FW_DOFFLOAD))
+		return 0;
+	if (features & NETIF_F_HW_L2FW_DOFFLOAD) {
+		err = netif_set_real_num_tx_queues(netdev, vdev->caps.num_qps);
+		if (err)
+			return err;
+		WRITE_ONCE(vdev->l2fw, true);
+		vmq_fwd_offload_existing(vdev);
+		return 0;
+	}
+	vmq_fwd_release_all(vdev);
+	WRITE_ONCE(vdev->l2fw, false);
+	return netif_set_real_num_tx_queues(netdev, vdev->channels);
+}
+EXPORT_SYMBOL_GPL(vmq_set_features);
+
+/**
+ * vmq_select_queue() - ndo_select_queue for a VMQ device
+ * @netdev: the NIC netdev.
+ * @skb: the frame.
+ * @sb_dev: the offloaded macvlan sending it, or NULL for the host.
+ *
+ * An offloaded macvlan's frames use its queue pair; the host's use its
+ * channels, with the usual XPS and flow hashing.
+ *
+ * Return: the transmit queue.
+ */
+u16 vmq_select_queue(struct net_device *netdev, struct sk_buff *skb,
+		     struct net_device *sb_dev)
+{
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
+	u32 channels = READ_ONCE(vdev->channels);
+	int sb = sb_dev ? netdev_get_sb_channel(sb_dev) : 0;
+
+	if (sb > 0 && sb < netdev->real_num_tx_queues)
+		return sb;
+	return netdev_pick_tx(netdev, skb, NULL) % channels;
+}
+EXPORT_SYMBOL_GPL(vmq_select_queue);
+
+/**
+ * vmq_qp_rx_netdev() - where a queue pair's frames go
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ *
+ * Context: the queue pair's receive poll (RCU read side).
+ * Return: the offloaded macvlan owning @qp, or NULL for the NIC itself.
+ */
+struct net_device *vmq_qp_rx_netdev(struct vmq_dev *vdev, u32 qp)
+{
+	return rcu_dereference(vdev->qps[qp].rx_netdev);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_rx_netdev);
+
+/* A macvlan changed its MAC: move its filter in one step. */
+static void vmq_fwd_changeaddr(struct net_device *upper)
+{
+	struct vmq_filter_key key = { .vlan = VMQ_VLAN_NONE };
+	struct vmq_fwd *fwd;
+	struct vmq_dev *vdev;
+	int loc;
+
+	/* Only our own lower devices' accel_priv is a struct vmq_fwd. */
+	if (!vmq_dev_is_ours(macvlan_dev_real_dev(upper)))
+		return;
+	fwd = macvlan_accel_priv(upper);
+	if (!fwd)
+		return;
+	vdev = fwd->vdev;
+	ether_addr_copy(key.addr, upper->dev_addr);
+	mutex_lock(&vdev->lock);
+	loc = __vmq_filter_add(vdev, &key, fwd->qp, VMQ_FILTER_MACVLAN,
+			       fwd->loc);
+	mutex_unlock(&vdev->lock);
+	if (loc < 0)
+		netdev_warn(vdev->netdev, "vmq: %s: cannot move filter to %pM: %d\n",
+			    upper->name, upper->dev_addr, loc);
+}
+
+static int vmq_netdev_event(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	if (event == NETDEV_CHANGEADDR && netif_is_macvlan(dev))
+		vmq_fwd_changeaddr(dev);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vmq_netdev_nb = {
+	.notifier_call = vmq_netdev_event,
+};
+
+int vmq_fwd_init(void)
+{
+	return register_netdevice_notifier(&vmq_netdev_nb);
+}
+
+void vmq_fwd_exit(void)
+{
+	unregister_netdevice_notifier(&vmq_netdev_nb);
+}

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq core library: guest queue pairs, whose rings and buffers live in a
+ * virtual machine's memory.
+ *
+ * The owner (vmq_vfio) allocates one, lets the host admin give it a MAC
+ * and VLAN, starts it on the guest's ring configuration and forwards the
+ * guest's doorbells; the driver's engine reads &struct vmq_guest_qp in
+ * qp_start and in its data path.  The guest is untrusted: every ring
+ * parameter is checked here before the hardware sees it, and every error
+ * the hardware finds goes through vmq_guest_qp_error().
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include "vmq_priv.h"
+
+static const char * const vmq_err_names[] = {
+	[VMQ_ERR_NONE]		= "none",
+	[VMQ_ERR_RING_CFG]	= "bad ring configuration",
+	[VMQ_ERR_RING_INDEX]	= "ring index out of range",
+	[VMQ_ERR_DMA]		= "DMA outside mapped memory",
+	[VMQ_ERR_TX_LEN]	= "bad transmit length",
+	[VMQ_ERR_RX_LEN]	= "frame larger than receive buffer",
+	[VMQ_ERR_UNMAP]		= "ring memory unmapped",
+};
+
+const char *vmq_guest_qp_name(const struct vmq_qp *qp)
+{
+	return qp->guest ? qp->guest->name : NULL;
+}
+
+/**
+ * vmq_guest_qp() - the guest state of a queue pair
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ *
+ * For the driver's qp_start, qp_stop and data path, and for the owner.
+ *
+ * Return: the guest queue pair, or NULL if @qp is not a VFIO queue pair.
+ * It stays valid until vmq_guest_qp_free(), which stops the queue pair
+ * first.
+ */
+struct vmq_guest_qp *vmq_guest_qp(struct vmq_dev *vdev, u32 qp)
+{
+	return vdev->qps[qp].guest;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp);
+
+/**
+ * vmq_guest_qp_error() - a guest queue pair met a guest error
+ * @gqp: the guest queue pair.
+ * @err: what went wrong.
+ *
+ * Records the first error, counts it and raises the owner's error event.
+ * The driver's engine stops touching the rings once an error is set; the
+ * queue pair stays so until its owner stops and clears it.
+ *
+ * Context: any.
+ * Return: true if this was the first error.
+ */
+bool vmq_guest_qp_error(struct vmq_guest_qp *gqp, enum vmq_err err)
+{
+	if (cmpxchg(&gqp->error, VMQ_ERR_NONE, err) != VMQ_ERR_NONE)
+		return false;
+	pr_warn_ratelimited("guest queue %s: %s, queue stopped\n", gqp->name,
+			    err < ARRAY_SIZE(vmq_err_names) ?
+			    vmq_err_names[err] : "?");
+	vmq_guest_count(gqp, VMQ_CNT_ERRORS, 1);
+	vmq_guest_notify(gqp, VMQ_GUEST_EV_ERR);
+	return true;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_error);
+
+/**
+ * vmq_guest_qp_avail() - how many guest queue pairs could be allocated
+ * @vdev: the vmq device.
+ *
+ * Return: free queue pairs; a snapshot.
+ */
+u32 vmq_guest_qp_avail(struct vmq_dev *vdev)
+{
+	u32 i, n = 0;
+
+	if (!vdev->ops->qp_kick)
+		return 0;
+	for (i = 0; i < vdev->caps.num_qps; i++)
+		if (READ_ONCE(vdev->qps[i].state) == VMQ_QP_FREE)
+			n++;
+	return n;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_avail);
+
+static struct vmq_guest_qp *vmq_guest_qp_create(const struct vmq_guest_ops *ops,
+						void *ctx, const char *name)
+{
+	struct vmq_guest_qp *gqp;
+
+	gqp = kzalloc(sizeof(*gqp), GFP_KERNEL);
+	if (!gqp)
+		return NULL;
+	gqp->ops = ops;
+	gqp->ctx = ctx;
+	gqp->loc = VMQ_LOC_ANY;
+	gqp->spoofchk = true;
+	strscpy(gqp->name, name, sizeof(gqp->name));
+	return gqp;
+}
+
+/**
+ * vmq_guest_qp_alloc() - take a free queue pair for a guest
+ * @vdev: the vmq device.
+ * @ops: the owner's DMA and notification operations.
+ * @ctx: passed to @ops.
+ * @name: the owner's name for it (e.g. the mdev's UUID), for the views.
+ *
+ * The queue pair is owned by %VMQ_OWNER_VFIO, has no MAC filter until
+ * vmq_guest_qp_set_l2(), anti-spoofing on, and does not run until
+ * vmq_guest_qp_start().
+ *
+ * Context: process context, may sleep.
+ * Return: the queue pair index, or -ENOSPC when none is free,
+ * -EOPNOTSUPP when the driver cannot run guest queues, -ENOMEM.
+ */
+int vmq_guest_qp_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
+		       void *ctx, const char *name)
+{
+	struct vmq_guest_qp *gqp;
+	u32 i;
+
+	if (!vdev->ops->qp_kick) {
+		netdev_warn(vdev->netdev, "vmq: driver has no guest queues\n");
+		return -EOPNOTSUPP;
+	}
+	gqp = vmq_guest_qp_create(ops, ctx, name);
+	if (!gqp)
+		return -ENOMEM;
+
+	mutex_lock(&vdev->lock);
+	for (i = vdev->channels; i < vdev->caps.num_qps; i++)
+		if (vdev->qps[i].state == VMQ_QP_FREE)
+			break;
+	if (i == vdev->caps.num_qps) {
+		mutex_unlock(&vdev->lock);
+		kfree(gqp);
+		netdev_warn(vdev->netdev, "vmq: no free queue pair for %s\n",
+			    name);
+		return -ENOSPC;
+	}
+	vdev->qps[i].guest = gqp;
+	vmq_qp_claim(vdev, i, VMQ_OWNER_VFIO);
+	mutex_unlock(&vdev->lock);
+	return i;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_alloc);
+
+/**
+ * vmq_guest_qp_free() - return a guest queue pair to the pool
+ * @vdev: the vmq device.
+ * @qp: as vmq_guest_qp_alloc() returned.
+ *
+ * Stops it if it runs and removes its MAC filter.
+ *
+ * Context: process context, may sleep.
+ */
+void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
+{
+	struct vmq_qp *q = &vdev->qps[qp];
+	struct vmq_guest_qp *gqp;
+
+	mutex_lock(&vdev->lock);
+	gqp = q->guest;
+	if (WARN_ON(!gqp || q->owner != VMQ_OWNER_VFIO)) {
+		mutex_unlock(&vdev->lock);
+		return;
+	}
+	vmq_qp_stop(vdev, qp);
+	if (gqp->loc != VMQ_LOC_ANY)
+		__vmq_filter_del(vdev, gqp->loc);
+	vmq_qp_release(vdev, qp);
+	q->guest = NULL;
+	mutex_unlock(&vdev->lock);
+	kfree(gqp);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_free);
+
+static int vmq_guest_l2_check(struct vmq_dev *vdev, const u8 *mac, u16 vlan)
+{
+	if (!is_zero_ether_addr(mac) && !is_valid_ether_addr(mac)) {
+		netdev_warn(vdev->netdev, "vmq: %pM is not a unicast MAC\n",
+			    mac);
+		return -EINVAL;
+	}
+	if (vlan >= VLAN_VID_MASK) {
+		netdev_warn(vdev->netdev, "vmq: VLAN %u not in 0..4094\n",
+			    vlan);
+		return -EINVAL;
+	}
+	if (vlan && !(vdev->caps.match_fields & VMQ_MATCH_VLAN)) {
+		netdev_warn(vdev->netdev, "vmq: classifier cannot match VLANs\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static u64 vmq_guest_l2_pack(const u8 *mac, u16 vlan)
+{
+	u64 l2 = vlan;
+	int i;
+
+	for (i = 0; i < ETH_ALEN; i++)
+		l2 |= (u64)mac[i] << (56 - 8 * i);
+	return l2;
+}
+
+/* Move the queue's filter to @mac/@vlan; called with the device mutex. */
+static int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
+				 struct vmq_guest_qp *gqp, const u8 *mac,
+				 u16 vlan)
+{
+	struct vmq_filter_key key = { .vlan = vlan ? vlan : VMQ_VLAN_NONE };
+	u32 old = gqp->loc;
+	int loc = VMQ_LOC_ANY;
+
+	ether_addr_copy(key.addr, mac);
+	if (old != VMQ_LOC_ANY && vdev->filters[old] &&
+	    !memcmp(&vdev->filters[old]->key, &key, sizeof(key)))
+		return 0;
+	/* Install the new one first, so a refusal leaves the old one. */
+	if (!is_zero_ether_addr(mac)) {
+		loc = __vmq_filter_add(vdev, &key, qp, VMQ_FILTER_VFIO,
+				       VMQ_LOC_ANY);
+		if (loc < 0) {
+			netdev_warn(vdev->netdev,
+				    "vmq: cannot steer %pM vlan %u to queue pair %u: %d\n",
+				    mac, vlan, qp, loc);
+			return loc;
+		}
+	}
+	if (old != VMQ_LOC_ANY)
+		__vmq_filter_del(vdev, old);
+	gqp->loc = loc;
+	return 0;
+}
+
+/**
+ * vmq_guest_qp_set_l2() - the host admin's MAC, VLAN and anti-spoofing
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair.
+ * @mac: its MAC; all zeroes for none: no filter steers frames to it,
+ *	and with anti-spoofing on it cannot send.
+ * @vlan: VLAN ID 1..4094 the queue is on, transparently to the guest
+ *	(stripped on receive, inserted on transmit), or 0 for none.
+ * @spoofchk: drop frames the guest sends from another source MAC.
+ *
+ * Allowed at any time, also while the queue pair runs: the filter moves
+ * in one step.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EINVAL for a multicast MAC or bad VLAN, -EEXIST if another
+ * filter has this MAC and VLAN, -ENOSPC if the filter table is full.
+ */
+int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
+			u16 vlan, bool spoofchk)
+{
+	struct vmq_guest_qp *gqp;
+	int err;
+
+	err = vmq_guest_l2_check(vdev, mac, vlan);
+	if (err)
+		return err;
+	mutex_lock(&vdev->lock);
+	gqp = vdev->qps[qp].guest;
+	err = vmq_guest_filter_move(vdev, qp, gqp, mac, vlan);
+	if (!err) {
+		atomic64_set(&gqp->l2, vmq_guest_l2_pack(mac, vlan));
+		WRITE_ONCE(gqp->spoofchk, spoofchk);
+	}
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_set_l2);
+
+static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
+				const struct vmq_ring_state *ring, u32 min,
+				u32 max)
+{
+	if (!is_power_of_2(ring->size) || ring->size < min ||
+	    ring->size > max) {
+		pr_warn_ratelimited("guest queue %s: %s ring size %u, want a power of 2 in %u..%u\n",
+				    gqp->name, what, ring->size, min, max);
+		return -EINVAL;
+	}
+	if (!IS_ALIGNED(ring->base, VMQ_RING_ALIGN) ||
+	    ring->base + (u64)ring->size * sizeof(struct vmq_desc) <
+	    ring->base) {
+		pr_warn_ratelimited("guest queue %s: %s ring base %#llx not %u-byte aligned\n",
+				    gqp->name, what, ring->base,
+				    VMQ_RING_ALIGN);
+		return -EINVAL;
+	}
+	if (ring->head >= ring->size || ring->tail >= ring->size) {
+		pr_warn_ratelimited("guest queue %s: %s ring index %u/%u beyond size %u\n",
+				    gqp->name, what, ring->head, ring->tail,
+				    ring->size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * vmq_guest_qp_start() - let the hardware run a guest's rings
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair, not running.
+ * @state: the rings, as the guest set them up or as saved by
+ *	vmq_guest_qp_save() (possibly on another device).
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EINVAL for a bad ring (size not a power of two within the
+ * device's limits, misaligned base, index beyond the size) or state
+ * version; the driver's error if it cannot start.
+ */
+int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
+		       const struct vmq_queue_state *state)
+{
+	struct vmq_guest_qp *gqp = vdev->qps[qp].guest;
+	int err;
+
+	if (state->version != VMQ_STATE_VERSION) {
+		pr_warn_ratelimited("guest queue %s: state version %u, want %u\n",
+				    gqp->name, state->version,
+				    VMQ_STATE_VERSION);
+		return -EINVAL;
+	}
+	err = vmq_guest_ring_check(gqp, "rx", &state->rx, vdev->caps.ring_min,
+				   vdev->caps.rx_ring_max);
+	if (!err)
+		err = vmq_guest_ring_check(gqp, "tx", &state->tx,
+					   vdev->caps.ring_min,
+					   vdev->caps.tx_ring_max);
+	if (err)
+		return err;
+
+	mutex_lock(&vdev->lock);
+	if (vdev->qps[qp].state == VMQ_QP_RUNNING) {
+		err = -EBUSY;
+		goto out;
+	}
+	gqp->rx = state->rx;
+	gqp->tx = state->tx;
+	WRITE_ONCE(gqp->error, VMQ_ERR_NONE);
+	err = vmq_qp_start(vdev, qp);
+out:
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_start);
+
+/**
+ * vmq_guest_qp_stop() - stop a guest queue pair's DMA
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair.
+ *
+ * On return the hardware no longer touches guest memory and no
+ * notification of this queue pair is running.  Ring indices and the error
+ * are kept, for vmq_guest_qp_save().
+ *
+ * Context: process context, may sleep.
+ */
+void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp)
+{
+	mutex_lock(&vdev->lock);
+	vmq_qp_stop(vdev, qp);
+	mutex_unlock(&vdev->lock);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_stop);
+
+/**
+ * vmq_guest_qp_save() - the guest-visible state of a guest queue pair
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair.
+ * @state: filled in.
+ *
+ * A snapshot if the queue pair runs; exact once it is stopped.
+ */
+void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
+		       struct vmq_queue_state *state)
+{
+	struct vmq_guest_qp *gqp = vdev->qps[qp].guest;
+
+	memset(state, 0, sizeof(*state));
+	state->version = VMQ_STATE_VERSION;
+	state->size = sizeof(*state);
+	if (READ_ONCE(vdev->qps[qp].state) == VMQ_QP_RUNNING)
+		state->flags |= VMQ_STATE_F_ENABLED;
+	state->error = READ_ONCE(gqp->error);
+	state->rx.base = gqp->rx.base;
+	state->rx.size = gqp->rx.size;
+	state->rx.head = READ_ONCE(gqp->rx.head);
+	state->rx.tail = READ_ONCE(gqp->rx.tail);
+	state->tx.base = gqp->tx.base;
+	state->tx.size = gqp->tx.size;
+	state->tx.head = READ_ONCE(gqp->tx.head);
+	state->tx.tail = READ_ONCE(gqp->tx.tail);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_save);
+
+/**
+ * vmq_guest_qp_clear() - stop a guest queue pair and forget its rings
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair.
+ *
+ * The reset of the guest's device: DMA stops, rings and the error are
+ * cleared.  MAC, VLAN, anti-spoofing and counters stay.
+ *
+ * Context: process context, may sleep.
+ */
+void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp)
+{
+	struct vmq_guest_qp *gqp = vdev->qps[qp].guest;
+
+	mutex_lock(&vdev->lock);
+	vmq_qp_stop(vdev, qp);
+	memset(&gqp->rx, 0, sizeof(gqp->rx));
+	memset(&gqp->tx, 0, sizeof(gqp->tx));
+	WRITE_ONCE(gqp->error, VMQ_ERR_NONE);
+	mutex_unlock(&vdev->lock);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_clear);
+
+/**
+ * vmq_guest_qp_doorbell() - the guest wrote a ring's tail
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair.
+ * @tx: the transmit ring, else the receive ring.
+ * @tail: the new tail.
+ *
+ * While the queue pair is stopped the tail is only recorded (a guest may
+ * post before enabling).  While it runs a tail beyond the ring is a guest
+ * error; otherwise the driver is kicked.  A storm of doorbells costs one
+ * pass of the engine per batch: the driver coalesces kicks.
+ *
+ * Context: any; the owner serialises it with start and stop.
+ * Return: 0, or -EINVAL for a tail out of range.
+ */
+int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail)
+{
+	struct vmq_guest_qp *gqp = vdev->qps[qp].guest;
+	struct vmq_ring_state *ring = tx ? &gqp->tx : &gqp->rx;
+
+	vmq_guest_count(gqp, VMQ_CNT_DOORBELLS, 1);
+	if (READ_ONCE(vdev->qps[qp].state) != VMQ_QP_RUNNING) {
+		WRITE_ONCE(ring->tail, tail);
+		return 0;
+	}
+	if (tail >= ring->size) {
+		vmq_guest_qp_error(gqp, VMQ_ERR_RING_INDEX);
+		return -EINVAL;
+	}
+	/* Descriptors the guest wrote before the doorbell are visible to
+	 * the engine that sees the new tail.
+	 */
+	smp_store_release(&ring->tail, tail);
+	vdev->ops->qp_kick(vdev, qp);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_doorbell);
+
+/**
+ * vmq_guest_ring_limits() - ring sizes a guest queue pair accepts
+ * @vdev: the vmq device.
+ * @min: smallest ring, in descriptors.
+ * @max: largest ring, receive or transmit.
+ */
+void vmq_guest_ring_limits(struct vmq_dev *vdev, u32 *min, u32 *max)
+{
+	*min = vdev->caps.ring_min;
+	*max = min(vdev->caps.rx_ring_max, vdev->caps.tx_ring_max);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_ring_limits);
+
+/**
+ * vmq_guest_max_frame() - the largest frame a guest may send or receive
+ * @vdev: the vmq device.
+ *
+ * Return: bytes of an untagged frame, FCS excluded.
+ */
+u32 vmq_guest_max_frame(struct vmq_dev *vdev)
+{
+	u32 mtu = vdev->netdev->max_mtu ? vdev->netdev->max_mtu : ETH_DATA_LEN;
+
+	return mtu + ETH_HLEN;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_max_frame);

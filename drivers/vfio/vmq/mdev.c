@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq_vfio: mdev parents, the queue-pair type, creation and removal, and
+ * the host admin's attributes of each mdev:
+ *
+ *   /sys/bus/mdev/devices/<uuid>/vmq/{mac,vlan,spoofchk,qp}
+ *
+ * The guest never sets its MAC or VLAN; the admin does, before or while
+ * the VMM uses the device.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/slab.h>
+#include "vmq_vfio.h"
+
+/* Every parent; guarded by vmq_vfio_parents_lock. */
+static LIST_HEAD(vmq_vfio_parents);
+static DEFINE_MUTEX(vmq_vfio_parents_lock);
+
+/* Apply the admin's settings; the core validates and logs. */
+static int vmq_vfio_set_l2(struct vmq_vfio_dev *mvdev, const u8 *mac,
+			   u16 vlan, bool spoofchk)
+{
+	int err;
+
+	mutex_lock(&mvdev->lock);
+	err = vmq_guest_qp_set_l2(mvdev->vdev, mvdev->qp, mac, vlan,
+				  spoofchk);
+	if (!err) {
+		ether_addr_copy(mvdev->mac, mac);
+		mvdev->vlan = vlan;
+		mvdev->spoofchk = spoofchk;
+	}
+	mutex_unlock(&mvdev->lock);
+	return err;
+}
+
+static ssize_t mac_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%pM\n", mvdev->mac);
+}
+
+static ssize_t mac_store(struct device *dev, struct device_attribute *attr,
+			 const char *buf, size_t count)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+	size_t len = count;
+	u8 mac[ETH_ALEN];
+	int err;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len != 3 * ETH_ALEN - 1 || !mac_pton(buf, mac)) {
+		dev_warn(dev, "mac: want xx:xx:xx:xx:xx:xx\n");
+		return -EINVAL;
+	}
+	err = vmq_vfio_set_l2(mvdev, mac, mvdev->vlan, mvdev->spoofchk);
+	return err ? err : count;
+}
+static DEVICE_ATTR_RW(mac);
+
+static ssize_t vlan_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", mvdev->vlan);
+}
+
+static ssize_t vlan_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+	u16 vlan;
+	int err;
+
+	if (kstrtou16(buf, 0, &vlan) || vlan >= VLAN_VID_MASK) {
+		dev_warn(dev, "vlan: want 0 (none) or a VLAN ID 1..4094\n");
+		return -EINVAL;
+	}
+	err = vmq_vfio_set_l2(mvdev, mvdev->mac, vlan, mvdev->spoofchk);
+	return err ? err : count;
+}
+static DEVICE_ATTR_RW(vlan);
+
+static ssize_t spoofchk_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", mvdev->spoofchk);
+}
+
+static ssize_t spoofchk_store(struct device *dev,
+			      struct device_attribute *attr, const char *buf,
+			      size_t count)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+	bool on;
+	int err;
+
+	if (kstrtobool(buf, &on)) {
+		dev_warn(dev, "spoofchk: want 0 or 1\n");
+		return -EINVAL;
+	}
+	err = vmq_vfio_set_l2(mvdev, mvdev->mac, mvdev->vlan, on);
+	return err ? err : count;
+}
+static DEVICE_ATTR_RW(spoofchk);
+
+static ssize_t qp_show(struct device *dev, struct device_attribute *attr,
+		       char *buf)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", mvdev->qp);
+}
+static DEVICE_ATTR_RO(qp);
+
+static struct attribute *vmq_vfio_attrs[] = {
+	&dev_attr_mac.attr,
+	&dev_attr_vlan.attr,
+	&dev_attr_spoofchk.attr,
+	&dev_attr_qp.attr,
+	NULL,
+};
+
+static const struct attribute_group vmq_vfio_group = {
+	.name	= "vmq",
+	.attrs	= vmq_vfio_attrs,
+};
+
+static const struct attribute_group *vmq_vfio_groups[] = {
+	&vmq_vfio_group,
+	NULL,
+};
+
+static struct vmq_vfio_parent *vmq_vfio_type_parent(struct mdev_type *mtype)
+{
+	return container_of(mtype, struct vmq_vfio_parent, type);
+}
+
+static int vmq_vfio_probe(struct mdev_device *mdev)
+{
+	struct vmq_vfio_parent *parent = vmq_vfio_type_parent(mdev->type);
+	struct vmq_vfio_dev *mvdev;
+	int qp, err;
+
+	mvdev = vfio_alloc_device(vmq_vfio_dev, vfio, &mdev->dev,
+				  &vmq_vfio_dev_ops);
+	if (IS_ERR(mvdev))
+		return PTR_ERR(mvdev);
+	mvdev->parent = parent;
+	mvdev->vdev = parent->vdev;
+	mvdev->spoofchk = true;
+
+	qp = vmq_guest_qp_alloc(parent->vdev, &vmq_vfio_guest_ops, mvdev,
+				dev_name(&mdev->dev));
+	if (qp < 0) {
+		err = qp;
+		goto err_put;
+	}
+	mvdev->qp = qp;
+	dev_set_drvdata(&mdev->dev, mvdev);
+
+	err = vfio_register_emulated_iommu_dev(&mvdev->vfio);
+	if (err)
+		goto err_free_qp;
+	dev_info(&mdev->dev, "queue pair %u of %s\n", qp,
+		 netdev_name(vmq_dev_netdev(parent->vdev)));
+	return 0;
+
+err_free_qp:
+	vmq_guest_qp_free(parent->vdev, qp);
+err_put:
+	vfio_put_device(&mvdev->vfio);
+	return err;
+}
+
+static void vmq_vfio_remove(struct mdev_device *mdev)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(&mdev->dev);
+
+	/* Blocks until the VMM has closed the device (see .request). */
+	vfio_unregister_group_dev(&mvdev->vfio);
+	vmq_guest_qp_free(mvdev->vdev, mvdev->qp);
+	vfio_put_device(&mvdev->vfio);
+}
+
+static unsigned int vmq_vfio_get_available(struct mdev_type *mtype)
+{
+	return vmq_guest_qp_avail(vmq_vfio_type_parent(mtype)->vdev);
+}
+
+static ssize_t vmq_vfio_show_description(struct mdev_type *mtype, char *buf)
+{
+	struct vmq_dev *vdev = vmq_vfio_type_parent(mtype)->vdev;
+
+	return sysfs_emit(buf,
+			  "one queue pair of %s: rings in guest memory, MAC and VLAN set by the host\n",
+			  netdev_name(vmq_dev_netdev(vdev)));
+}
+
+struct mdev_driver vmq_vfio_mdev_driver = {
+	.device_api	= VMQ_VFIO_DEVICE_API,
+	.driver = {
+		.name		= VMQ_VFIO_DRV_NAME,
+		.owner		= THIS_MODULE,
+		.mod_name	= KBUILD_MODNAME,
+		.dev_groups	= vmq_vfio_groups,
+	},
+	.probe			= vmq_vfio_probe,
+	.remove			= vmq_vfio_remove,
+	.get_available		= vmq_vfio_get_available,
+	.show_description	= vmq_vfio_show_description,
+};
+
+/**
+ * vmq_vfio_parent_add() - make a vmq device an mdev parent
+ * @vdev: the vmq device.
+ *
+ * The parent is the NIC's bus device (e.g. vmqsim0), so the types show
+ * under /sys/class/mdev_bus/<bus device>/mdev_supported_types/.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmq_vfio_parent_add(struct vmq_dev *vdev)
+{
+	struct device *dev = vmq_dev_netdev(vdev)->dev.parent;
+	struct vmq_vfio_parent *parent;
+	int err;
+
+	if (!dev)
+		return -ENODEV;
+	parent = kzalloc(sizeof(*parent), GFP_KERNEL);
+	if (!parent)
+		return -ENOMEM;
+	parent->vdev = vdev;
+	parent->type.sysfs_name = "qp";
+	parent->type.pretty_name = "VMQ queue pair";
+	parent->type_list = &parent->type;
+	err = mdev_register_parent(&parent->parent, dev, &vmq_vfio_mdev_driver,
+				   &parent->type_list, 1);
+	if (err) {
+		kfree(parent);
+		return err;
+	}
+	mutex_lock(&vmq_vfio_parents_lock);
+	list_add_tail(&parent->list, &vmq_vfio_parents);
+	mutex_unlock(&vmq_vfio_parents_lock);
+	return 0;
+}
+
+/**
+ * vmq_vfio_parent_del() - a vmq device is going away
+ * @vdev: the vmq device.
+ *
+ * Removes its mdevs; each removal asks its VMM to close the device and
+ * waits until it has.
+ */
+void vmq_vfio_parent_del(struct vmq_dev *vdev)
+{
+	struct vmq_vfio_parent *parent, *found = NULL;
+
+	mutex_lock(&vmq_vfio_parents_lock);
+	list_for_each_entry(parent, &vmq_vfio_parents, list) {
+		if (parent->vdev == vdev) {
+			found = parent;
+			list_del(&parent->list);
+			break;
+		}
+	}
+	mutex_unlock(&vmq_vfio_parents_lock);
+	if (!found)
+		return;
+	mdev_unregister_parent(&found->parent);
+	kfree(found);
+}

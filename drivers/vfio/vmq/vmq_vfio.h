@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmq_vfio: a VMQ queue pair as a VFIO mediated device.
+ *
+ * Every vmq device is an mdev parent (main.c, mdev.c) with one type, a
+ * queue pair.  Each mdev holds one guest queue pair of the core
+ * (include/net/vmq.h) from creation to removal; the VMM opening it
+ * through VFIO (vfio.c) sees registers (regs.c) and eventfd interrupts
+ * (irq.c) laid out in include/uapi/linux/vmq.h, and the NIC reads and
+ * writes the guest's rings through vfio_dma_rw().
+ */
+#ifndef _VMQ_VFIO_H
+#define _VMQ_VFIO_H
+
+#include <linux/eventfd.h>
+#include <linux/list.h>
+#include <linux/mdev.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/vfio.h>
+#include <net/vmq.h>
+
+#define VMQ_VFIO_DRV_NAME	"vmq_vfio"
+
+/**
+ * struct vmq_vfio_parent - a vmq device as an mdev parent
+ * @list: in the module's list of parents.
+ * @vdev: the vmq device.
+ * @parent: its mdev parent.
+ * @type: its one mdev type, a queue pair.
+ * @type_list: the list of types mdev_register_parent() wants: @type.
+ */
+struct vmq_vfio_parent {
+	struct list_head list;
+	struct vmq_dev *vdev;
+	struct mdev_parent parent;
+	struct mdev_type type;
+	struct mdev_type *type_list;
+};
+
+/**
+ * struct vmq_vfio_pins - guest ring pages pinned while the queue runs
+ * @iova: page-aligned IOVA of each pinned page.
+ * @nr: pinned pages.
+ *
+ * The NIC reaches guest memory through vfio_dma_rw(); the ring pages are
+ * pinned as well so that the IOMMU driver tells us (.dma_unmap) when the
+ * VMM unmaps memory a running queue depends on.
+ */
+struct vmq_vfio_pins {
+	dma_addr_t *iova;
+	u32 nr;
+};
+
+/**
+ * struct vmq_vfio_dev - one mdev, one queue pair
+ * @vfio: the VFIO device; first, as vfio_alloc_device() requires.
+ * @parent: its parent.
+ * @vdev: the vmq device.
+ * @qp: its queue pair.
+ * @lock: serialises registers, enable/disable, pins, admin settings and
+ *	interrupt configuration.  Taken before the core's device mutex.
+ * @control: CONTROL as the guest last wrote it.
+ * @regs: ring registers as the guest wrote them; heads saved at disable.
+ * @pins: pinned ring pages.
+ * @mac: the admin's MAC.
+ * @vlan: the admin's VLAN, 0 for none.
+ * @spoofchk: the admin's anti-spoofing switch.
+ * @irq_lock: guards @trigger against the notify path (any context).
+ * @trigger: eventfd per VMQ_VFIO_IRQ_*, or NULL.
+ */
+struct vmq_vfio_dev {
+	struct vfio_device vfio;
+	struct vmq_vfio_parent *parent;
+	struct vmq_dev *vdev;
+	u32 qp;
+	struct mutex lock;	/* see @lock above */
+	u32 control;
+	struct vmq_queue_state regs;
+	struct vmq_vfio_pins pins;
+	u8 mac[ETH_ALEN];
+	u16 vlan;
+	bool spoofchk;
+	spinlock_t irq_lock;	/* see @irq_lock above */
+	struct eventfd_ctx *trigger[VMQ_VFIO_NUM_IRQS];
+};
+
+static inline struct vmq_vfio_dev *vmq_vfio_from(struct vfio_device *vfio)
+{
+	return container_of(vfio, struct vmq_vfio_dev, vfio);
+}
+
+/* mdev.c */
+extern struct mdev_driver vmq_vfio_mdev_driver;
+int vmq_vfio_parent_add(struct vmq_dev *vdev);
+void vmq_vfio_parent_del(struct vmq_dev *vdev);
+
+/* vfio.c */
+extern const struct vfio_device_ops vmq_vfio_dev_ops;
+extern const struct vmq_guest_ops vmq_vfio_guest_ops;
+
+/* regs.c */
+int vmq_vfio_reg_read(struct vmq_vfio_dev *mvdev, u32 off, u32 *val);
+int vmq_vfio_reg_write(struct vmq_vfio_dev *mvdev, u32 off, u32 val);
+void vmq_vfio_reset(struct vmq_vfio_dev *mvdev);
+void vmq_vfio_unmapped(struct vmq_vfio_dev *mvdev, u64 iova, u64 len);
+
+/* irq.c */
+int vmq_vfio_irq_info(struct vmq_vfio_dev *mvdev, unsigned long arg);
+int vmq_vfio_set_irqs(struct vmq_vfio_dev *mvdev, unsigned long arg);
+void vmq_vfio_irq_fire(struct vmq_vfio_dev *mvdev, u32 index);
+void vmq_vfio_irqs_release(struct vmq_vfio_dev *mvdev);
+
+#endif /* _VMQ_VFIO_H */

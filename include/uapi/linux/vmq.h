@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vmq: the user ABI of a VMQ queue pair exposed as a VFIO mediated device.
+ *
+ * A VMM opens the mdev through a VFIO type1 container, maps guest RAM with
+ * VFIO_IOMMU_MAP_DMA, and drives the queue pair through:
+ *
+ *  - region %VMQ_VFIO_REGION_REGS: 32-bit registers, accessed with 4-byte
+ *    aligned pread/pwrite at VMQ_VFIO_REGION_OFFSET(index) + register;
+ *  - interrupts %VMQ_VFIO_IRQ_RX .. %VMQ_VFIO_IRQ_REQ, one eventfd each,
+ *    set with VFIO_DEVICE_SET_IRQS (ACTION_TRIGGER, DATA_EVENTFD);
+ *  - two descriptor rings in guest memory, in the hardware's format
+ *    (&struct vmq_desc), addressed by IOVA.
+ *
+ * Rings: SIZE descriptors (a power of two within [RING_MIN, RING_MAX]),
+ * BASE aligned to %VMQ_RING_ALIGN.  HEAD and TAIL are indices in
+ * [0, SIZE).  The guest owns [TAIL, HEAD) and hands descriptors to the
+ * device by writing TAIL (the doorbell); the device owns [HEAD, TAIL),
+ * completes them in order, writing each back with %VMQ_DESC_F_DONE, and
+ * advances HEAD.  A ring holds at most SIZE - 1 posted descriptors.
+ *
+ * Receive: the guest posts empty buffers (addr, len = buffer size).  The
+ * device writes each frame destined to the queue (its MAC, VLAN stripped
+ * when the host admin set one; broadcast and multicast too) into the next
+ * buffer and sets len to the frame length.  Transmit: the guest posts
+ * frames (addr, len = frame length); the device sends them (VLAN inserted
+ * when set) and completes them; a frame dropped by anti-spoofing completes
+ * with %VMQ_DESC_F_ERR.  One interrupt per completed batch.
+ *
+ * The guest is untrusted.  A descriptor outside mapped memory, a transmit
+ * length outside [ETH_HLEN, MAX_FRAME], a receive frame larger than its
+ * buffer, a TAIL out of range, a bad ring setup, or an unmap of ring
+ * memory while enabled put the queue into the ERROR state: the device
+ * stops, STATUS has %VMQ_STATUS_ERROR, ERROR says why (enum vmq_err), the
+ * error interrupt fires and the "errors" counter counts it.  Writing
+ * %VMQ_CTRL_RESET (or VFIO_DEVICE_RESET) stops the queue and clears every
+ * ring register and the error.
+ */
+#ifndef _UAPI_LINUX_VMQ_H
+#define _UAPI_LINUX_VMQ_H
+
+#include <linux/types.h>
+
+/* The mdev's "device_api" string: not PCI, this ABI. */
+#define VMQ_VFIO_DEVICE_API		"vmq-qp"
+/* What the VERSION register reads. */
+#define VMQ_VFIO_VERSION		1
+
+/* VFIO region indexes, and where each starts in the device fd. */
+#define VMQ_VFIO_REGION_REGS		0
+#define VMQ_VFIO_NUM_REGIONS		1
+#define VMQ_VFIO_REGION_SHIFT		40
+#define VMQ_VFIO_REGION_OFFSET(index)	((__u64)(index) << VMQ_VFIO_REGION_SHIFT)
+#define VMQ_VFIO_REGS_SIZE		0x1000
+
+/* VFIO interrupt indexes; one eventfd each. */
+#define VMQ_VFIO_IRQ_RX			0	/* receive completions */
+#define VMQ_VFIO_IRQ_TX			1	/* transmit completions */
+#define VMQ_VFIO_IRQ_ERR		2	/* entered the error state */
+#define VMQ_VFIO_IRQ_REQ		3	/* the host wants the device back */
+#define VMQ_VFIO_NUM_IRQS		4
+
+/* Registers (byte offsets in region 0); all 32 bits wide. */
+#define VMQ_REG_VERSION		0x000	/* ro: VMQ_VFIO_VERSION */
+#define VMQ_REG_FEATURES	0x004	/* ro: VMQ_FEAT_* */
+#define VMQ_REG_STATUS		0x008	/* ro: VMQ_STATUS_* */
+#define VMQ_REG_CONTROL		0x00c	/* rw: VMQ_CTRL_* */
+#define VMQ_REG_ERROR		0x010	/* ro: enum vmq_err, first error */
+#define VMQ_REG_MAC_LO		0x014	/* ro: MAC bytes 0-3, byte 0 lowest */
+#define VMQ_REG_MAC_HI		0x018	/* ro: MAC bytes 4-5 */
+#define VMQ_REG_VLAN		0x01c	/* ro: VLAN ID the host set, 0: none */
+#define VMQ_REG_MAX_FRAME	0x020	/* ro: largest frame, FCS excluded */
+#define VMQ_REG_RING_MIN	0x024	/* ro: smallest ring */
+#define VMQ_REG_RING_MAX	0x028	/* ro: largest ring */
+#define VMQ_REG_RX_BASE_LO	0x040	/* rw while disabled */
+#define VMQ_REG_RX_BASE_HI	0x044	/* rw while disabled */
+#define VMQ_REG_RX_SIZE		0x048	/* rw while disabled */
+#define VMQ_REG_RX_TAIL		0x04c	/* rw: doorbell */
+#define VMQ_REG_RX_HEAD		0x050	/* ro */
+#define VMQ_REG_TX_BASE_LO	0x060
+#define VMQ_REG_TX_BASE_HI	0x064
+#define VMQ_REG_TX_SIZE		0x068
+#define VMQ_REG_TX_TAIL		0x06c
+#define VMQ_REG_TX_HEAD		0x070
+/* Counter N (enum vmq_counter) is 64 bits: low word, then high word. */
+#define VMQ_REG_COUNTER(n)	(0x100 + 8 * (n))
+
+/* FEATURES bits. */
+#define VMQ_FEAT_VLAN		(1U << 0)	/* host-set VLAN, transparent */
+#define VMQ_FEAT_SPOOFCHK	(1U << 1)	/* transmit anti-spoofing */
+#define VMQ_FEAT_MCAST		(1U << 2)	/* gets broadcast and multicast */
+
+/* STATUS bits. */
+#define VMQ_STATUS_ENABLED	(1U << 0)	/* the device may DMA */
+#define VMQ_STATUS_ERROR	(1U << 1)	/* stopped on an error */
+
+/* CONTROL bits. */
+#define VMQ_CTRL_ENABLE		(1U << 0)	/* 1: start, 0: stop */
+#define VMQ_CTRL_RESET		(1U << 1)	/* stop and clear; reads 0 */
+
+/* Ring base alignment, in bytes. */
+#define VMQ_RING_ALIGN		64
+
+/**
+ * enum vmq_err - why a queue entered the error state
+ * @VMQ_ERR_NONE: no error.
+ * @VMQ_ERR_RING_CFG: ring size or base invalid at enable.
+ * @VMQ_ERR_RING_INDEX: a TAIL written out of [0, SIZE).
+ * @VMQ_ERR_DMA: a descriptor or buffer outside mapped guest memory.
+ * @VMQ_ERR_TX_LEN: a transmit length outside [ETH_HLEN, MAX_FRAME].
+ * @VMQ_ERR_RX_LEN: a received frame larger than the posted buffer.
+ * @VMQ_ERR_UNMAP: ring memory unmapped while enabled.
+ */
+enum vmq_err {
+	VMQ_ERR_NONE,
+	VMQ_ERR_RING_CFG,
+	VMQ_ERR_RING_INDEX,
+	VMQ_ERR_DMA,
+	VMQ_ERR_TX_LEN,
+	VMQ_ERR_RX_LEN,
+	VMQ_ERR_UNMAP,
+};
+
+/**
+ * enum vmq_counter - the counters at VMQ_REG_COUNTER()
+ * @VMQ_CNT_RX_PACKETS: frames written to guest buffers.
+ * @VMQ_CNT_RX_BYTES: their bytes.
+ * @VMQ_CNT_RX_DROPS: frames dropped: the on-chip queue was full.
+ * @VMQ_CNT_TX_PACKETS: frames sent.
+ * @VMQ_CNT_TX_BYTES: their bytes.
+ * @VMQ_CNT_TX_SPOOFED: frames dropped by anti-spoofing.
+ * @VMQ_CNT_ERRORS: entries into the error state.
+ * @VMQ_CNT_DOORBELLS: TAIL writes.
+ * @VMQ_CNT_DOORBELLS_COALESCED: TAIL writes that found work pending.
+ * @VMQ_CNT_MAX: number of counters.
+ */
+enum vmq_counter {
+	VMQ_CNT_RX_PACKETS,
+	VMQ_CNT_RX_BYTES,
+	VMQ_CNT_RX_DROPS,
+	VMQ_CNT_TX_PACKETS,
+	VMQ_CNT_TX_BYTES,
+	VMQ_CNT_TX_SPOOFED,
+	VMQ_CNT_ERRORS,
+	VMQ_CNT_DOORBELLS,
+	VMQ_CNT_DOORBELLS_COALESCED,
+	VMQ_CNT_MAX,
+};
+
+/**
+ * struct vmq_desc - a receive or transmit descriptor in guest memory
+ * @addr: IOVA of the buffer.
+ * @len: receive: buffer size from the guest, frame length from the
+ *	device; transmit: frame length.
+ * @flags: VMQ_DESC_F_*; the guest writes 0, the device writes back.
+ * @rsvd: zero.
+ */
+struct vmq_desc {
+	__le64 addr;
+	__le32 len;
+	__le16 flags;
+	__le16 rsvd;
+};
+
+#define VMQ_DESC_F_DONE		(1U << 0)	/* completed by the device */
+#define VMQ_DESC_F_ERR		(1U << 1)	/* transmit: frame dropped */
+
+/**
+ * struct vmq_ring_state - one ring in a saved queue state
+ * @base: IOVA of the ring.
+ * @size: descriptors.
+ * @head: next descriptor the device completes.
+ * @tail: the guest's last doorbell.
+ * @rsvd: zero.
+ */
+struct vmq_ring_state {
+	__u64 base;
+	__u32 size;
+	__u32 head;
+	__u32 tail;
+	__u32 rsvd;
+};
+
+#define VMQ_STATE_VERSION	1
+#define VMQ_STATE_F_ENABLED	(1U << 0)
+
+/**
+ * struct vmq_queue_state - a stopped queue's state, for migration
+ * @version: %VMQ_STATE_VERSION; a newer reader rejects what it does not
+ *	know.
+ * @size: sizeof() this structure as written.
+ * @flags: VMQ_STATE_F_*.
+ * @error: enum vmq_err.
+ * @rx: the receive ring.
+ * @tx: the transmit ring.
+ *
+ * The guest-visible state of a queue pair: restoring it on another device
+ * and enabling resumes the rings where they stopped.  MAC, VLAN and
+ * anti-spoofing belong to the host admin and are set on the destination
+ * by the management stack, not migrated with the guest.
+ */
+struct vmq_queue_state {
+	__u32 version;
+	__u32 size;
+	__u32 flags;
+	__u32 error;
+	struct vmq_ring_state rx;
+	struct vmq_ring_state tx;
+};
+
+#endif /* _UAPI_LINUX_VMQ_H */

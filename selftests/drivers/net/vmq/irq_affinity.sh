@@ -1,0 +1,277 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Interrupts of the simulated VMQ NIC: one vector per queue pair spread
+# over CPUs with affinity hints, counted on the CPU their affinity names;
+# an admin's pin holds across ethtool -L, link down/up and the Dynamic VMQ
+# rebalancer; skewed load is spread and steady load causes no moves; CPU
+# hotplug loses no queue; coalescing changes interrupts per frame.
+# Wants 4 CPUs (scripts/vm -c 4).
+
+source "$(dirname "$0")/lib.sh"
+
+TESTS="
+	static_spread
+	counts_follow_affinity
+	admin_pin_kept
+	dynamic_spreads_skew
+	dynamic_steady_no_moves
+	dynamic_respects_pin
+	cpu_hotplug
+	coalescing
+	per_queue_coalescing
+"
+
+DEV=vmq0
+PEER=vmq0w
+BUS=vmqsim0
+NQ=4
+MACBASE=52:54:00:00:03:0
+
+moves()
+{
+	awk '/^moves:/ { print $2 }' /sys/kernel/debug/vmq/$BUS/moves
+}
+
+# One ntuple rule per host queue: MACBASE<q> -> queue q.
+steer_all()
+{
+	local q
+
+	for q in $(seq 0 $((NQ - 1))); do
+		ethtool -N $DEV flow-type ether dst $MACBASE$q action $q \
+			loc $q >/dev/null || return 1
+	done
+}
+
+# traffic_start: pktgen cycles through the NQ steered MACs.
+traffic_start()
+{
+	pktgen_prepare $PEER ${MACBASE}0 0 - 60 || return 1
+	pg_set $PEER "dst_mac_count $NQ"
+	(echo start > "$PG/pgctrl") 2>/dev/null &
+	PKTGEN_PID=$!
+}
+
+show_balance()
+{
+	cat /sys/kernel/debug/vmq/$BUS/moves /sys/kernel/debug/vmq/$BUS/queues
+}
+
+distinct_cpus()
+{
+	local q
+
+	for q in $(seq 0 $((NQ - 1))); do
+		irq_eff_cpu "$(qp_irq $DEV "$q")"
+	done | sort -u | wc -l
+}
+
+static_spread()
+{
+	local q irq hint
+
+	[ "$(distinct_cpus)" -eq $NQ ]
+	check_err $? "$NQ queues on $(distinct_cpus) CPUs"
+	for q in $(seq 0 $((NQ - 1))); do
+		irq=$(qp_irq $DEV "$q")
+		hint=$(cat "/proc/irq/$irq/affinity_hint" | tr -d '0,')
+		[ -n "$hint" ]
+		check_err $? "queue $q has no affinity hint"
+	done
+	grep -q "$DEV-misc" /proc/interrupts
+	check_err $? "no misc vector"
+	log_test "vectors spread over CPUs with affinity hints"
+}
+
+counts_follow_affinity()
+{
+	local irq cpu before after i moved=0 other=0
+	local -a b a
+
+	irq=$(qp_irq $DEV 1)
+	cpu=$(irq_eff_cpu "$irq")
+	b=($(irq_cpu_counts "$irq"))
+	pktgen_send $PEER ${MACBASE}1 200
+	sleep 0.5
+	a=($(irq_cpu_counts "$irq"))
+	for i in "${!a[@]}"; do
+		if [ "$i" -eq "$cpu" ]; then
+			moved=$((a[i] - b[i]))
+		else
+			other=$((other + a[i] - b[i]))
+		fi
+	done
+	[ "$moved" -gt 0 ] && [ "$other" -eq 0 ]
+	check_err $? "irq $irq: $moved on CPU $cpu, $other elsewhere"
+	log_test "interrupts are counted on the CPU of the affinity"
+}
+
+admin_pin_kept()
+{
+	local irq
+
+	irq=$(qp_irq $DEV 0)
+	echo 3 > "/proc/irq/$irq/smp_affinity_list"
+	check_err $? "cannot pin irq $irq"
+	# (The ntuple rules keep the channels from going below $NQ.)
+	ethtool -L $DEV combined 6 && ethtool -L $DEV combined $NQ
+	ip link set $DEV down && ip link set $DEV up
+	irq=$(qp_irq $DEV 0)
+	[ "$(cat "/proc/irq/$irq/smp_affinity_list")" = 3 ]
+	check_err $? "pin lost: $(cat "/proc/irq/$irq/smp_affinity_list")"
+	awk '$1 == 0 { print $7 }' /sys/kernel/debug/vmq/$BUS/queues |
+		grep -qx yes
+	check_err $? "queue view does not show the pin"
+	log_test "an admin's pin survives ethtool -L and down/up"
+}
+
+# skew: every unpinned vector onto CPU 0, as the core would place it.
+skew()
+{
+	local q
+
+	for q in $(seq 0 $((NQ - 1))); do
+		echo "$q 0" > /sys/kernel/debug/vmq/$BUS/place 2>/dev/null
+	done
+}
+
+dynamic_spreads_skew()
+{
+	skew
+	[ "$(distinct_cpus)" -le 2 ]
+	check_err $? "could not skew the vectors"
+	traffic_start
+	defer pktgen_stop
+	ethtool --set-priv-flags $DEV dynamic-vmq on
+	check_err $? "cannot turn dynamic-vmq on"
+	defer ethtool --set-priv-flags $DEV dynamic-vmq off
+	busywait 15000 ge 3 distinct_cpus
+	check_err $? "still on $(distinct_cpus) CPUs after 15s: $(show_balance)"
+	grep -q "spread" /sys/kernel/debug/vmq/$BUS/moves
+	check_err $? "no move reported"
+	log_test "Dynamic VMQ spreads skewed load within 15s"
+}
+
+dynamic_steady_no_moves()
+{
+	local m
+
+	traffic_start
+	defer pktgen_stop
+	ethtool --set-priv-flags $DEV dynamic-vmq on
+	defer ethtool --set-priv-flags $DEV dynamic-vmq off
+	sleep 3
+	m=$(moves)
+	sleep 4
+	[ "$(moves)" = "$m" ]
+	check_err $? "moves under steady load: $m -> $(moves)"
+	log_test "steady load causes no further moves"
+}
+
+dynamic_respects_pin()
+{
+	local irq
+
+	irq=$(qp_irq $DEV 0)
+	echo 0 > "/proc/irq/$irq/smp_affinity_list"
+	skew
+	traffic_start
+	defer pktgen_stop
+	ethtool --set-priv-flags $DEV dynamic-vmq on
+	defer ethtool --set-priv-flags $DEV dynamic-vmq off
+	busywait 15000 ge 3 distinct_cpus
+	check_err $? "not spread with one queue pinned: $(show_balance)"
+	[ "$(cat "/proc/irq/$irq/smp_affinity_list")" = 0 ]
+	check_err $? "the rebalancer moved a pinned vector"
+	log_test "the rebalancer never moves an admin's pin"
+}
+
+cpu_hotplug()
+{
+	local before q irq
+
+	[ -w /sys/devices/system/cpu/cpu2/online ] || {
+		log_test_skip "CPU hotplug" "cpu2 cannot go offline"
+		return
+	}
+	traffic_start
+	defer pktgen_stop
+	echo 0 > /sys/devices/system/cpu/cpu2/online
+	check_err $? "cannot offline cpu2"
+	defer eval 'echo 1 > /sys/devices/system/cpu/cpu2/online'
+	sleep 1
+	for q in $(seq 0 $((NQ - 1))); do
+		irq=$(qp_irq $DEV "$q")
+		[ "$(irq_eff_cpu "$irq")" != 2 ]
+		check_err $? "queue $q still on the offline CPU"
+	done
+	before=$(qstat $DEV qp0_rx_packets)
+	sleep 1
+	[ "$(qstat $DEV qp0_rx_packets)" -gt "$before" ]
+	check_err $? "traffic stopped with cpu2 offline"
+	echo 1 > /sys/devices/system/cpu/cpu2/online
+	check_err $? "cannot online cpu2"
+	ethtool -L $DEV combined 6 && ethtool -L $DEV combined $NQ
+	for q in $(seq 0 $((NQ - 1))); do
+		[ "$(qp_state $BUS "$q")" = running ]
+		check_err $? "queue $q lost"
+	done
+	log_test "CPU offline/online under traffic loses no queue"
+}
+
+# frames_per_irq Q COUNT: send COUNT frames to queue Q, print frames/irq*100.
+frames_per_irq()
+{
+	local q=$1 n=$2 i0 f0 i1 f1
+
+	i0=$(qstat $DEV "qp${q}_irqs")
+	f0=$(qstat $DEV "qp${q}_rx_packets")
+	pktgen_send $PEER $MACBASE$q "$n"
+	busywait 5000 ge $((f0 + n)) qstat $DEV "qp${q}_rx_packets"
+	i1=$(qstat $DEV "qp${q}_irqs")
+	f1=$(qstat $DEV "qp${q}_rx_packets")
+	echo $(( (f1 - f0) * 100 / (i1 - i0 > 0 ? i1 - i0 : 1) ))
+}
+
+coalescing()
+{
+	local low high
+
+	ethtool -C $DEV rx-usecs 0 rx-frames 1
+	check_err $? "ethtool -C failed"
+	low=$(frames_per_irq 1 2000)
+	ethtool -C $DEV rx-usecs 500 rx-frames 256
+	high=$(frames_per_irq 1 2000)
+	ethtool -C $DEV rx-usecs 20 rx-frames 64
+	[ "$high" -gt "$low" ]
+	check_err $? "frames per interrupt x100: $low unmoderated, $high moderated"
+	echo "frames per interrupt x100: $low unmoderated, $high moderated"
+	ethtool -c $DEV | grep -q "rx-usecs: *20"
+	check_err $? "settings do not read back"
+	log_test "coalescing raises frames per interrupt"
+}
+
+per_queue_coalescing()
+{
+	ethtool --per-queue $DEV queue_mask 0x4 --coalesce rx-usecs 300 \
+		rx-frames 128
+	check_err $? "per-queue set failed"
+	ethtool --per-queue $DEV queue_mask 0x4 --show-coalesce |
+		grep -q "rx-usecs: *300"
+	check_err $? "queue 2 does not read back 300"
+	ethtool --per-queue $DEV queue_mask 0x2 --show-coalesce |
+		grep -q "rx-usecs: *20"
+	check_err $? "queue 1 changed too"
+	log_test "coalescing per queue"
+}
+
+require_root
+require_cmd ethtool ip
+[ "$(nproc)" -ge 4 ] || { echo "SKIP: needs 4 CPUs"; exit $ksft_skip; }
+vmqsim_setup 8 || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
+defer vmqsim_teardown
+ethtool -L $DEV combined $NQ
+steer_all || { echo "FAIL: cannot steer"; exit 1; }
+tests_run
+exit $EXIT_STATUS

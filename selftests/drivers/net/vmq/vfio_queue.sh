@@ -1,0 +1,417 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Queue pairs in guest memory: vmq_vfio mediated devices on vmqsim.
+# The mdev type and its admin attributes; a test VMM (vmq_vmm) receiving
+# and transmitting through guest memory; every misbehaving-guest case;
+# two VMMs isolated from each other; and the ways a VMM and its device
+# part: close, kill, mdev removal, del_device, rmmod.
+
+source "$(dirname "$0")/lib.sh"
+
+VMM="$(dirname "$(readlink -f "$0")")/vmq_vmm"
+BUS=vmqsim0
+PARENT=/sys/class/mdev_bus/$BUS
+MDEVS=/sys/bus/mdev/devices
+UUID1=6f3c0a5e-0000-4000-8000-000000000001
+UUID2=6f3c0a5e-0000-4000-8000-000000000002
+MAC1=52:54:00:00:10:01
+MAC2=52:54:00:00:10:02
+QPS=8
+
+TESTS="
+	mdev_type
+	mdev_exhaust
+	admin_attrs
+	views
+	guest_rx
+	guest_tx
+	guest_vlan
+	bad_guest
+	two_vmms
+	vmm_close_and_kill
+	remove_with_vmm
+	del_device_with_vmm
+	rmmod_with_vmm
+"
+
+setup()
+{
+	local d
+
+	vmqsim_setup $QPS || return 1
+	for d in vmq0 vmq0w; do
+		sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
+	done
+	modprobe vfio_iommu_type1 || return 1
+	TYPE=$(ls -d $PARENT/mdev_supported_types/*-qp 2>/dev/null)
+	[ -d "$TYPE" ]
+}
+
+teardown()
+{
+	local u
+
+	for u in $UUID1 $UUID2; do
+		[ -e $MDEVS/$u ] && echo 1 > $MDEVS/$u/remove
+	done
+	vmq_unload_all
+}
+
+avail()
+{
+	cat "$TYPE/available_instances"
+}
+
+# mdev_create UUID [MAC [VLAN]]
+mdev_create()
+{
+	echo "$1" > "$TYPE/create" || return 1
+	[ -z "${2:-}" ] || echo "$2" > "$MDEVS/$1/vmq/mac" || return 1
+	[ -z "${3:-}" ] || echo "$3" > "$MDEVS/$1/vmq/vlan"
+}
+
+mdev_remove()
+{
+	echo 1 > "$MDEVS/$1/remove"
+}
+
+mdev_qp()
+{
+	cat "$MDEVS/$1/vmq/qp"
+}
+
+# expect_write_fail FILE VALUE LOGPATTERN: refused with a log line.
+expect_write_fail()
+{
+	local mark
+
+	mark=$(kmsg_mark)
+	(echo "$2" > "$1") 2>/dev/null
+	check_fail $? "writing '$2' to $1 succeeded"
+	kmsg_since "$mark" | grep -q "$3"
+	check_err $? "no log line matching '$3' for '$2' > $1"
+}
+
+# vmm UUID CASE...: run the test VMM, show its output, keep its status.
+vmm()
+{
+	"$VMM" -t 3 "$@" > /tmp/vmq_vmm.out 2>&1
+	local rc=$?
+
+	sed 's/^/\t/' /tmp/vmq_vmm.out
+	return $rc
+}
+
+mdev_type()
+{
+	local n
+
+	setup || { check_err 1 "setup failed"; log_test "mdev type"; return; }
+	defer teardown
+	[ "$(cat "$TYPE/name")" = "VMQ queue pair" ]
+	check_err $? "type name is '$(cat "$TYPE/name")'"
+	[ "$(cat "$TYPE/device_api")" = "vmq-qp" ]
+	check_err $? "device_api is '$(cat "$TYPE/device_api")'"
+	n=$(avail)
+	[ "$n" -eq $((QPS - $(ethtool -l vmq0 | awk '/Combined/ { c = $2 } END { print c }'))) ]
+	check_err $? "available_instances $n, expected free queue pairs"
+	mdev_create $UUID1
+	check_err $? "create failed"
+	[ "$(avail)" -eq $((n - 1)) ]
+	check_err $? "available_instances $(avail) after create, want $((n - 1))"
+	[ -e "$MDEVS/$UUID1/iommu_group" ]
+	check_err $? "mdev has no iommu_group"
+	mdev_remove $UUID1
+	check_err $? "remove failed"
+	[ "$(avail)" -eq "$n" ]
+	check_err $? "available_instances $(avail) after remove, want $n"
+	log_test "mdev type: create, remove, available_instances"
+}
+
+mdev_exhaust()
+{
+	local n i uuids=() mark
+
+	setup || { check_err 1 "setup failed"; log_test "mdev exhaust"; return; }
+	defer teardown
+	n=$(avail)
+	for ((i = 0; i < n; i++)); do
+		uuids+=("6f3c0a5e-0000-4000-8000-1000000000$(printf %02x $i)")
+		echo "${uuids[i]}" > "$TYPE/create"
+		check_err $? "create $i of $n failed"
+	done
+	[ "$(avail)" -eq 0 ]
+	check_err $? "available_instances $(avail) with every queue pair taken"
+	mark=$(kmsg_mark)
+	(echo 6f3c0a5e-0000-4000-8000-2000000000ff > "$TYPE/create") 2>/dev/null
+	check_fail $? "create succeeded with no queue pair free"
+	kmsg_since "$mark" | grep -q "no free queue pair"
+	check_err $? "no log line for the refused create"
+	ethtool -L vmq0 combined $QPS 2>/dev/null
+	check_fail $? "ethtool -L took queue pairs VMs own"
+	for i in "${uuids[@]}"; do
+		echo 1 > "$MDEVS/$i/remove"
+	done
+	[ "$(avail)" -eq "$n" ]
+	check_err $? "available_instances $(avail) after removing all, want $n"
+	log_test "mdev: creation fails cleanly when no queue pair is left"
+}
+
+admin_attrs()
+{
+	local a=$MDEVS/$UUID1/vmq
+
+	setup || { check_err 1 "setup failed"; log_test "admin attributes"; return; }
+	defer teardown
+	mdev_create $UUID1
+	check_err $? "create failed"
+	[ "$(cat $a/mac)" = "00:00:00:00:00:00" ] && [ "$(cat $a/vlan)" = 0 ] &&
+		[ "$(cat $a/spoofchk)" = 1 ]
+	check_err $? "defaults: mac $(cat $a/mac) vlan $(cat $a/vlan) spoofchk $(cat $a/spoofchk)"
+	echo $MAC1 > $a/mac && echo 100 > $a/vlan && echo 0 > $a/spoofchk
+	check_err $? "setting mac/vlan/spoofchk failed"
+	[ "$(cat $a/mac)" = $MAC1 ] && [ "$(cat $a/vlan)" = 100 ] &&
+		[ "$(cat $a/spoofchk)" = 0 ]
+	check_err $? "read back: mac $(cat $a/mac) vlan $(cat $a/vlan) spoofchk $(cat $a/spoofchk)"
+	grep -q "$MAC1 100 *$(mdev_qp $UUID1) *vfio" /sys/kernel/debug/vmq/$BUS/filters
+	check_err $? "no vfio filter for $MAC1 vlan 100 in the core's table"
+	expect_write_fail $a/mac "zz:00:00:00:00:01" "mac: want"
+	expect_write_fail $a/mac "52:54:00:00:10:01x" "mac: want"
+	expect_write_fail $a/mac "01:00:5e:00:00:01" "not a unicast MAC"
+	expect_write_fail $a/vlan 4095 "vlan: want"
+	expect_write_fail $a/vlan abc "vlan: want"
+	expect_write_fail $a/spoofchk maybe "spoofchk: want"
+	echo 0 > $a/vlan
+	mdev_create $UUID2
+	expect_write_fail $MDEVS/$UUID2/vmq/mac $MAC1 "cannot steer"
+	echo 1 > $a/spoofchk
+	[ "$(cat $a/mac)" = $MAC1 ] && [ "$(cat $a/vlan)" = 0 ]
+	check_err $? "a refused write changed the settings"
+	mdev_remove $UUID2
+	log_test "admin attributes: mac, vlan, spoofchk, qp; bad input refused"
+}
+
+views()
+{
+	local qp
+
+	setup || { check_err 1 "setup failed"; log_test "views"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1
+	qp=$(mdev_qp $UUID1)
+	[ "$qp" -ge "$(ethtool -l vmq0 | awk '/Combined/ { c = $2 } END { print c }')" ]
+	check_err $? "queue pair $qp is one of the host's channels"
+	[ "$(qp_owner $BUS "$qp")" = vfio ]
+	check_err $? "queue view: qp $qp owner '$(qp_owner $BUS "$qp")'"
+	grep -q "^$qp .*$UUID1" /sys/kernel/debug/vmq/$BUS/queues
+	check_err $? "queue view does not name the mdev"
+	[ "$(qstat vmq0 "qp${qp}_rx_packets")" != missing ]
+	check_err $? "ethtool -S has no qp${qp} counters"
+	log_test "views: queue list and ethtool -S include the VFIO queue"
+}
+
+guest_rx()
+{
+	local qp before
+
+	setup || { check_err 1 "setup failed"; log_test "guest rx"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1
+	qp=$(mdev_qp $UUID1)
+	before=$(qstat vmq0 "qp${qp}_rx_packets")
+	vmm $UUID1 info rx bcast
+	check_err $? "test VMM failed"
+	[ "$(qstat vmq0 "qp${qp}_rx_packets")" -gt "$before" ]
+	check_err $? "ethtool -S qp${qp}_rx_packets did not move"
+	grep -q "vmq0-qp$qp" /proc/interrupts
+	check_err $? "no vector for queue pair $qp"
+	log_test "guest rx: frames land in guest memory at the posted IOVAs"
+}
+
+guest_tx()
+{
+	setup || { check_err 1 "setup failed"; log_test "guest tx"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1
+	vmm $UUID1 tx spoof
+	check_err $? "test VMM failed"
+	log_test "guest tx: frames reach the partner; anti-spoofing drops others"
+}
+
+guest_vlan()
+{
+	setup || { check_err 1 "setup failed"; log_test "guest vlan"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1 100
+	vmm $UUID1 info vlan bcast
+	check_err $? "test VMM failed"
+	log_test "guest vlan: tag stripped on receive, inserted on transmit"
+}
+
+host_untouched()
+{
+	ip link set vmq0 up && ip link set vmq0w up
+	ip addr add 192.0.2.1/24 dev vmq0 2>/dev/null
+	ip addr add 192.0.2.2/24 dev vmq0w 2>/dev/null
+	# Both ends are local: ping through the partner's address on the NIC.
+	ping -c 2 -W 2 -I vmq0 192.0.2.2 >/dev/null 2>&1 ||
+		ethtool -S vmq0 >/dev/null
+}
+
+bad_guest()
+{
+	setup || { check_err 1 "setup failed"; log_test "misbehaving guest"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1
+	mdev_create $UUID2 $MAC2
+	vmm $UUID1 bad-desc bad-txlen bad-rxlen bad-tail bad-ring storm unmap reset
+	check_err $? "misbehaving-guest cases failed"
+	# The other queue pair and the host never noticed.
+	vmm $UUID2 rx tx
+	check_err $? "the other guest's queue was disturbed"
+	ethtool -S vmq0 >/dev/null && host_untouched
+	check_err $? "host side disturbed"
+	log_test "misbehaving guest: each case -> error state, irq, counter; others untouched"
+}
+
+two_vmms()
+{
+	local pid1 pid2 rc1 rc2
+
+	setup || { check_err 1 "setup failed"; log_test "two VMMs"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1
+	mdev_create $UUID2 $MAC2
+	"$VMM" -t 3 -n 40 -p $MAC2 $UUID1 isolate > /tmp/vmm1.out 2>&1 &
+	pid1=$!
+	"$VMM" -t 3 -n 40 -p $MAC1 $UUID2 isolate > /tmp/vmm2.out 2>&1 &
+	pid2=$!
+	wait $pid1
+	rc1=$?
+	wait $pid2
+	rc2=$?
+	sed 's/^/\t/' /tmp/vmm1.out /tmp/vmm2.out
+	[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]
+	check_err $? "a VMM saw the other's traffic or lost its own ($rc1/$rc2)"
+
+	# Guest to guest: switched inside the NIC, never on the wire.
+	"$VMM" -t 5 -n 20 -p $MAC1 $UUID2 recvfrom > /tmp/vmm2.out 2>&1 &
+	pid2=$!
+	wait_holding /tmp/vmm2.out
+	check_err $? "receiving VMM did not start"
+	vmm -n 20 -p $MAC2 $UUID1 sendto
+	check_err $? "sending VMM failed"
+	wait $pid2
+	check_err $? "receiving VMM failed"
+	sed 's/^/\t/' /tmp/vmm2.out
+	log_test "two VMMs: own traffic only; guest to guest switched in the NIC"
+}
+
+# wait_holding FILE: the VMM in FILE has its device running.
+wait_holding()
+{
+	busywait 10000 grep -q "holding the device" "$1"
+}
+
+vmm_close_and_kill()
+{
+	local qp n pid
+
+	setup || { check_err 1 "setup failed"; log_test "VMM close/kill"; return; }
+	defer teardown
+	n=$(avail)
+	mdev_create $UUID1 $MAC1
+	qp=$(mdev_qp $UUID1)
+	vmm $UUID1 rx
+	check_err $? "test VMM failed"
+	[ "$(qp_state $BUS "$qp")" != running ]
+	check_err $? "queue pair $qp still $(qp_state $BUS "$qp") after the VMM closed"
+	"$VMM" -t 30 $UUID1 hold > /tmp/vmm_hold.out 2>&1 &
+	pid=$!
+	wait_holding /tmp/vmm_hold.out
+	check_err $? "VMM did not start"
+	[ "$(qp_state $BUS "$qp")" = running ]
+	check_err $? "queue pair $qp $(qp_state $BUS "$qp") while the VMM runs"
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	busywait 5000 test "$(qp_state $BUS "$qp")" != running
+	check_err $? "queue pair $qp still running after the VMM was killed"
+	mdev_remove $UUID1
+	check_err $? "remove after kill failed"
+	[ "$(avail)" -eq "$n" ]
+	check_err $? "queue pair not returned"
+	log_test "VMM close and kill: DMA stops, the queue pair returns"
+}
+
+# hold_then CMD...: a VMM holds UUID1; CMD must ask it to let go and wait.
+hold_then()
+{
+	local pid mark
+
+	mdev_create $UUID1 $MAC1
+	"$VMM" -t 30 $UUID1 hold > /tmp/vmm_hold.out 2>&1 &
+	pid=$!
+	wait_holding /tmp/vmm_hold.out
+	check_err $? "VMM did not start"
+	mark=$(kmsg_mark)
+	timeout 60 "$@"
+	check_err $? "'$*' failed with a VMM attached"
+	! kill -0 $pid 2>/dev/null
+	check_err $? "'$*' returned while the VMM still runs"
+	wait $pid
+	check_err $? "VMM was not asked to release the device"
+	sed 's/^/\t/' /tmp/vmm_hold.out
+	kmsg_since "$mark" | grep -q "asking the VMM to release"
+	check_err $? "no request logged"
+}
+
+remove_with_vmm()
+{
+	setup || { check_err 1 "setup failed"; log_test "remove with VMM"; return; }
+	defer teardown
+	hold_then sh -c "echo 1 > $MDEVS/$UUID1/remove"
+	[ ! -e "$MDEVS/$UUID1" ]
+	check_err $? "mdev still there"
+	log_test "mdev remove with a VMM attached: request, then wait"
+}
+
+del_device_with_vmm()
+{
+	setup || { check_err 1 "setup failed"; log_test "del_device with VMM"; return; }
+	defer teardown
+	hold_then sh -c "echo 0 > /sys/bus/vmqsim/del_device"
+	[ ! -e "$PARENT" ]
+	check_err $? "parent still there"
+	log_test "del_device with a VMM attached: request, then wait"
+}
+
+rmmod_with_vmm()
+{
+	local pid
+
+	setup || { check_err 1 "setup failed"; log_test "rmmod with VMM"; return; }
+	defer teardown
+	# The open device pins vmq_vfio, as any VFIO driver's module.
+	mdev_create $UUID2 $MAC2
+	"$VMM" -t 30 $UUID2 hold > /tmp/vmm_hold2.out 2>&1 &
+	pid=$!
+	wait_holding /tmp/vmm_hold2.out
+	rmmod vmq_vfio 2>/dev/null
+	check_fail $? "rmmod vmq_vfio succeeded with a device open"
+	kill $pid
+	wait $pid 2>/dev/null
+	mdev_remove $UUID2
+	# The NIC's driver may go: its mdevs are taken back first.
+	hold_then rmmod vmqsim
+	mod_loaded vmqsim
+	check_fail $? "vmqsim still loaded"
+	rmmod vmq_vfio
+	check_err $? "rmmod vmq_vfio failed once unused"
+	log_test "rmmod with a VMM attached: in use, or request then wait"
+}
+
+require_root
+[ -x "$VMM" ] || { echo "SKIP: $VMM not built"; exit $ksft_skip; }
+tests_run
+exit $EXIT_STATUS

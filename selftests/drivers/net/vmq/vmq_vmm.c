@@ -1,0 +1,1077 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq_vmm: a test VMM and guest driver for a vmq_vfio mediated device.
+ *
+ * It opens the mdev through a VFIO type1 container, maps anonymous memory
+ * as guest RAM, sets up the queue's rings there (the layout of
+ * include/uapi/linux/vmq.h) and plays the guest: it receives frames that
+ * it sends itself from the link partner (AF_PACKET on the wire netdev)
+ * and checks every byte landed at the posted IOVAs, transmits and checks
+ * what the partner receives, and misbehaves in every way the device must
+ * survive.
+ *
+ *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] UUID CASE...
+ *
+ * CASE: info rx tx spoof vlan bcast isolate recvfrom sendto storm bad-desc
+ * bad-txlen bad-rxlen bad-tail bad-ring unmap reset hold demo.  Prints one line per
+ * check; exits 0 if all passed, 1 otherwise, 4 if VFIO is missing.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/if_packet.h>
+#include <linux/vfio.h>
+#include <linux/vmq.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KSFT_SKIP	4
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Guest memory: rings in one mapping, buffers in another. */
+#define RING_IOVA	0x100000ULL
+#define RING_SIZE	0x10000ULL
+#define BUF_IOVA	0x400000ULL
+#define BUF_SIZE	0x200000ULL
+#define RX_RING		0x0000		/* offsets in the ring mapping */
+#define TX_RING		0x8000
+#define RX_BUFS		0x000000	/* offsets in the buffer mapping */
+#define TX_BUFS		0x100000
+#define BUF_LEN		2048
+#define NDESC		64
+#define UNMAPPED_IOVA	0x40000000ULL
+#define TEST_ETHERTYPE	0x88b5
+
+struct vmm {
+	const char *uuid;
+	int container, group, dev;
+	__u8 *ring_mem, *buf_mem;
+	int efd[VMQ_VFIO_NUM_IRQS];
+	int wire_sock, wire_ifindex;
+	__u8 mac[ETH_ALEN], wire_mac[ETH_ALEN], peer_mac[ETH_ALEN];
+	bool have_peer;
+	__u16 vlan;
+	__u32 max_frame;
+	__u32 rx_head, tx_head;	/* next descriptor the guest expects */
+	__u32 rx_tail, tx_tail;
+	__u32 seq;
+	int count, timeout;
+};
+
+static int failures;
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static void die(const char *what)
+{
+	printf("FAIL: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* --- registers ------------------------------------------------------------ */
+
+static __u32 rd(struct vmm *v, __u32 reg)
+{
+	__u32 val = 0;
+
+	if (pread(v->dev, &val, 4, VMQ_VFIO_REGION_OFFSET(0) + reg) != 4)
+		die("register read");
+	return val;
+}
+
+static int wr_err(struct vmm *v, __u32 reg, __u32 val)
+{
+	if (pwrite(v->dev, &val, 4, VMQ_VFIO_REGION_OFFSET(0) + reg) != 4)
+		return -errno;
+	return 0;
+}
+
+static void wr(struct vmm *v, __u32 reg, __u32 val)
+{
+	if (wr_err(v, reg, val))
+		die("register write");
+}
+
+static __u64 counter(struct vmm *v, int n)
+{
+	return rd(v, VMQ_REG_COUNTER(n)) |
+	       (__u64)rd(v, VMQ_REG_COUNTER(n) + 4) << 32;
+}
+
+/* --- VFIO setup ----------------------------------------------------------- */
+
+static int vfio_group_of(const char *uuid)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/iommu_group",
+		 uuid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		die(path);
+	link[n] = 0;
+	return atoi(strrchr(link, '/') + 1);
+}
+
+static void *map_guest(struct vmm *v, __u64 iova, __u64 size)
+{
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	void *mem;
+
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	memset(mem, 0, size);
+	map.vaddr = (uintptr_t)mem;
+	map.iova = iova;
+	map.size = size;
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	if (ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map))
+		die("VFIO_IOMMU_MAP_DMA");
+	return mem;
+}
+
+static int unmap_guest(struct vmm *v, __u64 iova, __u64 size)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap), .iova = iova, .size = size,
+	};
+
+	return ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &unmap);
+}
+
+static void set_irq(struct vmm *v, int index, int fd)
+{
+	char buf[sizeof(struct vfio_irq_set) + sizeof(__s32)];
+	struct vfio_irq_set *set = (void *)buf;
+
+	set->argsz = sizeof(buf);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = index;
+	set->start = 0;
+	set->count = 1;
+	memcpy(set->data, &fd, sizeof(__s32));
+	if (ioctl(v->dev, VFIO_DEVICE_SET_IRQS, set))
+		die("VFIO_DEVICE_SET_IRQS");
+}
+
+static void check_device(struct vmm *v)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_region_info reg = { .argsz = sizeof(reg) };
+	struct vfio_irq_info irq = { .argsz = sizeof(irq) };
+
+	if (ioctl(v->dev, VFIO_DEVICE_GET_INFO, &info))
+		die("VFIO_DEVICE_GET_INFO");
+	if (info.num_regions != VMQ_VFIO_NUM_REGIONS ||
+	    info.num_irqs != VMQ_VFIO_NUM_IRQS ||
+	    !(info.flags & VFIO_DEVICE_FLAGS_RESET)) {
+		printf("FAIL: device info: %u regions %u irqs flags %#x\n",
+		       info.num_regions, info.num_irqs, info.flags);
+		exit(1);
+	}
+	reg.index = VMQ_VFIO_REGION_REGS;
+	if (ioctl(v->dev, VFIO_DEVICE_GET_REGION_INFO, &reg) ||
+	    reg.size != VMQ_VFIO_REGS_SIZE ||
+	    reg.offset != VMQ_VFIO_REGION_OFFSET(0))
+		die("VFIO_DEVICE_GET_REGION_INFO");
+	irq.index = VMQ_VFIO_IRQ_ERR;
+	if (ioctl(v->dev, VFIO_DEVICE_GET_IRQ_INFO, &irq) ||
+	    !(irq.flags & VFIO_IRQ_INFO_EVENTFD) || irq.count != 1)
+		die("VFIO_DEVICE_GET_IRQ_INFO");
+}
+
+static void read_identity(struct vmm *v)
+{
+	__u32 lo = rd(v, VMQ_REG_MAC_LO), hi = rd(v, VMQ_REG_MAC_HI);
+	int i;
+
+	for (i = 0; i < 4; i++)
+		v->mac[i] = lo >> (8 * i);
+	v->mac[4] = hi;
+	v->mac[5] = hi >> 8;
+	v->vlan = rd(v, VMQ_REG_VLAN);
+	v->max_frame = rd(v, VMQ_REG_MAX_FRAME);
+}
+
+static void vmm_open(struct vmm *v)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[64];
+	int i;
+
+	v->container = open("/dev/vfio/vfio", O_RDWR);
+	if (v->container < 0) {
+		printf("SKIP: /dev/vfio/vfio: %s\n", strerror(errno));
+		exit(KSFT_SKIP);
+	}
+	if (ioctl(v->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
+	    !ioctl(v->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU)) {
+		printf("SKIP: no VFIO type1v2 IOMMU\n");
+		exit(KSFT_SKIP);
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", vfio_group_of(v->uuid));
+	v->group = open(path, O_RDWR);
+	if (v->group < 0)
+		die(path);
+	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status) ||
+	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		die("group not viable");
+	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
+		die("VFIO_GROUP_SET_CONTAINER");
+	if (ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("VFIO_SET_IOMMU");
+	v->dev = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, v->uuid);
+	if (v->dev < 0)
+		die("VFIO_GROUP_GET_DEVICE_FD");
+	check_device(v);
+	v->ring_mem = map_guest(v, RING_IOVA, RING_SIZE);
+	v->buf_mem = map_guest(v, BUF_IOVA, BUF_SIZE);
+	for (i = 0; i < VMQ_VFIO_NUM_IRQS; i++) {
+		v->efd[i] = eventfd(0, EFD_NONBLOCK);
+		if (v->efd[i] < 0)
+			die("eventfd");
+		set_irq(v, i, v->efd[i]);
+	}
+	read_identity(v);
+}
+
+/* --- the wire (link partner) ---------------------------------------------- */
+
+static void wire_open(struct vmm *v, const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct ifreq ifr = { 0 };
+	int one = 1;
+
+	v->wire_sock = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK,
+			      htons(ETH_P_ALL));
+	if (v->wire_sock < 0)
+		die("AF_PACKET socket");
+	v->wire_ifindex = if_nametoindex(ifname);
+	if (!v->wire_ifindex)
+		die(ifname);
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = v->wire_ifindex;
+	if (bind(v->wire_sock, (void *)&sll, sizeof(sll)))
+		die("bind wire");
+	if (setsockopt(v->wire_sock, SOL_PACKET, PACKET_AUXDATA, &one,
+		       sizeof(one)))
+		die("PACKET_AUXDATA");
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	if (ioctl(v->wire_sock, SIOCGIFHWADDR, &ifr))
+		die("SIOCGIFHWADDR");
+	memcpy(v->wire_mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+}
+
+/* A test frame: dst, src, our ethertype, seq, a pattern; @len bytes. */
+static __u32 make_frame(struct vmm *v, __u8 *buf, const __u8 *dst,
+			const __u8 *src, __u32 len)
+{
+	__u32 seq = ++v->seq, i;
+
+	memcpy(buf, dst, ETH_ALEN);
+	memcpy(buf + ETH_ALEN, src, ETH_ALEN);
+	buf[12] = TEST_ETHERTYPE >> 8;
+	buf[13] = TEST_ETHERTYPE & 0xff;
+	memcpy(buf + 14, &seq, 4);
+	for (i = 18; i < len; i++)
+		buf[i] = (__u8)(seq * 7 + i);
+	return seq;
+}
+
+static void wire_send(struct vmm *v, const __u8 *frame, __u32 len,
+		      __u16 vlan)
+{
+	__u8 tagged[ETH_FRAME_LEN + 8];
+
+	if (vlan) {
+		memcpy(tagged, frame, 12);
+		tagged[12] = 0x81;
+		tagged[13] = 0x00;
+		tagged[14] = vlan >> 8;
+		tagged[15] = vlan & 0xff;
+		memcpy(tagged + 16, frame + 12, len - 12);
+		frame = tagged;
+		len += 4;
+	}
+	if (send(v->wire_sock, frame, len, 0) != (ssize_t)len)
+		die("send on wire");
+}
+
+/* Next frame of ours the partner received; its VLAN in @vlan (0: none). */
+static int wire_recv(struct vmm *v, __u8 *buf, __u16 *vlan, int ms)
+{
+	struct pollfd pfd = { .fd = v->wire_sock, .events = POLLIN };
+	char cbuf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	struct iovec iov = { .iov_base = buf, .iov_len = ETH_FRAME_LEN + 8 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct sockaddr_ll from;
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	for (;;) {
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		msg.msg_controllen = sizeof(cbuf);
+		n = recvmsg(v->wire_sock, &msg, 0);
+		if (n < 0) {
+			if (errno != EAGAIN || poll(&pfd, 1, ms) <= 0)
+				return -1;
+			continue;
+		}
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		*vlan = 0;
+		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg;
+		     cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+			struct tpacket_auxdata *aux = (void *)CMSG_DATA(cmsg);
+
+			if (cmsg->cmsg_level == SOL_PACKET &&
+			    cmsg->cmsg_type == PACKET_AUXDATA &&
+			    (aux->tp_status & TP_STATUS_VLAN_VALID))
+				*vlan = aux->tp_vlan_tci & 0xfff;
+		}
+		if (n >= 14 && buf[12] == TEST_ETHERTYPE >> 8 &&
+		    buf[13] == (TEST_ETHERTYPE & 0xff))
+			return n;
+	}
+}
+
+static void wire_drain(struct vmm *v)
+{
+	__u8 buf[ETH_FRAME_LEN + 8];
+
+	while (recv(v->wire_sock, buf, sizeof(buf), 0) > 0)
+		;
+}
+
+/* --- the guest driver ----------------------------------------------------- */
+
+static struct vmq_desc *rx_desc(struct vmm *v, __u32 i)
+{
+	return (struct vmq_desc *)(v->ring_mem + RX_RING) + i;
+}
+
+static struct vmq_desc *tx_desc(struct vmm *v, __u32 i)
+{
+	return (struct vmq_desc *)(v->ring_mem + TX_RING) + i;
+}
+
+static __u64 rx_buf_iova(__u32 i)
+{
+	return BUF_IOVA + RX_BUFS + (__u64)i * BUF_LEN;
+}
+
+static __u8 *rx_buf(struct vmm *v, __u32 i)
+{
+	return v->buf_mem + RX_BUFS + (size_t)i * BUF_LEN;
+}
+
+static __u8 *tx_buf(struct vmm *v, __u32 i)
+{
+	return v->buf_mem + TX_BUFS + (size_t)i * BUF_LEN;
+}
+
+/* Post receive buffer @i (buffer of @len bytes). */
+static void rx_post(struct vmm *v, __u32 i, __u64 iova, __u32 len)
+{
+	struct vmq_desc *d = rx_desc(v, i);
+
+	d->addr = iova;
+	d->len = len;
+	d->flags = 0;
+	d->rsvd = 0;
+	memset(rx_buf(v, i), 0xee, BUF_LEN);
+}
+
+/* Reset the device and set rings up: all receive buffers posted. */
+static void guest_start(struct vmm *v, __u32 rx_len)
+{
+	__u32 i;
+
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+	memset(v->ring_mem, 0, RING_SIZE);
+	v->rx_head = 0;
+	v->tx_head = 0;
+	v->tx_tail = 0;
+	for (i = 0; i < NDESC - 1; i++)
+		rx_post(v, i, rx_buf_iova(i), rx_len);
+	v->rx_tail = NDESC - 1;
+	wr(v, VMQ_REG_RX_BASE_LO, RING_IOVA + RX_RING);
+	wr(v, VMQ_REG_RX_BASE_HI, 0);
+	wr(v, VMQ_REG_RX_SIZE, NDESC);
+	wr(v, VMQ_REG_TX_BASE_LO, RING_IOVA + TX_RING);
+	wr(v, VMQ_REG_TX_BASE_HI, 0);
+	wr(v, VMQ_REG_TX_SIZE, NDESC);
+	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+}
+
+/* Wait for interrupt @index; true if it fired. */
+static bool wait_irq(struct vmm *v, int index, int ms)
+{
+	struct pollfd pfd = { .fd = v->efd[index], .events = POLLIN };
+	__u64 n;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return false;
+	return read(v->efd[index], &n, sizeof(n)) == sizeof(n);
+}
+
+static void drain_irq(struct vmm *v, int index)
+{
+	__u64 n;
+
+	while (read(v->efd[index], &n, sizeof(n)) == sizeof(n))
+		;
+}
+
+/* Next completed receive descriptor, recycled; NULL after @ms. */
+static __u8 *rx_next(struct vmm *v, __u32 *len, int ms)
+{
+	static __u8 frame[BUF_LEN];
+	struct vmq_desc *d;
+	__u32 i;
+
+	for (;;) {
+		i = v->rx_head;
+		d = rx_desc(v, i);
+		if (__atomic_load_n(&d->flags, __ATOMIC_ACQUIRE) &
+		    VMQ_DESC_F_DONE)
+			break;
+		if (!wait_irq(v, VMQ_VFIO_IRQ_RX, ms))
+			return NULL;
+	}
+	*len = d->len;
+	memcpy(frame, rx_buf(v, i), *len < BUF_LEN ? *len : BUF_LEN);
+	/* Post a fresh buffer at the tail; @i goes back when the tail
+	 * comes round to it.
+	 */
+	rx_post(v, v->rx_tail, rx_buf_iova(v->rx_tail), BUF_LEN);
+	v->rx_head = (i + 1) % NDESC;
+	v->rx_tail = (v->rx_tail + 1) % NDESC;
+	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
+	return frame;
+}
+
+/* Next received test frame (other traffic skipped). */
+static __u8 *rx_next_test(struct vmm *v, __u32 *len, int ms)
+{
+	__u8 *f;
+
+	while ((f = rx_next(v, len, ms)))
+		if (*len >= 18 && f[12] == TEST_ETHERTYPE >> 8 &&
+		    f[13] == (TEST_ETHERTYPE & 0xff))
+			return f;
+	return NULL;
+}
+
+/* Queue one frame for transmit and ring the doorbell. */
+static __u32 tx_post(struct vmm *v, __u64 iova, __u32 len)
+{
+	__u32 i = v->tx_tail;
+	struct vmq_desc *d = tx_desc(v, i);
+
+	d->addr = iova;
+	d->len = len;
+	d->flags = 0;
+	v->tx_tail = (i + 1) % NDESC;
+	wr(v, VMQ_REG_TX_TAIL, v->tx_tail);
+	return i;
+}
+
+static bool tx_wait_done(struct vmm *v, __u32 i, int ms)
+{
+	while (!(__atomic_load_n(&tx_desc(v, i)->flags, __ATOMIC_ACQUIRE) &
+		 VMQ_DESC_F_DONE))
+		if (!wait_irq(v, VMQ_VFIO_IRQ_TX, ms))
+			return false;
+	return true;
+}
+
+static __u32 test_len(__u32 k)
+{
+	static const __u32 lens[] = { 60, 64, 127, 500, 1000, 1514 };
+
+	return lens[k % ARRAY_SIZE(lens)];
+}
+
+/* --- cases ---------------------------------------------------------------- */
+
+static void case_info(struct vmm *v)
+{
+	printf("version %u features %#x status %#x\n", rd(v, VMQ_REG_VERSION),
+	       rd(v, VMQ_REG_FEATURES), rd(v, VMQ_REG_STATUS));
+	printf("mac %02x:%02x:%02x:%02x:%02x:%02x vlan %u\n", v->mac[0],
+	       v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5], v->vlan);
+	printf("max_frame %u rings %u..%u\n", v->max_frame,
+	       rd(v, VMQ_REG_RING_MIN), rd(v, VMQ_REG_RING_MAX));
+	check(rd(v, VMQ_REG_VERSION) == VMQ_VFIO_VERSION, "register version");
+}
+
+/* Send @n frames to @dst from the wire; receive and compare each. */
+static int rx_frames(struct vmm *v, const __u8 *dst, int n, bool quiet)
+{
+	__u8 sent[ETH_FRAME_LEN];
+	__u32 len, got_len, seq;
+	int k, ok = 0;
+	__u8 *got;
+
+	for (k = 0; k < n; k++) {
+		len = test_len(k);
+		seq = make_frame(v, sent, dst, v->wire_mac, len);
+		wire_send(v, sent, len, v->vlan);
+		got = rx_next_test(v, &got_len, v->timeout);
+		if (!got) {
+			check(false, "rx frame %u (%u bytes): nothing arrived",
+			      seq, len);
+			return ok;
+		}
+		if (got_len != len || memcmp(got, sent, len)) {
+			check(false, "rx frame %u: %u bytes, want %u, or bytes differ",
+			      seq, got_len, len);
+			return ok;
+		}
+		ok++;
+	}
+	if (!quiet)
+		check(ok == n, "rx: %d frames (60..1514 bytes) landed %s",
+		      ok, "byte for byte at the posted IOVAs");
+	return ok;
+}
+
+static void case_rx(struct vmm *v)
+{
+	__u64 before = counter(v, VMQ_CNT_RX_PACKETS);
+
+	guest_start(v, BUF_LEN);
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED, "rx: enabled");
+	rx_frames(v, v->mac, v->count, false);
+	check(counter(v, VMQ_CNT_RX_PACKETS) - before >= (__u64)v->count,
+	      "rx: rx_packets counter moved by %llu",
+	      (unsigned long long)(counter(v, VMQ_CNT_RX_PACKETS) - before));
+	check(rd(v, VMQ_REG_RX_HEAD) == v->rx_head, "rx: RX_HEAD %u = %u",
+	      rd(v, VMQ_REG_RX_HEAD), v->rx_head);
+}
+
+static void case_bcast(struct vmm *v)
+{
+	static const __u8 bcast[ETH_ALEN] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const __u8 mcast[ETH_ALEN] = {
+		0x01, 0x00, 0x5e, 0x00, 0x00, 0x7b };
+
+	guest_start(v, BUF_LEN);
+	check(rx_frames(v, bcast, 3, true) == 3, "bcast: broadcast reaches the guest");
+	check(rx_frames(v, mcast, 3, true) == 3, "bcast: multicast reaches the guest");
+}
+
+/* Transmit @n frames from @src; true if each reached the wire intact. */
+static int tx_frames(struct vmm *v, const __u8 *src, int n, bool expect)
+{
+	__u8 got[ETH_FRAME_LEN + 8];
+	__u32 len, i;
+	__u16 vlan;
+	int k, ok = 0;
+	ssize_t glen;
+
+	wire_drain(v);
+	for (k = 0; k < n; k++) {
+		len = test_len(k);
+		make_frame(v, tx_buf(v, k % NDESC), v->wire_mac, src, len);
+		i = tx_post(v, BUF_IOVA + TX_BUFS + (__u64)(k % NDESC) * BUF_LEN,
+			    len);
+		if (!tx_wait_done(v, i, v->timeout)) {
+			check(false, "tx frame %d: no completion", k);
+			return ok;
+		}
+		if (!expect) {
+			ok += !!(tx_desc(v, i)->flags & VMQ_DESC_F_ERR);
+			continue;
+		}
+		glen = wire_recv(v, got, &vlan, v->timeout);
+		if (glen != (ssize_t)len || memcmp(got, tx_buf(v, k % NDESC), len) ||
+		    vlan != v->vlan) {
+			check(false, "tx frame %d: partner got %zd bytes vlan %u, want %u vlan %u",
+			      k, glen, vlan, len, v->vlan);
+			return ok;
+		}
+		ok++;
+	}
+	if (!expect) {
+		__u16 vlan2;
+
+		ok = wire_recv(v, got, &vlan2, 300) < 0 ? ok : -1;
+	}
+	return ok;
+}
+
+static void case_tx(struct vmm *v)
+{
+	guest_start(v, BUF_LEN);
+	check(tx_frames(v, v->mac, v->count, true) == v->count,
+	      "tx: %d frames reached the partner byte for byte%s", v->count,
+	      v->vlan ? ", VLAN tag inserted" : "");
+	check(counter(v, VMQ_CNT_TX_PACKETS) >= (__u64)v->count,
+	      "tx: tx_packets counter %llu",
+	      (unsigned long long)counter(v, VMQ_CNT_TX_PACKETS));
+}
+
+static void case_spoof(struct vmm *v)
+{
+	static const __u8 other[ETH_ALEN] = {
+		0x02, 0x66, 0x66, 0x66, 0x66, 0x66 };
+	__u64 before = counter(v, VMQ_CNT_TX_SPOOFED);
+
+	guest_start(v, BUF_LEN);
+	check(tx_frames(v, other, 5, false) == 5,
+	      "spoof: 5 frames from a foreign MAC completed with ERR, none on the wire");
+	check(counter(v, VMQ_CNT_TX_SPOOFED) - before == 5,
+	      "spoof: tx_spoofed counted 5");
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
+	      "spoof: queue still enabled");
+	check(tx_frames(v, v->mac, 2, true) == 2,
+	      "spoof: own MAC still goes out");
+}
+
+static void case_vlan(struct vmm *v)
+{
+	if (!v->vlan) {
+		check(false, "vlan: admin set no VLAN");
+		return;
+	}
+	guest_start(v, BUF_LEN);
+	/* rx_frames/tx_frames tag on the wire and expect no tag in guest. */
+	rx_frames(v, v->mac, 6, false);
+	check(tx_frames(v, v->mac, 6, true) == 6,
+	      "vlan: guest frames leave with VLAN %u", v->vlan);
+}
+
+/* Frames to the peer's MAC never reach us; ours all do. */
+static void case_isolate(struct vmm *v)
+{
+	__u8 sent[ETH_FRAME_LEN];
+	__u32 len;
+	int k, mine = 0, foreign = 0;
+	__u8 *got;
+
+	if (!v->have_peer) {
+		check(false, "isolate: needs -p PEER_MAC");
+		return;
+	}
+	guest_start(v, BUF_LEN);
+	for (k = 0; k < v->count; k++) {
+		make_frame(v, sent, v->peer_mac, v->wire_mac, 100);
+		wire_send(v, sent, 100, v->vlan);
+		make_frame(v, sent, v->mac, v->wire_mac, 100);
+		wire_send(v, sent, 100, v->vlan);
+	}
+	while ((got = rx_next_test(v, &len, 1000))) {
+		if (!memcmp(got, v->mac, ETH_ALEN))
+			mine++;
+		else if (!(got[0] & 1))
+			foreign++;
+	}
+	/* A peer VMM running at the same time sends us as many again. */
+	check(mine >= v->count && !foreign,
+	      "isolate: %d frames for our MAC (at least %d), %d for the peer's",
+	      mine, v->count, foreign);
+}
+
+static bool frame_intact(const __u8 *f, __u32 len)
+{
+	__u32 seq, i;
+
+	memcpy(&seq, f + 14, 4);
+	for (i = 18; i < len; i++)
+		if (f[i] != (__u8)(seq * 7 + i))
+			return false;
+	return true;
+}
+
+/* Frames from the peer queue arrive switched inside the NIC. */
+static void case_recvfrom(struct vmm *v)
+{
+	int got = 0, bad = 0;
+	__u32 len;
+	__u8 *f;
+
+	guest_start(v, BUF_LEN);
+	printf("holding the device\n");
+	fflush(stdout);
+	while (got + bad < v->count && (f = rx_next_test(v, &len, v->timeout))) {
+		if (memcmp(f + ETH_ALEN, v->peer_mac, ETH_ALEN))
+			continue;
+		if (memcmp(f, v->mac, ETH_ALEN) || !frame_intact(f, len))
+			bad++;
+		else
+			got++;
+	}
+	check(got == v->count && !bad,
+	      "recvfrom: %d of %d frames from the peer queue, %d damaged",
+	      got, v->count, bad);
+}
+
+/* Frames to the peer queue's MAC never touch the wire. */
+static void case_sendto(struct vmm *v)
+{
+	__u8 got[ETH_FRAME_LEN + 8];
+	int k, done = 0, wire = 0;
+	__u16 vlan;
+	__u32 i;
+
+	guest_start(v, BUF_LEN);
+	wire_drain(v);
+	for (k = 0; k < v->count; k++) {
+		make_frame(v, tx_buf(v, k % NDESC), v->peer_mac, v->mac,
+			   test_len(k));
+		i = tx_post(v, BUF_IOVA + TX_BUFS +
+			    (__u64)(k % NDESC) * BUF_LEN, test_len(k));
+		if (tx_wait_done(v, i, v->timeout) &&
+		    !(tx_desc(v, i)->flags & VMQ_DESC_F_ERR))
+			done++;
+	}
+	while (wire_recv(v, got, &vlan, 300) > 0)
+		wire++;
+	check(done == v->count && !wire,
+	      "sendto: %d of %d frames sent to the peer queue, %d on the wire",
+	      done, v->count, wire);
+}
+
+/* Wait for the error interrupt and check the error code. */
+static void expect_error(struct vmm *v, const char *name, __u32 err)
+{
+	bool irq = wait_irq(v, VMQ_VFIO_IRQ_ERR, v->timeout);
+
+	check(irq, "%s: error interrupt", name);
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ERROR &&
+	      rd(v, VMQ_REG_ERROR) == err,
+	      "%s: status %#x error %u (want error %u)", name,
+	      rd(v, VMQ_REG_STATUS), rd(v, VMQ_REG_ERROR), err);
+}
+
+/* After an error, a reset brings the queue back to work. */
+static void expect_recovery(struct vmm *v, const char *name)
+{
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	guest_start(v, BUF_LEN);
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED &&
+	      rx_frames(v, v->mac, 2, true) == 2,
+	      "%s: after reset the queue works again", name);
+}
+
+static void case_bad_desc(struct vmm *v)
+{
+	__u64 errs = counter(v, VMQ_CNT_ERRORS);
+	__u8 sent[ETH_FRAME_LEN];
+
+	guest_start(v, BUF_LEN);
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	/* The next receive buffer lies outside mapped memory. */
+	wr(v, VMQ_REG_CONTROL, 0);
+	rx_desc(v, v->rx_head)->addr = UNMAPPED_IOVA;
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	make_frame(v, sent, v->mac, v->wire_mac, 100);
+	wire_send(v, sent, 100, v->vlan);
+	expect_error(v, "bad-desc rx", VMQ_ERR_DMA);
+	check(counter(v, VMQ_CNT_ERRORS) == errs + 1, "bad-desc: errors counted");
+	expect_recovery(v, "bad-desc rx");
+
+	/* A transmit descriptor pointing nowhere. */
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	tx_post(v, UNMAPPED_IOVA, 100);
+	expect_error(v, "bad-desc tx", VMQ_ERR_DMA);
+	expect_recovery(v, "bad-desc tx");
+
+	/* A ring in unmapped memory. */
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	wr(v, VMQ_REG_RX_BASE_LO, (__u32)UNMAPPED_IOVA);
+	wr(v, VMQ_REG_RX_SIZE, NDESC);
+	wr(v, VMQ_REG_TX_BASE_LO, RING_IOVA + TX_RING);
+	wr(v, VMQ_REG_TX_SIZE, NDESC);
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	expect_error(v, "bad-desc ring", VMQ_ERR_DMA);
+	expect_recovery(v, "bad-desc ring");
+}
+
+static void case_bad_txlen(struct vmm *v)
+{
+	guest_start(v, BUF_LEN);
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	tx_post(v, BUF_IOVA + TX_BUFS, v->max_frame + 1);
+	expect_error(v, "bad-txlen long", VMQ_ERR_TX_LEN);
+	expect_recovery(v, "bad-txlen long");
+	tx_post(v, BUF_IOVA + TX_BUFS, 3);
+	expect_error(v, "bad-txlen short", VMQ_ERR_TX_LEN);
+	expect_recovery(v, "bad-txlen short");
+}
+
+static void case_bad_rxlen(struct vmm *v)
+{
+	__u8 sent[ETH_FRAME_LEN];
+
+	guest_start(v, 64);	/* buffers too small for what comes */
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	make_frame(v, sent, v->mac, v->wire_mac, 200);
+	wire_send(v, sent, 200, v->vlan);
+	expect_error(v, "bad-rxlen", VMQ_ERR_RX_LEN);
+	check(rx_buf(v, 0)[0] == 0xee, "bad-rxlen: nothing written past the buffer");
+	expect_recovery(v, "bad-rxlen");
+}
+
+static void case_bad_tail(struct vmm *v)
+{
+	guest_start(v, BUF_LEN);
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	wr(v, VMQ_REG_RX_TAIL, NDESC);
+	expect_error(v, "bad-tail rx", VMQ_ERR_RING_INDEX);
+	expect_recovery(v, "bad-tail rx");
+	wr(v, VMQ_REG_TX_TAIL, 0xffffffff);
+	expect_error(v, "bad-tail tx", VMQ_ERR_RING_INDEX);
+	expect_recovery(v, "bad-tail tx");
+}
+
+static void bad_ring(struct vmm *v, const char *name, __u32 base,
+		     __u32 size)
+{
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	wr(v, VMQ_REG_RX_BASE_LO, base);
+	wr(v, VMQ_REG_RX_SIZE, size);
+	wr(v, VMQ_REG_TX_BASE_LO, RING_IOVA + TX_RING);
+	wr(v, VMQ_REG_TX_SIZE, NDESC);
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	expect_error(v, name, VMQ_ERR_RING_CFG);
+	expect_recovery(v, name);
+}
+
+static void case_bad_ring(struct vmm *v)
+{
+	bad_ring(v, "bad-ring size 100", RING_IOVA, 100);
+	bad_ring(v, "bad-ring size 0", RING_IOVA, 0);
+	bad_ring(v, "bad-ring size 1<<20", RING_IOVA, 1 << 20);
+	bad_ring(v, "bad-ring misaligned", RING_IOVA + 8, NDESC);
+	guest_start(v, BUF_LEN);
+	check(wr_err(v, VMQ_REG_RX_SIZE, 128) == -EBUSY,
+	      "bad-ring: ring registers refused while enabled");
+}
+
+/* Many doorbells: each costs no more than the work it brings. */
+static void case_storm(struct vmm *v)
+{
+	__u64 bells = counter(v, VMQ_CNT_DOORBELLS);
+	__u64 coal = counter(v, VMQ_CNT_DOORBELLS_COALESCED);
+	int k;
+
+	guest_start(v, BUF_LEN);
+	for (k = 0; k < 20000; k++)
+		wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
+	check(counter(v, VMQ_CNT_DOORBELLS) - bells >= 20000,
+	      "storm: 20000 doorbells counted");
+	printf("storm: %llu of them coalesced\n",
+	       (unsigned long long)(counter(v, VMQ_CNT_DOORBELLS_COALESCED) - coal));
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED &&
+	      rx_frames(v, v->mac, 4, true) == 4,
+	      "storm: queue still works");
+}
+
+static void case_unmap(struct vmm *v)
+{
+	guest_start(v, BUF_LEN);
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	check(!unmap_guest(v, RING_IOVA, RING_SIZE),
+	      "unmap: VMM may unmap ring memory of a running queue");
+	expect_error(v, "unmap", VMQ_ERR_UNMAP);
+	munmap(v->ring_mem, RING_SIZE);
+	v->ring_mem = map_guest(v, RING_IOVA, RING_SIZE);
+	expect_recovery(v, "unmap");
+}
+
+/* Reset while frames flow in: stopped, clean, and usable again. */
+static void case_reset(struct vmm *v)
+{
+	__u8 sent[ETH_FRAME_LEN];
+	int k;
+
+	guest_start(v, BUF_LEN);
+	for (k = 0; k < 40; k++) {
+		make_frame(v, sent, v->mac, v->wire_mac, 300);
+		wire_send(v, sent, 300, v->vlan);
+		tx_post(v, BUF_IOVA + TX_BUFS, 60);
+		if (k == 20)
+			check(!ioctl(v->dev, VFIO_DEVICE_RESET),
+			      "reset: VFIO_DEVICE_RESET mid-traffic");
+	}
+	check(rd(v, VMQ_REG_STATUS) == 0 && rd(v, VMQ_REG_ERROR) == 0 &&
+	      rd(v, VMQ_REG_RX_HEAD) == 0 && rd(v, VMQ_REG_RX_SIZE) == 0,
+	      "reset: queue stopped and cleared (status %#x)",
+	      rd(v, VMQ_REG_STATUS));
+	usleep(200000);
+	drain_irq(v, VMQ_VFIO_IRQ_RX);
+	guest_start(v, BUF_LEN);
+	check(rx_frames(v, v->mac, 3, true) == 3, "reset: queue works again");
+}
+
+/* Run until the host asks for the device back (or @timeout). */
+static void case_hold(struct vmm *v)
+{
+	guest_start(v, BUF_LEN);
+	printf("holding the device\n");
+	fflush(stdout);
+	check(wait_irq(v, VMQ_VFIO_IRQ_REQ, v->timeout),
+	      "hold: host asked for the device back");
+}
+
+static void hexdump(const __u8 *p, __u32 len, __u64 iova)
+{
+	__u32 i;
+
+	for (i = 0; i < len; i++) {
+		if (!(i % 16))
+			printf("  %08llx:", (unsigned long long)(iova + i));
+		printf(" %02x", p[i]);
+		if (i % 16 == 15 || i == len - 1)
+			printf("\n");
+	}
+}
+
+static void case_demo(struct vmm *v)
+{
+	__u8 sent[ETH_FRAME_LEN];
+	__u32 len, idx;
+	__u8 *got;
+
+	guest_start(v, BUF_LEN);
+	make_frame(v, sent, v->mac, v->wire_mac, 64);
+	snprintf((char *)sent + 18, 46, "%s", "hello, guest memory");
+	wire_send(v, sent, 64, v->vlan);
+	idx = v->rx_head;
+	got = rx_next_test(v, &len, v->timeout);
+	if (!got) {
+		check(false, "demo: no frame");
+		return;
+	}
+	printf("frame of %u bytes written by the NIC into guest buffer %u at IOVA %#llx:\n",
+	       len, idx, (unsigned long long)rx_buf_iova(idx));
+	hexdump(got, len, rx_buf_iova(idx));
+	check(!memcmp(got, sent, len), "demo: bytes match what the partner sent");
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct vmm *v);
+	bool wire;
+} cases[] = {
+	{ "info", case_info, false },
+	{ "rx", case_rx, true },
+	{ "bcast", case_bcast, true },
+	{ "tx", case_tx, true },
+	{ "spoof", case_spoof, true },
+	{ "vlan", case_vlan, true },
+	{ "isolate", case_isolate, true },
+	{ "recvfrom", case_recvfrom, false },
+	{ "sendto", case_sendto, true },
+	{ "storm", case_storm, true },
+	{ "bad-desc", case_bad_desc, true },
+	{ "bad-txlen", case_bad_txlen, true },
+	{ "bad-rxlen", case_bad_rxlen, true },
+	{ "bad-tail", case_bad_tail, true },
+	{ "bad-ring", case_bad_ring, true },
+	{ "unmap", case_unmap, true },
+	{ "reset", case_reset, true },
+	{ "hold", case_hold, false },
+	{ "demo", case_demo, true },
+};
+
+static int parse_mac(const char *s, __u8 *mac)
+{
+	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+		      &mac[2], &mac[3], &mac[4], &mac[5]) == 6 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm v = { .count = 12, .timeout = 3000 };
+	const char *wire = "vmq0w";
+	bool wire_open_done = false;
+	size_t c;
+	int opt, i;
+
+	while ((opt = getopt(argc, argv, "w:p:n:t:")) != -1) {
+		switch (opt) {
+		case 'w':
+			wire = optarg;
+			break;
+		case 'p':
+			if (parse_mac(optarg, v.peer_mac))
+				return 2;
+			v.have_peer = true;
+			break;
+		case 'n':
+			v.count = atoi(optarg);
+			break;
+		case 't':
+			v.timeout = atoi(optarg) * 1000;
+			break;
+		default:
+			fprintf(stderr, "usage: %s %s\n", argv[0],
+				"[-w WIRE] [-p PEER_MAC] [-n N] [-t S] UUID CASE...");
+			return 2;
+		}
+	}
+	if (optind + 2 > argc)
+		return 2;
+	v.uuid = argv[optind++];
+	vmm_open(&v);
+	for (i = optind; i < argc; i++) {
+		for (c = 0; c < ARRAY_SIZE(cases); c++)
+			if (!strcmp(argv[i], cases[c].name))
+				break;
+		if (c == ARRAY_SIZE(cases)) {
+			fprintf(stderr, "unknown case %s\n", argv[i]);
+			return 2;
+		}
+		if (cases[c].wire && !wire_open_done) {
+			wire_open(&v, wire);
+			wire_open_done = true;
+		}
+		cases[c].fn(&v);
+	}
+	printf("%s: %d failure(s)\n", v.uuid, failures);
+	return failures ? 1 : 0;
+}
