@@ -208,6 +208,9 @@ vmqsim_setup()
 	# from these or from macvlans made later.
 	echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
 	no_ipv6 vmq0 && no_ipv6 vmq0w
+	# Both ends of the cable may sit in this namespace: only the one
+	# that holds an address may answer ARP for it.
+	echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore
 	ip link set vmq0 up && ip link set vmq0w up
 }
 

@@ -22,6 +22,7 @@ TESTS="
 	toggle_offload
 	churn_under_traffic
 	del_device_with_macvlans
+	rmmod_with_macvlans
 "
 
 DEV=vmq0
@@ -331,6 +332,25 @@ del_device_with_macvlans()
 	[ ! -e /sys/class/net/dd1 ] && [ ! -e /sys/class/net/dd2 ]
 	check_err $? "macvlans survived their lower device"
 	log_test "del_device with offloaded macvlans cleans up"
+}
+
+# Last: unloads the modules with offloaded macvlans up and traffic on.
+rmmod_with_macvlans()
+{
+	ip link add link $DEV name rm1 type macvlan mode bridge &&
+		ip link set rm1 up
+	ip link add link $DEV name rm2 type macvtap mode bridge &&
+		ip link set rm2 up
+	[ -n "$(fwd_qp $BUS rm1)" ] && [ -n "$(fwd_qp $BUS rm2)" ]
+	check_err $? "macvlans not offloaded"
+	pktgen_start $PEER "$(cat /sys/class/net/rm1/address)"
+	sleep 0.3
+	pktgen_stop
+	vmq_unload_all
+	check_err $? "rmmod failed with offloaded macvlans present"
+	[ ! -e /sys/class/net/rm1 ] && [ ! -e /sys/class/net/rm2 ]
+	check_err $? "macvlans survived the module"
+	log_test "rmmod with offloaded macvlans cleans up"
 }
 
 require_root
