@@ -22,7 +22,7 @@ out=$2
 TOOLS=(
 	bash ip bridge tc ethtool ping kmod modprobe insmod rmmod lsmod
 	depmod modinfo grep sed awk timeout dmesg taskset stty setsid
-	sort uniq wc tr cut head tail seq sleep cat date od xxd printf
+	sort uniq wc tr cut head tail seq sleep cat date od
 	nproc ps pgrep pkill kill find stat mount umount
 )
 
