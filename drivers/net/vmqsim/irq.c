@@ -246,6 +246,39 @@ void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold)
 }
 
 /**
+ * vmqsim_irq_raise_now() - raise a guest queue pair's vector at once
+ * @sdev: the device.
+ * @qp: the queue pair.
+ *
+ * A guest queue pair's engine already interrupts once per batch, so no
+ * moderation applies; the vector stays masked until its handler re-arms
+ * it.
+ *
+ * Return: false if the vector has no handler (the NIC is down).
+ */
+bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp)
+{
+	struct vmqsim_vector *vec = &sdev->irqs.vectors[qp];
+
+	if (!READ_ONCE(vec->requested))
+		return false;
+	vmqsim_vector_trigger(vec);
+	return true;
+}
+
+/**
+ * vmqsim_irq_quiesce() - wait until a queue pair's vector is quiet
+ * @sdev: the device.
+ * @qp: the queue pair, which nobody raises any more.
+ *
+ * On return no message of its vector is in flight or being handled.
+ */
+void vmqsim_irq_quiesce(struct vmqsim_dev *sdev, u32 qp)
+{
+	vmqsim_vector_wait(&sdev->irqs.vectors[qp]);
+}
+
+/**
  * vmqsim_irq_raise_misc() - raise the misc vector (link state changed)
  * @sdev: the device.
  */
@@ -257,8 +290,14 @@ void vmqsim_irq_raise_misc(struct vmqsim_dev *sdev)
 static irqreturn_t vmqsim_qp_isr(int irq, void *data)
 {
 	struct vmqsim_qp *qp = data;
+	struct vmqsim_guest *gq = READ_ONCE(qp->guest);
 
 	vmq_qp_count_irq(qp->sdev->vdev, qp->id);
+	/* A guest queue pair's completions go to its owner, not to NAPI. */
+	if (gq) {
+		vmqsim_guest_isr(gq);
+		return IRQ_HANDLED;
+	}
 	napi_schedule_irqoff(&qp->napi);
 	return IRQ_HANDLED;
 }

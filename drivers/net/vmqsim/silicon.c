@@ -467,6 +467,11 @@ static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 {
 	struct vmqsim_ring *ring = rcu_dereference(sdev->qps[qp].hw_ring);
 
+	/* A guest queue pair's buffers are in guest memory: its engine's. */
+	if (READ_ONCE(sdev->qps[qp].guest)) {
+		vmqsim_guest_rx(sdev, qp, skb);
+		return;
+	}
 	if (!ring || !vmqsim_ring_dma(ring, skb)) {
 		vmq_qp_count_rx_drop(sdev->vdev, qp, 1);
 		return;

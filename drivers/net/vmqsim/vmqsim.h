@@ -7,6 +7,8 @@
  *  - the "silicon" (silicon.c, irq.c): a MAC/VLAN filter table and its
  *    classifier, per queue pair receive rings it "DMAs" frames into, a
  *    transmit switch, and MSI-X-like vectors delivered as real Linux irqs;
+ *    for guest queue pairs (guest.c) an engine that moves frames between
+ *    the silicon and rings in a VM's memory;
  *  - the driver (netdev.c): the NIC netdev vmq<ID>, which registers with
  *    the vmq core, programs the silicon through &struct vmq_hw_ops and
  *    polls the rings with NAPI.
@@ -60,6 +62,7 @@
 
 struct page_pool;
 struct vmqsim_dev;
+struct vmqsim_guest;
 
 /**
  * struct vmqsim_rx_desc - one receive descriptor
@@ -106,6 +109,7 @@ struct vmqsim_ring {
  * @tx_ring_size: transmit descriptors, as configured (transmit is
  *	synchronous in the simulation).
  * @flags: VMQ_QP_F_* from the core, as of its start.
+ * @guest: the engine of a running guest queue pair (guest.c), else NULL.
  */
 struct vmqsim_qp {
 	struct vmqsim_dev *sdev;
@@ -116,6 +120,7 @@ struct vmqsim_qp {
 	u32 pool;
 	u32 tx_ring_size;
 	u32 flags;
+	struct vmqsim_guest *guest;
 };
 
 /* Bits of &vmqsim_vector.flags. */
@@ -302,6 +307,16 @@ void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_irq_unmask(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold);
 void vmqsim_irq_raise_misc(struct vmqsim_dev *sdev);
+void vmqsim_irq_quiesce(struct vmqsim_dev *sdev, u32 qp);
+bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp);
+
+/* guest.c */
+int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_guest_rx(struct vmqsim_dev *sdev, u32 qp,
+		     const struct sk_buff *skb);
+void vmqsim_guest_isr(struct vmqsim_guest *gq);
 
 /* netdev.c */
 int vmqsim_nic_create(struct vmqsim_dev *sdev);

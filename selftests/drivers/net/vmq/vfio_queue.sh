@@ -265,7 +265,8 @@ bad_guest()
 	defer teardown
 	mdev_create $UUID1 $MAC1
 	mdev_create $UUID2 $MAC2
-	vmm $UUID1 bad-desc bad-txlen bad-rxlen bad-tail bad-ring storm unmap reset
+	vmm $UUID1 bad-desc bad-txlen bad-rxlen bad-tail bad-ring storm fifo \
+		unmap reset
 	check_err $? "misbehaving-guest cases failed"
 	# The other queue pair and the host never noticed.
 	vmm $UUID2 rx tx
@@ -305,6 +306,18 @@ two_vmms()
 	wait $pid2
 	check_err $? "receiving VMM failed"
 	sed 's/^/\t/' /tmp/vmm2.out
+
+	# With the NIC down (no vectors) guest queues still run and notify.
+	ip link set vmq0 down
+	"$VMM" -t 5 -n 10 -p $MAC1 $UUID2 recvfrom > /tmp/vmm2.out 2>&1 &
+	pid2=$!
+	wait_holding /tmp/vmm2.out
+	vmm -n 10 -p $MAC2 $UUID1 sendto
+	check_err $? "sending VMM failed with the NIC down"
+	wait $pid2
+	check_err $? "receiving VMM failed with the NIC down"
+	sed 's/^/\t/' /tmp/vmm2.out
+	ip link set vmq0 up
 	log_test "two VMMs: own traffic only; guest to guest switched in the NIC"
 }
 

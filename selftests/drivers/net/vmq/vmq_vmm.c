@@ -12,8 +12,8 @@
  *
  *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] UUID CASE...
  *
- * CASE: info rx tx spoof vlan bcast isolate recvfrom sendto storm bad-desc
- * bad-txlen bad-rxlen bad-tail bad-ring unmap reset hold demo.  Prints one line per
+ * CASE: info rx tx spoof vlan bcast isolate recvfrom sendto storm fifo
+ * bad-desc bad-txlen bad-rxlen bad-tail bad-ring unmap reset hold demo.  Prints one line per
  * check; exits 0 if all passed, 1 otherwise, 4 if VFIO is missing.
  */
 
@@ -891,6 +891,36 @@ static void case_bad_ring(struct vmm *v)
 	      "bad-ring: ring registers refused while enabled");
 }
 
+/* No buffers posted: the on-chip FIFO fills, then drops and counts. */
+static void case_fifo(struct vmm *v)
+{
+	__u64 drops = counter(v, VMQ_CNT_RX_DROPS);
+	__u8 sent[ETH_FRAME_LEN];
+	int k, got = 0;
+	__u32 len;
+
+	guest_start(v, BUF_LEN);
+	wr(v, VMQ_REG_CONTROL, 0);
+	v->rx_tail = v->rx_head;
+	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);	/* take every buffer back */
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	for (k = 0; k < 400; k++) {
+		make_frame(v, sent, v->mac, v->wire_mac, 60);
+		wire_send(v, sent, 60, v->vlan);
+	}
+	usleep(500000);
+	check(counter(v, VMQ_CNT_RX_DROPS) - drops >= 400 - 256,
+	      "fifo: %llu of 400 frames dropped and counted with no buffers",
+	      (unsigned long long)(counter(v, VMQ_CNT_RX_DROPS) - drops));
+	/* Buffers posted now drain what the FIFO kept. */
+	v->rx_tail = (v->rx_head + NDESC - 1) % NDESC;
+	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
+	while (got < NDESC - 1 && rx_next_test(v, &len, 1000))
+		got++;
+	check(got == NDESC - 1 && rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
+	      "fifo: %d queued frames delivered once buffers came", got);
+}
+
 /* Many doorbells: each costs no more than the work it brings. */
 static void case_storm(struct vmm *v)
 {
@@ -1007,6 +1037,7 @@ static const struct {
 	{ "recvfrom", case_recvfrom, false },
 	{ "sendto", case_sendto, true },
 	{ "storm", case_storm, true },
+	{ "fifo", case_fifo, true },
 	{ "bad-desc", case_bad_desc, true },
 	{ "bad-txlen", case_bad_txlen, true },
 	{ "bad-rxlen", case_bad_rxlen, true },

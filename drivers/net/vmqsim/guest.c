@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmqsim: the silicon's engine for guest queue pairs, whose rings and
+ * buffers live in a virtual machine's memory (include/uapi/linux/vmq.h).
+ *
+ * Guest memory is reached through the owner's DMA translation, which may
+ * sleep (vfio_dma_rw), so each guest queue pair has a work item, the
+ * engine, in the vdpa_sim manner: budgeted and rescheduling itself while
+ * work remains.  Frames the classifier sends to the queue wait in a
+ * bounded on-chip FIFO (full: dropped and counted); the engine moves them
+ * into posted guest buffers, sends posted transmit frames into the
+ * transmit switch, writes completions, and raises the queue pair's vector
+ * once per batch.  The vector's handler tells the owner.
+ *
+ * The guest is untrusted: a descriptor it cannot back (DMA failure), a
+ * transmit length out of range or a frame larger than its buffer put the
+ * queue into the error state through vmq_guest_qp_error(), after which
+ * the engine touches nothing until the owner stops the queue.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include "vmqsim.h"
+
+/* Frames the on-chip FIFO of one guest queue pair holds. */
+#define VMQSIM_GUEST_FIFO	256
+/* Descriptors per ring one engine pass handles before yielding. */
+#define VMQSIM_GUEST_BUDGET	64
+/* A frame as the guest sees it: a tag may be put back in band. */
+#define VMQSIM_GUEST_BUF	(VMQSIM_MAX_FRAME + VLAN_HLEN)
+
+/**
+ * struct vmqsim_guest - the silicon's state of one guest queue pair
+ * @sdev: its device.
+ * @id: its queue pair.
+ * @gqp: the core's guest queue pair: rings, owner, MAC and VLAN.
+ * @work: the engine.
+ * @fifo: received frames waiting for guest buffers.
+ * @events: VMQ_GUEST_EV_* not yet told to the owner.
+ * @running: frames may enter @fifo and the engine may run.
+ * @buf: bounce buffer for one frame, %VMQSIM_GUEST_BUF bytes.
+ */
+struct vmqsim_guest {
+	struct vmqsim_dev *sdev;
+	u32 id;
+	struct vmq_guest_qp *gqp;
+	struct work_struct work;
+	struct sk_buff_head fifo;
+	atomic_t events;
+	bool running;
+	u8 *buf;
+};
+
+/* Tell the owner what happened since the last time. */
+static void vmqsim_guest_tell(struct vmqsim_guest *gq)
+{
+	u32 events = atomic_xchg(&gq->events, 0);
+
+	if (events)
+		vmq_guest_notify(gq->gqp, events);
+}
+
+/**
+ * vmqsim_guest_isr() - a guest queue pair's vector fired
+ * @gq: the guest queue pair.
+ *
+ * Context: hard irq.
+ */
+void vmqsim_guest_isr(struct vmqsim_guest *gq)
+{
+	vmqsim_irq_rearm(gq->sdev, gq->id);
+	/* Re-armed before taking the events: a later one raises again. */
+	smp_mb__after_atomic();
+	vmqsim_guest_tell(gq);
+}
+
+/* One interrupt per batch; straight to the owner while the NIC is down. */
+static void vmqsim_guest_raise(struct vmqsim_guest *gq, u32 events)
+{
+	atomic_or(events, &gq->events);
+	if (!vmqsim_irq_raise_now(gq->sdev, gq->id))
+		vmqsim_guest_tell(gq);
+}
+
+static bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
+{
+	vmq_guest_qp_error(gq->gqp, err);
+	skb_queue_purge(&gq->fifo);
+	return false;
+}
+
+static int vmqsim_guest_desc_rw(struct vmqsim_guest *gq,
+				const struct vmq_ring_state *ring, u32 idx,
+				struct vmq_desc *desc, bool write)
+{
+	return vmq_guest_dma_rw(gq->gqp, ring->base + (u64)idx * sizeof(*desc),
+				desc, sizeof(*desc), write);
+}
+
+/*
+ * The frame as the guest sees it, in @gq->buf: without the tag when the
+ * admin put the queue on a VLAN (vmqsim_guest_rx() let only that VLAN in),
+ * else as it was on the wire.
+ */
+static u32 vmqsim_guest_rx_frame(struct vmqsim_guest *gq, struct sk_buff *skb,
+				 u16 vlan)
+{
+	u8 *buf = gq->buf;
+
+	if (vlan && !skb_vlan_tag_present(skb)) {
+		/* In-band tag: drop its four bytes after the addresses. */
+		skb_copy_bits(skb, 0, buf, 2 * ETH_ALEN);
+		skb_copy_bits(skb, VLAN_ETH_HLEN - ETH_TLEN, buf + 2 * ETH_ALEN,
+			      skb->len - VLAN_ETH_HLEN + ETH_TLEN);
+		return skb->len - VLAN_HLEN;
+	}
+	if (vlan || !skb_vlan_tag_present(skb)) {
+		skb_copy_bits(skb, 0, buf, skb->len);
+		return skb->len;
+	}
+	/* Untagged queue, tag out of band: put it back in band. */
+	skb_copy_bits(skb, 0, buf, 2 * ETH_ALEN);
+	*(__be16 *)(buf + 2 * ETH_ALEN) = skb->vlan_proto;
+	*(__be16 *)(buf + 2 * ETH_ALEN + 2) = htons(skb_vlan_tag_get(skb));
+	skb_copy_bits(skb, 2 * ETH_ALEN, buf + VLAN_ETH_HLEN - ETH_TLEN,
+		      skb->len - 2 * ETH_ALEN);
+	return skb->len + VLAN_HLEN;
+}
+
+/* Write one frame into the buffer of receive descriptor @idx. */
+static bool vmqsim_guest_rx_one(struct vmqsim_guest *gq, u32 idx,
+				struct sk_buff *skb, u32 *len)
+{
+	const struct vmq_ring_state *ring = &gq->gqp->rx;
+	u8 mac[ETH_ALEN];
+	struct vmq_desc desc;
+
+	*len = vmqsim_guest_rx_frame(gq, skb, vmq_guest_qp_l2(gq->gqp, mac));
+	if (vmqsim_guest_desc_rw(gq, ring, idx, &desc, false))
+		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+	if (*len > le32_to_cpu(desc.len))
+		return vmqsim_guest_fail(gq, VMQ_ERR_RX_LEN);
+	if (vmq_guest_dma_rw(gq->gqp, le64_to_cpu(desc.addr), gq->buf, *len,
+			     true))
+		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+	/* The frame is in guest memory before its completion says so. */
+	desc.len = cpu_to_le32(*len);
+	desc.flags = cpu_to_le16(VMQ_DESC_F_DONE);
+	if (vmqsim_guest_desc_rw(gq, ring, idx, &desc, true))
+		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+	return true;
+}
+
+/* Fill posted receive buffers from the FIFO.  False on a guest error. */
+static bool vmqsim_guest_rx_batch(struct vmqsim_guest *gq, u32 *events)
+{
+	struct vmq_ring_state *ring = &gq->gqp->rx;
+	u32 head = ring->head, n = 0, len;
+	struct sk_buff *skb;
+	u64 bytes = 0;
+	bool ok = true;
+
+	/* Pairs with the release in vmq_guest_qp_doorbell(). */
+	while (n < VMQSIM_GUEST_BUDGET && head != smp_load_acquire(&ring->tail)) {
+		skb = skb_dequeue(&gq->fifo);
+		if (!skb)
+			break;
+		ok = vmqsim_guest_rx_one(gq, head, skb, &len);
+		consume_skb(skb);
+		if (!ok)
+			break;
+		head = (head + 1) & (ring->size - 1);
+		WRITE_ONCE(ring->head, head);
+		n++;
+		bytes += len;
+	}
+	if (n) {
+		vmq_qp_count_rx(gq->sdev->vdev, gq->id, n, bytes);
+		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, n);
+		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
+		*events |= VMQ_GUEST_EV_RX;
+	}
+	return ok;
+}
+
+/* The admin's rules on a frame the guest sends.  False: drop it. */
+static bool vmqsim_guest_tx_admit(struct vmqsim_guest *gq, struct sk_buff *skb)
+{
+	u8 mac[ETH_ALEN];
+	u16 vlan;
+
+	vlan = vmq_guest_qp_l2(gq->gqp, mac);
+	if (READ_ONCE(gq->gqp->spoofchk) &&
+	    !ether_addr_equal(eth_hdr(skb)->h_source, mac)) {
+		vmq_guest_count(gq->gqp, VMQ_CNT_TX_SPOOFED, 1);
+		return false;
+	}
+	if (vlan)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), vlan);
+	return true;
+}
+
+/* Send the frame of transmit descriptor @desc.  False on a guest error. */
+static bool vmqsim_guest_tx_one(struct vmqsim_guest *gq, struct vmq_desc *desc)
+{
+	u32 len = le32_to_cpu(desc->len);
+	struct sk_buff *skb;
+
+	desc->flags = cpu_to_le16(VMQ_DESC_F_DONE);
+	if (len < ETH_HLEN || len > vmq_guest_max_frame(gq->sdev->vdev))
+		return vmqsim_guest_fail(gq, VMQ_ERR_TX_LEN);
+	skb = alloc_skb(len, GFP_KERNEL);
+	if (!skb) {
+		/* The host's shortage, not the guest's fault: drop. */
+		vmq_qp_count_tx_drop(gq->sdev->vdev, gq->id, 1);
+		desc->flags |= cpu_to_le16(VMQ_DESC_F_ERR);
+		return true;
+	}
+	if (vmq_guest_dma_rw(gq->gqp, le64_to_cpu(desc->addr),
+			     skb_put(skb, len), len, false)) {
+		kfree_skb(skb);
+		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+	}
+	skb_reset_mac_header(skb);
+	if (!vmqsim_guest_tx_admit(gq, skb)) {
+		vmq_qp_count_tx_drop(gq->sdev->vdev, gq->id, 1);
+		desc->flags |= cpu_to_le16(VMQ_DESC_F_ERR);
+		kfree_skb(skb);
+		return true;
+	}
+	skb->dev = gq->sdev->nic;
+	vmq_qp_count_tx(gq->sdev->vdev, gq->id, 1, len);
+	vmq_guest_count(gq->gqp, VMQ_CNT_TX_PACKETS, 1);
+	vmq_guest_count(gq->gqp, VMQ_CNT_TX_BYTES, len);
+	local_bh_disable();
+	vmqsim_silicon_tx(gq->sdev, gq->id, skb);
+	local_bh_enable();
+	return true;
+}
+
+/* Send posted transmit frames.  False on a guest error. */
+static bool vmqsim_guest_tx_batch(struct vmqsim_guest *gq, u32 *events)
+{
+	struct vmq_ring_state *ring = &gq->gqp->tx;
+	u32 head = ring->head, n = 0;
+	struct vmq_desc desc;
+
+	/* Pairs with the release in vmq_guest_qp_doorbell(). */
+	while (n < VMQSIM_GUEST_BUDGET && head != smp_load_acquire(&ring->tail)) {
+		if (vmqsim_guest_desc_rw(gq, ring, head, &desc, false))
+			return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+		if (!vmqsim_guest_tx_one(gq, &desc))
+			return false;
+		if (vmqsim_guest_desc_rw(gq, ring, head, &desc, true))
+			return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+		head = (head + 1) & (ring->size - 1);
+		WRITE_ONCE(ring->head, head);
+		n++;
+	}
+	if (n)
+		*events |= VMQ_GUEST_EV_TX;
+	return true;
+}
+
+static bool vmqsim_guest_more(struct vmqsim_guest *gq)
+{
+	struct vmq_guest_qp *gqp = gq->gqp;
+
+	return (!skb_queue_empty(&gq->fifo) &&
+		READ_ONCE(gqp->rx.tail) != gqp->rx.head) ||
+	       READ_ONCE(gqp->tx.tail) != gqp->tx.head;
+}
+
+static void vmqsim_guest_work(struct work_struct *work)
+{
+	struct vmqsim_guest *gq = container_of(work, struct vmqsim_guest, work);
+	u32 events = 0;
+	bool ok;
+
+	if (READ_ONCE(gq->gqp->error))
+		return;
+	ok = vmqsim_guest_rx_batch(gq, &events) &&
+	     vmqsim_guest_tx_batch(gq, &events);
+	if (events)
+		vmqsim_guest_raise(gq, events);
+	/* Budget spent with work left: yield, then go on. */
+	if (ok && vmqsim_guest_more(gq))
+		queue_work(system_unbound_wq, &gq->work);
+}
+
+/* The frame's VLAN ID, in band or out; %VMQ_VLAN_NONE if untagged. */
+static u16 vmqsim_guest_vid(const struct sk_buff *skb)
+{
+	const struct vlan_ethhdr *hdr;
+	struct vlan_ethhdr buf;
+
+	if (skb_vlan_tag_present(skb))
+		return skb_vlan_tag_get_id(skb);
+	hdr = skb_header_pointer(skb, 0, sizeof(buf), &buf);
+	if (!hdr || hdr->h_vlan_proto != htons(ETH_P_8021Q))
+		return VMQ_VLAN_NONE;
+	return ntohs(hdr->h_vlan_TCI) & VLAN_VID_MASK;
+}
+
+/**
+ * vmqsim_guest_rx() - the classifier sends a frame to a guest queue pair
+ * @sdev: the device.
+ * @qp: the queue pair, owned by a guest.
+ * @skb: the frame; not consumed (it may go to several queues).
+ *
+ * Context: RCU read side, BHs disabled.
+ */
+void vmqsim_guest_rx(struct vmqsim_dev *sdev, u32 qp, const struct sk_buff *skb)
+{
+	struct vmqsim_guest *gq = READ_ONCE(sdev->qps[qp].guest);
+	struct sk_buff *clone;
+	u8 mac[ETH_ALEN];
+	u16 vlan;
+
+	if (!gq || !READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error))
+		goto drop;
+	/* A queue on a VLAN sees that VLAN only (broadcast included). */
+	vlan = vmq_guest_qp_l2(gq->gqp, mac);
+	if (vlan && vmqsim_guest_vid(skb) != vlan)
+		return;
+	if (skb_queue_len(&gq->fifo) >= VMQSIM_GUEST_FIFO ||
+	    skb->len > VMQSIM_MAX_FRAME)
+		goto drop_counted;
+	/* A copy: the frame may go to several queues, each strips its own. */
+	clone = skb_copy(skb, GFP_ATOMIC);
+	if (!clone)
+		goto drop_counted;
+	skb_queue_tail(&gq->fifo, clone);
+	queue_work(system_unbound_wq, &gq->work);
+	return;
+
+drop_counted:
+	vmq_guest_count(gq->gqp, VMQ_CNT_RX_DROPS, 1);
+drop:
+	vmq_qp_count_rx_drop(sdev->vdev, qp, 1);
+}
+
+/**
+ * vmqsim_guest_kick() - the guest rang a doorbell
+ * @sdev: the device.
+ * @qp: a running guest queue pair.
+ *
+ * A doorbell while the engine is already due costs nothing more: the
+ * pass it is waiting for sees the new tail too.
+ *
+ * Context: any.
+ */
+void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp)
+{
+	struct vmqsim_guest *gq = READ_ONCE(sdev->qps[qp].guest);
+
+	if (!gq || !READ_ONCE(gq->running))
+		return;
+	if (!queue_work(system_unbound_wq, &gq->work))
+		vmq_guest_count(gq->gqp, VMQ_CNT_DOORBELLS_COALESCED, 1);
+}
+
+/**
+ * vmqsim_guest_start() - run a guest queue pair (vmq_hw_ops.qp_start)
+ * @sdev: the device.
+ * @qp: the queue pair; the core checked its rings.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
+{
+	struct vmqsim_qp *q = &sdev->qps[qp];
+	struct vmqsim_guest *gq;
+
+	gq = kzalloc(sizeof(*gq), GFP_KERNEL);
+	if (!gq)
+		return -ENOMEM;
+	gq->buf = kmalloc(VMQSIM_GUEST_BUF, GFP_KERNEL);
+	if (!gq->buf) {
+		kfree(gq);
+		return -ENOMEM;
+	}
+	gq->sdev = sdev;
+	gq->id = qp;
+	gq->gqp = vmq_guest_qp(sdev->vdev, qp);
+	INIT_WORK(&gq->work, vmqsim_guest_work);
+	skb_queue_head_init(&gq->fifo);
+	gq->running = true;
+	/* Its own switching pool: a guest reaches others through the switch. */
+	WRITE_ONCE(q->pool, qp);
+	WRITE_ONCE(q->flags, vmq_qp_flags(sdev->vdev, qp));
+	vmqsim_irq_rearm(sdev, qp);
+	WRITE_ONCE(q->guest, gq);
+	/* Buffers may have been posted before the queue was enabled. */
+	queue_work(system_unbound_wq, &gq->work);
+	return 0;
+}
+
+/**
+ * vmqsim_guest_stop() - stop a guest queue pair (vmq_hw_ops.qp_stop)
+ * @sdev: the device.
+ * @qp: the queue pair.
+ *
+ * On return no frame enters its FIFO, the engine is not running and
+ * will not run, and its vector's handler is done: guest memory is
+ * untouched from here on.
+ */
+void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp)
+{
+	struct vmqsim_qp *q = &sdev->qps[qp];
+	struct vmqsim_guest *gq = q->guest;
+
+	WRITE_ONCE(gq->running, false);
+	/* Every classifier pass that saw it running is over. */
+	synchronize_net();
+	cancel_work_sync(&gq->work);
+	/* The last batch's interrupt has been handled. */
+	vmqsim_irq_quiesce(sdev, qp);
+	WRITE_ONCE(q->guest, NULL);
+	skb_queue_purge(&gq->fifo);
+	kfree(gq->buf);
+	kfree(gq);
+}
