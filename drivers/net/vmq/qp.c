@@ -48,6 +48,7 @@ int vmq_qps_init(struct vmq_dev *vdev)
 		u64_stats_init(&qp->stats.rx_syncp);
 		u64_stats_init(&qp->stats.tx_syncp);
 	}
+	u64_stats_init(&vdev->host_gone.syncp);
 
 	mutex_lock(&vdev->lock);
 	err = vdev->ops->set_channels(vdev, count);
@@ -78,6 +79,39 @@ void vmq_qps_fini(struct vmq_dev *vdev)
 }
 
 /* FREE -> ALLOCATED, for @owner. */
+/* A new owner starts from zero: one VM never sees another's counts. */
+static void vmq_qp_stats_reset(struct vmq_qp_stats *stats)
+{
+	u64_stats_update_begin(&stats->rx_syncp);
+	u64_stats_set(&stats->rx_packets, 0);
+	u64_stats_set(&stats->rx_bytes, 0);
+	u64_stats_update_end(&stats->rx_syncp);
+	u64_stats_update_begin(&stats->tx_syncp);
+	u64_stats_set(&stats->tx_packets, 0);
+	u64_stats_set(&stats->tx_bytes, 0);
+	u64_stats_update_end(&stats->tx_syncp);
+	atomic64_set(&stats->rx_drops, 0);
+	atomic64_set(&stats->tx_drops, 0);
+	atomic64_set(&stats->irqs, 0);
+}
+
+/* The netdev's totals must not go back when a host channel goes away. */
+static void vmq_qp_stats_retire(struct vmq_dev *vdev, struct vmq_qp *qp)
+{
+	struct vmq_gone_stats *gone = &vdev->host_gone;
+	u64 rxp, rxb, txp, txb;
+
+	vmq_qp_read_stats(qp, &rxp, &rxb, &txp, &txb);
+	u64_stats_update_begin(&gone->syncp);
+	u64_stats_add(&gone->rx_packets, rxp);
+	u64_stats_add(&gone->rx_bytes, rxb);
+	u64_stats_add(&gone->tx_packets, txp);
+	u64_stats_add(&gone->tx_bytes, txb);
+	u64_stats_add(&gone->rx_drops, atomic64_read(&qp->stats.rx_drops));
+	u64_stats_add(&gone->tx_drops, atomic64_read(&qp->stats.tx_drops));
+	u64_stats_update_end(&gone->syncp);
+}
+
 int vmq_qp_claim(struct vmq_dev *vdev, u32 id, enum vmq_owner_type owner)
 {
 	struct vmq_qp *qp = &vdev->qps[id];
@@ -85,6 +119,7 @@ int vmq_qp_claim(struct vmq_dev *vdev, u32 id, enum vmq_owner_type owner)
 	lockdep_assert_held(&vdev->lock);
 	if (qp->state != VMQ_QP_FREE)
 		return -EBUSY;
+	vmq_qp_stats_reset(&qp->stats);
 	qp->owner = owner;
 	WRITE_ONCE(qp->state, VMQ_QP_ALLOCATED);
 	return 0;
@@ -131,6 +166,8 @@ void vmq_qp_release(struct vmq_dev *vdev, u32 id)
 	lockdep_assert_held(&vdev->lock);
 	if (WARN_ON(qp->state == VMQ_QP_RUNNING))
 		vmq_qp_stop(vdev, id);
+	if (qp->owner == VMQ_OWNER_HOST)
+		vmq_qp_stats_retire(vdev, qp);
 	qp->owner = VMQ_OWNER_NONE;
 	WRITE_ONCE(qp->state, VMQ_QP_FREE);
 }
@@ -417,15 +454,29 @@ void vmq_qp_read_stats(const struct vmq_qp *qp, u64 *rx_packets,
 /**
  * vmq_get_stats64() - netdev totals over the host's queue pairs
  * @vdev: the vmq device.
- * @stats: filled in (added to).
+ * @stats: filled in.
  *
  * For ndo_get_stats64: frames of queue pairs owned by macvlans or VFIO
- * devices are theirs, not the NIC netdev's, and are left out.
+ * devices are theirs, not the NIC netdev's, and are left out; those of
+ * host channels that since went away stay in.  Fills the totals, so call
+ * it before adding the driver's own.
  */
 void vmq_get_stats64(struct vmq_dev *vdev, struct rtnl_link_stats64 *stats)
 {
+	const struct vmq_gone_stats *gone = &vdev->host_gone;
 	u64 rxp, rxb, txp, txb;
+	unsigned int start;
 	u32 i;
+
+	do {
+		start = u64_stats_fetch_begin(&gone->syncp);
+		stats->rx_packets = u64_stats_read(&gone->rx_packets);
+		stats->rx_bytes = u64_stats_read(&gone->rx_bytes);
+		stats->tx_packets = u64_stats_read(&gone->tx_packets);
+		stats->tx_bytes = u64_stats_read(&gone->tx_bytes);
+		stats->rx_dropped = u64_stats_read(&gone->rx_drops);
+		stats->tx_dropped = u64_stats_read(&gone->tx_drops);
+	} while (u64_stats_fetch_retry(&gone->syncp, start));
 
 	for (i = 0; i < vdev->caps.num_qps; i++) {
 		const struct vmq_qp *qp = &vdev->qps[i];

@@ -128,6 +128,26 @@ struct vmq_filter {
 	struct rcu_head rcu;
 };
 
+/**
+ * struct vmq_gone_stats - counts of host channels that went away
+ * @syncp: guards the rest; written under the device mutex.
+ * @rx_packets: received frames.
+ * @rx_bytes: received bytes.
+ * @tx_packets: sent frames.
+ * @tx_bytes: sent bytes.
+ * @rx_drops: frames dropped on receive.
+ * @tx_drops: frames dropped on transmit.
+ */
+struct vmq_gone_stats {
+	struct u64_stats_sync syncp;
+	u64_stats_t rx_packets;
+	u64_stats_t rx_bytes;
+	u64_stats_t tx_packets;
+	u64_stats_t tx_bytes;
+	u64_stats_t rx_drops;
+	u64_stats_t tx_drops;
+};
+
 /* Moves the rebalancer remembers for debugfs. */
 #define VMQ_BALANCE_LOG		32
 
@@ -163,6 +183,7 @@ struct vmq_balance_move {
  * @filters: installed filters by location, @caps.num_filters entries.
  * @nr_filters: installed filters.
  * @nr_ethtool_filters: of which ethtool rules.
+ * @host_gone: counts of host channels released, for netdev totals.
  * @l2fw: macvlan L2-forwarding offload is on.
  * @fwds: offloaded macvlans.
  * @list: in the list of all vmq devices.
@@ -191,6 +212,7 @@ struct vmq_dev {
 	struct vmq_filter **filters;
 	u32 nr_filters;
 	u32 nr_ethtool_filters;
+	struct vmq_gone_stats host_gone;
 	bool l2fw;
 	struct list_head fwds;
 	struct list_head list;

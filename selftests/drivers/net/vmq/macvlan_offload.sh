@@ -110,6 +110,10 @@ macvlans_isolated()
 	q2=$(fwd_qp $BUS vm2)
 	[ -n "$q1" ] && [ -n "$q2" ] && [ "$q1" != "$q2" ]
 	check_err $? "vm1/vm2 not on queue pairs of their own ($q1/$q2)"
+	# The previous test's macvlan used a queue pair; its counts are gone.
+	[ "$(qstat $DEV "qp${q1}_rx_packets")" = 0 ] &&
+		[ "$(qstat $DEV "qp${q2}_rx_packets")" = 0 ]
+	check_err $? "a new owner inherited a queue pair's counters"
 	r1=$(ifstat vm1 rx_packets)
 	r2=$(ifstat vm2 rx_packets)
 	before=$(qp_rx_snapshot $DEV)
