@@ -10,10 +10,11 @@
 #   make shell [K=6.12]  interactive shell in the test VM
 #   make lint            checkpatch --strict, sparse (C=2), W=1
 #   make deps            install the Debian packages the project needs
+#   make bench           benchmarks in the VM: table, bench/results.json, plots
 
 K ?= 6.12
 
-.PHONY: all modules check lint demo shell deps clean install help
+.PHONY: all modules check lint demo shell deps clean install help bench
 
 all modules:
 ifneq ($(KDIR),)
@@ -43,6 +44,9 @@ shell:
 deps:
 	scripts/deps.sh
 
+bench:
+	scripts/bench
+
 clean:
 	rm -rf build
 ifneq ($(KDIR),)
@@ -50,4 +54,4 @@ ifneq ($(KDIR),)
 endif
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,15p' Makefile

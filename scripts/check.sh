@@ -91,6 +91,12 @@ for s in "${series[@]}"; do
 	rc=$?
 	cat "$rig"
 	count_ktap "$rig" "$rc"
+
+	# The benchmarks' smoke run, so scripts/bench never rots (6.12 only).
+	case $kver in
+	6.12.*) step "bench-smoke-$kver" "$top/scripts/bench" --smoke \
+			-k "$kver" ;;
+	esac
 done
 
 echo "# make check took $(( $(date +%s) - start ))s"

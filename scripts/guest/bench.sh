@@ -1,0 +1,483 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The vmq benchmarks, run inside the test VM by scripts/bench.  Loads
+# traffic with pktgen from the link partner vmq0w and counts frames at the
+# consumer over fixed wall-clock windows.  Prints machine-readable lines
+# only; scripts/bench turns them into the table, JSON and plots:
+#
+#   BENCH METRIC CASE VALUE         one measured figure (one run)
+#   BENCHNA METRIC CASE REASON...   a figure that could not be measured
+#   BENCHOFF METRIC CASE VALUE      frames/s the link partner offered
+#                                   in that run's window
+#   BENCHINFO METRIC KEY VALUE...   context (settings, offload counts)
+#
+#   scripts/guest/bench.sh [full|smoke] [METRIC...]
+
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+sel=$(cd "$here/../../selftests/drivers/net/vmq" && pwd)
+# shellcheck source=../../selftests/drivers/net/vmq/lib.sh
+source "$sel/lib.sh"
+
+MODE=${1:-full}
+shift || true
+METRICS=${*:-"guest_rx copy_limit macvlan_offload filter_scaling irq_batching"}
+
+if [ "$MODE" = smoke ]; then
+	RUNS=1 WIN=0.3 WARM=0.1
+	MV_COUNTS="1 8"
+	FILTER_COUNTS="1 64"
+	LOW_RATE=500
+else
+	RUNS=5 WIN=1 WARM=0.3
+	MV_COUNTS="1 8 64"
+	FILTER_COUNTS="1 64 1024 4096"
+	LOW_RATE=200
+fi
+
+DEV=vmq0
+PEER=vmq0w
+BUS=vmqsim0
+NCPU=$(nproc)
+# pktgen's thread: the last CPU, away from queue 0's vector on CPU 0.
+PGT=kpktgend_$((NCPU - 1))
+MV_BASE=52:54:00:20:00:00	# macvlan i: MV_BASE + i
+FLT_BASE=52:54:00:30:00:00	# filter i: FLT_BASE + i
+IRQ_MAC=52:54:00:40:00:01
+
+out() { echo "$@"; }
+na() { local m=$1 c=$2; shift 2; out "BENCHNA $m $c $*"; }
+info() { out "BENCHINFO $*"; }
+
+# mac_plus BASE N: BASE + N over its last two bytes (N < 65536).
+mac_plus()
+{
+	local b=${1%:*:*}
+
+	printf '%s:%02x:%02x' "$b" $(($2 >> 8)) $(($2 & 255))
+}
+
+now_ns() { date +%s%N; }
+
+# --- pktgen ---------------------------------------------------------------
+
+pg() { echo "$2" > "$PG/$1"; }
+
+# pg_run DST_MAC SIZE [MAC_COUNT [rnd [RATEP]]]: endless stream from the
+# partner in the background.  MAC_COUNT > 1 cycles the destination through
+# that many consecutive MACs (rnd: at random among them).
+pg_run()
+{
+	local mac=$1 size=$2 nmac=${3:-1} rnd=${4:-} ratep=${5:-0}
+
+	[ -d "$PG" ] || modprobe pktgen || return 1
+	pg_halt
+	pg "$PGT" "add_device $PEER"
+	pg $PEER "count 0"
+	pg $PEER "pkt_size $size"
+	pg $PEER "clone_skb 0"
+	pg $PEER "dst_mac $mac"
+	pg $PEER "dst 198.51.100.1"
+	pg $PEER "dst_mac_count $nmac"
+	[ "$rnd" = rnd ] && pg $PEER "flag MACDST_RND"
+	if [ "$ratep" -gt 0 ]; then
+		pg $PEER "ratep $ratep"
+	else
+		pg $PEER "delay 0"
+	fi
+	(echo start > "$PG/pgctrl") 2>/dev/null &
+	PG_PID=$!
+	sleep "$WARM"
+}
+
+pg_halt()
+{
+	[ -w "$PG/pgctrl" ] && echo stop > "$PG/pgctrl" 2>/dev/null
+	[ -z "${PG_PID:-}" ] || wait "$PG_PID" 2>/dev/null
+	PG_PID=
+	if [ -d "$PG" ]; then
+		local t
+
+		for t in "$PG"/kpktgend_*; do
+			echo rem_device_all > "$t" 2>/dev/null
+		done
+	fi
+	return 0
+}
+
+# --- counters -------------------------------------------------------------
+
+# sum_files FILE...: the sum of the numbers in FILEs.
+sum_files() { awk '{ s += $1 } END { printf "%d\n", s }' "$@"; }
+
+# qsum DEV REGEX: the sum of ethtool -S counters whose name matches.
+qsum()
+{
+	ethtool -S "$1" | awk -v re="$2" '$1 ~ re { s += $2 }
+		END { printf "%d\n", s }'
+}
+
+# offered: frames the link partner has sent (what pktgen offers).
+offered() { cat /sys/class/net/$PEER/statistics/tx_packets; }
+
+# stamp VAR CMD...: VAR=CMD's output, and VAR_t the midpoint in ns of
+# the time CMD took (a counter read can take a while in a TCG VM).
+stamp()
+{
+	local var=$1 a v b
+	shift
+
+	a=$(now_ns); v=$("$@"); b=$(now_ns)
+	printf -v "$var" '%s' "$v"
+	printf -v "${var}_t" '%s' $(((a + b) / 2))
+}
+
+# rate METRIC CASE CMD...: frames per second by CMD's counter over one
+# window of WIN seconds (elapsed time measured, not assumed), as a BENCH
+# line, and what the partner offered meanwhile, as a BENCHOFF line.
+rate()
+{
+	local m=$1 c=$2 c0 c0_t c1 c1_t o0 o0_t o1 o1_t
+	shift 2
+
+	stamp o0 offered; stamp c0 "$@"
+	sleep "$WIN"
+	stamp o1 offered; stamp c1 "$@"
+	awk -v d=$((c1 - c0)) -v t=$((c1_t - c0_t)) -v o=$((o1 - o0)) \
+		-v ot=$((o1_t - o0_t)) -v m="$m" -v c="$c" 'BEGIN {
+		printf "BENCH %s %s %.0f\n", m, c, d * 1e9 / t
+		printf "BENCHOFF %s %s %.0f\n", m, c, o * 1e9 / ot }'
+}
+
+# runs METRIC CASE CMD...: RUNS windows of rate.
+runs()
+{
+	local m=$1 c=$2 i
+	shift 2
+
+	for ((i = 0; i < RUNS; i++)); do
+		rate "$m" "$c" "$@"
+	done
+}
+
+# --- setup ----------------------------------------------------------------
+
+fresh_nic()
+{
+	pg_halt
+	vmqsim_setup "${1:-16}" || return 1
+	busywait 5000 link_has_carrier $DEV
+}
+
+# --- 2/6. macvlan_offload + cpu_spread ------------------------------------
+
+mv_rx() { sum_files /sys/class/net/bmv*/statistics/rx_packets; }
+
+# irq_cpus: per-CPU sums of the vmq0 vectors in /proc/interrupts.
+irq_cpus()
+{
+	awk -v n="$NCPU" '$NF ~ /^vmq0-/ {
+		for (c = 0; c < n; c++) s[c] += $(c + 2) }
+		END { for (c = 0; c < n; c++) printf "%d ", s[c] }' \
+		/proc/interrupts
+}
+
+softirq_cpus()
+{
+	awk -v n="$NCPU" '$1 == "NET_RX:" {
+		for (c = 0; c < n; c++) printf "%d ", $(c + 2) }' /proc/softirqs
+}
+
+# spread_delta NAME BEFORE AFTER: one BENCH line per CPU.
+spread_delta()
+{
+	local -a b=($2) a=($3)
+	local c
+
+	for c in "${!a[@]}"; do
+		out "BENCH cpu_spread ${1}_cpu$c $((a[c] - b[c]))"
+	done
+}
+
+bench_macvlan_offload()
+{
+	local n i off mode ib sb i0 i1 fi0 fi1
+
+	for n in $MV_COUNTS; do
+		# 64 queue pairs at most; one host channel leaves the rest.
+		fresh_nic 64 || { na macvlan_offload "on_$n" "no vmqsim"; return; }
+		ethtool -L $DEV combined 1 >/dev/null
+		for ((i = 0; i < n; i++)); do
+			ip link add link $DEV name bmv$i \
+				address "$(mac_plus $MV_BASE "$i")" \
+				type macvlan mode bridge &&
+				ip link set bmv$i up || break
+		done
+		pg_run $MV_BASE 60 "$n"
+		for mode in off on; do
+			ethtool -K $DEV l2-fwd-offload $mode >/dev/null
+			off=$(grep -c offloaded /sys/kernel/debug/vmq/$BUS/macvlans)
+			info macvlan_offload "offloaded_${mode}_$n" "$off/$n"
+			sleep "$WARM"
+			if [ "$mode" = on ] && [ "$n" -eq 8 ]; then
+				ib=$(irq_cpus)
+				sb=$(softirq_cpus)
+			fi
+			fi0=$(qsum $DEV '^qp[0-9]+_(irqs|rx_packets):$')
+			i0=$(qsum $DEV '^qp[0-9]+_irqs:$')
+			runs macvlan_offload "${mode}_$n" mv_rx
+			i1=$(qsum $DEV '^qp[0-9]+_irqs:$')
+			fi1=$(qsum $DEV '^qp[0-9]+_(irqs|rx_packets):$')
+			info macvlan_offload "frames_per_irq_${mode}_$n" \
+				"$(awk -v i=$((i1 - i0)) \
+				-v f=$((fi1 - fi0 - i1 + i0)) \
+				'BEGIN { printf "%.2f", i ? f / i : 0 }')"
+			if [ "$mode" = on ] && [ "$n" -eq 8 ]; then
+				spread_delta irq "$ib" "$(irq_cpus)"
+				spread_delta softirq "$sb" "$(softirq_cpus)"
+				info cpu_spread pktgen_cpu $((NCPU - 1))
+			fi
+		done
+		pg_halt
+	done
+}
+
+# --- 3. filter_scaling ----------------------------------------------------
+
+bench_filter_scaling()
+{
+	local n have=0 q=1
+
+	fresh_nic 16 || { na filter_scaling 1 "no vmqsim"; return; }
+	ethtool -L $DEV combined 4 >/dev/null
+	info filter_scaling queue "$q"
+	for n in $FILTER_COUNTS; do
+		if ! "$sel/vmq_bench_rules" $DEV add $FLT_BASE "$have" \
+			$((n - have)) $q; then
+			na filter_scaling "$n" "installing $n rules failed"
+			continue
+		fi
+		have=$n
+		info filter_scaling "installed_$n" \
+			"$(grep -c 52:54:00:30 \
+			/sys/kernel/debug/vmq/$BUS/filters)"
+		pg_run $FLT_BASE 60 "$n" rnd
+		runs filter_scaling "$n" qsum $DEV '^qp[0-9]+_rx_packets:$'
+		pg_halt
+	done
+}
+
+# --- 4. irq_batching ------------------------------------------------------
+
+# irq_window PREFIX: one window's interrupts and frames on queue 1.
+irq_window()
+{
+	local i0 f0 i1 f1 t0 t1
+
+	i0=$(qstat $DEV qp1_irqs); f0=$(qstat $DEV qp1_rx_packets)
+	t0=$(now_ns)
+	sleep "$WIN"
+	i1=$(qstat $DEV qp1_irqs); f1=$(qstat $DEV qp1_rx_packets)
+	t1=$(now_ns)
+	if [ $((f1 - f0)) -le 0 ]; then
+		na irq_batching "${1}_irqs_per_1000" "no frames in the window"
+		return
+	fi
+	awk -v i=$((i1 - i0)) -v f=$((f1 - f0)) -v t=$((t1 - t0)) -v p="$1" '
+	BEGIN {
+		printf "BENCH irq_batching %s_irqs_per_1000 %.2f\n", p, i * 1000 / f
+		printf "BENCH irq_batching %s_frames_per_irq %.2f\n", p, i ? f / i : f
+		printf "BENCH irq_batching %s_fps %.0f\n", p, f * 1e9 / t
+	}'
+}
+
+bench_irq_batching()
+{
+	local i
+
+	fresh_nic 16 || { na irq_batching sat "no vmqsim"; return; }
+	ethtool -L $DEV combined 4 >/dev/null
+	ethtool -N $DEV flow-type ether dst $IRQ_MAC action 1 loc 0 >/dev/null
+	info irq_batching coalescing "$(ethtool -c $DEV |
+		awk '/^rx-usecs:|^rx-frames:/ { printf "%s%s ", $1, $2 }')"
+	pg_run $IRQ_MAC 60
+	for ((i = 0; i < RUNS; i++)); do
+		irq_window sat
+	done
+	pg_halt
+	pg_run $IRQ_MAC 60 1 "" $LOW_RATE
+	info irq_batching low_rate_pps $LOW_RATE
+	for ((i = 0; i < RUNS; i++)); do
+		irq_window low
+	done
+	pg_halt
+}
+
+# --- 1/5. guest_rx and copy_limit -----------------------------------------
+
+GUEST_MAC=52:54:00:50:00:01
+VFIO_UUID=6f3c0a5e-0000-4000-8000-0000000000be
+
+# frame SIZE: pktgen's pkt_size (no FCS) for a SIZE-byte frame: 64 B frames
+# are 60 B plus FCS; 1500 B frames carry a full 1500 B MTU payload.
+frame_len() { [ "$1" = 64 ] && echo 60 || echo $(($1 + 14)); }
+
+# sink METRIC CASE CMD...: run a consumer that prints one frames/s figure
+# per window, each a BENCH line, and "info KEY VALUE" lines, each a
+# BENCHINFO line; what the partner offered over the whole run is a
+# BENCHOFF line.
+sink()
+{
+	local m=$1 c=$2 line got=0 res err o0 o1 t0 t1
+	shift 2
+
+	res=$(mktemp)
+	err=$(mktemp)
+	o0=$(offered); t0=$(now_ns)
+	"$@" > "$res" 2> "$err"
+	o1=$(offered); t1=$(now_ns)
+	while read -r line; do
+		case $line in
+		info\ *) info "$m" "${c}_${line#info }" ;;
+		*) out "BENCH $m $c $line"; got=1 ;;
+		esac
+	done < "$res"
+	if [ "$got" = 1 ]; then
+		[ "$m" = copy_limit ] ||
+			awk -v o=$((o1 - o0)) -v t=$((t1 - t0)) -v m="$m" \
+				-v c="$c" 'BEGIN {
+				printf "BENCHOFF %s %s %.0f\n", m, c, o * 1e9 / t }'
+	else
+		na "$m" "$c" "consumer failed: $(head -c 200 "$err" |
+			tr '\n' ' ')"
+	fi
+	rm -f "$res" "$err"
+}
+
+rxsink() { "$sel/vmq_bench_rxsink" "$@" "$WARM" "$WIN" "$RUNS"; }
+
+# AF_PACKET (TPACKET_V3) on an offloaded macvlan of vmq0.
+guest_rx_afpacket_offload()
+{
+	local s=$1 c=afpacket_offload_$1
+
+	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
+	ethtool -K $DEV l2-fwd-offload on >/dev/null
+	ip link add link $DEV name gmv0 address $GUEST_MAC type macvlan \
+		mode bridge && ip link set gmv0 up && no_ipv6 gmv0
+	[ -n "$(fwd_qp $BUS gmv0)" ] ||
+		{ na guest_rx "$c" "macvlan not offloaded"; return; }
+	pg_run $GUEST_MAC "$(frame_len "$s")"
+	sink guest_rx "$c" rxsink afpacket gmv0
+	pg_halt
+	ip link del gmv0
+}
+
+# AF_PACKET (TPACKET_V3) on a software macvlan over a veth, no vmq at all.
+guest_rx_afpacket_sw_veth()
+{
+	local s=$1 c=afpacket_sw_veth_$1 save=$PEER
+
+	ip link add bvA type veth peer name bvB &&
+		ip link add link bvB name gmv1 address $GUEST_MAC \
+			type macvlan mode bridge ||
+		{ na guest_rx "$c" "cannot create veth + macvlan"; return; }
+	for d in bvA bvB gmv1; do
+		no_ipv6 $d
+		ip link set $d up
+	done
+	PEER=bvA
+	pg_run $GUEST_MAC "$(frame_len "$s")"
+	sink guest_rx "$c" rxsink afpacket gmv1
+	pg_halt
+	PEER=$save
+	ip link del bvA
+}
+
+# read() from a macvtap on vmq0 (offloaded: the macvtap's best case).
+guest_rx_macvtap()
+{
+	local s=$1 c=macvtap_$1 node
+
+	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
+	ethtool -K $DEV l2-fwd-offload on >/dev/null
+	ip link add link $DEV name gvt0 address $GUEST_MAC type macvtap \
+		mode bridge && ip link set gvt0 up && no_ipv6 gvt0
+	node=/dev/tap$(cat /sys/class/net/gvt0/ifindex)
+	busywait 2000 test -c "$node" ||
+		{ na guest_rx "$c" "no $node"; return; }
+	info guest_rx "macvtap_$s" "$(fwd_state $BUS gvt0)"
+	pg_run $GUEST_MAC "$(frame_len "$s")"
+	sink guest_rx "$c" rxsink macvtap "$node"
+	pg_halt
+	ip link del gvt0
+}
+
+# A vmq VFIO queue: frames written by the device into a VMM's memory.
+guest_rx_vfio()
+{
+	local s=$1 c=vfio_$1 type mdev=/sys/bus/mdev/devices/$VFIO_UUID
+
+	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
+	if [ ! -x "$sel/vmq_bench_vfio" ]; then
+		na guest_rx "$c" "vmq_bench_vfio not built"
+		return
+	fi
+	modprobe vfio_iommu_type1 2>/dev/null
+	type=$(ls -d /sys/class/mdev_bus/$BUS/mdev_supported_types/*-qp \
+		2>/dev/null | head -n1)
+	if [ -z "$type" ] || ! echo $VFIO_UUID > "$type/create" 2>/dev/null; then
+		na guest_rx "$c" "no vmq_vfio mediated device type on $BUS"
+		return
+	fi
+	if ! echo $GUEST_MAC > "$mdev/vmq/mac"; then
+		na guest_rx "$c" "cannot set the mdev's MAC"
+		echo 1 > "$mdev/remove"
+		return
+	fi
+	pg_run $GUEST_MAC "$(frame_len "$s")"
+	sink guest_rx "$c" "$sel/vmq_bench_vfio" $VFIO_UUID \
+		"$WARM" "$WIN" "$RUNS"
+	pg_halt
+	echo 1 > "$mdev/remove"
+}
+
+bench_guest_rx()
+{
+	local s p
+
+	for s in 64 1500; do
+		for p in vfio afpacket_offload afpacket_sw_veth macvtap; do
+			"guest_rx_$p" "$s"
+			pg_halt
+		done
+	done
+}
+
+bench_copy_limit()
+{
+	local s
+
+	for s in 64 1500; do
+		sink copy_limit "memcpy_$s" rxsink memcpy "$(frame_len "$s")"
+	done
+}
+
+# BENCH_LIB=1: only define the functions (for one-off experiments).
+[ "${BENCH_LIB:-0}" = 1 ] && return 0
+
+info meta kernel "$(uname -r)"
+info meta cpus "$NCPU"
+info meta mode "$MODE"
+info meta runs "$RUNS"
+info meta window_s "$WIN"
+for m in $METRICS; do
+	t0=$(now_ns)
+	"bench_$m"
+	pg_halt
+	info meta "took_$m" "$(( ($(now_ns) - t0) / 1000000 ))ms"
+done
+vmq_unload_all
+exit 0
