@@ -85,6 +85,7 @@ for s in "${series[@]}"; do
 	VMQ_NO_BUILD=0 "$top/scripts/vm" -k "$kver" -c 4 -t 1500 -- \
 		selftests/run_kselftest.sh "${tests[@]}" 2>&1 | tee "$ktap"
 	count_ktap "$ktap" "${PIPESTATUS[0]}"
+	cp "$top/build/vm/$kver/console.log" "$logdir/console-$kver.log"
 
 	rig=$logdir/rig-$kver.ktap
 	"$top/tests/rig/run.sh" "$kver" > "$rig" 2>&1

@@ -26,6 +26,10 @@ TOOLS=(
 	nproc ps pgrep pkill kill find stat mount umount
 )
 
+# More tools on request (scripts/vm passes VMQ_VM_EXTRA, e.g. "perf").
+read -r -a EXTRA <<< "${VMQ_VM_EXTRA:-}"
+TOOLS+=("${EXTRA[@]}")
+
 # In-tree modules the selftests load (with their dependencies).
 KMODS=(
 	macvlan macvtap veth 8021q bridge pktgen
