@@ -43,7 +43,7 @@ static struct vmqsim_dev *vmqsim_bus_find(u32 id)
 
 static void vmqsim_bus_dev_release(struct device *dev)
 {
-	kfree(container_of(dev, struct vmqsim_dev, dev));
+	kvfree(container_of(dev, struct vmqsim_dev, dev));
 }
 
 /*
@@ -64,7 +64,8 @@ static int vmqsim_bus_dev_new(u32 id, u32 num_qps, u32 num_filters)
 		pr_err("device %u already exists\n", id);
 		return -EEXIST;
 	}
-	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL);
+	/* The classifier's buckets make it large: it need not be contiguous. */
+	sdev = kvzalloc(sizeof(*sdev), GFP_KERNEL);
 	if (!sdev)
 		return -ENOMEM;
 	sdev->id = id;

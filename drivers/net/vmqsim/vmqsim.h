@@ -206,7 +206,7 @@ struct vmqsim_pcpu_counters {
 	u64_stats_t cnt[VMQSIM_CNT_MAX];
 };
 
-#define VMQSIM_CLS_HASH_BITS	8
+#define VMQSIM_CLS_HASH_BITS	12	/* one bucket per filter at the most */
 
 /**
  * struct vmqsim_silicon - the simulated hardware's filter state
