@@ -2,24 +2,31 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The project's test command (make check): install missing packages,
-# lint, build for every supported kernel, run the whole selftest suite in
-# one VM per kernel plus the rig's own test, print a KTAP summary per
-# kernel and a final "N passed, N failed, N skipped" line.  Exits non-zero
-# on any failure, build warning or style finding.
+# lint, build for every supported kernel, then run one VM lane per kernel,
+# the lanes side by side: the whole selftest suite, the rig's own test
+# and (6.12) the benchmarks' smoke run.  Prints a KTAP summary per kernel
+# and a final "N passed, N failed, N skipped" line; exits non-zero on any
+# failure, build warning or style finding.
 #
-#   scripts/check.sh [-k 6.1|6.12]... [-t COLLECTION:TEST]...
+#   scripts/check.sh [-V] [-k 6.1|6.12]... [-t COLLECTION:TEST]...
+#
+# -V runs the VM lanes only (no deps, no lint): what scripts/check-soak
+# repeats.  Logs, KTAP files and every VM's kernel log are kept in
+# build/check/.
 
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-logdir=$top/build/check
+logdir=${VMQ_CHECK_LOGS:-$top/build/check}
 series=()
 tests=()
-while getopts "k:t:" opt; do
+vm_only=0
+while getopts "Vk:t:" opt; do
 	case $opt in
+	V) vm_only=1 ;;
 	k) series+=("$OPTARG") ;;
 	t) tests+=(-t "$OPTARG") ;;
-	*) sed -n '10p' "$0" >&2; exit 2 ;;
+	*) sed -n '11p' "$0" >&2; exit 2 ;;
 	esac
 done
 [ ${#series[@]} -gt 0 ] || series=(6.1 6.12)
@@ -29,10 +36,11 @@ passed=0 failed=0 skipped=0
 mkdir -p "$logdir"
 
 # count_ktap FILE RC: add FILE's results to the totals.  Results the plan
-# promised but the run never printed (the VM died) count as failed, and so
-# does a run that failed without reporting any failed test.
+# promised but the run never printed (the VM died) count as failed, and
+# the test that was running then is named; a run that failed without
+# reporting any failed test counts as one failure.
 count_ktap() {
-	local f=$1 rc=$2 p s n plan missing
+	local f=$1 rc=$2 p s n plan missing running
 
 	p=$(grep -c -E '^ok [0-9]+ ' "$f")
 	s=$(grep -c -E '^ok [0-9]+ .*# SKIP' "$f")
@@ -40,7 +48,11 @@ count_ktap() {
 	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$f" | head -n1)
 	missing=$(( ${plan:-0} - p - n ))
 	if [ "$missing" -gt 0 ]; then
-		echo "# $(basename "$f" .ktap): $missing results missing"
+		running=$(awk '/^# selftests: / { cur = $3 }
+			       /^(not )?ok [0-9]+ selftests: / { cur = "" }
+			       END { print cur }' "$f")
+		echo "# $(basename "$f" .ktap): $missing results missing;" \
+		     "the guest died during ${running:-boot}"
 		n=$((n + missing))
 	fi
 	if [ "$rc" -ne 0 ] && [ "$n" -eq 0 ]; then
@@ -53,7 +65,7 @@ count_ktap() {
 	echo "# $(basename "$f" .ktap): pass:$((p - s)) fail:$n skip:$s"
 }
 
-# step NAME CMD...: run a step that is itself one test.
+# step NAME CMD...: run a step that is itself one test; its status.
 step() {
 	local name=$1
 	shift
@@ -63,14 +75,52 @@ step() {
 		echo "ok - $name"
 	else
 		failed=$((failed + 1))
-		echo "not ok - $name (log: build/check/$name.log)"
+		echo "not ok - $name (log: $logdir/$name.log)"
 		sed 's/^/#   /' "$logdir/$name.log" | tail -n 40
+		return 1
 	fi
 }
 
-step deps "$top/scripts/deps.sh"
-step lint "$top/scripts/lint.sh"
+# keep_console KVER WHAT: keep the kernel log of the VM run just ended.
+keep_console() {
+	cp "${VMQ_BUILD:-$top/build}/vm/$1/console.log" "$logdir/console-$1-$2.log" \
+		2>/dev/null
+}
 
+# lane KVER: every VM run for one kernel.  Runs in the background beside
+# the other kernel's lane, so it only writes files: each run's output,
+# exit status and kernel log.
+lane() {
+	local kver=$1 rc
+
+	VMQ_NO_BUILD=1 "$top/scripts/vm" -k "$kver" -c 4 -t 1500 -- \
+		selftests/run_kselftest.sh "${tests[@]}" \
+		> "$logdir/selftests-$kver.ktap" 2>&1
+	echo $? > "$logdir/selftests-$kver.rc"
+	keep_console "$kver" selftests
+
+	"$top/tests/rig/run.sh" "$kver" > "$logdir/rig-$kver.ktap" 2>&1
+	echo $? > "$logdir/rig-$kver.rc"
+	keep_console "$kver" rig
+
+	# The benchmarks' smoke run, so scripts/bench never rots (6.12).
+	case $kver in
+	6.12.*)
+		VMQ_NO_BUILD=1 "$top/scripts/bench" --smoke -k "$kver" \
+			> "$logdir/bench-smoke-$kver.log" 2>&1
+		rc=$?
+		echo $rc > "$logdir/bench-smoke-$kver.rc"
+		keep_console "$kver" bench-smoke
+		;;
+	esac
+}
+
+if [ "$vm_only" = 0 ]; then
+	step deps "$top/scripts/deps.sh"
+	step lint "$top/scripts/lint.sh"
+fi
+
+kvers=()
 for s in "${series[@]}"; do
 	kver=$("$top/scripts/kernels.sh" "$s" | tail -n1)
 	if [ -z "$kver" ]; then
@@ -78,26 +128,38 @@ for s in "${series[@]}"; do
 		failed=$((failed + 1))
 		continue
 	fi
+	step "build-$kver" "$top/scripts/build.sh" "$kver" &&
+		kvers+=("$kver")
+done
+# The guest-side helpers are built once, before the lanes share them.
+step selftest-helpers make -C "$top/selftests/drivers/net/vmq"
+
+pids=()
+for kver in "${kvers[@]}"; do
+	rm -f "$logdir"/*-"$kver".{ktap,rc,log}
+	echo "# $kver: VM lane started (logs in $logdir)"
+	lane "$kver" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+
+for kver in "${kvers[@]}"; do
 	echo "# ===== $kver ====="
-	step "build-$kver" "$top/scripts/build.sh" "$kver"
-
-	ktap=$logdir/selftests-$kver.ktap
-	VMQ_NO_BUILD=0 "$top/scripts/vm" -k "$kver" -c 4 -t 1500 -- \
-		selftests/run_kselftest.sh "${tests[@]}" 2>&1 | tee "$ktap"
-	count_ktap "$ktap" "${PIPESTATUS[0]}"
-	cp "$top/build/vm/$kver/console.log" "$logdir/console-$kver.log"
-
-	rig=$logdir/rig-$kver.ktap
-	"$top/tests/rig/run.sh" "$kver" > "$rig" 2>&1
-	rc=$?
-	cat "$rig"
-	count_ktap "$rig" "$rc"
-
-	# The benchmarks' smoke run, so scripts/bench never rots (6.12 only).
-	case $kver in
-	6.12.*) step "bench-smoke-$kver" "$top/scripts/bench" --smoke \
-			-k "$kver" ;;
-	esac
+	for run in selftests rig; do
+		cat "$logdir/$run-$kver.ktap"
+		count_ktap "$logdir/$run-$kver.ktap" \
+			"$(cat "$logdir/$run-$kver.rc")"
+	done
+	[ -f "$logdir/bench-smoke-$kver.rc" ] || continue
+	if [ "$(cat "$logdir/bench-smoke-$kver.rc")" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok - bench-smoke-$kver"
+	else
+		failed=$((failed + 1))
+		echo "not ok - bench-smoke-$kver" \
+		     "(log: $logdir/bench-smoke-$kver.log)"
+		sed 's/^/#   /' "$logdir/bench-smoke-$kver.log" | tail -n 40
+	fi
 done
 
 echo "# make check took $(( $(date +%s) - start ))s"
