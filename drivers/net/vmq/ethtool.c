@@ -9,6 +9,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/log2.h>
 #include "vmq_priv.h"
 
 /* VLAN mask for "vlan VID m 0xf000": match the VID, ignore PCP and DEI. */
@@ -390,7 +391,8 @@ EXPORT_SYMBOL_GPL(vmq_ethtool_get_ringparam);
  * resized and restarted; frames arriving meanwhile are dropped and
  * counted.  VFIO queue pairs keep the rings their guest set up.
  *
- * Return: 0 or a negative errno.
+ * Return: 0; -EINVAL for a size below the hardware's minimum or not a
+ * power of two; or the error of restarting a queue pair.
  */
 int vmq_ethtool_set_ringparam(struct net_device *netdev,
 			      struct ethtool_ringparam *ring,
@@ -405,6 +407,18 @@ int vmq_ethtool_set_ringparam(struct net_device *netdev,
 		NL_SET_ERR_MSG_MOD(extack, "ring size below the hardware minimum");
 		netdev_warn(netdev, "vmq: rings need at least %u descriptors\n",
 			    vdev->caps.ring_min);
+		return -EINVAL;
+	}
+	/*
+	 * Drivers index rings with free-running u32 counters modulo the
+	 * size: only a power of two divides 2^32, else two descriptors in
+	 * flight alias when the counters wrap.
+	 */
+	if (!is_power_of_2(ring->rx_pending) ||
+	    !is_power_of_2(ring->tx_pending)) {
+		NL_SET_ERR_MSG_MOD(extack, "ring size must be a power of two");
+		netdev_warn(netdev, "vmq: ring sizes %u/%u: want powers of two\n",
+			    ring->rx_pending, ring->tx_pending);
 		return -EINVAL;
 	}
 	mutex_lock(&vdev->lock);

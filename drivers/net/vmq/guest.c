@@ -252,7 +252,8 @@ static int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
  * @vdev: the vmq device.
  * @qp: a guest queue pair.
  * @mac: its MAC; all zeroes for none: no filter steers frames to it,
- *	and with anti-spoofing on it cannot send.
+ *	and with anti-spoofing on every frame it sends is dropped (from
+ *	00:00:00:00:00:00 too).
  * @vlan: VLAN ID 1..4094 the queue is on, transparently to the guest
  *	(stripped on receive, inserted on transmit), or 0 for none.
  * @spoofchk: drop frames the guest sends from another source MAC.
@@ -487,12 +488,17 @@ EXPORT_SYMBOL_GPL(vmq_guest_ring_limits);
  * vmq_guest_max_frame() - the largest frame a guest may send or receive
  * @vdev: the vmq device.
  *
- * Return: bytes of an untagged frame, FCS excluded.
+ * A frame of the NIC's current MTU with one VLAN tag in band, as an
+ * untagged queue sees a tagged frame: what receivers of that MTU accept.
+ * It follows the MTU, so it may change while a guest queue runs.  The
+ * driver drops (and counts) received frames that would be longer as the
+ * guest sees them, so a receive buffer of this size always suffices.
+ *
+ * Context: any.
+ * Return: bytes, FCS excluded.
  */
 u32 vmq_guest_max_frame(struct vmq_dev *vdev)
 {
-	u32 mtu = vdev->netdev->max_mtu ? vdev->netdev->max_mtu : ETH_DATA_LEN;
-
-	return mtu + ETH_HLEN;
+	return READ_ONCE(vdev->netdev->mtu) + VLAN_ETH_HLEN;
 }
 EXPORT_SYMBOL_GPL(vmq_guest_max_frame);

@@ -8,6 +8,12 @@
  *   vectors	per vector: virq effective cpu, messages fired, masked, held
  *   counters	device-level counters of the silicon
  *   qp<N>/hold_irq  while set, queue pair N's vector is not raised
+ *   guest_rx_delay_us	the classifier waits this long after it found a
+ *			guest queue pair's engine (0: off)
+ *   guest_raise_delay_us  a guest queue pair's engine waits this long
+ *			before it raises its vector (0: off)
+ *
+ * The delays (at most 20 ms) only widen race windows for tests.
  *
  * Tests compare what the stack asked for with what the "hardware" did.
  */
@@ -162,6 +168,10 @@ void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev)
 	debugfs_create_file("vectors", 0400, sdev->ddir, sdev, &vectors_fops);
 	debugfs_create_file("counters", 0400, sdev->ddir, sdev,
 			    &counters_fops);
+	debugfs_create_u32("guest_rx_delay_us", 0600, sdev->ddir,
+			   &sdev->dbg_rx_delay_us);
+	debugfs_create_u32("guest_raise_delay_us", 0600, sdev->ddir,
+			   &sdev->dbg_raise_delay_us);
 	for (i = 0; i < sdev->num_qps; i++) {
 		snprintf(name, sizeof(name), "qp%u", i);
 		qp_dir = debugfs_create_dir(name, sdev->ddir);

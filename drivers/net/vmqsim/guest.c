@@ -12,10 +12,18 @@
  * transmit switch, writes completions, and raises the queue pair's vector
  * once per batch.  The vector's handler tells the owner.
  *
- * The guest is untrusted: a descriptor it cannot back (DMA failure), a
- * transmit length out of range or a frame larger than its buffer put the
- * queue into the error state through vmq_guest_qp_error(), after which
- * the engine touches nothing until the owner stops the queue.
+ * The guest is untrusted: a descriptor it cannot back (DMA failure) or a
+ * transmit length out of range put the queue into the error state
+ * through vmq_guest_qp_error(), after which the engine touches nothing
+ * until the owner stops the queue.  What the guest receives is not its
+ * doing, so no received frame stops the queue: frames longer than
+ * MAX_FRAME are dropped at admission, frames longer than the posted
+ * buffer complete with an error flag.
+ *
+ * A frame is made into what the guest sees (VLAN tag stripped or put
+ * back in band) when it enters the FIFO, by the admin's VLAN of that
+ * moment; a frame still waiting when the admin changes the VLAN is
+ * dropped, never delivered as the new VLAN's.
  */
 
 #include <linux/etherdevice.h>
@@ -27,8 +35,20 @@
 #define VMQSIM_GUEST_FIFO	256
 /* Descriptors per ring one engine pass handles before yielding. */
 #define VMQSIM_GUEST_BUDGET	64
-/* A frame as the guest sees it: a tag may be put back in band. */
-#define VMQSIM_GUEST_BUF	(VMQSIM_MAX_FRAME + VLAN_HLEN)
+
+/**
+ * struct vmqsim_guest_cb - what a frame in the FIFO carries in skb->cb
+ * @vlan: the admin's VLAN (0: none) it was admitted and made up for.
+ */
+struct vmqsim_guest_cb {
+	u16 vlan;
+};
+
+static struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct vmqsim_guest_cb) > sizeof(skb->cb));
+	return (struct vmqsim_guest_cb *)skb->cb;
+}
 
 /**
  * struct vmqsim_guest - the silicon's state of one guest queue pair
@@ -36,10 +56,9 @@
  * @id: its queue pair.
  * @gqp: the core's guest queue pair: rings, owner, MAC and VLAN.
  * @work: the engine.
- * @fifo: received frames waiting for guest buffers.
+ * @fifo: received frames waiting for guest buffers, each already as the
+ *	guest will see it.
  * @events: VMQ_GUEST_EV_* not yet told to the owner.
- * @running: frames may enter @fifo and the engine may run.
- * @buf: bounce buffer for one frame, %VMQSIM_GUEST_BUF bytes.
  */
 struct vmqsim_guest {
 	struct vmqsim_dev *sdev;
@@ -48,8 +67,6 @@ struct vmqsim_guest {
 	struct work_struct work;
 	struct sk_buff_head fifo;
 	atomic_t events;
-	bool running;
-	u8 *buf;
 };
 
 /* Tell the owner what happened since the last time. */
@@ -75,7 +92,10 @@ void vmqsim_guest_isr(struct vmqsim_guest *gq)
 	vmqsim_guest_tell(gq);
 }
 
-/* One interrupt per batch; straight to the owner while the NIC is down. */
+/*
+ * One interrupt per batch; straight to the owner when the vector has no
+ * handler to do it (the NIC is down, or going down right now).
+ */
 static void vmqsim_guest_raise(struct vmqsim_guest *gq, u32 events)
 {
 	atomic_or(events, &gq->events);
@@ -99,88 +119,85 @@ static int vmqsim_guest_desc_rw(struct vmqsim_guest *gq,
 }
 
 /*
- * The frame as the guest sees it, in @gq->buf: without the tag when the
- * admin put the queue on a VLAN (vmqsim_guest_rx() let only that VLAN in),
- * else as it was on the wire.
+ * Write one frame into the buffer of receive descriptor @idx; @delivered
+ * says whether it fitted.  A frame longer than the buffer completes the
+ * descriptor with DONE|ERR and its length, its bytes unwritten: the
+ * guest does not choose what it receives, so this is no guest error.
+ * False on a guest error.
  */
-static u32 vmqsim_guest_rx_frame(struct vmqsim_guest *gq, struct sk_buff *skb,
-				 u16 vlan)
-{
-	u8 *buf = gq->buf;
-
-	if (vlan && !skb_vlan_tag_present(skb)) {
-		/* In-band tag: drop its four bytes after the addresses. */
-		skb_copy_bits(skb, 0, buf, 2 * ETH_ALEN);
-		skb_copy_bits(skb, VLAN_ETH_HLEN - ETH_TLEN, buf + 2 * ETH_ALEN,
-			      skb->len - VLAN_ETH_HLEN + ETH_TLEN);
-		return skb->len - VLAN_HLEN;
-	}
-	if (vlan || !skb_vlan_tag_present(skb)) {
-		skb_copy_bits(skb, 0, buf, skb->len);
-		return skb->len;
-	}
-	/* Untagged queue, tag out of band: put it back in band. */
-	skb_copy_bits(skb, 0, buf, 2 * ETH_ALEN);
-	*(__be16 *)(buf + 2 * ETH_ALEN) = skb->vlan_proto;
-	*(__be16 *)(buf + 2 * ETH_ALEN + 2) = htons(skb_vlan_tag_get(skb));
-	skb_copy_bits(skb, 2 * ETH_ALEN, buf + VLAN_ETH_HLEN - ETH_TLEN,
-		      skb->len - 2 * ETH_ALEN);
-	return skb->len + VLAN_HLEN;
-}
-
-/* Write one frame into the buffer of receive descriptor @idx. */
 static bool vmqsim_guest_rx_one(struct vmqsim_guest *gq, u32 idx,
-				struct sk_buff *skb, u32 *len)
+				struct sk_buff *skb, bool *delivered)
 {
 	const struct vmq_ring_state *ring = &gq->gqp->rx;
-	u8 mac[ETH_ALEN];
 	struct vmq_desc desc;
+	u16 flags = VMQ_DESC_F_DONE;
 
-	*len = vmqsim_guest_rx_frame(gq, skb, vmq_guest_qp_l2(gq->gqp, mac));
 	if (vmqsim_guest_desc_rw(gq, ring, idx, &desc, false))
 		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
-	if (*len > le32_to_cpu(desc.len))
-		return vmqsim_guest_fail(gq, VMQ_ERR_RX_LEN);
-	if (vmq_guest_dma_rw(gq->gqp, le64_to_cpu(desc.addr), gq->buf, *len,
-			     true))
+	*delivered = skb->len <= le32_to_cpu(desc.len);
+	if (!*delivered)
+		flags |= VMQ_DESC_F_ERR;
+	else if (vmq_guest_dma_rw(gq->gqp, le64_to_cpu(desc.addr), skb->data,
+				  skb->len, true))
 		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
 	/* The frame is in guest memory before its completion says so. */
-	desc.len = cpu_to_le32(*len);
-	desc.flags = cpu_to_le16(VMQ_DESC_F_DONE);
+	desc.len = cpu_to_le32(skb->len);
+	desc.flags = cpu_to_le16(flags);
 	if (vmqsim_guest_desc_rw(gq, ring, idx, &desc, true))
 		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
 	return true;
+}
+
+static void vmqsim_guest_rx_drop(struct vmqsim_guest *gq)
+{
+	vmq_guest_count(gq->gqp, VMQ_CNT_RX_DROPS, 1);
+	vmq_qp_count_rx_drop(gq->sdev->vdev, gq->id, 1);
 }
 
 /* Fill posted receive buffers from the FIFO.  False on a guest error. */
 static bool vmqsim_guest_rx_batch(struct vmqsim_guest *gq, u32 *events)
 {
 	struct vmq_ring_state *ring = &gq->gqp->rx;
-	u32 head = ring->head, n = 0, len;
+	u32 head = ring->head, done = 0, n = 0;
+	bool ok = true, delivered;
 	struct sk_buff *skb;
+	u8 mac[ETH_ALEN];
 	u64 bytes = 0;
-	bool ok = true;
 
-	/* Pairs with the release in vmq_guest_qp_doorbell(). */
-	while (n < VMQSIM_GUEST_BUDGET && head != smp_load_acquire(&ring->tail)) {
+	while (done < VMQSIM_GUEST_BUDGET &&
+	       /* Pairs with the release in vmq_guest_qp_doorbell(). */
+	       head != smp_load_acquire(&ring->tail)) {
 		skb = skb_dequeue(&gq->fifo);
 		if (!skb)
 			break;
-		ok = vmqsim_guest_rx_one(gq, head, skb, &len);
+		/* Made up for another VLAN than the queue is on now. */
+		if (vmqsim_guest_cb(skb)->vlan !=
+		    vmq_guest_qp_l2(gq->gqp, mac)) {
+			vmqsim_guest_rx_drop(gq);
+			kfree_skb(skb);
+			continue;
+		}
+		ok = vmqsim_guest_rx_one(gq, head, skb, &delivered);
+		if (ok && delivered) {
+			n++;
+			bytes += skb->len;
+		} else if (ok) {
+			vmqsim_guest_rx_drop(gq);
+		}
 		consume_skb(skb);
 		if (!ok)
 			break;
 		head = (head + 1) & (ring->size - 1);
 		WRITE_ONCE(ring->head, head);
-		n++;
-		bytes += len;
+		done++;
 	}
 	if (n) {
 		vmq_qp_count_rx(gq->sdev->vdev, gq->id, n, bytes);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, n);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
-		*events |= VMQ_GUEST_EV_RX;
 	}
+	if (done)
+		*events |= VMQ_GUEST_EV_RX;
 	return ok;
 }
 
@@ -191,8 +208,10 @@ static bool vmqsim_guest_tx_admit(struct vmqsim_guest *gq, struct sk_buff *skb)
 	u16 vlan;
 
 	vlan = vmq_guest_qp_l2(gq->gqp, mac);
+	/* Without an admin MAC nothing is the guest's own, not even zero. */
 	if (READ_ONCE(gq->gqp->spoofchk) &&
-	    !ether_addr_equal(eth_hdr(skb)->h_source, mac)) {
+	    (is_zero_ether_addr(mac) ||
+	     !ether_addr_equal(eth_hdr(skb)->h_source, mac))) {
 		vmq_guest_count(gq->gqp, VMQ_CNT_TX_SPOOFED, 1);
 		return false;
 	}
@@ -303,42 +322,86 @@ static u16 vmqsim_guest_vid(const struct sk_buff *skb)
 	return ntohs(hdr->h_vlan_TCI) & VLAN_VID_MASK;
 }
 
+/*
+ * A copy of @skb as the guest will see it: without the tag when the
+ * admin put the queue on @vlan (only that VLAN gets this far), else as it
+ * was on the wire, an out-of-band tag put back in band.  NULL if that is
+ * longer than MAX_FRAME (the guest never gets more) or memory is short.
+ */
+static struct sk_buff *vmqsim_guest_admit(struct vmqsim_guest *gq,
+					  const struct sk_buff *skb, u16 vlan)
+{
+	bool hwtag = skb_vlan_tag_present(skb);
+	struct sk_buff *frame;
+	u32 len = skb->len;
+	u8 *buf;
+
+	if (vlan && !hwtag)
+		len -= VLAN_HLEN;
+	else if (!vlan && hwtag)
+		len += VLAN_HLEN;
+	if (len > vmq_guest_max_frame(gq->sdev->vdev))
+		return NULL;
+	frame = alloc_skb(len, GFP_ATOMIC);
+	if (!frame)
+		return NULL;
+	buf = skb_put(frame, len);
+	if (vlan && !hwtag) {
+		/* In-band tag: drop its four bytes after the addresses. */
+		skb_copy_bits(skb, 0, buf, 2 * ETH_ALEN);
+		skb_copy_bits(skb, VLAN_ETH_HLEN - ETH_TLEN, buf + 2 * ETH_ALEN,
+			      len - 2 * ETH_ALEN);
+	} else if (vlan || !hwtag) {
+		skb_copy_bits(skb, 0, buf, len);
+	} else {
+		/* Untagged queue, tag out of band: put it back in band. */
+		skb_copy_bits(skb, 0, buf, 2 * ETH_ALEN);
+		*(__be16 *)(buf + 2 * ETH_ALEN) = skb->vlan_proto;
+		*(__be16 *)(buf + 2 * ETH_ALEN + 2) =
+			htons(skb_vlan_tag_get(skb));
+		skb_copy_bits(skb, 2 * ETH_ALEN, buf + VLAN_ETH_HLEN - ETH_TLEN,
+			      skb->len - 2 * ETH_ALEN);
+	}
+	vmqsim_guest_cb(frame)->vlan = vlan;
+	return frame;
+}
+
 /**
  * vmqsim_guest_rx() - the classifier sends a frame to a guest queue pair
- * @sdev: the device.
- * @qp: the queue pair, owned by a guest.
+ * @gq: the queue pair's engine, found under RCU.
  * @skb: the frame; not consumed (it may go to several queues).
+ *
+ * The frame is made up for the guest here, once: by the VLAN the queue is
+ * on now, and refused (dropped, counted) if longer than MAX_FRAME.
  *
  * Context: RCU read side, BHs disabled.
  */
-void vmqsim_guest_rx(struct vmqsim_dev *sdev, u32 qp, const struct sk_buff *skb)
+void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb)
 {
-	struct vmqsim_guest *gq = READ_ONCE(sdev->qps[qp].guest);
-	struct sk_buff *clone;
+	struct sk_buff *frame;
 	u8 mac[ETH_ALEN];
 	u16 vlan;
 
-	if (!gq || !READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error))
-		goto drop;
+	if (READ_ONCE(gq->gqp->error)) {
+		vmq_qp_count_rx_drop(gq->sdev->vdev, gq->id, 1);
+		return;
+	}
 	/* A queue on a VLAN sees that VLAN only (broadcast included). */
 	vlan = vmq_guest_qp_l2(gq->gqp, mac);
 	if (vlan && vmqsim_guest_vid(skb) != vlan)
 		return;
-	if (skb_queue_len(&gq->fifo) >= VMQSIM_GUEST_FIFO ||
-	    skb->len > VMQSIM_MAX_FRAME)
-		goto drop_counted;
-	/* A copy: the frame may go to several queues, each strips its own. */
-	clone = skb_copy(skb, GFP_ATOMIC);
-	if (!clone)
-		goto drop_counted;
-	skb_queue_tail(&gq->fifo, clone);
+	if (skb_queue_len(&gq->fifo) >= VMQSIM_GUEST_FIFO) {
+		vmqsim_guest_rx_drop(gq);
+		return;
+	}
+	/* A copy: the frame may go to several queues, each makes its own. */
+	frame = vmqsim_guest_admit(gq, skb, vlan);
+	if (!frame) {
+		vmqsim_guest_rx_drop(gq);
+		return;
+	}
+	skb_queue_tail(&gq->fifo, frame);
 	queue_work(system_unbound_wq, &gq->work);
-	return;
-
-drop_counted:
-	vmq_guest_count(gq->gqp, VMQ_CNT_RX_DROPS, 1);
-drop:
-	vmq_qp_count_rx_drop(sdev->vdev, qp, 1);
 }
 
 /**
@@ -353,12 +416,13 @@ drop:
  */
 void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp)
 {
-	struct vmqsim_guest *gq = READ_ONCE(sdev->qps[qp].guest);
+	struct vmqsim_guest *gq;
 
-	if (!gq || !READ_ONCE(gq->running))
-		return;
-	if (!queue_work(system_unbound_wq, &gq->work))
+	rcu_read_lock();
+	gq = rcu_dereference(sdev->qps[qp].guest);
+	if (gq && !queue_work(system_unbound_wq, &gq->work))
 		vmq_guest_count(gq->gqp, VMQ_CNT_DOORBELLS_COALESCED, 1);
+	rcu_read_unlock();
 }
 
 /**
@@ -376,22 +440,17 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 	gq = kzalloc(sizeof(*gq), GFP_KERNEL);
 	if (!gq)
 		return -ENOMEM;
-	gq->buf = kmalloc(VMQSIM_GUEST_BUF, GFP_KERNEL);
-	if (!gq->buf) {
-		kfree(gq);
-		return -ENOMEM;
-	}
 	gq->sdev = sdev;
 	gq->id = qp;
 	gq->gqp = vmq_guest_qp(sdev->vdev, qp);
 	INIT_WORK(&gq->work, vmqsim_guest_work);
 	skb_queue_head_init(&gq->fifo);
-	gq->running = true;
 	/* Its own switching pool: a guest reaches others through the switch. */
 	WRITE_ONCE(q->pool, qp);
 	WRITE_ONCE(q->flags, vmq_qp_flags(sdev->vdev, qp));
 	vmqsim_irq_rearm(sdev, qp);
-	WRITE_ONCE(q->guest, gq);
+	/* The engine is set up before the classifier or a doorbell finds it. */
+	rcu_assign_pointer(q->guest, gq);
 	/* Buffers may have been posted before the queue was enabled. */
 	queue_work(system_unbound_wq, &gq->work);
 	return 0;
@@ -404,21 +463,25 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
  *
  * On return no frame enters its FIFO, the engine is not running and
  * will not run, and its vector's handler is done: guest memory is
- * untouched from here on.
+ * untouched from here on.  Completions of the last batch still reach
+ * the owner.
  */
 void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp)
 {
 	struct vmqsim_qp *q = &sdev->qps[qp];
-	struct vmqsim_guest *gq = q->guest;
+	struct vmqsim_guest *gq;
 
-	WRITE_ONCE(gq->running, false);
-	/* Every classifier pass that saw it running is over. */
+	/* The core's mutex serialises start and stop. */
+	gq = rcu_dereference_protected(q->guest, 1);
+	/* Nobody finds the engine any more... */
+	RCU_INIT_POINTER(q->guest, NULL);
+	/* ...and every classifier pass, doorbell or handler that did is over. */
 	synchronize_net();
 	cancel_work_sync(&gq->work);
-	/* The last batch's interrupt has been handled. */
+	/* The last batch's interrupt has been handled... */
 	vmqsim_irq_quiesce(sdev, qp);
-	WRITE_ONCE(q->guest, NULL);
+	/* ...or found no engine: tell the owner what it would have told. */
+	vmqsim_guest_tell(gq);
 	skb_queue_purge(&gq->fifo);
-	kfree(gq->buf);
 	kfree(gq);
 }

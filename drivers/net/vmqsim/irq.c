@@ -138,13 +138,19 @@ int vmqsim_irq_effective_cpu(const struct vmqsim_vector *vec)
 	return READ_ONCE(vec->requested) ? vmqsim_vector_cpu(vec) : -1;
 }
 
-/* Send the message now, unless one is outstanding (masked). */
-static void vmqsim_vector_trigger(struct vmqsim_vector *vec)
+/*
+ * Send the message now, unless one is outstanding (masked): its handler
+ * has yet to run and sees whatever raised this one.  False if no message
+ * is outstanding and none could be sent (no handler).
+ */
+static bool vmqsim_vector_trigger(struct vmqsim_vector *vec)
 {
 	if (test_and_set_bit(VMQSIM_VEC_MASKED, &vec->flags))
-		return;
-	if (!vmqsim_vector_fire(vec))
-		clear_bit(VMQSIM_VEC_MASKED, &vec->flags);
+		return true;
+	if (vmqsim_vector_fire(vec))
+		return true;
+	clear_bit(VMQSIM_VEC_MASKED, &vec->flags);
+	return false;
 }
 
 /* The moderation delay ran out: whatever waits gets its interrupt. */
@@ -254,7 +260,11 @@ void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold)
  * moderation applies; the vector stays masked until its handler re-arms
  * it.
  *
- * Return: false if the vector has no handler (the NIC is down).
+ * The vector may be freed at any moment (the NIC going down): only the
+ * attempt to send tells whether a handler will run.
+ *
+ * Return: true if the vector's handler will run, false if it has none
+ * (the NIC is down or going down): the caller notifies by itself.
  */
 bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp)
 {
@@ -262,8 +272,8 @@ bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp)
 
 	if (!READ_ONCE(vec->requested))
 		return false;
-	vmqsim_vector_trigger(vec);
-	return true;
+	vmqsim_dbg_delay(&sdev->dbg_raise_delay_us);
+	return vmqsim_vector_trigger(vec);
 }
 
 /**
@@ -290,15 +300,17 @@ void vmqsim_irq_raise_misc(struct vmqsim_dev *sdev)
 static irqreturn_t vmqsim_qp_isr(int irq, void *data)
 {
 	struct vmqsim_qp *qp = data;
-	struct vmqsim_guest *gq = READ_ONCE(qp->guest);
+	struct vmqsim_guest *gq;
 
 	vmq_qp_count_irq(qp->sdev->vdev, qp->id);
 	/* A guest queue pair's completions go to its owner, not to NAPI. */
-	if (gq) {
+	rcu_read_lock();
+	gq = rcu_dereference(qp->guest);
+	if (gq)
 		vmqsim_guest_isr(gq);
-		return IRQ_HANDLED;
-	}
-	napi_schedule_irqoff(&qp->napi);
+	rcu_read_unlock();
+	if (!gq)
+		napi_schedule_irqoff(&qp->napi);
 	return IRQ_HANDLED;
 }
 

@@ -466,10 +466,12 @@ static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 			   const struct sk_buff *skb)
 {
 	struct vmqsim_ring *ring = rcu_dereference(sdev->qps[qp].hw_ring);
+	struct vmqsim_guest *gq = rcu_dereference(sdev->qps[qp].guest);
 
 	/* A guest queue pair's buffers are in guest memory: its engine's. */
-	if (READ_ONCE(sdev->qps[qp].guest)) {
-		vmqsim_guest_rx(sdev, qp, skb);
+	if (gq) {
+		vmqsim_dbg_delay(&sdev->dbg_rx_delay_us);
+		vmqsim_guest_rx(gq, skb);
 		return;
 	}
 	if (!ring || !vmqsim_ring_dma(ring, skb)) {

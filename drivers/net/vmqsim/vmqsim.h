@@ -21,6 +21,7 @@
 #define _VMQSIM_H
 
 #include <linux/atomic.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
@@ -109,7 +110,9 @@ struct vmqsim_ring {
  * @tx_ring_size: transmit descriptors, as configured (transmit is
  *	synchronous in the simulation).
  * @flags: VMQ_QP_F_* from the core, as of its start.
- * @guest: the engine of a running guest queue pair (guest.c), else NULL.
+ * @guest: the engine of a running guest queue pair (guest.c), else NULL;
+ *	the classifier, doorbells and the vector's handler use it under
+ *	RCU, so it is freed a grace period after it is cleared.
  */
 struct vmqsim_qp {
 	struct vmqsim_dev *sdev;
@@ -120,7 +123,7 @@ struct vmqsim_qp {
 	u32 pool;
 	u32 tx_ring_size;
 	u32 flags;
-	struct vmqsim_guest *guest;
+	struct vmqsim_guest __rcu *guest;
 };
 
 /* Bits of &vmqsim_vector.flags. */
@@ -241,6 +244,12 @@ struct vmqsim_silicon {
  * @irqs: simulated MSI-X.
  * @silicon: filter table and classifier.
  * @ddir: debugfs directory.
+ * @dbg_rx_delay_us: debugfs test knob: the classifier waits this long
+ *	after it found a guest queue pair's engine (widens races with
+ *	vmqsim_guest_stop()).
+ * @dbg_raise_delay_us: debugfs test knob: a guest queue pair's engine
+ *	waits this long before it raises its vector (widens races with
+ *	the vectors being freed).
  */
 struct vmqsim_dev {
 	struct device dev;
@@ -258,7 +267,21 @@ struct vmqsim_dev {
 	struct vmqsim_irqs irqs;
 	struct vmqsim_silicon silicon;
 	struct dentry *ddir;
+	u32 dbg_rx_delay_us;
+	u32 dbg_raise_delay_us;
 };
+
+/* The longest the debugfs delay knobs wait, in microseconds. */
+#define VMQSIM_DBG_DELAY_MAX	20000
+
+/* Context: any; a test knob, never set in normal use. */
+static inline void vmqsim_dbg_delay(const u32 *knob)
+{
+	u32 us = READ_ONCE(*knob);
+
+	if (unlikely(us))
+		udelay(min_t(u32, us, VMQSIM_DBG_DELAY_MAX));
+}
 
 /* What both netdevs keep in netdev_priv(). */
 struct vmqsim_netdev_priv {
@@ -314,8 +337,7 @@ bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp);
 int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp);
-void vmqsim_guest_rx(struct vmqsim_dev *sdev, u32 qp,
-		     const struct sk_buff *skb);
+void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb);
 void vmqsim_guest_isr(struct vmqsim_guest *gq);
 
 /* netdev.c */

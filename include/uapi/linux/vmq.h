@@ -22,15 +22,23 @@
  * Receive: the guest posts empty buffers (addr, len = buffer size).  The
  * device writes each frame destined to the queue (its MAC, VLAN stripped
  * when the host admin set one; broadcast and multicast too) into the next
- * buffer and sets len to the frame length.  Transmit: the guest posts
+ * buffer and sets len to the frame length.  MAX_FRAME is the NIC's
+ * current MTU + 18 (header and one VLAN tag) and follows it: frames
+ * longer than MAX_FRAME as the guest would see them are dropped and
+ * counted in rx_drops; a frame longer than the posted buffer completes
+ * with %VMQ_DESC_F_DONE | %VMQ_DESC_F_ERR and its length, nothing
+ * written, counted in rx_drops.  Neither stops the queue.  Frames waiting
+ * in the device when the admin changes the VLAN are dropped and counted
+ * in rx_drops.  Transmit: the guest posts
  * frames (addr, len = frame length); the device sends them (VLAN inserted
- * when set) and completes them; a frame dropped by anti-spoofing completes
- * with %VMQ_DESC_F_ERR.  One interrupt per completed batch.
+ * when set) and completes them; a frame dropped by anti-spoofing (its
+ * source is not the admin's MAC, or the admin set none) completes with
+ * %VMQ_DESC_F_ERR.  One interrupt per completed batch.
  *
  * The guest is untrusted.  A descriptor outside mapped memory, a transmit
- * length outside [ETH_HLEN, MAX_FRAME], a receive frame larger than its
- * buffer, a TAIL out of range, a bad ring setup, or an unmap of ring
- * memory while enabled put the queue into the ERROR state: the device
+ * length outside [ETH_HLEN, MAX_FRAME], a TAIL out of range, a bad ring
+ * setup, or an unmap of ring memory while enabled put the queue into the
+ * ERROR state: the device
  * stops, STATUS has %VMQ_STATUS_ERROR, ERROR says why (enum vmq_err), the
  * error interrupt fires and the "errors" counter counts it.  Writing
  * %VMQ_CTRL_RESET (or VFIO_DEVICE_RESET) stops the queue and clears every
@@ -69,7 +77,7 @@
 #define VMQ_REG_MAC_LO		0x014	/* ro: MAC bytes 0-3, byte 0 lowest */
 #define VMQ_REG_MAC_HI		0x018	/* ro: MAC bytes 4-5 */
 #define VMQ_REG_VLAN		0x01c	/* ro: VLAN ID the host set, 0: none */
-#define VMQ_REG_MAX_FRAME	0x020	/* ro: largest frame, FCS excluded */
+#define VMQ_REG_MAX_FRAME	0x020	/* ro: MTU + 18, FCS excluded */
 #define VMQ_REG_RING_MIN	0x024	/* ro: smallest ring */
 #define VMQ_REG_RING_MAX	0x028	/* ro: largest ring */
 #define VMQ_REG_RX_BASE_LO	0x040	/* rw while disabled */
@@ -108,7 +116,8 @@
  * @VMQ_ERR_RING_INDEX: a TAIL written out of [0, SIZE).
  * @VMQ_ERR_DMA: a descriptor or buffer outside mapped guest memory.
  * @VMQ_ERR_TX_LEN: a transmit length outside [ETH_HLEN, MAX_FRAME].
- * @VMQ_ERR_RX_LEN: a received frame larger than the posted buffer.
+ * @VMQ_ERR_RX_LEN: no longer raised (a received frame longer than the
+ *	posted buffer completes with %VMQ_DESC_F_ERR); kept for the ABI.
  * @VMQ_ERR_UNMAP: ring memory unmapped while enabled.
  */
 enum vmq_err {
@@ -125,7 +134,9 @@ enum vmq_err {
  * enum vmq_counter - the counters at VMQ_REG_COUNTER()
  * @VMQ_CNT_RX_PACKETS: frames written to guest buffers.
  * @VMQ_CNT_RX_BYTES: their bytes.
- * @VMQ_CNT_RX_DROPS: frames dropped: the on-chip queue was full.
+ * @VMQ_CNT_RX_DROPS: frames dropped: the on-chip queue was full, the
+ *	frame was longer than MAX_FRAME or than the posted buffer, or it
+ *	waited across a VLAN change.
  * @VMQ_CNT_TX_PACKETS: frames sent.
  * @VMQ_CNT_TX_BYTES: their bytes.
  * @VMQ_CNT_TX_SPOOFED: frames dropped by anti-spoofing.
@@ -163,7 +174,7 @@ struct vmq_desc {
 };
 
 #define VMQ_DESC_F_DONE		(1U << 0)	/* completed by the device */
-#define VMQ_DESC_F_ERR		(1U << 1)	/* transmit: frame dropped */
+#define VMQ_DESC_F_ERR		(1U << 1)	/* frame dropped, see above */
 
 /**
  * struct vmq_ring_state - one ring in a saved queue state
