@@ -295,10 +295,11 @@ static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
 				    gqp->name, what, ring->size, min, max);
 		return -EINVAL;
 	}
+	/* By its last byte: a ring may end at the top of the IOVA space. */
 	if (!IS_ALIGNED(ring->base, VMQ_RING_ALIGN) ||
-	    ring->base + (u64)ring->size * sizeof(struct vmq_desc) <
+	    ring->base + (u64)ring->size * sizeof(struct vmq_desc) - 1 <
 	    ring->base) {
-		pr_warn_ratelimited("guest queue %s: %s ring base %#llx not %u-byte aligned\n",
+		pr_warn_ratelimited("guest queue %s: %s ring base %#llx not %u-byte aligned or past the top of the IOVA space\n",
 				    gqp->name, what, ring->base,
 				    VMQ_RING_ALIGN);
 		return -EINVAL;

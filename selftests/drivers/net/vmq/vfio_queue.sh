@@ -266,7 +266,7 @@ bad_guest()
 	mdev_create $UUID1 $MAC1
 	mdev_create $UUID2 $MAC2
 	vmm $UUID1 bad-desc bad-txlen bad-rxlen bad-tail bad-ring storm fifo \
-		unmap reset
+		unmap unmap-edge reset
 	check_err $? "misbehaving-guest cases failed"
 	# The other queue pair and the host never noticed.
 	vmm $UUID2 rx tx

@@ -13,8 +13,9 @@
  *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] UUID CASE...
  *
  * CASE: info rx tx spoof vlan bcast isolate recvfrom sendto storm fifo
- * bad-desc bad-txlen bad-rxlen bad-tail bad-ring unmap reset hold demo.  Prints one line per
- * check; exits 0 if all passed, 1 otherwise, 4 if VFIO is missing.
+ * bad-desc bad-txlen bad-rxlen bad-tail bad-ring unmap unmap-edge reset hold
+ * demo.  Prints one line per check; exits 0 if all passed, 1 otherwise, 4
+ * if VFIO is missing.
  */
 
 #include <arpa/inet.h>
@@ -56,6 +57,8 @@
 #define BUF_LEN		2048
 #define NDESC		64
 #define UNMAPPED_IOVA	0x40000000ULL
+#define EDGE_SIZE	0x1000ULL	/* mappings beside the rings */
+#define TOP_SIZE	0x10000ULL	/* the mapping at the top of the space */
 #define TEST_ETHERTYPE	0x88b5
 
 struct vmm {
@@ -952,6 +955,95 @@ static void case_unmap(struct vmm *v)
 	expect_recovery(v, "unmap");
 }
 
+/* Map @size bytes at @iova; false if the container refuses. */
+static bool map_try(struct vmm *v, __u64 iova, __u64 size, void **mem)
+{
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+
+	*mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*mem == MAP_FAILED)
+		die("mmap");
+	map.vaddr = (uintptr_t)*mem;
+	map.iova = iova;
+	map.size = size;
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	return !ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map);
+}
+
+/* Is the queue still enabled, with no error raised? */
+static bool still_running(struct vmm *v)
+{
+	return rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED &&
+	       !wait_irq(v, VMQ_VFIO_IRQ_ERR, 100);
+}
+
+/*
+ * Unmaps at the edges of the ring memory and of the IOVA space: ranges
+ * next to the rings, a range that would wrap, and a ring whose last byte
+ * is the last IOVA.  Only an unmap that covers ring memory stops the
+ * queue, whatever the arithmetic at the top of the space does.
+ */
+static void case_unmap_edge(struct vmm *v)
+{
+	const __u64 top = 0ULL - TOP_SIZE;
+	void *below, *above, *high;
+	__u32 err, status;
+	int uerr;
+
+	if (!map_try(v, RING_IOVA - EDGE_SIZE, EDGE_SIZE, &below) ||
+	    !map_try(v, RING_IOVA + RING_SIZE, EDGE_SIZE, &above) ||
+	    !map_try(v, top, TOP_SIZE, &high)) {
+		check(false, "unmap-edge: mapping beside the rings or at the top: %s",
+		      strerror(errno));
+		return;
+	}
+
+	/* A receive ring ending at the last IOVA is well formed. */
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	wr(v, VMQ_REG_RX_BASE_LO, (__u32)(0ULL - NDESC * sizeof(struct vmq_desc)));
+	wr(v, VMQ_REG_RX_BASE_HI, 0xffffffff);
+	wr(v, VMQ_REG_RX_SIZE, NDESC);
+	wr(v, VMQ_REG_TX_BASE_LO, RING_IOVA + TX_RING);
+	wr(v, VMQ_REG_TX_BASE_HI, 0);
+	wr(v, VMQ_REG_TX_SIZE, NDESC);
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	status = rd(v, VMQ_REG_STATUS);
+	err = rd(v, VMQ_REG_ERROR);
+	if (status == VMQ_STATUS_ENABLED) {
+		/* The IOMMU reaches the top: unmapping it must stop us. */
+		check(!unmap_guest(v, top, TOP_SIZE),
+		      "unmap-edge: top of the IOVA space unmapped");
+		expect_error(v, "unmap-edge ring at the top", VMQ_ERR_UNMAP);
+	} else {
+		/* Debian's type1 cannot pin or reach the last mapping (its
+		 * end wraps to 0): the queue fails to run, as a DMA error.
+		 */
+		check(status == VMQ_STATUS_ERROR && err == VMQ_ERR_DMA,
+		      "unmap-edge: ring at the top: status %#x error %u (want running, or DMA error)",
+		      status, err);
+		printf("unmap-edge: this IOMMU cannot reach the top of the IOVA space\n");
+	}
+
+	/* Rings in the middle: nothing beside them, nothing wrapping hits. */
+	guest_start(v, BUF_LEN);
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	check(!unmap_guest(v, RING_IOVA - EDGE_SIZE, EDGE_SIZE) &&
+	      !unmap_guest(v, RING_IOVA + RING_SIZE, EDGE_SIZE),
+	      "unmap-edge: ranges right below and right above the rings unmapped");
+	uerr = unmap_guest(v, 0ULL - EDGE_SIZE, 2 * EDGE_SIZE) ? errno : 0;
+	check(uerr == EINVAL, "unmap-edge: a range wrapping past the top refused (%s)",
+	      strerror(uerr));
+	unmap_guest(v, top, TOP_SIZE);
+	check(still_running(v), "unmap-edge: queue still running (status %#x error %u)",
+	      rd(v, VMQ_REG_STATUS), rd(v, VMQ_REG_ERROR));
+	check(rx_frames(v, v->mac, 2, true) == 2, "unmap-edge: queue still works");
+	munmap(below, EDGE_SIZE);
+	munmap(above, EDGE_SIZE);
+	munmap(high, TOP_SIZE);
+}
+
 /* Reset while frames flow in: stopped, clean, and usable again. */
 static void case_reset(struct vmm *v)
 {
@@ -1044,6 +1136,7 @@ static const struct {
 	{ "bad-tail", case_bad_tail, true },
 	{ "bad-ring", case_bad_ring, true },
 	{ "unmap", case_unmap, true },
+	{ "unmap-edge", case_unmap_edge, true },
 	{ "reset", case_reset, true },
 	{ "hold", case_hold, false },
 	{ "demo", case_demo, true },
