@@ -285,6 +285,27 @@ int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_set_l2);
 
+/**
+ * vmq_guest_qp_set_trunk() - may the guest send VLAN-tagged frames
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair.
+ * @trunk: true: a queue without a VLAN passes the guest's tagged frames,
+ *	which the NIC steers into those VLANs' queues; false (the default):
+ *	the driver drops them as spoofed, so the guest stays on the untagged
+ *	network.
+ *
+ * Allowed at any time; the engine applies it from the next frame.
+ *
+ * Context: process context, may sleep.
+ */
+void vmq_guest_qp_set_trunk(struct vmq_dev *vdev, u32 qp, bool trunk)
+{
+	mutex_lock(&vdev->lock);
+	WRITE_ONCE(vdev->qps[qp].guest->trunk, trunk);
+	mutex_unlock(&vdev->lock);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_set_trunk);
+
 static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
 				const struct vmq_ring_state *ring, u32 min,
 				u32 max)

@@ -196,6 +196,12 @@ static bool vmqsim_guest_tx_admit(struct vmqsim_guest *gq, struct sk_buff *skb)
 		vmq_guest_count(gq->gqp, VMQ_CNT_TX_SPOOFED, 1);
 		return false;
 	}
+	/* Untagged and not a trunk: no way into other VLANs' queues. */
+	if (!vlan && eth_type_vlan(eth_hdr(skb)->h_proto) &&
+	    !READ_ONCE(gq->gqp->trunk)) {
+		vmq_guest_count(gq->gqp, VMQ_CNT_TX_SPOOFED, 1);
+		return false;
+	}
 	if (vlan)
 		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), vlan);
 	return true;

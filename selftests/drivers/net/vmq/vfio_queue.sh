@@ -27,6 +27,7 @@ TESTS="
 	guest_rx
 	guest_tx
 	guest_vlan
+	guest_trunk
 	bad_guest
 	two_vmms
 	vmm_close_and_kill
@@ -247,6 +248,44 @@ guest_vlan()
 	vmm $UUID1 info vlan bcast
 	check_err $? "test VMM failed"
 	log_test "guest vlan: tag stripped on receive, inserted on transmit"
+}
+
+# An untagged queue is an access port unless the admin makes it a trunk:
+# only then do its guest's VLAN-100 frames reach a VLAN-100 queue.
+guest_trunk()
+{
+	local a=$MDEVS/$UUID1/vmq pid
+
+	setup || { check_err 1 "setup failed"; log_test "guest trunk"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1
+	mdev_create $UUID2 $MAC2 100
+	[ "$(cat $a/trunk)" = 0 ]
+	check_err $? "trunk defaults to $(cat $a/trunk)"
+	expect_write_fail $a/trunk maybe "trunk: want"
+
+	"$VMM" -t 3 -p $MAC1 $UUID2 recvnone > /tmp/vmm2.out 2>&1 &
+	pid=$!
+	wait_holding /tmp/vmm2.out
+	check_err $? "receiving VMM did not start"
+	vmm -n 5 -p $MAC2 -V 100 $UUID1 sendto-refused
+	check_err $? "tagged frames left an untagged queue that is no trunk"
+	wait $pid
+	check_err $? "a VLAN-100 queue got tagged frames from an untagged queue"
+	sed 's/^/\t/' /tmp/vmm2.out
+
+	echo 1 > $a/trunk && [ "$(cat $a/trunk)" = 1 ]
+	check_err $? "cannot make the queue a trunk"
+	"$VMM" -t 5 -n 5 -p $MAC1 $UUID2 recvfrom > /tmp/vmm2.out 2>&1 &
+	pid=$!
+	wait_holding /tmp/vmm2.out
+	check_err $? "receiving VMM did not start"
+	vmm -n 5 -p $MAC2 -V 100 $UUID1 sendto
+	check_err $? "a trunk could not send VLAN-100 frames"
+	wait $pid
+	check_err $? "VLAN-100 frames from the trunk did not reach the VLAN-100 queue"
+	sed 's/^/\t/' /tmp/vmm2.out
+	log_test "guest trunk: tagged frames from an untagged queue only when allowed"
 }
 
 host_untouched()

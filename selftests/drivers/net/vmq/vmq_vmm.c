@@ -10,9 +10,10 @@
  * what the partner receives, and misbehaves in every way the device must
  * survive.
  *
- *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] UUID CASE...
+ *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] [-V VID] UUID CASE...
  *
- * CASE: info rx tx spoof vlan bcast isolate recvfrom sendto storm fifo
+ * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
+ * sendto-refused storm fifo
  * bad-desc bad-txlen bad-rxlen bad-tail bad-ring unmap unmap-edge reset hold
  * demo.  Prints one line per check; exits 0 if all passed, 1 otherwise, 4
  * if VFIO is missing.
@@ -70,6 +71,7 @@ struct vmm {
 	__u8 mac[ETH_ALEN], wire_mac[ETH_ALEN], peer_mac[ETH_ALEN];
 	bool have_peer;
 	__u16 vlan;
+	__u16 tag;		/* -V: the 802.1Q tag the guest puts on */
 	__u32 max_frame;
 	__u32 rx_head, tx_head;	/* next descriptor the guest expects */
 	__u32 rx_tail, tx_tail;
@@ -749,6 +751,76 @@ static void case_recvfrom(struct vmm *v)
 	      got, v->count, bad);
 }
 
+/* Nothing from the peer queue arrives while we wait. */
+static void case_recvnone(struct vmm *v)
+{
+	int got = 0;
+	__u32 len;
+	__u8 *f;
+
+	guest_start(v, BUF_LEN);
+	printf("holding the device\n");
+	fflush(stdout);
+	while ((f = rx_next_test(v, &len, v->timeout)))
+		got += !memcmp(f + ETH_ALEN, v->peer_mac, ETH_ALEN);
+	check(!got, "recvnone: %d frames from the peer queue arrived", got);
+}
+
+/*
+ * Test frame @k for the peer in transmit buffer @k % NDESC, with the -V
+ * tag in band when there is one; its length.
+ */
+static __u32 peer_frame(struct vmm *v, int k)
+{
+	__u8 *buf = tx_buf(v, k % NDESC);
+	__u32 len = test_len(k);
+
+	if (!v->tag) {
+		make_frame(v, buf, v->peer_mac, v->mac, len);
+		return len;
+	}
+	/* Short enough that the tag keeps it within MAX_FRAME. */
+	len = 100;
+	make_frame(v, buf + 4, v->peer_mac, v->mac, len);
+	memmove(buf, buf + 4, 2 * ETH_ALEN);
+	buf[12] = 0x81;
+	buf[13] = 0x00;
+	buf[14] = v->tag >> 8;
+	buf[15] = v->tag & 0xff;
+	return len + 4;
+}
+
+/* Tagged frames from a queue that is no trunk: ERR, spoofed, not sent. */
+static void case_sendto_refused(struct vmm *v)
+{
+	__u64 spoofed = counter(v, VMQ_CNT_TX_SPOOFED);
+	__u8 got[ETH_FRAME_LEN + 8];
+	int k, refused = 0, wire = 0;
+	__u16 vlan;
+	__u32 i;
+
+	guest_start(v, BUF_LEN);
+	wire_drain(v);
+	for (k = 0; k < v->count; k++) {
+		i = tx_post(v, BUF_IOVA + TX_BUFS + (__u64)(k % NDESC) * BUF_LEN,
+			    peer_frame(v, k));
+		if (tx_wait_done(v, i, v->timeout) &&
+		    (tx_desc(v, i)->flags & VMQ_DESC_F_ERR))
+			refused++;
+	}
+	while (wire_recv(v, got, &vlan, 300) > 0)
+		wire++;
+	check(refused == v->count && !wire,
+	      "sendto-refused: %d of %d tagged frames completed with ERR, %d on the wire",
+	      refused, v->count, wire);
+	check(counter(v, VMQ_CNT_TX_SPOOFED) - spoofed == (__u64)v->count,
+	      "sendto-refused: tx_spoofed moved by %llu, want %d",
+	      (unsigned long long)(counter(v, VMQ_CNT_TX_SPOOFED) - spoofed),
+	      v->count);
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
+	      "sendto-refused: queue still enabled");
+}
+
 /* Frames to the peer queue's MAC never touch the wire. */
 static void case_sendto(struct vmm *v)
 {
@@ -760,10 +832,8 @@ static void case_sendto(struct vmm *v)
 	guest_start(v, BUF_LEN);
 	wire_drain(v);
 	for (k = 0; k < v->count; k++) {
-		make_frame(v, tx_buf(v, k % NDESC), v->peer_mac, v->mac,
-			   test_len(k));
 		i = tx_post(v, BUF_IOVA + TX_BUFS +
-			    (__u64)(k % NDESC) * BUF_LEN, test_len(k));
+			    (__u64)(k % NDESC) * BUF_LEN, peer_frame(v, k));
 		if (tx_wait_done(v, i, v->timeout) &&
 		    !(tx_desc(v, i)->flags & VMQ_DESC_F_ERR))
 			done++;
@@ -1127,7 +1197,9 @@ static const struct {
 	{ "vlan", case_vlan, true },
 	{ "isolate", case_isolate, true },
 	{ "recvfrom", case_recvfrom, false },
+	{ "recvnone", case_recvnone, false },
 	{ "sendto", case_sendto, true },
+	{ "sendto-refused", case_sendto_refused, true },
 	{ "storm", case_storm, true },
 	{ "fifo", case_fifo, true },
 	{ "bad-desc", case_bad_desc, true },
@@ -1156,7 +1228,7 @@ int main(int argc, char **argv)
 	size_t c;
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "w:p:n:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:p:n:t:V:")) != -1) {
 		switch (opt) {
 		case 'w':
 			wire = optarg;
@@ -1172,9 +1244,12 @@ int main(int argc, char **argv)
 		case 't':
 			v.timeout = atoi(optarg) * 1000;
 			break;
+		case 'V':
+			v.tag = atoi(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: %s %s\n", argv[0],
-				"[-w WIRE] [-p PEER_MAC] [-n N] [-t S] UUID CASE...");
+				"[-w WIRE] [-p PEER_MAC] [-n N] [-t S] [-V VID] UUID CASE...");
 			return 2;
 		}
 	}
