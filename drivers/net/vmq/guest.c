@@ -341,7 +341,8 @@ static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
  * @state: the rings, as the guest set them up or as saved by
  *	vmq_guest_qp_save() (possibly on another device).
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; the owner's task (the VMM), which
+ * the driver's qp_start may charge for the engine's work (its cgroups).
  * Return: 0; -EINVAL for a bad ring (size not a power of two within the
  * device's limits, misaligned base, index beyond the size) or state
  * version; the driver's error if it cannot start.

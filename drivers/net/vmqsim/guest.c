@@ -6,7 +6,10 @@
  * Guest memory is reached through the owner's DMA translation, which may
  * sleep (vfio_dma_rw), so each guest queue pair has a work item, the
  * engine, in the vdpa_sim manner: budgeted and rescheduling itself while
- * work remains.  Frames the classifier sends to the queue wait in a
+ * work remains.  Its work is the VMM's: it runs on a kthread worker of
+ * its own that sits in the VMM's cgroups (vhost's model), so a guest
+ * ringing doorbells over and over spends its VMM's CPU quota, not the
+ * host's.  Frames the classifier sends to the queue wait in a
  * bounded on-chip FIFO (full: dropped and counted); the engine moves them
  * into posted guest buffers, sends posted transmit frames into the
  * transmit switch, writes completions, and raises the queue pair's vector
@@ -18,9 +21,10 @@
  * the engine touches nothing until the owner stops the queue.
  */
 
+#include <linux/cgroup.h>
 #include <linux/etherdevice.h>
+#include <linux/kthread.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 #include "vmqsim.h"
 
 /* Frames the on-chip FIFO of one guest queue pair holds. */
@@ -35,6 +39,7 @@
  * @sdev: its device.
  * @id: its queue pair.
  * @gqp: the core's guest queue pair: rings, owner, MAC and VLAN.
+ * @engine: the thread the engine runs on, in the owner's cgroups.
  * @work: the engine.
  * @fifo: received frames waiting for guest buffers.
  * @events: VMQ_GUEST_EV_* not yet told to the owner.
@@ -45,7 +50,8 @@ struct vmqsim_guest {
 	struct vmqsim_dev *sdev;
 	u32 id;
 	struct vmq_guest_qp *gqp;
-	struct work_struct work;
+	struct kthread_worker *engine;
+	struct kthread_work work;
 	struct sk_buff_head fifo;
 	atomic_t events;
 	bool running;
@@ -278,7 +284,41 @@ static bool vmqsim_guest_more(struct vmqsim_guest *gq)
 	       READ_ONCE(gqp->tx.tail) != gqp->tx.head;
 }
 
-static void vmqsim_guest_work(struct work_struct *work)
+/* --- the engine's thread ------------------------------------------------ */
+
+/*
+ * Create the engine's thread and charge it to the owner's cgroups.
+ * qp_start of a guest queue runs in the owner's task (the VMM enabling
+ * it), so current is whose CPU the engine spends.
+ */
+static int vmqsim_guest_engine_create(struct vmqsim_guest *gq)
+{
+	int err;
+
+	gq->engine = kthread_create_worker(0, "vmqsim%u-qp%u", gq->sdev->id,
+					   gq->id);
+	if (IS_ERR(gq->engine))
+		return PTR_ERR(gq->engine);
+	err = cgroup_attach_task_all(current, gq->engine->task);
+	if (err)
+		kthread_destroy_worker(gq->engine);
+	return err;
+}
+
+/* Run the engine; false if a pass was already due. */
+static bool vmqsim_guest_engine_queue(struct vmqsim_guest *gq)
+{
+	return kthread_queue_work(gq->engine, &gq->work);
+}
+
+/* Wait for the engine to be idle for good, and end its thread. */
+static void vmqsim_guest_engine_destroy(struct vmqsim_guest *gq)
+{
+	kthread_cancel_work_sync(&gq->work);
+	kthread_destroy_worker(gq->engine);
+}
+
+static void vmqsim_guest_work(struct kthread_work *work)
 {
 	struct vmqsim_guest *gq = container_of(work, struct vmqsim_guest, work);
 	u32 events = 0;
@@ -292,7 +332,7 @@ static void vmqsim_guest_work(struct work_struct *work)
 		vmqsim_guest_raise(gq, events);
 	/* Budget spent with work left: yield, then go on. */
 	if (ok && vmqsim_guest_more(gq))
-		queue_work(system_unbound_wq, &gq->work);
+		vmqsim_guest_engine_queue(gq);
 }
 
 /* The frame's VLAN ID, in band or out; %VMQ_VLAN_NONE if untagged. */
@@ -338,7 +378,7 @@ void vmqsim_guest_rx(struct vmqsim_dev *sdev, u32 qp, const struct sk_buff *skb)
 	if (!clone)
 		goto drop_counted;
 	skb_queue_tail(&gq->fifo, clone);
-	queue_work(system_unbound_wq, &gq->work);
+	vmqsim_guest_engine_queue(gq);
 	return;
 
 drop_counted:
@@ -363,7 +403,7 @@ void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp)
 
 	if (!gq || !READ_ONCE(gq->running))
 		return;
-	if (!queue_work(system_unbound_wq, &gq->work))
+	if (!vmqsim_guest_engine_queue(gq))
 		vmq_guest_count(gq->gqp, VMQ_CNT_DOORBELLS_COALESCED, 1);
 }
 
@@ -372,12 +412,13 @@ void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp)
  * @sdev: the device.
  * @qp: the queue pair; the core checked its rings.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or why the engine cannot join the owner's cgroups.
  */
 int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 {
 	struct vmqsim_qp *q = &sdev->qps[qp];
 	struct vmqsim_guest *gq;
+	int err;
 
 	gq = kzalloc(sizeof(*gq), GFP_KERNEL);
 	if (!gq)
@@ -390,7 +431,13 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 	gq->sdev = sdev;
 	gq->id = qp;
 	gq->gqp = vmq_guest_qp(sdev->vdev, qp);
-	INIT_WORK(&gq->work, vmqsim_guest_work);
+	kthread_init_work(&gq->work, vmqsim_guest_work);
+	err = vmqsim_guest_engine_create(gq);
+	if (err) {
+		kfree(gq->buf);
+		kfree(gq);
+		return err;
+	}
 	skb_queue_head_init(&gq->fifo);
 	gq->running = true;
 	/* Its own switching pool: a guest reaches others through the switch. */
@@ -399,7 +446,7 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 	vmqsim_irq_rearm(sdev, qp);
 	WRITE_ONCE(q->guest, gq);
 	/* Buffers may have been posted before the queue was enabled. */
-	queue_work(system_unbound_wq, &gq->work);
+	vmqsim_guest_engine_queue(gq);
 	return 0;
 }
 
@@ -420,7 +467,7 @@ void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp)
 	WRITE_ONCE(gq->running, false);
 	/* Every classifier pass that saw it running is over. */
 	synchronize_net();
-	cancel_work_sync(&gq->work);
+	vmqsim_guest_engine_destroy(gq);
 	/* The last batch's interrupt has been handled. */
 	vmqsim_irq_quiesce(sdev, qp);
 	WRITE_ONCE(q->guest, NULL);

@@ -29,6 +29,7 @@ TESTS="
 	guest_vlan
 	guest_trunk
 	bad_guest
+	engine_cgroup
 	two_vmms
 	vmm_close_and_kill
 	remove_with_vmm
@@ -358,6 +359,74 @@ two_vmms()
 	sed 's/^/\t/' /tmp/vmm2.out
 	ip link set vmq0 up
 	log_test "two VMMs: own traffic only; guest to guest switched in the NIC"
+}
+
+CG=/sys/fs/cgroup
+CG_VMM=$CG/vmq_vmm
+
+# cpu_usec CGROUP: CPU time its tasks used, in microseconds.
+cpu_usec()
+{
+	awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
+}
+
+# thread_usec PID: CPU time of one thread, in microseconds.
+thread_usec()
+{
+	awk -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" \
+		'{ sub(/.*\) /, ""); print int(($12 + $13) * 1000000 / hz) }' \
+		"/proc/$1/stat"
+}
+
+# The device's work for a guest queue belongs to the VMM: with the VMM
+# in a cgroup limited to 20% of a CPU, a guest handing the same transmit
+# descriptors back over and over costs that cgroup, engine included.
+engine_cgroup()
+{
+	local qp pid eng u0 u1 e0 e1 used budget
+
+	setup || { check_err 1 "setup failed"; log_test "engine cgroup"; return; }
+	defer teardown
+	grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG
+	echo +cpu > $CG/cgroup.subtree_control 2>/dev/null
+	if ! grep -qw cpu $CG/cgroup.subtree_control; then
+		log_test_skip "engine cgroup" "no cgroup2 cpu controller"
+		return
+	fi
+	mkdir -p $CG_VMM && echo "20000 100000" > $CG_VMM/cpu.max
+	check_err $? "cannot limit a cgroup with cpu.max"
+	defer rmdir $CG_VMM
+	mdev_create $UUID1 $MAC1
+	qp=$(mdev_qp $UUID1)
+	bash -c "echo \$\$ > $CG_VMM/cgroup.procs && exec $VMM -t 8 $UUID1 txloop" \
+		> /tmp/vmm_loop.out 2>&1 &
+	pid=$!
+	wait_holding /tmp/vmm_loop.out
+	check_err $? "VMM did not start"
+	eng=$(grep -lx "vmqsim0-qp$qp" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3)
+	[ -n "$eng" ]
+	check_err $? "no engine thread vmqsim0-qp$qp"
+	grep -qx "0::/${CG_VMM#$CG/}" "/proc/$eng/cgroup" 2>/dev/null
+	check_err $? "engine thread not in the VMM's cgroup: $(cat "/proc/$eng/cgroup" 2>/dev/null)"
+	if [ -n "$eng" ]; then
+		sleep 1
+		u0=$(cpu_usec $CG_VMM)
+		e0=$(thread_usec "$eng")
+		sleep 4
+		u1=$(cpu_usec $CG_VMM)
+		e1=$(thread_usec "$eng")
+		used=$((u1 - u0))
+		budget=$((4000000 * 20 / 100))
+		echo "	cgroup used ${used}us, engine $((e1 - e0))us, in 4 s at 20% (${budget}us)"
+		[ $((e1 - e0)) -gt 0 ] && [ $((e1 - e0)) -le $((used + 20000)) ]
+		check_err $? "engine time $((e1 - e0))us not within the cgroup's ${used}us"
+		[ "$used" -le $((budget * 3 / 2)) ]
+		check_err $? "cgroup used ${used}us, over cpu.max (${budget}us)"
+	fi
+	wait $pid
+	check_err $? "test VMM failed"
+	sed 's/^/\t/' /tmp/vmm_loop.out
+	log_test "engine cgroup: a guest queue's device work is charged to its VMM"
 }
 
 # wait_holding FILE: the VMM in FILE has its device running.

@@ -13,7 +13,7 @@
  *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] [-V VID] UUID CASE...
  *
  * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
- * sendto-refused storm fifo
+ * sendto-refused storm txloop fifo
  * bad-desc bad-txlen bad-rxlen bad-tail bad-ring unmap unmap-edge reset hold
  * demo.  Prints one line per check; exits 0 if all passed, 1 otherwise, 4
  * if VFIO is missing.
@@ -964,6 +964,54 @@ static void case_bad_ring(struct vmm *v)
 	      "bad-ring: ring registers refused while enabled");
 }
 
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * For the timeout, hand the device the same transmit descriptors again
+ * and again, a full ring at a time: frames from a foreign MAC, which the
+ * device must read and refuse, so that it works hard and the VMM hardly
+ * at all.  Whose CPU that is, the caller measures.
+ */
+static void case_txloop(struct vmm *v)
+{
+	static const __u8 other[ETH_ALEN] = {
+		0x02, 0x66, 0x66, 0x66, 0x66, 0x66 };
+	struct timespec t0;
+	long frames = 0;
+	__u32 i, last;
+
+	guest_start(v, BUF_LEN);
+	make_frame(v, tx_buf(v, 0), v->wire_mac, other, 60);
+	printf("holding the device\n");
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (elapsed_ms(&t0) < v->timeout) {
+		for (i = 0; i < NDESC - 1; i++) {
+			struct vmq_desc *d = tx_desc(v, (v->tx_tail + i) % NDESC);
+
+			d->addr = BUF_IOVA + TX_BUFS;
+			d->len = 60;
+			d->flags = 0;
+		}
+		last = (v->tx_tail + NDESC - 2) % NDESC;
+		v->tx_tail = (v->tx_tail + NDESC - 1) % NDESC;
+		wr(v, VMQ_REG_TX_TAIL, v->tx_tail);
+		if (!tx_wait_done(v, last, v->timeout))
+			break;
+		frames += NDESC - 1;
+	}
+	check(frames && rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
+	      "txloop: device refused %ld frames in %ld ms", frames,
+	      elapsed_ms(&t0));
+}
+
 /* No buffers posted: the on-chip FIFO fills, then drops and counts. */
 static void case_fifo(struct vmm *v)
 {
@@ -1201,6 +1249,7 @@ static const struct {
 	{ "sendto", case_sendto, true },
 	{ "sendto-refused", case_sendto_refused, true },
 	{ "storm", case_storm, true },
+	{ "txloop", case_txloop, true },
 	{ "fifo", case_fifo, true },
 	{ "bad-desc", case_bad_desc, true },
 	{ "bad-txlen", case_bad_txlen, true },
