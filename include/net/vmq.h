@@ -310,6 +310,10 @@ struct vmq_guest_ops {
  *	one word, so the engine always sees a consistent pair while the
  *	admin changes it.  Read with vmq_guest_qp_l2().
  * @spoofchk: drop transmitted frames whose source is not the MAC.
+ * @trunk: on a queue without a VLAN, let the guest send 802.1Q/802.1ad
+ *	tagged frames (into any VLAN); off, the engine drops them and
+ *	counts them as %VMQ_CNT_TX_SPOOFED.  No effect with a VLAN set:
+ *	the queue's own tag is then the outer one.
  * @cnt: counters, enum vmq_counter.
  * @loc: location of its MAC filter, or %VMQ_LOC_ANY if it has none.
  * @name: the owner's name for it, for the views.
@@ -322,6 +326,7 @@ struct vmq_guest_qp {
 	u32 error;
 	atomic64_t l2;
 	bool spoofchk;
+	bool trunk;
 	atomic64_t cnt[VMQ_CNT_MAX];
 	u32 loc;
 	char name[40];
@@ -396,6 +401,7 @@ int vmq_guest_qp_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
 void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp);
 int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 			u16 vlan, bool spoofchk);
+void vmq_guest_qp_set_trunk(struct vmq_dev *vdev, u32 qp, bool trunk);
 int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 		       const struct vmq_queue_state *state);
 void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp);

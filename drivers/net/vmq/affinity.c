@@ -196,6 +196,7 @@ static int vmq_cpu_changed(unsigned int cpu, struct hlist_node *node)
 
 int vmq_affinity_dev_init(struct vmq_dev *vdev)
 {
+	int err = -ENOMEM;
 	u32 i;
 
 	INIT_WORK(&vdev->affinity_work, vmq_affinity_work);
@@ -204,13 +205,17 @@ int vmq_affinity_dev_init(struct vmq_dev *vdev)
 		if (!zalloc_cpumask_var(&vdev->qps[i].pin_mask, GFP_KERNEL))
 			goto err_free;
 	}
-	return cpuhp_state_add_instance_nocalls(vmq_cpuhp_state,
-						&vdev->cpuhp_node);
+	/* On failure vmq_affinity_dev_fini() never runs: free them here. */
+	err = cpuhp_state_add_instance_nocalls(vmq_cpuhp_state,
+					       &vdev->cpuhp_node);
+	if (err)
+		goto err_free;
+	return 0;
 
 err_free:
 	while (i--)
 		free_cpumask_var(vdev->qps[i].pin_mask);
-	return -ENOMEM;
+	return err;
 }
 
 void vmq_affinity_dev_fini(struct vmq_dev *vdev)

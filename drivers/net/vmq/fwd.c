@@ -318,12 +318,14 @@ EXPORT_SYMBOL_GPL(vmq_select_queue);
  * @vdev: the vmq device.
  * @qp: queue pair index.
  *
- * Context: the queue pair's receive poll (RCU read side).
+ * Context: the queue pair's NAPI poll, with BH disabled: that is the RCU
+ * read side the pointer is checked against, and the macvlan stays until
+ * vmq_fwd_del() has stopped the queue pair's poll.
  * Return: the offloaded macvlan owning @qp, or NULL for the NIC itself.
  */
 struct net_device *vmq_qp_rx_netdev(struct vmq_dev *vdev, u32 qp)
 {
-	return rcu_dereference(vdev->qps[qp].rx_netdev);
+	return rcu_dereference_bh(vdev->qps[qp].rx_netdev);
 }
 EXPORT_SYMBOL_GPL(vmq_qp_rx_netdev);
 

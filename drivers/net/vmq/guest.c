@@ -286,6 +286,27 @@ int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_set_l2);
 
+/**
+ * vmq_guest_qp_set_trunk() - may the guest send VLAN-tagged frames
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair.
+ * @trunk: true: a queue without a VLAN passes the guest's tagged frames,
+ *	which the NIC steers into those VLANs' queues; false (the default):
+ *	the driver drops them as spoofed, so the guest stays on the untagged
+ *	network.
+ *
+ * Allowed at any time; the engine applies it from the next frame.
+ *
+ * Context: process context, may sleep.
+ */
+void vmq_guest_qp_set_trunk(struct vmq_dev *vdev, u32 qp, bool trunk)
+{
+	mutex_lock(&vdev->lock);
+	WRITE_ONCE(vdev->qps[qp].guest->trunk, trunk);
+	mutex_unlock(&vdev->lock);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_set_trunk);
+
 static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
 				const struct vmq_ring_state *ring, u32 min,
 				u32 max)
@@ -296,10 +317,11 @@ static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
 				    gqp->name, what, ring->size, min, max);
 		return -EINVAL;
 	}
+	/* By its last byte: a ring may end at the top of the IOVA space. */
 	if (!IS_ALIGNED(ring->base, VMQ_RING_ALIGN) ||
-	    ring->base + (u64)ring->size * sizeof(struct vmq_desc) <
+	    ring->base + (u64)ring->size * sizeof(struct vmq_desc) - 1 <
 	    ring->base) {
-		pr_warn_ratelimited("guest queue %s: %s ring base %#llx not %u-byte aligned\n",
+		pr_warn_ratelimited("guest queue %s: %s ring base %#llx not %u-byte aligned or past the top of the IOVA space\n",
 				    gqp->name, what, ring->base,
 				    VMQ_RING_ALIGN);
 		return -EINVAL;
@@ -320,7 +342,8 @@ static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
  * @state: the rings, as the guest set them up or as saved by
  *	vmq_guest_qp_save() (possibly on another device).
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; the owner's task (the VMM), which
+ * the driver's qp_start may charge for the engine's work (its cgroups).
  * Return: 0; -EINVAL for a bad ring (size not a power of two within the
  * device's limits, misaligned base, index beyond the size) or state
  * version; the driver's error if it cannot start.

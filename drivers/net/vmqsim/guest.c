@@ -6,7 +6,10 @@
  * Guest memory is reached through the owner's DMA translation, which may
  * sleep (vfio_dma_rw), so each guest queue pair has a work item, the
  * engine, in the vdpa_sim manner: budgeted and rescheduling itself while
- * work remains.  Frames the classifier sends to the queue wait in a
+ * work remains.  Its work is the VMM's: it runs on a kthread worker of
+ * its own that sits in the VMM's cgroups (vhost's model), so a guest
+ * ringing doorbells over and over spends its VMM's CPU quota, not the
+ * host's.  Frames the classifier sends to the queue wait in a
  * bounded on-chip FIFO (full: dropped and counted); the engine moves them
  * into posted guest buffers, sends posted transmit frames into the
  * transmit switch, writes completions, and raises the queue pair's vector
@@ -26,9 +29,10 @@
  * dropped, never delivered as the new VLAN's.
  */
 
+#include <linux/cgroup.h>
 #include <linux/etherdevice.h>
+#include <linux/kthread.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 #include "vmqsim.h"
 
 /* Frames the on-chip FIFO of one guest queue pair holds. */
@@ -55,6 +59,7 @@ static struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
  * @sdev: its device.
  * @id: its queue pair.
  * @gqp: the core's guest queue pair: rings, owner, MAC and VLAN.
+ * @engine: the thread the engine runs on, in the owner's cgroups.
  * @work: the engine.
  * @fifo: received frames waiting for guest buffers, each already as the
  *	guest will see it.
@@ -64,7 +69,8 @@ struct vmqsim_guest {
 	struct vmqsim_dev *sdev;
 	u32 id;
 	struct vmq_guest_qp *gqp;
-	struct work_struct work;
+	struct kthread_worker *engine;
+	struct kthread_work work;
 	struct sk_buff_head fifo;
 	atomic_t events;
 };
@@ -215,6 +221,12 @@ static bool vmqsim_guest_tx_admit(struct vmqsim_guest *gq, struct sk_buff *skb)
 		vmq_guest_count(gq->gqp, VMQ_CNT_TX_SPOOFED, 1);
 		return false;
 	}
+	/* Untagged and not a trunk: no way into other VLANs' queues. */
+	if (!vlan && eth_type_vlan(eth_hdr(skb)->h_proto) &&
+	    !READ_ONCE(gq->gqp->trunk)) {
+		vmq_guest_count(gq->gqp, VMQ_CNT_TX_SPOOFED, 1);
+		return false;
+	}
 	if (vlan)
 		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), vlan);
 	return true;
@@ -291,7 +303,41 @@ static bool vmqsim_guest_more(struct vmqsim_guest *gq)
 	       READ_ONCE(gqp->tx.tail) != gqp->tx.head;
 }
 
-static void vmqsim_guest_work(struct work_struct *work)
+/* --- the engine's thread ------------------------------------------------ */
+
+/*
+ * Create the engine's thread and charge it to the owner's cgroups.
+ * qp_start of a guest queue runs in the owner's task (the VMM enabling
+ * it), so current is whose CPU the engine spends.
+ */
+static int vmqsim_guest_engine_create(struct vmqsim_guest *gq)
+{
+	int err;
+
+	gq->engine = kthread_create_worker(0, "vmqsim%u-qp%u", gq->sdev->id,
+					   gq->id);
+	if (IS_ERR(gq->engine))
+		return PTR_ERR(gq->engine);
+	err = cgroup_attach_task_all(current, gq->engine->task);
+	if (err)
+		kthread_destroy_worker(gq->engine);
+	return err;
+}
+
+/* Run the engine; false if a pass was already due. */
+static bool vmqsim_guest_engine_queue(struct vmqsim_guest *gq)
+{
+	return kthread_queue_work(gq->engine, &gq->work);
+}
+
+/* Wait for the engine to be idle for good, and end its thread. */
+static void vmqsim_guest_engine_destroy(struct vmqsim_guest *gq)
+{
+	kthread_cancel_work_sync(&gq->work);
+	kthread_destroy_worker(gq->engine);
+}
+
+static void vmqsim_guest_work(struct kthread_work *work)
 {
 	struct vmqsim_guest *gq = container_of(work, struct vmqsim_guest, work);
 	u32 events = 0;
@@ -305,7 +351,7 @@ static void vmqsim_guest_work(struct work_struct *work)
 		vmqsim_guest_raise(gq, events);
 	/* Budget spent with work left: yield, then go on. */
 	if (ok && vmqsim_guest_more(gq))
-		queue_work(system_unbound_wq, &gq->work);
+		vmqsim_guest_engine_queue(gq);
 }
 
 /* The frame's VLAN ID, in band or out; %VMQ_VLAN_NONE if untagged. */
@@ -401,7 +447,7 @@ void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb)
 		return;
 	}
 	skb_queue_tail(&gq->fifo, frame);
-	queue_work(system_unbound_wq, &gq->work);
+	vmqsim_guest_engine_queue(gq);
 }
 
 /**
@@ -420,7 +466,7 @@ void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp)
 
 	rcu_read_lock();
 	gq = rcu_dereference(sdev->qps[qp].guest);
-	if (gq && !queue_work(system_unbound_wq, &gq->work))
+	if (gq && !vmqsim_guest_engine_queue(gq))
 		vmq_guest_count(gq->gqp, VMQ_CNT_DOORBELLS_COALESCED, 1);
 	rcu_read_unlock();
 }
@@ -430,12 +476,13 @@ void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp)
  * @sdev: the device.
  * @qp: the queue pair; the core checked its rings.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or why the engine cannot join the owner's cgroups.
  */
 int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 {
 	struct vmqsim_qp *q = &sdev->qps[qp];
 	struct vmqsim_guest *gq;
+	int err;
 
 	gq = kzalloc(sizeof(*gq), GFP_KERNEL);
 	if (!gq)
@@ -443,7 +490,12 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 	gq->sdev = sdev;
 	gq->id = qp;
 	gq->gqp = vmq_guest_qp(sdev->vdev, qp);
-	INIT_WORK(&gq->work, vmqsim_guest_work);
+	kthread_init_work(&gq->work, vmqsim_guest_work);
+	err = vmqsim_guest_engine_create(gq);
+	if (err) {
+		kfree(gq);
+		return err;
+	}
 	skb_queue_head_init(&gq->fifo);
 	/* Its own switching pool: a guest reaches others through the switch. */
 	WRITE_ONCE(q->pool, qp);
@@ -452,7 +504,7 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 	/* The engine is set up before the classifier or a doorbell finds it. */
 	rcu_assign_pointer(q->guest, gq);
 	/* Buffers may have been posted before the queue was enabled. */
-	queue_work(system_unbound_wq, &gq->work);
+	vmqsim_guest_engine_queue(gq);
 	return 0;
 }
 
@@ -477,7 +529,7 @@ void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp)
 	RCU_INIT_POINTER(q->guest, NULL);
 	/* ...and every classifier pass, doorbell or handler that did is over. */
 	synchronize_net();
-	cancel_work_sync(&gq->work);
+	vmqsim_guest_engine_destroy(gq);
 	/* The last batch's interrupt has been handled... */
 	vmqsim_irq_quiesce(sdev, qp);
 	/* ...or found no engine: tell the owner what it would have told. */

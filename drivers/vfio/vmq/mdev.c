@@ -3,7 +3,7 @@
  * vmq_vfio: mdev parents, the queue-pair type, creation and removal, and
  * the host admin's attributes of each mdev:
  *
- *   /sys/bus/mdev/devices/<uuid>/vmq/{mac,vlan,spoofchk,qp}
+ *   /sys/bus/mdev/devices/<uuid>/vmq/{mac,vlan,spoofchk,trunk,qp}
  *
  * The guest never sets its MAC or VLAN; the admin does, before or while
  * the VMM uses the device.
@@ -114,6 +114,31 @@ static ssize_t spoofchk_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(spoofchk);
 
+/* The core holds the setting; the engine reads it there per frame. */
+static ssize_t trunk_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n",
+			  READ_ONCE(vmq_guest_qp(mvdev->vdev, mvdev->qp)->trunk));
+}
+
+static ssize_t trunk_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+	bool on;
+
+	if (kstrtobool(buf, &on)) {
+		dev_warn(dev, "trunk: want 0 or 1\n");
+		return -EINVAL;
+	}
+	vmq_guest_qp_set_trunk(mvdev->vdev, mvdev->qp, on);
+	return count;
+}
+static DEVICE_ATTR_RW(trunk);
+
 static ssize_t qp_show(struct device *dev, struct device_attribute *attr,
 		       char *buf)
 {
@@ -127,6 +152,7 @@ static struct attribute *vmq_vfio_attrs[] = {
 	&dev_attr_mac.attr,
 	&dev_attr_vlan.attr,
 	&dev_attr_spoofchk.attr,
+	&dev_attr_trunk.attr,
 	&dev_attr_qp.attr,
 	NULL,
 };

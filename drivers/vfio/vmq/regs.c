@@ -10,6 +10,7 @@
  */
 
 #include <linux/iommu.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include "vmq_vfio.h"
 
@@ -159,17 +160,27 @@ void vmq_vfio_reset(struct vmq_vfio_dev *mvdev)
  *
  * If the running queue's rings are in the range, the queue stops in the
  * error state: it must not keep pages the VMM has given up.
+ *
+ * Ranges are compared by their last byte, not their end: a range or a
+ * pinned page may end at the top of the IOVA space, where the end wraps
+ * to 0 and a missed hit leaves pages pinned that VFIO waits to take back.
  */
 void vmq_vfio_unmapped(struct vmq_vfio_dev *mvdev, u64 iova, u64 len)
 {
 	struct vmq_vfio_pins *pins = &mvdev->pins;
 	bool hit = false;
+	u64 last;
 	u32 i;
 
+	if (!len)
+		return;
+	/* A range running past the top of the space ends at the top. */
+	if (check_add_overflow(iova, len - 1, &last))
+		last = U64_MAX;
 	mutex_lock(&mvdev->lock);
 	for (i = 0; i < pins->nr && !hit; i++)
-		hit = pins->iova[i] < iova + len &&
-		      pins->iova[i] + PAGE_SIZE > iova;
+		hit = pins->iova[i] <= last &&
+		      pins->iova[i] + (PAGE_SIZE - 1) >= iova;
 	if (hit) {
 		dev_warn_ratelimited(mvdev->vfio.dev,
 				     "ring memory at %#llx+%#llx unmapped while in use\n",

@@ -139,7 +139,8 @@ enum vmq_err {
  *	waited across a VLAN change.
  * @VMQ_CNT_TX_PACKETS: frames sent.
  * @VMQ_CNT_TX_BYTES: their bytes.
- * @VMQ_CNT_TX_SPOOFED: frames dropped by anti-spoofing.
+ * @VMQ_CNT_TX_SPOOFED: frames dropped by anti-spoofing, and VLAN-tagged
+ *	frames sent on a queue without a VLAN that is not a trunk.
  * @VMQ_CNT_ERRORS: entries into the error state.
  * @VMQ_CNT_DOORBELLS: TAIL writes.
  * @VMQ_CNT_DOORBELLS_COALESCED: TAIL writes that found work pending.

@@ -27,7 +27,9 @@ TESTS="
 	guest_rx
 	guest_tx
 	guest_vlan
+	guest_trunk
 	bad_guest
+	engine_cgroup
 	two_vmms
 	vmm_close_and_kill
 	remove_with_vmm
@@ -249,6 +251,44 @@ guest_vlan()
 	log_test "guest vlan: tag stripped on receive, inserted on transmit"
 }
 
+# An untagged queue is an access port unless the admin makes it a trunk:
+# only then do its guest's VLAN-100 frames reach a VLAN-100 queue.
+guest_trunk()
+{
+	local a=$MDEVS/$UUID1/vmq pid
+
+	setup || { check_err 1 "setup failed"; log_test "guest trunk"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1
+	mdev_create $UUID2 $MAC2 100
+	[ "$(cat $a/trunk)" = 0 ]
+	check_err $? "trunk defaults to $(cat $a/trunk)"
+	expect_write_fail $a/trunk maybe "trunk: want"
+
+	"$VMM" -t 3 -p $MAC1 $UUID2 recvnone > /tmp/vmm2.out 2>&1 &
+	pid=$!
+	wait_holding /tmp/vmm2.out
+	check_err $? "receiving VMM did not start"
+	vmm -n 5 -p $MAC2 -V 100 $UUID1 sendto-refused
+	check_err $? "tagged frames left an untagged queue that is no trunk"
+	wait $pid
+	check_err $? "a VLAN-100 queue got tagged frames from an untagged queue"
+	sed 's/^/\t/' /tmp/vmm2.out
+
+	echo 1 > $a/trunk && [ "$(cat $a/trunk)" = 1 ]
+	check_err $? "cannot make the queue a trunk"
+	"$VMM" -t 5 -n 5 -p $MAC1 $UUID2 recvfrom > /tmp/vmm2.out 2>&1 &
+	pid=$!
+	wait_holding /tmp/vmm2.out
+	check_err $? "receiving VMM did not start"
+	vmm -n 5 -p $MAC2 -V 100 $UUID1 sendto
+	check_err $? "a trunk could not send VLAN-100 frames"
+	wait $pid
+	check_err $? "VLAN-100 frames from the trunk did not reach the VLAN-100 queue"
+	sed 's/^/\t/' /tmp/vmm2.out
+	log_test "guest trunk: tagged frames from an untagged queue only when allowed"
+}
+
 host_untouched()
 {
 	ip link set vmq0 up && ip link set vmq0w up
@@ -266,7 +306,7 @@ bad_guest()
 	mdev_create $UUID1 $MAC1
 	mdev_create $UUID2 $MAC2
 	vmm $UUID1 bad-desc bad-txlen bad-rxlen bad-tail bad-ring storm fifo \
-		unmap reset
+		unmap unmap-edge reset
 	check_err $? "misbehaving-guest cases failed"
 	# The other queue pair and the host never noticed.
 	vmm $UUID2 rx tx
@@ -319,6 +359,74 @@ two_vmms()
 	sed 's/^/\t/' /tmp/vmm2.out
 	ip link set vmq0 up
 	log_test "two VMMs: own traffic only; guest to guest switched in the NIC"
+}
+
+CG=/sys/fs/cgroup
+CG_VMM=$CG/vmq_vmm
+
+# cpu_usec CGROUP: CPU time its tasks used, in microseconds.
+cpu_usec()
+{
+	awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
+}
+
+# thread_usec PID: CPU time of one thread, in microseconds.
+thread_usec()
+{
+	awk -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" \
+		'{ sub(/.*\) /, ""); print int(($12 + $13) * 1000000 / hz) }' \
+		"/proc/$1/stat"
+}
+
+# The device's work for a guest queue belongs to the VMM: with the VMM
+# in a cgroup limited to 20% of a CPU, a guest handing the same transmit
+# descriptors back over and over costs that cgroup, engine included.
+engine_cgroup()
+{
+	local qp pid eng u0 u1 e0 e1 used budget
+
+	setup || { check_err 1 "setup failed"; log_test "engine cgroup"; return; }
+	defer teardown
+	grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG
+	echo +cpu > $CG/cgroup.subtree_control 2>/dev/null
+	if ! grep -qw cpu $CG/cgroup.subtree_control; then
+		log_test_skip "engine cgroup" "no cgroup2 cpu controller"
+		return
+	fi
+	mkdir -p $CG_VMM && echo "20000 100000" > $CG_VMM/cpu.max
+	check_err $? "cannot limit a cgroup with cpu.max"
+	defer rmdir $CG_VMM
+	mdev_create $UUID1 $MAC1
+	qp=$(mdev_qp $UUID1)
+	bash -c "echo \$\$ > $CG_VMM/cgroup.procs && exec $VMM -t 8 $UUID1 txloop" \
+		> /tmp/vmm_loop.out 2>&1 &
+	pid=$!
+	wait_holding /tmp/vmm_loop.out
+	check_err $? "VMM did not start"
+	eng=$(grep -lx "vmqsim0-qp$qp" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3)
+	[ -n "$eng" ]
+	check_err $? "no engine thread vmqsim0-qp$qp"
+	grep -qx "0::/${CG_VMM#$CG/}" "/proc/$eng/cgroup" 2>/dev/null
+	check_err $? "engine thread not in the VMM's cgroup: $(cat "/proc/$eng/cgroup" 2>/dev/null)"
+	if [ -n "$eng" ]; then
+		sleep 1
+		u0=$(cpu_usec $CG_VMM)
+		e0=$(thread_usec "$eng")
+		sleep 4
+		u1=$(cpu_usec $CG_VMM)
+		e1=$(thread_usec "$eng")
+		used=$((u1 - u0))
+		budget=$((4000000 * 20 / 100))
+		echo "	cgroup used ${used}us, engine $((e1 - e0))us, in 4 s at 20% (${budget}us)"
+		[ $((e1 - e0)) -gt 0 ] && [ $((e1 - e0)) -le $((used + 20000)) ]
+		check_err $? "engine time $((e1 - e0))us not within the cgroup's ${used}us"
+		[ "$used" -le $((budget * 3 / 2)) ]
+		check_err $? "cgroup used ${used}us, over cpu.max (${budget}us)"
+	fi
+	wait $pid
+	check_err $? "test VMM failed"
+	sed 's/^/\t/' /tmp/vmm_loop.out
+	log_test "engine cgroup: a guest queue's device work is charged to its VMM"
 }
 
 # wait_holding FILE: the VMM in FILE has its device running.

@@ -10,12 +10,13 @@
  * what the partner receives, and misbehaves in every way the device must
  * survive.
  *
- *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] UUID CASE...
+ *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] [-V VID] UUID CASE...
  *
- * CASE: info rx tx spoof vlan bcast isolate recvfrom sendto storm fifo
- * bad-desc bad-txlen bad-rxlen bad-tail bad-ring unmap reset hold demo
- * nomac vlan-change rx-toolong irq-down stop-race.  Prints one line per
- * check; exits 0 if all passed, 1 otherwise, 4 if VFIO is missing.
+ * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
+ * sendto-refused storm txloop fifo bad-desc bad-txlen bad-rxlen bad-tail
+ * bad-ring unmap unmap-edge reset hold demo nomac vlan-change rx-toolong
+ * irq-down stop-race.  Prints one line per check; exits 0 if all passed,
+ * 1 otherwise, 4 if VFIO is missing.
  */
 
 #include <arpa/inet.h>
@@ -59,6 +60,8 @@
 #define BUF_LEN		2048
 #define NDESC		64
 #define UNMAPPED_IOVA	0x40000000ULL
+#define EDGE_SIZE	0x1000ULL	/* mappings beside the rings */
+#define TOP_SIZE	0x10000ULL	/* the mapping at the top of the space */
 #define TEST_ETHERTYPE	0x88b5
 #define BIG_FRAME	4096	/* larger than any MTU the tests set */
 
@@ -71,6 +74,7 @@ struct vmm {
 	__u8 mac[ETH_ALEN], wire_mac[ETH_ALEN], peer_mac[ETH_ALEN];
 	bool have_peer;
 	__u16 vlan;
+	__u16 tag;		/* -V: the 802.1Q tag the guest puts on */
 	__u32 max_frame;
 	__u32 rx_head, tx_head;	/* next descriptor the guest expects */
 	__u32 rx_tail, tx_tail;
@@ -750,6 +754,76 @@ static void case_recvfrom(struct vmm *v)
 	      got, v->count, bad);
 }
 
+/* Nothing from the peer queue arrives while we wait. */
+static void case_recvnone(struct vmm *v)
+{
+	int got = 0;
+	__u32 len;
+	__u8 *f;
+
+	guest_start(v, BUF_LEN);
+	printf("holding the device\n");
+	fflush(stdout);
+	while ((f = rx_next_test(v, &len, v->timeout)))
+		got += !memcmp(f + ETH_ALEN, v->peer_mac, ETH_ALEN);
+	check(!got, "recvnone: %d frames from the peer queue arrived", got);
+}
+
+/*
+ * Test frame @k for the peer in transmit buffer @k % NDESC, with the -V
+ * tag in band when there is one; its length.
+ */
+static __u32 peer_frame(struct vmm *v, int k)
+{
+	__u8 *buf = tx_buf(v, k % NDESC);
+	__u32 len = test_len(k);
+
+	if (!v->tag) {
+		make_frame(v, buf, v->peer_mac, v->mac, len);
+		return len;
+	}
+	/* Short enough that the tag keeps it within MAX_FRAME. */
+	len = 100;
+	make_frame(v, buf + 4, v->peer_mac, v->mac, len);
+	memmove(buf, buf + 4, 2 * ETH_ALEN);
+	buf[12] = 0x81;
+	buf[13] = 0x00;
+	buf[14] = v->tag >> 8;
+	buf[15] = v->tag & 0xff;
+	return len + 4;
+}
+
+/* Tagged frames from a queue that is no trunk: ERR, spoofed, not sent. */
+static void case_sendto_refused(struct vmm *v)
+{
+	__u64 spoofed = counter(v, VMQ_CNT_TX_SPOOFED);
+	__u8 got[ETH_FRAME_LEN + 8];
+	int k, refused = 0, wire = 0;
+	__u16 vlan;
+	__u32 i;
+
+	guest_start(v, BUF_LEN);
+	wire_drain(v);
+	for (k = 0; k < v->count; k++) {
+		i = tx_post(v, BUF_IOVA + TX_BUFS + (__u64)(k % NDESC) * BUF_LEN,
+			    peer_frame(v, k));
+		if (tx_wait_done(v, i, v->timeout) &&
+		    (tx_desc(v, i)->flags & VMQ_DESC_F_ERR))
+			refused++;
+	}
+	while (wire_recv(v, got, &vlan, 300) > 0)
+		wire++;
+	check(refused == v->count && !wire,
+	      "sendto-refused: %d of %d tagged frames completed with ERR, %d on the wire",
+	      refused, v->count, wire);
+	check(counter(v, VMQ_CNT_TX_SPOOFED) - spoofed == (__u64)v->count,
+	      "sendto-refused: tx_spoofed moved by %llu, want %d",
+	      (unsigned long long)(counter(v, VMQ_CNT_TX_SPOOFED) - spoofed),
+	      v->count);
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
+	      "sendto-refused: queue still enabled");
+}
+
 /* Frames to the peer queue's MAC never touch the wire. */
 static void case_sendto(struct vmm *v)
 {
@@ -761,10 +835,8 @@ static void case_sendto(struct vmm *v)
 	guest_start(v, BUF_LEN);
 	wire_drain(v);
 	for (k = 0; k < v->count; k++) {
-		make_frame(v, tx_buf(v, k % NDESC), v->peer_mac, v->mac,
-			   test_len(k));
 		i = tx_post(v, BUF_IOVA + TX_BUFS +
-			    (__u64)(k % NDESC) * BUF_LEN, test_len(k));
+			    (__u64)(k % NDESC) * BUF_LEN, peer_frame(v, k));
 		if (tx_wait_done(v, i, v->timeout) &&
 		    !(tx_desc(v, i)->flags & VMQ_DESC_F_ERR))
 			done++;
@@ -919,6 +991,54 @@ static void case_bad_ring(struct vmm *v)
 	      "bad-ring: ring registers refused while enabled");
 }
 
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * For the timeout, hand the device the same transmit descriptors again
+ * and again, a full ring at a time: frames from a foreign MAC, which the
+ * device must read and refuse, so that it works hard and the VMM hardly
+ * at all.  Whose CPU that is, the caller measures.
+ */
+static void case_txloop(struct vmm *v)
+{
+	static const __u8 other[ETH_ALEN] = {
+		0x02, 0x66, 0x66, 0x66, 0x66, 0x66 };
+	struct timespec t0;
+	long frames = 0;
+	__u32 i, last;
+
+	guest_start(v, BUF_LEN);
+	make_frame(v, tx_buf(v, 0), v->wire_mac, other, 60);
+	printf("holding the device\n");
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (elapsed_ms(&t0) < v->timeout) {
+		for (i = 0; i < NDESC - 1; i++) {
+			struct vmq_desc *d = tx_desc(v, (v->tx_tail + i) % NDESC);
+
+			d->addr = BUF_IOVA + TX_BUFS;
+			d->len = 60;
+			d->flags = 0;
+		}
+		last = (v->tx_tail + NDESC - 2) % NDESC;
+		v->tx_tail = (v->tx_tail + NDESC - 1) % NDESC;
+		wr(v, VMQ_REG_TX_TAIL, v->tx_tail);
+		if (!tx_wait_done(v, last, v->timeout))
+			break;
+		frames += NDESC - 1;
+	}
+	check(frames && rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
+	      "txloop: device refused %ld frames in %ld ms", frames,
+	      elapsed_ms(&t0));
+}
+
 /* No buffers posted: the on-chip FIFO fills, then drops and counts. */
 static void case_fifo(struct vmm *v)
 {
@@ -978,6 +1098,95 @@ static void case_unmap(struct vmm *v)
 	munmap(v->ring_mem, RING_SIZE);
 	v->ring_mem = map_guest(v, RING_IOVA, RING_SIZE);
 	expect_recovery(v, "unmap");
+}
+
+/* Map @size bytes at @iova; false if the container refuses. */
+static bool map_try(struct vmm *v, __u64 iova, __u64 size, void **mem)
+{
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+
+	*mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*mem == MAP_FAILED)
+		die("mmap");
+	map.vaddr = (uintptr_t)*mem;
+	map.iova = iova;
+	map.size = size;
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	return !ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map);
+}
+
+/* Is the queue still enabled, with no error raised? */
+static bool still_running(struct vmm *v)
+{
+	return rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED &&
+	       !wait_irq(v, VMQ_VFIO_IRQ_ERR, 100);
+}
+
+/*
+ * Unmaps at the edges of the ring memory and of the IOVA space: ranges
+ * next to the rings, a range that would wrap, and a ring whose last byte
+ * is the last IOVA.  Only an unmap that covers ring memory stops the
+ * queue, whatever the arithmetic at the top of the space does.
+ */
+static void case_unmap_edge(struct vmm *v)
+{
+	const __u64 top = 0ULL - TOP_SIZE;
+	void *below, *above, *high;
+	__u32 err, status;
+	int uerr;
+
+	if (!map_try(v, RING_IOVA - EDGE_SIZE, EDGE_SIZE, &below) ||
+	    !map_try(v, RING_IOVA + RING_SIZE, EDGE_SIZE, &above) ||
+	    !map_try(v, top, TOP_SIZE, &high)) {
+		check(false, "unmap-edge: mapping beside the rings or at the top: %s",
+		      strerror(errno));
+		return;
+	}
+
+	/* A receive ring ending at the last IOVA is well formed. */
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	wr(v, VMQ_REG_RX_BASE_LO, (__u32)(0ULL - NDESC * sizeof(struct vmq_desc)));
+	wr(v, VMQ_REG_RX_BASE_HI, 0xffffffff);
+	wr(v, VMQ_REG_RX_SIZE, NDESC);
+	wr(v, VMQ_REG_TX_BASE_LO, RING_IOVA + TX_RING);
+	wr(v, VMQ_REG_TX_BASE_HI, 0);
+	wr(v, VMQ_REG_TX_SIZE, NDESC);
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	status = rd(v, VMQ_REG_STATUS);
+	err = rd(v, VMQ_REG_ERROR);
+	if (status == VMQ_STATUS_ENABLED) {
+		/* The IOMMU reaches the top: unmapping it must stop us. */
+		check(!unmap_guest(v, top, TOP_SIZE),
+		      "unmap-edge: top of the IOVA space unmapped");
+		expect_error(v, "unmap-edge ring at the top", VMQ_ERR_UNMAP);
+	} else {
+		/* Debian's type1 cannot pin or reach the last mapping (its
+		 * end wraps to 0): the queue fails to run, as a DMA error.
+		 */
+		check(status == VMQ_STATUS_ERROR && err == VMQ_ERR_DMA,
+		      "unmap-edge: ring at the top: status %#x error %u (want running, or DMA error)",
+		      status, err);
+		printf("unmap-edge: this IOMMU cannot reach the top of the IOVA space\n");
+	}
+
+	/* Rings in the middle: nothing beside them, nothing wrapping hits. */
+	guest_start(v, BUF_LEN);
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	check(!unmap_guest(v, RING_IOVA - EDGE_SIZE, EDGE_SIZE) &&
+	      !unmap_guest(v, RING_IOVA + RING_SIZE, EDGE_SIZE),
+	      "unmap-edge: ranges right below and right above the rings unmapped");
+	uerr = unmap_guest(v, 0ULL - EDGE_SIZE, 2 * EDGE_SIZE) ? errno : 0;
+	check(uerr == EINVAL, "unmap-edge: a range wrapping past the top refused (%s)",
+	      strerror(uerr));
+	unmap_guest(v, top, TOP_SIZE);
+	check(still_running(v), "unmap-edge: queue still running (status %#x error %u)",
+	      rd(v, VMQ_REG_STATUS), rd(v, VMQ_REG_ERROR));
+	check(rx_frames(v, v->mac, 2, true) == 2, "unmap-edge: queue still works");
+	munmap(below, EDGE_SIZE);
+	munmap(above, EDGE_SIZE);
+	munmap(high, TOP_SIZE);
 }
 
 /* Reset while frames flow in: stopped, clean, and usable again. */
@@ -1288,8 +1497,11 @@ static const struct {
 	{ "vlan", case_vlan, true },
 	{ "isolate", case_isolate, true },
 	{ "recvfrom", case_recvfrom, false },
+	{ "recvnone", case_recvnone, false },
 	{ "sendto", case_sendto, true },
+	{ "sendto-refused", case_sendto_refused, true },
 	{ "storm", case_storm, true },
+	{ "txloop", case_txloop, true },
 	{ "fifo", case_fifo, true },
 	{ "bad-desc", case_bad_desc, true },
 	{ "bad-txlen", case_bad_txlen, true },
@@ -1297,6 +1509,7 @@ static const struct {
 	{ "bad-tail", case_bad_tail, true },
 	{ "bad-ring", case_bad_ring, true },
 	{ "unmap", case_unmap, true },
+	{ "unmap-edge", case_unmap_edge, true },
 	{ "reset", case_reset, true },
 	{ "hold", case_hold, false },
 	{ "demo", case_demo, true },
@@ -1321,7 +1534,7 @@ int main(int argc, char **argv)
 	size_t c;
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "w:p:n:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:p:n:t:V:")) != -1) {
 		switch (opt) {
 		case 'w':
 			wire = optarg;
@@ -1337,9 +1550,12 @@ int main(int argc, char **argv)
 		case 't':
 			v.timeout = atoi(optarg) * 1000;
 			break;
+		case 'V':
+			v.tag = atoi(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: %s %s\n", argv[0],
-				"[-w WIRE] [-p PEER_MAC] [-n N] [-t S] UUID CASE...");
+				"[-w WIRE] [-p PEER_MAC] [-n N] [-t S] [-V VID] UUID CASE...");
 			return 2;
 		}
 	}
