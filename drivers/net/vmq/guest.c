@@ -163,7 +163,8 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_alloc);
  * @vdev: the vmq device.
  * @qp: as vmq_guest_qp_alloc() returned.
  *
- * Stops it if it runs and removes its MAC filter.
+ * Stops it if it runs, removes its MAC filter, and drains it (see
+ * vmq_guest_qp_drain()) before its guest state goes.
  *
  * Context: process context, may sleep.
  */
@@ -184,6 +185,8 @@ void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
 	vmq_qp_release(vdev, qp);
 	q->guest = NULL;
 	mutex_unlock(&vdev->lock);
+	/* An access still waiting on guest memory uses @gqp. */
+	vmq_guest_qp_drain(vdev, qp);
 	kfree(gqp);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_free);
@@ -322,7 +325,8 @@ static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
  * Context: process context, may sleep.
  * Return: 0; -EINVAL for a bad ring (size not a power of two within the
  * device's limits, misaligned base, index beyond the size) or state
- * version; the driver's error if it cannot start.
+ * version; -EBUSY while an access of its last run still waits for the
+ * VMM (see vmq_guest_qp_stop()); the driver's error if it cannot start.
  */
 int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 		       const struct vmq_queue_state *state)
@@ -365,11 +369,15 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_start);
  * @vdev: the vmq device.
  * @qp: a guest queue pair.
  *
- * On return the hardware no longer touches guest memory and no
- * notification of this queue pair is running.  Ring indices and the error
- * are kept, for vmq_guest_qp_save().
+ * On return the hardware starts no access to guest memory, writes
+ * nothing back and notifies nothing, and the ring indices and the error
+ * are final, for vmq_guest_qp_save().  It does not wait for an access
+ * that waits for the VMM (a fault in guest memory the VMM does not
+ * resolve): that one may still complete later, and restarting the queue
+ * pair fails with -EBUSY until it has.  vmq_guest_qp_drain() waits for
+ * it.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; never waits for the VMM.
  */
 void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp)
 {
@@ -378,6 +386,25 @@ void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp)
 	mutex_unlock(&vdev->lock);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_stop);
+
+/**
+ * vmq_guest_qp_drain() - wait for a stopped guest queue pair's last access
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair, stopped.
+ *
+ * The final wait before guest memory may go (the VMM closing its
+ * device): returns once the access vmq_guest_qp_stop() left in progress,
+ * if any, is over.  Takes no lock of the device, so a VMM that never
+ * resolves its fault holds up only its own teardown.
+ *
+ * Context: process context; may wait as long as the VMM lets it.
+ */
+void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp)
+{
+	if (vdev->ops->qp_drain)
+		vdev->ops->qp_drain(vdev, qp);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_drain);
 
 /**
  * vmq_guest_qp_save() - the guest-visible state of a guest queue pair
@@ -414,10 +441,11 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_save);
  * @vdev: the vmq device.
  * @qp: a guest queue pair.
  *
- * The reset of the guest's device: DMA stops, rings and the error are
- * cleared.  MAC, VLAN, anti-spoofing and counters stay.
+ * The reset of the guest's device: DMA stops as in vmq_guest_qp_stop(),
+ * rings and the error are cleared.  MAC, VLAN, anti-spoofing and
+ * counters stay.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; never waits for the VMM.
  */
 void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp)
 {

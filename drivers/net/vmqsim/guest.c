@@ -16,10 +16,19 @@
  * transmit length out of range or a frame larger than its buffer put the
  * queue into the error state through vmq_guest_qp_error(), after which
  * the engine touches nothing until the owner stops the queue.
+ *
+ * Guest memory is the VMM's: an access may wait as long as the VMM
+ * leaves a fault unresolved (a userfaultfd nobody serves).  Stopping the
+ * queue happens under the core's device mutex and must not wait for
+ * that: it closes the gate every access passes (vmqsim_guest_dma()),
+ * and an engine caught inside guest memory is left to finish that one
+ * access, after which it finds the gate closed and does nothing more.
+ * vmqsim_guest_drain(), without the mutex, is the final wait for it.
  */
 
 #include <linux/etherdevice.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include "vmqsim.h"
 
@@ -38,7 +47,12 @@
  * @work: the engine.
  * @fifo: received frames waiting for guest buffers.
  * @events: VMQ_GUEST_EV_* not yet told to the owner.
- * @running: frames may enter @fifo and the engine may run.
+ * @lock: the gate to guest memory: guards @running and @in_dma.
+ * @running: frames may enter @fifo and the engine may run; cleared
+ *	under @lock, read locklessly on the data path.
+ * @in_dma: the engine is inside guest memory.
+ * @dead: the engine found the gate closed; it does nothing more.  The
+ *	engine's own.
  * @buf: bounce buffer for one frame, %VMQSIM_GUEST_BUF bytes.
  */
 struct vmqsim_guest {
@@ -48,9 +62,15 @@ struct vmqsim_guest {
 	struct work_struct work;
 	struct sk_buff_head fifo;
 	atomic_t events;
+	spinlock_t lock;	/* see @lock above */
 	bool running;
+	bool in_dma;
+	bool dead;
 	u8 *buf;
 };
+
+/* Hands a stopped engine still in guest memory over to the drain. */
+static DEFINE_SPINLOCK(vmqsim_guest_drain_lock);
 
 /* Tell the owner what happened since the last time. */
 static void vmqsim_guest_tell(struct vmqsim_guest *gq)
@@ -85,16 +105,43 @@ static void vmqsim_guest_raise(struct vmqsim_guest *gq, u32 events)
 
 static bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
 {
+	/* A stopped queue's access failing is no fault of the guest. */
+	if (gq->dead)
+		return false;
 	vmq_guest_qp_error(gq->gqp, err);
 	skb_queue_purge(&gq->fifo);
 	return false;
+}
+
+/*
+ * Every access to guest memory passes this gate.  None starts once the
+ * queue is stopped; one that was in progress then ends as -ESHUTDOWN
+ * and leaves the engine @dead, so nothing of it is written back.
+ */
+static int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
+			    size_t len, bool write)
+{
+	int err = -ESHUTDOWN;
+	bool open;
+
+	spin_lock(&gq->lock);
+	open = gq->running;
+	gq->in_dma = open;
+	spin_unlock(&gq->lock);
+	if (open)
+		err = vmq_guest_dma_rw(gq->gqp, iova, buf, len, write);
+	spin_lock(&gq->lock);
+	gq->in_dma = false;
+	gq->dead = !gq->running;
+	spin_unlock(&gq->lock);
+	return gq->dead ? -ESHUTDOWN : err;
 }
 
 static int vmqsim_guest_desc_rw(struct vmqsim_guest *gq,
 				const struct vmq_ring_state *ring, u32 idx,
 				struct vmq_desc *desc, bool write)
 {
-	return vmq_guest_dma_rw(gq->gqp, ring->base + (u64)idx * sizeof(*desc),
+	return vmqsim_guest_dma(gq, ring->base + (u64)idx * sizeof(*desc),
 				desc, sizeof(*desc), write);
 }
 
@@ -141,8 +188,7 @@ static bool vmqsim_guest_rx_one(struct vmqsim_guest *gq, u32 idx,
 		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
 	if (*len > le32_to_cpu(desc.len))
 		return vmqsim_guest_fail(gq, VMQ_ERR_RX_LEN);
-	if (vmq_guest_dma_rw(gq->gqp, le64_to_cpu(desc.addr), gq->buf, *len,
-			     true))
+	if (vmqsim_guest_dma(gq, le64_to_cpu(desc.addr), gq->buf, *len, true))
 		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
 	/* The frame is in guest memory before its completion says so. */
 	desc.len = cpu_to_le32(*len);
@@ -175,7 +221,7 @@ static bool vmqsim_guest_rx_batch(struct vmqsim_guest *gq, u32 *events)
 		n++;
 		bytes += len;
 	}
-	if (n) {
+	if (n && !gq->dead) {
 		vmq_qp_count_rx(gq->sdev->vdev, gq->id, n, bytes);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, n);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
@@ -217,8 +263,8 @@ static bool vmqsim_guest_tx_one(struct vmqsim_guest *gq, struct vmq_desc *desc)
 		desc->flags |= cpu_to_le16(VMQ_DESC_F_ERR);
 		return true;
 	}
-	if (vmq_guest_dma_rw(gq->gqp, le64_to_cpu(desc->addr),
-			     skb_put(skb, len), len, false)) {
+	if (vmqsim_guest_dma(gq, le64_to_cpu(desc->addr), skb_put(skb, len),
+			     len, false)) {
 		kfree_skb(skb);
 		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
 	}
@@ -278,10 +324,13 @@ static void vmqsim_guest_work(struct work_struct *work)
 	u32 events = 0;
 	bool ok;
 
-	if (READ_ONCE(gq->gqp->error))
+	if (!READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error))
 		return;
 	ok = vmqsim_guest_rx_batch(gq, &events) &&
 	     vmqsim_guest_tx_batch(gq, &events);
+	/* Stopped while in guest memory: the owner hears nothing more. */
+	if (gq->dead)
+		return;
 	if (events)
 		vmqsim_guest_raise(gq, events);
 	/* Budget spent with work left: yield, then go on. */
@@ -361,18 +410,68 @@ void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp)
 		vmq_guest_count(gq->gqp, VMQ_CNT_DOORBELLS_COALESCED, 1);
 }
 
+/* Called with the engine stopped: out of guest memory, or waited for. */
+static void vmqsim_guest_free(struct vmqsim_guest *gq)
+{
+	cancel_work_sync(&gq->work);
+	skb_queue_purge(&gq->fifo);
+	kfree(gq->buf);
+	kfree(gq);
+}
+
+static bool vmqsim_guest_in_dma(struct vmqsim_guest *gq)
+{
+	bool in_dma;
+
+	spin_lock(&gq->lock);
+	in_dma = gq->in_dma;
+	spin_unlock(&gq->lock);
+	return in_dma;
+}
+
+/*
+ * The engine of the queue's last run, if it was left in guest memory:
+ * free it once it is out, or say the queue is not ready to run again.
+ */
+static int vmqsim_guest_reap(struct vmqsim_qp *q)
+{
+	struct vmqsim_guest *old;
+
+	spin_lock(&vmqsim_guest_drain_lock);
+	old = q->draining;
+	if (old && vmqsim_guest_in_dma(old)) {
+		spin_unlock(&vmqsim_guest_drain_lock);
+		return -EBUSY;
+	}
+	q->draining = NULL;
+	spin_unlock(&vmqsim_guest_drain_lock);
+	/* Out of guest memory and the gate closed: this does not wait long. */
+	if (old)
+		vmqsim_guest_free(old);
+	return 0;
+}
+
 /**
  * vmqsim_guest_start() - run a guest queue pair (vmq_hw_ops.qp_start)
  * @sdev: the device.
  * @qp: the queue pair; the core checked its rings.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -EBUSY while the engine of its last run still
+ * waits in guest memory.
  */
 int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 {
 	struct vmqsim_qp *q = &sdev->qps[qp];
 	struct vmqsim_guest *gq;
+	int err;
 
+	err = vmqsim_guest_reap(q);
+	if (err) {
+		dev_warn_ratelimited(&sdev->dev,
+				     "queue pair %u: still waiting for guest memory of its last run\n",
+				     qp);
+		return err;
+	}
 	gq = kzalloc(sizeof(*gq), GFP_KERNEL);
 	if (!gq)
 		return -ENOMEM;
@@ -386,6 +485,7 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 	gq->gqp = vmq_guest_qp(sdev->vdev, qp);
 	INIT_WORK(&gq->work, vmqsim_guest_work);
 	skb_queue_head_init(&gq->fifo);
+	spin_lock_init(&gq->lock);
 	gq->running = true;
 	/* Its own switching pool: a guest reaches others through the switch. */
 	WRITE_ONCE(q->pool, qp);
@@ -402,23 +502,59 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
  * @sdev: the device.
  * @qp: the queue pair.
  *
- * On return no frame enters its FIFO, the engine is not running and
- * will not run, and its vector's handler is done: guest memory is
- * untouched from here on.
+ * On return no frame enters its FIFO, no access to guest memory starts,
+ * nothing more is written back or signalled, and its vector's handler is
+ * done.  An engine inside guest memory is not waited for (the VMM may
+ * never let it out): it is left to vmqsim_guest_drain().
  */
 void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp)
 {
 	struct vmqsim_qp *q = &sdev->qps[qp];
 	struct vmqsim_guest *gq = q->guest;
+	bool in_dma;
 
+	/* Close the gate: the engine starts no access from here on. */
+	spin_lock(&gq->lock);
 	WRITE_ONCE(gq->running, false);
+	in_dma = gq->in_dma;
+	spin_unlock(&gq->lock);
 	/* Every classifier pass that saw it running is over. */
 	synchronize_net();
-	cancel_work_sync(&gq->work);
+	/* Out of guest memory, it finds the gate closed soon: wait for it. */
+	if (!in_dma)
+		cancel_work_sync(&gq->work);
 	/* The last batch's interrupt has been handled. */
 	vmqsim_irq_quiesce(sdev, qp);
 	WRITE_ONCE(q->guest, NULL);
-	skb_queue_purge(&gq->fifo);
-	kfree(gq->buf);
-	kfree(gq);
+	if (!in_dma) {
+		vmqsim_guest_free(gq);
+		return;
+	}
+	/* The owner stops and drains in turn, so none is left from before. */
+	spin_lock(&vmqsim_guest_drain_lock);
+	WARN_ON_ONCE(q->draining);
+	q->draining = gq;
+	spin_unlock(&vmqsim_guest_drain_lock);
+}
+
+/**
+ * vmqsim_guest_drain() - wait for a stopped guest queue pair's engine
+ *	(vmq_hw_ops.qp_drain)
+ * @sdev: the device.
+ * @qp: the queue pair, stopped.
+ *
+ * Called without the core's device mutex: this waits as long as the VMM
+ * leaves the engine's last access unresolved.
+ */
+void vmqsim_guest_drain(struct vmqsim_dev *sdev, u32 qp)
+{
+	struct vmqsim_qp *q = &sdev->qps[qp];
+	struct vmqsim_guest *gq;
+
+	spin_lock(&vmqsim_guest_drain_lock);
+	gq = q->draining;
+	q->draining = NULL;
+	spin_unlock(&vmqsim_guest_drain_lock);
+	if (gq)
+		vmqsim_guest_free(gq);
 }

@@ -110,6 +110,8 @@ struct vmqsim_ring {
  *	synchronous in the simulation).
  * @flags: VMQ_QP_F_* from the core, as of its start.
  * @guest: the engine of a running guest queue pair (guest.c), else NULL.
+ * @draining: the engine of a stopped guest queue pair that was left
+ *	waiting in guest memory, until vmqsim_guest_drain() (guest.c).
  */
 struct vmqsim_qp {
 	struct vmqsim_dev *sdev;
@@ -121,6 +123,7 @@ struct vmqsim_qp {
 	u32 tx_ring_size;
 	u32 flags;
 	struct vmqsim_guest *guest;
+	struct vmqsim_guest *draining;
 };
 
 /* Bits of &vmqsim_vector.flags. */
@@ -313,6 +316,7 @@ bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp);
 /* guest.c */
 int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_guest_drain(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_guest_rx(struct vmqsim_dev *sdev, u32 qp,
 		     const struct sk_buff *skb);
