@@ -230,6 +230,7 @@ struct vmqsim_silicon {
  * struct vmqsim_dev - one simulated NIC
  * @dev: its device on the vmqsim bus, "vmqsim<ID>".
  * @list: in the bus's list of devices.
+ * @dying: being deleted; stays on the list, keeping its ID, until gone.
  * @id: ID given to new_device.
  * @num_qps: queue pairs.
  * @num_filters: filter table capacity.
@@ -248,6 +249,7 @@ struct vmqsim_silicon {
 struct vmqsim_dev {
 	struct device dev;
 	struct list_head list;
+	bool dying;
 	u32 id;
 	u32 num_qps;
 	u32 num_filters;

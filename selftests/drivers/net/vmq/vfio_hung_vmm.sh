@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A VMM that hangs holds up nobody but itself: not RTNL, not the NIC's
-# configuration, not another VMM.  The VMM's guest memory faults into a
-# userfaultfd it never serves while the NIC writes there.
+# configuration, not another VMM, not another NIC.  One VMM's guest
+# memory faults into a userfaultfd it never serves while the NIC writes
+# there; another ignores the host's request to give its device back.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -12,6 +13,7 @@ BUS=vmqsim0
 MDEVS=/sys/bus/mdev/devices
 UUID1=6f3c0a5e-0000-4000-8000-000000000011
 UUID2=6f3c0a5e-0000-4000-8000-000000000012
+UUID3=6f3c0a5e-0000-4000-8000-000000000013
 MAC1=52:54:00:00:11:01
 MAC2=52:54:00:00:11:02
 QPS=8
@@ -19,6 +21,7 @@ QPS=8
 TESTS="
 	stuck_guest_memory
 	stuck_vmm_killed
+	del_device_alone
 "
 
 setup()
@@ -35,7 +38,7 @@ teardown()
 {
 	local u
 
-	for u in $UUID1 $UUID2; do
+	for u in $UUID1 $UUID2 $UUID3; do
 		[ -e $MDEVS/$u ] && echo 1 > $MDEVS/$u/remove
 	done
 	vmq_unload_all
@@ -152,6 +155,46 @@ stuck_vmm_killed()
 	within 10 sh -c "echo 1 > $MDEVS/$UUID1/remove"
 	check_err $? "mdev remove after the kill failed"
 	log_test "stuck VMM killed: its teardown waits for its own memory only"
+}
+
+del_device_alone()
+{
+	local mark vmm_pid del_pid
+
+	setup || { check_err 1 "setup failed"; log_test "del_device alone"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1
+	check_err $? "mdev create failed"
+	"$VMM" -t 25 $UUID1 deaf > /tmp/vmm_deaf.out 2>&1 &
+	vmm_pid=$!
+	busywait 10000 grep -q "holding the device" /tmp/vmm_deaf.out
+	check_err $? "VMM did not start"
+	mark=$(kmsg_mark)
+	(echo 0 > /sys/bus/vmqsim/del_device) &
+	del_pid=$!
+	busywait 10000 eval 'kmsg_since "$mark" | grep -q "asking the VMM"'
+	check_err $? "del_device 0 did not ask the VMM"
+
+	within 10 sh -c "echo 1 > /sys/bus/vmqsim/new_device"
+	check_err $? "new_device 1 waited for device 0's VMM"
+	within 10 sh -c "echo $UUID3 > /sys/class/mdev_bus/vmqsim1/mdev_supported_types/vmqsim-qp/create"
+	check_err $? "no mdev on device 1"
+	within 10 sh -c "echo 1 > $MDEVS/$UUID3/remove"
+	check_err $? "mdev remove on device 1 failed"
+	within 10 sh -c "echo 1 > /sys/bus/vmqsim/del_device"
+	check_err $? "del_device 1 waited for device 0's VMM"
+	kill -0 $del_pid 2>/dev/null
+	check_err $? "del_device 0 did not wait for its VMM"
+
+	kill -USR1 $vmm_pid
+	wait $vmm_pid
+	check_err $? "VMM failed"
+	sed 's/^/\t/' /tmp/vmm_deaf.out
+	wait $del_pid
+	check_err $? "del_device 0 failed"
+	[ ! -e /sys/bus/vmqsim/devices/vmqsim0 ]
+	check_err $? "device 0 still there"
+	log_test "del_device waiting for a VMM holds up no other device"
 }
 
 require_root

@@ -14,11 +14,11 @@
  *
  * CASE: info rx tx spoof vlan bcast isolate recvfrom sendto storm fifo
  * bad-desc bad-txlen bad-rxlen bad-tail bad-ring unmap reset hold stuck
- * demo.  Prints one line per check; exits 0 if all passed, 1 otherwise,
+ * deaf demo.  Prints one line per check; exits 0 if all passed, 1 otherwise,
  * 4 if VFIO (or, for stuck, userfaultfd) is missing.
  *
  * hold and stuck run until the host asks for the device back, SIGUSR1,
- * or -t seconds.
+ * or -t seconds; deaf ignores the host and waits for SIGUSR1 or -t.
  */
 
 #include <arpa/inet.h>
@@ -1154,6 +1154,21 @@ static void case_stuck(struct vmm *v)
 	      "stuck: the queue works again (%d)", err);
 }
 
+/* Keep the device however often the host asks for it back. */
+static void case_deaf(struct vmm *v)
+{
+	struct timespec t0;
+	bool asked = false;
+
+	guest_start(v, BUF_LEN);
+	printf("holding the device\n");
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!is_released() && ms_since(&t0) < v->timeout)
+		asked |= wait_irq(v, VMQ_VFIO_IRQ_REQ, 100);
+	check(asked, "deaf: the host asked for the device back");
+}
+
 /* Run until the host asks for the device back (or @timeout). */
 static void case_hold(struct vmm *v)
 {
@@ -1224,6 +1239,7 @@ static const struct {
 	{ "reset", case_reset, true },
 	{ "hold", case_hold, false },
 	{ "stuck", case_stuck, true },
+	{ "deaf", case_deaf, false },
 	{ "demo", case_demo, true },
 };
 
