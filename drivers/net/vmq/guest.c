@@ -227,25 +227,29 @@ static int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 {
 	struct vmq_filter_key key = { .vlan = vlan ? vlan : VMQ_VLAN_NONE };
 	u32 old = gqp->loc;
-	int loc = VMQ_LOC_ANY;
+	int loc;
 
 	ether_addr_copy(key.addr, mac);
 	if (old != VMQ_LOC_ANY && vdev->filters[old] &&
 	    !memcmp(&vdev->filters[old]->key, &key, sizeof(key)))
 		return 0;
-	/* Install the new one first, so a refusal leaves the old one. */
-	if (!is_zero_ether_addr(mac)) {
-		loc = __vmq_filter_add(vdev, &key, qp, VMQ_FILTER_VFIO,
-				       VMQ_LOC_ANY);
-		if (loc < 0) {
-			netdev_warn(vdev->netdev,
-				    "vmq: cannot steer %pM vlan %u to queue pair %u: %d\n",
-				    mac, vlan, qp, loc);
-			return loc;
-		}
+	if (is_zero_ether_addr(mac)) {
+		if (old != VMQ_LOC_ANY)
+			__vmq_filter_del(vdev, old);
+		gqp->loc = VMQ_LOC_ANY;
+		return 0;
 	}
-	if (old != VMQ_LOC_ANY)
-		__vmq_filter_del(vdev, old);
+	/*
+	 * In the slot it holds, in one hardware write: a full table is no
+	 * reason to refuse, and a refusal leaves the old filter.
+	 */
+	loc = __vmq_filter_add(vdev, &key, qp, VMQ_FILTER_VFIO, old);
+	if (loc < 0) {
+		netdev_warn(vdev->netdev,
+			    "vmq: cannot steer %pM vlan %u to queue pair %u: %d\n",
+			    mac, vlan, qp, loc);
+		return loc;
+	}
 	gqp->loc = loc;
 	return 0;
 }
@@ -265,7 +269,8 @@ static int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL for a multicast MAC or bad VLAN, -EEXIST if another
- * filter has this MAC and VLAN, -ENOSPC if the filter table is full.
+ * filter has this MAC and VLAN, -ENOSPC if the queue pair has no filter
+ * yet and the filter table is full.
  */
 int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 			u16 vlan, bool spoofchk)
