@@ -3,7 +3,8 @@
 #
 # The host admin's mac, vlan and spoofchk attributes of a vmq_vfio mdev:
 # changing them moves the queue's filter in place, so a full filter table
-# is no reason to refuse.
+# is no reason to refuse; and writers of different attributes at once
+# all keep their value.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -12,9 +13,11 @@ MDEVS=/sys/bus/mdev/devices
 UUID1=6f3c0a5e-0000-4000-8000-000000000021
 MAC1=52:54:00:00:21:01
 MAC2=52:54:00:00:21:02
+DELAY=/sys/module/vmq_vfio/parameters/attr_delay_ms
 
 TESTS="
 	move_in_full_table
+	concurrent_writers
 "
 
 # setup QUEUE_PAIRS FILTERS: one NIC, up, with its mdev type.
@@ -83,6 +86,38 @@ move_in_full_table()
 	has_filter $MAC2 - "$qp" && [ "$(filters | grep -c vfio)" -eq 1 ]
 	check_err $? "a refused move changed the table: $(filters | tr '\n' '|')"
 	log_test "mac/vlan change moves the filter in place, table full"
+}
+
+concurrent_writers()
+{
+	local a=$MDEVS/$UUID1/vmq qp r mac vlan sp got
+
+	setup 8 64 || { check_err 1 "setup failed"; log_test "concurrent writers"; return; }
+	defer teardown
+	[ -w $DELAY ]
+	check_err $? "no $DELAY knob"
+	echo $UUID1 > "$TYPE/create" && echo $MAC1 > $a/mac
+	check_err $? "mdev create failed"
+	qp=$(cat $a/qp)
+	# Every writer reads the others' settings, then waits: a writer that
+	# read them outside the lock puts back what it read.
+	echo 200 > $DELAY
+	defer sh -c "echo 0 > $DELAY"
+	for r in 1 2 3 4; do
+		mac=52:54:00:00:23:0$r
+		vlan=$((100 + r))
+		sp=$((r % 2))
+		echo $mac > $a/mac &
+		echo $vlan > $a/vlan &
+		echo $sp > $a/spoofchk &
+		wait
+		got="$(cat $a/mac) $(cat $a/vlan) $(cat $a/spoofchk)"
+		[ "$got" = "$mac $vlan $sp" ]
+		check_err $? "round $r: wrote $mac $vlan $sp, got $got"
+		has_filter $mac $vlan "$qp"
+		check_err $? "round $r: no filter for $mac vlan $vlan"
+	done
+	log_test "concurrent mac/vlan/spoofchk writers all keep their value"
 }
 
 require_root
