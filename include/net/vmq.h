@@ -147,7 +147,8 @@ struct vmq_coalesce {
 /**
  * struct vmq_hw_ops - what the core asks of the driver
  *
- * All are called with the device mutex held and may sleep.
+ * All but qp_kick and qp_drain are called with the device mutex held;
+ * all but qp_kick may sleep.
  *
  * @filter_write: program filter slot @slot to send frames matching @key to
  *	queue pair @qp (or drop them if @qp is %VMQ_QP_DROP).  The slot may
@@ -159,7 +160,12 @@ struct vmq_coalesce {
  *	guest memory: see vmq_guest_qp().
  * @qp_stop: stop all DMA of queue pair @qp; when this returns the hardware
  *	no longer touches its memory and no interrupt or poll is running,
- *	so the rings may be freed.
+ *	so the rings may be freed.  A guest queue pair is the exception:
+ *	an access to guest memory may wait for its VMM (a page fault the
+ *	VMM never answers), and the device mutex must not wait for a VMM.
+ *	For those, on return no access starts, nothing more is written
+ *	back or signalled, but one access in progress may still finish
+ *	later; @qp_drain waits for it.
  * @set_channels: the host now owns queue pairs [0, @count): update the
  *	netdev's real queue counts and transmit steering.  Called while the
  *	affected queue pairs are not running.
@@ -167,6 +173,10 @@ struct vmq_coalesce {
  *	on.  The core stops and restarts running host queue pairs around it.
  * @qp_affinity: optional: queue pair @qp's vector now runs on @cpu (the
  *	driver may update XPS).
+ * @qp_drain: for guest queue pairs: wait until the access @qp_stop left
+ *	in progress, if any, is over.  Unlike the others, called without
+ *	the device mutex; may wait as long as the VMM leaves its memory
+ *	unresolved.  NULL if @qp_stop always waits.
  * @qp_kick: for guest queue pairs (owner %VMQ_OWNER_VFIO): the guest rang
  *	a doorbell of running queue pair @qp.  Unlike the others, called
  *	without the device mutex, from any context; must not sleep.  NULL
@@ -181,6 +191,7 @@ struct vmq_hw_ops {
 	int (*set_channels)(struct vmq_dev *vdev, u32 count);
 	int (*set_ring_sizes)(struct vmq_dev *vdev, u32 rx, u32 tx);
 	void (*qp_affinity)(struct vmq_dev *vdev, u32 qp, int cpu);
+	void (*qp_drain)(struct vmq_dev *vdev, u32 qp);
 	void (*qp_kick)(struct vmq_dev *vdev, u32 qp);
 };
 
@@ -286,8 +297,9 @@ int vmq_ethtool_set_priv_flags(struct net_device *netdev, u32 flags);
  * struct vmq_guest_ops - what the owner of a guest queue pair supplies
  * @dma_rw: copy @len bytes between @buf and guest memory at @iova;
  *	returns 0 or a negative errno when @iova is not mapped.  Called by
- *	the driver's engine in process context (it may sleep), only while
- *	the queue pair runs.
+ *	the driver's engine in process context (it may sleep, as long as
+ *	the VMM takes to resolve a fault), only while the queue pair runs
+ *	or until vmq_guest_qp_drain() returns.
  * @notify: VMQ_GUEST_EV_* happened.  Any context, may not sleep.
  */
 struct vmq_guest_ops {
@@ -405,6 +417,7 @@ void vmq_guest_qp_set_trunk(struct vmq_dev *vdev, u32 qp, bool trunk);
 int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 		       const struct vmq_queue_state *state);
 void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp);
+void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
 		       struct vmq_queue_state *state);
 void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp);

@@ -163,7 +163,8 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_alloc);
  * @vdev: the vmq device.
  * @qp: as vmq_guest_qp_alloc() returned.
  *
- * Stops it if it runs and removes its MAC filter.
+ * Stops it if it runs, removes its MAC filter, and drains it (see
+ * vmq_guest_qp_drain()) before its guest state goes.
  *
  * Context: process context, may sleep.
  */
@@ -184,6 +185,8 @@ void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
 	vmq_qp_release(vdev, qp);
 	q->guest = NULL;
 	mutex_unlock(&vdev->lock);
+	/* An access still waiting on guest memory uses @gqp. */
+	vmq_guest_qp_drain(vdev, qp);
 	kfree(gqp);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_free);
@@ -224,25 +227,29 @@ static int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 {
 	struct vmq_filter_key key = { .vlan = vlan ? vlan : VMQ_VLAN_NONE };
 	u32 old = gqp->loc;
-	int loc = VMQ_LOC_ANY;
+	int loc;
 
 	ether_addr_copy(key.addr, mac);
 	if (old != VMQ_LOC_ANY && vdev->filters[old] &&
 	    !memcmp(&vdev->filters[old]->key, &key, sizeof(key)))
 		return 0;
-	/* Install the new one first, so a refusal leaves the old one. */
-	if (!is_zero_ether_addr(mac)) {
-		loc = __vmq_filter_add(vdev, &key, qp, VMQ_FILTER_VFIO,
-				       VMQ_LOC_ANY);
-		if (loc < 0) {
-			netdev_warn(vdev->netdev,
-				    "vmq: cannot steer %pM vlan %u to queue pair %u: %d\n",
-				    mac, vlan, qp, loc);
-			return loc;
-		}
+	if (is_zero_ether_addr(mac)) {
+		if (old != VMQ_LOC_ANY)
+			__vmq_filter_del(vdev, old);
+		gqp->loc = VMQ_LOC_ANY;
+		return 0;
 	}
-	if (old != VMQ_LOC_ANY)
-		__vmq_filter_del(vdev, old);
+	/*
+	 * In the slot it holds, in one hardware write: a full table is no
+	 * reason to refuse, and a refusal leaves the old filter.
+	 */
+	loc = __vmq_filter_add(vdev, &key, qp, VMQ_FILTER_VFIO, old);
+	if (loc < 0) {
+		netdev_warn(vdev->netdev,
+			    "vmq: cannot steer %pM vlan %u to queue pair %u: %d\n",
+			    mac, vlan, qp, loc);
+		return loc;
+	}
 	gqp->loc = loc;
 	return 0;
 }
@@ -263,7 +270,8 @@ static int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL for a multicast MAC or bad VLAN, -EEXIST if another
- * filter has this MAC and VLAN, -ENOSPC if the filter table is full.
+ * filter has this MAC and VLAN, -ENOSPC if the queue pair has no filter
+ * yet and the filter table is full.
  */
 int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 			u16 vlan, bool spoofchk)
@@ -346,7 +354,8 @@ static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
  * the driver's qp_start may charge for the engine's work (its cgroups).
  * Return: 0; -EINVAL for a bad ring (size not a power of two within the
  * device's limits, misaligned base, index beyond the size) or state
- * version; the driver's error if it cannot start.
+ * version; -EBUSY while an access of its last run still waits for the
+ * VMM (see vmq_guest_qp_stop()); the driver's error if it cannot start.
  */
 int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 		       const struct vmq_queue_state *state)
@@ -389,11 +398,15 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_start);
  * @vdev: the vmq device.
  * @qp: a guest queue pair.
  *
- * On return the hardware no longer touches guest memory and no
- * notification of this queue pair is running.  Ring indices and the error
- * are kept, for vmq_guest_qp_save().
+ * On return the hardware starts no access to guest memory, writes
+ * nothing back and notifies nothing, and the ring indices and the error
+ * are final, for vmq_guest_qp_save().  It does not wait for an access
+ * that waits for the VMM (a fault in guest memory the VMM does not
+ * resolve): that one may still complete later, and restarting the queue
+ * pair fails with -EBUSY until it has.  vmq_guest_qp_drain() waits for
+ * it.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; never waits for the VMM.
  */
 void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp)
 {
@@ -402,6 +415,25 @@ void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp)
 	mutex_unlock(&vdev->lock);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_stop);
+
+/**
+ * vmq_guest_qp_drain() - wait for a stopped guest queue pair's last access
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair, stopped.
+ *
+ * The final wait before guest memory may go (the VMM closing its
+ * device): returns once the access vmq_guest_qp_stop() left in progress,
+ * if any, is over.  Takes no lock of the device, so a VMM that never
+ * resolves its fault holds up only its own teardown.
+ *
+ * Context: process context; may wait as long as the VMM lets it.
+ */
+void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp)
+{
+	if (vdev->ops->qp_drain)
+		vdev->ops->qp_drain(vdev, qp);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_drain);
 
 /**
  * vmq_guest_qp_save() - the guest-visible state of a guest queue pair
@@ -438,10 +470,11 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_save);
  * @vdev: the vmq device.
  * @qp: a guest queue pair.
  *
- * The reset of the guest's device: DMA stops, rings and the error are
- * cleared.  MAC, VLAN, anti-spoofing and counters stay.
+ * The reset of the guest's device: DMA stops as in vmq_guest_qp_stop(),
+ * rings and the error are cleared.  MAC, VLAN, anti-spoofing and
+ * counters stay.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; never waits for the VMM.
  */
 void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp)
 {

@@ -138,8 +138,10 @@ int vmq_qp_start(struct vmq_dev *vdev, u32 id)
 		return -EINVAL;
 	err = vdev->ops->qp_start(vdev, id);
 	if (err) {
-		netdev_err(vdev->netdev, "vmq: queue pair %u failed to start: %d\n",
-			   id, err);
+		/* A guest can make its queue's start fail again and again. */
+		if (net_ratelimit())
+			netdev_err(vdev->netdev, "vmq: queue pair %u failed to start: %d\n",
+				   id, err);
 		return err;
 	}
 	WRITE_ONCE(qp->state, VMQ_QP_RUNNING);

@@ -24,7 +24,11 @@ static unsigned int num_devices = 1;
 module_param(num_devices, uint, 0444);
 MODULE_PARM_DESC(num_devices, "devices (IDs 0..n-1) to create at load");
 
-/* Serialises device creation and removal; guards the list and the flag. */
+/*
+ * Guards the list, each device's @dying and the flag.  Not held while a
+ * device is taken apart: that waits for VMMs using it, which must not
+ * hold up other devices.
+ */
 static DEFINE_MUTEX(vmqsim_bus_lock);
 static LIST_HEAD(vmqsim_devs);
 /* False while the module goes away: no new devices. */
@@ -60,9 +64,11 @@ static int vmqsim_bus_dev_new(u32 id, u32 num_qps, u32 num_filters)
 	struct vmqsim_dev *sdev;
 	int err;
 
-	if (vmqsim_bus_find(id)) {
-		pr_err("device %u already exists\n", id);
-		return -EEXIST;
+	sdev = vmqsim_bus_find(id);
+	if (sdev) {
+		pr_err("device %u %s\n", id,
+		       sdev->dying ? "is still being deleted" : "already exists");
+		return sdev->dying ? -EBUSY : -EEXIST;
 	}
 	/* The classifier's buckets make it large: it need not be contiguous. */
 	sdev = kvzalloc(sizeof(*sdev), GFP_KERNEL);
@@ -93,11 +99,16 @@ err_put_device:
 	return err;
 }
 
-/* Called with vmqsim_bus_lock held. */
+/*
+ * Called without vmqsim_bus_lock, on a device its caller marked @dying:
+ * it stays listed, so its ID is not reused, until it is gone.
+ */
 static void vmqsim_bus_dev_del(struct vmqsim_dev *sdev)
 {
-	list_del(&sdev->list);
 	vmqsim_dev_destroy(sdev);
+	mutex_lock(&vmqsim_bus_lock);
+	list_del(&sdev->list);
+	mutex_unlock(&vmqsim_bus_lock);
 	device_unregister(&sdev->dev);
 }
 
@@ -178,13 +189,20 @@ del_device_store(VMQ_COMPAT_BUS_CONST struct bus_type *bus, const char *buf,
 
 	mutex_lock(&vmqsim_bus_lock);
 	sdev = vmqsim_bus_open ? vmqsim_bus_find(id) : NULL;
-	if (sdev)
-		vmqsim_bus_dev_del(sdev);
+	if (sdev && sdev->dying)
+		sdev = ERR_PTR(-EBUSY);
+	else if (sdev)
+		sdev->dying = true;
 	mutex_unlock(&vmqsim_bus_lock);
+	if (IS_ERR(sdev)) {
+		pr_err("device %u is already being deleted\n", id);
+		return PTR_ERR(sdev);
+	}
 	if (!sdev) {
 		pr_err("no device %u to delete\n", id);
 		return -ENOENT;
 	}
+	vmqsim_bus_dev_del(sdev);
 	return count;
 }
 static BUS_ATTR_WO(del_device);
@@ -201,14 +219,35 @@ static VMQSIM_BUS_TYPE vmqsim_bus = {
 	.bus_groups	= vmqsim_bus_groups,
 };
 
+/* The newest device nobody is deleting yet, marked @dying; or NULL. */
+static struct vmqsim_dev *vmqsim_bus_take_last(void)
+{
+	struct vmqsim_dev *sdev;
+
+	list_for_each_entry_reverse(sdev, &vmqsim_devs, list) {
+		if (!sdev->dying) {
+			sdev->dying = true;
+			return sdev;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Devices a del_device write is still deleting are left to it: removing
+ * the bus's attributes waits for that write to finish.
+ */
 static void vmqsim_bus_del_all(void)
 {
-	struct vmqsim_dev *sdev, *tmp;
+	struct vmqsim_dev *sdev;
 
 	mutex_lock(&vmqsim_bus_lock);
 	vmqsim_bus_open = false;
-	list_for_each_entry_safe_reverse(sdev, tmp, &vmqsim_devs, list)
+	while ((sdev = vmqsim_bus_take_last())) {
+		mutex_unlock(&vmqsim_bus_lock);
 		vmqsim_bus_dev_del(sdev);
+		mutex_lock(&vmqsim_bus_lock);
+	}
 	mutex_unlock(&vmqsim_bus_lock);
 }
 

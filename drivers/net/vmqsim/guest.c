@@ -27,12 +27,21 @@
  * back in band) when it enters the FIFO, by the admin's VLAN of that
  * moment; a frame still waiting when the admin changes the VLAN is
  * dropped, never delivered as the new VLAN's.
+ *
+ * Guest memory is the VMM's: an access may wait as long as the VMM
+ * leaves a fault unresolved (a userfaultfd nobody serves).  Stopping the
+ * queue happens under the core's device mutex and must not wait for
+ * that: it closes the gate every access passes (vmqsim_guest_dma()),
+ * and an engine caught inside guest memory is left to finish that one
+ * access, after which it finds the gate closed and does nothing more.
+ * vmqsim_guest_drain(), without the mutex, is the final wait for it.
  */
 
 #include <linux/cgroup.h>
 #include <linux/etherdevice.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include "vmqsim.h"
 
 /* Frames the on-chip FIFO of one guest queue pair holds. */
@@ -64,6 +73,12 @@ static struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
  * @fifo: received frames waiting for guest buffers, each already as the
  *	guest will see it.
  * @events: VMQ_GUEST_EV_* not yet told to the owner.
+ * @lock: the gate to guest memory: guards @running and @in_dma.
+ * @running: the engine may run and reach guest memory; cleared
+ *	under @lock, read locklessly on the data path.
+ * @in_dma: the engine is inside guest memory.
+ * @dead: the engine found the gate closed; it does nothing more.  The
+ *	engine's own.
  */
 struct vmqsim_guest {
 	struct vmqsim_dev *sdev;
@@ -73,7 +88,14 @@ struct vmqsim_guest {
 	struct kthread_work work;
 	struct sk_buff_head fifo;
 	atomic_t events;
+	spinlock_t lock;	/* see @lock above */
+	bool running;
+	bool in_dma;
+	bool dead;
 };
+
+/* Hands a stopped engine still in guest memory over to the drain. */
+static DEFINE_SPINLOCK(vmqsim_guest_drain_lock);
 
 /* Tell the owner what happened since the last time. */
 static void vmqsim_guest_tell(struct vmqsim_guest *gq)
@@ -111,16 +133,43 @@ static void vmqsim_guest_raise(struct vmqsim_guest *gq, u32 events)
 
 static bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
 {
+	/* A stopped queue's access failing is no fault of the guest. */
+	if (gq->dead)
+		return false;
 	vmq_guest_qp_error(gq->gqp, err);
 	skb_queue_purge(&gq->fifo);
 	return false;
+}
+
+/*
+ * Every access to guest memory passes this gate.  None starts once the
+ * queue is stopped; one that was in progress then ends as -ESHUTDOWN
+ * and leaves the engine @dead, so nothing of it is written back.
+ */
+static int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
+			    size_t len, bool write)
+{
+	int err = -ESHUTDOWN;
+	bool open;
+
+	spin_lock(&gq->lock);
+	open = gq->running;
+	gq->in_dma = open;
+	spin_unlock(&gq->lock);
+	if (open)
+		err = vmq_guest_dma_rw(gq->gqp, iova, buf, len, write);
+	spin_lock(&gq->lock);
+	gq->in_dma = false;
+	gq->dead = !gq->running;
+	spin_unlock(&gq->lock);
+	return gq->dead ? -ESHUTDOWN : err;
 }
 
 static int vmqsim_guest_desc_rw(struct vmqsim_guest *gq,
 				const struct vmq_ring_state *ring, u32 idx,
 				struct vmq_desc *desc, bool write)
 {
-	return vmq_guest_dma_rw(gq->gqp, ring->base + (u64)idx * sizeof(*desc),
+	return vmqsim_guest_dma(gq, ring->base + (u64)idx * sizeof(*desc),
 				desc, sizeof(*desc), write);
 }
 
@@ -143,7 +192,7 @@ static bool vmqsim_guest_rx_one(struct vmqsim_guest *gq, u32 idx,
 	*delivered = skb->len <= le32_to_cpu(desc.len);
 	if (!*delivered)
 		flags |= VMQ_DESC_F_ERR;
-	else if (vmq_guest_dma_rw(gq->gqp, le64_to_cpu(desc.addr), skb->data,
+	else if (vmqsim_guest_dma(gq, le64_to_cpu(desc.addr), skb->data,
 				  skb->len, true))
 		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
 	/* The frame is in guest memory before its completion says so. */
@@ -197,7 +246,7 @@ static bool vmqsim_guest_rx_batch(struct vmqsim_guest *gq, u32 *events)
 		WRITE_ONCE(ring->head, head);
 		done++;
 	}
-	if (n) {
+	if (n && !gq->dead) {
 		vmq_qp_count_rx(gq->sdev->vdev, gq->id, n, bytes);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, n);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
@@ -248,8 +297,8 @@ static bool vmqsim_guest_tx_one(struct vmqsim_guest *gq, struct vmq_desc *desc)
 		desc->flags |= cpu_to_le16(VMQ_DESC_F_ERR);
 		return true;
 	}
-	if (vmq_guest_dma_rw(gq->gqp, le64_to_cpu(desc->addr),
-			     skb_put(skb, len), len, false)) {
+	if (vmqsim_guest_dma(gq, le64_to_cpu(desc->addr), skb_put(skb, len),
+			     len, false)) {
 		kfree_skb(skb);
 		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
 	}
@@ -343,10 +392,13 @@ static void vmqsim_guest_work(struct kthread_work *work)
 	u32 events = 0;
 	bool ok;
 
-	if (READ_ONCE(gq->gqp->error))
+	if (!READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error))
 		return;
 	ok = vmqsim_guest_rx_batch(gq, &events) &&
 	     vmqsim_guest_tx_batch(gq, &events);
+	/* Stopped while in guest memory: the owner hears nothing more. */
+	if (gq->dead)
+		return;
 	if (events)
 		vmqsim_guest_raise(gq, events);
 	/* Budget spent with work left: yield, then go on. */
@@ -471,12 +523,54 @@ void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp)
 	rcu_read_unlock();
 }
 
+/* Called with the engine stopped: out of guest memory, or waited for. */
+static void vmqsim_guest_free(struct vmqsim_guest *gq)
+{
+	vmqsim_guest_engine_destroy(gq);
+	skb_queue_purge(&gq->fifo);
+	kfree(gq);
+}
+
+static bool vmqsim_guest_in_dma(struct vmqsim_guest *gq)
+{
+	bool in_dma;
+
+	spin_lock(&gq->lock);
+	in_dma = gq->in_dma;
+	spin_unlock(&gq->lock);
+	return in_dma;
+}
+
+/*
+ * The engine of the queue's last run, if it was left in guest memory:
+ * free it once it is out, or say the queue is not ready to run again.
+ */
+static int vmqsim_guest_reap(struct vmqsim_qp *q)
+{
+	struct vmqsim_guest *old;
+
+	spin_lock(&vmqsim_guest_drain_lock);
+	old = q->draining;
+	if (old && vmqsim_guest_in_dma(old)) {
+		spin_unlock(&vmqsim_guest_drain_lock);
+		return -EBUSY;
+	}
+	q->draining = NULL;
+	spin_unlock(&vmqsim_guest_drain_lock);
+	/* Out of guest memory and the gate closed: this does not wait long. */
+	if (old)
+		vmqsim_guest_free(old);
+	return 0;
+}
+
 /**
  * vmqsim_guest_start() - run a guest queue pair (vmq_hw_ops.qp_start)
  * @sdev: the device.
  * @qp: the queue pair; the core checked its rings.
  *
- * Return: 0, -ENOMEM, or why the engine cannot join the owner's cgroups.
+ * Return: 0, -ENOMEM, -EBUSY while the engine of its last run still
+ * waits in guest memory, or why the engine cannot join the owner's
+ * cgroups.
  */
 int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 {
@@ -484,6 +578,13 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 	struct vmqsim_guest *gq;
 	int err;
 
+	err = vmqsim_guest_reap(q);
+	if (err) {
+		dev_warn_ratelimited(&sdev->dev,
+				     "queue pair %u: still waiting for guest memory of its last run\n",
+				     qp);
+		return err;
+	}
 	gq = kzalloc(sizeof(*gq), GFP_KERNEL);
 	if (!gq)
 		return -ENOMEM;
@@ -497,6 +598,8 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 		return err;
 	}
 	skb_queue_head_init(&gq->fifo);
+	spin_lock_init(&gq->lock);
+	gq->running = true;
 	/* Its own switching pool: a guest reaches others through the switch. */
 	WRITE_ONCE(q->pool, qp);
 	WRITE_ONCE(q->flags, vmq_qp_flags(sdev->vdev, qp));
@@ -513,27 +616,65 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
  * @sdev: the device.
  * @qp: the queue pair.
  *
- * On return no frame enters its FIFO, the engine is not running and
- * will not run, and its vector's handler is done: guest memory is
- * untouched from here on.  Completions of the last batch still reach
- * the owner.
+ * On return no frame enters its FIFO, no access to guest memory starts
+ * and its vector's handler is done.  Completions of the last batch still
+ * reach the owner.  An engine inside guest memory is not waited for (the
+ * VMM may never let it out): nothing of that access is written back or
+ * signalled, and the engine is left to vmqsim_guest_drain().
  */
 void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp)
 {
 	struct vmqsim_qp *q = &sdev->qps[qp];
 	struct vmqsim_guest *gq;
+	bool in_dma;
 
 	/* The core's mutex serialises start and stop. */
 	gq = rcu_dereference_protected(q->guest, 1);
+	/* Close the gate: the engine starts no access from here on. */
+	spin_lock(&gq->lock);
+	WRITE_ONCE(gq->running, false);
+	in_dma = gq->in_dma;
+	spin_unlock(&gq->lock);
 	/* Nobody finds the engine any more... */
 	RCU_INIT_POINTER(q->guest, NULL);
 	/* ...and every classifier pass, doorbell or handler that did is over. */
 	synchronize_net();
-	vmqsim_guest_engine_destroy(gq);
+	/* Out of guest memory, it finds the gate closed soon: wait for it. */
+	if (!in_dma)
+		kthread_flush_worker(gq->engine);
 	/* The last batch's interrupt has been handled... */
 	vmqsim_irq_quiesce(sdev, qp);
 	/* ...or found no engine: tell the owner what it would have told. */
 	vmqsim_guest_tell(gq);
-	skb_queue_purge(&gq->fifo);
-	kfree(gq);
+	if (!in_dma) {
+		vmqsim_guest_free(gq);
+		return;
+	}
+	/* The owner stops and drains in turn, so none is left from before. */
+	spin_lock(&vmqsim_guest_drain_lock);
+	WARN_ON_ONCE(q->draining);
+	q->draining = gq;
+	spin_unlock(&vmqsim_guest_drain_lock);
+}
+
+/**
+ * vmqsim_guest_drain() - wait for a stopped guest queue pair's engine
+ *	(vmq_hw_ops.qp_drain)
+ * @sdev: the device.
+ * @qp: the queue pair, stopped.
+ *
+ * Called without the core's device mutex: this waits as long as the VMM
+ * leaves the engine's last access unresolved.
+ */
+void vmqsim_guest_drain(struct vmqsim_dev *sdev, u32 qp)
+{
+	struct vmqsim_qp *q = &sdev->qps[qp];
+	struct vmqsim_guest *gq;
+
+	spin_lock(&vmqsim_guest_drain_lock);
+	gq = q->draining;
+	q->draining = NULL;
+	spin_unlock(&vmqsim_guest_drain_lock);
+	if (gq)
+		vmqsim_guest_free(gq);
 }

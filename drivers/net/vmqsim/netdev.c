@@ -112,6 +112,12 @@ static int vmqsim_hw_set_ring_sizes(struct vmq_dev *vdev, u32 rx, u32 tx)
 	return 0;
 }
 
+/* A stopped guest queue pair's engine may still wait in guest memory. */
+static void vmqsim_hw_qp_drain(struct vmq_dev *vdev, u32 id)
+{
+	vmqsim_guest_drain(vmq_dev_priv(vdev), id);
+}
+
 /* The guest rang a doorbell; any context. */
 static void vmqsim_hw_qp_kick(struct vmq_dev *vdev, u32 id)
 {
@@ -125,6 +131,7 @@ static const struct vmq_hw_ops vmqsim_hw_ops = {
 	.qp_stop	= vmqsim_hw_qp_stop,
 	.set_channels	= vmqsim_hw_set_channels,
 	.set_ring_sizes	= vmqsim_hw_set_ring_sizes,
+	.qp_drain	= vmqsim_hw_qp_drain,
 	.qp_kick	= vmqsim_hw_qp_kick,
 	.qp_affinity	= vmqsim_hw_qp_affinity,
 };

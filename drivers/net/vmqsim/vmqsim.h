@@ -113,6 +113,8 @@ struct vmqsim_ring {
  * @guest: the engine of a running guest queue pair (guest.c), else NULL;
  *	the classifier, doorbells and the vector's handler use it under
  *	RCU, so it is freed a grace period after it is cleared.
+ * @draining: the engine of a stopped guest queue pair that was left
+ *	waiting in guest memory, until vmqsim_guest_drain() (guest.c).
  */
 struct vmqsim_qp {
 	struct vmqsim_dev *sdev;
@@ -124,6 +126,7 @@ struct vmqsim_qp {
 	u32 tx_ring_size;
 	u32 flags;
 	struct vmqsim_guest __rcu *guest;
+	struct vmqsim_guest *draining;
 };
 
 /* Bits of &vmqsim_vector.flags. */
@@ -230,6 +233,7 @@ struct vmqsim_silicon {
  * struct vmqsim_dev - one simulated NIC
  * @dev: its device on the vmqsim bus, "vmqsim<ID>".
  * @list: in the bus's list of devices.
+ * @dying: being deleted; stays on the list, keeping its ID, until gone.
  * @id: ID given to new_device.
  * @num_qps: queue pairs.
  * @num_filters: filter table capacity.
@@ -254,6 +258,7 @@ struct vmqsim_silicon {
 struct vmqsim_dev {
 	struct device dev;
 	struct list_head list;
+	bool dying;
 	u32 id;
 	u32 num_qps;
 	u32 num_filters;
@@ -336,6 +341,7 @@ bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp);
 /* guest.c */
 int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_guest_drain(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb);
 void vmqsim_guest_isr(struct vmqsim_guest *gq);

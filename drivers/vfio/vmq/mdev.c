@@ -11,28 +11,49 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include "vmq_vfio.h"
+
+static unsigned int attr_delay_ms;
+module_param(attr_delay_ms, uint, 0644);
+MODULE_PARM_DESC(attr_delay_ms,
+		 "debug: delay before applying a mac/vlan/spoofchk write, to widen races in tests (0: none)");
 
 /* Every parent; guarded by vmq_vfio_parents_lock. */
 static LIST_HEAD(vmq_vfio_parents);
 static DEFINE_MUTEX(vmq_vfio_parents_lock);
 
-/* Apply the admin's settings; the core validates and logs. */
+/*
+ * Apply one of the admin's settings (the others NULL); the core validates
+ * and logs.  The settings not written are read under the same lock that
+ * publishes the new ones, so writers of different attributes at once
+ * all keep their value.
+ */
 static int vmq_vfio_set_l2(struct vmq_vfio_dev *mvdev, const u8 *mac,
-			   u16 vlan, bool spoofchk)
+			   const u16 *vlan, const bool *spoofchk)
 {
+	unsigned int delay = READ_ONCE(attr_delay_ms);
+	u8 new_mac[ETH_ALEN];
+	bool new_spoofchk;
+	u16 new_vlan;
 	int err;
 
+	if (delay)
+		msleep(delay);
 	mutex_lock(&mvdev->lock);
-	err = vmq_guest_qp_set_l2(mvdev->vdev, mvdev->qp, mac, vlan,
-				  spoofchk);
+	ether_addr_copy(new_mac, mac ? mac : mvdev->mac);
+	new_vlan = vlan ? *vlan : mvdev->vlan;
+	new_spoofchk = spoofchk ? *spoofchk : mvdev->spoofchk;
+	err = vmq_guest_qp_set_l2(mvdev->vdev, mvdev->qp, new_mac, new_vlan,
+				  new_spoofchk);
 	if (!err) {
-		ether_addr_copy(mvdev->mac, mac);
-		mvdev->vlan = vlan;
-		mvdev->spoofchk = spoofchk;
+		ether_addr_copy(mvdev->mac, new_mac);
+		mvdev->vlan = new_vlan;
+		mvdev->spoofchk = new_spoofchk;
 	}
 	mutex_unlock(&mvdev->lock);
 	return err;
@@ -60,7 +81,7 @@ static ssize_t mac_store(struct device *dev, struct device_attribute *attr,
 		dev_warn(dev, "mac: want xx:xx:xx:xx:xx:xx\n");
 		return -EINVAL;
 	}
-	err = vmq_vfio_set_l2(mvdev, mac, mvdev->vlan, mvdev->spoofchk);
+	err = vmq_vfio_set_l2(mvdev, mac, NULL, NULL);
 	return err ? err : count;
 }
 static DEVICE_ATTR_RW(mac);
@@ -84,7 +105,7 @@ static ssize_t vlan_store(struct device *dev, struct device_attribute *attr,
 		dev_warn(dev, "vlan: want 0 (none) or a VLAN ID 1..4094\n");
 		return -EINVAL;
 	}
-	err = vmq_vfio_set_l2(mvdev, mvdev->mac, vlan, mvdev->spoofchk);
+	err = vmq_vfio_set_l2(mvdev, NULL, &vlan, NULL);
 	return err ? err : count;
 }
 static DEVICE_ATTR_RW(vlan);
@@ -109,7 +130,7 @@ static ssize_t spoofchk_store(struct device *dev,
 		dev_warn(dev, "spoofchk: want 0 or 1\n");
 		return -EINVAL;
 	}
-	err = vmq_vfio_set_l2(mvdev, mvdev->mac, mvdev->vlan, on);
+	err = vmq_vfio_set_l2(mvdev, NULL, NULL, &on);
 	return err ? err : count;
 }
 static DEVICE_ATTR_RW(spoofchk);

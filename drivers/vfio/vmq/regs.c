@@ -110,6 +110,8 @@ static int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
 	}
 	if (err)
 		return err;
+	/* The last run's engine is done with guest memory: see disable. */
+	vmq_vfio_unpin_all(mvdev);
 	err = vmq_vfio_pin_rings(mvdev, &state);
 	if (err) {
 		vmq_guest_qp_stop(mvdev->vdev, mvdev->qp);
@@ -123,18 +125,23 @@ static int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
 	return 0;
 }
 
-/* Stop the queue's DMA, keeping its rings for a later enable. */
+/*
+ * Stop the queue's DMA, keeping its rings for a later enable.  The ring
+ * pins stay until the next enable, the VMM unmapping them, or its close:
+ * unpinning takes the container's lock, which the NIC holds while one
+ * of its accesses waits for the VMM's memory, and stopping must not
+ * wait for that.
+ */
 static void __vmq_vfio_disable(struct vmq_vfio_dev *mvdev)
 {
 	vmq_guest_qp_stop(mvdev->vdev, mvdev->qp);
-	vmq_vfio_unpin_all(mvdev);
 	mvdev->control = 0;
 }
 
+/* Pins stay, as in __vmq_vfio_disable(). */
 static void __vmq_vfio_reset(struct vmq_vfio_dev *mvdev)
 {
 	vmq_guest_qp_clear(mvdev->vdev, mvdev->qp);
-	vmq_vfio_unpin_all(mvdev);
 	memset(&mvdev->regs, 0, sizeof(mvdev->regs));
 	mvdev->control = 0;
 }
@@ -153,13 +160,29 @@ void vmq_vfio_reset(struct vmq_vfio_dev *mvdev)
 }
 
 /**
+ * vmq_vfio_release_dma() - the VMM closed the device: let go of its memory
+ * @mvdev: the device, reset.
+ *
+ * Waits for an access the NIC left waiting on the VMM's memory (only this
+ * VMM's close waits, holding no lock), then unpins the rings.
+ */
+void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev)
+{
+	vmq_guest_qp_drain(mvdev->vdev, mvdev->qp);
+	mutex_lock(&mvdev->lock);
+	vmq_vfio_unpin_all(mvdev);
+	mutex_unlock(&mvdev->lock);
+}
+
+/**
  * vmq_vfio_unmapped() - the VMM unmapped guest memory
  * @mvdev: the device.
  * @iova: start of the range.
  * @len: its length.
  *
  * If the running queue's rings are in the range, the queue stops in the
- * error state: it must not keep pages the VMM has given up.
+ * error state: it must not keep pages the VMM has given up.  A stopped
+ * queue's pins just go.
  *
  * Ranges are compared by their last byte, not their end: a range or a
  * pinned page may end at the top of the IOVA space, where the end wraps
@@ -181,15 +204,17 @@ void vmq_vfio_unmapped(struct vmq_vfio_dev *mvdev, u64 iova, u64 len)
 	for (i = 0; i < pins->nr && !hit; i++)
 		hit = pins->iova[i] <= last &&
 		      pins->iova[i] + (PAGE_SIZE - 1) >= iova;
-	if (hit) {
+	if (hit && vmq_vfio_running(mvdev)) {
 		dev_warn_ratelimited(mvdev->vfio.dev,
 				     "ring memory at %#llx+%#llx unmapped while in use\n",
 				     iova, len);
 		vmq_guest_qp_stop(mvdev->vdev, mvdev->qp);
 		vmq_guest_qp_error(vmq_vfio_gqp(mvdev), VMQ_ERR_UNMAP);
-		vmq_vfio_unpin_all(mvdev);
 		mvdev->control = 0;
 	}
+	/* The IOMMU driver has dropped its lock and needs the pages back. */
+	if (hit)
+		vmq_vfio_unpin_all(mvdev);
 	mutex_unlock(&mvdev->lock);
 }
 

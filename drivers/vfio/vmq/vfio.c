@@ -5,7 +5,8 @@
  *
  * Life of a device: .init at mdev creation, .open_device when the VMM
  * gets the device fd, .close_device when it closes it (or dies): the
- * queue is stopped and cleared there, so no DMA outlives the VMM.
+ * queue is stopped, cleared and drained there, so no DMA outlives the
+ * VMM.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -62,6 +63,8 @@ static void vmq_vfio_close(struct vfio_device *vfio)
 	/* The VMM is gone: no DMA into its memory from here on. */
 	vmq_vfio_reset(mvdev);
 	vmq_vfio_irqs_release(mvdev);
+	/* vfio_dma_rw() and pins are only allowed while the device is open. */
+	vmq_vfio_release_dma(mvdev);
 }
 
 /* Split a file offset into region index and offset in the region. */

@@ -39,7 +39,7 @@ struct vmq_vfio_parent {
 };
 
 /**
- * struct vmq_vfio_pins - guest ring pages pinned while the queue runs
+ * struct vmq_vfio_pins - guest ring pages pinned since the queue's enable
  * @iova: page-aligned IOVA of each pinned page.
  * @nr: pinned pages.
  *
@@ -103,6 +103,7 @@ extern const struct vmq_guest_ops vmq_vfio_guest_ops;
 int vmq_vfio_reg_read(struct vmq_vfio_dev *mvdev, u32 off, u32 *val);
 int vmq_vfio_reg_write(struct vmq_vfio_dev *mvdev, u32 off, u32 val);
 void vmq_vfio_reset(struct vmq_vfio_dev *mvdev);
+void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev);
 void vmq_vfio_unmapped(struct vmq_vfio_dev *mvdev, u64 iova, u64 len);
 
 /* irq.c */

@@ -14,9 +14,13 @@
  *
  * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
  * sendto-refused storm txloop fifo bad-desc bad-txlen bad-rxlen bad-tail
- * bad-ring unmap unmap-edge reset hold demo nomac vlan-change rx-toolong
- * irq-down stop-race.  Prints one line per check; exits 0 if all passed,
- * 1 otherwise, 4 if VFIO is missing.
+ * bad-ring unmap unmap-edge reset hold stuck deaf demo nomac vlan-change
+ * rx-toolong irq-down stop-race.  Prints one line per check; exits 0 if
+ * all passed, 1 otherwise, 4 if VFIO (or, for stuck, userfaultfd) is
+ * missing.
+ *
+ * hold and stuck run until the host asks for the device back, SIGUSR1,
+ * or -t seconds; deaf ignores the host and waits for SIGUSR1 or -t.
  */
 
 #include <arpa/inet.h>
@@ -25,11 +29,13 @@
 #include <getopt.h>
 #include <limits.h>
 #include <linux/if_packet.h>
+#include <linux/userfaultfd.h>
 #include <linux/vfio.h>
 #include <linux/vmq.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <linux/types.h>
@@ -40,6 +46,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <time.h>
@@ -62,6 +69,8 @@
 #define UNMAPPED_IOVA	0x40000000ULL
 #define EDGE_SIZE	0x1000ULL	/* mappings beside the rings */
 #define TOP_SIZE	0x10000ULL	/* the mapping at the top of the space */
+#define STUCK_IOVA	0x800000ULL	/* userfaultfd memory nobody serves */
+#define STUCK_SIZE	0x20000ULL
 #define TEST_ETHERTYPE	0x88b5
 #define BIG_FRAME	4096	/* larger than any MTU the tests set */
 
@@ -426,8 +435,8 @@ static void rx_post(struct vmm *v, __u32 i, __u64 iova, __u32 len)
 	memset(rx_buf(v, i), 0xee, BUF_LEN);
 }
 
-/* Reset the device and set rings up: all receive buffers posted. */
-static void guest_start(struct vmm *v, __u32 rx_len)
+/* Reset the device and set rings up, all receive buffers posted. */
+static void guest_setup(struct vmm *v, __u32 rx_len)
 {
 	__u32 i;
 
@@ -446,6 +455,12 @@ static void guest_start(struct vmm *v, __u32 rx_len)
 	wr(v, VMQ_REG_TX_BASE_HI, 0);
 	wr(v, VMQ_REG_TX_SIZE, NDESC);
 	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
+}
+
+/* guest_setup(), and enable the queue. */
+static void guest_start(struct vmm *v, __u32 rx_len)
+{
+	guest_setup(v, rx_len);
 	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
 }
 
@@ -1214,6 +1229,182 @@ static void case_reset(struct vmm *v)
 	check(rx_frames(v, v->mac, 3, true) == 3, "reset: queue works again");
 }
 
+/* Set by SIGUSR1: the test is done with a holding VMM. */
+static int released;
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&released, 1, __ATOMIC_RELAXED);
+}
+
+static bool is_released(void)
+{
+	return __atomic_load_n(&released, __ATOMIC_RELAXED);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Wait for the host's request, SIGUSR1 or @timeout; true on a request. */
+static bool hold_until_released(struct vmm *v)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!is_released() && ms_since(&t0) < v->timeout)
+		if (wait_irq(v, VMQ_VFIO_IRQ_REQ, 100))
+			return true;
+	return false;
+}
+
+/* Guest RAM that faults into a userfaultfd which never answers. */
+static int map_stuck(struct vmm *v)
+{
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	void *mem;
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0) {
+		printf("SKIP: userfaultfd: %s\n", strerror(errno));
+		exit(KSFT_SKIP);
+	}
+	if (ioctl(uffd, UFFDIO_API, &api))
+		die("UFFDIO_API");
+	/* Never touched here: every page is missing. */
+	mem = mmap(NULL, STUCK_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	reg.range.start = (uintptr_t)mem;
+	reg.range.len = STUCK_SIZE;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		die("UFFDIO_REGISTER");
+	map.vaddr = (uintptr_t)mem;
+	map.iova = STUCK_IOVA;
+	map.size = STUCK_SIZE;
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	if (ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map))
+		die("VFIO_IOMMU_MAP_DMA");
+	return uffd;
+}
+
+/* Another thread of the VMM (a vCPU) disables the queue; it reports. */
+static pid_t disable_in_child(struct vmm *v, int uffd)
+{
+	struct timespec t0;
+	pid_t pid;
+	int err;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid)
+		return pid;
+	/* Only the parent's close may release the fault. */
+	close(uffd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = wr_err(v, VMQ_REG_CONTROL, 0);
+	printf("stuck: disable returned %d after %ld ms\n", err,
+	       ms_since(&t0));
+	fflush(stdout);
+	_exit(err ? 1 : 0);
+}
+
+/*
+ * The NIC writes a frame into guest memory whose fault the VMM never
+ * answers.  Disabling the queue must not wait for it, nor may the host
+ * (the test script, meanwhile); once the memory resolves, nothing more
+ * lands in the guest and the queue works again.
+ */
+static void case_stuck(struct vmm *v)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct timespec t0;
+	__u8 sent[ETH_FRAME_LEN];
+	struct uffd_msg msg;
+	bool child_done;
+	int status, err;
+	pid_t child;
+	__u32 i;
+
+	pfd.fd = map_stuck(v);
+	guest_start(v, BUF_LEN);
+	for (i = 0; i < NDESC; i++)
+		rx_desc(v, i)->addr = STUCK_IOVA + (__u64)i * BUF_LEN;
+	make_frame(v, sent, v->mac, v->wire_mac, 300);
+	wire_send(v, sent, 300, v->vlan);
+	if (poll(&pfd, 1, 5000) != 1 ||
+	    read(pfd.fd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT) {
+		check(false, "stuck: the NIC never faulted on guest memory");
+		return;
+	}
+	check(true, "stuck: the NIC waits for a fault nobody serves");
+
+	child = disable_in_child(v, pfd.fd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!(child_done = waitpid(child, &status, WNOHANG) == child) &&
+	       ms_since(&t0) < 5000)
+		usleep(50000);
+	check(child_done && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "stuck: disable returned without waiting for guest memory");
+	if (child_done) {
+		check(!(rd(v, VMQ_REG_STATUS) & VMQ_STATUS_ENABLED),
+		      "stuck: the queue is disabled");
+		err = wr_err(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+		check(err == -EBUSY,
+		      "stuck: enable refused while the NIC waits (%d)", err);
+	}
+
+	printf("holding the device\n");
+	fflush(stdout);
+	hold_until_released(v);
+
+	/* Closing the userfaultfd resolves the fault with a zero page. */
+	close(pfd.fd);
+	if (!child_done)
+		waitpid(child, &status, 0);
+	usleep(300000);
+	check(!(rx_desc(v, v->rx_head)->flags & VMQ_DESC_F_DONE) &&
+	      rd(v, VMQ_REG_RX_HEAD) == v->rx_head,
+	      "stuck: nothing written back once the memory resolved");
+
+	guest_setup(v, BUF_LEN);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((err = wr_err(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE)) == -EBUSY &&
+	       ms_since(&t0) < 5000)
+		usleep(100000);
+	check(!err && rx_frames(v, v->mac, 3, true) == 3,
+	      "stuck: the queue works again (%d)", err);
+}
+
+/* Keep the device however often the host asks for it back. */
+static void case_deaf(struct vmm *v)
+{
+	struct timespec t0;
+	bool asked = false;
+
+	guest_start(v, BUF_LEN);
+	printf("holding the device\n");
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!is_released() && ms_since(&t0) < v->timeout)
+		asked |= wait_irq(v, VMQ_VFIO_IRQ_REQ, 100);
+	check(asked, "deaf: the host asked for the device back");
+}
+
 /* Run until the host asks for the device back (or @timeout). */
 static void case_hold(struct vmm *v)
 {
@@ -1512,6 +1703,8 @@ static const struct {
 	{ "unmap-edge", case_unmap_edge, true },
 	{ "reset", case_reset, true },
 	{ "hold", case_hold, false },
+	{ "stuck", case_stuck, true },
+	{ "deaf", case_deaf, false },
 	{ "demo", case_demo, true },
 	{ "nomac", case_nomac, true },
 	{ "vlan-change", case_vlan_change, true },
@@ -1562,6 +1755,7 @@ int main(int argc, char **argv)
 	if (optind + 2 > argc)
 		return 2;
 	v.uuid = argv[optind++];
+	signal(SIGUSR1, on_sigusr1);
 	vmm_open(&v);
 	for (i = optind; i < argc; i++) {
 		for (c = 0; c < ARRAY_SIZE(cases); c++)

@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A VMM that hangs holds up nobody but itself: not RTNL, not the NIC's
+# configuration, not another VMM, not another NIC.  One VMM's guest
+# memory faults into a userfaultfd it never serves while the NIC writes
+# there; another ignores the host's request to give its device back.
+
+source "$(dirname "$0")/lib.sh"
+
+VMM="$(dirname "$(readlink -f "$0")")/vmq_vmm"
+BUS=vmqsim0
+MDEVS=/sys/bus/mdev/devices
+UUID1=6f3c0a5e-0000-4000-8000-000000000011
+UUID2=6f3c0a5e-0000-4000-8000-000000000012
+UUID3=6f3c0a5e-0000-4000-8000-000000000013
+MAC1=52:54:00:00:11:01
+MAC2=52:54:00:00:11:02
+QPS=8
+
+TESTS="
+	stuck_guest_memory
+	stuck_vmm_killed
+	del_device_alone
+"
+
+setup()
+{
+	vmqsim_setup $QPS || return 1
+	sysctl -qw net.ipv6.conf.vmq0.disable_ipv6=1
+	sysctl -qw net.ipv6.conf.vmq0w.disable_ipv6=1
+	modprobe vfio_iommu_type1 || return 1
+	TYPE=$(ls -d /sys/class/mdev_bus/$BUS/mdev_supported_types/*-qp 2>/dev/null)
+	[ -d "$TYPE" ]
+}
+
+teardown()
+{
+	local u
+
+	for u in $UUID1 $UUID2 $UUID3; do
+		[ -e $MDEVS/$u ] && echo 1 > $MDEVS/$u/remove
+	done
+	vmq_unload_all
+}
+
+mdev_create()
+{
+	echo "$1" > "$TYPE/create" && echo "$2" > "$MDEVS/$1/vmq/mac"
+}
+
+# within SECS CMD...: CMD succeeds, and in less than SECS seconds.  A
+# command stuck in the kernel cannot be killed: it is waited for anyway
+# (the VMMs here give up after their -t), and fails the check.
+within()
+{
+	local secs=$1 start pid rc
+	shift
+
+	start=$(date +%s%3N)
+	"$@" > /tmp/within.out 2>&1 &
+	pid=$!
+	while kill -0 $pid 2>/dev/null &&
+	      [ $(($(date +%s%3N) - start)) -lt $((secs * 1000)) ]; do
+		sleep 0.1
+	done
+	wait $pid
+	rc=$?
+	if [ $(($(date +%s%3N) - start)) -ge $((secs * 1000)) ]; then
+		echo "'$*' took $(($(date +%s%3N) - start)) ms" >> /tmp/within.out
+		rc=1
+	fi
+	[ $rc -eq 0 ] || sed 's/^/\t/' /tmp/within.out
+	return $rc
+}
+
+# gone PID: the process has finished its exit (gone or a zombie).
+gone()
+{
+	[ ! -e /proc/$1/stat ] || [ "$(awk '{ print $3 }' /proc/$1/stat)" = Z ]
+}
+
+channels()
+{
+	ethtool -l vmq0 | awk '/Combined/ { c = $2 } END { print c }'
+}
+
+# stuck_vmm UUID SECS OUT: start a VMM whose engine is stuck in guest
+# memory; sets PID.  Returns 4 if the kernel has no userfaultfd.
+stuck_vmm()
+{
+	"$VMM" -t "$2" "$1" stuck > "$3" 2>&1 &
+	PID=$!
+	busywait 20000 grep -q "holding the device\|^SKIP\|FAIL" "$3"
+	grep -q "^SKIP" "$3" && return 4
+	grep -q "holding the device" "$3"
+}
+
+stuck_guest_memory()
+{
+	local ch rc
+
+	setup || { check_err 1 "setup failed"; log_test "stuck guest memory"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1 && mdev_create $UUID2 $MAC2
+	check_err $? "mdev create failed"
+	stuck_vmm $UUID1 25 /tmp/vmm_stuck.out
+	rc=$?
+	if [ $rc -eq 4 ]; then
+		wait $PID
+		log_test_skip "stuck guest memory" "no userfaultfd"
+		return
+	fi
+	check_err $rc "the VMM's engine did not get stuck"
+
+	within 5 ip link set vmq0 down
+	check_err $? "ip link set vmq0 down waited for the stuck VMM"
+	within 5 ip link set vmq0 up
+	check_err $? "ip link set vmq0 up waited for the stuck VMM"
+	ch=$(channels)
+	within 5 ethtool -L vmq0 combined 1
+	check_err $? "ethtool -L waited for the stuck VMM"
+	within 5 ethtool -L vmq0 combined "$ch"
+	check_err $? "ethtool -L back waited for the stuck VMM"
+	within 30 "$VMM" -t 5 $UUID2 rx tx
+	check_err $? "another VMM's queue waited for the stuck one"
+
+	kill -USR1 $PID
+	wait $PID
+	check_err $? "the stuck VMM's own checks failed"
+	sed 's/^/\t/' /tmp/vmm_stuck.out
+	log_test "stuck guest memory: RTNL, ethtool and other VMMs go on"
+}
+
+stuck_vmm_killed()
+{
+	local rc
+
+	setup || { check_err 1 "setup failed"; log_test "stuck VMM killed"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1
+	check_err $? "mdev create failed"
+	stuck_vmm $UUID1 60 /tmp/vmm_stuck.out
+	rc=$?
+	if [ $rc -eq 4 ]; then
+		wait $PID
+		log_test_skip "stuck VMM killed" "no userfaultfd"
+		return
+	fi
+	check_err $rc "the VMM's engine did not get stuck"
+	kill -9 $PID
+	busywait 10000 gone $PID
+	check_err $? "the killed VMM's teardown did not finish"
+	wait $PID 2>/dev/null
+	within 10 sh -c "echo 1 > $MDEVS/$UUID1/remove"
+	check_err $? "mdev remove after the kill failed"
+	log_test "stuck VMM killed: its teardown waits for its own memory only"
+}
+
+del_device_alone()
+{
+	local mark vmm_pid del_pid
+
+	setup || { check_err 1 "setup failed"; log_test "del_device alone"; return; }
+	defer teardown
+	mdev_create $UUID1 $MAC1
+	check_err $? "mdev create failed"
+	"$VMM" -t 25 $UUID1 deaf > /tmp/vmm_deaf.out 2>&1 &
+	vmm_pid=$!
+	busywait 10000 grep -q "holding the device" /tmp/vmm_deaf.out
+	check_err $? "VMM did not start"
+	mark=$(kmsg_mark)
+	(echo 0 > /sys/bus/vmqsim/del_device) &
+	del_pid=$!
+	busywait 10000 eval 'kmsg_since "$mark" | grep -q "asking the VMM"'
+	check_err $? "del_device 0 did not ask the VMM"
+
+	within 10 sh -c "echo 1 > /sys/bus/vmqsim/new_device"
+	check_err $? "new_device 1 waited for device 0's VMM"
+	within 10 sh -c "echo $UUID3 > /sys/class/mdev_bus/vmqsim1/mdev_supported_types/vmqsim-qp/create"
+	check_err $? "no mdev on device 1"
+	within 10 sh -c "echo 1 > $MDEVS/$UUID3/remove"
+	check_err $? "mdev remove on device 1 failed"
+	within 10 sh -c "echo 1 > /sys/bus/vmqsim/del_device"
+	check_err $? "del_device 1 waited for device 0's VMM"
+	kill -0 $del_pid 2>/dev/null
+	check_err $? "del_device 0 did not wait for its VMM"
+
+	kill -USR1 $vmm_pid
+	wait $vmm_pid
+	check_err $? "VMM failed"
+	sed 's/^/\t/' /tmp/vmm_deaf.out
+	wait $del_pid
+	check_err $? "del_device 0 failed"
+	[ ! -e /sys/bus/vmqsim/devices/vmqsim0 ]
+	check_err $? "device 0 still there"
+	log_test "del_device waiting for a VMM holds up no other device"
+}
+
+require_root
+[ -x "$VMM" ] || { echo "SKIP: $VMM not built"; exit $ksft_skip; }
+tests_run
+exit $EXIT_STATUS
