@@ -31,6 +31,8 @@ TESTS="
 setup()
 {
 	vmqsim_setup $QPS || return 1
+	# Queue pairs for guests, however many CPUs the host stack has.
+	ethtool -L vmq0 combined 2 || return 1
 	modprobe vfio_iommu_type1 || return 1
 	TYPE=$(ls -d $PARENT/mdev_supported_types/*-qp 2>/dev/null)
 	[ -d "$TYPE" ] || return 1
