@@ -26,7 +26,8 @@
 
 #define VMQ_BALANCE_MS		500
 #define VMQ_BALANCE_IDLE	8	/* frames per period: "idle" below */
-#define VMQ_BALANCE_BUSY	64	/* frames per period: "busy" above */
+/* Frames per period: "busy" at or above; vmq_dev.bal_busy starts here. */
+#define VMQ_BALANCE_BUSY	64
 #define VMQ_BALANCE_IDLE_TICKS	4
 #define VMQ_BALANCE_REST_TICKS	4
 
@@ -43,10 +44,16 @@ static bool vmq_balance_movable(const struct vmq_qp *qp)
 	       !qp->bal.rest && qp->home_cpu >= 0;
 }
 
+/* Busy and idle must not overlap, whatever the knob says. */
+static u64 vmq_balance_busy(const struct vmq_dev *vdev)
+{
+	return max_t(u64, READ_ONCE(vdev->bal_busy), VMQ_BALANCE_IDLE);
+}
+
 static void vmq_balance_measure(struct vmq_dev *vdev,
 				struct vmq_balance_view *v)
 {
-	u64 rxp, rxb, txp, txb, total;
+	u64 rxp, rxb, txp, txb, total, busy = vmq_balance_busy(vdev);
 	u32 i;
 
 	for (i = 0; i < vdev->caps.num_qps; i++) {
@@ -62,7 +69,7 @@ static void vmq_balance_measure(struct vmq_dev *vdev,
 		if (qp->irq <= 0 || cpu < 0 || qp->state != VMQ_QP_RUNNING)
 			continue;
 		v->cpu_load[cpu] += v->qp_load[i];
-		if (v->qp_load[i] >= VMQ_BALANCE_BUSY)
+		if (v->qp_load[i] >= busy)
 			v->cpu_busy[cpu]++;
 		if (v->qp_load[i] < VMQ_BALANCE_IDLE) {
 			qp->bal.idle_ticks++;
@@ -131,7 +138,7 @@ static bool vmq_balance_spread(struct vmq_dev *vdev,
 		u64 diff;
 
 		if (!vmq_balance_movable(qp) || vmq_qp_cpu(vdev, i) != hot ||
-		    v->qp_load[i] < VMQ_BALANCE_BUSY)
+		    v->qp_load[i] < vmq_balance_busy(vdev))
 			continue;
 		diff = v->qp_load[i] > gap ? v->qp_load[i] - gap :
 					     gap - v->qp_load[i];
@@ -228,6 +235,7 @@ void vmq_balance_set(struct vmq_dev *vdev, bool dynamic)
 void vmq_balance_dev_init(struct vmq_dev *vdev)
 {
 	INIT_DELAYED_WORK(&vdev->bal_work, vmq_balance_work);
+	vdev->bal_busy = VMQ_BALANCE_BUSY;
 }
 
 void vmq_balance_dev_fini(struct vmq_dev *vdev)

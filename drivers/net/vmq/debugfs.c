@@ -204,6 +204,11 @@ void vmq_debugfs_dev_add(struct vmq_dev *vdev)
 			    &macvlans_fops);
 	debugfs_create_file("moves", 0400, vdev->debugfs, vdev, &moves_fops);
 	debugfs_create_file("place", 0200, vdev->debugfs, vdev, &place_fops);
+	/* The rebalancer's busy mark is in frames per period, so a test on a
+	 * slow (emulated) machine sets it from the rate it can drive.
+	 */
+	debugfs_create_u32("balance_busy", 0600, vdev->debugfs,
+			   &vdev->bal_busy);
 }
 
 void vmq_debugfs_dev_del(struct vmq_dev *vdev)

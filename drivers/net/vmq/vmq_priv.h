@@ -192,6 +192,8 @@ struct vmq_balance_move {
  * @dynamic: the Dynamic VMQ policy is on.
  * @bal_work: the rebalancer's periodic work.
  * @bal_skew_ticks: periods in a row the load was skewed.
+ * @bal_busy: frames per period above which a queue counts as busy
+ *	(%VMQ_BALANCE_BUSY; a debugfs knob, never below the idle mark).
  * @bal_moves: the last %VMQ_BALANCE_LOG moves, a ring.
  * @bal_nr_moves: moves so far.
  * @debugfs: this device's debugfs directory.
@@ -221,6 +223,7 @@ struct vmq_dev {
 	bool dynamic;
 	struct delayed_work bal_work;
 	u32 bal_skew_ticks;
+	u32 bal_busy;
 	struct vmq_balance_move bal_moves[VMQ_BALANCE_LOG];
 	u32 bal_nr_moves;
 	struct dentry *debugfs;
