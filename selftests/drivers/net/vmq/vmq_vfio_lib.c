@@ -91,9 +91,19 @@ static int vfio_group_of(const char *uuid)
 	return atoi(strrchr(link, '/') + 1);
 }
 
+int map_dma(struct vmm *v, void *mem, __u64 iova, __u64 size)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map), .vaddr = (uintptr_t)mem,
+		.iova = iova, .size = size,
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+	};
+
+	return ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+}
+
 void *map_guest(struct vmm *v, __u64 iova, __u64 size)
 {
-	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
 	void *mem;
 
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -101,11 +111,8 @@ void *map_guest(struct vmm *v, __u64 iova, __u64 size)
 	if (mem == MAP_FAILED)
 		die("mmap");
 	memset(mem, 0, size);
-	map.vaddr = (uintptr_t)mem;
-	map.iova = iova;
-	map.size = size;
-	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
-	if (ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map))
+	errno = -map_dma(v, mem, iova, size);
+	if (errno)
 		die("VFIO_IOMMU_MAP_DMA");
 	return mem;
 }
@@ -553,6 +560,12 @@ int tx_frames(struct vmm *v, const __u8 *src, int n, bool expect)
 		ok = wire_recv(v, got, &vlan2, 300) < 0 ? ok : -1;
 	}
 	return ok;
+}
+
+int parse_mac(const char *s, __u8 *mac)
+{
+	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+		      &mac[2], &mac[3], &mac[4], &mac[5]) == 6 ? 0 : -1;
 }
 
 long ms_since(const struct timespec *t0)

@@ -56,6 +56,7 @@ extern int failures;
 void check(bool ok, const char *fmt, ...);
 void die(const char *what);
 long ms_since(const struct timespec *t0);
+int parse_mac(const char *s, __u8 *mac);
 
 /* Registers of region 0; wr() and rd() die on a failed access. */
 __u32 rd(struct vmm *v, __u32 reg);
@@ -65,6 +66,7 @@ __u64 counter(struct vmm *v, int n);
 
 /* The device, guest RAM and interrupts; VFIO missing exits with skip. */
 void vmm_open(struct vmm *v);
+int map_dma(struct vmm *v, void *mem, __u64 iova, __u64 size);
 void *map_guest(struct vmm *v, __u64 iova, __u64 size);
 int unmap_guest(struct vmm *v, __u64 iova, __u64 size);
 void set_irq(struct vmm *v, int index, int fd);

@@ -543,17 +543,15 @@ static void case_unmap(struct vmm *v)
 /* Map @size bytes at @iova; false if the container refuses. */
 static bool map_try(struct vmm *v, __u64 iova, __u64 size, void **mem)
 {
-	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	int err;
 
 	*mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (*mem == MAP_FAILED)
 		die("mmap");
-	map.vaddr = (uintptr_t)*mem;
-	map.iova = iova;
-	map.size = size;
-	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
-	return !ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map);
+	err = map_dma(v, *mem, iova, size);
+	errno = -err;
+	return !err;
 }
 
 /* Is the queue still enabled, with no error raised? */
@@ -1128,12 +1126,6 @@ static const struct {
 	{ "irq-down", case_irq_down, true },
 	{ "stop-race", case_stop_race, true },
 };
-
-static int parse_mac(const char *s, __u8 *mac)
-{
-	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
-		      &mac[2], &mac[3], &mac[4], &mac[5]) == 6 ? 0 : -1;
-}
 
 int main(int argc, char **argv)
 {
