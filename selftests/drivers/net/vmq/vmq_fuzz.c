@@ -551,7 +551,7 @@ static void random_rx_desc(struct vmq_desc *d)
 	__u32 len = pick_u32();
 	__u64 addr;
 
-	if (one_in(8)) {
+	if (one_in(16)) {
 		addr = pick_unmapped(len);
 	} else {
 		addr = RXZ_IOVA + below(RXZ_SIZE - RX_MARGIN);
@@ -571,7 +571,7 @@ static void random_tx_desc(struct vmq_desc *d)
 	unsigned int m = below(NR_MAPS);
 	__u32 k = below(TXZ_SLOTS);
 
-	if (one_in(2)) {
+	if (!one_in(4)) {
 		d->addr = TXZ_IOVA + (__u64)k * BUF_LEN;
 		d->len = tx_slot_len(k);
 	} else {
@@ -602,7 +602,7 @@ static void op_tail(void)
 	int err;
 
 	size = rd(&fz.v, reg - 4);
-	val = one_in(20) ? pick_u32() : below(size ? size : NDESC);
+	val = one_in(50) ? pick_u32() : below(size ? size : NDESC);
 	err = wr_err(&fz.v, reg, val);
 	if (err)
 		finding("TAIL %u at %#x: %s", val, reg, strerror(-err));
@@ -920,15 +920,15 @@ static struct {
 	{ .name = "reg-read", .fn = op_reg_read, .weight = 150 },
 	{ .name = "desc", .fn = op_desc, .weight = 150 },
 	{ .name = "tail", .fn = op_tail, .weight = 150 },
-	{ .name = "control", .fn = op_enable, .weight = 25 },
+	{ .name = "control", .fn = op_enable, .weight = 10 },
 	{ .name = "ring", .fn = op_ring, .weight = 60 },
 	{ .name = "map", .fn = op_map, .weight = 20 },
 	{ .name = "irqs", .fn = op_irqs, .weight = 60 },
 	{ .name = "guest-tx", .fn = op_guest_tx, .weight = 70 },
 	{ .name = "guest-rx", .fn = op_guest_rx, .weight = 70 },
 	{ .name = "wire", .fn = op_wire, .weight = 20 },
-	{ .name = "counters", .fn = op_counters, .weight = 20 },
-	{ .name = "repair", .fn = op_repair, .weight = 5 },
+	{ .name = "counters", .fn = op_counters, .weight = 38 },
+	{ .name = "repair", .fn = op_repair, .weight = 2 },
 };
 
 static __u64 ns_since(const struct timespec *t0)
@@ -966,6 +966,10 @@ static void run_vfio(const char *wire, __u64 limit, long ms)
 		vfio_ops[k].fn();
 		vfio_ops[k].ns += ns_since(&t);
 		vfio_ops[k].count++;
+		/* A queue in error does little: now and then, start over. */
+		if (!(fz.ops % 256) &&
+		    rd(v, VMQ_REG_STATUS) != VMQ_STATUS_ENABLED)
+			op_repair();
 	}
 	printf("vfio: %llu ops in %ld ms (%llu/s), %llu enables skipped (rings elsewhere)\n",
 	       (unsigned long long)fz.ops, ms_since(&t0),
