@@ -11,10 +11,12 @@
 #   make lint            checkpatch --strict, sparse (C=2), W=1
 #   make deps            install the Debian packages the project needs
 #   make bench           benchmarks in the VM: table, bench/results.json, plots
+#   make soak [DURATION=10m]  the fuzzers (and other stress) in a VM per kernel
 
 K ?= 6.12
+DURATION ?= 10m
 
-.PHONY: all modules check lint demo shell deps clean install help bench
+.PHONY: all modules check lint demo shell deps clean install help bench soak
 
 all modules:
 ifneq ($(KDIR),)
@@ -47,6 +49,9 @@ deps:
 bench:
 	scripts/bench
 
+soak:
+	scripts/soak $(DURATION)
+
 clean:
 	rm -rf build
 ifneq ($(KDIR),)
@@ -54,4 +59,4 @@ ifneq ($(KDIR),)
 endif
 
 help:
-	@sed -n '3,15p' Makefile
+	@sed -n '3,16p' Makefile

@@ -292,10 +292,12 @@ pktgen_send()
 	echo start > "$PG/pgctrl"
 }
 
-# pktgen_start DEV DST_MAC [VLAN]: endless stream in the background.
+# pktgen_start DEV DST_MAC [VLAN [DELAY_NS]]: endless stream in the
+# background, a frame every DELAY_NS (default: as fast as it goes).
 pktgen_start()
 {
 	pktgen_prepare "$1" "$2" 0 "${3:--}" 60 || return 1
+	[ -z "${4:-}" ] || pg_set "$1" "delay $4"
 	(echo start > "$PG/pgctrl") 2>/dev/null &
 	PKTGEN_PID=$!
 }

@@ -51,507 +51,12 @@
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
+#include "vmq_vfio_lib.h"
 
-#define KSFT_SKIP	4
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* Guest memory: rings in one mapping, buffers in another. */
-#define RING_IOVA	0x100000ULL
-#define RING_SIZE	0x10000ULL
-#define BUF_IOVA	0x400000ULL
-#define BUF_SIZE	0x200000ULL
-#define RX_RING		0x0000		/* offsets in the ring mapping */
-#define TX_RING		0x8000
-#define RX_BUFS		0x000000	/* offsets in the buffer mapping */
-#define TX_BUFS		0x100000
-#define BUF_LEN		2048
-#define NDESC		64
-#define UNMAPPED_IOVA	0x40000000ULL
 #define EDGE_SIZE	0x1000ULL	/* mappings beside the rings */
 #define TOP_SIZE	0x10000ULL	/* the mapping at the top of the space */
 #define STUCK_IOVA	0x800000ULL	/* userfaultfd memory nobody serves */
 #define STUCK_SIZE	0x20000ULL
-#define TEST_ETHERTYPE	0x88b5
-#define BIG_FRAME	4096	/* larger than any MTU the tests set */
-
-struct vmm {
-	const char *uuid;
-	int container, group, dev;
-	__u8 *ring_mem, *buf_mem;
-	int efd[VMQ_VFIO_NUM_IRQS];
-	int wire_sock, wire_ifindex;
-	__u8 mac[ETH_ALEN], wire_mac[ETH_ALEN], peer_mac[ETH_ALEN];
-	bool have_peer;
-	__u16 vlan;
-	__u16 tag;		/* -V: the 802.1Q tag the guest puts on */
-	__u32 max_frame;
-	__u32 rx_head, tx_head;	/* next descriptor the guest expects */
-	__u32 rx_tail, tx_tail;
-	__u32 seq;
-	int count, timeout;
-};
-
-static int failures;
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", ok ? "PASS" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-static void die(const char *what)
-{
-	printf("FAIL: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-/* --- registers ------------------------------------------------------------ */
-
-static __u32 rd(struct vmm *v, __u32 reg)
-{
-	__u32 val = 0;
-
-	if (pread(v->dev, &val, 4, VMQ_VFIO_REGION_OFFSET(0) + reg) != 4)
-		die("register read");
-	return val;
-}
-
-static int wr_err(struct vmm *v, __u32 reg, __u32 val)
-{
-	if (pwrite(v->dev, &val, 4, VMQ_VFIO_REGION_OFFSET(0) + reg) != 4)
-		return -errno;
-	return 0;
-}
-
-static void wr(struct vmm *v, __u32 reg, __u32 val)
-{
-	if (wr_err(v, reg, val))
-		die("register write");
-}
-
-static __u64 counter(struct vmm *v, int n)
-{
-	return rd(v, VMQ_REG_COUNTER(n)) |
-	       (__u64)rd(v, VMQ_REG_COUNTER(n) + 4) << 32;
-}
-
-/* --- VFIO setup ----------------------------------------------------------- */
-
-static int vfio_group_of(const char *uuid)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/iommu_group",
-		 uuid);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		die(path);
-	link[n] = 0;
-	return atoi(strrchr(link, '/') + 1);
-}
-
-static void *map_guest(struct vmm *v, __u64 iova, __u64 size)
-{
-	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
-	void *mem;
-
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		die("mmap");
-	memset(mem, 0, size);
-	map.vaddr = (uintptr_t)mem;
-	map.iova = iova;
-	map.size = size;
-	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
-	if (ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map))
-		die("VFIO_IOMMU_MAP_DMA");
-	return mem;
-}
-
-static int unmap_guest(struct vmm *v, __u64 iova, __u64 size)
-{
-	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap), .iova = iova, .size = size,
-	};
-
-	return ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &unmap);
-}
-
-static void set_irq(struct vmm *v, int index, int fd)
-{
-	char buf[sizeof(struct vfio_irq_set) + sizeof(__s32)];
-	struct vfio_irq_set *set = (void *)buf;
-
-	set->argsz = sizeof(buf);
-	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	set->index = index;
-	set->start = 0;
-	set->count = 1;
-	memcpy(set->data, &fd, sizeof(__s32));
-	if (ioctl(v->dev, VFIO_DEVICE_SET_IRQS, set))
-		die("VFIO_DEVICE_SET_IRQS");
-}
-
-static void check_device(struct vmm *v)
-{
-	struct vfio_device_info info = { .argsz = sizeof(info) };
-	struct vfio_region_info reg = { .argsz = sizeof(reg) };
-	struct vfio_irq_info irq = { .argsz = sizeof(irq) };
-
-	if (ioctl(v->dev, VFIO_DEVICE_GET_INFO, &info))
-		die("VFIO_DEVICE_GET_INFO");
-	if (info.num_regions != VMQ_VFIO_NUM_REGIONS ||
-	    info.num_irqs != VMQ_VFIO_NUM_IRQS ||
-	    !(info.flags & VFIO_DEVICE_FLAGS_RESET)) {
-		printf("FAIL: device info: %u regions %u irqs flags %#x\n",
-		       info.num_regions, info.num_irqs, info.flags);
-		exit(1);
-	}
-	reg.index = VMQ_VFIO_REGION_REGS;
-	if (ioctl(v->dev, VFIO_DEVICE_GET_REGION_INFO, &reg) ||
-	    reg.size != VMQ_VFIO_REGS_SIZE ||
-	    reg.offset != VMQ_VFIO_REGION_OFFSET(0))
-		die("VFIO_DEVICE_GET_REGION_INFO");
-	irq.index = VMQ_VFIO_IRQ_ERR;
-	if (ioctl(v->dev, VFIO_DEVICE_GET_IRQ_INFO, &irq) ||
-	    !(irq.flags & VFIO_IRQ_INFO_EVENTFD) || irq.count != 1)
-		die("VFIO_DEVICE_GET_IRQ_INFO");
-}
-
-static void read_identity(struct vmm *v)
-{
-	__u32 lo = rd(v, VMQ_REG_MAC_LO), hi = rd(v, VMQ_REG_MAC_HI);
-	int i;
-
-	for (i = 0; i < 4; i++)
-		v->mac[i] = lo >> (8 * i);
-	v->mac[4] = hi;
-	v->mac[5] = hi >> 8;
-	v->vlan = rd(v, VMQ_REG_VLAN);
-	v->max_frame = rd(v, VMQ_REG_MAX_FRAME);
-}
-
-static void vmm_open(struct vmm *v)
-{
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	char path[64];
-	int i;
-
-	v->container = open("/dev/vfio/vfio", O_RDWR);
-	if (v->container < 0) {
-		printf("SKIP: /dev/vfio/vfio: %s\n", strerror(errno));
-		exit(KSFT_SKIP);
-	}
-	if (ioctl(v->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
-	    !ioctl(v->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU)) {
-		printf("SKIP: no VFIO type1v2 IOMMU\n");
-		exit(KSFT_SKIP);
-	}
-	snprintf(path, sizeof(path), "/dev/vfio/%d", vfio_group_of(v->uuid));
-	v->group = open(path, O_RDWR);
-	if (v->group < 0)
-		die(path);
-	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status) ||
-	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE))
-		die("group not viable");
-	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
-		die("VFIO_GROUP_SET_CONTAINER");
-	if (ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		die("VFIO_SET_IOMMU");
-	v->dev = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, v->uuid);
-	if (v->dev < 0)
-		die("VFIO_GROUP_GET_DEVICE_FD");
-	check_device(v);
-	v->ring_mem = map_guest(v, RING_IOVA, RING_SIZE);
-	v->buf_mem = map_guest(v, BUF_IOVA, BUF_SIZE);
-	for (i = 0; i < VMQ_VFIO_NUM_IRQS; i++) {
-		v->efd[i] = eventfd(0, EFD_NONBLOCK);
-		if (v->efd[i] < 0)
-			die("eventfd");
-		set_irq(v, i, v->efd[i]);
-	}
-	read_identity(v);
-}
-
-/* --- the wire (link partner) ---------------------------------------------- */
-
-static void wire_open(struct vmm *v, const char *ifname)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	struct ifreq ifr = { 0 };
-	int one = 1;
-
-	v->wire_sock = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK,
-			      htons(ETH_P_ALL));
-	if (v->wire_sock < 0)
-		die("AF_PACKET socket");
-	v->wire_ifindex = if_nametoindex(ifname);
-	if (!v->wire_ifindex)
-		die(ifname);
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = v->wire_ifindex;
-	if (bind(v->wire_sock, (void *)&sll, sizeof(sll)))
-		die("bind wire");
-	if (setsockopt(v->wire_sock, SOL_PACKET, PACKET_AUXDATA, &one,
-		       sizeof(one)))
-		die("PACKET_AUXDATA");
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-	if (ioctl(v->wire_sock, SIOCGIFHWADDR, &ifr))
-		die("SIOCGIFHWADDR");
-	memcpy(v->wire_mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-}
-
-/* A test frame: dst, src, our ethertype, seq, a pattern; @len bytes. */
-static __u32 make_frame(struct vmm *v, __u8 *buf, const __u8 *dst,
-			const __u8 *src, __u32 len)
-{
-	__u32 seq = ++v->seq, i;
-
-	memcpy(buf, dst, ETH_ALEN);
-	memcpy(buf + ETH_ALEN, src, ETH_ALEN);
-	buf[12] = TEST_ETHERTYPE >> 8;
-	buf[13] = TEST_ETHERTYPE & 0xff;
-	memcpy(buf + 14, &seq, 4);
-	for (i = 18; i < len; i++)
-		buf[i] = (__u8)(seq * 7 + i);
-	return seq;
-}
-
-static void wire_send(struct vmm *v, const __u8 *frame, __u32 len,
-		      __u16 vlan)
-{
-	__u8 tagged[BIG_FRAME + 8];
-
-	if (vlan) {
-		memcpy(tagged, frame, 12);
-		tagged[12] = 0x81;
-		tagged[13] = 0x00;
-		tagged[14] = vlan >> 8;
-		tagged[15] = vlan & 0xff;
-		memcpy(tagged + 16, frame + 12, len - 12);
-		frame = tagged;
-		len += 4;
-	}
-	if (send(v->wire_sock, frame, len, 0) != (ssize_t)len)
-		die("send on wire");
-}
-
-/* Next frame of ours the partner received; its VLAN in @vlan (0: none). */
-static int wire_recv(struct vmm *v, __u8 *buf, __u16 *vlan, int ms)
-{
-	struct pollfd pfd = { .fd = v->wire_sock, .events = POLLIN };
-	char cbuf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	struct iovec iov = { .iov_base = buf, .iov_len = ETH_FRAME_LEN + 8 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct sockaddr_ll from;
-	struct cmsghdr *cmsg;
-	ssize_t n;
-
-	for (;;) {
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_controllen = sizeof(cbuf);
-		n = recvmsg(v->wire_sock, &msg, 0);
-		if (n < 0) {
-			if (errno != EAGAIN || poll(&pfd, 1, ms) <= 0)
-				return -1;
-			continue;
-		}
-		if (from.sll_pkttype == PACKET_OUTGOING)
-			continue;
-		*vlan = 0;
-		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg;
-		     cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-			struct tpacket_auxdata *aux = (void *)CMSG_DATA(cmsg);
-
-			if (cmsg->cmsg_level == SOL_PACKET &&
-			    cmsg->cmsg_type == PACKET_AUXDATA &&
-			    (aux->tp_status & TP_STATUS_VLAN_VALID))
-				*vlan = aux->tp_vlan_tci & 0xfff;
-		}
-		if (n >= 14 && buf[12] == TEST_ETHERTYPE >> 8 &&
-		    buf[13] == (TEST_ETHERTYPE & 0xff))
-			return n;
-	}
-}
-
-static void wire_drain(struct vmm *v)
-{
-	__u8 buf[ETH_FRAME_LEN + 8];
-
-	while (recv(v->wire_sock, buf, sizeof(buf), 0) > 0)
-		;
-}
-
-/* --- the guest driver ----------------------------------------------------- */
-
-static struct vmq_desc *rx_desc(struct vmm *v, __u32 i)
-{
-	return (struct vmq_desc *)(v->ring_mem + RX_RING) + i;
-}
-
-static struct vmq_desc *tx_desc(struct vmm *v, __u32 i)
-{
-	return (struct vmq_desc *)(v->ring_mem + TX_RING) + i;
-}
-
-static __u64 rx_buf_iova(__u32 i)
-{
-	return BUF_IOVA + RX_BUFS + (__u64)i * BUF_LEN;
-}
-
-static __u8 *rx_buf(struct vmm *v, __u32 i)
-{
-	return v->buf_mem + RX_BUFS + (size_t)i * BUF_LEN;
-}
-
-static __u8 *tx_buf(struct vmm *v, __u32 i)
-{
-	return v->buf_mem + TX_BUFS + (size_t)i * BUF_LEN;
-}
-
-/* Post receive buffer @i (buffer of @len bytes). */
-static void rx_post(struct vmm *v, __u32 i, __u64 iova, __u32 len)
-{
-	struct vmq_desc *d = rx_desc(v, i);
-
-	d->addr = iova;
-	d->len = len;
-	d->flags = 0;
-	d->rsvd = 0;
-	memset(rx_buf(v, i), 0xee, BUF_LEN);
-}
-
-/* Reset the device and set rings up, all receive buffers posted. */
-static void guest_setup(struct vmm *v, __u32 rx_len)
-{
-	__u32 i;
-
-	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
-	memset(v->ring_mem, 0, RING_SIZE);
-	v->rx_head = 0;
-	v->tx_head = 0;
-	v->tx_tail = 0;
-	for (i = 0; i < NDESC - 1; i++)
-		rx_post(v, i, rx_buf_iova(i), rx_len);
-	v->rx_tail = NDESC - 1;
-	wr(v, VMQ_REG_RX_BASE_LO, RING_IOVA + RX_RING);
-	wr(v, VMQ_REG_RX_BASE_HI, 0);
-	wr(v, VMQ_REG_RX_SIZE, NDESC);
-	wr(v, VMQ_REG_TX_BASE_LO, RING_IOVA + TX_RING);
-	wr(v, VMQ_REG_TX_BASE_HI, 0);
-	wr(v, VMQ_REG_TX_SIZE, NDESC);
-	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
-}
-
-/* guest_setup(), and enable the queue. */
-static void guest_start(struct vmm *v, __u32 rx_len)
-{
-	guest_setup(v, rx_len);
-	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
-}
-
-/* Wait for interrupt @index; true if it fired. */
-static bool wait_irq(struct vmm *v, int index, int ms)
-{
-	struct pollfd pfd = { .fd = v->efd[index], .events = POLLIN };
-	__u64 n;
-
-	if (poll(&pfd, 1, ms) <= 0)
-		return false;
-	return read(v->efd[index], &n, sizeof(n)) == sizeof(n);
-}
-
-static void drain_irq(struct vmm *v, int index)
-{
-	__u64 n;
-
-	while (read(v->efd[index], &n, sizeof(n)) == sizeof(n))
-		;
-}
-
-/* Next completed receive descriptor, recycled; NULL after @ms. */
-static __u8 *rx_next(struct vmm *v, __u32 *len, int ms)
-{
-	static __u8 frame[BUF_LEN];
-	struct vmq_desc *d;
-	__u32 i;
-
-	for (;;) {
-		i = v->rx_head;
-		d = rx_desc(v, i);
-		if (__atomic_load_n(&d->flags, __ATOMIC_ACQUIRE) &
-		    VMQ_DESC_F_DONE)
-			break;
-		if (!wait_irq(v, VMQ_VFIO_IRQ_RX, ms))
-			return NULL;
-	}
-	*len = d->len;
-	memcpy(frame, rx_buf(v, i), *len < BUF_LEN ? *len : BUF_LEN);
-	/* Post a fresh buffer at the tail; @i goes back when the tail
-	 * comes round to it.
-	 */
-	rx_post(v, v->rx_tail, rx_buf_iova(v->rx_tail), BUF_LEN);
-	v->rx_head = (i + 1) % NDESC;
-	v->rx_tail = (v->rx_tail + 1) % NDESC;
-	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
-	return frame;
-}
-
-/* Next received test frame (other traffic skipped). */
-static __u8 *rx_next_test(struct vmm *v, __u32 *len, int ms)
-{
-	__u8 *f;
-
-	while ((f = rx_next(v, len, ms)))
-		if (*len >= 18 && f[12] == TEST_ETHERTYPE >> 8 &&
-		    f[13] == (TEST_ETHERTYPE & 0xff))
-			return f;
-	return NULL;
-}
-
-/* Queue one frame for transmit and ring the doorbell. */
-static __u32 tx_post(struct vmm *v, __u64 iova, __u32 len)
-{
-	__u32 i = v->tx_tail;
-	struct vmq_desc *d = tx_desc(v, i);
-
-	d->addr = iova;
-	d->len = len;
-	d->flags = 0;
-	v->tx_tail = (i + 1) % NDESC;
-	wr(v, VMQ_REG_TX_TAIL, v->tx_tail);
-	return i;
-}
-
-static bool tx_wait_done(struct vmm *v, __u32 i, int ms)
-{
-	while (!(__atomic_load_n(&tx_desc(v, i)->flags, __ATOMIC_ACQUIRE) &
-		 VMQ_DESC_F_DONE))
-		if (!wait_irq(v, VMQ_VFIO_IRQ_TX, ms))
-			return false;
-	return true;
-}
-
-static __u32 test_len(__u32 k)
-{
-	static const __u32 lens[] = { 60, 64, 127, 500, 1000, 1514 };
-
-	return lens[k % ARRAY_SIZE(lens)];
-}
 
 /* --- cases ---------------------------------------------------------------- */
 
@@ -564,37 +69,6 @@ static void case_info(struct vmm *v)
 	printf("max_frame %u rings %u..%u\n", v->max_frame,
 	       rd(v, VMQ_REG_RING_MIN), rd(v, VMQ_REG_RING_MAX));
 	check(rd(v, VMQ_REG_VERSION) == VMQ_VFIO_VERSION, "register version");
-}
-
-/* Send @n frames to @dst from the wire; receive and compare each. */
-static int rx_frames(struct vmm *v, const __u8 *dst, int n, bool quiet)
-{
-	__u8 sent[ETH_FRAME_LEN];
-	__u32 len, got_len, seq;
-	int k, ok = 0;
-	__u8 *got;
-
-	for (k = 0; k < n; k++) {
-		len = test_len(k);
-		seq = make_frame(v, sent, dst, v->wire_mac, len);
-		wire_send(v, sent, len, v->vlan);
-		got = rx_next_test(v, &got_len, v->timeout);
-		if (!got) {
-			check(false, "rx frame %u (%u bytes): nothing arrived",
-			      seq, len);
-			return ok;
-		}
-		if (got_len != len || memcmp(got, sent, len)) {
-			check(false, "rx frame %u: %u bytes, want %u, or bytes differ",
-			      seq, got_len, len);
-			return ok;
-		}
-		ok++;
-	}
-	if (!quiet)
-		check(ok == n, "rx: %d frames (60..1514 bytes) landed %s",
-		      ok, "byte for byte at the posted IOVAs");
-	return ok;
 }
 
 static void case_rx(struct vmm *v)
@@ -621,46 +95,6 @@ static void case_bcast(struct vmm *v)
 	guest_start(v, BUF_LEN);
 	check(rx_frames(v, bcast, 3, true) == 3, "bcast: broadcast reaches the guest");
 	check(rx_frames(v, mcast, 3, true) == 3, "bcast: multicast reaches the guest");
-}
-
-/* Transmit @n frames from @src; true if each reached the wire intact. */
-static int tx_frames(struct vmm *v, const __u8 *src, int n, bool expect)
-{
-	__u8 got[ETH_FRAME_LEN + 8];
-	__u32 len, i;
-	__u16 vlan;
-	int k, ok = 0;
-	ssize_t glen;
-
-	wire_drain(v);
-	for (k = 0; k < n; k++) {
-		len = test_len(k);
-		make_frame(v, tx_buf(v, k % NDESC), v->wire_mac, src, len);
-		i = tx_post(v, BUF_IOVA + TX_BUFS + (__u64)(k % NDESC) * BUF_LEN,
-			    len);
-		if (!tx_wait_done(v, i, v->timeout)) {
-			check(false, "tx frame %d: no completion", k);
-			return ok;
-		}
-		if (!expect) {
-			ok += !!(tx_desc(v, i)->flags & VMQ_DESC_F_ERR);
-			continue;
-		}
-		glen = wire_recv(v, got, &vlan, v->timeout);
-		if (glen != (ssize_t)len || memcmp(got, tx_buf(v, k % NDESC), len) ||
-		    vlan != v->vlan) {
-			check(false, "tx frame %d: partner got %zd bytes vlan %u, want %u vlan %u",
-			      k, glen, vlan, len, v->vlan);
-			return ok;
-		}
-		ok++;
-	}
-	if (!expect) {
-		__u16 vlan2;
-
-		ok = wire_recv(v, got, &vlan2, 300) < 0 ? ok : -1;
-	}
-	return ok;
 }
 
 static void case_tx(struct vmm *v)
@@ -1006,15 +440,6 @@ static void case_bad_ring(struct vmm *v)
 	      "bad-ring: ring registers refused while enabled");
 }
 
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 /*
  * For the timeout, hand the device the same transmit descriptors again
  * and again, a full ring at a time: frames from a foreign MAC, which the
@@ -1034,7 +459,7 @@ static void case_txloop(struct vmm *v)
 	printf("holding the device\n");
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (elapsed_ms(&t0) < v->timeout) {
+	while (ms_since(&t0) < v->timeout) {
 		for (i = 0; i < NDESC - 1; i++) {
 			struct vmq_desc *d = tx_desc(v, (v->tx_tail + i) % NDESC);
 
@@ -1051,7 +476,7 @@ static void case_txloop(struct vmm *v)
 	}
 	check(frames && rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
 	      "txloop: device refused %ld frames in %ld ms", frames,
-	      elapsed_ms(&t0));
+	      ms_since(&t0));
 }
 
 /* No buffers posted: the on-chip FIFO fills, then drops and counts. */
@@ -1118,17 +543,15 @@ static void case_unmap(struct vmm *v)
 /* Map @size bytes at @iova; false if the container refuses. */
 static bool map_try(struct vmm *v, __u64 iova, __u64 size, void **mem)
 {
-	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	int err;
 
 	*mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (*mem == MAP_FAILED)
 		die("mmap");
-	map.vaddr = (uintptr_t)*mem;
-	map.iova = iova;
-	map.size = size;
-	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
-	return !ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map);
+	err = map_dma(v, *mem, iova, size);
+	errno = -err;
+	return !err;
 }
 
 /* Is the queue still enabled, with no error raised? */
@@ -1241,15 +664,6 @@ static void on_sigusr1(int sig)
 static bool is_released(void)
 {
 	return __atomic_load_n(&released, __ATOMIC_RELAXED);
-}
-
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 /* Wait for the host's request, SIGUSR1 or @timeout; true on a request. */
@@ -1712,12 +1126,6 @@ static const struct {
 	{ "irq-down", case_irq_down, true },
 	{ "stop-race", case_stop_race, true },
 };
-
-static int parse_mac(const char *s, __u8 *mac)
-{
-	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
-		      &mac[2], &mac[3], &mac[4], &mac[5]) == 6 ? 0 : -1;
-}
 
 int main(int argc, char **argv)
 {

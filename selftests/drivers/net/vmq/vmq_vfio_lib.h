@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmq_vfio_lib: what the selftests' VMMs share.  Opening a vmq_vfio mdev
+ * through a VFIO type1 container with guest RAM in two mappings (rings,
+ * buffers), its registers and interrupts, the link partner's raw socket,
+ * and a minimal guest driver: rings set up, frames received and sent
+ * and compared byte for byte.  vmq_vmm and vmq_fuzz are built on it.
+ */
+#ifndef VMQ_VFIO_LIB_H
+#define VMQ_VFIO_LIB_H
+
+#include <linux/types.h>
+#include <linux/vmq.h>
+#include <net/ethernet.h>
+#include <stdbool.h>
+#include <time.h>
+
+#define KSFT_SKIP	4
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Guest memory: rings in one mapping, buffers in another. */
+#define RING_IOVA	0x100000ULL
+#define RING_SIZE	0x10000ULL
+#define BUF_IOVA	0x400000ULL
+#define BUF_SIZE	0x200000ULL
+#define RX_RING		0x0000		/* offsets in the ring mapping */
+#define TX_RING		0x8000
+#define RX_BUFS		0x000000	/* offsets in the buffer mapping */
+#define TX_BUFS		0x100000
+#define BUF_LEN		2048
+#define NDESC		64
+#define UNMAPPED_IOVA	0x40000000ULL
+#define TEST_ETHERTYPE	0x88b5
+#define BIG_FRAME	4096	/* larger than any MTU the tests set */
+
+struct vmm {
+	const char *uuid;
+	int container, group, dev;
+	__u8 *ring_mem, *buf_mem;
+	int efd[VMQ_VFIO_NUM_IRQS];
+	int wire_sock, wire_ifindex;
+	__u8 mac[ETH_ALEN], wire_mac[ETH_ALEN], peer_mac[ETH_ALEN];
+	bool have_peer;
+	__u16 vlan;
+	__u16 tag;		/* -V: the 802.1Q tag the guest puts on */
+	__u32 max_frame;
+	__u32 rx_head, tx_head;	/* next descriptor the guest expects */
+	__u32 rx_tail, tx_tail;
+	__u32 seq;
+	int count, timeout;
+};
+
+/* Every failed check() counts here; main() returns non-zero if any. */
+extern int failures;
+
+void check(bool ok, const char *fmt, ...);
+void die(const char *what);
+long ms_since(const struct timespec *t0);
+int parse_mac(const char *s, __u8 *mac);
+
+/* Registers of region 0; wr() and rd() die on a failed access. */
+__u32 rd(struct vmm *v, __u32 reg);
+int wr_err(struct vmm *v, __u32 reg, __u32 val);
+void wr(struct vmm *v, __u32 reg, __u32 val);
+__u64 counter(struct vmm *v, int n);
+
+/* The device, guest RAM and interrupts; VFIO missing exits with skip. */
+void vmm_open(struct vmm *v);
+int map_dma(struct vmm *v, void *mem, __u64 iova, __u64 size);
+void *map_guest(struct vmm *v, __u64 iova, __u64 size);
+int unmap_guest(struct vmm *v, __u64 iova, __u64 size);
+void set_irq(struct vmm *v, int index, int fd);
+bool wait_irq(struct vmm *v, int index, int ms);
+void drain_irq(struct vmm *v, int index);
+
+/* The link partner. */
+void wire_open(struct vmm *v, const char *ifname);
+__u32 make_frame(struct vmm *v, __u8 *buf, const __u8 *dst,
+		 const __u8 *src, __u32 len);
+void wire_send(struct vmm *v, const __u8 *frame, __u32 len, __u16 vlan);
+int wire_recv(struct vmm *v, __u8 *buf, __u16 *vlan, int ms);
+void wire_drain(struct vmm *v);
+
+/* The guest driver: NDESC descriptors per ring, BUF_LEN buffers. */
+struct vmq_desc *rx_desc(struct vmm *v, __u32 i);
+struct vmq_desc *tx_desc(struct vmm *v, __u32 i);
+__u64 rx_buf_iova(__u32 i);
+__u8 *rx_buf(struct vmm *v, __u32 i);
+__u8 *tx_buf(struct vmm *v, __u32 i);
+void rx_post(struct vmm *v, __u32 i, __u64 iova, __u32 len);
+void guest_setup(struct vmm *v, __u32 rx_len);
+void guest_start(struct vmm *v, __u32 rx_len);
+__u8 *rx_next(struct vmm *v, __u32 *len, int ms);
+__u8 *rx_next_test(struct vmm *v, __u32 *len, int ms);
+__u32 tx_post(struct vmm *v, __u64 iova, __u32 len);
+bool tx_wait_done(struct vmm *v, __u32 i, int ms);
+__u32 test_len(__u32 k);
+int rx_frames(struct vmm *v, const __u8 *dst, int n, bool quiet);
+int tx_frames(struct vmm *v, const __u8 *src, int n, bool expect);
+
+#endif /* VMQ_VFIO_LIB_H */
