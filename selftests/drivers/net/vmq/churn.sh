@@ -27,6 +27,7 @@
 #                    among macvlan, ntuple, mdev and device, which makes
 #                    the workers take about as long as each other
 #   CHURN_SECONDS=S  instead, every worker churns for S seconds
+#   CHURN_KINDS=...  only these workers (default: all four)
 #
 # A run longer than the settings' timeout goes around the runner, e.g.
 #   CHURN_SECONDS=3600 ./churn.sh
@@ -60,7 +61,7 @@ SLAB_SLACK=2
 
 CHURN_CYCLES=${CHURN_CYCLES:-100}
 CHURN_SECONDS=${CHURN_SECONDS:-0}
-KINDS="macvlan ntuple mdev device"
+KINDS=${CHURN_KINDS:-macvlan ntuple mdev device}
 declare -A QUOTA=(
 	[macvlan]=$((CHURN_CYCLES * 35 / 100))
 	[ntuple]=$((CHURN_CYCLES * 35 / 100))
@@ -384,6 +385,21 @@ slab_grown()
 		      exit bad }' "$ST/slab.before" "$ST/slab.after"
 }
 
+# slab_young MS: the allocation traces (with stacks) of our objects
+# allocated in the last MS milliseconds, to tell what stayed behind.
+slab_young()
+{
+	awk -v max=$(($1 * $(getconf CLK_TCK 2>/dev/null || echo 100) / 1000)) '
+		function flush() { if (ours && age <= max) printf "%s", e; e = "" }
+		/^ +[0-9]+ / { flush(); ours = 0; age = $0
+			       sub(/.* age=/, "", age); sub(/[- ].*/, "", age)
+			       e = FILENAME ":\n" }
+		/\[(vmq|vmqsim|vmq_vfio)\]/ { ours = 1 }
+		/^ / { e = e $0 "\n" }
+		END { flush() }' /sys/kernel/debug/slab/kmalloc-8/alloc_traces \
+		/sys/kernel/debug/slab/kernfs_node_cache/alloc_traces 2>/dev/null
+}
+
 # stuck_report: where every task of this test waits.
 stuck_report()
 {
@@ -408,6 +424,7 @@ churn()
 
 	require_cmd timeout
 	start=$(date +%s%3N)
+	CHURN_START=$start
 	[ "$CHURN_SECONDS" -eq 0 ] || DEADLINE=$((EPOCHSECONDS + CHURN_SECONDS))
 	pktgen_start $PEER $MACP:00 - $PG_MACS $PG_GAP_NS
 	check_err $? "pktgen did not start"
@@ -484,6 +501,10 @@ slab_back()
 $(cat "$ST/slab.grown")
 by site and caller:
 $(diff "$ST/slab.before" "$ST/slab.after" | grep '^[-+][^-+]')"
+	if [ "$RET" -ne 0 ]; then
+		ls /sys/class/mdev_bus /sys/bus/vmqsim/devices /sys/kernel/iommu_groups
+		slab_young $(($(date +%s%3N) - CHURN_START)) | head -n 300
+	fi
 	log_test "slab objects our modules allocated are back to baseline"
 }
 
