@@ -71,7 +71,7 @@ vfio_fuzz()
 	setup || { check_err 1 "setup failed"; log_test "VFIO ABI fuzz"; return; }
 	defer teardown
 	# Frames keep coming, a few thousand a second, beside the fuzzer's.
-	pktgen_start vmq0w $MAC1 - 200000
+	pktgen_start vmq0w $MAC1 - 1 200000
 	check_err $? "pktgen did not start"
 	fuzz "$OPS" vfio $UUID1
 	check_err $? "vmq_fuzz vfio found something (seed $SEED)"

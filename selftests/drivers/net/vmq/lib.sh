@@ -292,14 +292,23 @@ pktgen_send()
 	echo start > "$PG/pgctrl"
 }
 
-# pktgen_start DEV DST_MAC [VLAN [DELAY_NS]]: endless stream in the
-# background, a frame every DELAY_NS (default: as fast as it goes).
+# pktgen_start DEV DST_MAC [VLAN [MACS [GAP_NS]]]: endless stream in the
+# background, to MACS destinations counting up from DST_MAC in turn, with
+# GAP_NS between frames (pktgen sleeps for gaps of 100 us and more, and
+# spins for shorter ones).
 pktgen_start()
 {
 	pktgen_prepare "$1" "$2" 0 "${3:--}" 60 || return 1
-	[ -z "${4:-}" ] || pg_set "$1" "delay $4"
+	pg_set "$1" "dst_mac_count ${4:-1}"
+	pg_set "$1" "delay ${5:-0}"
 	(echo start > "$PG/pgctrl") 2>/dev/null &
 	PKTGEN_PID=$!
+}
+
+# pktgen_sent DEV: frames pktgen has sent from DEV so far.
+pktgen_sent()
+{
+	awk '$1 == "pkts-sofar:" { print $2 }' "$PG/$1" 2>/dev/null
 }
 
 pktgen_stop()
@@ -334,6 +343,31 @@ pktgen_prepare()
 link_has_carrier()
 {
 	[ "$(cat "/sys/class/net/$1/carrier" 2>/dev/null)" = 1 ]
+}
+
+# vmq_leftovers BUS: what a NIC with nothing on it still holds, one line
+# each: queue pairs past the host's channels that are not free, and
+# installed filters.  Prints nothing when all is free.
+vmq_leftovers()
+{
+	local d=/sys/kernel/debug/vmq/$1 ch
+
+	ch=$(awk '$1 == "channels:" { print $2 }' "$d/info")
+	awk -v ch="$ch" 'NR > 1 && $1 >= ch && ($2 != "free" || $3 != "none") {
+		print "queue pair: " $0 }' "$d/queues"
+	awk 'NR > 1 { print "filter: " $0 }' "$d/filters"
+}
+
+# vmq_mdev_type BUS: the directory of the NIC's mdev type.
+vmq_mdev_type()
+{
+	ls -d "/sys/class/mdev_bus/$1/mdev_supported_types/"*-qp 2>/dev/null
+}
+
+# vmm_wait_holding FILE: the test VMM writing to FILE has its device running.
+vmm_wait_holding()
+{
+	busywait 10000 grep -q "holding the device" "$1"
 }
 
 # qp_state DEV_BUS_NAME QP: the queue pair's state in the core's view.
