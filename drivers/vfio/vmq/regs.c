@@ -278,8 +278,9 @@ static void vmq_vfio_ring_set(struct vmq_ring_state *ring, u32 field,
 static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
 				 u32 val)
 {
+	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
 	struct vmq_ring_state *ring;
-	u32 field;
+	u32 field, *head;
 
 	switch (off) {
 	case VMQ_REG_CONTROL:
@@ -302,7 +303,16 @@ static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
 				     off);
 		return -EBUSY;
 	}
+	if (vmq_vfio_ring_get(ring, field) == val)
+		return 0;
 	vmq_vfio_ring_set(ring, field, val);
+	/*
+	 * A ring moved or resized is a new ring: the device starts at its
+	 * first descriptor, and HEAD never reads beyond SIZE.  The queue is
+	 * stopped, so the engine does not move HEAD meanwhile.
+	 */
+	head = ring == &mvdev->regs.tx ? &gqp->tx.head : &gqp->rx.head;
+	WRITE_ONCE(*head, 0);
 	return 0;
 }
 

@@ -18,6 +18,8 @@
  * device by writing TAIL (the doorbell); the device owns [HEAD, TAIL),
  * completes them in order, writing each back with %VMQ_DESC_F_DONE, and
  * advances HEAD.  A ring holds at most SIZE - 1 posted descriptors.
+ * HEAD survives disable and enable; writing another BASE or SIZE (only
+ * while disabled) sets it to 0.
  *
  * Receive: the guest posts empty buffers (addr, len = buffer size).  The
  * device writes each frame destined to the queue (its MAC, VLAN stripped

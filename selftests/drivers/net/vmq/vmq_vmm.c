@@ -627,6 +627,31 @@ static void case_unmap_edge(struct vmm *v)
 	munmap(high, TOP_SIZE);
 }
 
+/*
+ * HEAD across a disabled queue: kept through disable, enable and a
+ * rewrite of the same SIZE; 0 once SIZE changes, never beyond SIZE.
+ */
+static void ring_resize(struct vmm *v)
+{
+	__u32 head = rd(v, VMQ_REG_RX_HEAD);
+
+	wr(v, VMQ_REG_CONTROL, 0);
+	wr(v, VMQ_REG_RX_SIZE, NDESC);
+	check(head && rd(v, VMQ_REG_RX_HEAD) == head,
+	      "reset: HEAD %u kept through disable and the same SIZE (reads %u)",
+	      head, rd(v, VMQ_REG_RX_HEAD));
+	wr(v, VMQ_REG_RX_SIZE, NDESC / 2);
+	check(rd(v, VMQ_REG_RX_HEAD) == 0,
+	      "reset: a new SIZE starts the ring at 0 (HEAD reads %u)",
+	      rd(v, VMQ_REG_RX_HEAD));
+	wr(v, VMQ_REG_RX_TAIL, 0);
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
+	      "reset: the resized ring enables (status %#x, error %u)",
+	      rd(v, VMQ_REG_STATUS), rd(v, VMQ_REG_ERROR));
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+}
+
 /* Reset while frames flow in: stopped, clean, and usable again. */
 static void case_reset(struct vmm *v)
 {
@@ -650,6 +675,7 @@ static void case_reset(struct vmm *v)
 	drain_irq(v, VMQ_VFIO_IRQ_RX);
 	guest_start(v, BUF_LEN);
 	check(rx_frames(v, v->mac, 3, true) == 3, "reset: queue works again");
+	ring_resize(v);
 }
 
 /* Set by SIGUSR1: the test is done with a holding VMM. */
