@@ -45,7 +45,7 @@ owner() {
 			echo "$name"
 			return
 		fi
-	done < <(sort -u "$RANGES" 2>/dev/null)
+	done < "$RANGES.sorted"
 }
 
 check() {
@@ -56,6 +56,8 @@ check() {
 		return 1
 	fi
 	[ ! -s "$RANGES.pid" ] || kill "$(cat "$RANGES.pid")" 2>/dev/null || true
+	# No process substitution here: the guest has no /dev/fd.
+	sort -u "$RANGES" > "$RANGES.sorted" 2>/dev/null || : > "$RANGES.sorted"
 	# A block is reported once its contents stayed the same over a
 	# whole scan, and once it is older than five seconds.
 	sleep 5
