@@ -6,6 +6,7 @@
 #   make                 build for every supported kernel with headers
 #   make KDIR=<dir>      build for the kernel tree at <dir> only
 #   make check           deps, lint, build, selftests in a VM per kernel
+#   make check-debug     selftests on a 6.12 KASAN/lockdep/kmemleak kernel
 #   make demo            boot the VM and show what vmq does
 #   make shell [K=6.12]  interactive shell in the test VM
 #   make lint            checkpatch --strict, sparse (C=2), W=1
@@ -16,7 +17,8 @@
 K ?= 6.12
 DURATION ?= 10m
 
-.PHONY: all modules check lint demo shell deps clean install help bench soak
+.PHONY: all modules check check-debug lint demo shell deps clean install help \
+	bench soak
 
 all modules:
 ifneq ($(KDIR),)
@@ -33,6 +35,9 @@ install:
 
 check:
 	scripts/check.sh
+
+check-debug:
+	scripts/check-debug.sh
 
 lint:
 	scripts/lint.sh
@@ -59,4 +64,4 @@ ifneq ($(KDIR),)
 endif
 
 help:
-	@sed -n '3,16p' Makefile
+	@sed -n '3,15p' Makefile

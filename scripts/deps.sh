@@ -23,6 +23,8 @@ PKGS=(
 	linux-perf
 	# benchmarks
 	gnuplot-nox
+	# the debug kernel (make check-debug) is built from linux-source-6.12
+	flex bison libelf-dev libssl-dev
 )
 
 missing=()

@@ -4,6 +4,7 @@
 # Build the base initramfs the test VM boots for one kernel:
 #
 #   scripts/mkinitramfs.sh KVER OUT.cpio
+#   scripts/mkinitramfs.sh --kmods     (list the in-tree modules it takes)
 #
 # It holds busybox (applets in /bb, last in PATH), the host's real bash,
 # iproute2, ethtool, kmod and friends with the shared libraries they
@@ -11,12 +12,14 @@
 # busybox cannot load .ko.xz.  The project's own modules, the selftests
 # and the command to run go in a second archive (scripts/vm) appended at
 # boot, so this one is rebuilt only when its inputs change.
+#
+# The kernel's modules come from /lib/modules/KVER, or from
+# $VMQ_VM_MODULES/lib/modules/KVER when that is set (a kernel built
+# elsewhere, scripts/debug-kernel.sh).
 
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-kver=$1
-out=$2
 
 # Real tools the tests drive; busybox covers the rest.
 TOOLS=(
@@ -35,6 +38,12 @@ KMODS=(
 	macvlan macvtap veth 8021q bridge pktgen
 	vfio vfio_iommu_type1 mdev
 )
+if [ "${1:-}" = --kmods ]; then
+	printf '%s\n' "${KMODS[@]}"
+	exit 0
+fi
+kver=$1
+out=$2
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -82,15 +91,18 @@ done
 
 # Kernel modules: resolve dependencies with the host's modprobe against
 # the guest kernel's modules.dep, then decompress.
+modroot=${VMQ_VM_MODULES:-}
+mpargs=(-S "$kver")
+[ -z "$modroot" ] || mpargs+=(-d "$modroot")
 moddir=/lib/modules/$kver
 mkdir -p "$stage$moddir/kernel"
-cp "$moddir"/modules.{order,builtin,builtin.modinfo} "$stage$moddir/" \
+cp "$modroot$moddir"/modules.{order,builtin,builtin.modinfo} "$stage$moddir/" \
 	2>/dev/null || true
 for mod in "${KMODS[@]}"; do
-	modprobe -S "$kver" --show-depends "$mod" 2>/dev/null |
+	modprobe "${mpargs[@]}" --show-depends "$mod" 2>/dev/null |
 		awk '$1 == "insmod" { print $2 }'
 done | sort -u | while read -r ko; do
-	rel=${ko#"$moddir"/}
+	rel=${ko#"$modroot$moddir"/}
 	dst=$stage$moddir/${rel%.xz}
 	mkdir -p "$(dirname "$dst")"
 	case "$ko" in

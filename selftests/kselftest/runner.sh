@@ -6,10 +6,11 @@
 #   runner.sh [-n FIRST_NUMBER] [-p] TEST...
 #
 # Run from the tests' directory.  Each test gets the timeout from the
-# directory's "settings" file (timeout=SECONDS, default 45).  Exit code 4
+# directory's "settings" file (timeout=SECONDS, default 45), times
+# $VMQ_TIMEOUT_FACTOR (default 1; the debug kernel is slower).  Exit code 4
 # means skip.  On top of the kernel's runner, each test is watched for
-# kernel trouble: a WARNING, BUG, Oops, slab or KFENCE report in the
-# kernel log, or a new taint flag, while it runs fails it.
+# kernel trouble: a WARNING, BUG, Oops, slab, KFENCE, KASAN, lockdep or
+# RCU report in the kernel log, or a new taint flag, while it runs fails it.
 # -p leaves out the KTAP header and plan, for runs split over several
 # invocations.
 
@@ -32,12 +33,17 @@ if [ -r settings ]; then
 	t=$(sed -n 's/^timeout=\([0-9]*\)$/\1/p' settings)
 	[ -z "$t" ] || timeout_s=$t
 fi
+timeout_s=$((timeout_s * ${VMQ_TIMEOUT_FACTOR:-1}))
 
 # Taint bits a test may set without fault: out-of-tree (O, 12) and
 # unsigned (E, 13) modules, both expected when loading ours.
 TAINT_IGNORED=$(((1 << 12) | (1 << 13)))
 KMSG_BAD='WARNING:|BUG[: ]|Oops|general protection|KFENCE:|Kernel panic'
 KMSG_BAD+='|UBSAN:|list_(add|del) corruption|refcount_t:|INFO: task .* blocked'
+# Debug kernels: KASAN, lockdep and PROVE_RCU, DEBUG_ATOMIC_SLEEP, debugobjects.
+KMSG_BAD+='|KASAN:|possible circular locking|inconsistent lock state'
+KMSG_BAD+='|suspicious RCU usage|sleeping function called from invalid context'
+KMSG_BAD+='|possible recursive locking|trying to register non-static key|ODEBUG:'
 
 kmsg() {
 	[ -w /dev/kmsg ] && echo "$*" > /dev/kmsg
