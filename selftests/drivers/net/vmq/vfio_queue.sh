@@ -398,7 +398,7 @@ engine_cgroup()
 	defer rmdir $CG_VMM
 	mdev_create $UUID1 $MAC1
 	qp=$(mdev_qp $UUID1)
-	bash -c "echo \$\$ > $CG_VMM/cgroup.procs && exec $VMM -t 8 $UUID1 txloop" \
+	bash -c "echo \$\$ > $CG_VMM/cgroup.procs && exec $VMM -t 20 $UUID1 txloop" \
 		> /tmp/vmm_loop.out 2>&1 &
 	pid=$!
 	wait_holding /tmp/vmm_loop.out
