@@ -343,6 +343,33 @@ static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
 	return 0;
 }
 
+/*
+ * Read one byte of every page a ring spans.  A ring the device cannot
+ * reach at enable is the guest's error (VMQ_ERR_DMA); one it cannot
+ * reach later was unmapped under it (VMQ_ERR_UNMAP): the engine can tell
+ * the two apart only if enable checked.  Page by page, since a mapping
+ * is made of pages.
+ */
+static int vmq_guest_ring_reachable(struct vmq_guest_qp *gqp, const char *what,
+				    const struct vmq_ring_state *ring)
+{
+	u64 last = ring->base + (u64)ring->size * sizeof(struct vmq_desc) - 1;
+	u64 iova = ring->base;
+	u8 byte;
+
+	for (;;) {
+		if (vmq_guest_dma_rw(gqp, iova, &byte, 1, false)) {
+			pr_warn_ratelimited("guest queue %s: %s ring at %#llx: %#llx not in mapped memory\n",
+					    gqp->name, what, ring->base, iova);
+			return -EFAULT;
+		}
+		/* The next page, unless past the ring or the top of the space. */
+		iova = ALIGN_DOWN(iova, PAGE_SIZE) + PAGE_SIZE;
+		if (!iova || iova > last)
+			return 0;
+	}
+}
+
 /**
  * vmq_guest_qp_start() - let the hardware run a guest's rings
  * @vdev: the vmq device.
@@ -354,8 +381,10 @@ static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
  * the driver's qp_start may charge for the engine's work (its cgroups).
  * Return: 0; -EINVAL for a bad ring (size not a power of two within the
  * device's limits, misaligned base, index beyond the size) or state
- * version; -EBUSY while an access of its last run still waits for the
- * VMM (see vmq_guest_qp_stop()); the driver's error if it cannot start.
+ * version; -EFAULT for a ring the device cannot reach (not in mapped
+ * guest memory); -EBUSY while an access of its last run still waits for
+ * the VMM (see vmq_guest_qp_stop()); the driver's error if it cannot
+ * start.
  */
 int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 		       const struct vmq_queue_state *state)
@@ -375,6 +404,12 @@ int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 		err = vmq_guest_ring_check(gqp, "tx", &state->tx,
 					   vdev->caps.ring_min,
 					   vdev->caps.tx_ring_max);
+	if (err)
+		return err;
+	/* Guest memory may take its time: not under the device mutex. */
+	err = vmq_guest_ring_reachable(gqp, "rx", &state->rx);
+	if (!err)
+		err = vmq_guest_ring_reachable(gqp, "tx", &state->tx);
 	if (err)
 		return err;
 

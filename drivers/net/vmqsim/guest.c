@@ -15,13 +15,13 @@
  * transmit switch, writes completions, and raises the queue pair's vector
  * once per batch.  The vector's handler tells the owner.
  *
- * The guest is untrusted: a descriptor it cannot back (DMA failure) or a
- * transmit length out of range put the queue into the error state
- * through vmq_guest_qp_error(), after which the engine touches nothing
- * until the owner stops the queue.  What the guest receives is not its
- * doing, so no received frame stops the queue: frames longer than
- * MAX_FRAME are dropped at admission, frames longer than the posted
- * buffer complete with an error flag.
+ * The guest is untrusted: a buffer it cannot back (DMA failure), ring
+ * memory gone since enable checked it (UNMAP) or a transmit length out of
+ * range put the queue into the error state through vmq_guest_qp_error(),
+ * after which the engine touches nothing until the owner stops the queue.
+ * What the guest receives is not its doing, so no received frame stops
+ * the queue: frames longer than MAX_FRAME are dropped at admission,
+ * frames longer than the posted buffer complete with an error flag.
  *
  * A frame is made into what the guest sees (VLAN tag stripped or put
  * back in band) when it enters the FIFO, by the admin's VLAN of that
@@ -188,7 +188,7 @@ static bool vmqsim_guest_rx_one(struct vmqsim_guest *gq, u32 idx,
 	u16 flags = VMQ_DESC_F_DONE;
 
 	if (vmqsim_guest_desc_rw(gq, ring, idx, &desc, false))
-		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+		return vmqsim_guest_fail(gq, VMQ_ERR_UNMAP);
 	*delivered = skb->len <= le32_to_cpu(desc.len);
 	if (!*delivered)
 		flags |= VMQ_DESC_F_ERR;
@@ -199,7 +199,7 @@ static bool vmqsim_guest_rx_one(struct vmqsim_guest *gq, u32 idx,
 	desc.len = cpu_to_le32(skb->len);
 	desc.flags = cpu_to_le16(flags);
 	if (vmqsim_guest_desc_rw(gq, ring, idx, &desc, true))
-		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+		return vmqsim_guest_fail(gq, VMQ_ERR_UNMAP);
 	return true;
 }
 
@@ -329,11 +329,11 @@ static bool vmqsim_guest_tx_batch(struct vmqsim_guest *gq, u32 *events)
 	/* Pairs with the release in vmq_guest_qp_doorbell(). */
 	while (n < VMQSIM_GUEST_BUDGET && head != smp_load_acquire(&ring->tail)) {
 		if (vmqsim_guest_desc_rw(gq, ring, head, &desc, false))
-			return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+			return vmqsim_guest_fail(gq, VMQ_ERR_UNMAP);
 		if (!vmqsim_guest_tx_one(gq, &desc))
 			return false;
 		if (vmqsim_guest_desc_rw(gq, ring, head, &desc, true))
-			return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+			return vmqsim_guest_fail(gq, VMQ_ERR_UNMAP);
 		head = (head + 1) & (ring->size - 1);
 		WRITE_ONCE(ring->head, head);
 		n++;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmq_vfio: the register region (include/uapi/linux/vmq.h), and the
- * queue's enable/disable/reset and ring pinning behind it.
+ * queue's enable/disable/reset behind it.
  *
  * Everything a guest writes is untrusted: ring geometry is checked by the
  * core at enable, tails at each doorbell, descriptors by the NIC as it
@@ -9,9 +9,6 @@
  * the queue goes to its error state and raises the error interrupt.
  */
 
-#include <linux/iommu.h>
-#include <linux/overflow.h>
-#include <linux/slab.h>
 #include "vmq_vfio.h"
 
 static struct vmq_guest_qp *vmq_vfio_gqp(struct vmq_vfio_dev *mvdev)
@@ -31,62 +28,6 @@ static u32 vmq_vfio_status(struct vmq_vfio_dev *mvdev)
 	return vmq_vfio_running(mvdev) ? VMQ_STATUS_ENABLED : 0;
 }
 
-static void vmq_vfio_unpin_all(struct vmq_vfio_dev *mvdev)
-{
-	struct vmq_vfio_pins *pins = &mvdev->pins;
-	u32 i;
-
-	for (i = 0; i < pins->nr; i++)
-		vfio_unpin_pages(&mvdev->vfio, pins->iova[i], 1);
-	kfree(pins->iova);
-	pins->iova = NULL;
-	pins->nr = 0;
-}
-
-static u32 vmq_vfio_ring_pages(const struct vmq_ring_state *ring)
-{
-	u64 end = ring->base + (u64)ring->size * sizeof(struct vmq_desc);
-
-	return (PAGE_ALIGN(end) - ALIGN_DOWN(ring->base, PAGE_SIZE)) >>
-	       PAGE_SHIFT;
-}
-
-static int vmq_vfio_pin_ring(struct vmq_vfio_dev *mvdev,
-			     const struct vmq_ring_state *ring)
-{
-	u64 iova = ALIGN_DOWN(ring->base, PAGE_SIZE);
-	u32 n = vmq_vfio_ring_pages(ring);
-	struct page *page;
-	int ret;
-
-	for (; n; n--, iova += PAGE_SIZE) {
-		ret = vfio_pin_pages(&mvdev->vfio, iova, 1,
-				     IOMMU_READ | IOMMU_WRITE, &page);
-		if (ret != 1)
-			return ret < 0 ? ret : -EFAULT;
-		mvdev->pins.iova[mvdev->pins.nr++] = iova;
-	}
-	return 0;
-}
-
-/* Pin both rings' pages, to hear of their unmapping (see struct pins). */
-static int vmq_vfio_pin_rings(struct vmq_vfio_dev *mvdev,
-			      const struct vmq_queue_state *state)
-{
-	u32 n = vmq_vfio_ring_pages(&state->rx) + vmq_vfio_ring_pages(&state->tx);
-	int err;
-
-	mvdev->pins.iova = kcalloc(n, sizeof(*mvdev->pins.iova), GFP_KERNEL);
-	if (!mvdev->pins.iova)
-		return -ENOMEM;
-	err = vmq_vfio_pin_ring(mvdev, &state->rx);
-	if (!err)
-		err = vmq_vfio_pin_ring(mvdev, &state->tx);
-	if (err)
-		vmq_vfio_unpin_all(mvdev);
-	return err;
-}
-
 static int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
@@ -104,41 +45,24 @@ static int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
 	state.rx.head = gqp->rx.head;
 	state.tx.head = gqp->tx.head;
 	err = vmq_guest_qp_start(mvdev->vdev, mvdev->qp, &state);
-	if (err == -EINVAL) {
-		vmq_guest_qp_error(gqp, VMQ_ERR_RING_CFG);
+	if (err == -EINVAL || err == -EFAULT) {
+		vmq_guest_qp_error(gqp, err == -EINVAL ? VMQ_ERR_RING_CFG :
+							 VMQ_ERR_DMA);
 		return 0;
 	}
 	if (err)
 		return err;
-	/* The last run's engine is done with guest memory: see disable. */
-	vmq_vfio_unpin_all(mvdev);
-	err = vmq_vfio_pin_rings(mvdev, &state);
-	if (err) {
-		vmq_guest_qp_stop(mvdev->vdev, mvdev->qp);
-		/* The host's shortage fails the write; the rest is the guest's. */
-		if (err == -ENOMEM)
-			return err;
-		vmq_guest_qp_error(gqp, VMQ_ERR_DMA);
-		return 0;
-	}
 	mvdev->control = VMQ_CTRL_ENABLE;
 	return 0;
 }
 
-/*
- * Stop the queue's DMA, keeping its rings for a later enable.  The ring
- * pins stay until the next enable, the VMM unmapping them, or its close:
- * unpinning takes the container's lock, which the NIC holds while one
- * of its accesses waits for the VMM's memory, and stopping must not
- * wait for that.
- */
+/* Stop the queue's DMA, keeping its rings for a later enable. */
 static void __vmq_vfio_disable(struct vmq_vfio_dev *mvdev)
 {
 	vmq_guest_qp_stop(mvdev->vdev, mvdev->qp);
 	mvdev->control = 0;
 }
 
-/* Pins stay, as in __vmq_vfio_disable(). */
 static void __vmq_vfio_reset(struct vmq_vfio_dev *mvdev)
 {
 	vmq_guest_qp_clear(mvdev->vdev, mvdev->qp);
@@ -163,59 +87,12 @@ void vmq_vfio_reset(struct vmq_vfio_dev *mvdev)
  * vmq_vfio_release_dma() - the VMM closed the device: let go of its memory
  * @mvdev: the device, reset.
  *
- * Waits for an access the NIC left waiting on the VMM's memory (only this
- * VMM's close waits, holding no lock), then unpins the rings.
+ * Waits for an access the NIC left waiting on the VMM's memory; only this
+ * VMM's close waits, holding no lock.
  */
 void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev)
 {
 	vmq_guest_qp_drain(mvdev->vdev, mvdev->qp);
-	mutex_lock(&mvdev->lock);
-	vmq_vfio_unpin_all(mvdev);
-	mutex_unlock(&mvdev->lock);
-}
-
-/**
- * vmq_vfio_unmapped() - the VMM unmapped guest memory
- * @mvdev: the device.
- * @iova: start of the range.
- * @len: its length.
- *
- * If the running queue's rings are in the range, the queue stops in the
- * error state: it must not keep pages the VMM has given up.  A stopped
- * queue's pins just go.
- *
- * Ranges are compared by their last byte, not their end: a range or a
- * pinned page may end at the top of the IOVA space, where the end wraps
- * to 0 and a missed hit leaves pages pinned that VFIO waits to take back.
- */
-void vmq_vfio_unmapped(struct vmq_vfio_dev *mvdev, u64 iova, u64 len)
-{
-	struct vmq_vfio_pins *pins = &mvdev->pins;
-	bool hit = false;
-	u64 last;
-	u32 i;
-
-	if (!len)
-		return;
-	/* A range running past the top of the space ends at the top. */
-	if (check_add_overflow(iova, len - 1, &last))
-		last = U64_MAX;
-	mutex_lock(&mvdev->lock);
-	for (i = 0; i < pins->nr && !hit; i++)
-		hit = pins->iova[i] <= last &&
-		      pins->iova[i] + (PAGE_SIZE - 1) >= iova;
-	if (hit && vmq_vfio_running(mvdev)) {
-		dev_warn_ratelimited(mvdev->vfio.dev,
-				     "ring memory at %#llx+%#llx unmapped while in use\n",
-				     iova, len);
-		vmq_guest_qp_stop(mvdev->vdev, mvdev->qp);
-		vmq_guest_qp_error(vmq_vfio_gqp(mvdev), VMQ_ERR_UNMAP);
-		mvdev->control = 0;
-	}
-	/* The IOMMU driver has dropped its lock and needs the pages back. */
-	if (hit)
-		vmq_vfio_unpin_all(mvdev);
-	mutex_unlock(&mvdev->lock);
 }
 
 static int vmq_vfio_control(struct vmq_vfio_dev *mvdev, u32 val)

@@ -63,7 +63,7 @@ static void vmq_vfio_close(struct vfio_device *vfio)
 	/* The VMM is gone: no DMA into its memory from here on. */
 	vmq_vfio_reset(mvdev);
 	vmq_vfio_irqs_release(mvdev);
-	/* vfio_dma_rw() and pins are only allowed while the device is open. */
+	/* vfio_dma_rw() is only allowed while the device is open. */
 	vmq_vfio_release_dma(mvdev);
 }
 
@@ -173,11 +173,6 @@ static long vmq_vfio_ioctl(struct vfio_device *vfio, unsigned int cmd,
 	return -ENOTTY;
 }
 
-static void vmq_vfio_dma_unmap(struct vfio_device *vfio, u64 iova, u64 len)
-{
-	vmq_vfio_unmapped(vmq_vfio_from(vfio), iova, len);
-}
-
 /* The host wants the device back (mdev removal, rmmod): ask the VMM. */
 static void vmq_vfio_request(struct vfio_device *vfio, unsigned int count)
 {
@@ -200,7 +195,6 @@ const struct vfio_device_ops vmq_vfio_dev_ops = {
 	.read		= vmq_vfio_read,
 	.write		= vmq_vfio_write,
 	.ioctl		= vmq_vfio_ioctl,
-	.dma_unmap	= vmq_vfio_dma_unmap,
 	.request	= vmq_vfio_request,
 	VMQ_COMPAT_VFIO_IOMMUFD_OPS
 };

@@ -39,30 +39,15 @@ struct vmq_vfio_parent {
 };
 
 /**
- * struct vmq_vfio_pins - guest ring pages pinned since the queue's enable
- * @iova: page-aligned IOVA of each pinned page.
- * @nr: pinned pages.
- *
- * The NIC reaches guest memory through vfio_dma_rw(); the ring pages are
- * pinned as well so that the IOMMU driver tells us (.dma_unmap) when the
- * VMM unmaps memory a running queue depends on.
- */
-struct vmq_vfio_pins {
-	dma_addr_t *iova;
-	u32 nr;
-};
-
-/**
  * struct vmq_vfio_dev - one mdev, one queue pair
  * @vfio: the VFIO device; first, as vfio_alloc_device() requires.
  * @parent: its parent.
  * @vdev: the vmq device.
  * @qp: its queue pair.
- * @lock: serialises registers, enable/disable, pins, admin settings and
+ * @lock: serialises registers, enable/disable, admin settings and
  *	interrupt configuration.  Taken before the core's device mutex.
  * @control: CONTROL as the guest last wrote it.
  * @regs: ring registers as the guest wrote them; heads saved at disable.
- * @pins: pinned ring pages.
  * @mac: the admin's MAC.
  * @vlan: the admin's VLAN, 0 for none.
  * @spoofchk: the admin's anti-spoofing switch.
@@ -77,7 +62,6 @@ struct vmq_vfio_dev {
 	struct mutex lock;	/* see @lock above */
 	u32 control;
 	struct vmq_queue_state regs;
-	struct vmq_vfio_pins pins;
 	u8 mac[ETH_ALEN];
 	u16 vlan;
 	bool spoofchk;
@@ -104,7 +88,6 @@ int vmq_vfio_reg_read(struct vmq_vfio_dev *mvdev, u32 off, u32 *val);
 int vmq_vfio_reg_write(struct vmq_vfio_dev *mvdev, u32 off, u32 val);
 void vmq_vfio_reset(struct vmq_vfio_dev *mvdev);
 void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev);
-void vmq_vfio_unmapped(struct vmq_vfio_dev *mvdev, u64 iova, u64 len);
 
 /* irq.c */
 int vmq_vfio_irq_info(struct vmq_vfio_dev *mvdev, unsigned long arg);

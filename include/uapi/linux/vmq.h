@@ -116,11 +116,12 @@
  * @VMQ_ERR_NONE: no error.
  * @VMQ_ERR_RING_CFG: ring size or base invalid at enable.
  * @VMQ_ERR_RING_INDEX: a TAIL written out of [0, SIZE).
- * @VMQ_ERR_DMA: a descriptor or buffer outside mapped guest memory.
+ * @VMQ_ERR_DMA: a ring (at enable) or buffer outside mapped guest memory.
  * @VMQ_ERR_TX_LEN: a transmit length outside [ETH_HLEN, MAX_FRAME].
  * @VMQ_ERR_RX_LEN: no longer raised (a received frame longer than the
  *	posted buffer completes with %VMQ_DESC_F_ERR); kept for the ABI.
- * @VMQ_ERR_UNMAP: ring memory unmapped while enabled.
+ * @VMQ_ERR_UNMAP: ring memory unmapped while enabled, found at the
+ *	device's next access to it.
  */
 enum vmq_err {
 	VMQ_ERR_NONE,

@@ -534,6 +534,8 @@ static void case_unmap(struct vmm *v)
 	drain_irq(v, VMQ_VFIO_IRQ_ERR);
 	check(!unmap_guest(v, RING_IOVA, RING_SIZE),
 	      "unmap: VMM may unmap ring memory of a running queue");
+	/* The device finds out at its next access to the ring. */
+	wr(v, VMQ_REG_TX_TAIL, (v->tx_tail + 1) % NDESC);
 	expect_error(v, "unmap", VMQ_ERR_UNMAP);
 	munmap(v->ring_mem, RING_SIZE);
 	v->ring_mem = map_guest(v, RING_IOVA, RING_SIZE);
@@ -571,6 +573,7 @@ static void case_unmap_edge(struct vmm *v)
 {
 	const __u64 top = 0ULL - TOP_SIZE;
 	void *below, *above, *high;
+	__u8 sent[ETH_ZLEN];
 	__u32 err, status;
 	int uerr;
 
@@ -598,10 +601,13 @@ static void case_unmap_edge(struct vmm *v)
 		/* The IOMMU reaches the top: unmapping it must stop us. */
 		check(!unmap_guest(v, top, TOP_SIZE),
 		      "unmap-edge: top of the IOVA space unmapped");
+		/* A frame to receive makes the device read that ring. */
+		make_frame(v, sent, v->mac, v->wire_mac, 60);
+		wire_send(v, sent, 60, v->vlan);
 		expect_error(v, "unmap-edge ring at the top", VMQ_ERR_UNMAP);
 	} else {
-		/* Debian's type1 cannot pin or reach the last mapping (its
-		 * end wraps to 0): the queue fails to run, as a DMA error.
+		/* Debian's type1 cannot reach the last mapping (its end
+		 * wraps to 0): the queue fails to run, as a DMA error.
 		 */
 		check(status == VMQ_STATUS_ERROR && err == VMQ_ERR_DMA,
 		      "unmap-edge: ring at the top: status %#x error %u (want running, or DMA error)",
