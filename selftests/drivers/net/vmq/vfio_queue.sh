@@ -370,9 +370,12 @@ cpu_usec()
 	awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
 }
 
-# thread_usec PID: CPU time of one thread, in microseconds.
+# thread_usec PID: CPU time of one thread, in microseconds: exact from
+# schedstat where the kernel has it, else in clock ticks from stat.
 thread_usec()
 {
+	[ -r "/proc/$1/schedstat" ] &&
+		awk '{ print int($1 / 1000) }' "/proc/$1/schedstat" && return
 	awk -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" \
 		'{ sub(/.*\) /, ""); print int(($12 + $13) * 1000000 / hz) }' \
 		"/proc/$1/stat"
@@ -413,8 +416,10 @@ engine_cgroup()
 		u0=$(cpu_usec $CG_VMM)
 		e0=$(thread_usec "$eng")
 		sleep 4
-		u1=$(cpu_usec $CG_VMM)
+		# The engine's window inside the cgroup's: e0 after u0, e1
+		# before u1.
 		e1=$(thread_usec "$eng")
+		u1=$(cpu_usec $CG_VMM)
 		used=$((u1 - u0))
 		budget=$((4000000 * 20 / 100))
 		echo "	cgroup used ${used}us, engine $((e1 - e0))us, in 4 s at 20% (${budget}us)"
