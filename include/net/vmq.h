@@ -296,7 +296,9 @@ int vmq_ethtool_set_priv_flags(struct net_device *netdev, u32 flags);
 /**
  * struct vmq_guest_ops - what the owner of a guest queue pair supplies
  * @dma_rw: copy @len bytes between @buf and guest memory at @iova;
- *	returns 0 or a negative errno when @iova is not mapped.  Called by
+ *	returns 0, -ESHUTDOWN when the owner is going away (its memory
+ *	went first: the engine stops quietly, no guest error), or another
+ *	negative errno when @iova is not mapped.  Called by
  *	the driver's engine in process context (it may sleep, as long as
  *	the VMM takes to resolve a fault), only while the queue pair runs
  *	or until vmq_guest_qp_drain() returns.

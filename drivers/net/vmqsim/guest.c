@@ -144,7 +144,9 @@ static bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
 /*
  * Every access to guest memory passes this gate.  None starts once the
  * queue is stopped; one that was in progress then ends as -ESHUTDOWN
- * and leaves the engine @dead, so nothing of it is written back.
+ * and leaves the engine @dead, so nothing of it is written back.  So
+ * does one the owner fails as -ESHUTDOWN: its VMM is exiting, and the
+ * stop follows.
  */
 static int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 			    size_t len, bool write)
@@ -160,7 +162,7 @@ static int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 		err = vmq_guest_dma_rw(gq->gqp, iova, buf, len, write);
 	spin_lock(&gq->lock);
 	gq->in_dma = false;
-	gq->dead = !gq->running;
+	gq->dead = !gq->running || err == -ESHUTDOWN;
 	spin_unlock(&gq->lock);
 	return gq->dead ? -ESHUTDOWN : err;
 }

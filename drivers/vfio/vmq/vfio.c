@@ -11,6 +11,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 #include "vmq_vfio.h"
 
@@ -18,8 +19,13 @@ static int vmq_vfio_dma_rw(void *ctx, u64 iova, void *buf, size_t len,
 			   bool write)
 {
 	struct vmq_vfio_dev *mvdev = ctx;
+	int err;
 
-	return vfio_dma_rw(&mvdev->vfio, iova, buf, len, write);
+	err = vfio_dma_rw(&mvdev->vfio, iova, buf, len, write);
+	/* A dying VMM's memory goes before its files (and this device). */
+	if (err && mvdev->mm && !atomic_read(&mvdev->mm->mm_users))
+		return -ESHUTDOWN;
+	return err;
 }
 
 static void vmq_vfio_notify(void *ctx, u32 events)
@@ -56,6 +62,16 @@ static void vmq_vfio_release_dev(struct vfio_device *vfio)
 	vmq_compat_vfio_release_done(vfio);
 }
 
+static int vmq_vfio_open(struct vfio_device *vfio)
+{
+	struct vmq_vfio_dev *mvdev = vmq_vfio_from(vfio);
+
+	mvdev->mm = current->mm;
+	if (mvdev->mm)
+		mmgrab(mvdev->mm);
+	return 0;
+}
+
 static void vmq_vfio_close(struct vfio_device *vfio)
 {
 	struct vmq_vfio_dev *mvdev = vmq_vfio_from(vfio);
@@ -65,6 +81,9 @@ static void vmq_vfio_close(struct vfio_device *vfio)
 	vmq_vfio_irqs_release(mvdev);
 	/* vfio_dma_rw() is only allowed while the device is open. */
 	vmq_vfio_release_dma(mvdev);
+	if (mvdev->mm)
+		mmdrop(mvdev->mm);
+	mvdev->mm = NULL;
 }
 
 /* Split a file offset into region index and offset in the region. */
@@ -191,6 +210,7 @@ const struct vfio_device_ops vmq_vfio_dev_ops = {
 	.name		= VMQ_VFIO_DRV_NAME,
 	.init		= vmq_vfio_init_dev,
 	.release	= vmq_vfio_release_dev,
+	.open_device	= vmq_vfio_open,
 	.close_device	= vmq_vfio_close,
 	.read		= vmq_vfio_read,
 	.write		= vmq_vfio_write,

@@ -51,6 +51,9 @@ struct vmq_vfio_parent {
  * @mac: the admin's MAC.
  * @vlan: the admin's VLAN, 0 for none.
  * @spoofchk: the admin's anti-spoofing switch.
+ * @mm: the address space of the VMM that has the device open, grabbed
+ *	(not its users): the NIC's access failing once it has no users is
+ *	the VMM exiting, not a guest error.
  * @irq_lock: guards @trigger against the notify path (any context).
  * @trigger: eventfd per VMQ_VFIO_IRQ_*, or NULL.
  */
@@ -65,6 +68,7 @@ struct vmq_vfio_dev {
 	u8 mac[ETH_ALEN];
 	u16 vlan;
 	bool spoofchk;
+	struct mm_struct *mm;
 	spinlock_t irq_lock;	/* see @irq_lock above */
 	struct eventfd_ctx *trigger[VMQ_VFIO_NUM_IRQS];
 };

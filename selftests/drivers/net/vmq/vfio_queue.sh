@@ -442,7 +442,7 @@ wait_holding()
 
 vmm_close_and_kill()
 {
-	local qp n pid
+	local qp n pid mark round
 
 	setup || { check_err 1 "setup failed"; log_test "VMM close/kill"; return; }
 	defer teardown
@@ -463,6 +463,23 @@ vmm_close_and_kill()
 	wait $pid 2>/dev/null
 	busywait 5000 test "$(qp_state $BUS "$qp")" != running
 	check_err $? "queue pair $qp still running after the VMM was killed"
+	# Killed while the NIC transmits from its memory: the memory goes
+	# before the device fd, and the NIC failing to reach it then is the
+	# VMM exiting, not the guest's error.
+	mark=$(kmsg_mark)
+	for round in 1 2 3; do
+		"$VMM" -t 30 $UUID1 txloop > /tmp/vmm_txloop.out 2>&1 &
+		pid=$!
+		wait_holding /tmp/vmm_txloop.out
+		check_err $? "txloop VMM did not start"
+		sleep 0.$round
+		kill -9 $pid
+		wait $pid 2>/dev/null
+		busywait 5000 test "$(qp_state $BUS "$qp")" != running
+		check_err $? "queue pair $qp still running after its txloop VMM was killed"
+	done
+	! kmsg_since "$mark" | grep "guest queue .*queue stopped"
+	check_err $? "a killed VMM's queue logged a guest error"
 	mdev_remove $UUID1
 	check_err $? "remove after kill failed"
 	[ "$(avail)" -eq "$n" ]
