@@ -193,6 +193,9 @@ churn_ntuple()
 # mdev_vmm UUID CASE OUT: start the test VMM on UUID; sets VMM_PID.
 mdev_vmm()
 {
+	# Emptied here, not by the VMM's redirection, which runs after the
+	# fork: the wait must not find the last VMM's "holding" line.
+	: > "$3"
 	"$VMM" -t 20 "$1" "$2" > "$3" 2>&1 &
 	VMM_PID=$!
 	vmm_wait_holding "$3"

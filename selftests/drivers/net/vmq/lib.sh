@@ -365,6 +365,7 @@ vmq_mdev_type()
 }
 
 # vmm_wait_holding FILE: the test VMM writing to FILE has its device running.
+# Empty FILE before starting the VMM, as wait_holding in vfio_queue.sh says.
 vmm_wait_holding()
 {
 	busywait 10000 grep -q "holding the device" "$1"

@@ -89,6 +89,8 @@ channels()
 # memory; sets PID.  Returns 4 if the kernel has no userfaultfd.
 stuck_vmm()
 {
+	# Not the last VMM's lines: see wait_holding in vfio_queue.sh.
+	: > "$3"
 	"$VMM" -t "$2" "$1" stuck > "$3" 2>&1 &
 	PID=$!
 	busywait 20000 grep -q "holding the device\|^SKIP\|FAIL" "$3"
@@ -165,6 +167,7 @@ del_device_alone()
 	defer teardown
 	mdev_create $UUID1 $MAC1
 	check_err $? "mdev create failed"
+	: > /tmp/vmm_deaf.out
 	"$VMM" -t 25 $UUID1 deaf > /tmp/vmm_deaf.out 2>&1 &
 	vmm_pid=$!
 	busywait 10000 grep -q "holding the device" /tmp/vmm_deaf.out

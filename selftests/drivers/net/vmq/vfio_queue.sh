@@ -265,6 +265,7 @@ guest_trunk()
 	check_err $? "trunk defaults to $(cat $a/trunk)"
 	expect_write_fail $a/trunk maybe "trunk: want"
 
+	: > /tmp/vmm2.out
 	"$VMM" -t 3 -p $MAC1 $UUID2 recvnone > /tmp/vmm2.out 2>&1 &
 	pid=$!
 	wait_holding /tmp/vmm2.out
@@ -277,6 +278,7 @@ guest_trunk()
 
 	echo 1 > $a/trunk && [ "$(cat $a/trunk)" = 1 ]
 	check_err $? "cannot make the queue a trunk"
+	: > /tmp/vmm2.out
 	"$VMM" -t 5 -n 5 -p $MAC1 $UUID2 recvfrom > /tmp/vmm2.out 2>&1 &
 	pid=$!
 	wait_holding /tmp/vmm2.out
@@ -324,8 +326,10 @@ two_vmms()
 	defer teardown
 	mdev_create $UUID1 $MAC1
 	mdev_create $UUID2 $MAC2
+	: > /tmp/vmm1.out
 	"$VMM" -t 3 -n 40 -p $MAC2 $UUID1 isolate > /tmp/vmm1.out 2>&1 &
 	pid1=$!
+	: > /tmp/vmm2.out
 	"$VMM" -t 3 -n 40 -p $MAC1 $UUID2 isolate > /tmp/vmm2.out 2>&1 &
 	pid2=$!
 	wait $pid1
@@ -337,6 +341,7 @@ two_vmms()
 	check_err $? "a VMM saw the other's traffic or lost its own ($rc1/$rc2)"
 
 	# Guest to guest: switched inside the NIC, never on the wire.
+	: > /tmp/vmm2.out
 	"$VMM" -t 5 -n 20 -p $MAC1 $UUID2 recvfrom > /tmp/vmm2.out 2>&1 &
 	pid2=$!
 	wait_holding /tmp/vmm2.out
@@ -349,6 +354,7 @@ two_vmms()
 
 	# With the NIC down (no vectors) guest queues still run and notify.
 	ip link set vmq0 down
+	: > /tmp/vmm2.out
 	"$VMM" -t 5 -n 10 -p $MAC1 $UUID2 recvfrom > /tmp/vmm2.out 2>&1 &
 	pid2=$!
 	wait_holding /tmp/vmm2.out
@@ -401,6 +407,7 @@ engine_cgroup()
 	defer rmdir $CG_VMM
 	mdev_create $UUID1 $MAC1
 	qp=$(mdev_qp $UUID1)
+	: > /tmp/vmm_loop.out
 	bash -c "echo \$\$ > $CG_VMM/cgroup.procs && exec $VMM -t 20 $UUID1 txloop" \
 		> /tmp/vmm_loop.out 2>&1 &
 	pid=$!
@@ -434,7 +441,9 @@ engine_cgroup()
 	log_test "engine cgroup: a guest queue's device work is charged to its VMM"
 }
 
-# wait_holding FILE: the VMM in FILE has its device running.
+# wait_holding FILE: the VMM in FILE has its device running.  Empty FILE
+# before starting the VMM (": > FILE"): the VMM's own redirection runs
+# after the fork, and the wait must not find an earlier VMM's line.
 wait_holding()
 {
 	busywait 10000 grep -q "holding the device" "$1"
@@ -453,6 +462,7 @@ vmm_close_and_kill()
 	check_err $? "test VMM failed"
 	[ "$(qp_state $BUS "$qp")" != running ]
 	check_err $? "queue pair $qp still $(qp_state $BUS "$qp") after the VMM closed"
+	: > /tmp/vmm_hold.out
 	"$VMM" -t 30 $UUID1 hold > /tmp/vmm_hold.out 2>&1 &
 	pid=$!
 	wait_holding /tmp/vmm_hold.out
@@ -468,6 +478,7 @@ vmm_close_and_kill()
 	# VMM exiting, not the guest's error.
 	mark=$(kmsg_mark)
 	for round in 1 2 3; do
+		: > /tmp/vmm_txloop.out
 		"$VMM" -t 30 $UUID1 txloop > /tmp/vmm_txloop.out 2>&1 &
 		pid=$!
 		wait_holding /tmp/vmm_txloop.out
@@ -493,6 +504,7 @@ hold_then()
 	local pid mark
 
 	mdev_create $UUID1 $MAC1
+	: > /tmp/vmm_hold.out
 	"$VMM" -t 30 $UUID1 hold > /tmp/vmm_hold.out 2>&1 &
 	pid=$!
 	wait_holding /tmp/vmm_hold.out
@@ -537,6 +549,7 @@ rmmod_with_vmm()
 	defer teardown
 	# The open device pins vmq_vfio, as any VFIO driver's module.
 	mdev_create $UUID2 $MAC2
+	: > /tmp/vmm_hold2.out
 	"$VMM" -t 30 $UUID2 hold > /tmp/vmm_hold2.out 2>&1 &
 	pid=$!
 	wait_holding /tmp/vmm_hold2.out
