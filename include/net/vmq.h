@@ -319,6 +319,8 @@ struct vmq_guest_ops {
  *	@rx.head by the engine; read both with READ_ONCE().
  * @tx: the transmit ring, likewise.
  * @error: enum vmq_err; the first error, set with vmq_guest_qp_error().
+ * @rings_checked: since this start, the core has found every page of
+ *	both rings reachable; see vmq_guest_ring_err().
  *	The engine stops touching the rings once it is set.
  * @l2: the admin's MAC (bits 63..16) and VLAN (bits 15..0, 0 for none):
  *	one word, so the engine always sees a consistent pair while the
@@ -338,6 +340,7 @@ struct vmq_guest_qp {
 	struct vmq_ring_state rx;
 	struct vmq_ring_state tx;
 	u32 error;
+	bool rings_checked;
 	atomic64_t l2;
 	bool spoofchk;
 	bool trunk;
@@ -390,6 +393,21 @@ static inline int vmq_guest_dma_rw(struct vmq_guest_qp *gqp, u64 iova,
 				   void *buf, size_t len, bool write)
 {
 	return gqp->ops->dma_rw(gqp->ctx, iova, buf, len, write);
+}
+
+/**
+ * vmq_guest_ring_err() - the error for a ring access that failed
+ * @gqp: the guest queue pair.
+ *
+ * A ring the core found reachable when the queue pair started has been
+ * unmapped since (%VMQ_ERR_UNMAP); before that check it is the guest's
+ * configuration (%VMQ_ERR_DMA).
+ *
+ * Return: enum vmq_err.
+ */
+static inline enum vmq_err vmq_guest_ring_err(const struct vmq_guest_qp *gqp)
+{
+	return READ_ONCE(gqp->rings_checked) ? VMQ_ERR_UNMAP : VMQ_ERR_DMA;
 }
 
 /**

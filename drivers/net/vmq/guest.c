@@ -382,9 +382,9 @@ static int vmq_guest_ring_reachable(struct vmq_guest_qp *gqp, const char *what,
  * Return: 0; -EINVAL for a bad ring (size not a power of two within the
  * device's limits, misaligned base, index beyond the size) or state
  * version; -EFAULT for a ring the device cannot reach (not in mapped
- * guest memory); -EBUSY while an access of its last run still waits for
- * the VMM (see vmq_guest_qp_stop()); the driver's error if it cannot
- * start.
+ * guest memory: the queue pair is then stopped in %VMQ_ERR_DMA); -EBUSY
+ * while an access of its last run still waits for the VMM (see
+ * vmq_guest_qp_stop()); the driver's error if it cannot start.
  */
 int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 		       const struct vmq_queue_state *state)
@@ -406,12 +406,6 @@ int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 					   vdev->caps.tx_ring_max);
 	if (err)
 		return err;
-	/* Guest memory may take its time: not under the device mutex. */
-	err = vmq_guest_ring_reachable(gqp, "rx", &state->rx);
-	if (!err)
-		err = vmq_guest_ring_reachable(gqp, "tx", &state->tx);
-	if (err)
-		return err;
 
 	mutex_lock(&vdev->lock);
 	if (vdev->qps[qp].state == VMQ_QP_RUNNING) {
@@ -421,10 +415,29 @@ int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 	gqp->rx = state->rx;
 	gqp->tx = state->tx;
 	WRITE_ONCE(gqp->error, VMQ_ERR_NONE);
+	WRITE_ONCE(gqp->rings_checked, false);
 	err = vmq_qp_start(vdev, qp);
 out:
 	mutex_unlock(&vdev->lock);
-	return err;
+	if (err)
+		return err;
+	/*
+	 * Checked once started, so that a start refused while the last
+	 * run's access still waits in guest memory (-EBUSY) does not wait
+	 * behind it; and outside the device mutex, as guest memory may take
+	 * its time.  Until checked, the engine calls a failing ring access
+	 * VMQ_ERR_DMA too.
+	 */
+	err = vmq_guest_ring_reachable(gqp, "rx", &state->rx);
+	if (!err)
+		err = vmq_guest_ring_reachable(gqp, "tx", &state->tx);
+	if (err) {
+		vmq_guest_qp_error(gqp, VMQ_ERR_DMA);
+		vmq_guest_qp_stop(vdev, qp);
+		return err;
+	}
+	WRITE_ONCE(gqp->rings_checked, true);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_start);
 

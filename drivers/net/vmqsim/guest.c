@@ -190,7 +190,7 @@ static bool vmqsim_guest_rx_one(struct vmqsim_guest *gq, u32 idx,
 	u16 flags = VMQ_DESC_F_DONE;
 
 	if (vmqsim_guest_desc_rw(gq, ring, idx, &desc, false))
-		return vmqsim_guest_fail(gq, VMQ_ERR_UNMAP);
+		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
 	*delivered = skb->len <= le32_to_cpu(desc.len);
 	if (!*delivered)
 		flags |= VMQ_DESC_F_ERR;
@@ -201,7 +201,7 @@ static bool vmqsim_guest_rx_one(struct vmqsim_guest *gq, u32 idx,
 	desc.len = cpu_to_le32(skb->len);
 	desc.flags = cpu_to_le16(flags);
 	if (vmqsim_guest_desc_rw(gq, ring, idx, &desc, true))
-		return vmqsim_guest_fail(gq, VMQ_ERR_UNMAP);
+		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
 	return true;
 }
 
@@ -331,11 +331,11 @@ static bool vmqsim_guest_tx_batch(struct vmqsim_guest *gq, u32 *events)
 	/* Pairs with the release in vmq_guest_qp_doorbell(). */
 	while (n < VMQSIM_GUEST_BUDGET && head != smp_load_acquire(&ring->tail)) {
 		if (vmqsim_guest_desc_rw(gq, ring, head, &desc, false))
-			return vmqsim_guest_fail(gq, VMQ_ERR_UNMAP);
+			return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
 		if (!vmqsim_guest_tx_one(gq, &desc))
 			return false;
 		if (vmqsim_guest_desc_rw(gq, ring, head, &desc, true))
-			return vmqsim_guest_fail(gq, VMQ_ERR_UNMAP);
+			return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
 		head = (head + 1) & (ring->size - 1);
 		WRITE_ONCE(ring->head, head);
 		n++;
