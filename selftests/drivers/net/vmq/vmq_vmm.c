@@ -74,10 +74,21 @@ static void case_info(struct vmm *v)
 static void case_rx(struct vmm *v)
 {
 	__u64 before = counter(v, VMQ_CNT_RX_PACKETS);
+	struct timespec t0;
 
 	guest_start(v, BUF_LEN);
 	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED, "rx: enabled");
 	rx_frames(v, v->mac, v->count, false);
+	/*
+	 * The device writes a completion, then moves HEAD and the counters
+	 * at the end of its batch (the interrupt comes after both): a guest
+	 * that has just seen the last DONE may read them a moment early.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((rd(v, VMQ_REG_RX_HEAD) != v->rx_head ||
+		counter(v, VMQ_CNT_RX_PACKETS) - before < (__u64)v->count) &&
+	       ms_since(&t0) < v->timeout)
+		usleep(1000);
 	check(counter(v, VMQ_CNT_RX_PACKETS) - before >= (__u64)v->count,
 	      "rx: rx_packets counter moved by %llu",
 	      (unsigned long long)(counter(v, VMQ_CNT_RX_PACKETS) - before));
