@@ -76,6 +76,15 @@ static int vmqsim_xps_set(struct vmqsim_dev *sdev, u32 qp, int cpu)
 	return netif_set_xps_queue(sdev->nic, cpumask_of(cpu), qp);
 }
 
+/* Only unregistering a netdev frees its XPS maps, not free_netdev(), so
+ * a netdev that never registered drops them here; resetting the traffic
+ * classes is the exported call that does.
+ */
+static void vmqsim_xps_clear(struct net_device *nic)
+{
+	netdev_reset_tc(nic);
+}
+
 static int vmqsim_hw_set_channels(struct vmq_dev *vdev, u32 count)
 {
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
@@ -391,6 +400,7 @@ err_vmq_unregister:
 	vmq_dev_unregister(sdev->vdev);
 err_napi_del:
 	vmqsim_napi_del_all(sdev);
+	vmqsim_xps_clear(nic);
 	free_netdev(nic);
 	sdev->vdev = NULL;
 	sdev->nic = NULL;
