@@ -22,6 +22,12 @@
 
 static enum cpuhp_state vmq_cpuhp_state;
 
+/* Debugging (debugfs vmq/fail_cpuhp_add): this many registrations fail at
+ * the step below, which nothing else can make fail, so that a test sees
+ * the unwind of everything allocated before it.
+ */
+atomic_t vmq_fail_cpuhp_add = ATOMIC_INIT(0);
+
 static int vmq_dev_node(const struct vmq_dev *vdev)
 {
 	struct device *parent = vdev->netdev->dev.parent;
@@ -206,8 +212,11 @@ int vmq_affinity_dev_init(struct vmq_dev *vdev)
 			goto err_free;
 	}
 	/* On failure vmq_affinity_dev_fini() never runs: free them here. */
-	err = cpuhp_state_add_instance_nocalls(vmq_cpuhp_state,
-					       &vdev->cpuhp_node);
+	if (atomic_add_unless(&vmq_fail_cpuhp_add, -1, 0))
+		err = -ENOMEM;
+	else
+		err = cpuhp_state_add_instance_nocalls(vmq_cpuhp_state,
+						       &vdev->cpuhp_node);
 	if (err)
 		goto err_free;
 	return 0;

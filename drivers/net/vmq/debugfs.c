@@ -220,6 +220,8 @@ void vmq_debugfs_dev_del(struct vmq_dev *vdev)
 void vmq_debugfs_init(void)
 {
 	vmq_debugfs_root = debugfs_create_dir("vmq", NULL);
+	debugfs_create_atomic_t("fail_cpuhp_add", 0600, vmq_debugfs_root,
+				&vmq_fail_cpuhp_add);
 }
 
 void vmq_debugfs_exit(void)

@@ -257,6 +257,7 @@ const char *vmq_filter_origin_name(enum vmq_filter_origin origin);
 bool vmq_dev_is_ours(const struct net_device *netdev);
 
 /* affinity.c */
+extern atomic_t vmq_fail_cpuhp_add;
 int vmq_affinity_init(void);
 void vmq_affinity_exit(void);
 int vmq_affinity_dev_init(struct vmq_dev *vdev);

@@ -339,55 +339,6 @@ churn_admin()
 	done
 }
 
-# --- slab objects our modules allocated --------------------------------------
-#
-# With slub_debug's U every object records the stack that allocated it,
-# and debugfs lists the live ones per cache, with module names.  Counting
-# the objects whose stack runs through vmq, vmqsim or vmq_vfio leaves out
-# what the rest of the kernel does meanwhile.  Left out as well:
-#  - socket buffer heads: NAPI keeps up to 64 freed heads per CPU
-#    (NAPI_SKB_CACHE_SIZE) that slab counts as allocated by whoever took
-#    them first, our receive path among others;
-#  - the nodes of trees the whole kernel shares (radix_tree_node,
-#    maple_node: IDs, ifindexes, irq numbers): whoever grows a tree
-#    allocates a node that then holds everyone's entries;
-#  - sysfs nodes of removed devices that the dentry cache still pins:
-#    dropped (drop_caches) before each count.
-# Pages (rings, page pools) are not slab objects and are not counted.
-
-slab_ours()
-{
-	echo 2 > /proc/sys/vm/drop_caches
-	awk '
-		function flush() { if (via != "") sum[cache " " site " " via] += n
-				   via = "" }
-		FNR == 1 { flush(); cache = FILENAME
-			   sub(/\/alloc_traces$/, "", cache); sub(/.*\//, "", cache) }
-		cache ~ /^(skbuff_|radix_tree_node$|maple_node$)/ { next }
-		/^ +[0-9]+ / { flush(); n = $1; site = $2; sub(/\+.*/, "", site) }
-		via == "" && /\[(vmq|vmqsim|vmq_vfio)\]/ {
-			via = $1 == n ? $2 : $1; sub(/\+.*/, "", via) }
-		END { flush(); for (k in sum) print k, sum[k] }' \
-		/sys/kernel/debug/slab/*/alloc_traces 2>/dev/null | sort
-}
-
-# slab_grown BEFORE: caches where our objects outnumber those in BEFORE
-# (slab_ours output) by more than SLAB_SLACK, one "cache before after"
-# line each; fails if there is any.  The objects by allocation site and
-# our innermost function on the stack, before and after, are kept in
-# $ST/slab.{before,after} to tell where they come from.
-slab_grown()
-{
-	echo "$1" > "$ST/slab.before"
-	slab_ours > "$ST/slab.after"
-	awk -v slack="$SLAB_SLACK" '
-		FNR == 1 { f++ }
-		{ n[f, $1] += $NF; c[$1] = 1 }
-		END { for (k in c) if (n[2, k] - n[1, k] > slack) {
-				print k, n[1, k] + 0, n[2, k]; bad = 1 }
-		      exit bad }' "$ST/slab.before" "$ST/slab.after"
-}
-
 # slab_young MS: the allocation traces (with stacks) of our objects
 # allocated in the last MS milliseconds, to tell what stayed behind.
 slab_young()
@@ -499,7 +450,8 @@ slab_back()
 		return
 	fi
 	# Objects freed after an RCU grace period take a moment.
-	busywait 10000 eval 'slab_grown "$SLAB_BEFORE" > "$ST/slab.grown"'
+	busywait 10000 eval \
+		'slab_grown "$SLAB_BEFORE" $SLAB_SLACK "$ST" > "$ST/slab.grown"'
 	check_err $? "more of our slab objects (cache before after):
 $(cat "$ST/slab.grown")
 by site and caller:

@@ -5,8 +5,9 @@
 # ring sizes the silicon can index, anti-spoofing without an admin MAC,
 # frames queued across a VLAN change, frames longer than MAX_FRAME or the
 # posted buffer, completion interrupts while the NIC goes down, and a
-# guest queue stopped under a broadcast flood.  The races are widened
-# with vmqsim's debugfs delay knobs.
+# guest queue stopped under a broadcast flood, a device registration that
+# fails half way.  The races are widened with vmqsim's debugfs delay
+# knobs, the failure injected with vmq's.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -26,6 +27,7 @@ TESTS="
 	rx_too_long
 	irq_nic_down
 	stop_race
+	register_unwind
 "
 
 setup()
@@ -139,6 +141,45 @@ stop_race()
 	check_err $? "test VMM failed"
 	echo 0 > $DBG/guest_rx_delay_us
 	log_test "guest queue stopped under a broadcast flood: no use after free"
+}
+
+# The core's last registration step (the CPU hotplug instance) fails for
+# REG_FAILS devices in a row: each new_device must fail, and every object
+# the modules allocated for it must be freed again.  Each leaked interrupt
+# mask is one object per queue pair, REG_FAILS * 16 together.
+REG_FAILS=20
+
+register_unwind()
+{
+	local knob=/sys/kernel/debug/vmq/fail_cpuhp_add before i ok=0
+
+	vmq_unload_all && modprobe vmqsim num_devices=0
+	check_err $? "modprobe vmqsim failed"
+	defer vmq_unload_all
+	if [ ! -r /sys/kernel/debug/slab/kmalloc-8/alloc_traces ]; then
+		log_test_skip "failed registration unwinds" \
+			"no allocation traces (slub_debug=U) in debugfs"
+		return
+	fi
+	before=$(slab_ours)
+	echo $REG_FAILS > $knob
+	check_err $? "no $knob"
+	for i in $(seq $REG_FAILS); do
+		echo "$i 16" > /sys/bus/vmqsim/new_device 2>/dev/null && ok=$((ok + 1))
+	done
+	check_err $ok "$ok of $REG_FAILS registrations succeeded"
+	[ "$(cat $knob)" = 0 ]
+	check_err $? "$knob not used up: $(cat $knob)"
+	[ -z "$(ls /sys/bus/vmqsim/devices)" ]
+	check_err $? "devices left: $(ls /sys/bus/vmqsim/devices)"
+	busywait 10000 eval 'slab_grown "$before" 0 /tmp > /tmp/slab.grown'
+	check_err $? "objects left behind (cache before after):
+$(cat /tmp/slab.grown)
+by site and caller:
+$(diff /tmp/slab.before /tmp/slab.after | grep '^[-+][^-+]')"
+	echo "0 16" > /sys/bus/vmqsim/new_device && ip link set vmq0 up
+	check_err $? "no device registers after the failures"
+	log_test "failed registration unwinds: nothing leaked, next one works"
 }
 
 require_root

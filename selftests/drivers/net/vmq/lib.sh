@@ -178,6 +178,55 @@ kmsg_since()
 	dmesg | awk -v m="$1" 'found { print } index($0, m) { found = 1 }'
 }
 
+# --- slab objects our modules allocated --------------------------------------
+#
+# With slub_debug's U every object records the stack that allocated it,
+# and debugfs lists the live ones per cache, with module names.  Counting
+# the objects whose stack runs through vmq, vmqsim or vmq_vfio leaves out
+# what the rest of the kernel does meanwhile.  Left out as well:
+#  - socket buffer heads: NAPI keeps up to 64 freed heads per CPU
+#    (NAPI_SKB_CACHE_SIZE) that slab counts as allocated by whoever took
+#    them first, our receive path among others;
+#  - the nodes of trees the whole kernel shares (radix_tree_node,
+#    maple_node: IDs, ifindexes, irq numbers): whoever grows a tree
+#    allocates a node that then holds everyone's entries;
+#  - sysfs nodes of removed devices that the dentry cache still pins:
+#    dropped (drop_caches) before each count.
+# Pages (rings, page pools) are not slab objects and are not counted.
+
+slab_ours()
+{
+	echo 2 > /proc/sys/vm/drop_caches
+	awk '
+		function flush() { if (via != "") sum[cache " " site " " via] += n
+				   via = "" }
+		FNR == 1 { flush(); cache = FILENAME
+			   sub(/\/alloc_traces$/, "", cache); sub(/.*\//, "", cache) }
+		cache ~ /^(skbuff_|radix_tree_node$|maple_node$)/ { next }
+		/^ +[0-9]+ / { flush(); n = $1; site = $2; sub(/\+.*/, "", site) }
+		via == "" && /\[(vmq|vmqsim|vmq_vfio)\]/ {
+			via = $1 == n ? $2 : $1; sub(/\+.*/, "", via) }
+		END { flush(); for (k in sum) print k, sum[k] }' \
+		/sys/kernel/debug/slab/*/alloc_traces 2>/dev/null | sort
+}
+
+# slab_grown BEFORE SLACK DIR: caches where our objects outnumber those in
+# BEFORE (slab_ours output) by more than SLACK, one "cache before after"
+# line each; fails if there is any.  The objects by allocation site and
+# our innermost function on the stack, before and after, are kept in
+# DIR/slab.{before,after} to tell where they come from.
+slab_grown()
+{
+	echo "$1" > "$3/slab.before"
+	slab_ours > "$3/slab.after"
+	awk -v slack="$2" '
+		FNR == 1 { f++ }
+		{ n[f, $1] += $NF; c[$1] = 1 }
+		END { for (k in c) if (n[2, k] - n[1, k] > slack) {
+				print k, n[1, k] + 0, n[2, k]; bad = 1 }
+		      exit bad }' "$3/slab.before" "$3/slab.after"
+}
+
 # --- vmq modules ----------------------------------------------------------
 
 VMQ_MODULES="vmqsim vmq_vfio vmq"
