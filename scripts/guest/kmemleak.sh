@@ -24,15 +24,34 @@ start() {
 	[ -w "$KML" ] || { echo "# kmemleak: $KML missing" >&2; return 0; }
 	echo clear > "$KML"
 	: > "$RANGES"
-	(
-		while :; do
-			awk -v ours="^($OURS)\$" \
-				'$1 ~ ours && $6 ~ /^0x/ { print $1, $6, $2 }' \
-				/proc/modules
-			sleep 0.5
-		done >> "$RANGES" 2>/dev/null
-	) </dev/null >/dev/null 2>&1 &
+	watch_modules </dev/null >/dev/null 2>&1 &
 	echo $! > "$RANGES.pid"
+}
+
+# watch_modules: append where our modules sit to $RANGES whenever that
+# changes, every half second.  With builtins only, the pause a read that
+# times out on a FIFO no one writes to: this runs beside every test, and
+# on the debug kernel the fork and exec of an awk and a sleep twice a
+# second would take a good part of the CPU the tests' traffic needs.
+watch_modules() {
+	local fifo=$RANGES.fifo name size addr now last= fd
+
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	exec {fd}<>"$fifo"
+	rm -f "$fifo"
+	while :; do
+		now=
+		while read -r name size _ _ _ addr _; do
+			[[ $name =~ ^($OURS)$ && $addr == 0x* ]] &&
+				now+="$name $addr $size"$'\n'
+		done < /proc/modules
+		if [ "$now" != "$last" ]; then
+			printf '%s' "$now" >> "$RANGES"
+			last=$now
+		fi
+		read -r -t 0.5 -u "$fd" _ || :
+	done
 }
 
 # owner ADDR: the module of ours that was loaded at ADDR, if any.
