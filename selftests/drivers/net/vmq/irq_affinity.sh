@@ -44,23 +44,32 @@ steer_all()
 	done
 }
 
-# traffic_start: pktgen cycles through the NQ steered MACs.
+# traffic_start [GAP_NS]: pktgen cycles through the NQ steered MACs, as
+# fast as it can or with GAP_NS between frames.
 traffic_start()
 {
-	pktgen_prepare $PEER ${MACBASE}0 0 - 60 || return 1
-	pg_set $PEER "dst_mac_count $NQ"
-	(echo start > "$PG/pgctrl") 2>/dev/null &
-	PKTGEN_PID=$!
+	pktgen_start $PEER ${MACBASE}0 - $NQ "${1:-0}"
 }
 
-# rx_counts: every steered queue's received frames, one line.
+# The Dynamic VMQ tests' load: 400 frames/s, 50 per queue and
+# rebalancer period.  Paced, not as fast as pktgen can: a guest that
+# keeps up carries the same load every period however busy the host is,
+# and pktgen sleeps between frames instead of taking the CPU that the
+# receive path and the rebalancer need.  At full speed the rate on the
+# debug kernel swings fourfold between periods, below any fixed mark.
+DYN_GAP_NS=2500000
+
+# rx_counts: every steered queue's received frames, one line, from one
+# ethtool call so that all are read at the same moment.
 rx_counts()
 {
-	local q
-
-	for q in $(seq 0 $((NQ - 1))); do
-		qstat $DEV "qp${q}_rx_packets"
-	done | tr '\n' ' '
+	ethtool -S $DEV | awk -v nq=$NQ '
+		$1 ~ /^qp[0-9]+_rx_packets:$/ {
+			q = substr($1, 3) + 0
+			if (q < nq)
+				n[q] = $2
+		}
+		END { for (q = 0; q < nq; q++) printf "%s ", n[q] }'
 }
 
 # calibrate_busy: set the rebalancer's busy mark to a third of what the
@@ -68,25 +77,30 @@ rx_counts()
 # traffic.  How fast pktgen drives an emulated machine depends on the
 # host's load, the policy's mark is absolute; this keeps the Dynamic VMQ
 # tests about the policy.  Fails when the load is too thin to tell busy
-# from idle (8 frames per period).
+# from idle (8 frames per period).  The window is timed, not assumed:
+# on the debug kernel reading the counters takes longer than the pause.
+# It starts a second after the traffic, which takes that to settle.
 calibrate_busy()
 {
 	local -a a b
-	local q min=
+	local q min= t0 t1 mark
 
+	nap 1
 	a=($(rx_counts))
-	sleep 1
+	t0=${EPOCHREALTIME/./}
+	nap 2
 	b=($(rx_counts))
+	t1=${EPOCHREALTIME/./}
 	for q in "${!a[@]}"; do
 		[ -z "$min" ] || [ $((b[q] - a[q])) -lt "$min" ] &&
 			min=$((b[q] - a[q]))
 	done
-	# Per period is half a second's; a third of that is the mark.
-	if [ $((min / 6)) -le 8 ]; then
-		echo "traffic too thin to test: $min frames/s on a queue"
+	mark=$((min * 500000 / (t1 - t0) / 3))
+	if [ "$mark" -le 8 ]; then
+		echo "traffic too thin to test: $min frames in $(((t1 - t0) / 1000)) ms on a queue"
 		return 1
 	fi
-	echo $((min / 6)) > /sys/kernel/debug/vmq/$BUS/balance_busy
+	echo $mark > /sys/kernel/debug/vmq/$BUS/balance_busy
 }
 
 show_balance()
@@ -199,7 +213,7 @@ dynamic_spreads_skew()
 	skew
 	[ "$(distinct_cpus)" -le 2 ]
 	check_err $? "could not skew the vectors"
-	traffic_start
+	traffic_start $DYN_GAP_NS
 	defer pktgen_stop
 	calibrate_busy
 	check_err $? "no load to balance"
@@ -220,13 +234,13 @@ dynamic_steady_no_moves()
 {
 	local m
 
-	traffic_start
+	traffic_start $DYN_GAP_NS
 	defer pktgen_stop
 	ethtool --set-priv-flags $DEV dynamic-vmq on
 	defer ethtool --set-priv-flags $DEV dynamic-vmq off
-	sleep 3
+	nap 3
 	m=$(moves)
-	sleep 4
+	nap 4
 	[ "$(moves)" = "$m" ]
 	check_err $? "moves under steady load: $m -> $(moves)"
 	log_test "steady load causes no further moves"
@@ -239,7 +253,7 @@ dynamic_respects_pin()
 	irq=$(qp_irq $DEV 0)
 	echo 0 > "/proc/irq/$irq/smp_affinity_list"
 	skew
-	traffic_start
+	traffic_start $DYN_GAP_NS
 	defer pktgen_stop
 	calibrate_busy
 	check_err $? "no load to balance"
