@@ -19,10 +19,16 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 logdir=${VMQ_CHECK_LOGS:-$top/build/check-debug}
 tests=()
+
+usage() {
+	echo "usage: scripts/check-debug.sh [-t COLLECTION:TEST]..." >&2
+	exit 2
+}
+
 while getopts "t:" opt; do
 	case $opt in
 	t) tests+=(-t "$OPTARG") ;;
-	*) sed -n '12p' "$0" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done
 

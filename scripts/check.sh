@@ -21,12 +21,19 @@ logdir=${VMQ_CHECK_LOGS:-$top/build/check}
 series=()
 tests=()
 vm_only=0
+
+usage() {
+	echo "usage: scripts/check.sh [-V] [-k 6.1|6.12]..." \
+	     "[-t COLLECTION:TEST]..." >&2
+	exit 2
+}
+
 while getopts "Vk:t:" opt; do
 	case $opt in
 	V) vm_only=1 ;;
 	k) series+=("$OPTARG") ;;
 	t) tests+=(-t "$OPTARG") ;;
-	*) sed -n '11p' "$0" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done
 [ ${#series[@]} -gt 0 ] || series=(6.1 6.12)

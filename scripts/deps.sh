@@ -21,8 +21,8 @@ PKGS=(
 	sparse linux-source-6.12 perl
 	# benchmark profiles (scripts/bench-profile)
 	linux-perf
-	# benchmarks
-	gnuplot-nox
+	# benchmarks: the report (scripts/bench-report) and its plots
+	python3 gnuplot-nox
 	# the debug kernel (make check-debug) is built from linux-source-6.12
 	flex bison libelf-dev libssl-dev
 )

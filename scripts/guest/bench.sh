@@ -4,7 +4,7 @@
 # The vmq benchmarks, run inside the test VM by scripts/bench.  Loads
 # traffic with pktgen from the link partner vmq0w and counts frames at the
 # consumer over fixed wall-clock windows.  Prints machine-readable lines
-# only; scripts/bench turns them into the table, JSON and plots:
+# only; scripts/bench-report turns them into the table, JSON and plots:
 #
 #   BENCH METRIC CASE VALUE         one measured figure (one run)
 #   BENCHNA METRIC CASE REASON...   a figure that could not be measured
@@ -42,7 +42,7 @@ PEER=vmq0w
 BUS=vmqsim0
 NCPU=$(nproc)
 # pktgen's thread: the last CPU, away from queue 0's vector on CPU 0.
-PGT=kpktgend_$((NCPU - 1))
+PKTGEN_THREAD=kpktgend_$((NCPU - 1))
 MV_BASE=52:54:00:20:00:00	# macvlan i: MV_BASE + i
 FLT_BASE=52:54:00:30:00:00	# filter i: FLT_BASE + i
 IRQ_MAC=52:54:00:40:00:01
@@ -63,48 +63,21 @@ now_ns() { date +%s%N; }
 
 # --- pktgen ---------------------------------------------------------------
 
-pg() { echo "$2" > "$PG/$1"; }
-
-# pg_run DST_MAC SIZE [MAC_COUNT [rnd [RATEP]]]: endless stream from the
-# partner in the background.  MAC_COUNT > 1 cycles the destination through
-# that many consecutive MACs (rnd: at random among them).
+# pg_run DST_MAC SIZE [MAC_COUNT [rnd [RATE_PPS]]]: endless stream from the
+# partner in the background (lib.sh's pktgen_start), SIZE bytes without FCS.
+# MAC_COUNT > 1 cycles the destination through that many consecutive MACs
+# (rnd: at random among them).
 pg_run()
 {
-	local mac=$1 size=$2 nmac=${3:-1} rnd=${4:-} ratep=${5:-0}
+	local mac=$1 size=$2 nmac=${3:-1} rate=${5:-0} gap=0 flags=()
 
-	[ -d "$PG" ] || modprobe pktgen || return 1
-	pg_halt
-	pg "$PGT" "add_device $PEER"
-	pg $PEER "count 0"
-	pg $PEER "pkt_size $size"
-	pg $PEER "clone_skb 0"
-	pg $PEER "dst_mac $mac"
-	pg $PEER "dst 198.51.100.1"
-	pg $PEER "dst_mac_count $nmac"
-	[ "$rnd" = rnd ] && pg $PEER "flag MACDST_RND"
-	if [ "$ratep" -gt 0 ]; then
-		pg $PEER "ratep $ratep"
-	else
-		pg $PEER "delay 0"
-	fi
-	(echo start > "$PG/pgctrl") 2>/dev/null &
-	PG_PID=$!
+	[ "${4:-}" = rnd ] && flags=(MACDST_RND)
+	# What pktgen's "ratep" would set, in the unit pktgen_start takes.
+	[ "$rate" -gt 0 ] && gap=$((1000000000 / rate))
+	pktgen_stop
+	pktgen_start "$PEER" "$mac" - "$nmac" "$gap" "$size" "${flags[@]}" ||
+		return 1
 	sleep "$WARM"
-}
-
-pg_halt()
-{
-	[ -w "$PG/pgctrl" ] && echo stop > "$PG/pgctrl" 2>/dev/null
-	[ -z "${PG_PID:-}" ] || wait "$PG_PID" 2>/dev/null
-	PG_PID=
-	if [ -d "$PG" ]; then
-		local t
-
-		for t in "$PG"/kpktgend_*; do
-			echo rem_device_all > "$t" 2>/dev/null
-		done
-	fi
-	return 0
 }
 
 # --- counters -------------------------------------------------------------
@@ -166,7 +139,7 @@ runs()
 
 fresh_nic()
 {
-	pg_halt
+	pktgen_stop
 	vmqsim_setup "${1:-16}" || return 1
 	busywait 5000 link_has_carrier $DEV
 }
@@ -240,7 +213,7 @@ bench_macvlan_offload()
 				info cpu_spread pktgen_cpu $((NCPU - 1))
 			fi
 		done
-		pg_halt
+		pktgen_stop
 	done
 }
 
@@ -265,7 +238,7 @@ bench_filter_scaling()
 			/sys/kernel/debug/vmq/$BUS/filters)"
 		pg_run $FLT_BASE 60 "$n" rnd
 		runs filter_scaling "$n" qsum $DEV '^qp[0-9]+_rx_packets:$'
-		pg_halt
+		pktgen_stop
 	done
 }
 
@@ -306,13 +279,13 @@ bench_irq_batching()
 	for ((i = 0; i < RUNS; i++)); do
 		irq_window sat
 	done
-	pg_halt
+	pktgen_stop
 	pg_run $IRQ_MAC 60 1 "" $LOW_RATE
 	info irq_batching low_rate_pps $LOW_RATE
 	for ((i = 0; i < RUNS; i++)); do
 		irq_window low
 	done
-	pg_halt
+	pktgen_stop
 }
 
 # --- 1/5. guest_rx and copy_limit -----------------------------------------
@@ -371,7 +344,7 @@ guest_rx_afpacket_offload()
 		{ na guest_rx "$c" "macvlan not offloaded"; return; }
 	pg_run $GUEST_MAC "$(frame_len "$s")"
 	sink guest_rx "$c" rxsink afpacket gmv0
-	pg_halt
+	pktgen_stop
 	ip link del gmv0
 }
 
@@ -391,7 +364,7 @@ guest_rx_afpacket_sw_veth()
 	PEER=bvA
 	pg_run $GUEST_MAC "$(frame_len "$s")"
 	sink guest_rx "$c" rxsink afpacket gmv1
-	pg_halt
+	pktgen_stop
 	PEER=$save
 	ip link del bvA
 }
@@ -411,7 +384,7 @@ guest_rx_macvtap()
 	info guest_rx "macvtap_$s" "$(fwd_state $BUS gvt0)"
 	pg_run $GUEST_MAC "$(frame_len "$s")"
 	sink guest_rx "$c" rxsink macvtap "$node"
-	pg_halt
+	pktgen_stop
 	ip link del gvt0
 }
 
@@ -440,7 +413,7 @@ guest_rx_vfio()
 	pg_run $GUEST_MAC "$(frame_len "$s")"
 	sink guest_rx "$c" "$sel/vmq_bench_vfio" $VFIO_UUID \
 		"$WARM" "$WIN" "$RUNS"
-	pg_halt
+	pktgen_stop
 	echo 1 > "$mdev/remove"
 }
 
@@ -451,7 +424,7 @@ bench_guest_rx()
 	for s in 64 1500; do
 		for p in vfio afpacket_offload afpacket_sw_veth macvtap; do
 			"guest_rx_$p" "$s"
-			pg_halt
+			pktgen_stop
 		done
 	done
 }
@@ -476,7 +449,7 @@ info meta window_s "$WIN"
 for m in $METRICS; do
 	t0=$(now_ns)
 	"bench_$m"
-	pg_halt
+	pktgen_stop
 	info meta "took_$m" "$(( ($(now_ns) - t0) / 1000000 ))ms"
 done
 vmq_unload_all

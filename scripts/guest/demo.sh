@@ -5,6 +5,10 @@
 
 set -e
 
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../../selftests/drivers/net/vmq/lib.sh
+source "$here/../../selftests/drivers/net/vmq/lib.sh"
+
 say() {
 	printf '\n\033[1m### %s\033[0m\n' "$*"
 }
@@ -31,16 +35,7 @@ qcounts() {
 
 # send DST COUNT [VLAN]: frames from the link partner, with pktgen.
 send() {
-	local pg=/proc/net/pktgen
-
-	[ -d $pg ] || modprobe pktgen
-	echo rem_device_all > $pg/kpktgend_0
-	echo "add_device vmq0w" > $pg/kpktgend_0
-	for opt in "count $2" "pkt_size 60" "delay 0" "dst_mac $1" \
-		   "vlan_id ${3:-9999}"; do
-		echo "$opt" > $pg/vmq0w
-	done
-	echo start > $pg/pgctrl
+	pktgen_send vmq0w "$1" "$2" "${3:--}"
 	sleep 0.3
 }
 

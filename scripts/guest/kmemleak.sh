@@ -124,5 +124,5 @@ check() {
 case "${1:-}" in
 start)	start ;;
 check)	check ;;
-*)	sed -n '6,7p' "$0" >&2; exit 2 ;;
+*)	echo "usage: kmemleak.sh start|check" >&2; exit 2 ;;
 esac

@@ -342,6 +342,9 @@ expect_rx_delta()
 # --- pktgen, to craft frames from the link partner ------------------------
 
 PG=/proc/net/pktgen
+# The pktgen thread, one per CPU, that sends: set it after sourcing this
+# file to send from another CPU (the bench keeps it off queue 0's CPU).
+PKTGEN_THREAD=kpktgend_0
 
 pg_set()
 {
@@ -358,15 +361,23 @@ pktgen_send()
 	echo start > "$PG/pgctrl"
 }
 
-# pktgen_start DEV DST_MAC [VLAN [MACS [GAP_NS]]]: endless stream in the
-# background, to MACS destinations counting up from DST_MAC in turn, with
-# GAP_NS between frames (pktgen sleeps for gaps of 100 us and more, and
-# spins for shorter ones).
+# pktgen_start DEV DST_MAC [VLAN [MACS [GAP_NS [SIZE [FLAG...]]]]]: endless
+# stream in the background, to MACS destinations counting up from DST_MAC
+# in turn, with GAP_NS between frames (pktgen sleeps for gaps of 100 us and
+# more, and spins for shorter ones), of SIZE bytes without the FCS (60
+# unless given), with pktgen's FLAGs (MACDST_RND: the MACS at random).
 pktgen_start()
 {
-	pktgen_prepare "$1" "$2" 0 "${3:--}" 60 || return 1
-	pg_set "$1" "dst_mac_count ${4:-1}"
-	pg_set "$1" "delay ${5:-0}"
+	local dev=$1 mac=$2 vlan=${3:--} macs=${4:-1} gap=${5:-0} size=${6:-60}
+	local flag
+
+	shift $(($# < 6 ? $# : 6))
+	pktgen_prepare "$dev" "$mac" 0 "$vlan" "$size" || return 1
+	pg_set "$dev" "dst_mac_count $macs"
+	pg_set "$dev" "delay $gap"
+	for flag in "$@"; do
+		pg_set "$dev" "flag $flag"
+	done
 	(echo start > "$PG/pgctrl") 2>/dev/null &
 	PKTGEN_PID=$!
 }
@@ -382,7 +393,8 @@ pktgen_stop()
 	[ -w "$PG/pgctrl" ] && echo stop > "$PG/pgctrl" 2>/dev/null
 	[ -z "${PKTGEN_PID:-}" ] || wait "$PKTGEN_PID" 2>/dev/null
 	PKTGEN_PID=
-	[ -w "$PG/kpktgend_0" ] && echo rem_device_all > "$PG/kpktgend_0"
+	[ -w "$PG/$PKTGEN_THREAD" ] &&
+		echo rem_device_all > "$PG/$PKTGEN_THREAD"
 	return 0
 }
 
@@ -391,8 +403,8 @@ pktgen_prepare()
 	local dev=$1 mac=$2 count=$3 vlan=$4 size=$5
 
 	[ -d "$PG" ] || modprobe pktgen || return 1
-	pg_set kpktgend_0 rem_device_all
-	pg_set kpktgend_0 "add_device $dev"
+	pg_set "$PKTGEN_THREAD" rem_device_all
+	pg_set "$PKTGEN_THREAD" "add_device $dev"
 	pg_set "$dev" "count $count"
 	pg_set "$dev" "pkt_size $size"
 	pg_set "$dev" "clone_skb 0"
