@@ -20,6 +20,7 @@
 #ifndef _NET_VMQ_H
 #define _NET_VMQ_H
 
+#include <linux/etherdevice.h>
 #include <linux/if_ether.h>
 #include <linux/netdevice.h>
 #include <linux/types.h>
@@ -99,6 +100,35 @@ struct vmq_filter_key {
 	u8 addr[ETH_ALEN];
 	u16 vlan;
 };
+
+/**
+ * vmq_mac_vlan_pack() - a MAC and a VLAN as one 64-bit word
+ * @addr: the MAC address.
+ * @vlan: a VLAN ID, or whatever 16-bit value stands for "none".
+ *
+ * The MAC in bits 63..16 (first byte highest), the VLAN in bits 15..0:
+ * a key a hash table or a classifier compares in one step, or a pair
+ * that one atomic write publishes consistently.
+ *
+ * Return: the packed word.
+ */
+static inline u64 vmq_mac_vlan_pack(const u8 *addr, u16 vlan)
+{
+	return ether_addr_to_u64(addr) << 16 | vlan;
+}
+
+/**
+ * vmq_mac_vlan_unpack() - undo vmq_mac_vlan_pack()
+ * @word: the packed word.
+ * @addr: filled with the MAC address.
+ *
+ * Return: the VLAN.
+ */
+static inline u16 vmq_mac_vlan_unpack(u64 word, u8 *addr)
+{
+	u64_to_ether_addr(word >> 16, addr);
+	return word & 0xffff;
+}
 
 /**
  * struct vmq_caps - what the hardware can do
@@ -322,7 +352,7 @@ struct vmq_guest_ops {
  * @rings_checked: since this start, the core has found every page of
  *	both rings reachable; see vmq_guest_ring_err().
  *	The engine stops touching the rings once it is set.
- * @l2: the admin's MAC (bits 63..16) and VLAN (bits 15..0, 0 for none):
+ * @l2: the admin's MAC and VLAN (0 for none), vmq_mac_vlan_pack()ed:
  *	one word, so the engine always sees a consistent pair while the
  *	admin changes it.  Read with vmq_guest_qp_l2().
  * @spoofchk: drop transmitted frames whose source is not the MAC.
@@ -358,12 +388,7 @@ struct vmq_guest_qp {
  */
 static inline u16 vmq_guest_qp_l2(const struct vmq_guest_qp *gqp, u8 *mac)
 {
-	u64 l2 = atomic64_read(&gqp->l2);
-	int i;
-
-	for (i = 0; i < ETH_ALEN; i++)
-		mac[i] = l2 >> (56 - 8 * i);
-	return l2 & 0xffff;
+	return vmq_mac_vlan_unpack(atomic64_read(&gqp->l2), mac);
 }
 
 /**

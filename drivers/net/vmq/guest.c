@@ -210,16 +210,6 @@ static int vmq_guest_l2_check(struct vmq_dev *vdev, const u8 *mac, u16 vlan)
 	return 0;
 }
 
-static u64 vmq_guest_l2_pack(const u8 *mac, u16 vlan)
-{
-	u64 l2 = vlan;
-	int i;
-
-	for (i = 0; i < ETH_ALEN; i++)
-		l2 |= (u64)mac[i] << (56 - 8 * i);
-	return l2;
-}
-
 /* Move the queue's filter to @mac/@vlan; called with the device mutex. */
 static int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 				 struct vmq_guest_qp *gqp, const u8 *mac,
@@ -286,7 +276,7 @@ int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 	gqp = vdev->qps[qp].guest;
 	err = vmq_guest_filter_move(vdev, qp, gqp, mac, vlan);
 	if (!err) {
-		atomic64_set(&gqp->l2, vmq_guest_l2_pack(mac, vlan));
+		atomic64_set(&gqp->l2, vmq_mac_vlan_pack(mac, vlan));
 		WRITE_ONCE(gqp->spoofchk, spoofchk);
 	}
 	mutex_unlock(&vdev->lock);

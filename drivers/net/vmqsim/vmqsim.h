@@ -181,7 +181,7 @@ struct vmqsim_irqs {
 /**
  * struct vmqsim_cls_entry - a filter as the classifier holds it
  * @node: in &vmqsim_silicon.cls.
- * @key: vmqsim_cls_key() of its MAC and VLAN.
+ * @key: vmq_mac_vlan_pack() of its MAC and VLAN.
  * @qp: target queue pair or %VMQ_QP_DROP.
  * @rcu: deferred free; the data path looks entries up under RCU.
  */
