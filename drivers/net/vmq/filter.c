@@ -79,27 +79,47 @@ static void vmq_filter_account(struct vmq_dev *vdev,
 		vdev->qps[filter->qp].nr_filters += delta;
 }
 
-/* Swap an installed ethtool rule for a new one at the same location. */
-static int vmq_filter_replace(struct vmq_dev *vdev, struct vmq_filter *old,
-			      struct vmq_filter *new)
+/*
+ * Put @new into the hash table: in place of @old if it has the same key
+ * (only the action changes), else next to it until the hardware took
+ * @new, so that a lookup never misses both.
+ */
+static int vmq_filter_hash_add(struct vmq_dev *vdev, struct vmq_filter *old,
+			       struct vmq_filter *new, bool same_key)
 {
-	int err;
+	if (same_key)
+		return rhashtable_replace_fast(&vdev->filter_ht, &old->node,
+					       &new->node, vmq_filter_ht_params);
+	return rhashtable_insert_fast(&vdev->filter_ht, &new->node,
+				      vmq_filter_ht_params);
+}
 
-	err = rhashtable_replace_fast(&vdev->filter_ht, &old->node,
-				      &new->node, vmq_filter_ht_params);
-	if (err)
-		return err;
-	err = vdev->ops->filter_write(vdev, new->loc, &new->key, new->qp);
-	if (err) {
+/* Undo vmq_filter_hash_add(): @old, if any, matches as before. */
+static void vmq_filter_hash_undo(struct vmq_dev *vdev, struct vmq_filter *old,
+				 struct vmq_filter *new, bool same_key)
+{
+	if (same_key)
 		rhashtable_replace_fast(&vdev->filter_ht, &new->node,
 					&old->node, vmq_filter_ht_params);
-		return err;
-	}
-	vmq_filter_account(vdev, old, -1);
-	vmq_filter_account(vdev, new, 1);
-	vdev->filters[new->loc] = new;
-	kfree_rcu(old, rcu);
-	return 0;
+	else
+		rhashtable_remove_fast(&vdev->filter_ht, &new->node,
+				       vmq_filter_ht_params);
+}
+
+static struct vmq_filter *vmq_filter_alloc(const struct vmq_filter_key *key,
+					   u32 qp, enum vmq_filter_origin origin,
+					   u32 loc)
+{
+	struct vmq_filter *filter;
+
+	filter = kzalloc(sizeof(*filter), GFP_KERNEL);
+	if (!filter)
+		return NULL;
+	filter->key = *key;
+	filter->loc = loc;
+	filter->qp = qp;
+	filter->origin = origin;
+	return filter;
 }
 
 /*
@@ -107,12 +127,14 @@ static int vmq_filter_replace(struct vmq_dev *vdev, struct vmq_filter *old,
  * location used, or a negative errno: -ENOSPC when the table is full,
  * -EINVAL for a location past its end, -EBUSY for a location another
  * origin holds, -EEXIST when the key is already installed.  A location
- * its own origin holds is updated in place, in one hardware write.
+ * its own origin holds is updated in place, in one hardware write; on
+ * failure the old filter stays as it was.
  */
 int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
 		     u32 qp, enum vmq_filter_origin origin, u32 loc)
 {
 	struct vmq_filter *filter, *old = NULL, *dup;
+	bool same_key;
 	int err;
 
 	lockdep_assert_held(&vdev->lock);
@@ -136,53 +158,34 @@ int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
 				     vmq_filter_ht_params);
 	if (dup && dup != old)
 		return -EEXIST;
+	same_key = old && dup == old;
 
-	filter = kzalloc(sizeof(*filter), GFP_KERNEL);
+	filter = vmq_filter_alloc(key, qp, origin, loc);
 	if (!filter)
 		return -ENOMEM;
-	filter->key = *key;
-	filter->loc = loc;
-	filter->qp = qp;
-	filter->origin = origin;
-
-	if (old && dup == old) {
-		/* Same key: only the action changes. */
-		err = vmq_filter_replace(vdev, old, filter);
-	} else if (old) {
-		err = rhashtable_insert_fast(&vdev->filter_ht, &filter->node,
-					     vmq_filter_ht_params);
-		if (!err) {
-			err = vdev->ops->filter_write(vdev, loc, key, qp);
-			rhashtable_remove_fast(&vdev->filter_ht,
-					       err ? &filter->node : &old->node,
-					       vmq_filter_ht_params);
-		}
-		if (!err) {
-			vmq_filter_account(vdev, old, -1);
-			vmq_filter_account(vdev, filter, 1);
-			vdev->filters[loc] = filter;
-			kfree_rcu(old, rcu);
-		}
-	} else {
-		err = rhashtable_insert_fast(&vdev->filter_ht, &filter->node,
-					     vmq_filter_ht_params);
-		if (!err) {
-			err = vdev->ops->filter_write(vdev, loc, key, qp);
-			if (err)
-				rhashtable_remove_fast(&vdev->filter_ht,
-						       &filter->node,
-						       vmq_filter_ht_params);
-		}
-		if (!err) {
-			vmq_filter_account(vdev, filter, 1);
-			vdev->filters[loc] = filter;
-		}
-	}
+	err = vmq_filter_hash_add(vdev, old, filter, same_key);
+	if (err)
+		goto err_free;
+	/* One write replaces whatever the slot held. */
+	err = vdev->ops->filter_write(vdev, loc, key, qp);
 	if (err) {
-		kfree(filter);
-		return err;
+		vmq_filter_hash_undo(vdev, old, filter, same_key);
+		goto err_free;
+	}
+	vdev->filters[loc] = filter;
+	vmq_filter_account(vdev, filter, 1);
+	if (old) {
+		if (!same_key)
+			rhashtable_remove_fast(&vdev->filter_ht, &old->node,
+					       vmq_filter_ht_params);
+		vmq_filter_account(vdev, old, -1);
+		kfree_rcu(old, rcu);
 	}
 	return loc;
+
+err_free:
+	kfree(filter);
+	return err;
 }
 
 /* Remove the filter at @loc; called with the device mutex held. */
