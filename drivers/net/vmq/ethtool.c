@@ -477,11 +477,9 @@ EXPORT_SYMBOL_GPL(vmq_ethtool_get_strings);
 
 static int vmq_qp_owner_ifindex(struct vmq_dev *vdev, const struct vmq_qp *qp)
 {
-	struct vmq_fwd *fwd = READ_ONCE(qp->fwd);
+	struct net_device *owner = vmq_qp_owner_netdev(vdev, qp);
 
-	if (fwd)
-		return fwd->upper->ifindex;
-	return qp->owner == VMQ_OWNER_HOST ? vdev->netdev->ifindex : 0;
+	return owner ? owner->ifindex : 0;
 }
 
 /**

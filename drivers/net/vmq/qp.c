@@ -174,6 +174,22 @@ void vmq_qp_release(struct vmq_dev *vdev, u32 id)
 	WRITE_ONCE(qp->state, VMQ_QP_FREE);
 }
 
+/*
+ * The netdev a queue pair works for: an offloaded macvlan, or the NIC
+ * itself for a host channel; NULL for a free or VFIO queue pair.  Called
+ * with RTNL or the device mutex held, as a macvlan's offload comes and
+ * goes under both.
+ */
+struct net_device *vmq_qp_owner_netdev(const struct vmq_dev *vdev,
+				       const struct vmq_qp *qp)
+{
+	const struct vmq_fwd *fwd = READ_ONCE(qp->fwd);
+
+	if (fwd)
+		return fwd->upper;
+	return qp->owner == VMQ_OWNER_HOST ? vdev->netdev : NULL;
+}
+
 static int vmq_channels_check(struct vmq_dev *vdev, u32 count)
 {
 	u32 busy_qp, i;

@@ -243,6 +243,8 @@ void vmq_qp_read_stats(const struct vmq_qp *qp, u64 *rx_packets,
 		       u64 *rx_bytes, u64 *tx_packets, u64 *tx_bytes);
 const char *vmq_qp_state_name(enum vmq_qp_state state);
 const char *vmq_owner_name(enum vmq_owner_type owner);
+struct net_device *vmq_qp_owner_netdev(const struct vmq_dev *vdev,
+				       const struct vmq_qp *qp);
 
 /* filter.c */
 int vmq_filters_init(struct vmq_dev *vdev);
