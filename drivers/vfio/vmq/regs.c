@@ -110,44 +110,53 @@ static int vmq_vfio_control(struct vmq_vfio_dev *mvdev, u32 val)
 	return 0;
 }
 
-/* The ring registers: which ring, and which of base-low/base-high/size. */
+/*
+ * The ABI lays out both rings' registers alike: a transmit ring register
+ * is its receive twin's offset plus this.
+ */
+#define VMQ_VFIO_TX_REGS	(VMQ_REG_TX_BASE_LO - VMQ_REG_RX_BASE_LO)
+
+/*
+ * The ring geometry registers: which ring, and which of its registers,
+ * named by the receive ring's offset (VMQ_REG_RX_BASE_LO, _BASE_HI or
+ * _SIZE) whichever ring it is.
+ */
 static struct vmq_ring_state *vmq_vfio_ring_of(struct vmq_vfio_dev *mvdev,
-					       u32 off, u32 *field)
+					       u32 off, u32 *reg)
 {
 	if (off >= VMQ_REG_RX_BASE_LO && off <= VMQ_REG_RX_SIZE) {
-		*field = off - VMQ_REG_RX_BASE_LO;
+		*reg = off;
 		return &mvdev->regs.rx;
 	}
 	if (off >= VMQ_REG_TX_BASE_LO && off <= VMQ_REG_TX_SIZE) {
-		*field = off - VMQ_REG_TX_BASE_LO;
+		*reg = off - VMQ_VFIO_TX_REGS;
 		return &mvdev->regs.tx;
 	}
 	return NULL;
 }
 
-static u32 vmq_vfio_ring_get(const struct vmq_ring_state *ring, u32 field)
+static u32 vmq_vfio_ring_get(const struct vmq_ring_state *ring, u32 reg)
 {
-	switch (field) {
-	case 0:
+	switch (reg) {
+	case VMQ_REG_RX_BASE_LO:
 		return lower_32_bits(ring->base);
-	case 4:
+	case VMQ_REG_RX_BASE_HI:
 		return upper_32_bits(ring->base);
-	default:
+	default:	/* VMQ_REG_RX_SIZE */
 		return ring->size;
 	}
 }
 
-static void vmq_vfio_ring_set(struct vmq_ring_state *ring, u32 field,
-			      u32 val)
+static void vmq_vfio_ring_set(struct vmq_ring_state *ring, u32 reg, u32 val)
 {
-	switch (field) {
-	case 0:
-		ring->base = (ring->base & ~0xffffffffULL) | val;
+	switch (reg) {
+	case VMQ_REG_RX_BASE_LO:
+		ring->base = (u64)upper_32_bits(ring->base) << 32 | val;
 		break;
-	case 4:
-		ring->base = (ring->base & 0xffffffffULL) | (u64)val << 32;
+	case VMQ_REG_RX_BASE_HI:
+		ring->base = (u64)val << 32 | lower_32_bits(ring->base);
 		break;
-	default:
+	default:	/* VMQ_REG_RX_SIZE */
 		ring->size = val;
 	}
 }
@@ -157,7 +166,7 @@ static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
 	struct vmq_ring_state *ring;
-	u32 field, *head;
+	u32 reg, *head;
 
 	switch (off) {
 	case VMQ_REG_CONTROL:
@@ -171,7 +180,7 @@ static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
 		vmq_guest_qp_doorbell(mvdev->vdev, mvdev->qp, true, val);
 		return 0;
 	}
-	ring = vmq_vfio_ring_of(mvdev, off, &field);
+	ring = vmq_vfio_ring_of(mvdev, off, &reg);
 	if (!ring)
 		return 0;	/* read-only or reserved: ignored */
 	if (vmq_vfio_running(mvdev)) {
@@ -180,9 +189,9 @@ static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
 				     off);
 		return -EBUSY;
 	}
-	if (vmq_vfio_ring_get(ring, field) == val)
+	if (vmq_vfio_ring_get(ring, reg) == val)
 		return 0;
-	vmq_vfio_ring_set(ring, field, val);
+	vmq_vfio_ring_set(ring, reg, val);
 	/*
 	 * A ring moved or resized is a new ring: the device starts at its
 	 * first descriptor, and HEAD never reads beyond SIZE.  The queue is
@@ -215,7 +224,7 @@ static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
 	struct vmq_ring_state *ring;
-	u32 min, max, field;
+	u32 min, max, reg;
 
 	vmq_guest_ring_limits(mvdev->vdev, &min, &max);
 	switch (off) {
@@ -251,8 +260,8 @@ static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 	case VMQ_REG_TX_HEAD:
 		return READ_ONCE(gqp->tx.head);
 	}
-	ring = vmq_vfio_ring_of(mvdev, off, &field);
-	return ring ? vmq_vfio_ring_get(ring, field) : 0; /* reserved: 0 */
+	ring = vmq_vfio_ring_of(mvdev, off, &reg);
+	return ring ? vmq_vfio_ring_get(ring, reg) : 0; /* reserved: 0 */
 }
 
 /**
@@ -266,11 +275,16 @@ static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 int vmq_vfio_reg_read(struct vmq_vfio_dev *mvdev, u32 off, u32 *val)
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
+	u32 idx;
 	u64 cnt;
 
+	/* Each counter is two registers, the low half first. */
 	if (off >= VMQ_REG_COUNTER(0) && off < VMQ_REG_COUNTER(VMQ_CNT_MAX)) {
-		cnt = atomic64_read(&gqp->cnt[(off - VMQ_REG_COUNTER(0)) / 8]);
-		*val = off & 4 ? upper_32_bits(cnt) : lower_32_bits(cnt);
+		idx = (off - VMQ_REG_COUNTER(0)) /
+		      (VMQ_REG_COUNTER(1) - VMQ_REG_COUNTER(0));
+		cnt = atomic64_read(&gqp->cnt[idx]);
+		*val = off == VMQ_REG_COUNTER(idx) ? lower_32_bits(cnt) :
+						     upper_32_bits(cnt);
 		return 0;
 	}
 	mutex_lock(&mvdev->lock);
