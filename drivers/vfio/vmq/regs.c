@@ -11,11 +11,6 @@
 
 #include "vmq_vfio.h"
 
-static struct vmq_guest_qp *vmq_vfio_gqp(struct vmq_vfio_dev *mvdev)
-{
-	return vmq_guest_qp(mvdev->vdev, mvdev->qp);
-}
-
 static bool vmq_vfio_running(struct vmq_vfio_dev *mvdev)
 {
 	return vmq_qp_state(mvdev->vdev, mvdev->qp) == VMQ_QP_RUNNING;
@@ -220,6 +215,23 @@ int vmq_vfio_reg_write(struct vmq_vfio_dev *mvdev, u32 off, u32 val)
 	return err;
 }
 
+/* MAC_LO, MAC_HI or VLAN: the admin's settings, as the core holds them. */
+static u32 vmq_vfio_l2_reg(const struct vmq_guest_qp *gqp, u32 off)
+{
+	u8 mac[ETH_ALEN];
+	u16 vlan;
+
+	vlan = vmq_guest_qp_l2(gqp, mac);
+	switch (off) {
+	case VMQ_REG_MAC_LO:
+		return mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24;
+	case VMQ_REG_MAC_HI:
+		return mac[4] | mac[5] << 8;
+	default:	/* VMQ_REG_VLAN */
+		return vlan;
+	}
+}
+
 static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
@@ -239,12 +251,9 @@ static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 	case VMQ_REG_ERROR:
 		return READ_ONCE(gqp->error);
 	case VMQ_REG_MAC_LO:
-		return mvdev->mac[0] | mvdev->mac[1] << 8 |
-		       mvdev->mac[2] << 16 | (u32)mvdev->mac[3] << 24;
 	case VMQ_REG_MAC_HI:
-		return mvdev->mac[4] | mvdev->mac[5] << 8;
 	case VMQ_REG_VLAN:
-		return mvdev->vlan;
+		return vmq_vfio_l2_reg(gqp, off);
 	case VMQ_REG_MAX_FRAME:
 		return vmq_guest_max_frame(mvdev->vdev);
 	case VMQ_REG_RING_MIN:

@@ -48,9 +48,6 @@ struct vmq_vfio_parent {
  *	interrupt configuration.  Taken before the core's device mutex.
  * @control: CONTROL as the guest last wrote it.
  * @regs: ring registers as the guest wrote them; heads saved at disable.
- * @mac: the admin's MAC.
- * @vlan: the admin's VLAN, 0 for none.
- * @spoofchk: the admin's anti-spoofing switch.
  * @mm: the address space of the VMM that has the device open, grabbed
  *	(not its users): the NIC's access failing once it has no users is
  *	the VMM exiting, not a guest error.
@@ -65,9 +62,6 @@ struct vmq_vfio_dev {
 	struct mutex lock;	/* see @lock above */
 	u32 control;
 	struct vmq_queue_state regs;
-	u8 mac[ETH_ALEN];
-	u16 vlan;
-	bool spoofchk;
 	struct mm_struct *mm;
 	spinlock_t irq_lock;	/* see @irq_lock above */
 	struct eventfd_ctx *trigger[VMQ_VFIO_NUM_IRQS];
@@ -76,6 +70,12 @@ struct vmq_vfio_dev {
 static inline struct vmq_vfio_dev *vmq_vfio_from(struct vfio_device *vfio)
 {
 	return container_of(vfio, struct vmq_vfio_dev, vfio);
+}
+
+/* Its guest queue pair: rings, counters and the admin's settings. */
+static inline struct vmq_guest_qp *vmq_vfio_gqp(struct vmq_vfio_dev *mvdev)
+{
+	return vmq_guest_qp(mvdev->vdev, mvdev->qp);
 }
 
 /* mdev.c */
