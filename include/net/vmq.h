@@ -232,27 +232,17 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 void vmq_dev_unregister(struct vmq_dev *vdev);
 void *vmq_dev_priv(const struct vmq_dev *vdev);
 struct net_device *vmq_dev_netdev(const struct vmq_dev *vdev);
-struct vmq_dev *vmq_dev_from_netdev(const struct net_device *netdev);
 int vmq_dev_open(struct vmq_dev *vdev);
 void vmq_dev_close(struct vmq_dev *vdev);
 
 /* Queue pairs. */
 u32 vmq_channels(const struct vmq_dev *vdev);
-u32 vmq_rx_ring_size(const struct vmq_dev *vdev);
-u32 vmq_tx_ring_size(const struct vmq_dev *vdev);
 enum vmq_qp_state vmq_qp_state(const struct vmq_dev *vdev, u32 qp);
 enum vmq_owner_type vmq_qp_owner(const struct vmq_dev *vdev, u32 qp);
 u32 vmq_qp_flags(const struct vmq_dev *vdev, u32 qp);
 struct net_device *vmq_qp_rx_netdev(struct vmq_dev *vdev, u32 qp);
 void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq);
 int vmq_qp_cpu(const struct vmq_dev *vdev, u32 qp);
-
-/* Filters. */
-int vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
-		   u32 qp, enum vmq_filter_origin origin, u32 loc,
-		   struct netlink_ext_ack *extack);
-int vmq_filter_del(struct vmq_dev *vdev, u32 loc);
-u32 vmq_filter_lookup(struct vmq_dev *vdev, const u8 *addr, u16 vlan);
 
 /* Per-queue counters, for the driver's data path. */
 void vmq_qp_count_rx(struct vmq_dev *vdev, u32 qp, u32 packets, u64 bytes);
@@ -463,8 +453,6 @@ int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 		       const struct vmq_queue_state *state);
 void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp);
-void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
-		       struct vmq_queue_state *state);
 void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp);
 int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail);
 u32 vmq_guest_max_frame(struct vmq_dev *vdev);

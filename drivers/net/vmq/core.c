@@ -191,18 +191,6 @@ struct net_device *vmq_dev_netdev(const struct vmq_dev *vdev)
 }
 EXPORT_SYMBOL_GPL(vmq_dev_netdev);
 
-/**
- * vmq_dev_from_netdev() - the vmq device of a netdev
- * @netdev: a netdev registered with vmq_dev_register().
- *
- * Return: its vmq device.
- */
-struct vmq_dev *vmq_dev_from_netdev(const struct net_device *netdev)
-{
-	return netdev->ml_priv;
-}
-EXPORT_SYMBOL_GPL(vmq_dev_from_netdev);
-
 /* Queue pairs whose life follows the NIC netdev's: the host's and the
  * offloaded macvlans'.  VFIO queue pairs follow their VMM instead.
  */

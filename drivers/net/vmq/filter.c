@@ -8,7 +8,6 @@
  */
 
 #include <linux/etherdevice.h>
-#include <linux/netlink.h>
 #include <linux/slab.h>
 #include "vmq_priv.h"
 
@@ -223,88 +222,14 @@ u32 vmq_filter_max_qp(struct vmq_dev *vdev, enum vmq_filter_origin origin)
 	return max;
 }
 
-static const char *vmq_filter_err_msg(int err,
-				      struct netlink_ext_ack *extack)
-{
-	switch (err) {
-	case -ENOSPC:
-		NL_SET_ERR_MSG_MOD(extack, "filter table full");
-		return "filter table full";
-	case -EINVAL:
-		NL_SET_ERR_MSG_MOD(extack, "filter location out of range");
-		return "filter location out of range";
-	case -EBUSY:
-		NL_SET_ERR_MSG_MOD(extack, "filter location in use");
-		return "filter location in use";
-	case -EEXIST:
-		NL_SET_ERR_MSG_MOD(extack, "MAC/VLAN already has a filter");
-		return "MAC/VLAN already has a filter";
-	}
-	NL_SET_ERR_MSG_MOD(extack, "cannot install filter");
-	return "cannot install filter";
-}
-
-/**
- * vmq_filter_add() - steer a MAC (and VLAN) to a queue pair
- * @vdev: the vmq device.
- * @key: the destination MAC and optional VLAN to match.
- * @qp: target queue pair, or %VMQ_QP_DROP.
- * @origin: who asks.
- * @loc: filter slot, or %VMQ_LOC_ANY for the first free one.
- * @extack: for error messages; may be NULL.
- *
- * Context: process context, may sleep.
- * Return: the slot used, or -ENOSPC (table full), -EEXIST (key already
- * installed), -EBUSY (slot in use), -EINVAL (bad slot or queue pair).
- */
-int vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
-		   u32 qp, enum vmq_filter_origin origin, u32 loc,
-		   struct netlink_ext_ack *extack)
-{
-	int ret;
-
-	if (qp != VMQ_QP_DROP && qp >= vdev->caps.num_qps) {
-		NL_SET_ERR_MSG_MOD(extack, "no such queue pair");
-		return -EINVAL;
-	}
-	mutex_lock(&vdev->lock);
-	ret = __vmq_filter_add(vdev, key, qp, origin, loc);
-	mutex_unlock(&vdev->lock);
-	if (ret < 0)
-		netdev_warn(vdev->netdev, "vmq: %pM vlan %u: %s (%d)\n",
-			    key->addr, key->vlan,
-			    vmq_filter_err_msg(ret, extack), ret);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(vmq_filter_add);
-
-/**
- * vmq_filter_del() - remove a filter
- * @vdev: the vmq device.
- * @loc: its slot, as vmq_filter_add() returned.
- *
- * Context: process context, may sleep.
- * Return: 0, or -ENOENT if the slot is empty.
- */
-int vmq_filter_del(struct vmq_dev *vdev, u32 loc)
-{
-	int ret;
-
-	mutex_lock(&vdev->lock);
-	ret = __vmq_filter_del(vdev, loc);
-	mutex_unlock(&vdev->lock);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(vmq_filter_del);
-
 /**
  * vmq_filter_lookup() - which queue pair a unicast frame belongs to
  * @vdev: the vmq device.
  * @addr: the frame's destination MAC.
  * @vlan: its VLAN ID, or %VMQ_VLAN_NONE if untagged.
  *
- * A filter on MAC+VLAN wins over one on the MAC alone.  For drivers that
- * classify in software, and for the software fallback paths.
+ * A filter on MAC+VLAN wins over one on the MAC alone.  What a driver
+ * classifying in software would ask; exported once such a driver exists.
  *
  * Context: any; takes the RCU read lock itself.
  * Return: the target queue pair, %VMQ_QP_DROP, or %VMQ_QP_DEFAULT when
@@ -331,4 +256,3 @@ u32 vmq_filter_lookup(struct vmq_dev *vdev, const u8 *addr, u16 vlan)
 	rcu_read_unlock();
 	return qp;
 }
-EXPORT_SYMBOL_GPL(vmq_filter_lookup);

@@ -501,7 +501,6 @@ void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
 	state->tx.head = READ_ONCE(gqp->tx.head);
 	state->tx.tail = READ_ONCE(gqp->tx.tail);
 }
-EXPORT_SYMBOL_GPL(vmq_guest_qp_save);
 
 /**
  * vmq_guest_qp_clear() - stop a guest queue pair and forget its rings

@@ -302,30 +302,6 @@ u32 vmq_channels(const struct vmq_dev *vdev)
 EXPORT_SYMBOL_GPL(vmq_channels);
 
 /**
- * vmq_rx_ring_size() - current receive ring size for host buffers
- * @vdev: the vmq device.
- *
- * Return: descriptors per receive ring.
- */
-u32 vmq_rx_ring_size(const struct vmq_dev *vdev)
-{
-	return READ_ONCE(vdev->rx_ring);
-}
-EXPORT_SYMBOL_GPL(vmq_rx_ring_size);
-
-/**
- * vmq_tx_ring_size() - current transmit ring size
- * @vdev: the vmq device.
- *
- * Return: descriptors per transmit ring.
- */
-u32 vmq_tx_ring_size(const struct vmq_dev *vdev)
-{
-	return READ_ONCE(vdev->tx_ring);
-}
-EXPORT_SYMBOL_GPL(vmq_tx_ring_size);
-
-/**
  * vmq_qp_state() - state of a queue pair
  * @vdev: the vmq device.
  * @qp: queue pair index.

@@ -254,9 +254,17 @@ int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
 int __vmq_filter_del(struct vmq_dev *vdev, u32 loc);
 u32 vmq_filter_max_qp(struct vmq_dev *vdev, enum vmq_filter_origin origin);
 const char *vmq_filter_origin_name(enum vmq_filter_origin origin);
+u32 vmq_filter_lookup(struct vmq_dev *vdev, const u8 *addr, u16 vlan);
 
 /* core.c */
 bool vmq_dev_is_ours(const struct net_device *netdev);
+
+/* The vmq device of a netdev vmq_dev_register() took ml_priv of. */
+static inline struct vmq_dev *
+vmq_dev_from_netdev(const struct net_device *netdev)
+{
+	return netdev->ml_priv;
+}
 
 /* affinity.c */
 extern atomic_t vmq_fail_cpuhp_add;
@@ -282,6 +290,8 @@ void vmq_clients_dev_del(struct vmq_dev *vdev);
 
 /* guest.c */
 const char *vmq_guest_qp_name(const struct vmq_qp *qp);
+void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
+		       struct vmq_queue_state *state);
 
 /* fwd.c */
 int vmq_fwd_init(void);
