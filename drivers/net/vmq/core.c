@@ -73,8 +73,9 @@ static int vmq_caps_check(struct net_device *netdev,
  *
  * Sets up the queue-pair pool with queue pairs [0, default_channels)
  * owned by the host (calling @ops->set_channels) and an empty filter
- * table.  Points @netdev->ml_priv at the vmq device, so the vmq_ethtool_*
- * helpers can serve as the netdev's ethtool_ops members.
+ * table.  Takes @netdev->ml_priv, pointing it at the vmq device, so the
+ * vmq_ethtool_* and ndo helpers can serve as the netdev's ops members;
+ * the driver leaves ml_priv alone until vmq_dev_unregister().
  *
  * Context: process context, may sleep.
  * Return: the vmq device or an ERR_PTR().

@@ -15,6 +15,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <net/vmq.h>
+#include <net/vmq_guest.h>
 
 /**
  * struct vmq_qp_stats - one queue pair's counters

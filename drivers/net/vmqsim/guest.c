@@ -42,6 +42,7 @@
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <net/vmq_guest.h>
 #include "vmqsim.h"
 
 /* Frames the on-chip FIFO of one guest queue pair holds. */

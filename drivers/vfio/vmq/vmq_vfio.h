@@ -4,7 +4,7 @@
  *
  * Every vmq device is an mdev parent (main.c, mdev.c) with one type, a
  * queue pair.  Each mdev holds one guest queue pair of the core
- * (include/net/vmq.h) from creation to removal; the VMM opening it
+ * (include/net/vmq_guest.h) from creation to removal; the VMM opening it
  * through VFIO (vfio.c) sees registers (regs.c) and eventfd interrupts
  * (irq.c) laid out in include/uapi/linux/vmq.h, and the NIC reads and
  * writes the guest's rings through vfio_dma_rw().
@@ -18,7 +18,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/vfio.h>
-#include <net/vmq.h>
+#include <net/vmq_guest.h>
 
 #define VMQ_VFIO_DRV_NAME	"vmq_vfio"
 
