@@ -35,6 +35,7 @@
 #include <linux/vmq.h>
 
 struct vmq_dev;
+struct vmq_guest_hw_ops;
 struct netlink_ext_ack;
 
 /* Queue pair 0 receives everything no filter claims. */
@@ -184,25 +185,18 @@ struct vmq_coalesce {
 /**
  * struct vmq_hw_ops - what the core asks of the driver
  *
- * All but qp_kick and qp_drain are called with the device mutex held;
- * all but qp_kick may sleep.
+ * All are called with the device mutex held and may sleep.
  *
  * @filter_write: program filter slot @slot to send frames matching @key to
  *	queue pair @qp (or drop them if @qp is %VMQ_QP_DROP).  The slot may
  *	hold an older filter, which this replaces in one step.
  * @filter_clear: empty filter slot @slot.
  * @qp_start: give queue pair @qp rings of the current sizes and let the
- *	hardware DMA.  Called on ALLOCATED or DMA_STOPPED queue pairs.  A
- *	guest queue pair (owner %VMQ_OWNER_VFIO) brings its own rings, in
- *	guest memory: see vmq_guest_qp().
+ *	hardware DMA.  Called on ALLOCATED or DMA_STOPPED queue pairs of
+ *	the host and of macvlans; guest queue pairs go to @guest instead.
  * @qp_stop: stop all DMA of queue pair @qp; when this returns the hardware
  *	no longer touches its memory and no interrupt or poll is running,
- *	so the rings may be freed.  A guest queue pair is the exception:
- *	an access to guest memory may wait for its VMM (a page fault the
- *	VMM never answers), and the device mutex must not wait for a VMM.
- *	For those, on return no access starts, nothing more is written
- *	back or signalled, but one access in progress may still finish
- *	later; @qp_drain waits for it.
+ *	so the rings may be freed.
  * @set_channels: the host now owns queue pairs [0, @count): update the
  *	netdev's real queue counts and transmit steering.  Called while the
  *	affected queue pairs are not running.
@@ -210,14 +204,9 @@ struct vmq_coalesce {
  *	on.  The core stops and restarts running host queue pairs around it.
  * @qp_affinity: optional: queue pair @qp's vector now runs on @cpu (the
  *	driver may update XPS).
- * @qp_drain: for guest queue pairs: wait until the access @qp_stop left
- *	in progress, if any, is over.  Unlike the others, called without
- *	the device mutex; may wait as long as the VMM leaves its memory
- *	unresolved.  NULL if @qp_stop always waits.
- * @qp_kick: for guest queue pairs (owner %VMQ_OWNER_VFIO): the guest rang
- *	a doorbell of running queue pair @qp.  Unlike the others, called
- *	without the device mutex, from any context; must not sleep.  NULL
- *	if the driver cannot run guest queue pairs.
+ * @guest: optional: how the driver runs guest queue pairs, whose rings
+ *	live in a VM's memory (&struct vmq_guest_hw_ops in
+ *	<net/vmq_guest.h>); NULL if it cannot.
  */
 struct vmq_hw_ops {
 	int (*filter_write)(struct vmq_dev *vdev, u32 slot,
@@ -228,8 +217,7 @@ struct vmq_hw_ops {
 	int (*set_channels)(struct vmq_dev *vdev, u32 count);
 	int (*set_ring_sizes)(struct vmq_dev *vdev, u32 rx, u32 tx);
 	void (*qp_affinity)(struct vmq_dev *vdev, u32 qp, int cpu);
-	void (*qp_drain)(struct vmq_dev *vdev, u32 qp);
-	void (*qp_kick)(struct vmq_dev *vdev, u32 qp);
+	const struct vmq_guest_hw_ops *guest;
 };
 
 /* Registration. */

@@ -151,6 +151,38 @@ static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
 	gqp->ops->notify(gqp->ctx, events);
 }
 
+/**
+ * struct vmq_guest_hw_ops - how a driver runs guest queue pairs
+ *
+ * &vmq_hw_ops.guest of a driver that can; the core calls these instead
+ * of &vmq_hw_ops.qp_start and qp_stop for queue pairs owned by
+ * %VMQ_OWNER_VFIO.  The device mutex must never wait for a VMM, so
+ * stopping one does not wait for an access to guest memory the VMM holds
+ * up (a page fault it never answers): @qp_drain does, without the mutex.
+ *
+ * @qp_start: let the hardware run guest queue pair @qp on the rings in
+ *	vmq_guest_qp(), which the core checked.  Called with the device
+ *	mutex held, in the owner's task (the VMM), which the driver may
+ *	charge for the work of the queue's engine (its cgroups); may sleep.
+ *	Returns -EBUSY while an access of the last run still waits.
+ * @qp_stop: stop queue pair @qp: on return no access to guest memory
+ *	starts, nothing more is written back or signalled, and no interrupt
+ *	handler is running; one access in progress may still finish later.
+ *	Called with the device mutex held; may sleep, never for the VMM.
+ * @qp_drain: optional: wait until the access @qp_stop left in progress,
+ *	if any, is over.  Called without the device mutex; may wait as long
+ *	as the VMM leaves its memory unresolved.  NULL if @qp_stop always
+ *	waits.
+ * @qp_kick: the guest rang a doorbell of running queue pair @qp.  Called
+ *	without the device mutex, from any context; must not sleep.
+ */
+struct vmq_guest_hw_ops {
+	int (*qp_start)(struct vmq_dev *vdev, u32 qp);
+	void (*qp_stop)(struct vmq_dev *vdev, u32 qp);
+	void (*qp_drain)(struct vmq_dev *vdev, u32 qp);
+	void (*qp_kick)(struct vmq_dev *vdev, u32 qp);
+};
+
 /* For the driver (engine) and the owner. */
 struct vmq_guest_qp *vmq_guest_qp(struct vmq_dev *vdev, u32 qp);
 bool vmq_guest_qp_error(struct vmq_guest_qp *gqp, enum vmq_err err);

@@ -63,6 +63,18 @@ static int vmq_caps_check(struct net_device *netdev,
 	return 0;
 }
 
+static int vmq_ops_check(struct net_device *netdev,
+			 const struct vmq_hw_ops *ops)
+{
+	const struct vmq_guest_hw_ops *guest = ops->guest;
+
+	if (guest && (!guest->qp_start || !guest->qp_stop || !guest->qp_kick)) {
+		netdev_err(netdev, "vmq: guest queue ops need qp_start, qp_stop and qp_kick\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /**
  * vmq_dev_register() - make a netdev a VMQ device
  * @netdev: the NIC's netdev, allocated with at least @caps->num_qps
@@ -88,6 +100,8 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 	int err;
 
 	err = vmq_caps_check(netdev, caps);
+	if (!err)
+		err = vmq_ops_check(netdev, ops);
 	if (err)
 		return ERR_PTR(err);
 

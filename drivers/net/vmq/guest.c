@@ -86,7 +86,7 @@ u32 vmq_guest_qp_avail(struct vmq_dev *vdev)
 {
 	u32 i, n = 0;
 
-	if (!vdev->ops->qp_kick)
+	if (!vdev->ops->guest)
 		return 0;
 	for (i = 0; i < vdev->caps.num_qps; i++)
 		if (READ_ONCE(vdev->qps[i].state) == VMQ_QP_FREE)
@@ -132,7 +132,7 @@ int vmq_guest_qp_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
 	struct vmq_guest_qp *gqp;
 	u32 i;
 
-	if (!vdev->ops->qp_kick) {
+	if (!vdev->ops->guest) {
 		netdev_warn(vdev->netdev, "vmq: driver has no guest queues\n");
 		return -EOPNOTSUPP;
 	}
@@ -468,8 +468,8 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_stop);
  */
 void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp)
 {
-	if (vdev->ops->qp_drain)
-		vdev->ops->qp_drain(vdev, qp);
+	if (vdev->ops->guest->qp_drain)
+		vdev->ops->guest->qp_drain(vdev, qp);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_drain);
 
@@ -559,7 +559,7 @@ int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail)
 	 * the engine that sees the new tail.
 	 */
 	smp_store_release(&ring->tail, tail);
-	vdev->ops->qp_kick(vdev, qp);
+	vdev->ops->guest->qp_kick(vdev, qp);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_doorbell);

@@ -136,7 +136,10 @@ int vmq_qp_start(struct vmq_dev *vdev, u32 id)
 		return 0;
 	if (WARN_ON(qp->state == VMQ_QP_FREE))
 		return -EINVAL;
-	err = vdev->ops->qp_start(vdev, id);
+	if (qp->owner == VMQ_OWNER_VFIO)
+		err = vdev->ops->guest->qp_start(vdev, id);
+	else
+		err = vdev->ops->qp_start(vdev, id);
 	if (err) {
 		/* A guest can make its queue's start fail again and again. */
 		if (net_ratelimit())
@@ -148,7 +151,10 @@ int vmq_qp_start(struct vmq_dev *vdev, u32 id)
 	return 0;
 }
 
-/* RUNNING -> DMA_STOPPED; the driver guarantees DMA is over on return. */
+/*
+ * RUNNING -> DMA_STOPPED; the driver guarantees DMA is over on return,
+ * but for an access to guest memory the VMM holds up (vmq_guest_qp_drain()).
+ */
 void vmq_qp_stop(struct vmq_dev *vdev, u32 id)
 {
 	struct vmq_qp *qp = &vdev->qps[id];
@@ -156,7 +162,10 @@ void vmq_qp_stop(struct vmq_dev *vdev, u32 id)
 	lockdep_assert_held(&vdev->lock);
 	if (qp->state != VMQ_QP_RUNNING)
 		return;
-	vdev->ops->qp_stop(vdev, id);
+	if (qp->owner == VMQ_OWNER_VFIO)
+		vdev->ops->guest->qp_stop(vdev, id);
+	else
+		vdev->ops->qp_stop(vdev, id);
 	WRITE_ONCE(qp->state, VMQ_QP_DMA_STOPPED);
 }
 
@@ -337,7 +346,7 @@ EXPORT_SYMBOL_GPL(vmq_qp_owner);
  * @vdev: the vmq device.
  * @qp: queue pair index.
  *
- * For &struct vmq_hw_ops.qp_start.
+ * For &struct vmq_hw_ops.qp_start, and its guest queue twin.
  *
  * Return: VMQ_QP_F_* flags: %VMQ_QP_F_LOCAL_SWITCH if frames it sends to
  * another owner's MAC may be switched inside the NIC (else they go to the

@@ -339,10 +339,7 @@ void vmqsim_irq_quiesce(struct vmqsim_dev *sdev, u32 qp);
 bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp);
 
 /* guest.c */
-int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp);
-void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp);
-void vmqsim_guest_drain(struct vmqsim_dev *sdev, u32 qp);
-void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp);
+extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
 void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb);
 void vmqsim_guest_isr(struct vmqsim_guest *gq);
 
