@@ -208,17 +208,23 @@ void vmq_guest_ring_limits(struct vmq_dev *vdev, u32 *min, u32 *max);
  * struct vmq_client - a module that builds on every vmq device
  * @name: for the log.
  * @add: a device appeared (or existed when the client registered).
- * @remove: a device is going away; when this returns the client must
- *	hold none of its queue pairs.  May block (a VMM closing its fd).
+ *	Returns the client's cookie for it, which the core keeps for
+ *	@remove, or an ERR_PTR(): the device then goes on without the
+ *	client (logged).
+ * @remove: a device @add succeeded on is going away; @cookie is what
+ *	@add returned.  When this returns the client must hold none of
+ *	its queue pairs.  May block (a VMM closing its fd); other devices
+ *	come and go meanwhile.
  * @list: the core's.
  *
  * How vmq_vfio makes every VMQ device an mdev parent without the drivers
- * knowing about it.
+ * knowing about it.  The core's registry of devices is the only one: a
+ * client keeps what it needs per device in its cookie.
  */
 struct vmq_client {
 	const char *name;
-	int (*add)(struct vmq_dev *vdev);
-	void (*remove)(struct vmq_dev *vdev);
+	void *(*add)(struct vmq_dev *vdev);
+	void (*remove)(struct vmq_dev *vdev, void *cookie);
 	struct list_head list;
 };
 

@@ -11,29 +11,6 @@
 
 #define VMQ_CORE_VERSION "0.2"
 
-/* Every registered vmq device; guarded by RTNL for readers in notifiers
- * and by vmq_devs_lock for writers.
- */
-static LIST_HEAD(vmq_devs);
-static DEFINE_MUTEX(vmq_devs_lock);
-
-/* Is @netdev a registered vmq device?  Called with RTNL held. */
-bool vmq_dev_is_ours(const struct net_device *netdev)
-{
-	struct vmq_dev *vdev;
-	bool found = false;
-
-	mutex_lock(&vmq_devs_lock);
-	list_for_each_entry(vdev, &vmq_devs, list) {
-		if (vdev->netdev == netdev) {
-			found = true;
-			break;
-		}
-	}
-	mutex_unlock(&vmq_devs_lock);
-	return found;
-}
-
 static int vmq_caps_check(struct net_device *netdev,
 			  const struct vmq_caps *caps)
 {
@@ -116,6 +93,7 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 	vdev->tx_ring = caps->tx_ring_default;
 	mutex_init(&vdev->lock);
 	INIT_LIST_HEAD(&vdev->fwds);
+	INIT_LIST_HEAD(&vdev->clients);
 
 	err = vmq_filters_init(vdev);
 	if (err)
@@ -131,10 +109,7 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 
 	netdev->ml_priv = vdev;
 	vmq_debugfs_dev_add(vdev);
-	mutex_lock(&vmq_devs_lock);
-	list_add_tail(&vdev->list, &vmq_devs);
-	mutex_unlock(&vmq_devs_lock);
-	vmq_clients_dev_add(vdev);
+	vmq_registry_add(vdev);
 	return vdev;
 
 err_qps_fini:
@@ -162,10 +137,7 @@ EXPORT_SYMBOL_GPL(vmq_dev_register);
 void vmq_dev_unregister(struct vmq_dev *vdev)
 {
 	/* Clients (VMMs on its queue pairs) let go before anything goes. */
-	vmq_clients_dev_del(vdev);
-	mutex_lock(&vmq_devs_lock);
-	list_del(&vdev->list);
-	mutex_unlock(&vmq_devs_lock);
+	vmq_registry_del(vdev);
 	vmq_debugfs_dev_del(vdev);
 	vmq_balance_dev_fini(vdev);
 	vmq_affinity_dev_fini(vdev);

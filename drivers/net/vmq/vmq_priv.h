@@ -187,7 +187,8 @@ struct vmq_balance_move {
  * @host_gone: counts of host channels released, for netdev totals.
  * @l2fw: macvlan L2-forwarding offload is on.
  * @fwds: offloaded macvlans.
- * @list: in the list of all vmq devices.
+ * @list: in the registry of all vmq devices (client.c).
+ * @clients: the clients attached to it, with their cookies (client.c).
  * @affinity_work: gives vectors new homes after CPU hotplug.
  * @cpuhp_node: in the core's CPU hotplug state.
  * @dynamic: the Dynamic VMQ policy is on.
@@ -198,7 +199,6 @@ struct vmq_balance_move {
  * @bal_moves: the last %VMQ_BALANCE_LOG moves, a ring.
  * @bal_nr_moves: moves so far.
  * @debugfs: this device's debugfs directory.
- * @client_node: in the clients' list of devices (client.c).
  */
 struct vmq_dev {
 	struct net_device *netdev;
@@ -219,6 +219,7 @@ struct vmq_dev {
 	bool l2fw;
 	struct list_head fwds;
 	struct list_head list;
+	struct list_head clients;
 	struct work_struct affinity_work;
 	struct hlist_node cpuhp_node;
 	bool dynamic;
@@ -228,7 +229,6 @@ struct vmq_dev {
 	struct vmq_balance_move bal_moves[VMQ_BALANCE_LOG];
 	u32 bal_nr_moves;
 	struct dentry *debugfs;
-	struct list_head client_node;
 };
 
 /* qp.c */
@@ -257,9 +257,6 @@ u32 vmq_filter_max_qp(struct vmq_dev *vdev, enum vmq_filter_origin origin);
 const char *vmq_filter_origin_name(enum vmq_filter_origin origin);
 u32 vmq_filter_lookup(struct vmq_dev *vdev, const u8 *addr, u16 vlan);
 
-/* core.c */
-bool vmq_dev_is_ours(const struct net_device *netdev);
-
 /* The vmq device of a netdev vmq_dev_register() took ml_priv of. */
 static inline struct vmq_dev *
 vmq_dev_from_netdev(const struct net_device *netdev)
@@ -286,8 +283,9 @@ void vmq_balance_set(struct vmq_dev *vdev, bool dynamic);
 void vmq_coalesce_dev_init(struct vmq_dev *vdev);
 
 /* client.c */
-void vmq_clients_dev_add(struct vmq_dev *vdev);
-void vmq_clients_dev_del(struct vmq_dev *vdev);
+bool vmq_dev_is_ours(const struct net_device *netdev);
+void vmq_registry_add(struct vmq_dev *vdev);
+void vmq_registry_del(struct vmq_dev *vdev);
 
 /* guest.c */
 const char *vmq_guest_qp_name(const struct vmq_qp *qp);

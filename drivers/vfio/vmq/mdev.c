@@ -24,10 +24,6 @@ module_param(attr_delay_ms, uint, 0644);
 MODULE_PARM_DESC(attr_delay_ms,
 		 "debug: delay before applying a mac/vlan/spoofchk write, to widen races in tests (0: none)");
 
-/* Every parent; guarded by vmq_vfio_parents_lock. */
-static LIST_HEAD(vmq_vfio_parents);
-static DEFINE_MUTEX(vmq_vfio_parents_lock);
-
 /*
  * Apply one of the admin's settings (the others NULL); the core validates,
  * logs and holds them.  The settings not written are read from the core
@@ -278,19 +274,20 @@ struct mdev_driver vmq_vfio_mdev_driver = {
  * The parent is the NIC's bus device (e.g. vmqsim0), so the types show
  * under /sys/class/mdev_bus/<bus device>/mdev_supported_types/.
  *
- * Return: 0 or a negative errno.
+ * Return: the parent, the core's cookie for vmq_vfio_parent_del(), or
+ * an ERR_PTR().
  */
-int vmq_vfio_parent_add(struct vmq_dev *vdev)
+void *vmq_vfio_parent_add(struct vmq_dev *vdev)
 {
 	struct device *dev = vmq_dev_netdev(vdev)->dev.parent;
 	struct vmq_vfio_parent *parent;
 	int err;
 
 	if (!dev)
-		return -ENODEV;
+		return ERR_PTR(-ENODEV);
 	parent = kzalloc(sizeof(*parent), GFP_KERNEL);
 	if (!parent)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	parent->vdev = vdev;
 	parent->type.sysfs_name = "qp";
 	parent->type.pretty_name = "VMQ queue pair";
@@ -299,36 +296,23 @@ int vmq_vfio_parent_add(struct vmq_dev *vdev)
 				   &parent->type_list, 1);
 	if (err) {
 		kfree(parent);
-		return err;
+		return ERR_PTR(err);
 	}
-	mutex_lock(&vmq_vfio_parents_lock);
-	list_add_tail(&parent->list, &vmq_vfio_parents);
-	mutex_unlock(&vmq_vfio_parents_lock);
-	return 0;
+	return parent;
 }
 
 /**
  * vmq_vfio_parent_del() - a vmq device is going away
  * @vdev: the vmq device.
+ * @cookie: its parent, as vmq_vfio_parent_add() returned.
  *
  * Removes its mdevs; each removal asks its VMM to close the device and
- * waits until it has.
+ * waits until it has.  Holds no lock of the module meanwhile.
  */
-void vmq_vfio_parent_del(struct vmq_dev *vdev)
+void vmq_vfio_parent_del(struct vmq_dev *vdev, void *cookie)
 {
-	struct vmq_vfio_parent *parent, *found = NULL;
+	struct vmq_vfio_parent *parent = cookie;
 
-	mutex_lock(&vmq_vfio_parents_lock);
-	list_for_each_entry(parent, &vmq_vfio_parents, list) {
-		if (parent->vdev == vdev) {
-			found = parent;
-			list_del(&parent->list);
-			break;
-		}
-	}
-	mutex_unlock(&vmq_vfio_parents_lock);
-	if (!found)
-		return;
-	mdev_unregister_parent(&found->parent);
-	kfree(found);
+	mdev_unregister_parent(&parent->parent);
+	kfree(parent);
 }

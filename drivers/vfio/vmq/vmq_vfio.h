@@ -13,7 +13,6 @@
 #define _VMQ_VFIO_H
 
 #include <linux/eventfd.h>
-#include <linux/list.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -23,15 +22,14 @@
 #define VMQ_VFIO_DRV_NAME	"vmq_vfio"
 
 /**
- * struct vmq_vfio_parent - a vmq device as an mdev parent
- * @list: in the module's list of parents.
+ * struct vmq_vfio_parent - a vmq device as an mdev parent, the cookie
+ *	the core keeps for it
  * @vdev: the vmq device.
  * @parent: its mdev parent.
  * @type: its one mdev type, a queue pair.
  * @type_list: the list of types mdev_register_parent() wants: @type.
  */
 struct vmq_vfio_parent {
-	struct list_head list;
 	struct vmq_dev *vdev;
 	struct mdev_parent parent;
 	struct mdev_type type;
@@ -80,8 +78,8 @@ static inline struct vmq_guest_qp *vmq_vfio_gqp(struct vmq_vfio_dev *mvdev)
 
 /* mdev.c */
 extern struct mdev_driver vmq_vfio_mdev_driver;
-int vmq_vfio_parent_add(struct vmq_dev *vdev);
-void vmq_vfio_parent_del(struct vmq_dev *vdev);
+void *vmq_vfio_parent_add(struct vmq_dev *vdev);
+void vmq_vfio_parent_del(struct vmq_dev *vdev, void *cookie);
 
 /* vfio.c */
 extern const struct vfio_device_ops vmq_vfio_dev_ops;
