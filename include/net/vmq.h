@@ -32,7 +32,6 @@
 #include <linux/netdevice.h>
 #include <linux/types.h>
 #include <net/vmq_compat.h>
-#include <linux/vmq.h>
 
 struct vmq_dev;
 struct vmq_guest_hw_ops;

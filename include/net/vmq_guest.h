@@ -20,6 +20,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/vmq.h>
 #include <net/vmq.h>
 
 /* Events for &vmq_guest_ops.notify. */
