@@ -2,11 +2,18 @@
 /*
  * vmq: Virtual Machine Queue support for multi-queue NICs.
  *
- * The driver-facing API of the core library (vmq.ko).  A NIC driver
+ * The NIC-driver API of the core library (vmq.ko).  A NIC driver
  * registers its netdev together with its capabilities and a table of
  * hardware operations; the core owns the queue-pair pool, the MAC/VLAN
  * filter table and the user interfaces built on them (ethtool ntuple,
- * channels, rings and statistics; later macvlan offload and VFIO).
+ * channels, rings and statistics, macvlan offload, VFIO).  A driver
+ * that also runs guest queue pairs, and the modules owning those, use
+ * <net/vmq_guest.h> too.
+ *
+ * The core takes the netdev's ml_priv from vmq_dev_register() to
+ * vmq_dev_unregister(): the ethtool and ndo helpers find the vmq device
+ * there.  The driver keeps its own state in netdev_priv() or behind
+ * vmq_dev_priv().
  *
  * Queue pair 0 is the default queue: unmatched unicast, and a copy of all
  * broadcast and multicast, go there.  Queue pairs [0, channels) belong to
@@ -20,13 +27,14 @@
 #ifndef _NET_VMQ_H
 #define _NET_VMQ_H
 
+#include <linux/etherdevice.h>
 #include <linux/if_ether.h>
 #include <linux/netdevice.h>
 #include <linux/types.h>
 #include <net/vmq_compat.h>
-#include <linux/vmq.h>
 
 struct vmq_dev;
+struct vmq_guest_hw_ops;
 struct netlink_ext_ack;
 
 /* Queue pair 0 receives everything no filter claims. */
@@ -101,6 +109,35 @@ struct vmq_filter_key {
 };
 
 /**
+ * vmq_mac_vlan_pack() - a MAC and a VLAN as one 64-bit word
+ * @addr: the MAC address.
+ * @vlan: a VLAN ID, or whatever 16-bit value stands for "none".
+ *
+ * The MAC in bits 63..16 (first byte highest), the VLAN in bits 15..0:
+ * a key a hash table or a classifier compares in one step, or a pair
+ * that one atomic write publishes consistently.
+ *
+ * Return: the packed word.
+ */
+static inline u64 vmq_mac_vlan_pack(const u8 *addr, u16 vlan)
+{
+	return ether_addr_to_u64(addr) << 16 | vlan;
+}
+
+/**
+ * vmq_mac_vlan_unpack() - undo vmq_mac_vlan_pack()
+ * @word: the packed word.
+ * @addr: filled with the MAC address.
+ *
+ * Return: the VLAN.
+ */
+static inline u16 vmq_mac_vlan_unpack(u64 word, u8 *addr)
+{
+	u64_to_ether_addr(word >> 16, addr);
+	return word & 0xffff;
+}
+
+/**
  * struct vmq_caps - what the hardware can do
  * @num_qps: queue pairs, the default queue included.
  * @num_filters: MAC/VLAN filter slots.
@@ -147,25 +184,18 @@ struct vmq_coalesce {
 /**
  * struct vmq_hw_ops - what the core asks of the driver
  *
- * All but qp_kick and qp_drain are called with the device mutex held;
- * all but qp_kick may sleep.
+ * All are called with the device mutex held and may sleep.
  *
  * @filter_write: program filter slot @slot to send frames matching @key to
  *	queue pair @qp (or drop them if @qp is %VMQ_QP_DROP).  The slot may
  *	hold an older filter, which this replaces in one step.
  * @filter_clear: empty filter slot @slot.
  * @qp_start: give queue pair @qp rings of the current sizes and let the
- *	hardware DMA.  Called on ALLOCATED or DMA_STOPPED queue pairs.  A
- *	guest queue pair (owner %VMQ_OWNER_VFIO) brings its own rings, in
- *	guest memory: see vmq_guest_qp().
+ *	hardware DMA.  Called on ALLOCATED or DMA_STOPPED queue pairs of
+ *	the host and of macvlans; guest queue pairs go to @guest instead.
  * @qp_stop: stop all DMA of queue pair @qp; when this returns the hardware
  *	no longer touches its memory and no interrupt or poll is running,
- *	so the rings may be freed.  A guest queue pair is the exception:
- *	an access to guest memory may wait for its VMM (a page fault the
- *	VMM never answers), and the device mutex must not wait for a VMM.
- *	For those, on return no access starts, nothing more is written
- *	back or signalled, but one access in progress may still finish
- *	later; @qp_drain waits for it.
+ *	so the rings may be freed.
  * @set_channels: the host now owns queue pairs [0, @count): update the
  *	netdev's real queue counts and transmit steering.  Called while the
  *	affected queue pairs are not running.
@@ -173,14 +203,9 @@ struct vmq_coalesce {
  *	on.  The core stops and restarts running host queue pairs around it.
  * @qp_affinity: optional: queue pair @qp's vector now runs on @cpu (the
  *	driver may update XPS).
- * @qp_drain: for guest queue pairs: wait until the access @qp_stop left
- *	in progress, if any, is over.  Unlike the others, called without
- *	the device mutex; may wait as long as the VMM leaves its memory
- *	unresolved.  NULL if @qp_stop always waits.
- * @qp_kick: for guest queue pairs (owner %VMQ_OWNER_VFIO): the guest rang
- *	a doorbell of running queue pair @qp.  Unlike the others, called
- *	without the device mutex, from any context; must not sleep.  NULL
- *	if the driver cannot run guest queue pairs.
+ * @guest: optional: how the driver runs guest queue pairs, whose rings
+ *	live in a VM's memory (&struct vmq_guest_hw_ops in
+ *	<net/vmq_guest.h>); NULL if it cannot.
  */
 struct vmq_hw_ops {
 	int (*filter_write)(struct vmq_dev *vdev, u32 slot,
@@ -191,8 +216,7 @@ struct vmq_hw_ops {
 	int (*set_channels)(struct vmq_dev *vdev, u32 count);
 	int (*set_ring_sizes)(struct vmq_dev *vdev, u32 rx, u32 tx);
 	void (*qp_affinity)(struct vmq_dev *vdev, u32 qp, int cpu);
-	void (*qp_drain)(struct vmq_dev *vdev, u32 qp);
-	void (*qp_kick)(struct vmq_dev *vdev, u32 qp);
+	const struct vmq_guest_hw_ops *guest;
 };
 
 /* Registration. */
@@ -202,27 +226,17 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 void vmq_dev_unregister(struct vmq_dev *vdev);
 void *vmq_dev_priv(const struct vmq_dev *vdev);
 struct net_device *vmq_dev_netdev(const struct vmq_dev *vdev);
-struct vmq_dev *vmq_dev_from_netdev(const struct net_device *netdev);
 int vmq_dev_open(struct vmq_dev *vdev);
 void vmq_dev_close(struct vmq_dev *vdev);
 
 /* Queue pairs. */
 u32 vmq_channels(const struct vmq_dev *vdev);
-u32 vmq_rx_ring_size(const struct vmq_dev *vdev);
-u32 vmq_tx_ring_size(const struct vmq_dev *vdev);
 enum vmq_qp_state vmq_qp_state(const struct vmq_dev *vdev, u32 qp);
 enum vmq_owner_type vmq_qp_owner(const struct vmq_dev *vdev, u32 qp);
 u32 vmq_qp_flags(const struct vmq_dev *vdev, u32 qp);
 struct net_device *vmq_qp_rx_netdev(struct vmq_dev *vdev, u32 qp);
 void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq);
 int vmq_qp_cpu(const struct vmq_dev *vdev, u32 qp);
-
-/* Filters. */
-int vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
-		   u32 qp, enum vmq_filter_origin origin, u32 loc,
-		   struct netlink_ext_ack *extack);
-int vmq_filter_del(struct vmq_dev *vdev, u32 loc);
-u32 vmq_filter_lookup(struct vmq_dev *vdev, const u8 *addr, u16 vlan);
 
 /* Per-queue counters, for the driver's data path. */
 void vmq_qp_count_rx(struct vmq_dev *vdev, u32 qp, u32 packets, u64 bytes);
@@ -278,192 +292,5 @@ int vmq_ethtool_set_per_queue_coalesce(struct net_device *netdev, u32 queue,
 				       struct ethtool_coalesce *ec);
 u32 vmq_ethtool_get_priv_flags(struct net_device *netdev);
 int vmq_ethtool_set_priv_flags(struct net_device *netdev, u32 flags);
-
-/*
- * Guest queue pairs: a queue pair whose rings and buffers live in a
- * virtual machine's memory, in the hardware's own format
- * (include/uapi/linux/vmq.h).  Its owner (vmq_vfio) supplies the DMA
- * translation, as an IOMMU would for a real device, and receives the
- * queue's interrupts; the driver's engine reads descriptors and moves
- * frames through &struct vmq_guest_qp.
- */
-
-/* Events for &vmq_guest_ops.notify. */
-#define VMQ_GUEST_EV_RX		BIT(0)
-#define VMQ_GUEST_EV_TX		BIT(1)
-#define VMQ_GUEST_EV_ERR	BIT(2)
-
-/**
- * struct vmq_guest_ops - what the owner of a guest queue pair supplies
- * @dma_rw: copy @len bytes between @buf and guest memory at @iova;
- *	returns 0, -ESHUTDOWN when the owner is going away (its memory
- *	went first: the engine stops quietly, no guest error), or another
- *	negative errno when @iova is not mapped.  Called by
- *	the driver's engine in process context (it may sleep, as long as
- *	the VMM takes to resolve a fault), only while the queue pair runs
- *	or until vmq_guest_qp_drain() returns.
- * @notify: VMQ_GUEST_EV_* happened.  Any context, may not sleep.
- */
-struct vmq_guest_ops {
-	int (*dma_rw)(void *ctx, u64 iova, void *buf, size_t len, bool write);
-	void (*notify)(void *ctx, u32 events);
-};
-
-/**
- * struct vmq_guest_qp - a guest queue pair, shared by the core, its owner
- *	and the driver's engine
- * @ops: the owner's operations.
- * @ctx: their context.
- * @rx: the receive ring.  @rx.base and @rx.size are fixed while the
- *	queue pair runs; @rx.tail is written by the owner's doorbell,
- *	@rx.head by the engine; read both with READ_ONCE().
- * @tx: the transmit ring, likewise.
- * @error: enum vmq_err; the first error, set with vmq_guest_qp_error().
- * @rings_checked: since this start, the core has found every page of
- *	both rings reachable; see vmq_guest_ring_err().
- *	The engine stops touching the rings once it is set.
- * @l2: the admin's MAC (bits 63..16) and VLAN (bits 15..0, 0 for none):
- *	one word, so the engine always sees a consistent pair while the
- *	admin changes it.  Read with vmq_guest_qp_l2().
- * @spoofchk: drop transmitted frames whose source is not the MAC.
- * @trunk: on a queue without a VLAN, let the guest send 802.1Q/802.1ad
- *	tagged frames (into any VLAN); off, the engine drops them and
- *	counts them as %VMQ_CNT_TX_SPOOFED.  No effect with a VLAN set:
- *	the queue's own tag is then the outer one.
- * @cnt: counters, enum vmq_counter.
- * @loc: location of its MAC filter, or %VMQ_LOC_ANY if it has none.
- * @name: the owner's name for it, for the views.
- */
-struct vmq_guest_qp {
-	const struct vmq_guest_ops *ops;
-	void *ctx;
-	struct vmq_ring_state rx;
-	struct vmq_ring_state tx;
-	u32 error;
-	bool rings_checked;
-	atomic64_t l2;
-	bool spoofchk;
-	bool trunk;
-	atomic64_t cnt[VMQ_CNT_MAX];
-	u32 loc;
-	char name[40];
-};
-
-/**
- * vmq_guest_qp_l2() - a guest queue pair's MAC and VLAN
- * @gqp: the guest queue pair.
- * @mac: filled with its MAC (zero if the admin has not set one).
- *
- * Return: its VLAN ID, or 0 for none.
- */
-static inline u16 vmq_guest_qp_l2(const struct vmq_guest_qp *gqp, u8 *mac)
-{
-	u64 l2 = atomic64_read(&gqp->l2);
-	int i;
-
-	for (i = 0; i < ETH_ALEN; i++)
-		mac[i] = l2 >> (56 - 8 * i);
-	return l2 & 0xffff;
-}
-
-/**
- * vmq_guest_count() - count on a guest queue pair
- * @gqp: the guest queue pair.
- * @cnt: which counter.
- * @n: by how much.
- */
-static inline void vmq_guest_count(struct vmq_guest_qp *gqp,
-				   enum vmq_counter cnt, u64 n)
-{
-	atomic64_add(n, &gqp->cnt[cnt]);
-}
-
-/**
- * vmq_guest_dma_rw() - the engine's access to guest memory
- * @gqp: the guest queue pair.
- * @iova: guest I/O virtual address.
- * @buf: kernel buffer.
- * @len: bytes.
- * @write: true to write guest memory, false to read it.
- *
- * Context: process context, may sleep.
- * Return: 0 or a negative errno.
- */
-static inline int vmq_guest_dma_rw(struct vmq_guest_qp *gqp, u64 iova,
-				   void *buf, size_t len, bool write)
-{
-	return gqp->ops->dma_rw(gqp->ctx, iova, buf, len, write);
-}
-
-/**
- * vmq_guest_ring_err() - the error for a ring access that failed
- * @gqp: the guest queue pair.
- *
- * A ring the core found reachable when the queue pair started has been
- * unmapped since (%VMQ_ERR_UNMAP); before that check it is the guest's
- * configuration (%VMQ_ERR_DMA).
- *
- * Return: enum vmq_err.
- */
-static inline enum vmq_err vmq_guest_ring_err(const struct vmq_guest_qp *gqp)
-{
-	return READ_ONCE(gqp->rings_checked) ? VMQ_ERR_UNMAP : VMQ_ERR_DMA;
-}
-
-/**
- * vmq_guest_notify() - tell the owner about completions
- * @gqp: the guest queue pair.
- * @events: VMQ_GUEST_EV_* bits.
- *
- * For the driver's interrupt handler.  Context: any.
- */
-static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
-{
-	gqp->ops->notify(gqp->ctx, events);
-}
-
-/* For the driver (engine) and the owner. */
-struct vmq_guest_qp *vmq_guest_qp(struct vmq_dev *vdev, u32 qp);
-bool vmq_guest_qp_error(struct vmq_guest_qp *gqp, enum vmq_err err);
-
-/* For the owner. */
-u32 vmq_guest_qp_avail(struct vmq_dev *vdev);
-int vmq_guest_qp_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
-		       void *ctx, const char *name);
-void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp);
-int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
-			u16 vlan, bool spoofchk);
-void vmq_guest_qp_set_trunk(struct vmq_dev *vdev, u32 qp, bool trunk);
-int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
-		       const struct vmq_queue_state *state);
-void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp);
-void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp);
-void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
-		       struct vmq_queue_state *state);
-void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp);
-int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail);
-u32 vmq_guest_max_frame(struct vmq_dev *vdev);
-void vmq_guest_ring_limits(struct vmq_dev *vdev, u32 *min, u32 *max);
-
-/**
- * struct vmq_client - a module that builds on every vmq device
- * @name: for the log.
- * @add: a device appeared (or existed when the client registered).
- * @remove: a device is going away; when this returns the client must
- *	hold none of its queue pairs.  May block (a VMM closing its fd).
- * @list: the core's.
- *
- * How vmq_vfio makes every VMQ device an mdev parent without the drivers
- * knowing about it.
- */
-struct vmq_client {
-	const char *name;
-	int (*add)(struct vmq_dev *vdev);
-	void (*remove)(struct vmq_dev *vdev);
-	struct list_head list;
-};
-
-int vmq_register_client(struct vmq_client *client);
-void vmq_unregister_client(struct vmq_client *client);
 
 #endif /* _NET_VMQ_H */

@@ -11,29 +11,6 @@
 
 #define VMQ_CORE_VERSION "0.2"
 
-/* Every registered vmq device; guarded by RTNL for readers in notifiers
- * and by vmq_devs_lock for writers.
- */
-static LIST_HEAD(vmq_devs);
-static DEFINE_MUTEX(vmq_devs_lock);
-
-/* Is @netdev a registered vmq device?  Called with RTNL held. */
-bool vmq_dev_is_ours(const struct net_device *netdev)
-{
-	struct vmq_dev *vdev;
-	bool found = false;
-
-	mutex_lock(&vmq_devs_lock);
-	list_for_each_entry(vdev, &vmq_devs, list) {
-		if (vdev->netdev == netdev) {
-			found = true;
-			break;
-		}
-	}
-	mutex_unlock(&vmq_devs_lock);
-	return found;
-}
-
 static int vmq_caps_check(struct net_device *netdev,
 			  const struct vmq_caps *caps)
 {
@@ -63,6 +40,18 @@ static int vmq_caps_check(struct net_device *netdev,
 	return 0;
 }
 
+static int vmq_ops_check(struct net_device *netdev,
+			 const struct vmq_hw_ops *ops)
+{
+	const struct vmq_guest_hw_ops *guest = ops->guest;
+
+	if (guest && (!guest->qp_start || !guest->qp_stop || !guest->qp_kick)) {
+		netdev_err(netdev, "vmq: guest queue ops need qp_start, qp_stop and qp_kick\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /**
  * vmq_dev_register() - make a netdev a VMQ device
  * @netdev: the NIC's netdev, allocated with at least @caps->num_qps
@@ -73,8 +62,9 @@ static int vmq_caps_check(struct net_device *netdev,
  *
  * Sets up the queue-pair pool with queue pairs [0, default_channels)
  * owned by the host (calling @ops->set_channels) and an empty filter
- * table.  Points @netdev->ml_priv at the vmq device, so the vmq_ethtool_*
- * helpers can serve as the netdev's ethtool_ops members.
+ * table.  Takes @netdev->ml_priv, pointing it at the vmq device, so the
+ * vmq_ethtool_* and ndo helpers can serve as the netdev's ops members;
+ * the driver leaves ml_priv alone until vmq_dev_unregister().
  *
  * Context: process context, may sleep.
  * Return: the vmq device or an ERR_PTR().
@@ -87,6 +77,8 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 	int err;
 
 	err = vmq_caps_check(netdev, caps);
+	if (!err)
+		err = vmq_ops_check(netdev, ops);
 	if (err)
 		return ERR_PTR(err);
 
@@ -101,6 +93,7 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 	vdev->tx_ring = caps->tx_ring_default;
 	mutex_init(&vdev->lock);
 	INIT_LIST_HEAD(&vdev->fwds);
+	INIT_LIST_HEAD(&vdev->clients);
 
 	err = vmq_filters_init(vdev);
 	if (err)
@@ -116,10 +109,7 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 
 	netdev->ml_priv = vdev;
 	vmq_debugfs_dev_add(vdev);
-	mutex_lock(&vmq_devs_lock);
-	list_add_tail(&vdev->list, &vmq_devs);
-	mutex_unlock(&vmq_devs_lock);
-	vmq_clients_dev_add(vdev);
+	vmq_registry_add(vdev);
 	return vdev;
 
 err_qps_fini:
@@ -147,10 +137,7 @@ EXPORT_SYMBOL_GPL(vmq_dev_register);
 void vmq_dev_unregister(struct vmq_dev *vdev)
 {
 	/* Clients (VMMs on its queue pairs) let go before anything goes. */
-	vmq_clients_dev_del(vdev);
-	mutex_lock(&vmq_devs_lock);
-	list_del(&vdev->list);
-	mutex_unlock(&vmq_devs_lock);
+	vmq_registry_del(vdev);
 	vmq_debugfs_dev_del(vdev);
 	vmq_balance_dev_fini(vdev);
 	vmq_affinity_dev_fini(vdev);
@@ -190,18 +177,6 @@ struct net_device *vmq_dev_netdev(const struct vmq_dev *vdev)
 	return vdev->netdev;
 }
 EXPORT_SYMBOL_GPL(vmq_dev_netdev);
-
-/**
- * vmq_dev_from_netdev() - the vmq device of a netdev
- * @netdev: a netdev registered with vmq_dev_register().
- *
- * Return: its vmq device.
- */
-struct vmq_dev *vmq_dev_from_netdev(const struct net_device *netdev)
-{
-	return netdev->ml_priv;
-}
-EXPORT_SYMBOL_GPL(vmq_dev_from_netdev);
 
 /* Queue pairs whose life follows the NIC netdev's: the host's and the
  * offloaded macvlans'.  VFIO queue pairs follow their VMM instead.

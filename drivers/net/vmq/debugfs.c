@@ -17,6 +17,7 @@ static struct dentry *vmq_debugfs_root;
 static int queues_show(struct seq_file *m, void *unused)
 {
 	struct vmq_dev *vdev = m->private;
+	struct net_device *owner;
 	u64 rxp, rxb, txp, txb;
 	u32 i;
 
@@ -26,6 +27,7 @@ static int queues_show(struct seq_file *m, void *unused)
 		const struct vmq_qp *qp = &vdev->qps[i];
 
 		vmq_qp_read_stats(qp, &rxp, &rxb, &txp, &txb);
+		owner = vmq_qp_owner_netdev(vdev, qp);
 		seq_printf(m, "%-2u %-11s %-7s %-7u %-4d %-3d %-3s %llu %llu %lld %llu %llu %lld %lld %u %s\n",
 			   i, vmq_qp_state_name(qp->state),
 			   vmq_owner_name(qp->owner), qp->nr_filters, qp->irq,
@@ -33,9 +35,7 @@ static int queues_show(struct seq_file *m, void *unused)
 			   rxp, rxb, atomic64_read(&qp->stats.rx_drops),
 			   txp, txb, atomic64_read(&qp->stats.tx_drops),
 			   atomic64_read(&qp->stats.irqs), qp->bal.moves,
-			   qp->fwd ? netdev_name(qp->fwd->upper) :
-			   qp->owner == VMQ_OWNER_HOST ?
-			   netdev_name(vdev->netdev) :
+			   owner ? netdev_name(owner) :
 			   vmq_guest_qp_name(qp) ?: "-");
 	}
 	mutex_unlock(&vdev->lock);

@@ -30,11 +30,6 @@ static const char * const vmq_priv_flag_names[] = {
 
 #define VMQ_QP_NSTATS	ARRAY_SIZE(vmq_qp_stat_names)
 
-static struct vmq_dev *vmq_from(const struct net_device *netdev)
-{
-	return netdev->ml_priv;
-}
-
 static void vmq_rule_fill(const struct vmq_filter *filter,
 			  struct ethtool_rx_flow_spec *fs)
 {
@@ -104,7 +99,7 @@ static int vmq_get_all_rules(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd,
 int vmq_ethtool_get_rxnfc(struct net_device *netdev,
 			  struct ethtool_rxnfc *cmd, u32 *rule_locs)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 	int err = 0;
 
 	mutex_lock(&vdev->lock);
@@ -299,7 +294,7 @@ static int vmq_rule_delete(struct vmq_dev *vdev, u32 loc)
  */
 int vmq_ethtool_set_rxnfc(struct net_device *netdev, struct ethtool_rxnfc *cmd)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 	int err;
 
 	mutex_lock(&vdev->lock);
@@ -326,7 +321,7 @@ EXPORT_SYMBOL_GPL(vmq_ethtool_set_rxnfc);
 void vmq_ethtool_get_channels(struct net_device *netdev,
 			      struct ethtool_channels *ch)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 
 	ch->max_combined = vdev->caps.num_qps;
 	ch->combined_count = READ_ONCE(vdev->channels);
@@ -347,7 +342,7 @@ EXPORT_SYMBOL_GPL(vmq_ethtool_get_channels);
 int vmq_ethtool_set_channels(struct net_device *netdev,
 			     struct ethtool_channels *ch)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 	int err;
 
 	if (ch->rx_count || ch->tx_count || ch->other_count)
@@ -371,7 +366,7 @@ void vmq_ethtool_get_ringparam(struct net_device *netdev,
 			       struct kernel_ethtool_ringparam *kring,
 			       struct netlink_ext_ack *extack)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 
 	ring->rx_max_pending = vdev->caps.rx_ring_max;
 	ring->tx_max_pending = vdev->caps.tx_ring_max;
@@ -399,7 +394,7 @@ int vmq_ethtool_set_ringparam(struct net_device *netdev,
 			      struct kernel_ethtool_ringparam *kring,
 			      struct netlink_ext_ack *extack)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 	int err;
 
 	if (ring->rx_pending < vdev->caps.ring_min ||
@@ -437,7 +432,7 @@ EXPORT_SYMBOL_GPL(vmq_ethtool_set_ringparam);
  */
 int vmq_ethtool_get_sset_count(struct net_device *netdev, int sset)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 
 	switch (sset) {
 	case ETH_SS_STATS:
@@ -458,7 +453,7 @@ EXPORT_SYMBOL_GPL(vmq_ethtool_get_sset_count);
  */
 void vmq_ethtool_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 	u32 qp, i;
 
 	if (sset == ETH_SS_PRIV_FLAGS) {
@@ -477,11 +472,9 @@ EXPORT_SYMBOL_GPL(vmq_ethtool_get_strings);
 
 static int vmq_qp_owner_ifindex(struct vmq_dev *vdev, const struct vmq_qp *qp)
 {
-	struct vmq_fwd *fwd = READ_ONCE(qp->fwd);
+	struct net_device *owner = vmq_qp_owner_netdev(vdev, qp);
 
-	if (fwd)
-		return fwd->upper->ifindex;
-	return qp->owner == VMQ_OWNER_HOST ? vdev->netdev->ifindex : 0;
+	return owner ? owner->ifindex : 0;
 }
 
 /**
@@ -493,7 +486,7 @@ static int vmq_qp_owner_ifindex(struct vmq_dev *vdev, const struct vmq_qp *qp)
 void vmq_ethtool_get_stats(struct net_device *netdev,
 			   struct ethtool_stats *stats, u64 *data)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 	u32 i;
 
 	for (i = 0; i < vdev->caps.num_qps; i++) {
@@ -517,7 +510,7 @@ EXPORT_SYMBOL_GPL(vmq_ethtool_get_stats);
  */
 u32 vmq_ethtool_get_priv_flags(struct net_device *netdev)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 
 	return READ_ONCE(vdev->dynamic) ? VMQ_PRIV_FLAG_DYNAMIC : 0;
 }
@@ -532,7 +525,7 @@ EXPORT_SYMBOL_GPL(vmq_ethtool_get_priv_flags);
  */
 int vmq_ethtool_set_priv_flags(struct net_device *netdev, u32 flags)
 {
-	struct vmq_dev *vdev = vmq_from(netdev);
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 
 	mutex_lock(&vdev->lock);
 	vmq_balance_set(vdev, flags & VMQ_PRIV_FLAG_DYNAMIC);

@@ -8,7 +8,6 @@
  */
 
 #include <linux/etherdevice.h>
-#include <linux/netlink.h>
 #include <linux/slab.h>
 #include "vmq_priv.h"
 
@@ -79,27 +78,47 @@ static void vmq_filter_account(struct vmq_dev *vdev,
 		vdev->qps[filter->qp].nr_filters += delta;
 }
 
-/* Swap an installed ethtool rule for a new one at the same location. */
-static int vmq_filter_replace(struct vmq_dev *vdev, struct vmq_filter *old,
-			      struct vmq_filter *new)
+/*
+ * Put @new into the hash table: in place of @old if it has the same key
+ * (only the action changes), else next to it until the hardware took
+ * @new, so that a lookup never misses both.
+ */
+static int vmq_filter_hash_add(struct vmq_dev *vdev, struct vmq_filter *old,
+			       struct vmq_filter *new, bool same_key)
 {
-	int err;
+	if (same_key)
+		return rhashtable_replace_fast(&vdev->filter_ht, &old->node,
+					       &new->node, vmq_filter_ht_params);
+	return rhashtable_insert_fast(&vdev->filter_ht, &new->node,
+				      vmq_filter_ht_params);
+}
 
-	err = rhashtable_replace_fast(&vdev->filter_ht, &old->node,
-				      &new->node, vmq_filter_ht_params);
-	if (err)
-		return err;
-	err = vdev->ops->filter_write(vdev, new->loc, &new->key, new->qp);
-	if (err) {
+/* Undo vmq_filter_hash_add(): @old, if any, matches as before. */
+static void vmq_filter_hash_undo(struct vmq_dev *vdev, struct vmq_filter *old,
+				 struct vmq_filter *new, bool same_key)
+{
+	if (same_key)
 		rhashtable_replace_fast(&vdev->filter_ht, &new->node,
 					&old->node, vmq_filter_ht_params);
-		return err;
-	}
-	vmq_filter_account(vdev, old, -1);
-	vmq_filter_account(vdev, new, 1);
-	vdev->filters[new->loc] = new;
-	kfree_rcu(old, rcu);
-	return 0;
+	else
+		rhashtable_remove_fast(&vdev->filter_ht, &new->node,
+				       vmq_filter_ht_params);
+}
+
+static struct vmq_filter *vmq_filter_alloc(const struct vmq_filter_key *key,
+					   u32 qp, enum vmq_filter_origin origin,
+					   u32 loc)
+{
+	struct vmq_filter *filter;
+
+	filter = kzalloc(sizeof(*filter), GFP_KERNEL);
+	if (!filter)
+		return NULL;
+	filter->key = *key;
+	filter->loc = loc;
+	filter->qp = qp;
+	filter->origin = origin;
+	return filter;
 }
 
 /*
@@ -107,12 +126,14 @@ static int vmq_filter_replace(struct vmq_dev *vdev, struct vmq_filter *old,
  * location used, or a negative errno: -ENOSPC when the table is full,
  * -EINVAL for a location past its end, -EBUSY for a location another
  * origin holds, -EEXIST when the key is already installed.  A location
- * its own origin holds is updated in place, in one hardware write.
+ * its own origin holds is updated in place, in one hardware write; on
+ * failure the old filter stays as it was.
  */
 int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
 		     u32 qp, enum vmq_filter_origin origin, u32 loc)
 {
 	struct vmq_filter *filter, *old = NULL, *dup;
+	bool same_key;
 	int err;
 
 	lockdep_assert_held(&vdev->lock);
@@ -136,53 +157,34 @@ int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
 				     vmq_filter_ht_params);
 	if (dup && dup != old)
 		return -EEXIST;
+	same_key = old && dup == old;
 
-	filter = kzalloc(sizeof(*filter), GFP_KERNEL);
+	filter = vmq_filter_alloc(key, qp, origin, loc);
 	if (!filter)
 		return -ENOMEM;
-	filter->key = *key;
-	filter->loc = loc;
-	filter->qp = qp;
-	filter->origin = origin;
-
-	if (old && dup == old) {
-		/* Same key: only the action changes. */
-		err = vmq_filter_replace(vdev, old, filter);
-	} else if (old) {
-		err = rhashtable_insert_fast(&vdev->filter_ht, &filter->node,
-					     vmq_filter_ht_params);
-		if (!err) {
-			err = vdev->ops->filter_write(vdev, loc, key, qp);
-			rhashtable_remove_fast(&vdev->filter_ht,
-					       err ? &filter->node : &old->node,
-					       vmq_filter_ht_params);
-		}
-		if (!err) {
-			vmq_filter_account(vdev, old, -1);
-			vmq_filter_account(vdev, filter, 1);
-			vdev->filters[loc] = filter;
-			kfree_rcu(old, rcu);
-		}
-	} else {
-		err = rhashtable_insert_fast(&vdev->filter_ht, &filter->node,
-					     vmq_filter_ht_params);
-		if (!err) {
-			err = vdev->ops->filter_write(vdev, loc, key, qp);
-			if (err)
-				rhashtable_remove_fast(&vdev->filter_ht,
-						       &filter->node,
-						       vmq_filter_ht_params);
-		}
-		if (!err) {
-			vmq_filter_account(vdev, filter, 1);
-			vdev->filters[loc] = filter;
-		}
-	}
+	err = vmq_filter_hash_add(vdev, old, filter, same_key);
+	if (err)
+		goto err_free;
+	/* One write replaces whatever the slot held. */
+	err = vdev->ops->filter_write(vdev, loc, key, qp);
 	if (err) {
-		kfree(filter);
-		return err;
+		vmq_filter_hash_undo(vdev, old, filter, same_key);
+		goto err_free;
+	}
+	vdev->filters[loc] = filter;
+	vmq_filter_account(vdev, filter, 1);
+	if (old) {
+		if (!same_key)
+			rhashtable_remove_fast(&vdev->filter_ht, &old->node,
+					       vmq_filter_ht_params);
+		vmq_filter_account(vdev, old, -1);
+		kfree_rcu(old, rcu);
 	}
 	return loc;
+
+err_free:
+	kfree(filter);
+	return err;
 }
 
 /* Remove the filter at @loc; called with the device mutex held. */
@@ -220,88 +222,14 @@ u32 vmq_filter_max_qp(struct vmq_dev *vdev, enum vmq_filter_origin origin)
 	return max;
 }
 
-static const char *vmq_filter_err_msg(int err,
-				      struct netlink_ext_ack *extack)
-{
-	switch (err) {
-	case -ENOSPC:
-		NL_SET_ERR_MSG_MOD(extack, "filter table full");
-		return "filter table full";
-	case -EINVAL:
-		NL_SET_ERR_MSG_MOD(extack, "filter location out of range");
-		return "filter location out of range";
-	case -EBUSY:
-		NL_SET_ERR_MSG_MOD(extack, "filter location in use");
-		return "filter location in use";
-	case -EEXIST:
-		NL_SET_ERR_MSG_MOD(extack, "MAC/VLAN already has a filter");
-		return "MAC/VLAN already has a filter";
-	}
-	NL_SET_ERR_MSG_MOD(extack, "cannot install filter");
-	return "cannot install filter";
-}
-
-/**
- * vmq_filter_add() - steer a MAC (and VLAN) to a queue pair
- * @vdev: the vmq device.
- * @key: the destination MAC and optional VLAN to match.
- * @qp: target queue pair, or %VMQ_QP_DROP.
- * @origin: who asks.
- * @loc: filter slot, or %VMQ_LOC_ANY for the first free one.
- * @extack: for error messages; may be NULL.
- *
- * Context: process context, may sleep.
- * Return: the slot used, or -ENOSPC (table full), -EEXIST (key already
- * installed), -EBUSY (slot in use), -EINVAL (bad slot or queue pair).
- */
-int vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
-		   u32 qp, enum vmq_filter_origin origin, u32 loc,
-		   struct netlink_ext_ack *extack)
-{
-	int ret;
-
-	if (qp != VMQ_QP_DROP && qp >= vdev->caps.num_qps) {
-		NL_SET_ERR_MSG_MOD(extack, "no such queue pair");
-		return -EINVAL;
-	}
-	mutex_lock(&vdev->lock);
-	ret = __vmq_filter_add(vdev, key, qp, origin, loc);
-	mutex_unlock(&vdev->lock);
-	if (ret < 0)
-		netdev_warn(vdev->netdev, "vmq: %pM vlan %u: %s (%d)\n",
-			    key->addr, key->vlan,
-			    vmq_filter_err_msg(ret, extack), ret);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(vmq_filter_add);
-
-/**
- * vmq_filter_del() - remove a filter
- * @vdev: the vmq device.
- * @loc: its slot, as vmq_filter_add() returned.
- *
- * Context: process context, may sleep.
- * Return: 0, or -ENOENT if the slot is empty.
- */
-int vmq_filter_del(struct vmq_dev *vdev, u32 loc)
-{
-	int ret;
-
-	mutex_lock(&vdev->lock);
-	ret = __vmq_filter_del(vdev, loc);
-	mutex_unlock(&vdev->lock);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(vmq_filter_del);
-
 /**
  * vmq_filter_lookup() - which queue pair a unicast frame belongs to
  * @vdev: the vmq device.
  * @addr: the frame's destination MAC.
  * @vlan: its VLAN ID, or %VMQ_VLAN_NONE if untagged.
  *
- * A filter on MAC+VLAN wins over one on the MAC alone.  For drivers that
- * classify in software, and for the software fallback paths.
+ * A filter on MAC+VLAN wins over one on the MAC alone.  What a driver
+ * classifying in software would ask; exported once such a driver exists.
  *
  * Context: any; takes the RCU read lock itself.
  * Return: the target queue pair, %VMQ_QP_DROP, or %VMQ_QP_DEFAULT when
@@ -328,4 +256,3 @@ u32 vmq_filter_lookup(struct vmq_dev *vdev, const u8 *addr, u16 vlan)
 	rcu_read_unlock();
 	return qp;
 }
-EXPORT_SYMBOL_GPL(vmq_filter_lookup);

@@ -86,7 +86,7 @@ u32 vmq_guest_qp_avail(struct vmq_dev *vdev)
 {
 	u32 i, n = 0;
 
-	if (!vdev->ops->qp_kick)
+	if (!vdev->ops->guest)
 		return 0;
 	for (i = 0; i < vdev->caps.num_qps; i++)
 		if (READ_ONCE(vdev->qps[i].state) == VMQ_QP_FREE)
@@ -132,7 +132,7 @@ int vmq_guest_qp_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
 	struct vmq_guest_qp *gqp;
 	u32 i;
 
-	if (!vdev->ops->qp_kick) {
+	if (!vdev->ops->guest) {
 		netdev_warn(vdev->netdev, "vmq: driver has no guest queues\n");
 		return -EOPNOTSUPP;
 	}
@@ -210,16 +210,6 @@ static int vmq_guest_l2_check(struct vmq_dev *vdev, const u8 *mac, u16 vlan)
 	return 0;
 }
 
-static u64 vmq_guest_l2_pack(const u8 *mac, u16 vlan)
-{
-	u64 l2 = vlan;
-	int i;
-
-	for (i = 0; i < ETH_ALEN; i++)
-		l2 |= (u64)mac[i] << (56 - 8 * i);
-	return l2;
-}
-
 /* Move the queue's filter to @mac/@vlan; called with the device mutex. */
 static int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 				 struct vmq_guest_qp *gqp, const u8 *mac,
@@ -286,7 +276,7 @@ int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 	gqp = vdev->qps[qp].guest;
 	err = vmq_guest_filter_move(vdev, qp, gqp, mac, vlan);
 	if (!err) {
-		atomic64_set(&gqp->l2, vmq_guest_l2_pack(mac, vlan));
+		atomic64_set(&gqp->l2, vmq_mac_vlan_pack(mac, vlan));
 		WRITE_ONCE(gqp->spoofchk, spoofchk);
 	}
 	mutex_unlock(&vdev->lock);
@@ -478,8 +468,8 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_stop);
  */
 void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp)
 {
-	if (vdev->ops->qp_drain)
-		vdev->ops->qp_drain(vdev, qp);
+	if (vdev->ops->guest->qp_drain)
+		vdev->ops->guest->qp_drain(vdev, qp);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_drain);
 
@@ -511,7 +501,6 @@ void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
 	state->tx.head = READ_ONCE(gqp->tx.head);
 	state->tx.tail = READ_ONCE(gqp->tx.tail);
 }
-EXPORT_SYMBOL_GPL(vmq_guest_qp_save);
 
 /**
  * vmq_guest_qp_clear() - stop a guest queue pair and forget its rings
@@ -570,7 +559,7 @@ int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail)
 	 * the engine that sees the new tail.
 	 */
 	smp_store_release(&ring->tail, tail);
-	vdev->ops->qp_kick(vdev, qp);
+	vdev->ops->guest->qp_kick(vdev, qp);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_doorbell);

@@ -136,7 +136,10 @@ int vmq_qp_start(struct vmq_dev *vdev, u32 id)
 		return 0;
 	if (WARN_ON(qp->state == VMQ_QP_FREE))
 		return -EINVAL;
-	err = vdev->ops->qp_start(vdev, id);
+	if (qp->owner == VMQ_OWNER_VFIO)
+		err = vdev->ops->guest->qp_start(vdev, id);
+	else
+		err = vdev->ops->qp_start(vdev, id);
 	if (err) {
 		/* A guest can make its queue's start fail again and again. */
 		if (net_ratelimit())
@@ -148,7 +151,10 @@ int vmq_qp_start(struct vmq_dev *vdev, u32 id)
 	return 0;
 }
 
-/* RUNNING -> DMA_STOPPED; the driver guarantees DMA is over on return. */
+/*
+ * RUNNING -> DMA_STOPPED; the driver guarantees DMA is over on return,
+ * but for an access to guest memory the VMM holds up (vmq_guest_qp_drain()).
+ */
 void vmq_qp_stop(struct vmq_dev *vdev, u32 id)
 {
 	struct vmq_qp *qp = &vdev->qps[id];
@@ -156,7 +162,10 @@ void vmq_qp_stop(struct vmq_dev *vdev, u32 id)
 	lockdep_assert_held(&vdev->lock);
 	if (qp->state != VMQ_QP_RUNNING)
 		return;
-	vdev->ops->qp_stop(vdev, id);
+	if (qp->owner == VMQ_OWNER_VFIO)
+		vdev->ops->guest->qp_stop(vdev, id);
+	else
+		vdev->ops->qp_stop(vdev, id);
 	WRITE_ONCE(qp->state, VMQ_QP_DMA_STOPPED);
 }
 
@@ -172,6 +181,22 @@ void vmq_qp_release(struct vmq_dev *vdev, u32 id)
 		vmq_qp_stats_retire(vdev, qp);
 	qp->owner = VMQ_OWNER_NONE;
 	WRITE_ONCE(qp->state, VMQ_QP_FREE);
+}
+
+/*
+ * The netdev a queue pair works for: an offloaded macvlan, or the NIC
+ * itself for a host channel; NULL for a free or VFIO queue pair.  Called
+ * with RTNL or the device mutex held, as a macvlan's offload comes and
+ * goes under both.
+ */
+struct net_device *vmq_qp_owner_netdev(const struct vmq_dev *vdev,
+				       const struct vmq_qp *qp)
+{
+	const struct vmq_fwd *fwd = READ_ONCE(qp->fwd);
+
+	if (fwd)
+		return fwd->upper;
+	return qp->owner == VMQ_OWNER_HOST ? vdev->netdev : NULL;
 }
 
 static int vmq_channels_check(struct vmq_dev *vdev, u32 count)
@@ -286,30 +311,6 @@ u32 vmq_channels(const struct vmq_dev *vdev)
 EXPORT_SYMBOL_GPL(vmq_channels);
 
 /**
- * vmq_rx_ring_size() - current receive ring size for host buffers
- * @vdev: the vmq device.
- *
- * Return: descriptors per receive ring.
- */
-u32 vmq_rx_ring_size(const struct vmq_dev *vdev)
-{
-	return READ_ONCE(vdev->rx_ring);
-}
-EXPORT_SYMBOL_GPL(vmq_rx_ring_size);
-
-/**
- * vmq_tx_ring_size() - current transmit ring size
- * @vdev: the vmq device.
- *
- * Return: descriptors per transmit ring.
- */
-u32 vmq_tx_ring_size(const struct vmq_dev *vdev)
-{
-	return READ_ONCE(vdev->tx_ring);
-}
-EXPORT_SYMBOL_GPL(vmq_tx_ring_size);
-
-/**
  * vmq_qp_state() - state of a queue pair
  * @vdev: the vmq device.
  * @qp: queue pair index.
@@ -345,7 +346,7 @@ EXPORT_SYMBOL_GPL(vmq_qp_owner);
  * @vdev: the vmq device.
  * @qp: queue pair index.
  *
- * For &struct vmq_hw_ops.qp_start.
+ * For &struct vmq_hw_ops.qp_start, and its guest queue twin.
  *
  * Return: VMQ_QP_F_* flags: %VMQ_QP_F_LOCAL_SWITCH if frames it sends to
  * another owner's MAC may be switched inside the NIC (else they go to the

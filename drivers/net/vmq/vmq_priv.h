@@ -15,6 +15,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <net/vmq.h>
+#include <net/vmq_guest.h>
 
 /**
  * struct vmq_qp_stats - one queue pair's counters
@@ -186,7 +187,8 @@ struct vmq_balance_move {
  * @host_gone: counts of host channels released, for netdev totals.
  * @l2fw: macvlan L2-forwarding offload is on.
  * @fwds: offloaded macvlans.
- * @list: in the list of all vmq devices.
+ * @list: in the registry of all vmq devices (client.c).
+ * @clients: the clients attached to it, with their cookies (client.c).
  * @affinity_work: gives vectors new homes after CPU hotplug.
  * @cpuhp_node: in the core's CPU hotplug state.
  * @dynamic: the Dynamic VMQ policy is on.
@@ -197,7 +199,6 @@ struct vmq_balance_move {
  * @bal_moves: the last %VMQ_BALANCE_LOG moves, a ring.
  * @bal_nr_moves: moves so far.
  * @debugfs: this device's debugfs directory.
- * @client_node: in the clients' list of devices (client.c).
  */
 struct vmq_dev {
 	struct net_device *netdev;
@@ -218,6 +219,7 @@ struct vmq_dev {
 	bool l2fw;
 	struct list_head fwds;
 	struct list_head list;
+	struct list_head clients;
 	struct work_struct affinity_work;
 	struct hlist_node cpuhp_node;
 	bool dynamic;
@@ -227,7 +229,6 @@ struct vmq_dev {
 	struct vmq_balance_move bal_moves[VMQ_BALANCE_LOG];
 	u32 bal_nr_moves;
 	struct dentry *debugfs;
-	struct list_head client_node;
 };
 
 /* qp.c */
@@ -243,6 +244,8 @@ void vmq_qp_read_stats(const struct vmq_qp *qp, u64 *rx_packets,
 		       u64 *rx_bytes, u64 *tx_packets, u64 *tx_bytes);
 const char *vmq_qp_state_name(enum vmq_qp_state state);
 const char *vmq_owner_name(enum vmq_owner_type owner);
+struct net_device *vmq_qp_owner_netdev(const struct vmq_dev *vdev,
+				       const struct vmq_qp *qp);
 
 /* filter.c */
 int vmq_filters_init(struct vmq_dev *vdev);
@@ -252,9 +255,14 @@ int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
 int __vmq_filter_del(struct vmq_dev *vdev, u32 loc);
 u32 vmq_filter_max_qp(struct vmq_dev *vdev, enum vmq_filter_origin origin);
 const char *vmq_filter_origin_name(enum vmq_filter_origin origin);
+u32 vmq_filter_lookup(struct vmq_dev *vdev, const u8 *addr, u16 vlan);
 
-/* core.c */
-bool vmq_dev_is_ours(const struct net_device *netdev);
+/* The vmq device of a netdev vmq_dev_register() took ml_priv of. */
+static inline struct vmq_dev *
+vmq_dev_from_netdev(const struct net_device *netdev)
+{
+	return netdev->ml_priv;
+}
 
 /* affinity.c */
 extern atomic_t vmq_fail_cpuhp_add;
@@ -275,11 +283,14 @@ void vmq_balance_set(struct vmq_dev *vdev, bool dynamic);
 void vmq_coalesce_dev_init(struct vmq_dev *vdev);
 
 /* client.c */
-void vmq_clients_dev_add(struct vmq_dev *vdev);
-void vmq_clients_dev_del(struct vmq_dev *vdev);
+bool vmq_dev_is_ours(const struct net_device *netdev);
+void vmq_registry_add(struct vmq_dev *vdev);
+void vmq_registry_del(struct vmq_dev *vdev);
 
 /* guest.c */
 const char *vmq_guest_qp_name(const struct vmq_qp *qp);
+void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
+		       struct vmq_queue_state *state);
 
 /* fwd.c */
 int vmq_fwd_init(void);

@@ -42,6 +42,7 @@
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <net/vmq_guest.h>
 #include "vmqsim.h"
 
 /* Frames the on-chip FIFO of one guest queue pair holds. */
@@ -505,8 +506,8 @@ void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb)
 }
 
 /**
- * vmqsim_guest_kick() - the guest rang a doorbell
- * @sdev: the device.
+ * vmqsim_guest_kick() - the guest rang a doorbell (vmq_guest_hw_ops.qp_kick)
+ * @vdev: the vmq device.
  * @qp: a running guest queue pair.
  *
  * A doorbell while the engine is already due costs nothing more: the
@@ -514,8 +515,9 @@ void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb)
  *
  * Context: any.
  */
-void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp)
+static void vmqsim_guest_kick(struct vmq_dev *vdev, u32 qp)
 {
+	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	struct vmqsim_guest *gq;
 
 	rcu_read_lock();
@@ -566,16 +568,17 @@ static int vmqsim_guest_reap(struct vmqsim_qp *q)
 }
 
 /**
- * vmqsim_guest_start() - run a guest queue pair (vmq_hw_ops.qp_start)
- * @sdev: the device.
+ * vmqsim_guest_start() - run a guest queue pair (vmq_guest_hw_ops.qp_start)
+ * @vdev: the vmq device.
  * @qp: the queue pair; the core checked its rings.
  *
  * Return: 0, -ENOMEM, -EBUSY while the engine of its last run still
  * waits in guest memory, or why the engine cannot join the owner's
  * cgroups.
  */
-int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
+static int vmqsim_guest_start(struct vmq_dev *vdev, u32 qp)
 {
+	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	struct vmqsim_qp *q = &sdev->qps[qp];
 	struct vmqsim_guest *gq;
 	int err;
@@ -614,8 +617,8 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
 }
 
 /**
- * vmqsim_guest_stop() - stop a guest queue pair (vmq_hw_ops.qp_stop)
- * @sdev: the device.
+ * vmqsim_guest_stop() - stop a guest queue pair (vmq_guest_hw_ops.qp_stop)
+ * @vdev: the vmq device.
  * @qp: the queue pair.
  *
  * On return no frame enters its FIFO, no access to guest memory starts
@@ -624,8 +627,9 @@ int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp)
  * VMM may never let it out): nothing of that access is written back or
  * signalled, and the engine is left to vmqsim_guest_drain().
  */
-void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp)
+static void vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp)
 {
+	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	struct vmqsim_qp *q = &sdev->qps[qp];
 	struct vmqsim_guest *gq;
 	bool in_dma;
@@ -661,15 +665,16 @@ void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp)
 
 /**
  * vmqsim_guest_drain() - wait for a stopped guest queue pair's engine
- *	(vmq_hw_ops.qp_drain)
- * @sdev: the device.
+ *	(vmq_guest_hw_ops.qp_drain)
+ * @vdev: the vmq device.
  * @qp: the queue pair, stopped.
  *
  * Called without the core's device mutex: this waits as long as the VMM
  * leaves the engine's last access unresolved.
  */
-void vmqsim_guest_drain(struct vmqsim_dev *sdev, u32 qp)
+static void vmqsim_guest_drain(struct vmq_dev *vdev, u32 qp)
 {
+	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	struct vmqsim_qp *q = &sdev->qps[qp];
 	struct vmqsim_guest *gq;
 
@@ -680,3 +685,10 @@ void vmqsim_guest_drain(struct vmqsim_dev *sdev, u32 qp)
 	if (gq)
 		vmqsim_guest_free(gq);
 }
+
+const struct vmq_guest_hw_ops vmqsim_guest_hw_ops = {
+	.qp_start	= vmqsim_guest_start,
+	.qp_stop	= vmqsim_guest_stop,
+	.qp_drain	= vmqsim_guest_drain,
+	.qp_kick	= vmqsim_guest_kick,
+};

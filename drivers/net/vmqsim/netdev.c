@@ -36,8 +36,6 @@ static int vmqsim_hw_qp_start(struct vmq_dev *vdev, u32 id)
 	struct vmqsim_qp *qp = &sdev->qps[id];
 	struct vmqsim_ring *ring;
 
-	if (vmq_qp_owner(vdev, id) == VMQ_OWNER_VFIO)
-		return vmqsim_guest_start(sdev, id);
 	ring = vmqsim_ring_create(sdev->rx_ring_size);
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
@@ -57,10 +55,6 @@ static void vmqsim_hw_qp_stop(struct vmq_dev *vdev, u32 id)
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	struct vmqsim_qp *qp = &sdev->qps[id];
 
-	if (vmq_qp_owner(vdev, id) == VMQ_OWNER_VFIO) {
-		vmqsim_guest_stop(sdev, id);
-		return;
-	}
 	vmqsim_silicon_ring_unpublish(qp);
 	/* Waits for a running poll; a late interrupt finds NAPI disabled. */
 	napi_disable(&qp->napi);
@@ -121,18 +115,6 @@ static int vmqsim_hw_set_ring_sizes(struct vmq_dev *vdev, u32 rx, u32 tx)
 	return 0;
 }
 
-/* A stopped guest queue pair's engine may still wait in guest memory. */
-static void vmqsim_hw_qp_drain(struct vmq_dev *vdev, u32 id)
-{
-	vmqsim_guest_drain(vmq_dev_priv(vdev), id);
-}
-
-/* The guest rang a doorbell; any context. */
-static void vmqsim_hw_qp_kick(struct vmq_dev *vdev, u32 id)
-{
-	vmqsim_guest_kick(vmq_dev_priv(vdev), id);
-}
-
 static const struct vmq_hw_ops vmqsim_hw_ops = {
 	.filter_write	= vmqsim_hw_filter_write,
 	.filter_clear	= vmqsim_hw_filter_clear,
@@ -140,9 +122,8 @@ static const struct vmq_hw_ops vmqsim_hw_ops = {
 	.qp_stop	= vmqsim_hw_qp_stop,
 	.set_channels	= vmqsim_hw_set_channels,
 	.set_ring_sizes	= vmqsim_hw_set_ring_sizes,
-	.qp_drain	= vmqsim_hw_qp_drain,
-	.qp_kick	= vmqsim_hw_qp_kick,
 	.qp_affinity	= vmqsim_hw_qp_affinity,
+	.guest		= &vmqsim_guest_hw_ops,
 };
 
 /* --- receive ------------------------------------------------------------- */

@@ -85,11 +85,6 @@ void vmqsim_silicon_read_counters(struct vmqsim_dev *sdev,
 
 /* --- filter table and classifier ----------------------------------------- */
 
-static u64 vmqsim_cls_key(const u8 *addr, u16 vlan)
-{
-	return ether_addr_to_u64(addr) << 16 | vlan;
-}
-
 /* Caller holds the RCU read lock. */
 static struct vmqsim_cls_entry *vmqsim_cls_find(struct vmqsim_silicon *si,
 						u64 key)
@@ -107,12 +102,16 @@ static u32 vmqsim_cls_lookup(struct vmqsim_silicon *si,
 			     const struct vmqsim_l2 *l2)
 {
 	struct vmqsim_cls_entry *entry = NULL;
+	u64 key;
 
-	if (l2->vid != VMQ_VLAN_NONE)
-		entry = vmqsim_cls_find(si, vmqsim_cls_key(l2->dst, l2->vid));
-	if (!entry)
-		entry = vmqsim_cls_find(si, vmqsim_cls_key(l2->dst,
-							   VMQ_VLAN_NONE));
+	if (l2->vid != VMQ_VLAN_NONE) {
+		key = vmq_mac_vlan_pack(l2->dst, l2->vid);
+		entry = vmqsim_cls_find(si, key);
+	}
+	if (!entry) {
+		key = vmq_mac_vlan_pack(l2->dst, VMQ_VLAN_NONE);
+		entry = vmqsim_cls_find(si, key);
+	}
 	return entry ? READ_ONCE(entry->qp) : VMQSIM_CLS_MISS;
 }
 
@@ -151,7 +150,7 @@ int vmqsim_silicon_filter_write(struct vmqsim_dev *sdev, u32 slot,
 	entry = kzalloc(sizeof(*entry), GFP_KERNEL);
 	if (!entry)
 		return -ENOMEM;
-	entry->key = vmqsim_cls_key(key->addr, key->vlan);
+	entry->key = vmq_mac_vlan_pack(key->addr, key->vlan);
 	entry->qp = qp;
 
 	old = vmqsim_slot(si, slot);

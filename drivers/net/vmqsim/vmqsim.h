@@ -181,7 +181,7 @@ struct vmqsim_irqs {
 /**
  * struct vmqsim_cls_entry - a filter as the classifier holds it
  * @node: in &vmqsim_silicon.cls.
- * @key: vmqsim_cls_key() of its MAC and VLAN.
+ * @key: vmq_mac_vlan_pack() of its MAC and VLAN.
  * @qp: target queue pair or %VMQ_QP_DROP.
  * @rcu: deferred free; the data path looks entries up under RCU.
  */
@@ -339,10 +339,7 @@ void vmqsim_irq_quiesce(struct vmqsim_dev *sdev, u32 qp);
 bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp);
 
 /* guest.c */
-int vmqsim_guest_start(struct vmqsim_dev *sdev, u32 qp);
-void vmqsim_guest_stop(struct vmqsim_dev *sdev, u32 qp);
-void vmqsim_guest_drain(struct vmqsim_dev *sdev, u32 qp);
-void vmqsim_guest_kick(struct vmqsim_dev *sdev, u32 qp);
+extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
 void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb);
 void vmqsim_guest_isr(struct vmqsim_guest *gq);
 

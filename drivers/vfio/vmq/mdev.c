@@ -6,7 +6,8 @@
  *   /sys/bus/mdev/devices/<uuid>/vmq/{mac,vlan,spoofchk,trunk,qp}
  *
  * The guest never sets its MAC or VLAN; the admin does, before or while
- * the VMM uses the device.
+ * the VMM uses the device.  The core holds these settings (the NIC's
+ * engine reads them per frame); the attributes read and write them there.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -23,19 +24,16 @@ module_param(attr_delay_ms, uint, 0644);
 MODULE_PARM_DESC(attr_delay_ms,
 		 "debug: delay before applying a mac/vlan/spoofchk write, to widen races in tests (0: none)");
 
-/* Every parent; guarded by vmq_vfio_parents_lock. */
-static LIST_HEAD(vmq_vfio_parents);
-static DEFINE_MUTEX(vmq_vfio_parents_lock);
-
 /*
- * Apply one of the admin's settings (the others NULL); the core validates
- * and logs.  The settings not written are read under the same lock that
- * publishes the new ones, so writers of different attributes at once
- * all keep their value.
+ * Apply one of the admin's settings (the others NULL); the core validates,
+ * logs and holds them.  The settings not written are read from the core
+ * under the lock that serialises this device's writers, so writers of
+ * different attributes at once all keep their value.
  */
 static int vmq_vfio_set_l2(struct vmq_vfio_dev *mvdev, const u8 *mac,
 			   const u16 *vlan, const bool *spoofchk)
 {
+	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
 	unsigned int delay = READ_ONCE(attr_delay_ms);
 	u8 new_mac[ETH_ALEN];
 	bool new_spoofchk;
@@ -45,16 +43,14 @@ static int vmq_vfio_set_l2(struct vmq_vfio_dev *mvdev, const u8 *mac,
 	if (delay)
 		msleep(delay);
 	mutex_lock(&mvdev->lock);
-	ether_addr_copy(new_mac, mac ? mac : mvdev->mac);
-	new_vlan = vlan ? *vlan : mvdev->vlan;
-	new_spoofchk = spoofchk ? *spoofchk : mvdev->spoofchk;
+	new_vlan = vmq_guest_qp_l2(gqp, new_mac);
+	if (mac)
+		ether_addr_copy(new_mac, mac);
+	if (vlan)
+		new_vlan = *vlan;
+	new_spoofchk = spoofchk ? *spoofchk : READ_ONCE(gqp->spoofchk);
 	err = vmq_guest_qp_set_l2(mvdev->vdev, mvdev->qp, new_mac, new_vlan,
 				  new_spoofchk);
-	if (!err) {
-		ether_addr_copy(mvdev->mac, new_mac);
-		mvdev->vlan = new_vlan;
-		mvdev->spoofchk = new_spoofchk;
-	}
 	mutex_unlock(&mvdev->lock);
 	return err;
 }
@@ -63,8 +59,10 @@ static ssize_t mac_show(struct device *dev, struct device_attribute *attr,
 			char *buf)
 {
 	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+	u8 mac[ETH_ALEN];
 
-	return sysfs_emit(buf, "%pM\n", mvdev->mac);
+	vmq_guest_qp_l2(vmq_vfio_gqp(mvdev), mac);
+	return sysfs_emit(buf, "%pM\n", mac);
 }
 
 static ssize_t mac_store(struct device *dev, struct device_attribute *attr,
@@ -90,8 +88,11 @@ static ssize_t vlan_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
 	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+	u8 mac[ETH_ALEN];
+	u16 vlan;
 
-	return sysfs_emit(buf, "%u\n", mvdev->vlan);
+	vlan = vmq_guest_qp_l2(vmq_vfio_gqp(mvdev), mac);
+	return sysfs_emit(buf, "%u\n", vlan);
 }
 
 static ssize_t vlan_store(struct device *dev, struct device_attribute *attr,
@@ -115,7 +116,8 @@ static ssize_t spoofchk_show(struct device *dev,
 {
 	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%d\n", mvdev->spoofchk);
+	return sysfs_emit(buf, "%d\n",
+			  READ_ONCE(vmq_vfio_gqp(mvdev)->spoofchk));
 }
 
 static ssize_t spoofchk_store(struct device *dev,
@@ -135,14 +137,12 @@ static ssize_t spoofchk_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(spoofchk);
 
-/* The core holds the setting; the engine reads it there per frame. */
 static ssize_t trunk_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
 	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%d\n",
-			  READ_ONCE(vmq_guest_qp(mvdev->vdev, mvdev->qp)->trunk));
+	return sysfs_emit(buf, "%d\n", READ_ONCE(vmq_vfio_gqp(mvdev)->trunk));
 }
 
 static ssize_t trunk_store(struct device *dev, struct device_attribute *attr,
@@ -205,7 +205,6 @@ static int vmq_vfio_probe(struct mdev_device *mdev)
 		return PTR_ERR(mvdev);
 	mvdev->parent = parent;
 	mvdev->vdev = parent->vdev;
-	mvdev->spoofchk = true;
 
 	qp = vmq_guest_qp_alloc(parent->vdev, &vmq_vfio_guest_ops, mvdev,
 				dev_name(&mdev->dev));
@@ -275,19 +274,20 @@ struct mdev_driver vmq_vfio_mdev_driver = {
  * The parent is the NIC's bus device (e.g. vmqsim0), so the types show
  * under /sys/class/mdev_bus/<bus device>/mdev_supported_types/.
  *
- * Return: 0 or a negative errno.
+ * Return: the parent, the core's cookie for vmq_vfio_parent_del(), or
+ * an ERR_PTR().
  */
-int vmq_vfio_parent_add(struct vmq_dev *vdev)
+void *vmq_vfio_parent_add(struct vmq_dev *vdev)
 {
 	struct device *dev = vmq_dev_netdev(vdev)->dev.parent;
 	struct vmq_vfio_parent *parent;
 	int err;
 
 	if (!dev)
-		return -ENODEV;
+		return ERR_PTR(-ENODEV);
 	parent = kzalloc(sizeof(*parent), GFP_KERNEL);
 	if (!parent)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	parent->vdev = vdev;
 	parent->type.sysfs_name = "qp";
 	parent->type.pretty_name = "VMQ queue pair";
@@ -296,36 +296,23 @@ int vmq_vfio_parent_add(struct vmq_dev *vdev)
 				   &parent->type_list, 1);
 	if (err) {
 		kfree(parent);
-		return err;
+		return ERR_PTR(err);
 	}
-	mutex_lock(&vmq_vfio_parents_lock);
-	list_add_tail(&parent->list, &vmq_vfio_parents);
-	mutex_unlock(&vmq_vfio_parents_lock);
-	return 0;
+	return parent;
 }
 
 /**
  * vmq_vfio_parent_del() - a vmq device is going away
  * @vdev: the vmq device.
+ * @cookie: its parent, as vmq_vfio_parent_add() returned.
  *
  * Removes its mdevs; each removal asks its VMM to close the device and
- * waits until it has.
+ * waits until it has.  Holds no lock of the module meanwhile.
  */
-void vmq_vfio_parent_del(struct vmq_dev *vdev)
+void vmq_vfio_parent_del(struct vmq_dev *vdev, void *cookie)
 {
-	struct vmq_vfio_parent *parent, *found = NULL;
+	struct vmq_vfio_parent *parent = cookie;
 
-	mutex_lock(&vmq_vfio_parents_lock);
-	list_for_each_entry(parent, &vmq_vfio_parents, list) {
-		if (parent->vdev == vdev) {
-			found = parent;
-			list_del(&parent->list);
-			break;
-		}
-	}
-	mutex_unlock(&vmq_vfio_parents_lock);
-	if (!found)
-		return;
-	mdev_unregister_parent(&found->parent);
-	kfree(found);
+	mdev_unregister_parent(&parent->parent);
+	kfree(parent);
 }

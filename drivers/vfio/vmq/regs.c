@@ -11,11 +11,6 @@
 
 #include "vmq_vfio.h"
 
-static struct vmq_guest_qp *vmq_vfio_gqp(struct vmq_vfio_dev *mvdev)
-{
-	return vmq_guest_qp(mvdev->vdev, mvdev->qp);
-}
-
 static bool vmq_vfio_running(struct vmq_vfio_dev *mvdev)
 {
 	return vmq_qp_state(mvdev->vdev, mvdev->qp) == VMQ_QP_RUNNING;
@@ -110,44 +105,53 @@ static int vmq_vfio_control(struct vmq_vfio_dev *mvdev, u32 val)
 	return 0;
 }
 
-/* The ring registers: which ring, and which of base-low/base-high/size. */
+/*
+ * The ABI lays out both rings' registers alike: a transmit ring register
+ * is its receive twin's offset plus this.
+ */
+#define VMQ_VFIO_TX_REGS	(VMQ_REG_TX_BASE_LO - VMQ_REG_RX_BASE_LO)
+
+/*
+ * The ring geometry registers: which ring, and which of its registers,
+ * named by the receive ring's offset (VMQ_REG_RX_BASE_LO, _BASE_HI or
+ * _SIZE) whichever ring it is.
+ */
 static struct vmq_ring_state *vmq_vfio_ring_of(struct vmq_vfio_dev *mvdev,
-					       u32 off, u32 *field)
+					       u32 off, u32 *reg)
 {
 	if (off >= VMQ_REG_RX_BASE_LO && off <= VMQ_REG_RX_SIZE) {
-		*field = off - VMQ_REG_RX_BASE_LO;
+		*reg = off;
 		return &mvdev->regs.rx;
 	}
 	if (off >= VMQ_REG_TX_BASE_LO && off <= VMQ_REG_TX_SIZE) {
-		*field = off - VMQ_REG_TX_BASE_LO;
+		*reg = off - VMQ_VFIO_TX_REGS;
 		return &mvdev->regs.tx;
 	}
 	return NULL;
 }
 
-static u32 vmq_vfio_ring_get(const struct vmq_ring_state *ring, u32 field)
+static u32 vmq_vfio_ring_get(const struct vmq_ring_state *ring, u32 reg)
 {
-	switch (field) {
-	case 0:
+	switch (reg) {
+	case VMQ_REG_RX_BASE_LO:
 		return lower_32_bits(ring->base);
-	case 4:
+	case VMQ_REG_RX_BASE_HI:
 		return upper_32_bits(ring->base);
-	default:
+	default:	/* VMQ_REG_RX_SIZE */
 		return ring->size;
 	}
 }
 
-static void vmq_vfio_ring_set(struct vmq_ring_state *ring, u32 field,
-			      u32 val)
+static void vmq_vfio_ring_set(struct vmq_ring_state *ring, u32 reg, u32 val)
 {
-	switch (field) {
-	case 0:
-		ring->base = (ring->base & ~0xffffffffULL) | val;
+	switch (reg) {
+	case VMQ_REG_RX_BASE_LO:
+		ring->base = (u64)upper_32_bits(ring->base) << 32 | val;
 		break;
-	case 4:
-		ring->base = (ring->base & 0xffffffffULL) | (u64)val << 32;
+	case VMQ_REG_RX_BASE_HI:
+		ring->base = (u64)val << 32 | lower_32_bits(ring->base);
 		break;
-	default:
+	default:	/* VMQ_REG_RX_SIZE */
 		ring->size = val;
 	}
 }
@@ -157,7 +161,7 @@ static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
 	struct vmq_ring_state *ring;
-	u32 field, *head;
+	u32 reg, *head;
 
 	switch (off) {
 	case VMQ_REG_CONTROL:
@@ -171,7 +175,7 @@ static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
 		vmq_guest_qp_doorbell(mvdev->vdev, mvdev->qp, true, val);
 		return 0;
 	}
-	ring = vmq_vfio_ring_of(mvdev, off, &field);
+	ring = vmq_vfio_ring_of(mvdev, off, &reg);
 	if (!ring)
 		return 0;	/* read-only or reserved: ignored */
 	if (vmq_vfio_running(mvdev)) {
@@ -180,9 +184,9 @@ static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
 				     off);
 		return -EBUSY;
 	}
-	if (vmq_vfio_ring_get(ring, field) == val)
+	if (vmq_vfio_ring_get(ring, reg) == val)
 		return 0;
-	vmq_vfio_ring_set(ring, field, val);
+	vmq_vfio_ring_set(ring, reg, val);
 	/*
 	 * A ring moved or resized is a new ring: the device starts at its
 	 * first descriptor, and HEAD never reads beyond SIZE.  The queue is
@@ -211,11 +215,28 @@ int vmq_vfio_reg_write(struct vmq_vfio_dev *mvdev, u32 off, u32 val)
 	return err;
 }
 
+/* MAC_LO, MAC_HI or VLAN: the admin's settings, as the core holds them. */
+static u32 vmq_vfio_l2_reg(const struct vmq_guest_qp *gqp, u32 off)
+{
+	u8 mac[ETH_ALEN];
+	u16 vlan;
+
+	vlan = vmq_guest_qp_l2(gqp, mac);
+	switch (off) {
+	case VMQ_REG_MAC_LO:
+		return mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24;
+	case VMQ_REG_MAC_HI:
+		return mac[4] | mac[5] << 8;
+	default:	/* VMQ_REG_VLAN */
+		return vlan;
+	}
+}
+
 static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
 	struct vmq_ring_state *ring;
-	u32 min, max, field;
+	u32 min, max, reg;
 
 	vmq_guest_ring_limits(mvdev->vdev, &min, &max);
 	switch (off) {
@@ -230,12 +251,9 @@ static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 	case VMQ_REG_ERROR:
 		return READ_ONCE(gqp->error);
 	case VMQ_REG_MAC_LO:
-		return mvdev->mac[0] | mvdev->mac[1] << 8 |
-		       mvdev->mac[2] << 16 | (u32)mvdev->mac[3] << 24;
 	case VMQ_REG_MAC_HI:
-		return mvdev->mac[4] | mvdev->mac[5] << 8;
 	case VMQ_REG_VLAN:
-		return mvdev->vlan;
+		return vmq_vfio_l2_reg(gqp, off);
 	case VMQ_REG_MAX_FRAME:
 		return vmq_guest_max_frame(mvdev->vdev);
 	case VMQ_REG_RING_MIN:
@@ -251,8 +269,8 @@ static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 	case VMQ_REG_TX_HEAD:
 		return READ_ONCE(gqp->tx.head);
 	}
-	ring = vmq_vfio_ring_of(mvdev, off, &field);
-	return ring ? vmq_vfio_ring_get(ring, field) : 0; /* reserved: 0 */
+	ring = vmq_vfio_ring_of(mvdev, off, &reg);
+	return ring ? vmq_vfio_ring_get(ring, reg) : 0; /* reserved: 0 */
 }
 
 /**
@@ -266,11 +284,16 @@ static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 int vmq_vfio_reg_read(struct vmq_vfio_dev *mvdev, u32 off, u32 *val)
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
+	u32 idx;
 	u64 cnt;
 
+	/* Each counter is two registers, the low half first. */
 	if (off >= VMQ_REG_COUNTER(0) && off < VMQ_REG_COUNTER(VMQ_CNT_MAX)) {
-		cnt = atomic64_read(&gqp->cnt[(off - VMQ_REG_COUNTER(0)) / 8]);
-		*val = off & 4 ? upper_32_bits(cnt) : lower_32_bits(cnt);
+		idx = (off - VMQ_REG_COUNTER(0)) /
+		      (VMQ_REG_COUNTER(1) - VMQ_REG_COUNTER(0));
+		cnt = atomic64_read(&gqp->cnt[idx]);
+		*val = off == VMQ_REG_COUNTER(idx) ? lower_32_bits(cnt) :
+						     upper_32_bits(cnt);
 		return 0;
 	}
 	mutex_lock(&mvdev->lock);

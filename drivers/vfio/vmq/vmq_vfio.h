@@ -4,7 +4,7 @@
  *
  * Every vmq device is an mdev parent (main.c, mdev.c) with one type, a
  * queue pair.  Each mdev holds one guest queue pair of the core
- * (include/net/vmq.h) from creation to removal; the VMM opening it
+ * (include/net/vmq_guest.h) from creation to removal; the VMM opening it
  * through VFIO (vfio.c) sees registers (regs.c) and eventfd interrupts
  * (irq.c) laid out in include/uapi/linux/vmq.h, and the NIC reads and
  * writes the guest's rings through vfio_dma_rw().
@@ -13,25 +13,23 @@
 #define _VMQ_VFIO_H
 
 #include <linux/eventfd.h>
-#include <linux/list.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/vfio.h>
-#include <net/vmq.h>
+#include <net/vmq_guest.h>
 
 #define VMQ_VFIO_DRV_NAME	"vmq_vfio"
 
 /**
- * struct vmq_vfio_parent - a vmq device as an mdev parent
- * @list: in the module's list of parents.
+ * struct vmq_vfio_parent - a vmq device as an mdev parent, the cookie
+ *	the core keeps for it
  * @vdev: the vmq device.
  * @parent: its mdev parent.
  * @type: its one mdev type, a queue pair.
  * @type_list: the list of types mdev_register_parent() wants: @type.
  */
 struct vmq_vfio_parent {
-	struct list_head list;
 	struct vmq_dev *vdev;
 	struct mdev_parent parent;
 	struct mdev_type type;
@@ -48,9 +46,6 @@ struct vmq_vfio_parent {
  *	interrupt configuration.  Taken before the core's device mutex.
  * @control: CONTROL as the guest last wrote it.
  * @regs: ring registers as the guest wrote them; heads saved at disable.
- * @mac: the admin's MAC.
- * @vlan: the admin's VLAN, 0 for none.
- * @spoofchk: the admin's anti-spoofing switch.
  * @mm: the address space of the VMM that has the device open, grabbed
  *	(not its users): the NIC's access failing once it has no users is
  *	the VMM exiting, not a guest error.
@@ -65,9 +60,6 @@ struct vmq_vfio_dev {
 	struct mutex lock;	/* see @lock above */
 	u32 control;
 	struct vmq_queue_state regs;
-	u8 mac[ETH_ALEN];
-	u16 vlan;
-	bool spoofchk;
 	struct mm_struct *mm;
 	spinlock_t irq_lock;	/* see @irq_lock above */
 	struct eventfd_ctx *trigger[VMQ_VFIO_NUM_IRQS];
@@ -78,10 +70,16 @@ static inline struct vmq_vfio_dev *vmq_vfio_from(struct vfio_device *vfio)
 	return container_of(vfio, struct vmq_vfio_dev, vfio);
 }
 
+/* Its guest queue pair: rings, counters and the admin's settings. */
+static inline struct vmq_guest_qp *vmq_vfio_gqp(struct vmq_vfio_dev *mvdev)
+{
+	return vmq_guest_qp(mvdev->vdev, mvdev->qp);
+}
+
 /* mdev.c */
 extern struct mdev_driver vmq_vfio_mdev_driver;
-int vmq_vfio_parent_add(struct vmq_dev *vdev);
-void vmq_vfio_parent_del(struct vmq_dev *vdev);
+void *vmq_vfio_parent_add(struct vmq_dev *vdev);
+void vmq_vfio_parent_del(struct vmq_dev *vdev, void *cookie);
 
 /* vfio.c */
 extern const struct vfio_device_ops vmq_vfio_dev_ops;
