@@ -255,6 +255,7 @@ struct vmqsim_silicon {
 /**
  * struct vmqsim_dev - one simulated NIC
  * @dev: its device on the vmqsim bus, "vmqsim<ID>".
+ * @probe_err: how the driver's last probe of @dev ended.
  * @list: in the bus's list of devices.
  * @dying: being deleted; stays on the list, keeping its ID, until gone.
  * @id: ID given to new_device.
@@ -280,6 +281,7 @@ struct vmqsim_silicon {
  */
 struct vmqsim_dev {
 	struct device dev;
+	int probe_err;
 	struct list_head list;
 	bool dying;
 	u32 id;
