@@ -284,6 +284,8 @@ const char *vmq_guest_qp_name(const struct vmq_qp *qp);
 /* fwd.c */
 int vmq_fwd_init(void);
 void vmq_fwd_exit(void);
+int vmq_fwd_tc_setup(struct vmq_dev *vdev);
+void vmq_fwd_tc_clear(struct vmq_dev *vdev);
 
 /* debugfs.c */
 void vmq_debugfs_init(void);
