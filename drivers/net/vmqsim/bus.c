@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <net/rtnetlink.h>
+#include <net/vmq_compat.h>
 #include "vmqsim.h"
 
 #define VMQSIM_NEW_DEVICE_USAGE \
@@ -63,13 +64,7 @@ static void vmqsim_bus_dev_release(struct device *dev)
 	kvfree(to_vmqsim_dev(dev));
 }
 
-/*
- * The bus type is exactly as const as struct device.bus: 6.1's
- * bus_register() still writes to it, newer kernels take it const.
- */
-#define VMQSIM_BUS_TYPE typeof(*((struct device *)NULL)->bus)
-
-static VMQSIM_BUS_TYPE vmqsim_bus;
+static VMQ_COMPAT_BUS_TYPE vmqsim_bus;
 
 /* Called with vmqsim_bus_lock held. */
 static int vmqsim_bus_dev_new(u32 id, u32 num_qps, u32 num_filters)
@@ -163,7 +158,7 @@ static int vmqsim_check_new_device(const u32 vals[3])
 }
 
 static ssize_t
-new_device_store(VMQ_COMPAT_BUS_CONST struct bus_type *bus, const char *buf,
+new_device_store(VMQ_COMPAT_BUS_TYPE *bus, const char *buf,
 		 size_t count)
 {
 	u32 vals[3] = { 0, VMQSIM_DEFAULT_QPS, VMQSIM_MAX_FILTERS };
@@ -190,7 +185,7 @@ new_device_store(VMQ_COMPAT_BUS_CONST struct bus_type *bus, const char *buf,
 static BUS_ATTR_WO(new_device);
 
 static ssize_t
-del_device_store(VMQ_COMPAT_BUS_CONST struct bus_type *bus, const char *buf,
+del_device_store(VMQ_COMPAT_BUS_TYPE *bus, const char *buf,
 		 size_t count)
 {
 	struct vmqsim_dev *sdev;
@@ -247,7 +242,7 @@ static void vmqsim_bus_remove(struct device *dev)
 	vmqsim_dev_destroy(to_vmqsim_dev(dev));
 }
 
-static VMQSIM_BUS_TYPE vmqsim_bus = {
+static VMQ_COMPAT_BUS_TYPE vmqsim_bus = {
 	.name		= VMQSIM_DRV_NAME,
 	.bus_groups	= vmqsim_bus_groups,
 	.probe		= vmqsim_bus_probe,

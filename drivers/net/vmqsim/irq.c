@@ -59,7 +59,7 @@ static int vmqsim_irq_domain_map(struct irq_domain *d, unsigned int virq,
 	 * No ack ever runs irq_move_irq() for this chip: without the flag an
 	 * affinity write would stay pending for good.
 	 */
-	irq_set_status_flags(virq, VMQ_COMPAT_IRQ_MOVE_PCNTXT);
+	irq_set_status_flags(virq, IRQ_MOVE_PCNTXT);
 	return 0;
 }
 
