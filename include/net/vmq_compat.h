@@ -2,15 +2,16 @@
 /*
  * Kernel API differences between the kernels vmq is built for (Debian's
  * 6.1 and 6.12), in one place.  compat.mk probes the headers for each
- * API and passes -DVMQ_HAVE_*; the rest of the code is written against
- * the newest API and these shims fill in for older kernels.
+ * API and passes -DVMQ_HAVE_* (unless a type already tells); the rest of
+ * the code is written against the newest API and these shims fill in for
+ * older kernels.  Only what tells those two kernels apart belongs here.
  */
 #ifndef _NET_VMQ_COMPAT_H
 #define _NET_VMQ_COMPAT_H
 
+#include <linux/device.h>
 #include <linux/ethtool.h>
 #include <linux/eventfd.h>
-#include <linux/netdevice.h>
 #include <linux/string.h>
 #include <linux/vfio.h>
 
@@ -30,43 +31,14 @@ static inline void ethtool_puts(u8 **data, const char *str)
 }
 #endif
 
-/* Tell netlink which NAPI serves a queue (6.8); nothing to tell on 6.1. */
-static inline void vmq_compat_queue_set_napi(struct net_device *dev, u32 q,
-					     bool tx, struct napi_struct *napi)
-{
-#ifdef VMQ_HAVE_QUEUE_SET_NAPI
-	netif_queue_set_napi(dev, q, tx ? NETDEV_QUEUE_TYPE_TX :
-				     NETDEV_QUEUE_TYPE_RX, napi);
-#endif
-}
-
-/* NETIF_F_LLTX became dev->lltx (6.12). */
-static inline void vmq_compat_set_lltx(struct net_device *dev)
-{
-#ifdef VMQ_HAVE_NETDEV_LLTX
-	dev->lltx = true;
-#else
-	dev->features |= NETIF_F_LLTX;
-#endif
-}
-
-/* bus_type and its attribute callbacks became const (6.4). */
-#ifdef VMQ_HAVE_CONST_BUS_TYPE
-#define VMQ_COMPAT_BUS_CONST const
-#else
-#define VMQ_COMPAT_BUS_CONST
-#endif
-
 /*
- * A software irq chip needs IRQ_MOVE_PCNTXT for affinity writes to take
- * effect at once: no ack path ever runs irq_move_irq().  Kernels without
- * the flag move affinity in process context anyway.
+ * struct bus_type became const (6.4): bus_register(), the pointers to it
+ * (device.bus, device_driver.bus) and its attributes' show and store
+ * callbacks all take it const.  The type of device.bus tells the two
+ * kernels apart without a probe: a bus type, or a callback's argument,
+ * declared as this is exactly as const as the kernel wants it.
  */
-#ifdef VMQ_HAVE_IRQ_MOVE_PCNTXT
-#define VMQ_COMPAT_IRQ_MOVE_PCNTXT IRQ_MOVE_PCNTXT
-#else
-#define VMQ_COMPAT_IRQ_MOVE_PCNTXT 0
-#endif
+#define VMQ_COMPAT_BUS_TYPE typeof(*((struct device *)NULL)->bus)
 
 /* eventfd_signal() lost its count argument (6.8). */
 static inline void vmq_compat_eventfd_signal(struct eventfd_ctx *ctx)

@@ -6,9 +6,11 @@
  * comes up on the NIC gets a queue pair of its own and a filter on its
  * MAC: its frames land in that queue pair and the driver hands them to the
  * macvlan netdev directly, past macvlan's software demux; what it sends
- * leaves through the queue pair's transmit ring (the macvlan is bound to it
- * as a subordinate channel, so it passes itself as sb_dev).  Multicast and
- * broadcast still reach macvlans through the lower device, as with ixgbe.
+ * leaves through the queue pair's transmit ring.  As with ixgbe, the
+ * macvlan is a subordinate channel of the NIC: it passes itself as sb_dev,
+ * and the stack's binding of its traffic class to the queue pair's
+ * transmit queue says where its frames go.  Multicast and broadcast still
+ * reach macvlans through the lower device, as with ixgbe.
  *
  * When no queue pair or filter slot is left the macvlan keeps working on
  * the software path, and the log and the "macvlans" debugfs view say so.
@@ -38,6 +40,88 @@ static u32 vmq_fwd_free_qp(struct vmq_dev *vdev)
 	return VMQ_QP_DROP;
 }
 
+/*
+ * The stack binds subordinate channels per traffic class of the NIC, so
+ * while offload is on the NIC has one class over all its transmit queues,
+ * and a macvlan's class 0 is its queue pair's queue alone.  The host's
+ * frames still spread over the channels only (vmq_select_queue()).
+ */
+static int vmq_fwd_bind(struct vmq_fwd *fwd)
+{
+	int err;
+
+	err = netdev_set_sb_channel(fwd->upper, fwd->qp);
+	if (!err)
+		err = netdev_bind_sb_channel_queue(fwd->vdev->netdev, fwd->upper,
+						   0, 1, fwd->qp);
+	if (err)
+		netdev_set_sb_channel(fwd->upper, 0);
+	return err;
+}
+
+static void vmq_fwd_unbind(struct vmq_fwd *fwd)
+{
+	netdev_unbind_sb_channel(fwd->vdev->netdev, fwd->upper);
+	netdev_set_sb_channel(fwd->upper, 0);
+}
+
+/* A change of traffic classes dropped the driver's XPS maps: set them again. */
+static void vmq_fwd_xps_restore(struct vmq_dev *vdev)
+{
+	u32 i;
+
+	if (!vdev->ops->qp_affinity)
+		return;
+	for (i = 0; i < vdev->channels; i++)
+		vdev->ops->qp_affinity(vdev, i, vmq_qp_cpu(vdev, i));
+}
+
+/**
+ * vmq_fwd_tc_setup() - give the NIC its traffic class, bind every macvlan
+ * @vdev: the vmq device, offload on, its transmit queues all real.
+ *
+ * Context: RTNL and the device mutex held.
+ * Return: 0, or a negative errno with no class and nothing bound.
+ */
+int vmq_fwd_tc_setup(struct vmq_dev *vdev)
+{
+	struct net_device *netdev = vdev->netdev;
+	struct vmq_fwd *fwd;
+	int err;
+
+	err = netdev_set_num_tc(netdev, 1);
+	if (!err)
+		err = netdev_set_tc_queue(netdev, 0, netdev->real_num_tx_queues,
+					  0);
+	list_for_each_entry(fwd, &vdev->fwds, list) {
+		if (!err)
+			err = vmq_fwd_bind(fwd);
+	}
+	if (err) {
+		netdev_err(netdev, "vmq: cannot bind macvlans to their queues: %d\n",
+			   err);
+		netdev_reset_tc(netdev);
+	}
+	vmq_fwd_xps_restore(vdev);
+	return err;
+}
+
+/**
+ * vmq_fwd_tc_clear() - undo vmq_fwd_tc_setup()
+ * @vdev: the vmq device.
+ *
+ * Offloaded macvlans send through the host's channels until they are
+ * bound again.
+ *
+ * Context: RTNL and the device mutex held.
+ */
+void vmq_fwd_tc_clear(struct vmq_dev *vdev)
+{
+	/* Unbinds every subordinate channel too. */
+	netdev_reset_tc(vdev->netdev);
+	vmq_fwd_xps_restore(vdev);
+}
+
 /* Called with RTNL and the device mutex held. */
 static struct vmq_fwd *vmq_fwd_add(struct vmq_dev *vdev,
 				   struct net_device *upper)
@@ -64,11 +148,14 @@ static struct vmq_fwd *vmq_fwd_add(struct vmq_dev *vdev,
 
 	vmq_qp_claim(vdev, qp, VMQ_OWNER_MACVLAN);
 	vdev->qps[qp].fwd = fwd;
+	err = vmq_fwd_bind(fwd);
+	if (err)
+		goto err_release;
 	rcu_assign_pointer(vdev->qps[qp].rx_netdev, upper);
 	if (vdev->running) {
 		err = vmq_qp_start(vdev, qp);
 		if (err)
-			goto err_release;
+			goto err_unbind;
 	}
 
 	/* The queue is ready: now let the classifier send frames to it. */
@@ -81,21 +168,17 @@ static struct vmq_fwd *vmq_fwd_add(struct vmq_dev *vdev,
 		goto err_stop;
 	}
 	fwd->loc = loc;
-
-	err = netdev_set_sb_channel(upper, qp);
-	if (err)
-		goto err_filter;
 	list_add_tail(&fwd->list, &vdev->fwds);
 	netdev_info(vdev->netdev, "vmq: %s offloaded to queue pair %u\n",
 		    upper->name, qp);
 	return fwd;
 
-err_filter:
-	__vmq_filter_del(vdev, loc);
 err_stop:
 	vmq_qp_stop(vdev, qp);
-err_release:
+err_unbind:
 	RCU_INIT_POINTER(vdev->qps[qp].rx_netdev, NULL);
+	vmq_fwd_unbind(fwd);
+err_release:
 	vdev->qps[qp].fwd = NULL;
 	vmq_qp_release(vdev, qp);
 	kfree(fwd);
@@ -110,7 +193,7 @@ static void vmq_fwd_del(struct vmq_fwd *fwd)
 
 	/* Stop steering first, then transmit, then DMA. */
 	__vmq_filter_del(vdev, fwd->loc);
-	netdev_set_sb_channel(fwd->upper, 0);
+	vmq_fwd_unbind(fwd);
 	vmq_qp_stop(vdev, fwd->qp);
 	RCU_INIT_POINTER(qp->rx_netdev, NULL);
 	qp->fwd = NULL;
@@ -260,9 +343,9 @@ static void vmq_fwd_offload_existing(struct vmq_dev *vdev)
  * @features: the features about to be set.
  *
  * Handles NETIF_F_HW_L2FW_DOFFLOAD: turning it on makes every transmit
- * queue usable for subordinate channels and offloads the macvlans already
- * up; turning it off moves every offloaded macvlan back to the software
- * path, keeping the interfaces.
+ * queue usable for subordinate channels (vmq_fwd_tc_setup()) and offloads
+ * the macvlans already up; turning it off moves every offloaded macvlan
+ * back to the software path, keeping the interfaces.
  *
  * Context: RTNL held.
  * Return: 0 or a negative errno.
@@ -279,12 +362,22 @@ int vmq_set_features(struct net_device *netdev, netdev_features_t features)
 		err = netif_set_real_num_tx_queues(netdev, vdev->caps.num_qps);
 		if (err)
 			return err;
+		mutex_lock(&vdev->lock);
+		err = vmq_fwd_tc_setup(vdev);
+		mutex_unlock(&vdev->lock);
+		if (err) {
+			netif_set_real_num_tx_queues(netdev, vdev->channels);
+			return err;
+		}
 		WRITE_ONCE(vdev->l2fw, true);
 		vmq_fwd_offload_existing(vdev);
 		return 0;
 	}
 	vmq_fwd_release_all(vdev);
 	WRITE_ONCE(vdev->l2fw, false);
+	mutex_lock(&vdev->lock);
+	vmq_fwd_tc_clear(vdev);
+	mutex_unlock(&vdev->lock);
 	return netif_set_real_num_tx_queues(netdev, vdev->channels);
 }
 EXPORT_SYMBOL_GPL(vmq_set_features);
@@ -295,8 +388,9 @@ EXPORT_SYMBOL_GPL(vmq_set_features);
  * @skb: the frame.
  * @sb_dev: the offloaded macvlan sending it, or NULL for the host.
  *
- * An offloaded macvlan's frames use its queue pair; the host's use its
- * channels, with the usual XPS and flow hashing.
+ * An offloaded macvlan's frames use the queue its subordinate channel is
+ * bound to, its queue pair's; the host's, and a macvlan's while it is not
+ * bound, use the channels, with the usual XPS and flow hashing.
  *
  * Return: the transmit queue.
  */
@@ -305,10 +399,14 @@ u16 vmq_select_queue(struct net_device *netdev, struct sk_buff *skb,
 {
 	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 	u32 channels = READ_ONCE(vdev->channels);
-	int sb = sb_dev ? netdev_get_sb_channel(sb_dev) : 0;
+	u16 txq;
 
-	if (sb > 0 && sb < netdev->real_num_tx_queues)
-		return sb;
+	/* One queue per macvlan: its class 0 starts and ends there. */
+	if (sb_dev && READ_ONCE(sb_dev->tc_to_txq[0].count)) {
+		txq = READ_ONCE(sb_dev->tc_to_txq[0].offset);
+		if (txq < netdev->real_num_tx_queues)
+			return txq;
+	}
 	return netdev_pick_tx(netdev, skb, NULL) % channels;
 }
 EXPORT_SYMBOL_GPL(vmq_select_queue);

@@ -239,6 +239,9 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 
 	for (i = count; i < old; i++)
 		vmq_qp_stop(vdev, i);
+	/* The stack drops a traffic class the queue count no longer covers. */
+	if (vdev->l2fw)
+		vmq_fwd_tc_clear(vdev);
 	err = vdev->ops->set_channels(vdev, count);
 	if (err)
 		goto err_restart;
@@ -250,6 +253,8 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	for (i = old; i < count; i++)
 		vmq_qp_claim(vdev, i, VMQ_OWNER_HOST);
 	vdev->channels = count;
+	if (vdev->l2fw)
+		vmq_fwd_tc_setup(vdev);
 	if (!vdev->running)
 		return 0;
 	for (i = old; i < count; i++) {
@@ -261,6 +266,8 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	return err;
 
 err_restart:
+	if (vdev->l2fw)
+		vmq_fwd_tc_setup(vdev);
 	if (vdev->running)
 		for (i = count; i < old; i++)
 			vmq_qp_start(vdev, i);

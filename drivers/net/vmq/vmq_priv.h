@@ -295,6 +295,8 @@ void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
 /* fwd.c */
 int vmq_fwd_init(void);
 void vmq_fwd_exit(void);
+int vmq_fwd_tc_setup(struct vmq_dev *vdev);
+void vmq_fwd_tc_clear(struct vmq_dev *vdev);
 
 /* debugfs.c */
 void vmq_debugfs_init(void);

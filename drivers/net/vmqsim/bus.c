@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmqsim: the "vmqsim" bus, where simulated NICs are created and
- * destroyed, and the module's entry points.
+ * destroyed, its driver, and the module's entry points.
  *
  *   echo "ID [QUEUE_PAIRS [FILTERS]]" > /sys/bus/vmqsim/new_device
  *   echo ID > /sys/bus/vmqsim/del_device
+ *
+ * A bus device is the simulated hardware's slot; the driver brings it
+ * to life when it binds (probe: the silicon, its vectors and both
+ * netdevs) and takes it apart when it unbinds, so the driver core's
+ * bind and unbind files work as on any bus:
+ *
+ *   echo vmqsim0 > /sys/bus/vmqsim/drivers/vmqsim/unbind
+ *   echo vmqsim0 > /sys/bus/vmqsim/drivers/vmqsim/bind
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -15,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <net/rtnetlink.h>
+#include <net/vmq_compat.h>
 #include "vmqsim.h"
 
 #define VMQSIM_NEW_DEVICE_USAGE \
@@ -45,18 +54,17 @@ static struct vmqsim_dev *vmqsim_bus_find(u32 id)
 	return NULL;
 }
 
-static void vmqsim_bus_dev_release(struct device *dev)
+static struct vmqsim_dev *to_vmqsim_dev(struct device *dev)
 {
-	kvfree(container_of(dev, struct vmqsim_dev, dev));
+	return container_of(dev, struct vmqsim_dev, dev);
 }
 
-/*
- * The bus type is exactly as const as struct device.bus: 6.1's
- * bus_register() still writes to it, newer kernels take it const.
- */
-#define VMQSIM_BUS_TYPE typeof(*((struct device *)NULL)->bus)
+static void vmqsim_bus_dev_release(struct device *dev)
+{
+	kvfree(to_vmqsim_dev(dev));
+}
 
-static VMQSIM_BUS_TYPE vmqsim_bus;
+static VMQ_COMPAT_BUS_TYPE vmqsim_bus;
 
 /* Called with vmqsim_bus_lock held. */
 static int vmqsim_bus_dev_new(u32 id, u32 num_qps, u32 num_filters)
@@ -83,10 +91,12 @@ static int vmqsim_bus_dev_new(u32 id, u32 num_qps, u32 num_filters)
 	err = dev_set_name(&sdev->dev, VMQSIM_DRV_NAME "%u", id);
 	if (err)
 		goto err_put_device;
+	/* Binds the driver, whose probe builds the NIC... */
 	err = device_add(&sdev->dev);
 	if (err)
 		goto err_put_device;
-	err = vmqsim_dev_create(sdev);
+	/* ...which must work: a device that cannot be created is not kept. */
+	err = READ_ONCE(sdev->probe_err);
 	if (err)
 		goto err_device_del;
 	list_add_tail(&sdev->list, &vmqsim_devs);
@@ -105,11 +115,12 @@ err_put_device:
  */
 static void vmqsim_bus_dev_del(struct vmqsim_dev *sdev)
 {
-	vmqsim_dev_destroy(sdev);
+	/* Unbinds the driver, whose remove takes the NIC apart. */
+	device_del(&sdev->dev);
 	mutex_lock(&vmqsim_bus_lock);
 	list_del(&sdev->list);
 	mutex_unlock(&vmqsim_bus_lock);
-	device_unregister(&sdev->dev);
+	put_device(&sdev->dev);
 }
 
 /* Parse "ID [QUEUE_PAIRS [FILTERS]]": one to three decimal numbers. */
@@ -147,7 +158,7 @@ static int vmqsim_check_new_device(const u32 vals[3])
 }
 
 static ssize_t
-new_device_store(VMQ_COMPAT_BUS_CONST struct bus_type *bus, const char *buf,
+new_device_store(VMQ_COMPAT_BUS_TYPE *bus, const char *buf,
 		 size_t count)
 {
 	u32 vals[3] = { 0, VMQSIM_DEFAULT_QPS, VMQSIM_MAX_FILTERS };
@@ -174,7 +185,7 @@ new_device_store(VMQ_COMPAT_BUS_CONST struct bus_type *bus, const char *buf,
 static BUS_ATTR_WO(new_device);
 
 static ssize_t
-del_device_store(VMQ_COMPAT_BUS_CONST struct bus_type *bus, const char *buf,
+del_device_store(VMQ_COMPAT_BUS_TYPE *bus, const char *buf,
 		 size_t count)
 {
 	struct vmqsim_dev *sdev;
@@ -214,9 +225,34 @@ static struct attribute *vmqsim_bus_attrs[] = {
 };
 ATTRIBUTE_GROUPS(vmqsim_bus);
 
-static VMQSIM_BUS_TYPE vmqsim_bus = {
+/* Every vmqsim device is for the one driver: no match callback. */
+static int vmqsim_bus_probe(struct device *dev)
+{
+	struct vmqsim_dev *sdev = to_vmqsim_dev(dev);
+	int err;
+
+	err = vmqsim_dev_create(sdev);
+	/* For new_device, which cannot get it from device_add(). */
+	WRITE_ONCE(sdev->probe_err, err);
+	return err;
+}
+
+static void vmqsim_bus_remove(struct device *dev)
+{
+	vmqsim_dev_destroy(to_vmqsim_dev(dev));
+}
+
+static VMQ_COMPAT_BUS_TYPE vmqsim_bus = {
 	.name		= VMQSIM_DRV_NAME,
 	.bus_groups	= vmqsim_bus_groups,
+	.probe		= vmqsim_bus_probe,
+	.remove		= vmqsim_bus_remove,
+};
+
+static struct device_driver vmqsim_driver = {
+	.name		= VMQSIM_DRV_NAME,
+	.bus		= &vmqsim_bus,
+	.owner		= THIS_MODULE,
 };
 
 /* The newest device nobody is deleting yet, marked @dying; or NULL. */
@@ -291,9 +327,12 @@ static int __init vmqsim_module_init(void)
 	err = bus_register(&vmqsim_bus);
 	if (err)
 		goto err_debugfs_exit;
-	err = rtnl_link_register(&vmqsim_link_ops);
+	err = driver_register(&vmqsim_driver);
 	if (err)
 		goto err_bus_unregister;
+	err = rtnl_link_register(&vmqsim_link_ops);
+	if (err)
+		goto err_driver_unregister;
 	err = vmqsim_bus_add_initial();
 	if (err)
 		goto err_del_devices;
@@ -302,6 +341,8 @@ static int __init vmqsim_module_init(void)
 err_del_devices:
 	vmqsim_bus_del_all();
 	rtnl_link_unregister(&vmqsim_link_ops);
+err_driver_unregister:
+	driver_unregister(&vmqsim_driver);
 err_bus_unregister:
 	bus_unregister(&vmqsim_bus);
 err_debugfs_exit:
@@ -313,6 +354,7 @@ static void __exit vmqsim_module_exit(void)
 {
 	vmqsim_bus_del_all();
 	rtnl_link_unregister(&vmqsim_link_ops);
+	driver_unregister(&vmqsim_driver);
 	bus_unregister(&vmqsim_bus);
 	vmqsim_debugfs_exit();
 }

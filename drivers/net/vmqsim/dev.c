@@ -32,7 +32,11 @@ static void vmqsim_qps_free(struct vmqsim_dev *sdev)
 
 /**
  * vmqsim_dev_create() - build a simulated NIC on its bus device
- * @sdev: the bus device, registered, with id, queue pairs and filters set.
+ * @sdev: the bus device, registered, with id, queue pairs and filters set;
+ *	called when the driver binds to it.
+ *
+ * A device bound again starts as new: the settings and test knobs of its
+ * last binding are gone with the netdevs they were made through.
  *
  * Return: 0, or a negative errno with nothing left behind.
  */
@@ -42,6 +46,8 @@ int vmqsim_dev_create(struct vmqsim_dev *sdev)
 
 	sdev->rx_ring_size = VMQSIM_RING_DEFAULT;
 	sdev->tx_ring_size = VMQSIM_RING_DEFAULT;
+	sdev->dbg_rx_delay_us = 0;
+	sdev->dbg_raise_delay_us = 0;
 
 	err = vmqsim_qps_alloc(sdev);
 	if (err)
@@ -76,7 +82,7 @@ err_out:
 
 /**
  * vmqsim_dev_destroy() - undo vmqsim_dev_create()
- * @sdev: the device.
+ * @sdev: the device; called when the driver unbinds from it.
  *
  * Safe while traffic flows: the partner stops feeding the silicon before
  * the NIC closes, and the NIC stops all DMA before its memory goes.

@@ -80,6 +80,7 @@ static struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
  * @in_dma: the engine is inside guest memory.
  * @dead: the engine found the gate closed; it does nothing more.  The
  *	engine's own.
+ * @irq: what the queue pair's vector does while it runs.
  */
 struct vmqsim_guest {
 	struct vmqsim_dev *sdev;
@@ -93,6 +94,7 @@ struct vmqsim_guest {
 	bool running;
 	bool in_dma;
 	bool dead;
+	struct vmqsim_vector_user irq;
 };
 
 /* Hands a stopped engine still in guest memory over to the drain. */
@@ -107,14 +109,11 @@ static void vmqsim_guest_tell(struct vmqsim_guest *gq)
 		vmq_guest_notify(gq->gqp, events);
 }
 
-/**
- * vmqsim_guest_isr() - a guest queue pair's vector fired
- * @gq: the guest queue pair.
- *
- * Context: hard irq.
- */
-void vmqsim_guest_isr(struct vmqsim_guest *gq)
+/* The vector fired: its completions go to the owner.  Hard irq context. */
+static void vmqsim_guest_irq(struct vmqsim_vector_user *user)
 {
+	struct vmqsim_guest *gq = container_of(user, struct vmqsim_guest, irq);
+
 	vmqsim_irq_rearm(gq->sdev, gq->id);
 	/* Re-armed before taking the events: a later one raises again. */
 	smp_mb__after_atomic();
@@ -605,10 +604,11 @@ static int vmqsim_guest_start(struct vmq_dev *vdev, u32 qp)
 	skb_queue_head_init(&gq->fifo);
 	spin_lock_init(&gq->lock);
 	gq->running = true;
+	gq->irq.handler = vmqsim_guest_irq;
 	/* Its own switching pool: a guest reaches others through the switch. */
 	WRITE_ONCE(q->pool, qp);
 	WRITE_ONCE(q->flags, vmq_qp_flags(sdev->vdev, qp));
-	vmqsim_irq_rearm(sdev, qp);
+	vmqsim_irq_attach(sdev, qp, &gq->irq);
 	/* The engine is set up before the classifier or a doorbell finds it. */
 	rcu_assign_pointer(q->guest, gq);
 	/* Buffers may have been posted before the queue was enabled. */
@@ -643,6 +643,7 @@ static void vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp)
 	spin_unlock(&gq->lock);
 	/* Nobody finds the engine any more... */
 	RCU_INIT_POINTER(q->guest, NULL);
+	vmqsim_irq_detach(sdev, qp);
 	/* ...and every classifier pass, doorbell or handler that did is over. */
 	synchronize_net();
 	/* Out of guest memory, it finds the gate closed soon: wait for it. */

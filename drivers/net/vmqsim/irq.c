@@ -8,11 +8,15 @@
  * and a "message" runs the flow handler on the CPU the effective affinity
  * names, through an asynchronous cross-CPU call with interrupts off.
  *
+ * A queue pair's vector knows nothing of its user: whoever runs the
+ * queue pair attaches a &struct vmqsim_vector_user, whose handler the
+ * message calls and whose pending count moderation and re-arming read.
+ *
  * Queue pair vectors auto-mask: the first raise after an unmask sends
  * the message (when moderation says it is due: see vmqsim_irq_raise());
- * further raises only find the vector masked.  The NAPI
- * poll unmasks when it completes and raises again if frames arrived
- * meanwhile, so no frame waits for an interrupt that never comes.
+ * further raises only find the vector masked.  The user unmasks when
+ * its handler's work is done, and the vector raises again if completions
+ * arrived meanwhile, so none waits for an interrupt that never comes.
  */
 
 #include <linux/cpumask.h>
@@ -55,7 +59,7 @@ static int vmqsim_irq_domain_map(struct irq_domain *d, unsigned int virq,
 	 * No ack ever runs irq_move_irq() for this chip: without the flag an
 	 * affinity write would stay pending for good.
 	 */
-	irq_set_status_flags(virq, VMQ_COMPAT_IRQ_MOVE_PCNTXT);
+	irq_set_status_flags(virq, IRQ_MOVE_PCNTXT);
 	return 0;
 }
 
@@ -153,13 +157,27 @@ static bool vmqsim_vector_trigger(struct vmqsim_vector *vec)
 	return false;
 }
 
+/* Completions waiting for the user's handler; 0 without a user. */
+static u32 vmqsim_vector_pending(struct vmqsim_vector *vec)
+{
+	struct vmqsim_vector_user *user;
+	u32 n = 0;
+
+	rcu_read_lock();
+	user = rcu_dereference(vec->user);
+	if (user && user->pending)
+		n = user->pending(user);
+	rcu_read_unlock();
+	return n;
+}
+
 /* The moderation delay ran out: whatever waits gets its interrupt. */
 static enum hrtimer_restart vmqsim_coal_timer_fn(struct hrtimer *timer)
 {
 	struct vmqsim_vector *vec = container_of(timer, struct vmqsim_vector,
 						 coal_timer);
 
-	if (vmqsim_silicon_rx_waiting(&vec->sdev->qps[vec->hwirq]))
+	if (vmqsim_vector_pending(vec))
 		vmqsim_vector_trigger(vec);
 	return HRTIMER_NORESTART;
 }
@@ -167,11 +185,11 @@ static enum hrtimer_restart vmqsim_coal_timer_fn(struct hrtimer *timer)
 /**
  * vmqsim_irq_raise() - the silicon raises a queue pair's vector
  * @sdev: the device.
- * @qp: the queue pair, whose ring just completed a descriptor.
+ * @qp: the queue pair, which just completed a descriptor.
  *
  * Interrupt moderation, as the core's settings for the queue say: the
- * message goes at once when rx_frames frames wait (or rx_usecs is 0),
- * else a timer sends it rx_usecs after the first waiting frame.
+ * message goes at once when rx_frames completions wait (or rx_usecs is
+ * 0), else a timer sends it rx_usecs after the first waiting one.
  */
 void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp)
 {
@@ -187,8 +205,7 @@ void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp)
 	if (READ_ONCE(vec->hold) || test_bit(VMQSIM_VEC_MASKED, &vec->flags))
 		return;
 	vmq_qp_get_coalesce(sdev->vdev, qp, &coal);
-	if (!coal.rx_usecs ||
-	    vmqsim_silicon_rx_waiting(&sdev->qps[qp]) >= coal.rx_frames) {
+	if (!coal.rx_usecs || vmqsim_vector_pending(vec) >= coal.rx_frames) {
 		vmqsim_vector_trigger(vec);
 		return;
 	}
@@ -199,9 +216,10 @@ void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp)
 }
 
 /**
- * vmqsim_irq_unmask() - re-arm a queue pair's vector after its poll
+ * vmqsim_irq_unmask() - re-arm a queue pair's vector, raising if work waits
  * @sdev: the device.
- * @qp: the queue pair; called from its NAPI poll once it completed.
+ * @qp: the queue pair; called by its user once its handler's work is
+ *	done (the NAPI poll, when it completed).
  */
 void vmqsim_irq_unmask(struct vmqsim_dev *sdev, u32 qp)
 {
@@ -210,20 +228,52 @@ void vmqsim_irq_unmask(struct vmqsim_dev *sdev, u32 qp)
 	clear_bit(VMQSIM_VEC_MASKED, &vec->flags);
 	/* Pairs with the smp_mb() in vmqsim_irq_raise(). */
 	smp_mb__after_atomic();
-	if (vmqsim_silicon_rx_pending(&sdev->qps[qp]))
+	if (vmqsim_vector_pending(vec))
 		vmqsim_irq_raise(sdev, qp);
 }
 
 /**
- * vmqsim_irq_rearm() - reset a queue pair's vector as the queue starts
+ * vmqsim_irq_rearm() - re-arm a queue pair's vector
  * @sdev: the device.
- * @qp: the queue pair, not yet published to the silicon.
+ * @qp: the queue pair.
  *
- * A poll disabled while the vector was masked never unmasked it.
+ * For a user that looks at its work only after re-arming (the vector's
+ * next raise is then never lost), and for a queue pair starting: a user
+ * detached while the vector was masked never unmasked it.
  */
 void vmqsim_irq_rearm(struct vmqsim_dev *sdev, u32 qp)
 {
 	clear_bit(VMQSIM_VEC_MASKED, &sdev->irqs.vectors[qp].flags);
+}
+
+/**
+ * vmqsim_irq_attach() - give a starting queue pair's vector its user
+ * @sdev: the device.
+ * @qp: the queue pair, not yet published to the silicon.
+ * @user: what the vector calls back from now on.
+ *
+ * The vector starts unmasked.
+ */
+void vmqsim_irq_attach(struct vmqsim_dev *sdev, u32 qp,
+		       struct vmqsim_vector_user *user)
+{
+	vmqsim_irq_rearm(sdev, qp);
+	/* The user's state is set up before a message can find it. */
+	rcu_assign_pointer(sdev->irqs.vectors[qp].user, user);
+}
+
+/**
+ * vmqsim_irq_detach() - take a stopping queue pair's user off its vector
+ * @sdev: the device.
+ * @qp: the queue pair.
+ *
+ * Messages sent from now on call nobody; one being handled may still
+ * use the old user until the caller's next RCU grace period, or until
+ * vmqsim_irq_quiesce().
+ */
+void vmqsim_irq_detach(struct vmqsim_dev *sdev, u32 qp)
+{
+	RCU_INIT_POINTER(sdev->irqs.vectors[qp].user, NULL);
 }
 
 /**
@@ -243,22 +293,21 @@ void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold)
 		return;
 	/* Pairs with the smp_mb() in vmqsim_irq_raise(). */
 	smp_mb();
-	if (!vmqsim_silicon_rx_pending(&sdev->qps[qp]))
+	if (!vmqsim_vector_pending(vec))
 		return;
-	/* Delivered on this CPU, the NAPI softirq runs at local_bh_enable(). */
+	/* Delivered on this CPU, a softirq it raises runs at local_bh_enable(). */
 	local_bh_disable();
 	vmqsim_irq_raise(sdev, qp);
 	local_bh_enable();
 }
 
 /**
- * vmqsim_irq_raise_now() - raise a guest queue pair's vector at once
+ * vmqsim_irq_raise_now() - raise a queue pair's vector, unmoderated
  * @sdev: the device.
  * @qp: the queue pair.
  *
- * A guest queue pair's engine already interrupts once per batch, so no
- * moderation applies; the vector stays masked until its handler re-arms
- * it.
+ * For a user that already interrupts once per batch (a guest queue
+ * pair's engine); the vector stays masked until its handler re-arms it.
  *
  * The vector may be freed at any moment (the NIC going down): only the
  * attempt to send tells whether a handler will run.
@@ -299,18 +348,15 @@ void vmqsim_irq_raise_misc(struct vmqsim_dev *sdev)
 
 static irqreturn_t vmqsim_qp_isr(int irq, void *data)
 {
-	struct vmqsim_qp *qp = data;
-	struct vmqsim_guest *gq;
+	struct vmqsim_vector *vec = data;
+	struct vmqsim_vector_user *user;
 
-	vmq_qp_count_irq(qp->sdev->vdev, qp->id);
-	/* A guest queue pair's completions go to its owner, not to NAPI. */
+	vmq_qp_count_irq(vec->sdev->vdev, vec->hwirq);
 	rcu_read_lock();
-	gq = rcu_dereference(qp->guest);
-	if (gq)
-		vmqsim_guest_isr(gq);
+	user = rcu_dereference(vec->user);
+	if (user)
+		user->handler(user);
 	rcu_read_unlock();
-	if (!gq)
-		napi_schedule_irqoff(&qp->napi);
 	return IRQ_HANDLED;
 }
 
@@ -318,12 +364,6 @@ static irqreturn_t vmqsim_qp_isr(int irq, void *data)
 static irqreturn_t vmqsim_misc_isr(int irq, void *data)
 {
 	return IRQ_HANDLED;
-}
-
-static void *vmqsim_vector_dev_id(struct vmqsim_vector *vec)
-{
-	return vmqsim_vector_is_misc(vec) ? (void *)vec->sdev :
-					    &vec->sdev->qps[vec->hwirq];
 }
 
 /*
@@ -357,7 +397,7 @@ static int vmqsim_vector_request(struct vmqsim_vector *vec)
 		snprintf(vec->name, sizeof(vec->name), "%s-qp%u",
 			 netdev_name(sdev->nic), vec->hwirq);
 	err = request_irq(vec->virq, misc ? vmqsim_misc_isr : vmqsim_qp_isr,
-			  0, vec->name, vmqsim_vector_dev_id(vec));
+			  0, vec->name, vec);
 	if (err)
 		goto err_out;
 	if (misc) {
@@ -371,7 +411,7 @@ static int vmqsim_vector_request(struct vmqsim_vector *vec)
 	return 0;
 
 err_free_irq:
-	free_irq(vec->virq, vmqsim_vector_dev_id(vec));
+	free_irq(vec->virq, vec);
 err_out:
 	netdev_err(sdev->nic, "cannot set up vector %s (irq %u): %d\n",
 		   vec->name, vec->virq, err);
@@ -396,7 +436,7 @@ static void vmqsim_vectors_free(struct vmqsim_dev *sdev, u32 count)
 		if (!vmqsim_vector_is_misc(vec))
 			vmq_qp_set_irq(sdev->vdev, vec->hwirq, 0);
 		irq_update_affinity_hint(vec->virq, NULL);
-		free_irq(vec->virq, vmqsim_vector_dev_id(vec));
+		free_irq(vec->virq, vec);
 	}
 }
 

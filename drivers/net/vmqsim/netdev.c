@@ -44,7 +44,7 @@ static int vmqsim_hw_qp_start(struct vmq_dev *vdev, u32 id)
 	/* The host's queue pairs switch as one pool; other owners alone. */
 	WRITE_ONCE(qp->pool, vmq_qp_owner(vdev, id) == VMQ_OWNER_HOST ? 0 : id);
 	WRITE_ONCE(qp->flags, vmq_qp_flags(vdev, id));
-	vmqsim_irq_rearm(sdev, id);
+	vmqsim_irq_attach(sdev, id, &qp->rx_irq);
 	napi_enable(&qp->napi);
 	vmqsim_silicon_ring_publish(qp);
 	return 0;
@@ -55,6 +55,8 @@ static void vmqsim_hw_qp_stop(struct vmq_dev *vdev, u32 id)
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	struct vmqsim_qp *qp = &sdev->qps[id];
 
+	vmqsim_irq_detach(sdev, id);
+	/* Its grace period also ends the handlers that found the poll. */
 	vmqsim_silicon_ring_unpublish(qp);
 	/* Waits for a running poll; a late interrupt finds NAPI disabled. */
 	napi_disable(&qp->napi);
@@ -152,6 +154,20 @@ static struct sk_buff *vmqsim_rx_skb(struct vmqsim_qp *qp, struct page *page,
 	skb_record_rx_queue(skb, qp->id);
 	skb->protocol = eth_type_trans(skb, qp->sdev->nic);
 	return skb;
+}
+
+/* The vector fired: poll the ring.  Hard irq context. */
+static void vmqsim_rx_irq_handler(struct vmqsim_vector_user *user)
+{
+	struct vmqsim_qp *qp = container_of(user, struct vmqsim_qp, rx_irq);
+
+	napi_schedule_irqoff(&qp->napi);
+}
+
+static u32 vmqsim_rx_irq_pending(struct vmqsim_vector_user *user)
+{
+	return vmqsim_silicon_rx_waiting(container_of(user, struct vmqsim_qp,
+						      rx_irq));
 }
 
 static int vmqsim_napi_poll(struct napi_struct *napi, int budget)
@@ -362,8 +378,11 @@ int vmqsim_nic_create(struct vmqsim_dev *sdev)
 	if (!nic)
 		return -ENOMEM;
 	vmqsim_nic_setup(sdev, nic);
-	for (i = 0; i < sdev->num_qps; i++)
+	for (i = 0; i < sdev->num_qps; i++) {
 		netif_napi_add(nic, &sdev->qps[i].napi, vmqsim_napi_poll);
+		sdev->qps[i].rx_irq.handler = vmqsim_rx_irq_handler;
+		sdev->qps[i].rx_irq.pending = vmqsim_rx_irq_pending;
+	}
 	sdev->nic = nic;
 
 	vmqsim_caps_fill(sdev, &caps);

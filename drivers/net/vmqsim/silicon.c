@@ -417,24 +417,6 @@ u32 vmqsim_silicon_rx_waiting(struct vmqsim_qp *qp)
 	return n;
 }
 
-/**
- * vmqsim_silicon_rx_pending() - does a queue pair have frames to poll?
- * @qp: the queue pair.
- *
- * Return: true if its published ring holds completed descriptors.
- */
-bool vmqsim_silicon_rx_pending(struct vmqsim_qp *qp)
-{
-	struct vmqsim_ring *ring;
-	bool pending;
-
-	rcu_read_lock();
-	ring = rcu_dereference(qp->hw_ring);
-	pending = ring && READ_ONCE(ring->head) != READ_ONCE(ring->tail);
-	rcu_read_unlock();
-	return pending;
-}
-
 /* --- receive path and transmit switch ------------------------------------ */
 
 static bool vmqsim_parse(const struct sk_buff *skb, struct vmqsim_l2 *l2)

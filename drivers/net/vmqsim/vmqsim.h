@@ -98,6 +98,25 @@ struct vmqsim_ring {
 };
 
 /**
+ * struct vmqsim_vector_user - what a queue pair's vector serves
+ * @handler: runs for each message, in hard irq context on the vector's
+ *	CPU; the vector stays masked until its user re-arms it
+ *	(vmqsim_irq_unmask() or vmqsim_irq_rearm()).
+ * @pending: optional: how many completions wait for @handler.  Interrupt
+ *	moderation counts them, and re-arming raises again if any wait.
+ *	Any context.
+ *
+ * The silicon knows the rings, not the vectors: a queue pair's user is
+ * attached when it starts (vmqsim_irq_attach()) and detached before it
+ * stops, and the vector calls back whoever is attached, under RCU.  The
+ * callbacks find their own state with container_of().
+ */
+struct vmqsim_vector_user {
+	void (*handler)(struct vmqsim_vector_user *user);
+	u32 (*pending)(struct vmqsim_vector_user *user);
+};
+
+/**
  * struct vmqsim_qp - a queue pair, both the driver's and the silicon's view
  * @sdev: its device.
  * @id: queue pair index, also its vector's hwirq.
@@ -111,10 +130,11 @@ struct vmqsim_ring {
  *	synchronous in the simulation).
  * @flags: VMQ_QP_F_* from the core, as of its start.
  * @guest: the engine of a running guest queue pair (guest.c), else NULL;
- *	the classifier, doorbells and the vector's handler use it under
- *	RCU, so it is freed a grace period after it is cleared.
+ *	the classifier and doorbells use it under RCU, so it is freed a
+ *	grace period after it is cleared.
  * @draining: the engine of a stopped guest queue pair that was left
  *	waiting in guest memory, until vmqsim_guest_drain() (guest.c).
+ * @rx_irq: what its vector does while the host's NAPI poll serves it.
  */
 struct vmqsim_qp {
 	struct vmqsim_dev *sdev;
@@ -127,6 +147,7 @@ struct vmqsim_qp {
 	u32 flags;
 	struct vmqsim_guest __rcu *guest;
 	struct vmqsim_guest *draining;
+	struct vmqsim_vector_user rx_irq;
 };
 
 /* Bits of &vmqsim_vector.flags. */
@@ -140,6 +161,7 @@ enum {
  * @hwirq: index in the device's irq domain.
  * @virq: Linux irq number.
  * @name: name it is requested under, "<ifname>-qp<N>" or "<ifname>-misc".
+ * @user: whom a queue pair vector's messages are for, or NULL (RCU).
  * @csd: delivers it to a CPU.
  * @inflight: deliveries sent and not yet done; freeing waits for zero.
  * @flags: VMQSIM_VEC_* bits.
@@ -154,6 +176,7 @@ struct vmqsim_vector {
 	u32 hwirq;
 	unsigned int virq;
 	char name[IFNAMSIZ + 16];
+	struct vmqsim_vector_user __rcu *user;
 	call_single_data_t csd;
 	atomic_t inflight;
 	unsigned long flags;
@@ -232,6 +255,7 @@ struct vmqsim_silicon {
 /**
  * struct vmqsim_dev - one simulated NIC
  * @dev: its device on the vmqsim bus, "vmqsim<ID>".
+ * @probe_err: how the driver's last probe of @dev ended.
  * @list: in the bus's list of devices.
  * @dying: being deleted; stays on the list, keeping its ID, until gone.
  * @id: ID given to new_device.
@@ -257,6 +281,7 @@ struct vmqsim_silicon {
  */
 struct vmqsim_dev {
 	struct device dev;
+	int probe_err;
 	struct list_head list;
 	bool dying;
 	u32 id;
@@ -314,7 +339,6 @@ void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff *skb);
 void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 qp, struct sk_buff *skb);
 void vmqsim_silicon_ring_publish(struct vmqsim_qp *qp);
 void vmqsim_silicon_ring_unpublish(struct vmqsim_qp *qp);
-bool vmqsim_silicon_rx_pending(struct vmqsim_qp *qp);
 u32 vmqsim_silicon_rx_waiting(struct vmqsim_qp *qp);
 void vmqsim_silicon_read_counters(struct vmqsim_dev *sdev,
 				  u64 cnt[VMQSIM_CNT_MAX]);
@@ -330,6 +354,9 @@ int vmqsim_irqs_request(struct vmqsim_dev *sdev);
 void vmqsim_irqs_free(struct vmqsim_dev *sdev);
 unsigned int vmqsim_irq_home_cpu(u32 hwirq);
 int vmqsim_irq_effective_cpu(const struct vmqsim_vector *vec);
+void vmqsim_irq_attach(struct vmqsim_dev *sdev, u32 qp,
+		       struct vmqsim_vector_user *user);
+void vmqsim_irq_detach(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_irq_rearm(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_irq_unmask(struct vmqsim_dev *sdev, u32 qp);
@@ -341,7 +368,6 @@ bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp);
 /* guest.c */
 extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
 void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb);
-void vmqsim_guest_isr(struct vmqsim_guest *gq);
 
 /* netdev.c */
 int vmqsim_nic_create(struct vmqsim_dev *sdev);

@@ -14,6 +14,7 @@ TESTS="
 	rx_hardware_path
 	macvlans_isolated
 	tx_own_queue
+	channels_keep_tx_queue
 	fallback_when_full
 	mac_change_moves_filter
 	vlan_on_macvlan
@@ -129,10 +130,10 @@ macvlans_isolated()
 	log_test "frames for one macvlan never reach another"
 }
 
-tx_own_queue()
+# vm1_netns: vm1 on the NIC, in netns vm1ns as 192.0.2.11, the link
+# partner 192.0.2.2; undone when the test ends.
+vm1_netns()
 {
-	local qp before
-
 	ip netns add vm1ns
 	defer ip netns del vm1ns
 	ip addr add 192.0.2.2/24 dev $PEER
@@ -141,6 +142,13 @@ tx_own_queue()
 	ip link set vm1 netns vm1ns
 	ip -n vm1ns addr add 192.0.2.11/24 dev vm1
 	ip -n vm1ns link set vm1 up
+}
+
+tx_own_queue()
+{
+	local qp before
+
+	vm1_netns
 	qp=$(fwd_qp $BUS vm1)
 	[ -n "$qp" ]
 	check_err $? "vm1 not offloaded in its netns"
@@ -150,6 +158,32 @@ tx_own_queue()
 	[ "$(qstat $DEV "qp${qp}_tx_packets")" -ge $((before + 5)) ]
 	check_err $? "vm1's frames did not leave through queue pair $qp"
 	log_test "a macvlan transmits through its own queue pair"
+}
+
+# Changing the channel count while a macvlan is offloaded rebinds its
+# subordinate channel: its frames still leave through its queue pair,
+# and the stack never drops the NIC's traffic class with a warning.
+channels_keep_tx_queue()
+{
+	local qp before mark ch
+
+	ch=$(ethtool -l $DEV | awk '/^Combined:/ { n++ } n == 2 { print $2; exit }')
+	vm1_netns
+	qp=$(fwd_qp $BUS vm1)
+	[ -n "$qp" ]
+	check_err $? "vm1 not offloaded in its netns"
+	mark=$(kmsg_mark)
+	defer ethtool -L $DEV combined "$ch"
+	ethtool -L $DEV combined 1 && ethtool -L $DEV combined "$ch"
+	check_err $? "ethtool -L $DEV combined 1, then $ch, failed"
+	before=$(qstat $DEV "qp${qp}_tx_packets")
+	ip netns exec vm1ns ping -c 5 -i 0.2 -W 2 192.0.2.2 >/dev/null
+	check_err $? "vm1 cannot reach the link partner after ethtool -L"
+	[ "$(qstat $DEV "qp${qp}_tx_packets")" -ge $((before + 5)) ]
+	check_err $? "after ethtool -L vm1's frames did not leave through queue pair $qp"
+	kmsg_since "$mark" | grep -E "tc mapping|invalid qcount"
+	check_fail $? "the stack complained about the NIC's traffic class"
+	log_test "a macvlan keeps its transmit queue over ethtool -L"
 }
 
 fallback_when_full()

@@ -3,8 +3,9 @@
 #
 # vmqsim devices: created and destroyed on the vmqsim bus, bad requests
 # refused with an errno and a log line, the NIC and its link partner
-# named as documented, the carrier up only when both ends are, and no
-# way in through "ip link add".
+# named as documented, the driver unbound and bound again through sysfs,
+# the carrier up only when both ends are, and no way in through
+# "ip link add".
 
 source "$(dirname "$0")/lib.sh"
 
@@ -17,6 +18,7 @@ TESTS="
 	bad_input
 	duplicate_id
 	filters_arg
+	unbind_bind
 	carrier_both_ends
 	ip_link_add_refused
 	rmmod_with_devices
@@ -155,6 +157,54 @@ filters_arg()
 	grep -q "^queue_pairs: 16$" $VMQ_DBG/vmqsim4/info
 	check_err $? "default is not 16 queue pairs"
 	log_test "QUEUE_PAIRS and FILTERS reach the core"
+}
+
+# netdevs_of ID: "present" if both netdevs of device ID exist, else "gone".
+netdevs_of()
+{
+	if ip link show dev "vmq$1" >/dev/null 2>&1 &&
+	   ip link show dev "vmq$1w" >/dev/null 2>&1; then
+		echo present
+	else
+		echo gone
+	fi
+}
+
+unbind_bind()
+{
+	local drv=$BUS/drivers/vmqsim
+
+	sim_load num_devices=0
+	bus_write new_device "5 4" >/dev/null
+	check_err $? "new_device '5 4' failed"
+	[ "$(readlink -f $BUS/devices/vmqsim5/driver)" = "$(readlink -f $drv)" ]
+	check_err $? "vmqsim5 is not bound to the vmqsim driver"
+	ip link set vmq5 up
+
+	bus_write drivers/vmqsim/unbind vmqsim5 >/dev/null
+	check_err $? "unbind vmqsim5 failed"
+	[ "$(netdevs_of 5)" = gone ]
+	check_err $? "vmq5/vmq5w still there after unbind"
+	[ -d $BUS/devices/vmqsim5 ] && [ ! -e $BUS/devices/vmqsim5/driver ]
+	check_err $? "vmqsim5 not left on the bus, unbound"
+
+	bus_write drivers/vmqsim/bind vmqsim5 >/dev/null
+	check_err $? "bind vmqsim5 failed"
+	[ "$(netdevs_of 5)" = present ]
+	check_err $? "vmq5/vmq5w not back after bind"
+	ethtool -l vmq5 | grep -q "Combined:.*4"
+	check_err $? "vmq5 lost its 4 queue pairs over unbind and bind"
+	ip link set vmq5 up && ip link set vmq5w up
+	check_err $? "vmq5 cannot come up after bind"
+
+	bus_write drivers/vmqsim/unbind vmqsim5 >/dev/null
+	bus_write del_device 5 >/dev/null
+	check_err $? "del_device of an unbound device failed"
+	[ -d $BUS/devices/vmqsim5 ]
+	check_fail $? "vmqsim5 still on the bus"
+	bus_write new_device 5 >/dev/null && [ "$(netdevs_of 5)" = present ]
+	check_err $? "ID 5 not reusable after unbind and del_device"
+	log_test "the driver unbinds and binds again through sysfs"
 }
 
 carrier()
