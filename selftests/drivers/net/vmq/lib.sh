@@ -213,7 +213,16 @@ kmsg_since()
 
 slab_ours()
 {
+	local t
+
 	echo 2 > /proc/sys/vm/drop_caches
+	# KASAN keeps freed objects in its quarantine, allocated in slab's
+	# view, until the quarantine is full; shrinking a cache frees its
+	# objects from the quarantine.
+	for t in /sys/kernel/debug/slab/*/alloc_traces; do
+		t=${t%/alloc_traces}
+		echo 1 2>/dev/null > "/sys/kernel/slab/${t##*/}/shrink"
+	done
 	awk '
 		function flush() { if (via != "") sum[cache " " site " " via] += n
 				   via = "" }
