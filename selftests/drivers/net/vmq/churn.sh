@@ -388,8 +388,9 @@ churn()
 	done
 	churn_admin &
 	ADMIN_PID=$!
-	# A worker stuck in the kernel is a finding: say where it is.
-	if ! busywait $(((CHURN_SECONDS + 200) * 1000)) \
+	# A worker stuck in the kernel is a finding: say where it is.  The
+	# debug kernel (VMQ_TIMEOUT_FACTOR) is that many times slower.
+	if ! busywait $(((CHURN_SECONDS + 200) * ${VMQ_TIMEOUT_FACTOR:-1} * 1000)) \
 		eval '! kill -0 ${pids[@]} 2>/dev/null'; then
 		stuck_report
 		check_err 1 "a churn worker is stuck"
