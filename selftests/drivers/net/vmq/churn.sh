@@ -195,8 +195,11 @@ mdev_vmm()
 {
 	# Emptied here, not by the VMM's redirection, which runs after the
 	# fork: the wait must not find the last VMM's "holding" line.
+	# The VMM holds for at most 20 s of the slowest kernel's time: on the
+	# debug kernel, with every other worker running, the device worker's
+	# frames and del_device take longer than 20 s of wall time.
 	: > "$3"
-	"$VMM" -t 20 "$1" "$2" > "$3" 2>&1 &
+	"$VMM" -t $((20 * ${VMQ_TIMEOUT_FACTOR:-1})) "$1" "$2" > "$3" 2>&1 &
 	VMM_PID=$!
 	vmm_wait_holding "$3"
 }
@@ -308,7 +311,9 @@ churn_device()
 			fig device
 		fi
 		if [ -n "$pid" ]; then
-			wait $pid || err "device: VMM on $nic was not asked to let go"
+			wait $pid ||
+				err "device: VMM on $nic was not asked to let go:" \
+				    "$(tail -n 3 $ST/vmm_dev.out)"
 		fi
 		[ ! -e /sys/class/net/chd$id ] && [ ! -e $MDEVS/$uuid ] ||
 			err "device: $nic's macvlan or mdev outlived it"
