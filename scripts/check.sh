@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The project's test command (make check): install missing packages,
-# lint, build for every supported kernel, then run one VM lane per kernel,
-# the lanes side by side: the whole selftest suite, the rig's own test
-# and (6.12) the benchmarks' smoke run.  Prints a KTAP summary per kernel
+# lint, test the bench report, build for every supported kernel, then run
+# one VM lane per kernel, the lanes side by side: the whole selftest suite,
+# the rig's own test and (6.12) the benchmarks' smoke run.  Prints a KTAP summary per kernel
 # and a final "N passed, N failed, N skipped" line; exits non-zero on any
 # failure, build warning or style finding.
 #
@@ -125,6 +125,7 @@ lane() {
 if [ "$vm_only" = 0 ]; then
 	step deps "$top/scripts/deps.sh"
 	step lint "$top/scripts/lint.sh"
+	step bench-report python3 "$top/tests/bench/report_test.py"
 fi
 
 kvers=()

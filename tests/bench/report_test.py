@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""scripts/bench-report's verdicts, from canned raw.log lines.
+
+What results.json says of a target is the contract the benchmarks' users
+read: "met" is true only when every figure the target names was measured
+and meets it, false when one misses it, null when one was not measured
+or the run was a smoke run.  Run by make check (scripts/check.sh).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+REPORT = os.path.join(TOP, "scripts", "bench-report")
+
+
+def guest_rx(vfio, other):
+    """guest_rx lines: the VFIO queue at VFIO, every other path at OTHER."""
+    lines = []
+    for size in (64, 1500):
+        lines.append(f"BENCH guest_rx vfio_{size} {vfio}")
+        for path in ("afpacket_offload", "afpacket_sw_veth", "macvtap"):
+            lines.append(f"BENCH guest_rx {path}_{size} {other}")
+    return lines
+
+
+def macvlan(counts, on, off):
+    return [f"BENCH macvlan_offload {state}_{n} {rate}"
+            for n in counts for state, rate in (("on", on), ("off", off))]
+
+
+class Verdicts(unittest.TestCase):
+    def report(self, lines, *metrics, smoke=False):
+        """results.json of a report on LINES, limited to METRICS."""
+        with tempfile.TemporaryDirectory() as out:
+            with open(os.path.join(out, "raw.log"), "w") as f:
+                f.write("BENCHINFO meta mode %s\n" %
+                        ("smoke" if smoke else "full"))
+                f.write("\n".join(lines) + "\n")
+            args = [REPORT] + (["--smoke"] if smoke else []) + [out]
+            subprocess.run(args + list(metrics), check=True,
+                           stdout=subprocess.DEVNULL)
+            with open(os.path.join(out, "results.json")) as f:
+                return json.load(f)
+
+    def test_met(self):
+        res = self.report(guest_rx(300, 100), "guest_rx")
+        self.assertIs(res["guest_rx"]["met"], True)
+        self.assertEqual(res["guest_rx"]["ratio"]["64B"], 3.0)
+
+    def test_missed(self):
+        res = self.report(guest_rx(150, 100), "guest_rx")
+        # 1.5 meets the 1500B target (>= 1.5) and misses 64B's (>= 2.0).
+        self.assertIs(res["guest_rx"]["met"], False)
+
+    def test_smoke_checks_nothing(self):
+        res = self.report(guest_rx(300, 100), "guest_rx", smoke=True)
+        self.assertIsNone(res["guest_rx"]["met"])
+
+    def test_metric_not_run(self):
+        res = self.report(guest_rx(300, 100), "guest_rx")
+        self.assertIsNone(res["macvlan_offload"]["met"])
+        self.assertIsNone(res["filter_scaling"]["met"])
+
+    def test_target_partly_measured(self):
+        # The target is at 8 and 64 macvlans; only 8 ran.
+        res = self.report(macvlan((1, 8), 200, 100), "macvlan_offload")
+        self.assertIsNone(res["macvlan_offload"]["met"])
+        res = self.report(macvlan((1, 8, 64), 200, 100), "macvlan_offload")
+        self.assertIs(res["macvlan_offload"]["met"], True)
+        res = self.report(macvlan((1, 8, 64), 120, 100), "macvlan_offload")
+        self.assertIs(res["macvlan_offload"]["met"], False)
+
+
+if __name__ == "__main__":
+    sys.exit(unittest.main())
