@@ -14,6 +14,7 @@
  * "FAIL: ..."), 4 without VFIO.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -28,10 +29,10 @@
 #define MAX_DESC	1024
 #define BENCH_BUF(i)	((__u64)(i) * BUF_LEN)
 
-_Static_assert(MAX_DESC * sizeof(struct vmq_desc) <= TX_RING - RX_RING,
-	       "the receive ring overlaps the transmit ring");
-_Static_assert(MAX_DESC * BUF_LEN <= BUF_SIZE,
-	       "the receive buffers outgrow the buffer mapping");
+static_assert(MAX_DESC * sizeof(struct vmq_desc) <= TX_RING - RX_RING,
+	      "the receive ring overlaps the transmit ring");
+static_assert(MAX_DESC * BUF_LEN <= BUF_SIZE,
+	      "the receive buffers outgrow the buffer mapping");
 
 struct bench {
 	struct vmm v;
