@@ -48,7 +48,8 @@ run_sparse() {
 
 	for kver in $("$top/scripts/kernels.sh"); do
 		echo "lint: sparse + W=1 for $kver"
-		"$top/scripts/build.sh" "$kver" C=2 >/dev/null || ok=1
+		"$top/scripts/build.sh" "$kver" C=2 VMQ_RIG=m >/dev/null ||
+			ok=1
 	done
 	return $ok
 }

@@ -16,6 +16,12 @@ name="rig: debug kernel reports use-after-free, sleep in atomic, leaks"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
+# The rig's modules, for the debug kernel (KDIR): built only for this.
+if ! "$top/scripts/build.sh" "$VMQ_VM_KVER" VMQ_RIG=m > "$out" 2>&1; then
+	sed 's/^/# /' "$out"
+	echo "not ok $num $name # build with VMQ_RIG=m failed"
+	exit 1
+fi
 VMQ_NO_BUILD=1 "$top/scripts/vm" -c 2 -m 2048 -t 900 -- '
 	bash scripts/guest/kmemleak.sh start
 	(cd tests/rig && ../../selftests/kselftest/runner.sh benign.sh \
