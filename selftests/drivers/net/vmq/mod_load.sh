@@ -298,11 +298,12 @@ rmmod_with_vmm()
 
 # The core's last registration step (the CPU hotplug instance) fails for
 # REG_FAILS devices in a row: each new_device must fail, and every object
-# the modules allocated for it must be freed again.  Counted against
-# freshly loaded modules that have had no device yet: after other tests,
-# objects of their devices still on their way out (RCU, work items) would
-# be freed in the same caches meanwhile and hide a leak.  Each leaked interrupt
-# mask is one object per queue pair, REG_FAILS * 16 together.
+# the modules allocated for it must be freed again.  Each leaked
+# interrupt mask is one object per queue pair, REG_FAILS * 16 together.
+# Counted against freshly loaded modules that have had no device yet:
+# after other tests, objects of their devices still on their way out
+# (RCU, work items) could be freed in the same caches meanwhile and hide
+# a leak.
 REG_FAILS=20
 
 register_unwind()
