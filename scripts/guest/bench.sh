@@ -139,7 +139,9 @@ runs()
 
 fresh_nic()
 {
-	pktgen_stop
+	# The last figure's NIC goes, with all that was made on it: the
+	# modules stay loaded, and vmqsim_setup makes device 0 anew.
+	vmqsim_teardown
 	vmqsim_setup "${1:-16}" || return 1
 	busywait 5000 link_has_carrier $DEV
 }

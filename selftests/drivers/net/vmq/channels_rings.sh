@@ -163,7 +163,8 @@ stats_per_queue()
 
 require_root
 require_cmd ethtool ip
-vmqsim_setup 16 || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
 defer vmqsim_teardown
+vmq_load || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
+vmqsim_setup 16 || { echo "FAIL: NIC setup"; exit 1; }
 tests_run
 exit $EXIT_STATUS

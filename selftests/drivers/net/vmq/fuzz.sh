@@ -49,7 +49,7 @@ teardown()
 	pktgen_stop
 	ip link del vm1 2>/dev/null
 	[ -e $MDEVS/$UUID1 ] && echo 1 > $MDEVS/$UUID1/remove
-	vmq_unload_all
+	vmqsim_teardown
 }
 
 # fuzz LIMIT ARGS...: run vmq_fuzz for LIMIT (-n N, or -t S from
@@ -68,8 +68,8 @@ fuzz()
 
 vfio_fuzz()
 {
-	setup || { check_err 1 "setup failed"; log_test "VFIO ABI fuzz"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "VFIO ABI fuzz"; return; }
 	# Frames keep coming, a few thousand a second, beside the fuzzer's.
 	pktgen_start vmq0w $MAC1 - 1 200000
 	check_err $? "pktgen did not start"
@@ -112,8 +112,8 @@ wire_fuzz()
 {
 	local before after host_mac sent rx
 
-	setup || { check_err 1 "setup failed"; log_test "wire fuzz"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "wire fuzz"; return; }
 	ethtool -K vmq0 l2-fwd-offload on &&
 		ip link add link vmq0 name vm1 address $M1 type macvlan mode bridge &&
 		ip link set vm1 up

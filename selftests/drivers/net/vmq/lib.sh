@@ -95,8 +95,32 @@ defer_run_all()
 	done
 }
 
+# Deferred commands run with their output dropped; what a teardown must
+# say goes here, to the test's own stderr.
+exec {REPORT_FD}>&2
+
+# A teardown that cannot put things back sets TEARDOWN_FAILED: the next
+# test would find them, so the script fails even when every test passed.
+TEARDOWN_FAILED=
+
+defer_exit()
+{
+	local rc=$? left
+
+	defer_run_all
+	[ -z "$TEARDOWN_FAILED" ] || rc=1
+	# The next script must find no device (vmqsim_new refuses an ID in
+	# use): one left here is a teardown missing.
+	left=$(ls "$VMQSIM_BUS/devices" 2>/dev/null)
+	if [ -n "$left" ]; then
+		echo "teardown: devices left behind:" $left >&2
+		rc=1
+	fi
+	exit $rc
+}
+
 DEFER_SCOPES=(0)
-trap defer_run_all EXIT
+trap defer_exit EXIT
 
 # --- running tests --------------------------------------------------------
 
@@ -254,8 +278,14 @@ slab_grown()
 }
 
 # --- vmq modules ----------------------------------------------------------
+#
+# The modules stay loaded from one test to the next, as netdevsim's do:
+# a test makes its own devices on the vmqsim bus and deletes them again,
+# and puts back any global knob it turned.  Only mod_load.sh loads and
+# unloads them.
 
 VMQ_MODULES="vmqsim vmq_vfio vmq"
+VMQSIM_BUS=/sys/bus/vmqsim
 
 vmq_unload_all()
 {
@@ -273,15 +303,71 @@ mod_loaded()
 	[ -d "/sys/module/$1" ]
 }
 
+# vmq_load: the modules, loaded unless they are, without a device: each
+# test makes the ones it wants.  vmq_vfio comes with vmqsim (a softdep),
+# but a test may have taken it out on its own.
+vmq_load()
+{
+	mod_loaded vmqsim || modprobe vmqsim num_devices=0 || return 1
+	mod_loaded vmq_vfio || modprobe vmq_vfio
+}
+
+# vmq_knobs_reset: the modules' global knobs back to their values at load.
+# A reload used to reset them; a test that turns one and fails before it
+# turns it back would hand it on to every test after it.
+vmq_knobs_reset()
+{
+	local knob
+
+	for knob in /sys/kernel/debug/vmq/fail_cpuhp_add \
+		    /sys/module/vmq_vfio/parameters/attr_delay_ms; do
+		[ ! -w "$knob" ] || echo 0 > "$knob"
+	done
+}
+
+# vmqsim_new ID [QUEUE_PAIRS [FILTERS]]: a new device.  An ID already in
+# use is a device an earlier test left behind: say so rather than carry
+# on with it, whatever state it is in.
+vmqsim_new()
+{
+	if [ -e "$VMQSIM_BUS/devices/vmqsim$1" ]; then
+		echo "vmqsim$1 exists already: left behind by an earlier test" >&2
+		return 1
+	fi
+	echo "$*" > "$VMQSIM_BUS/new_device"
+}
+
+# vmqsim_del_all: delete every device on the bus: the test's own and any
+# it made and left (mdevs and macvlans on them go with them), and put
+# the global knobs back.  A device that will not go fails the script
+# (TEARDOWN_FAILED), or the next test would find it.  Leaves the modules
+# loaded.
+vmqsim_del_all()
+{
+	local d
+
+	vmq_knobs_reset
+	[ -d "$VMQSIM_BUS/devices" ] || return 0
+	for d in "$VMQSIM_BUS"/devices/vmqsim*; do
+		[ -e "$d" ] || continue
+		echo "${d##*/vmqsim}" > "$VMQSIM_BUS/del_device" 2>/dev/null
+		if [ -e "$d" ]; then
+			echo "teardown: cannot delete ${d##*/}" >&"$REPORT_FD"
+			TEARDOWN_FAILED=1
+		fi
+	done
+}
+
 # --- the simulated NIC ----------------------------------------------------
 
-# vmqsim_setup [QUEUE_PAIRS]: fresh modules with one device, vmq0 and its
-# link partner vmq0w both up in this namespace.
+# vmqsim_setup [QUEUE_PAIRS [FILTERS]]: the modules (loaded if they are
+# not) with a new device 0, vmq0 and its link partner vmq0w both up in
+# this namespace.  Defer vmqsim_teardown before calling it, so that a
+# setup that fails half way is undone too.
 vmqsim_setup()
 {
-	vmq_unload_all || return 1
-	modprobe vmqsim num_devices=0 || return 1
-	echo "0 ${1:-16}" > /sys/bus/vmqsim/new_device || return 1
+	vmq_load || return 1
+	vmqsim_new 0 "${1:-16}" ${2:+"$2"} || return 1
 	# No IPv6 chatter (router solicitations, MLD) in the queue counters,
 	# from these or from macvlans made later.
 	echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
@@ -297,10 +383,65 @@ no_ipv6()
 	echo 1 > "/proc/sys/net/ipv6/conf/$1/disable_ipv6"
 }
 
+# vmqsim_teardown: traffic stopped, every device deleted, the knobs
+# put back; the modules stay.
 vmqsim_teardown()
 {
 	pktgen_stop
-	vmq_unload_all
+	vmqsim_del_all
+}
+
+# --- the link partner in a namespace of its own ---------------------------
+#
+# For traffic through the host's stack (ping) rather than crafted frames,
+# the partner goes into netns PEER_NS.  sim_traffic.sh and mod_load.sh.
+
+PEER_NS=peer
+
+# quiet_ipv6 DEV: no IPv6 chatter (ND, MLD) on DEV to disturb the counts.
+quiet_ipv6()
+{
+	local knob=/proc/sys/net/ipv6/conf/$1/disable_ipv6
+
+	[ ! -e "$knob" ] || echo 1 > "$knob"
+}
+
+# peer_ns_setup: with device 0 made, vmq0 up with 192.0.2.1/24 and its
+# partner vmq0w up in PEER_NS with 192.0.2.2/24; the namespace goes when
+# the test ends.
+peer_ns_setup()
+{
+	ip netns add $PEER_NS || return 1
+	defer ip netns del $PEER_NS
+	ip link set vmq0w netns $PEER_NS &&
+		quiet_ipv6 vmq0 && ip netns exec $PEER_NS bash -c \
+			"$(declare -f quiet_ipv6); quiet_ipv6 vmq0w" &&
+		ip -n $PEER_NS link set lo up &&
+		ip -n $PEER_NS addr add 192.0.2.2/24 dev vmq0w &&
+		ip -n $PEER_NS link set vmq0w up &&
+		ip addr add 192.0.2.1/24 dev vmq0 &&
+		ip link set vmq0 up || return 1
+	busywait 5000 link_has_carrier vmq0
+}
+
+# flood_start: a ping flood from the partner, in the background.
+flood_start()
+{
+	ip netns exec $PEER_NS ping -f -w 20 192.0.2.1 >/dev/null 2>&1 &
+	FLOOD_PID=$!
+	defer kill $FLOOD_PID
+	sleep 2
+}
+
+flood_stop()
+{
+	kill "$FLOOD_PID" 2>/dev/null
+	wait "$FLOOD_PID" 2>/dev/null
+}
+
+kernel_quiet_since()
+{
+	! kmsg_since "$1" | grep -E -q "WARNING|BUG|Oops|KFENCE|stalled pool"
 }
 
 # qstat DEV NAME: one ethtool -S counter.

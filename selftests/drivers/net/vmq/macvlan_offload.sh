@@ -5,7 +5,8 @@
 # macvtap) on the NIC gets a hardware queue pair and a MAC filter; its
 # frames arrive on that queue and reach the macvlan directly, and what it
 # sends leaves through that queue.  Per-queue counters and the macvlan's
-# own counters tell which path a frame took.
+# own counters tell which path a frame took.  (The module unloading with
+# offloaded macvlans: mod_load.sh.)
 
 source "$(dirname "$0")/lib.sh"
 
@@ -23,7 +24,6 @@ TESTS="
 	toggle_offload
 	churn_under_traffic
 	del_device_with_macvlans
-	rmmod_with_macvlans
 "
 
 DEV=vmq0
@@ -372,29 +372,11 @@ del_device_with_macvlans()
 	log_test "del_device with offloaded macvlans cleans up"
 }
 
-# Last: unloads the modules with offloaded macvlans up and traffic on.
-rmmod_with_macvlans()
-{
-	ip link add link $DEV name rm1 type macvlan mode bridge &&
-		ip link set rm1 up
-	ip link add link $DEV name rm2 type macvtap mode bridge &&
-		ip link set rm2 up
-	[ -n "$(fwd_qp $BUS rm1)" ] && [ -n "$(fwd_qp $BUS rm2)" ]
-	check_err $? "macvlans not offloaded"
-	pktgen_start $PEER "$(cat /sys/class/net/rm1/address)"
-	sleep 0.3
-	pktgen_stop
-	vmq_unload_all
-	check_err $? "rmmod failed with offloaded macvlans present"
-	[ ! -e /sys/class/net/rm1 ] && [ ! -e /sys/class/net/rm2 ]
-	check_err $? "macvlans survived the module"
-	log_test "rmmod with offloaded macvlans cleans up"
-}
-
 require_root
 require_cmd ethtool ip
-vmqsim_setup 8 || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
 defer vmqsim_teardown
+vmq_load || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
+vmqsim_setup 8 || { echo "FAIL: NIC setup"; exit 1; }
 ethtool -K $DEV l2-fwd-offload on || { echo "FAIL: no l2-fwd-offload"; exit 1; }
 tests_run
 exit $EXIT_STATUS

@@ -265,7 +265,8 @@ pins_channels()
 
 require_root
 require_cmd ethtool ip
-setup || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
 defer vmqsim_teardown
+vmq_load || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
+setup || { echo "FAIL: NIC setup"; exit 1; }
 tests_run
 exit $EXIT_STATUS

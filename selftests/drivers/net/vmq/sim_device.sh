@@ -5,7 +5,8 @@
 # refused with an errno and a log line, the NIC and its link partner
 # named as documented, the driver unbound and bound again through sysfs,
 # the carrier up only when both ends are, and no way in through
-# "ip link add".
+# "ip link add".  The devices vmqsim makes at load (num_devices) and what
+# becomes of them at unload: mod_load.sh.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -13,7 +14,6 @@ BUS=/sys/bus/vmqsim
 VMQ_DBG=/sys/kernel/debug/vmq
 
 TESTS="
-	default_device
 	new_del_device
 	bad_input
 	duplicate_id
@@ -21,15 +21,15 @@ TESTS="
 	unbind_bind
 	carrier_both_ends
 	ip_link_add_refused
-	rmmod_with_devices
 "
 
-# sim_load [ARGS]: a fresh vmqsim, unloaded again when the test ends.
-sim_load()
+# sim_start [ID [QUEUE_PAIRS]]: the modules, loaded if they are not, and
+# with ID a new device; every device goes when the test ends.
+sim_start()
 {
-	vmq_unload_all
-	defer vmq_unload_all
-	modprobe vmqsim "$@"
+	defer vmqsim_teardown
+	vmq_load || return 1
+	[ $# -eq 0 ] || vmqsim_new "$@"
 }
 
 # bus_write FILE STRING: write STRING, print the shell's error if any.
@@ -43,34 +43,12 @@ bus_write()
 	return $rc
 }
 
-default_device()
-{
-	sim_load
-	check_err $? "modprobe vmqsim failed"
-	[ -d /sys/bus/vmqsim/devices/vmqsim0 ]
-	check_err $? "no vmqsim0 on the bus"
-	ip link show dev vmq0 >/dev/null 2>&1
-	check_err $? "no netdev vmq0"
-	ip link show dev vmq0w >/dev/null 2>&1
-	check_err $? "no netdev vmq0w"
-	ip -o link show dev vmq0w | grep -q "vmq0w@vmq0:"
-	check_err $? "vmq0w does not show vmq0 as its link"
-	[ "$(readlink -f /sys/class/net/vmq0/device)" = \
-	  "$(readlink -f $BUS/devices/vmqsim0)" ]
-	check_err $? "vmq0's parent is not vmqsim0"
-	ethtool -i vmq0 | grep -q "driver: vmqsim"
-	check_err $? "ethtool -i does not name the driver"
-	[ "$(ethtool -l vmq0 | awk '/Combined/ { print $2; exit }')" = 16 ]
-	check_err $? "vmq0 does not offer 16 queue pairs"
-	log_test "modprobe vmqsim creates vmqsim0 with vmq0 and vmq0w"
-}
-
 new_del_device()
 {
-	sim_load num_devices=0
-	check_err $? "modprobe vmqsim num_devices=0 failed"
+	sim_start
+	check_err $? "vmqsim not loaded"
 	[ -z "$(ls $BUS/devices)" ]
-	check_err $? "num_devices=0 still created a device"
+	check_err $? "devices before the test made any: $(ls $BUS/devices)"
 
 	bus_write new_device "7 4" >/dev/null
 	check_err $? "new_device '7 4' failed"
@@ -115,7 +93,7 @@ bad_input()
 {
 	local input
 
-	sim_load num_devices=0
+	sim_start
 	for input in "x" "" "1x" "-1" "1024" "1 0" "1 65" "1 2 0" \
 		     "1 2 4097" "1 2 3 4" "1 two"; do
 		expect_einval new_device "$input"
@@ -132,7 +110,8 @@ duplicate_id()
 {
 	local out
 
-	sim_load
+	sim_start 0
+	check_err $? "new_device 0 failed"
 	out=$(bus_write new_device 0)
 	check_fail $? "second device 0 accepted"
 	echo "$out" | grep -q "File exists"
@@ -144,7 +123,7 @@ duplicate_id()
 
 filters_arg()
 {
-	sim_load num_devices=0
+	sim_start
 	bus_write new_device "3 8 128" >/dev/null
 	check_err $? "new_device '3 8 128' failed"
 	grep -q "^filters: 0/128$" $VMQ_DBG/vmqsim3/info
@@ -174,7 +153,7 @@ unbind_bind()
 {
 	local drv=$BUS/drivers/vmqsim
 
-	sim_load num_devices=0
+	sim_start
 	bus_write new_device "5 4" >/dev/null
 	check_err $? "new_device '5 4' failed"
 	[ "$(readlink -f $BUS/devices/vmqsim5/driver)" = "$(readlink -f $drv)" ]
@@ -221,7 +200,8 @@ expect_carrier()
 
 carrier_both_ends()
 {
-	sim_load
+	sim_start 0
+	check_err $? "new_device 0 failed"
 	ip link set vmq0 up
 	expect_carrier 0 0 "only the NIC up"
 	ip link set vmq0w up
@@ -245,35 +225,13 @@ ip_link_add_refused()
 {
 	local out
 
-	sim_load
+	sim_start 0
+	check_err $? "new_device 0 failed"
 	out=$(ip link add name vmqx type vmqsim 2>&1)
 	check_fail $? "ip link add type vmqsim succeeded"
 	echo "$out" | grep -q '/sys/bus/vmqsim/new_device'
 	check_err $? "no hint to the bus in: $out"
 	log_test "ip link add type vmqsim points at new_device"
-}
-
-rmmod_with_devices()
-{
-	local mark
-
-	sim_load num_devices=3
-	check_err $? "modprobe vmqsim num_devices=3 failed"
-	ip link set vmq1 up
-	ip link set vmq1w up
-	ip link set vmq2 up
-	mark=$(kmsg_mark)
-	rmmod vmqsim
-	check_err $? "rmmod vmqsim failed"
-	for i in 0 1 2; do
-		ip link show dev vmq$i >/dev/null 2>&1
-		check_fail $? "vmq$i left behind"
-	done
-	[ -d $BUS ]
-	check_fail $? "bus still registered"
-	kmsg_since "$mark" | grep -E -q "WARNING|BUG|Oops"
-	check_fail $? "kernel complained during rmmod"
-	log_test "rmmod with devices present"
 }
 
 require_root

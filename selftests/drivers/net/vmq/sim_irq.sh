@@ -27,12 +27,13 @@ carrier_up()
 	[ "$(cat /sys/class/net/vmq0/carrier 2>/dev/null)" = 1 ]
 }
 
-# irq_setup: vmq0 and its partner up, both in this namespace.
+# irq_setup: device 0 with the defaults (NUM_QPS queue pairs), vmq0 and
+# its partner up, both in this namespace.
 irq_setup()
 {
-	vmq_unload_all
-	defer vmq_unload_all
-	modprobe vmqsim || return 1
+	defer vmqsim_teardown
+	vmq_load || return 1
+	vmqsim_new 0 || return 1
 	ip link set vmq0 up && ip link set vmq0w up || return 1
 	busywait 5000 carrier_up
 }

@@ -6,13 +6,14 @@
 # partner are classified by the simulated silicon and land on the queue
 # pair the filter table says, which the per-queue counters (ethtool -S)
 # and the silicon's debugfs view prove; a held interrupt lets a ring
-# overflow; the device goes away safely under a ping flood.
+# overflow; the device goes away safely under a ping flood (and the
+# module, in mod_load.sh).
 
 source "$(dirname "$0")/lib.sh"
 
 SEND="$(cd "$(dirname "$0")" && pwd)/vmq_send_frames"
 SIM_DBG=/sys/kernel/debug/vmqsim/0
-PEER=peer
+PEER=$PEER_NS
 OTHER_MAC=02:00:00:00:00:99
 
 TESTS="
@@ -26,20 +27,11 @@ TESTS="
 	close_with_frames_pending
 	reconfigure_under_flood
 	del_device_under_flood
-	rmmod_under_flood
 "
 
 carrier_up()
 {
 	[ "$(cat /sys/class/net/vmq0/carrier 2>/dev/null)" = 1 ]
-}
-
-# quiet_ipv6 DEV: no IPv6 chatter (ND, MLD) on DEV to disturb the counts.
-quiet_ipv6()
-{
-	local knob=/proc/sys/net/ipv6/conf/$1/disable_ipv6
-
-	[ ! -e "$knob" ] || echo 1 > "$knob"
 }
 
 # qp_rx_total: frames received over all queue pairs.
@@ -53,23 +45,14 @@ qp_rx_total()
 	echo $sum
 }
 
-# traffic_setup: vmq0 up with 192.0.2.1, vmq0w up in "peer" with .2.
+# traffic_setup: device 0 with the defaults (16 queue pairs), vmq0 up
+# with 192.0.2.1, vmq0w up in "peer" with .2.
 traffic_setup()
 {
-	vmq_unload_all
-	defer vmq_unload_all
-	modprobe vmqsim || return 1
-	ip netns add $PEER || return 1
-	defer ip netns del $PEER
-	ip link set vmq0w netns $PEER &&
-		quiet_ipv6 vmq0 && ip netns exec $PEER bash -c \
-			"$(declare -f quiet_ipv6); quiet_ipv6 vmq0w" &&
-		ip -n $PEER link set lo up &&
-		ip -n $PEER addr add 192.0.2.2/24 dev vmq0w &&
-		ip -n $PEER link set vmq0w up &&
-		ip addr add 192.0.2.1/24 dev vmq0 &&
-		ip link set vmq0 up || return 1
-	busywait 5000 carrier_up
+	defer vmqsim_teardown
+	vmq_load || return 1
+	vmqsim_new 0 || return 1
+	peer_ns_setup
 }
 
 # qp_stat NAME: one ethtool -S counter of vmq0, e.g. qp0_rx_packets.
@@ -319,26 +302,6 @@ reconfigure_under_flood()
 	log_test "ring and channel changes under a ping flood"
 }
 
-# flood_start: a ping flood from the partner, in the background.
-flood_start()
-{
-	ip netns exec $PEER ping -f -w 20 192.0.2.1 >/dev/null 2>&1 &
-	FLOOD_PID=$!
-	defer kill $FLOOD_PID
-	sleep 2
-}
-
-flood_stop()
-{
-	kill "$FLOOD_PID" 2>/dev/null
-	wait "$FLOOD_PID" 2>/dev/null
-}
-
-kernel_quiet_since()
-{
-	! kmsg_since "$1" | grep -E -q "WARNING|BUG|Oops|KFENCE|stalled pool"
-}
-
 del_device_under_flood()
 {
 	local mark before
@@ -360,24 +323,6 @@ del_device_under_flood()
 	kernel_quiet_since "$mark"
 	check_err $? "kernel complained: $(kmsg_since "$mark" | grep -E 'WARNING|BUG|Oops|KFENCE|stalled' | head -1)"
 	log_test "del_device while a ping flood runs"
-}
-
-rmmod_under_flood()
-{
-	local mark
-
-	traffic_setup
-	check_err $? "setup failed"
-	mark=$(kmsg_mark)
-	flood_start
-	rmmod vmqsim
-	check_err $? "rmmod vmqsim under traffic failed"
-	flood_stop
-	mod_loaded vmqsim
-	check_fail $? "vmqsim still loaded"
-	kernel_quiet_since "$mark"
-	check_err $? "kernel complained: $(kmsg_since "$mark" | grep -E 'WARNING|BUG|Oops|KFENCE|stalled' | head -1)"
-	log_test "rmmod while a ping flood runs"
 }
 
 require_root

@@ -23,9 +23,8 @@ TESTS="
 # setup QUEUE_PAIRS FILTERS: one NIC, up, with its mdev type.
 setup()
 {
-	vmq_unload_all || return 1
-	modprobe vmqsim num_devices=0 || return 1
-	echo "0 $1 $2" > /sys/bus/vmqsim/new_device || return 1
+	vmq_load || return 1
+	vmqsim_new 0 "$1" "$2" || return 1
 	sysctl -qw net.ipv6.conf.vmq0.disable_ipv6=1
 	sysctl -qw net.ipv6.conf.vmq0w.disable_ipv6=1
 	ip link set vmq0 up && ip link set vmq0w up || return 1
@@ -37,7 +36,9 @@ setup()
 teardown()
 {
 	[ -e $MDEVS/$UUID1 ] && echo 1 > $MDEVS/$UUID1/remove
-	vmq_unload_all
+	# Puts attr_delay_ms back too, should concurrent_writers fail
+	# before its own defer.
+	vmqsim_teardown
 }
 
 filters()
@@ -55,8 +56,8 @@ move_in_full_table()
 {
 	local a=$MDEVS/$UUID1/vmq qp i out
 
-	setup 8 4 || { check_err 1 "setup failed"; log_test "move in a full table"; return; }
 	defer teardown
+	setup 8 4 || { check_err 1 "setup failed"; log_test "move in a full table"; return; }
 	echo $UUID1 > "$TYPE/create" && echo $MAC1 > $a/mac
 	check_err $? "mdev create failed"
 	qp=$(cat $a/qp)
@@ -92,8 +93,8 @@ concurrent_writers()
 {
 	local a=$MDEVS/$UUID1/vmq qp r mac vlan sp got
 
-	setup 8 64 || { check_err 1 "setup failed"; log_test "concurrent writers"; return; }
 	defer teardown
+	setup 8 64 || { check_err 1 "setup failed"; log_test "concurrent writers"; return; }
 	[ -w $DELAY ]
 	check_err $? "no $DELAY knob"
 	echo $UUID1 > "$TYPE/create" && echo $MAC1 > $a/mac

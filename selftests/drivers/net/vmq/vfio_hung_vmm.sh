@@ -41,7 +41,7 @@ teardown()
 	for u in $UUID1 $UUID2 $UUID3; do
 		[ -e $MDEVS/$u ] && echo 1 > $MDEVS/$u/remove
 	done
-	vmq_unload_all
+	vmqsim_teardown
 }
 
 mdev_create()
@@ -102,8 +102,8 @@ stuck_guest_memory()
 {
 	local ch rc
 
-	setup || { check_err 1 "setup failed"; log_test "stuck guest memory"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "stuck guest memory"; return; }
 	mdev_create $UUID1 $MAC1 && mdev_create $UUID2 $MAC2
 	check_err $? "mdev create failed"
 	stuck_vmm $UUID1 25 /tmp/vmm_stuck.out
@@ -138,8 +138,8 @@ stuck_vmm_killed()
 {
 	local rc
 
-	setup || { check_err 1 "setup failed"; log_test "stuck VMM killed"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "stuck VMM killed"; return; }
 	mdev_create $UUID1 $MAC1
 	check_err $? "mdev create failed"
 	stuck_vmm $UUID1 60 /tmp/vmm_stuck.out
@@ -163,8 +163,8 @@ del_device_alone()
 {
 	local mark vmm_pid del_pid
 
-	setup || { check_err 1 "setup failed"; log_test "del_device alone"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "del_device alone"; return; }
 	mdev_create $UUID1 $MAC1
 	check_err $? "mdev create failed"
 	: > /tmp/vmm_deaf.out

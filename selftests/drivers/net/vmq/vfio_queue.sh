@@ -5,7 +5,7 @@
 # The mdev type and its admin attributes; a test VMM (vmq_vmm) receiving
 # and transmitting through guest memory; every misbehaving-guest case;
 # two VMMs isolated from each other; and the ways a VMM and its device
-# part: close, kill, mdev removal, del_device, rmmod.
+# part: close, kill, mdev removal, del_device (rmmod: mod_load.sh).
 
 source "$(dirname "$0")/lib.sh"
 
@@ -34,7 +34,6 @@ TESTS="
 	vmm_close_and_kill
 	remove_with_vmm
 	del_device_with_vmm
-	rmmod_with_vmm
 "
 
 setup()
@@ -57,7 +56,7 @@ teardown()
 	for u in $UUID1 $UUID2; do
 		[ -e $MDEVS/$u ] && echo 1 > $MDEVS/$u/remove
 	done
-	vmq_unload_all
+	vmqsim_teardown
 }
 
 avail()
@@ -109,8 +108,8 @@ mdev_type()
 {
 	local n
 
-	setup || { check_err 1 "setup failed"; log_test "mdev type"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "mdev type"; return; }
 	[ "$(cat "$TYPE/name")" = "VMQ queue pair" ]
 	check_err $? "type name is '$(cat "$TYPE/name")'"
 	[ "$(cat "$TYPE/device_api")" = "vmq-qp" ]
@@ -135,8 +134,8 @@ mdev_exhaust()
 {
 	local n i uuids=() mark
 
-	setup || { check_err 1 "setup failed"; log_test "mdev exhaust"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "mdev exhaust"; return; }
 	n=$(avail)
 	for ((i = 0; i < n; i++)); do
 		uuids+=("6f3c0a5e-0000-4000-8000-1000000000$(printf %02x $i)")
@@ -164,8 +163,8 @@ admin_attrs()
 {
 	local a=$MDEVS/$UUID1/vmq
 
-	setup || { check_err 1 "setup failed"; log_test "admin attributes"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "admin attributes"; return; }
 	mdev_create $UUID1
 	check_err $? "create failed"
 	[ "$(cat $a/mac)" = "00:00:00:00:00:00" ] && [ "$(cat $a/vlan)" = 0 ] &&
@@ -198,8 +197,8 @@ views()
 {
 	local qp
 
-	setup || { check_err 1 "setup failed"; log_test "views"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "views"; return; }
 	mdev_create $UUID1 $MAC1
 	qp=$(mdev_qp $UUID1)
 	[ "$qp" -ge "$(ethtool -l vmq0 | awk '/Combined/ { c = $2 } END { print c }')" ]
@@ -217,8 +216,8 @@ guest_rx()
 {
 	local qp before
 
-	setup || { check_err 1 "setup failed"; log_test "guest rx"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "guest rx"; return; }
 	mdev_create $UUID1 $MAC1
 	qp=$(mdev_qp $UUID1)
 	before=$(qstat vmq0 "qp${qp}_rx_packets")
@@ -233,8 +232,8 @@ guest_rx()
 
 guest_tx()
 {
-	setup || { check_err 1 "setup failed"; log_test "guest tx"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "guest tx"; return; }
 	mdev_create $UUID1 $MAC1
 	vmm $UUID1 tx spoof
 	check_err $? "test VMM failed"
@@ -243,8 +242,8 @@ guest_tx()
 
 guest_vlan()
 {
-	setup || { check_err 1 "setup failed"; log_test "guest vlan"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "guest vlan"; return; }
 	mdev_create $UUID1 $MAC1 100
 	vmm $UUID1 info vlan bcast
 	check_err $? "test VMM failed"
@@ -257,8 +256,8 @@ guest_trunk()
 {
 	local a=$MDEVS/$UUID1/vmq pid
 
-	setup || { check_err 1 "setup failed"; log_test "guest trunk"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "guest trunk"; return; }
 	mdev_create $UUID1 $MAC1
 	mdev_create $UUID2 $MAC2 100
 	[ "$(cat $a/trunk)" = 0 ]
@@ -303,8 +302,8 @@ host_untouched()
 
 bad_guest()
 {
-	setup || { check_err 1 "setup failed"; log_test "misbehaving guest"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "misbehaving guest"; return; }
 	mdev_create $UUID1 $MAC1
 	mdev_create $UUID2 $MAC2
 	vmm $UUID1 bad-desc bad-txlen bad-rxlen bad-tail bad-ring storm fifo \
@@ -322,8 +321,8 @@ two_vmms()
 {
 	local pid1 pid2 rc1 rc2
 
-	setup || { check_err 1 "setup failed"; log_test "two VMMs"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "two VMMs"; return; }
 	mdev_create $UUID1 $MAC1
 	mdev_create $UUID2 $MAC2
 	: > /tmp/vmm1.out
@@ -394,8 +393,8 @@ engine_cgroup()
 {
 	local qp pid eng u0 u1 e0 e1 t0 t1 used budget
 
-	setup || { check_err 1 "setup failed"; log_test "engine cgroup"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "engine cgroup"; return; }
 	grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG
 	echo +cpu > $CG/cgroup.subtree_control 2>/dev/null
 	if ! grep -qw cpu $CG/cgroup.subtree_control; then
@@ -457,8 +456,8 @@ vmm_close_and_kill()
 {
 	local qp n pid mark round
 
-	setup || { check_err 1 "setup failed"; log_test "VMM close/kill"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "VMM close/kill"; return; }
 	n=$(avail)
 	mdev_create $UUID1 $MAC1
 	qp=$(mdev_qp $UUID1)
@@ -527,8 +526,8 @@ hold_then()
 
 remove_with_vmm()
 {
-	setup || { check_err 1 "setup failed"; log_test "remove with VMM"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "remove with VMM"; return; }
 	hold_then sh -c "echo 1 > $MDEVS/$UUID1/remove"
 	[ ! -e "$MDEVS/$UUID1" ]
 	check_err $? "mdev still there"
@@ -537,38 +536,12 @@ remove_with_vmm()
 
 del_device_with_vmm()
 {
-	setup || { check_err 1 "setup failed"; log_test "del_device with VMM"; return; }
 	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "del_device with VMM"; return; }
 	hold_then sh -c "echo 0 > /sys/bus/vmqsim/del_device"
 	[ ! -e "$PARENT" ]
 	check_err $? "parent still there"
 	log_test "del_device with a VMM attached: request, then wait"
-}
-
-rmmod_with_vmm()
-{
-	local pid
-
-	setup || { check_err 1 "setup failed"; log_test "rmmod with VMM"; return; }
-	defer teardown
-	# The open device pins vmq_vfio, as any VFIO driver's module.
-	mdev_create $UUID2 $MAC2
-	: > /tmp/vmm_hold2.out
-	"$VMM" -t 30 $UUID2 hold > /tmp/vmm_hold2.out 2>&1 &
-	pid=$!
-	wait_holding /tmp/vmm_hold2.out
-	rmmod vmq_vfio 2>/dev/null
-	check_fail $? "rmmod vmq_vfio succeeded with a device open"
-	kill $pid
-	wait $pid 2>/dev/null
-	mdev_remove $UUID2
-	# The NIC's driver may go: its mdevs are taken back first.
-	hold_then rmmod vmqsim
-	mod_loaded vmqsim
-	check_fail $? "vmqsim still loaded"
-	rmmod vmq_vfio
-	check_err $? "rmmod vmq_vfio failed once unused"
-	log_test "rmmod with a VMM attached: in use, or request then wait"
 }
 
 require_root
