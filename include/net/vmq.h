@@ -179,7 +179,8 @@ struct vmq_coalesce {
 
 /* ethtool_ops.supported_coalesce_params of a VMQ device. */
 #define VMQ_SUPPORTED_COALESCE_PARAMS \
-	(ETHTOOL_COALESCE_USECS | ETHTOOL_COALESCE_MAX_FRAMES)
+	(ETHTOOL_COALESCE_USECS | ETHTOOL_COALESCE_MAX_FRAMES | \
+	 ETHTOOL_COALESCE_USE_ADAPTIVE_RX)
 
 /**
  * struct vmq_hw_ops - what the core asks of the driver

@@ -5,9 +5,15 @@
  * some queues.  The driver reads a queue's settings in its data path with
  * vmq_qp_get_coalesce() and counts interrupts with vmq_qp_count_irq(), so
  * the frames per interrupt show in ethtool -S.
+ *
+ * With adaptive-rx on, the kernel's net_dim library picks a queue's
+ * receive moderation from its interrupt, frame and byte rates, sampled
+ * in vmq_qp_count_irq(): any driver that counts its interrupts gets it.
  */
 
+#include <linux/dim.h>
 #include <linux/ethtool.h>
+#include <linux/interrupt.h>
 #include "vmq_priv.h"
 
 /* Defaults: batch at load, but a lone frame waits at most 20us. */
@@ -15,6 +21,19 @@
 #define VMQ_COAL_FRAMES_DEFAULT	64
 #define VMQ_COAL_USECS_MAX	10000
 #define VMQ_COAL_FRAMES_MAX	4096
+
+/* net_dim chose a profile: it applies to the queue's next interrupts. */
+static void vmq_coal_dim_work(struct work_struct *work)
+{
+	struct dim *dim = container_of(work, struct dim, work);
+	struct vmq_qp *qp = container_of(dim, struct vmq_qp, rx_dim);
+	struct dim_cq_moder m;
+
+	m = net_dim_get_rx_moderation(dim->mode, dim->profile_ix);
+	WRITE_ONCE(qp->coal.rx_usecs, m.usec);
+	WRITE_ONCE(qp->coal.rx_frames, m.pkts ?: 1);
+	dim->state = DIM_START_MEASURE;
+}
 
 void vmq_coalesce_dev_init(struct vmq_dev *vdev)
 {
@@ -26,8 +45,67 @@ void vmq_coalesce_dev_init(struct vmq_dev *vdev)
 	};
 	u32 i;
 
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		struct vmq_qp *qp = &vdev->qps[i];
+
+		qp->coal = def;
+		INIT_WORK(&qp->rx_dim.work, vmq_coal_dim_work);
+		/* The timer starts at the first frame, as rx_usecs does. */
+		qp->rx_dim.mode = DIM_CQ_PERIOD_MODE_START_FROM_EQE;
+	}
+}
+
+/* After the driver's vectors are gone: no handler schedules more work. */
+void vmq_coalesce_dev_fini(struct vmq_dev *vdev)
+{
+	u32 i;
+
 	for (i = 0; i < vdev->caps.num_qps; i++)
-		vdev->qps[i].coal = def;
+		cancel_work_sync(&vdev->qps[i].rx_dim.work);
+}
+
+/* One net_dim sample: interrupts so far, and the frames and bytes. */
+static void vmq_coal_dim_sample(struct vmq_qp *qp, u64 irqs)
+{
+	struct vmq_qp_stats *s = &qp->stats;
+	struct dim_sample sample;
+	unsigned int start;
+	u64 packets, bytes;
+
+	do {
+		start = u64_stats_fetch_begin(&s->rx_syncp);
+		packets = u64_stats_read(&s->rx_packets);
+		bytes = u64_stats_read(&s->rx_bytes);
+	} while (u64_stats_fetch_retry(&s->rx_syncp, start));
+	dim_update_sample(irqs, packets, bytes, &sample);
+	net_dim(&qp->rx_dim, sample);
+}
+
+/*
+ * Turn net_dim on or off for a queue pair.  Off waits until no handler
+ * samples and no chosen profile is still being applied, so what the
+ * admin sets next is not overwritten.  On starts a new measurement: a
+ * profile chosen before the last off was never applied.
+ *
+ * Context: RTNL held (ethtool), may sleep.
+ */
+static void vmq_qp_set_adaptive_rx(struct vmq_qp *qp, bool on)
+{
+	int irq;
+
+	if (on == qp->rx_adaptive)
+		return;
+	if (on) {
+		qp->rx_dim.state = DIM_START_MEASURE;
+		/* The handler sees the state once it sees the flag. */
+		smp_store_release(&qp->rx_adaptive, true);
+		return;
+	}
+	WRITE_ONCE(qp->rx_adaptive, false);
+	irq = READ_ONCE(qp->irq);
+	if (irq > 0)
+		synchronize_irq(irq);
+	cancel_work_sync(&qp->rx_dim.work);
 }
 
 /**
@@ -58,17 +136,26 @@ EXPORT_SYMBOL_GPL(vmq_qp_get_coalesce);
  * @vdev: the vmq device.
  * @qp: queue pair index.
  *
- * Context: the vector's handler.
+ * With adaptive-rx on, this is also where net_dim samples the queue.
+ *
+ * Context: the vector's handler (the queue pair's Linux irq, as given to
+ * vmq_qp_set_irq()); never two at once for one queue pair.
  */
 void vmq_qp_count_irq(struct vmq_dev *vdev, u32 qp)
 {
-	atomic64_inc(&vdev->qps[qp].stats.irqs);
+	struct vmq_qp *q = &vdev->qps[qp];
+	u64 irqs = atomic64_inc_return(&q->stats.irqs);
+
+	/* Pairs with vmq_qp_set_adaptive_rx(): net_dim's state is reset. */
+	if (smp_load_acquire(&q->rx_adaptive))
+		vmq_coal_dim_sample(q, irqs);
 }
 EXPORT_SYMBOL_GPL(vmq_qp_count_irq);
 
-static void vmq_coal_to_ethtool(const struct vmq_coalesce *c,
+static void vmq_coal_to_ethtool(const struct vmq_coalesce *c, bool adaptive,
 				struct ethtool_coalesce *ec)
 {
+	ec->use_adaptive_rx_coalesce = adaptive;
 	ec->rx_coalesce_usecs = c->rx_usecs;
 	ec->rx_max_coalesced_frames = c->rx_frames;
 	ec->tx_coalesce_usecs = c->tx_usecs;
@@ -94,9 +181,11 @@ static int vmq_coal_from_ethtool(struct net_device *netdev,
 	return 0;
 }
 
+/* Context: RTNL held, may sleep. */
 static void vmq_qp_set_coalesce(struct vmq_qp *qp,
-				const struct vmq_coalesce *c)
+				const struct vmq_coalesce *c, bool adaptive)
 {
+	vmq_qp_set_adaptive_rx(qp, adaptive);
 	WRITE_ONCE(qp->coal.rx_usecs, c->rx_usecs);
 	WRITE_ONCE(qp->coal.rx_frames, c->rx_frames);
 	WRITE_ONCE(qp->coal.tx_usecs, c->tx_usecs);
@@ -121,7 +210,7 @@ int vmq_ethtool_get_coalesce(struct net_device *netdev,
 	struct vmq_coalesce c;
 
 	vmq_qp_get_coalesce(vdev, VMQ_QP_DEFAULT, &c);
-	vmq_coal_to_ethtool(&c, ec);
+	vmq_coal_to_ethtool(&c, vdev->qps[VMQ_QP_DEFAULT].rx_adaptive, ec);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_get_coalesce);
@@ -149,7 +238,8 @@ int vmq_ethtool_set_coalesce(struct net_device *netdev,
 	if (err)
 		return err;
 	for (i = 0; i < vdev->caps.num_qps; i++)
-		vmq_qp_set_coalesce(&vdev->qps[i], &c);
+		vmq_qp_set_coalesce(&vdev->qps[i], &c,
+				    ec->use_adaptive_rx_coalesce);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_set_coalesce);
@@ -171,7 +261,7 @@ int vmq_ethtool_get_per_queue_coalesce(struct net_device *netdev, u32 queue,
 	if (queue >= vdev->caps.num_qps)
 		return -EINVAL;
 	vmq_qp_get_coalesce(vdev, queue, &c);
-	vmq_coal_to_ethtool(&c, ec);
+	vmq_coal_to_ethtool(&c, vdev->qps[queue].rx_adaptive, ec);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_get_per_queue_coalesce);
@@ -195,7 +285,8 @@ int vmq_ethtool_set_per_queue_coalesce(struct net_device *netdev, u32 queue,
 		return -EINVAL;
 	err = vmq_coal_from_ethtool(netdev, ec, &c);
 	if (!err)
-		vmq_qp_set_coalesce(&vdev->qps[queue], &c);
+		vmq_qp_set_coalesce(&vdev->qps[queue], &c,
+				    ec->use_adaptive_rx_coalesce);
 	return err;
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_set_per_queue_coalesce);

@@ -140,6 +140,7 @@ void vmq_dev_unregister(struct vmq_dev *vdev)
 	vmq_registry_del(vdev);
 	vmq_debugfs_dev_del(vdev);
 	vmq_balance_dev_fini(vdev);
+	vmq_coalesce_dev_fini(vdev);
 	vmq_affinity_dev_fini(vdev);
 	mutex_lock(&vdev->lock);
 	WARN_ON(vdev->running);

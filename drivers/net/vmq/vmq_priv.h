@@ -9,6 +9,7 @@
 #include <linux/bitmap.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/dim.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable.h>
@@ -67,7 +68,10 @@ struct vmq_qp_balance {
  * @pinned: the admin chose its affinity; @pin_mask holds the choice.
  * @pin_mask: the admin's affinity, kept across free/request of the irq.
  * @nr_filters: filters that target it.
- * @coal: its interrupt moderation.
+ * @coal: its interrupt moderation, as the driver applies it.
+ * @rx_adaptive: net_dim sets @coal's receive side (ethtool adaptive-rx);
+ *	written under RTNL, read by the vector's handler.
+ * @rx_dim: net_dim's state, fed by the vector's handler.
  * @bal: the rebalancer's notes.
  * @fwd: the offloaded macvlan owning it, if any.
  * @rx_netdev: where its received frames go: the macvlan, or NULL for the
@@ -85,6 +89,8 @@ struct vmq_qp {
 	cpumask_var_t pin_mask;
 	u32 nr_filters;
 	struct vmq_coalesce coal;
+	bool rx_adaptive;
+	struct dim rx_dim;
 	struct vmq_qp_balance bal;
 	struct vmq_fwd *fwd;
 	struct net_device __rcu *rx_netdev;
@@ -281,6 +287,7 @@ void vmq_balance_set(struct vmq_dev *vdev, bool dynamic);
 
 /* coalesce.c */
 void vmq_coalesce_dev_init(struct vmq_dev *vdev);
+void vmq_coalesce_dev_fini(struct vmq_dev *vdev);
 
 /* client.c */
 bool vmq_dev_is_ours(const struct net_device *netdev);

@@ -3,13 +3,17 @@
 #
 # Interrupt moderation on the simulated VMQ NIC: ethtool -C raises the
 # frames each queue pair's interrupt carries and reads back, and
-# ethtool --per-queue sets one queue pair's without touching the others.
+# ethtool --per-queue sets one queue pair's without touching the others;
+# with adaptive-rx, net_dim batches a busy queue's interrupts, per queue,
+# and turning it off leaves the admin's values alone.
 
 source "$(dirname "$0")/lib.sh"
 
 TESTS="
 	coalescing
 	per_queue_coalescing
+	adaptive_rx_batches
+	adaptive_rx_per_queue
 "
 
 DEV=vmq0
@@ -63,15 +67,99 @@ per_queue_coalescing()
 	log_test "coalescing per queue"
 }
 
+# fpi_window Q SECS: queue Q's frames per interrupt x100 over SECS seconds
+# of whatever traffic runs.
+fpi_window()
+{
+	local q=$1 i0 f0 i1 f1
+
+	i0=$(qstat $DEV "qp${q}_irqs")
+	f0=$(qstat $DEV "qp${q}_rx_packets")
+	sleep "$2"
+	i1=$(qstat $DEV "qp${q}_irqs")
+	f1=$(qstat $DEV "qp${q}_rx_packets")
+	echo $(( (f1 - f0) * 100 / (i1 - i0 > 0 ? i1 - i0 : 1) ))
+}
+
+# coal_of Q FIELD: one field of queue Q's "ethtool --show-coalesce".
+coal_of()
+{
+	ethtool --per-queue $DEV queue_mask $((1 << $1)) --show-coalesce |
+		awk -v f="$2" '$0 ~ "^" f { print $NF; exit }'
+}
+
+adaptive_rx_batches()
+{
+	local off on
+
+	ethtool -C $DEV adaptive-rx off rx-usecs 0 rx-frames 1
+	check_err $? "ethtool -C rx-usecs 0 rx-frames 1 failed"
+	pktgen_start $PEER ${MACBASE}1
+	sleep 1
+	off=$(fpi_window 1 2)
+	ethtool -C $DEV adaptive-rx on
+	check_err $? "ethtool -C adaptive-rx on failed"
+	# net_dim steps once per 64 interrupts: far past its top within 1 s.
+	sleep 1
+	on=$(fpi_window 1 2)
+	pktgen_stop
+	ethtool -c $DEV | grep -q "^Adaptive RX: *on"
+	check_err $? "ethtool -c does not say Adaptive RX: on"
+	ethtool -C $DEV adaptive-rx off rx-usecs 20 rx-frames 64
+	[ "$on" -ge $((2 * off)) ]
+	check_err $? "frames per interrupt x100: $off unmoderated, $on adaptive"
+	echo "frames per interrupt x100: $off unmoderated, $on adaptive"
+	log_test "adaptive-rx batches a busy queue's interrupts"
+}
+
+# Only the queues given adaptive-rx follow net_dim; turning it off leaves
+# what the admin sets, under traffic, untouched.
+adaptive_rx_per_queue()
+{
+	local u
+
+	ethtool -C $DEV adaptive-rx off rx-usecs 0 rx-frames 1
+	ethtool --per-queue $DEV queue_mask 0x4 --coalesce adaptive-rx on
+	check_err $? "per-queue adaptive-rx on failed"
+	ethtool --per-queue $DEV queue_mask 0x4 --show-coalesce |
+		grep -q "^Adaptive RX: *on"
+	check_err $? "queue 2 does not read back Adaptive RX: on"
+	ethtool --per-queue $DEV queue_mask 0x2 --show-coalesce |
+		grep -q "^Adaptive RX: *off"
+	check_err $? "queue 1 turned adaptive too"
+	# Queues 1 and 2 in turn, as fast as pktgen goes.
+	pktgen_start $PEER ${MACBASE}1 - 2
+	sleep 2
+	u=$(coal_of 2 "rx-usecs:")
+	[ "$u" != 0 ]
+	check_err $? "queue 2's rx-usecs still 0 under traffic with adaptive-rx"
+	[ "$(coal_of 1 "rx-usecs:")" = 0 ] && [ "$(coal_of 1 "rx-frames:")" = 1 ]
+	check_err $? "queue 1's settings moved without adaptive-rx"
+	ethtool --per-queue $DEV queue_mask 0x4 --coalesce adaptive-rx off \
+		rx-usecs 30 rx-frames 32
+	check_err $? "per-queue adaptive-rx off failed"
+	sleep 2
+	[ "$(coal_of 2 "rx-usecs:")" = 30 ] && [ "$(coal_of 2 "rx-frames:")" = 32 ]
+	check_err $? "queue 2 does not keep 30/32 after adaptive-rx off"
+	pktgen_stop
+	ethtool -C $DEV adaptive-tx on 2>/dev/null
+	check_fail $? "adaptive-tx accepted"
+	ethtool -C $DEV adaptive-rx off rx-usecs 20 rx-frames 64
+	log_test "adaptive-rx per queue; off keeps the admin's values"
+}
+
 require_root
 require_cmd ethtool ip
 defer vmqsim_teardown
 vmq_load || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
 vmqsim_setup 8 || { echo "FAIL: NIC setup"; exit 1; }
-# Queue pairs 0 to NQ - 1 for the host, and frames to MACBASE1 steered
-# to queue pair 1, whose interrupts frames_per_irq counts.
+# Queue pairs 0 to NQ - 1 for the host, and frames to MACBASE1 and
+# MACBASE2 steered to queue pairs 1 and 2, whose interrupts the tests
+# count.
 ethtool -L $DEV combined $NQ &&
 	ethtool -N $DEV flow-type ether dst ${MACBASE}1 action 1 loc 1 \
+		>/dev/null &&
+	ethtool -N $DEV flow-type ether dst ${MACBASE}2 action 2 loc 2 \
 		>/dev/null || { echo "FAIL: cannot steer"; exit 1; }
 tests_run
 exit $EXIT_STATUS
