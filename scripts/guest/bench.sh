@@ -288,6 +288,32 @@ bench_irq_batching()
 		irq_window low
 	done
 	pktgen_stop
+	irq_batching_adaptive
+}
+
+# The same two loads with net_dim choosing the moderation (adaptive-rx),
+# each after a warm-up long enough for it to settle.
+irq_batching_adaptive()
+{
+	local i load
+
+	if ! ethtool -C $DEV adaptive-rx on >/dev/null 2>&1; then
+		na irq_batching adaptive_sat_irqs_per_1000 "no adaptive-rx"
+		return
+	fi
+	for load in sat low; do
+		if [ $load = sat ]; then
+			pg_run $IRQ_MAC 60
+		else
+			pg_run $IRQ_MAC 60 1 "" $LOW_RATE
+		fi
+		sleep 1
+		for ((i = 0; i < RUNS; i++)); do
+			irq_window adaptive_$load
+		done
+		pktgen_stop
+	done
+	ethtool -C $DEV adaptive-rx off >/dev/null
 }
 
 # --- 1/5. guest_rx and copy_limit -----------------------------------------
