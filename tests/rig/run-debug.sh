@@ -10,18 +10,11 @@
 #
 #   tests/rig/run-debug.sh [KTAP_NUMBER]
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
 num=${1:-1}
 name="rig: debug kernel reports use-after-free, sleep in atomic, leaks"
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+source "$(dirname "$0")/lib.sh"
 
-# The rig's modules, for the debug kernel (KDIR): built only for this.
-if ! "$top/scripts/build.sh" "$VMQ_VM_KVER" VMQ_RIG=m > "$out" 2>&1; then
-	sed 's/^/# /' "$out"
-	echo "not ok $num $name # build with VMQ_RIG=m failed"
-	exit 1
-fi
+rig_build "$VMQ_VM_KVER"
 VMQ_NO_BUILD=1 "$top/scripts/vm" -c 2 -m 2048 -t 900 -- '
 	bash scripts/guest/kmemleak.sh start
 	(cd tests/rig && ../../selftests/kselftest/runner.sh benign.sh \
@@ -40,9 +33,4 @@ grep -q '^# kmemleak: leak in vmq_rig_debug' "$out" ||
 grep -q '^not ok - kmemleak' "$out" || why="${why:+$why; }kmemleak check passed"
 [ "$vmrc" -ne 0 ] || why="${why:+$why; }VM run exited 0"
 
-if [ -n "$why" ]; then
-	sed 's/^/# /' "$out"
-	echo "not ok $num $name # $why"
-	exit 1
-fi
-echo "ok $num $name"
+rig_result "$why"

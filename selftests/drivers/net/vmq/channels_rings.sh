@@ -163,8 +163,6 @@ stats_per_queue()
 
 require_root
 require_cmd ethtool ip
-defer vmqsim_teardown
-vmq_load || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
-vmqsim_setup 16 || { echo "FAIL: NIC setup"; exit 1; }
+vmqsim_setup_or_exit 16
 tests_run
 exit $EXIT_STATUS

@@ -476,15 +476,7 @@ $(diff "$ST/slab.before" "$ST/slab.after" | grep '^[-+][^-+]')"
 # modules from unloading; the unloading itself is mod_load.sh's.
 modules_unpinned()
 {
-	local mod refs holders
-
-	lsmod | grep -E '^(vmqsim|vmq_vfio|vmq) ' | sed 's/^/\t/'
-	for mod in vmqsim vmq_vfio vmq; do
-		refs=$(cat /sys/module/$mod/refcnt)
-		holders=$(ls /sys/module/$mod/holders | wc -l)
-		[ "$refs" -eq "$holders" ]
-		check_err $? "$mod: $refs references, $holders from modules"
-	done
+	check_module_refs
 	log_test "the modules hold no references but each other's"
 }
 
@@ -510,9 +502,7 @@ report()
 require_root
 require_cmd ethtool ip modprobe
 [ -x "$VMM" ] && [ -x "$SEND" ] || { echo "SKIP: test helpers not built"; exit $ksft_skip; }
-defer vmqsim_teardown
-vmq_load || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
-vmqsim_setup $QPS || { echo "FAIL: NIC setup"; exit 1; }
+vmqsim_setup_or_exit $QPS
 defer rm -rf "$ST"
 modprobe vfio_iommu_type1 || { echo "SKIP: no vfio_iommu_type1"; exit $ksft_skip; }
 [ -n "$(vmq_mdev_type $BUS)" ] || { echo "SKIP: no mdev type"; exit $ksft_skip; }

@@ -18,7 +18,6 @@ source "$(dirname "$0")/lib.sh"
 
 FUZZ="$(dirname "$(readlink -f "$0")")/vmq_fuzz"
 BUS=vmqsim0
-PARENT=/sys/class/mdev_bus/$BUS
 MDEVS=/sys/bus/mdev/devices
 UUID1=6f3c0a5e-0000-4000-8000-000000000021
 MAC1=52:54:00:00:21:01
@@ -35,20 +34,16 @@ TESTS="
 
 setup()
 {
-	vmqsim_setup $QPS || return 1
+	vfio_nic_setup $QPS || return 1
 	ethtool -L vmq0 combined 2 || return 1
-	modprobe vfio_iommu_type1 || return 1
-	TYPE=$(ls -d $PARENT/mdev_supported_types/*-qp 2>/dev/null)
-	[ -d "$TYPE" ] || return 1
-	echo $UUID1 > "$TYPE/create" || return 1
-	echo $MAC1 > $MDEVS/$UUID1/vmq/mac
+	mdev_create $UUID1 $MAC1
 }
 
 teardown()
 {
 	pktgen_stop
 	ip link del vm1 2>/dev/null
-	[ -e $MDEVS/$UUID1 ] && echo 1 > $MDEVS/$UUID1/remove
+	mdevs_remove $UUID1
 	vmqsim_teardown
 }
 

@@ -13,8 +13,6 @@
 source "$(dirname "$0")/lib.sh"
 
 VMM="$(dirname "$(readlink -f "$0")")/vmq_vmm"
-BUS=vmqsim0
-PARENT=/sys/class/mdev_bus/$BUS
 MDEVS=/sys/bus/mdev/devices
 DBG=/sys/kernel/debug/vmqsim/0
 UUID1=6f3c0a5e-0000-4000-8000-000000000011
@@ -32,19 +30,15 @@ TESTS="
 
 setup()
 {
-	vmqsim_setup $QPS || return 1
+	vfio_nic_setup $QPS || return 1
 	# Queue pairs for guests, however many CPUs the host stack has.
 	ethtool -L vmq0 combined 2 || return 1
-	modprobe vfio_iommu_type1 || return 1
-	TYPE=$(ls -d $PARENT/mdev_supported_types/*-qp 2>/dev/null)
-	[ -d "$TYPE" ] || return 1
-	echo $UUID1 > "$TYPE/create" || return 1
-	[ -z "${1:-}" ] || echo "$1" > $MDEVS/$UUID1/vmq/mac
+	mdev_create $UUID1 "${1:-}"
 }
 
 teardown()
 {
-	[ -e $MDEVS/$UUID1 ] && echo 1 > $MDEVS/$UUID1/remove
+	mdevs_remove $UUID1
 	vmqsim_teardown
 }
 

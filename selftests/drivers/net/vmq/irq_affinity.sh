@@ -303,9 +303,7 @@ cpu_hotplug()
 require_root
 require_cmd ethtool ip
 [ "$(nproc)" -ge 4 ] || { echo "SKIP: needs 4 CPUs"; exit $ksft_skip; }
-defer vmqsim_teardown
-vmq_load || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
-vmqsim_setup 8 || { echo "FAIL: NIC setup"; exit 1; }
+vmqsim_setup_or_exit 8
 ethtool -L $DEV combined $NQ
 steer_all || { echo "FAIL: cannot steer"; exit 1; }
 tests_run

@@ -312,6 +312,15 @@ vmq_load()
 	mod_loaded vmq_vfio || modprobe vmq_vfio
 }
 
+# vmqsim_setup_or_exit QUEUE_PAIRS: a test file's NIC (vmqsim_setup), torn
+# down when the file ends; SKIP without vmqsim, FAIL if it cannot be made.
+vmqsim_setup_or_exit()
+{
+	defer vmqsim_teardown
+	vmq_load || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
+	vmqsim_setup "$1" || { echo "FAIL: NIC setup"; exit 1; }
+}
+
 # vmq_knobs_reset: the modules' global knobs back to their values at load.
 # A reload used to reset them; a test that turns one and fails before it
 # turns it back would hand it on to every test after it.
@@ -376,6 +385,26 @@ vmqsim_setup()
 	# that holds an address may answer ARP for it.
 	echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore
 	ip link set vmq0 up && ip link set vmq0w up
+}
+
+# vfio_nic_setup QUEUE_PAIRS: the NIC (vmqsim_setup) with VFIO's type1
+# IOMMU driver loaded, and TYPE its mdev type.
+vfio_nic_setup()
+{
+	vmqsim_setup "$1" || return 1
+	modprobe vfio_iommu_type1 || return 1
+	TYPE=$(vmq_mdev_type vmqsim0)
+	[ -d "$TYPE" ]
+}
+
+# mdevs_remove UUID...: remove those of the mdevs that exist.
+mdevs_remove()
+{
+	local u
+
+	for u in "$@"; do
+		[ ! -e "$MDEVS/$u" ] || echo 1 > "$MDEVS/$u/remove"
+	done
 }
 
 no_ipv6()
@@ -592,11 +621,62 @@ vmq_mdev_type()
 	ls -d "/sys/class/mdev_bus/$1/mdev_supported_types/"*-qp 2>/dev/null
 }
 
-# vmm_wait_holding FILE: the test VMM writing to FILE has its device running.
-# Empty FILE before starting the VMM, as wait_holding in vfio_queue.sh says.
+# vmm_wait_holding FILE: the test VMM writing to FILE has its device
+# running.  Empty FILE before starting the VMM (": > FILE"): the VMM's own
+# redirection runs after the fork, and the wait must not find an earlier
+# VMM's line.
 vmm_wait_holding()
 {
 	busywait 10000 grep -q "holding the device" "$1"
+}
+
+# mdev_create UUID [MAC [VLAN]]: a vmq_vfio mdev of the type in $TYPE
+# (the test's vmq_mdev_type), with its admin MAC and VLAN if given.
+mdev_create()
+{
+	echo "$1" > "$TYPE/create" || return 1
+	[ -z "${2:-}" ] || echo "$2" > "$MDEVS/$1/vmq/mac" || return 1
+	[ -z "${3:-}" ] || echo "$3" > "$MDEVS/$1/vmq/vlan"
+}
+
+# hold_then UUID MAC CMD...: the test VMM ($VMM) holds a new mdev UUID;
+# CMD must ask it to let go and wait for it, and log the request.
+hold_then()
+{
+	local uuid=$1 mac=$2 pid mark
+	shift 2
+
+	mdev_create "$uuid" "$mac"
+	: > /tmp/vmm_hold.out
+	"$VMM" -t 30 "$uuid" hold > /tmp/vmm_hold.out 2>&1 &
+	pid=$!
+	vmm_wait_holding /tmp/vmm_hold.out
+	check_err $? "VMM did not start"
+	mark=$(kmsg_mark)
+	timeout 60 "$@"
+	check_err $? "'$*' failed with a VMM attached"
+	! kill -0 $pid 2>/dev/null
+	check_err $? "'$*' returned while the VMM still runs"
+	wait $pid
+	check_err $? "VMM was not asked to release the device"
+	sed 's/^/\t/' /tmp/vmm_hold.out
+	kmsg_since "$mark" | grep -q "asking the VMM to release"
+	check_err $? "no request logged"
+}
+
+# check_module_refs: each of our modules is held only by the others of
+# ours that use it (lsmod's holders): nothing else pins it.
+check_module_refs()
+{
+	local mod refs holders
+
+	lsmod | grep -E '^(vmqsim|vmq_vfio|vmq) ' | sed 's/^/\t/'
+	for mod in vmqsim vmq_vfio vmq; do
+		refs=$(cat /sys/module/$mod/refcnt)
+		holders=$(ls /sys/module/$mod/holders | wc -l)
+		[ "$refs" -eq "$holders" ]
+		check_err $? "$mod: $refs references, $holders from modules"
+	done
 }
 
 # qp_state DEV_BUS_NAME QP: the queue pair's state in the core's view.

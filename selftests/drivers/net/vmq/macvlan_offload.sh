@@ -374,9 +374,7 @@ del_device_with_macvlans()
 
 require_root
 require_cmd ethtool ip
-defer vmqsim_teardown
-vmq_load || { echo "SKIP: no vmqsim"; exit $ksft_skip; }
-vmqsim_setup 8 || { echo "FAIL: NIC setup"; exit 1; }
+vmqsim_setup_or_exit 8
 ethtool -K $DEV l2-fwd-offload on || { echo "FAIL: no l2-fwd-offload"; exit 1; }
 tests_run
 exit $EXIT_STATUS

@@ -214,56 +214,14 @@ rmmod_under_flood()
 # in TYPE, as vfio_queue.sh's setup.
 vfio_load()
 {
-	local d
-
 	vmq_unload_all || return 1
-	vmqsim_setup 8 || return 1
-	for d in vmq0 vmq0w; do
-		sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
-	done
-	modprobe vfio_iommu_type1 || return 1
-	TYPE=$(vmq_mdev_type vmqsim0)
-	[ -d "$TYPE" ]
+	vfio_nic_setup 8
 }
 
 vfio_unload()
 {
-	local u
-
-	for u in $UUID1 $UUID2; do
-		[ -e $MDEVS/$u ] && echo 1 > $MDEVS/$u/remove
-	done
+	mdevs_remove $UUID1 $UUID2
 	vmq_unload_all
-}
-
-# mdev_create UUID MAC
-mdev_create()
-{
-	echo "$1" > "$TYPE/create" && echo "$2" > "$MDEVS/$1/vmq/mac"
-}
-
-# hold_then CMD...: a VMM holds UUID1; CMD must ask it to let go and wait.
-# As in vfio_queue.sh.
-hold_then()
-{
-	local pid mark
-
-	mdev_create $UUID1 $MAC1
-	: > /tmp/vmm_hold.out
-	"$VMM" -t 30 $UUID1 hold > /tmp/vmm_hold.out 2>&1 &
-	pid=$!
-	vmm_wait_holding /tmp/vmm_hold.out
-	check_err $? "VMM did not start"
-	mark=$(kmsg_mark)
-	timeout 60 "$@"
-	check_err $? "'$*' failed with a VMM attached"
-	! kill -0 $pid 2>/dev/null
-	check_err $? "'$*' returned while the VMM still runs"
-	wait $pid
-	check_err $? "VMM was not asked to release the device"
-	sed 's/^/\t/' /tmp/vmm_hold.out
-	kmsg_since "$mark" | grep -q "asking the VMM to release"
-	check_err $? "no request logged"
 }
 
 rmmod_with_vmm()
@@ -288,7 +246,7 @@ rmmod_with_vmm()
 	wait $pid 2>/dev/null
 	echo 1 > "$MDEVS/$UUID2/remove"
 	# The NIC's driver may go: its mdevs are taken back first.
-	hold_then rmmod vmqsim
+	hold_then $UUID1 $MAC1 rmmod vmqsim
 	mod_loaded vmqsim
 	check_fail $? "vmqsim still loaded"
 	rmmod vmq_vfio
@@ -345,8 +303,6 @@ $(diff /tmp/slab.before /tmp/slab.after | grep '^[-+][^-+]')"
 # churn, and all three unload.
 unload_after_use()
 {
-	local mod refs holders
-
 	defer vfio_unload
 	vfio_load || { check_err 1 "setup failed"; log_test "unload after use"; return; }
 	ethtool -K vmq0 l2-fwd-offload on &&
@@ -356,20 +312,14 @@ unload_after_use()
 	ethtool -N vmq0 flow-type ether dst $MAC2 action 0 >/dev/null
 	check_err $? "no ntuple rule"
 	if [ -x "$VMM" ]; then
-		hold_then sh -c "echo 0 > $BUS/del_device"
+		hold_then $UUID1 $MAC1 sh -c "echo 0 > $BUS/del_device"
 	else
 		mdev_create $UUID1 $MAC1
 		check_err $? "mdev create failed"
 		echo 0 > $BUS/del_device
 		check_err $? "del_device failed"
 	fi
-	lsmod | grep -E '^(vmqsim|vmq_vfio|vmq) ' | sed 's/^/\t/'
-	for mod in vmqsim vmq_vfio vmq; do
-		refs=$(cat /sys/module/$mod/refcnt)
-		holders=$(ls /sys/module/$mod/holders | wc -l)
-		[ "$refs" -eq "$holders" ]
-		check_err $? "$mod: $refs references, $holders from modules"
-	done
+	check_module_refs
 	modprobe -r vmqsim vmq_vfio vmq
 	check_err $? "modprobe -r vmqsim vmq_vfio vmq failed"
 	! mod_loaded vmqsim && ! mod_loaded vmq_vfio && ! mod_loaded vmq

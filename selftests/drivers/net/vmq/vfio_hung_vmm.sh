@@ -26,27 +26,13 @@ TESTS="
 
 setup()
 {
-	vmqsim_setup $QPS || return 1
-	sysctl -qw net.ipv6.conf.vmq0.disable_ipv6=1
-	sysctl -qw net.ipv6.conf.vmq0w.disable_ipv6=1
-	modprobe vfio_iommu_type1 || return 1
-	TYPE=$(ls -d /sys/class/mdev_bus/$BUS/mdev_supported_types/*-qp 2>/dev/null)
-	[ -d "$TYPE" ]
+	vfio_nic_setup $QPS
 }
 
 teardown()
 {
-	local u
-
-	for u in $UUID1 $UUID2 $UUID3; do
-		[ -e $MDEVS/$u ] && echo 1 > $MDEVS/$u/remove
-	done
+	mdevs_remove $UUID1 $UUID2 $UUID3
 	vmqsim_teardown
-}
-
-mdev_create()
-{
-	echo "$1" > "$TYPE/create" && echo "$2" > "$MDEVS/$1/vmq/mac"
 }
 
 # within SECS CMD...: CMD succeeds, and in less than SECS seconds.  A
@@ -89,7 +75,7 @@ channels()
 # memory; sets PID.  Returns 4 if the kernel has no userfaultfd.
 stuck_vmm()
 {
-	# Not the last VMM's lines: see wait_holding in vfio_queue.sh.
+	# Not the last VMM's lines: see vmm_wait_holding in lib.sh.
 	: > "$3"
 	"$VMM" -t "$2" "$1" stuck > "$3" 2>&1 &
 	PID=$!

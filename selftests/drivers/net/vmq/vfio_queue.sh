@@ -38,38 +38,18 @@ TESTS="
 
 setup()
 {
-	local d
-
-	vmqsim_setup $QPS || return 1
-	for d in vmq0 vmq0w; do
-		sysctl -qw net.ipv6.conf.$d.disable_ipv6=1
-	done
-	modprobe vfio_iommu_type1 || return 1
-	TYPE=$(ls -d $PARENT/mdev_supported_types/*-qp 2>/dev/null)
-	[ -d "$TYPE" ]
+	vfio_nic_setup $QPS
 }
 
 teardown()
 {
-	local u
-
-	for u in $UUID1 $UUID2; do
-		[ -e $MDEVS/$u ] && echo 1 > $MDEVS/$u/remove
-	done
+	mdevs_remove $UUID1 $UUID2
 	vmqsim_teardown
 }
 
 avail()
 {
 	cat "$TYPE/available_instances"
-}
-
-# mdev_create UUID [MAC [VLAN]]
-mdev_create()
-{
-	echo "$1" > "$TYPE/create" || return 1
-	[ -z "${2:-}" ] || echo "$2" > "$MDEVS/$1/vmq/mac" || return 1
-	[ -z "${3:-}" ] || echo "$3" > "$MDEVS/$1/vmq/vlan"
 }
 
 mdev_remove()
@@ -267,7 +247,7 @@ guest_trunk()
 	: > /tmp/vmm2.out
 	"$VMM" -t 3 -p $MAC1 $UUID2 recvnone > /tmp/vmm2.out 2>&1 &
 	pid=$!
-	wait_holding /tmp/vmm2.out
+	vmm_wait_holding /tmp/vmm2.out
 	check_err $? "receiving VMM did not start"
 	vmm -n 5 -p $MAC2 -V 100 $UUID1 sendto-refused
 	check_err $? "tagged frames left an untagged queue that is no trunk"
@@ -280,7 +260,7 @@ guest_trunk()
 	: > /tmp/vmm2.out
 	"$VMM" -t 5 -n 5 -p $MAC1 $UUID2 recvfrom > /tmp/vmm2.out 2>&1 &
 	pid=$!
-	wait_holding /tmp/vmm2.out
+	vmm_wait_holding /tmp/vmm2.out
 	check_err $? "receiving VMM did not start"
 	vmm -n 5 -p $MAC2 -V 100 $UUID1 sendto
 	check_err $? "a trunk could not send VLAN-100 frames"
@@ -343,7 +323,7 @@ two_vmms()
 	: > /tmp/vmm2.out
 	"$VMM" -t 5 -n 20 -p $MAC1 $UUID2 recvfrom > /tmp/vmm2.out 2>&1 &
 	pid2=$!
-	wait_holding /tmp/vmm2.out
+	vmm_wait_holding /tmp/vmm2.out
 	check_err $? "receiving VMM did not start"
 	vmm -n 20 -p $MAC2 $UUID1 sendto
 	check_err $? "sending VMM failed"
@@ -356,7 +336,7 @@ two_vmms()
 	: > /tmp/vmm2.out
 	"$VMM" -t 5 -n 10 -p $MAC1 $UUID2 recvfrom > /tmp/vmm2.out 2>&1 &
 	pid2=$!
-	wait_holding /tmp/vmm2.out
+	vmm_wait_holding /tmp/vmm2.out
 	vmm -n 10 -p $MAC2 $UUID1 sendto
 	check_err $? "sending VMM failed with the NIC down"
 	wait $pid2
@@ -410,7 +390,7 @@ engine_cgroup()
 	bash -c "echo \$\$ > $CG_VMM/cgroup.procs && exec $VMM -t 20 $UUID1 txloop" \
 		> /tmp/vmm_loop.out 2>&1 &
 	pid=$!
-	wait_holding /tmp/vmm_loop.out
+	vmm_wait_holding /tmp/vmm_loop.out
 	check_err $? "VMM did not start"
 	eng=$(grep -lx "vmqsim0-qp$qp" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3)
 	[ -n "$eng" ]
@@ -444,14 +424,6 @@ engine_cgroup()
 	log_test "engine cgroup: a guest queue's device work is charged to its VMM"
 }
 
-# wait_holding FILE: the VMM in FILE has its device running.  Empty FILE
-# before starting the VMM (": > FILE"): the VMM's own redirection runs
-# after the fork, and the wait must not find an earlier VMM's line.
-wait_holding()
-{
-	busywait 10000 grep -q "holding the device" "$1"
-}
-
 vmm_close_and_kill()
 {
 	local qp n pid mark round
@@ -468,7 +440,7 @@ vmm_close_and_kill()
 	: > /tmp/vmm_hold.out
 	"$VMM" -t 30 $UUID1 hold > /tmp/vmm_hold.out 2>&1 &
 	pid=$!
-	wait_holding /tmp/vmm_hold.out
+	vmm_wait_holding /tmp/vmm_hold.out
 	check_err $? "VMM did not start"
 	[ "$(qp_state $BUS "$qp")" = running ]
 	check_err $? "queue pair $qp $(qp_state $BUS "$qp") while the VMM runs"
@@ -484,7 +456,7 @@ vmm_close_and_kill()
 		: > /tmp/vmm_txloop.out
 		"$VMM" -t 30 $UUID1 txloop > /tmp/vmm_txloop.out 2>&1 &
 		pid=$!
-		wait_holding /tmp/vmm_txloop.out
+		vmm_wait_holding /tmp/vmm_txloop.out
 		check_err $? "txloop VMM did not start"
 		sleep 0.$round
 		kill -9 $pid
@@ -501,34 +473,11 @@ vmm_close_and_kill()
 	log_test "VMM close and kill: DMA stops, the queue pair returns"
 }
 
-# hold_then CMD...: a VMM holds UUID1; CMD must ask it to let go and wait.
-hold_then()
-{
-	local pid mark
-
-	mdev_create $UUID1 $MAC1
-	: > /tmp/vmm_hold.out
-	"$VMM" -t 30 $UUID1 hold > /tmp/vmm_hold.out 2>&1 &
-	pid=$!
-	wait_holding /tmp/vmm_hold.out
-	check_err $? "VMM did not start"
-	mark=$(kmsg_mark)
-	timeout 60 "$@"
-	check_err $? "'$*' failed with a VMM attached"
-	! kill -0 $pid 2>/dev/null
-	check_err $? "'$*' returned while the VMM still runs"
-	wait $pid
-	check_err $? "VMM was not asked to release the device"
-	sed 's/^/\t/' /tmp/vmm_hold.out
-	kmsg_since "$mark" | grep -q "asking the VMM to release"
-	check_err $? "no request logged"
-}
-
 remove_with_vmm()
 {
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "remove with VMM"; return; }
-	hold_then sh -c "echo 1 > $MDEVS/$UUID1/remove"
+	hold_then $UUID1 $MAC1 sh -c "echo 1 > $MDEVS/$UUID1/remove"
 	[ ! -e "$MDEVS/$UUID1" ]
 	check_err $? "mdev still there"
 	log_test "mdev remove with a VMM attached: request, then wait"
@@ -538,7 +487,7 @@ del_device_with_vmm()
 {
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "del_device with VMM"; return; }
-	hold_then sh -c "echo 0 > /sys/bus/vmqsim/del_device"
+	hold_then $UUID1 $MAC1 sh -c "echo 0 > /sys/bus/vmqsim/del_device"
 	[ ! -e "$PARENT" ]
 	check_err $? "parent still there"
 	log_test "del_device with a VMM attached: request, then wait"
