@@ -12,6 +12,8 @@
  *			guest queue pair's engine (0: off)
  *   guest_raise_delay_us  a guest queue pair's engine waits this long
  *			before it raises its vector (0: off)
+ *   port_hold		Y: the receive port's thread takes no frames from
+ *			the wire's FIFO, which fills up (N: off)
  *
  * The delays (at most 20 ms) only widen race windows for tests.
  *
@@ -170,6 +172,8 @@ void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev)
 			    &counters_fops);
 	debugfs_create_u32("guest_rx_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_rx_delay_us);
+	debugfs_create_bool("port_hold", 0600, sdev->ddir,
+			    &sdev->dbg_port_hold);
 	debugfs_create_u32("guest_raise_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_raise_delay_us);
 	for (i = 0; i < sdev->num_qps; i++) {

@@ -4,7 +4,8 @@
  *
  * Creation is a straight line of steps, each undone by the one before it
  * in vmqsim_dev_destroy(): queue pairs, silicon, vectors, the NIC netdev
- * (which registers with the vmq core), the link partner, debugfs.
+ * (which registers with the vmq core), the receive port, the link
+ * partner, debugfs.
  */
 
 #include <linux/slab.h>
@@ -48,6 +49,7 @@ int vmqsim_dev_create(struct vmqsim_dev *sdev)
 	sdev->tx_ring_size = VMQSIM_RING_DEFAULT;
 	sdev->dbg_rx_delay_us = 0;
 	sdev->dbg_raise_delay_us = 0;
+	sdev->dbg_port_hold = false;
 
 	err = vmqsim_qps_alloc(sdev);
 	if (err)
@@ -61,12 +63,17 @@ int vmqsim_dev_create(struct vmqsim_dev *sdev)
 	err = vmqsim_nic_create(sdev);
 	if (err)
 		goto err_irqs_fini;
-	err = vmqsim_wire_create(sdev);
+	err = vmqsim_port_init(sdev);
 	if (err)
 		goto err_nic_destroy;
+	err = vmqsim_wire_create(sdev);
+	if (err)
+		goto err_port_fini;
 	vmqsim_debugfs_dev_add(sdev);
 	return 0;
 
+err_port_fini:
+	vmqsim_port_fini(sdev);
 err_nic_destroy:
 	vmqsim_nic_destroy(sdev);
 err_irqs_fini:
@@ -84,13 +91,15 @@ err_out:
  * vmqsim_dev_destroy() - undo vmqsim_dev_create()
  * @sdev: the device; called when the driver unbinds from it.
  *
- * Safe while traffic flows: the partner stops feeding the silicon before
- * the NIC closes, and the NIC stops all DMA before its memory goes.
+ * Safe while traffic flows: the partner stops feeding the receive port,
+ * and the port the silicon, before the NIC closes, and the NIC stops all
+ * DMA before its memory goes.
  */
 void vmqsim_dev_destroy(struct vmqsim_dev *sdev)
 {
 	vmqsim_debugfs_dev_del(sdev);
 	vmqsim_wire_destroy(sdev);
+	vmqsim_port_fini(sdev);
 	vmqsim_nic_destroy(sdev);
 	vmqsim_irqs_fini(sdev);
 	vmqsim_silicon_fini(sdev);

@@ -34,6 +34,7 @@ const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
 	[VMQSIM_CNT_RX_FILTER_DROPS]	= "rx_filter_drops",
 	[VMQSIM_CNT_TX_SWITCHED]	= "tx_switched",
 	[VMQSIM_CNT_TX_WIRE]		= "tx_wire",
+	[VMQSIM_CNT_RX_OVERRUNS]	= "rx_overruns",
 };
 
 /**
@@ -46,7 +47,14 @@ struct vmqsim_l2 {
 	u16 vid;
 };
 
-static void vmqsim_count(struct vmqsim_dev *sdev, enum vmqsim_counter c)
+/**
+ * vmqsim_silicon_count() - count one event in a device-level counter
+ * @sdev: the device.
+ * @c: the counter.
+ *
+ * Context: any.
+ */
+void vmqsim_silicon_count(struct vmqsim_dev *sdev, enum vmqsim_counter c)
 {
 	struct vmqsim_pcpu_counters *pc;
 
@@ -483,9 +491,9 @@ static void vmqsim_flood(struct vmqsim_dev *sdev, const struct sk_buff *skb,
 			continue;
 		vmqsim_deliver(sdev, qp, skb);
 		if (src_pool != VMQSIM_POOL_WIRE)
-			vmqsim_count(sdev, VMQSIM_CNT_TX_SWITCHED);
+			vmqsim_silicon_count(sdev, VMQSIM_CNT_TX_SWITCHED);
 		else if (qp != VMQ_QP_DEFAULT)
-			vmqsim_count(sdev, VMQSIM_CNT_RX_REPLICATED);
+			vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_REPLICATED);
 	}
 }
 
@@ -497,11 +505,11 @@ static void vmqsim_rx_unicast(struct vmqsim_dev *sdev,
 	u32 qp = vmqsim_cls_lookup(&sdev->silicon, l2);
 
 	if (qp == VMQSIM_CLS_MISS) {
-		vmqsim_count(sdev, VMQSIM_CNT_RX_UNMATCHED);
+		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_UNMATCHED);
 		qp = VMQ_QP_DEFAULT;
 	}
 	if (qp == VMQ_QP_DROP) {
-		vmqsim_count(sdev, VMQSIM_CNT_RX_FILTER_DROPS);
+		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_FILTER_DROPS);
 		return;
 	}
 	vmqsim_deliver(sdev, qp, skb);
@@ -512,7 +520,7 @@ static void vmqsim_rx_unicast(struct vmqsim_dev *sdev,
  * @sdev: the device.
  * @skb: the frame, consumed.
  *
- * Context: softirq or with BHs disabled (the partner's transmit path).
+ * Context: the receive port's thread (port.c), BHs disabled.
  */
 void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff *skb)
 {
@@ -567,7 +575,7 @@ void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
 		if (qp < sdev->num_qps &&
 		    READ_ONCE(sdev->qps[qp].pool) != src_pool) {
 			vmqsim_deliver(sdev, qp, skb);
-			vmqsim_count(sdev, VMQSIM_CNT_TX_SWITCHED);
+			vmqsim_silicon_count(sdev, VMQSIM_CNT_TX_SWITCHED);
 			rcu_read_unlock();
 			consume_skb(skb);
 			return;
@@ -576,5 +584,5 @@ void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
 	rcu_read_unlock();
 wire:
 	if (vmqsim_wire_deliver(sdev, skb))
-		vmqsim_count(sdev, VMQSIM_CNT_TX_WIRE);
+		vmqsim_silicon_count(sdev, VMQSIM_CNT_TX_WIRE);
 }

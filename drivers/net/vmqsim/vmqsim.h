@@ -14,8 +14,8 @@
  *    polls the rings with NAPI.
  *
  * The other end of the wire is a plain netdev, vmq<ID>w (wire.c): what it
- * transmits enters the silicon, what the NIC sends to the wire it
- * receives.
+ * transmits enters the NIC's receive port (port.c), whose thread is the
+ * silicon's own context; what the NIC sends to the wire it receives.
  */
 #ifndef _VMQSIM_H
 #define _VMQSIM_H
@@ -28,6 +28,7 @@
 #include <linux/if_vlan.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
+#include <linux/ptr_ring.h>
 #include <linux/skbuff.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
@@ -222,6 +223,7 @@ enum vmqsim_counter {
 	VMQSIM_CNT_RX_FILTER_DROPS,
 	VMQSIM_CNT_TX_SWITCHED,
 	VMQSIM_CNT_TX_WIRE,
+	VMQSIM_CNT_RX_OVERRUNS,
 	VMQSIM_CNT_MAX,
 };
 
@@ -253,6 +255,18 @@ struct vmqsim_silicon {
 };
 
 /**
+ * struct vmqsim_port - the receive port: wire to silicon (port.c)
+ * @fifo: frames from the wire the silicon has not taken yet.
+ * @thread: the silicon's context, "vmqsim<ID>-port".
+ * @idle: @thread sleeps, or is about to; a new frame wakes it.
+ */
+struct vmqsim_port {
+	struct ptr_ring fifo;
+	struct task_struct *thread;
+	bool idle;
+};
+
+/**
  * struct vmqsim_dev - one simulated NIC
  * @dev: its device on the vmqsim bus, "vmqsim<ID>".
  * @probe_err: how the driver's last probe of @dev ended.
@@ -271,6 +285,7 @@ struct vmqsim_silicon {
  * @qps: @num_qps queue pairs.
  * @irqs: simulated MSI-X.
  * @silicon: filter table and classifier.
+ * @port: where frames from the wire wait for the silicon.
  * @ddir: debugfs directory.
  * @dbg_rx_delay_us: debugfs test knob: the classifier waits this long
  *	after it found a guest queue pair's engine (widens races with
@@ -278,6 +293,8 @@ struct vmqsim_silicon {
  * @dbg_raise_delay_us: debugfs test knob: a guest queue pair's engine
  *	waits this long before it raises its vector (widens races with
  *	the vectors being freed).
+ * @dbg_port_hold: debugfs test knob: the receive port's thread takes no
+ *	frames, so the port's FIFO fills up and overruns.
  */
 struct vmqsim_dev {
 	struct device dev;
@@ -296,9 +313,11 @@ struct vmqsim_dev {
 	struct vmqsim_qp *qps;
 	struct vmqsim_irqs irqs;
 	struct vmqsim_silicon silicon;
+	struct vmqsim_port port;
 	struct dentry *ddir;
 	u32 dbg_rx_delay_us;
 	u32 dbg_raise_delay_us;
+	bool dbg_port_hold;
 };
 
 /* The longest the debugfs delay knobs wait, in microseconds. */
@@ -342,6 +361,7 @@ void vmqsim_silicon_ring_unpublish(struct vmqsim_qp *qp);
 u32 vmqsim_silicon_rx_waiting(struct vmqsim_qp *qp);
 void vmqsim_silicon_read_counters(struct vmqsim_dev *sdev,
 				  u64 cnt[VMQSIM_CNT_MAX]);
+void vmqsim_silicon_count(struct vmqsim_dev *sdev, enum vmqsim_counter c);
 extern const char * const vmqsim_counter_names[VMQSIM_CNT_MAX];
 struct vmqsim_ring *vmqsim_ring_create(u32 size);
 void vmqsim_ring_destroy(struct vmqsim_ring *ring);
@@ -368,6 +388,11 @@ bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp);
 /* guest.c */
 extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
 void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb);
+
+/* port.c */
+int vmqsim_port_init(struct vmqsim_dev *sdev);
+void vmqsim_port_fini(struct vmqsim_dev *sdev);
+void vmqsim_port_rx(struct vmqsim_dev *sdev, struct sk_buff *skb);
 
 /* netdev.c */
 int vmqsim_nic_create(struct vmqsim_dev *sdev);

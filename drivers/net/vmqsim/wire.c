@@ -2,7 +2,7 @@
 /*
  * vmqsim: the link partner vmq<ID>w, the far end of the NIC's wire.
  *
- * What the partner transmits enters the silicon's receive path; what the
+ * What the partner transmits enters the NIC's receive port; what the
  * NIC sends to the wire the partner receives.  Like veth it may live in
  * another network namespace.  The carrier is up on both ends exactly
  * when both netdevs are.
@@ -93,7 +93,7 @@ static netdev_tx_t vmqsim_wire_xmit(struct sk_buff *skb,
 				    struct net_device *wire)
 {
 	dev_sw_netstats_tx_add(wire, 1, skb->len);
-	vmqsim_silicon_rx(vmqsim_netdev_sdev(wire), skb);
+	vmqsim_port_rx(vmqsim_netdev_sdev(wire), skb);
 	return NETDEV_TX_OK;
 }
 

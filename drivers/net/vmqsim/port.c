@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmqsim: the receive port, where the silicon's own context begins.
+ *
+ * A real NIC classifies, DMAs and raises vectors on its own silicon; the
+ * host pays only for the interrupt and what its driver does about it.  So
+ * the simulation does not do that work in the sender's context: what the
+ * link partner transmits waits in the port's bounded FIFO, and a kernel
+ * thread per device that stands for the silicon, "vmqsim<ID>-port", takes
+ * it from there into the classifier, in batches.  Its CPU time is the
+ * NIC's, not the host's: it is an unbound kthread, so an admin or a
+ * benchmark places it with taskset like any other.
+ *
+ * A full FIFO drops the frame and counts it as rx_overruns, as a NIC's
+ * receive FIFO overflows when the silicon falls behind the wire.  Frames
+ * leave the FIFO in the order they entered it.
+ */
+
+#include <linux/kthread.h>
+#include <linux/ptr_ring.h>
+#include <linux/sched.h>
+#include "vmqsim.h"
+
+/* Frames the port holds before it drops: about 1 ms of a 1 Mpps wire. */
+#define VMQSIM_PORT_FIFO	1024
+/* Frames the silicon takes from the FIFO at once. */
+#define VMQSIM_PORT_BATCH	64
+
+/**
+ * vmqsim_port_rx() - a frame arrives on the wire
+ * @sdev: the device.
+ * @skb: the frame, consumed.
+ *
+ * Context: the link partner's transmit path, BHs disabled.
+ */
+void vmqsim_port_rx(struct vmqsim_dev *sdev, struct sk_buff *skb)
+{
+	struct vmqsim_port *port = &sdev->port;
+
+	if (ptr_ring_produce(&port->fifo, skb)) {
+		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_OVERRUNS);
+		kfree_skb(skb);
+		return;
+	}
+	/*
+	 * The frame is in the FIFO before @idle is read; pairs with the
+	 * barrier in set_current_state() in vmqsim_port_idle(), so either
+	 * the thread sees the frame or this sees it idle and wakes it.
+	 */
+	smp_mb();
+	if (READ_ONCE(port->idle))
+		wake_up_process(port->thread);
+}
+
+/* Sleep until a frame arrives or the thread is told to stop. */
+static void vmqsim_port_idle(struct vmqsim_port *port)
+{
+	WRITE_ONCE(port->idle, true);
+	set_current_state(TASK_INTERRUPTIBLE);
+	if (ptr_ring_empty(&port->fifo) && !kthread_should_stop())
+		schedule();
+	__set_current_state(TASK_RUNNING);
+	WRITE_ONCE(port->idle, false);
+}
+
+static int vmqsim_port_thread(void *data)
+{
+	struct vmqsim_dev *sdev = data;
+	struct vmqsim_port *port = &sdev->port;
+	void *batch[VMQSIM_PORT_BATCH];
+	int n, i;
+
+	while (!kthread_should_stop()) {
+		/* Test knob: a held silicon takes nothing; look again soon. */
+		if (unlikely(READ_ONCE(sdev->dbg_port_hold))) {
+			schedule_timeout_interruptible(msecs_to_jiffies(10));
+			continue;
+		}
+		n = ptr_ring_consume_batched(&port->fifo, batch,
+					     ARRAY_SIZE(batch));
+		if (!n) {
+			vmqsim_port_idle(port);
+			continue;
+		}
+		/* The classifier's context, as the wire's softirq was. */
+		local_bh_disable();
+		for (i = 0; i < n; i++)
+			vmqsim_silicon_rx(sdev, batch[i]);
+		local_bh_enable();
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * vmqsim_port_init() - the receive FIFO and the silicon's thread
+ * @sdev: the device, its NIC registered, its partner not yet.
+ *
+ * Return: 0 or a negative errno, with nothing left behind.
+ */
+int vmqsim_port_init(struct vmqsim_dev *sdev)
+{
+	struct vmqsim_port *port = &sdev->port;
+	int err;
+
+	err = ptr_ring_init(&port->fifo, VMQSIM_PORT_FIFO, GFP_KERNEL);
+	if (err)
+		return err;
+	port->idle = false;
+	port->thread = kthread_run(vmqsim_port_thread, sdev, "vmqsim%u-port",
+				   sdev->id);
+	if (IS_ERR(port->thread)) {
+		err = PTR_ERR(port->thread);
+		ptr_ring_cleanup(&port->fifo, NULL);
+		return err;
+	}
+	return 0;
+}
+
+static void vmqsim_port_drop(void *skb)
+{
+	kfree_skb(skb);
+}
+
+/**
+ * vmqsim_port_fini() - stop the silicon's thread and drop what waits
+ * @sdev: the device, its partner gone: nothing feeds the FIFO any more.
+ *
+ * When this returns the port no longer hands frames to the classifier.
+ */
+void vmqsim_port_fini(struct vmqsim_dev *sdev)
+{
+	struct vmqsim_port *port = &sdev->port;
+
+	kthread_stop(port->thread);
+	ptr_ring_cleanup(&port->fifo, vmqsim_port_drop);
+}

@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The simulated NIC's receive port: what the link partner sends waits in
+# a FIFO that a thread of the NIC's own, vmqsim<ID>-port, takes into the
+# classifier, so the silicon's work is not the sender's.  The thread
+# exists exactly as long as its device; under a stream it does the
+# classifying (its CPU time grows, and it runs where the admin pins it);
+# a silicon that takes nothing (the port_hold knob) lets the FIFO fill to
+# its 1024 frames, every frame after that is an overrun (rx_overruns,
+# the NIC's rx_fifo_errors), and those it held reach the queue once
+# released.
+
+source "$(dirname "$0")/lib.sh"
+
+TESTS="
+	port_thread_per_device
+	port_thread_classifies
+	port_fifo_overruns
+"
+
+DEV=vmq0
+PEER=vmq0w
+SIM_DBG=/sys/kernel/debug/vmqsim/0
+UNMATCHED=02:00:00:00:00:99
+
+# port_pid ID: the PID of device ID's port thread, nothing if none.
+port_pid()
+{
+	local c
+
+	for c in /proc/[0-9]*/comm; do
+		[ "$(cat "$c" 2>/dev/null)" = "vmqsim$1-port" ] || continue
+		c=${c#/proc/}
+		echo "${c%/comm}"
+		return 0
+	done
+	return 1
+}
+
+# cpu_ticks PID: the task's utime + stime, in clock ticks.
+cpu_ticks()
+{
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+# sim_counter NAME: a device-level counter of the silicon.
+sim_counter()
+{
+	awk -v k="$1:" '$1 == k { print $2 }' $SIM_DBG/counters
+}
+
+# qp_sum FIELD: FIELD (rx_packets, rx_drops) summed over vmq0's queues.
+qp_sum()
+{
+	ethtool -S $DEV | awk -v re="^qp[0-9]+_$1:\$" '$1 ~ re { s += $2 }
+		END { print s + 0 }'
+}
+
+port_thread_per_device()
+{
+	local pid
+
+	vmqsim_setup_or_exit 4
+	pid=$(port_pid 0)
+	check_err $? "no vmqsim0-port thread"
+	vmqsim_new 1 4
+	check_err $? "cannot make device 1"
+	port_pid 1 >/dev/null
+	check_err $? "no vmqsim1-port thread for device 1"
+	echo 1 > /sys/bus/vmqsim/del_device
+	check_err $? "cannot delete device 1"
+	! port_pid 1 >/dev/null
+	check_err $? "vmqsim1-port outlived its device"
+	[ "$(port_pid 0)" = "$pid" ]
+	check_err $? "device 0's thread changed when device 1 went"
+	log_test "one port thread per device, gone with it"
+}
+
+port_thread_classifies()
+{
+	local pid cpu t0 t1 f0 n=20000
+
+	vmqsim_setup_or_exit 4
+	pid=$(port_pid 0)
+	check_err $? "no vmqsim0-port thread"
+	# The thread is an unbound kthread: the admin places it.
+	cpu=$(($(nproc) - 1))
+	taskset -p -c "$cpu" "$pid" >/dev/null
+	check_err $? "cannot pin the port thread to CPU $cpu"
+	t0=$(cpu_ticks "$pid")
+	f0=$(qp_sum rx_packets)
+	pktgen_send $PEER $UNMATCHED $n
+	check_err $? "pktgen failed"
+	busywait 20000 ge $((f0 + n)) qp_sum rx_packets
+	check_err $? "queue 0 got $(($(qp_sum rx_packets) - f0)) of $n frames"
+	t1=$(cpu_ticks "$pid")
+	[ "$t1" -gt "$t0" ]
+	check_err $? "port thread used no CPU time for $n frames ($t0 -> $t1)"
+	[ "$(awk '{ sub(/^.*\) /, ""); print $37 }' "/proc/$pid/stat")" = "$cpu" ]
+	check_err $? "port thread did not run where it was pinned"
+	echo "port thread: $((t1 - t0)) ticks for $n frames"
+	log_test "the port thread classifies the wire's frames"
+}
+
+port_fifo_overruns()
+{
+	local o0 f0 d0 o1 f1 d1 fifo n=1500 room=1024
+
+	# A new device starts with the knob off, whatever this test left.
+	vmqsim_setup_or_exit 4
+	o0=$(sim_counter rx_overruns)
+	f0=$(qp_sum rx_packets); d0=$(qp_sum rx_drops)
+	echo Y > $SIM_DBG/port_hold
+	check_err $? "cannot set port_hold"
+	# pktgen_send returns when all n have left the partner.
+	pktgen_send $PEER $UNMATCHED $n
+	check_err $? "pktgen failed"
+	o1=$(sim_counter rx_overruns)
+	[ $((o1 - o0)) -ge $((n - room)) ] && [ $((o1 - o0)) -lt $n ]
+	check_err $? "held port: $((o1 - o0)) overruns of $n, want $((n - room)) or a few more"
+	fifo=$(cat /sys/class/net/$DEV/statistics/rx_fifo_errors)
+	[ "$fifo" -eq "$o1" ]
+	check_err $? "rx_fifo_errors $fifo, rx_overruns $o1"
+	[ "$(($(qp_sum rx_packets) + $(qp_sum rx_drops)))" -eq $((f0 + d0)) ]
+	check_err $? "frames reached a queue while the port was held"
+	echo N > $SIM_DBG/port_hold
+	# What the FIFO held reaches the queue: with the overruns, all n.
+	busywait 10000 eval '[ $(($(qp_sum rx_packets) - f0 +
+		$(qp_sum rx_drops) - d0 + o1 - o0)) -eq $n ]'
+	check_err $? "after release: delivered $(($(qp_sum rx_packets) - f0)), ring drops $(($(qp_sum rx_drops) - d0)), overruns $((o1 - o0)), want $n in all"
+	f1=$(qp_sum rx_packets); d1=$(qp_sum rx_drops)
+	echo "sent $n: $((o1 - o0)) overruns, $((f1 - f0)) delivered, $((d1 - d0)) ring drops"
+	log_test "a held port overruns its 1024-frame FIFO, every frame accounted"
+}
+
+require_root
+tests_run
+exit $EXIT_STATUS
