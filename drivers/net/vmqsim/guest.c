@@ -49,6 +49,8 @@
 #define VMQSIM_GUEST_FIFO	256
 /* Descriptors per ring one engine pass handles before yielding. */
 #define VMQSIM_GUEST_BUDGET	64
+/* Receive descriptors read, and completions written back, at once. */
+#define VMQSIM_GUEST_RX_CHUNK	16
 
 /**
  * struct vmqsim_guest_cb - what a frame in the FIFO carries in skb->cb
@@ -175,35 +177,17 @@ static int vmqsim_guest_desc_rw(struct vmqsim_guest *gq,
 				desc, sizeof(*desc), write);
 }
 
-/*
- * Write one frame into the buffer of receive descriptor @idx; @delivered
- * says whether it fitted.  A frame longer than the buffer completes the
- * descriptor with DONE|ERR and its length, its bytes unwritten: the
- * guest does not choose what it receives, so this is no guest error.
- * False on a guest error.
+/**
+ * struct vmqsim_guest_rx_stats - what one receive pass did
+ * @packets: frames written into guest buffers.
+ * @bytes: their bytes.
+ * @used: descriptors completed, with a frame or with its error.
  */
-static bool vmqsim_guest_rx_one(struct vmqsim_guest *gq, u32 idx,
-				struct sk_buff *skb, bool *delivered)
-{
-	const struct vmq_ring_state *ring = &gq->gqp->rx;
-	struct vmq_desc desc;
-	u16 flags = VMQ_DESC_F_DONE;
-
-	if (vmqsim_guest_desc_rw(gq, ring, idx, &desc, false))
-		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
-	*delivered = skb->len <= le32_to_cpu(desc.len);
-	if (!*delivered)
-		flags |= VMQ_DESC_F_ERR;
-	else if (vmqsim_guest_dma(gq, le64_to_cpu(desc.addr), skb->data,
-				  skb->len, true))
-		return vmqsim_guest_fail(gq, VMQ_ERR_DMA);
-	/* The frame is in guest memory before its completion says so. */
-	desc.len = cpu_to_le32(skb->len);
-	desc.flags = cpu_to_le16(flags);
-	if (vmqsim_guest_desc_rw(gq, ring, idx, &desc, true))
-		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
-	return true;
-}
+struct vmqsim_guest_rx_stats {
+	u32 packets;
+	u64 bytes;
+	u32 used;
+};
 
 static void vmqsim_guest_rx_drop(struct vmqsim_guest *gq)
 {
@@ -211,49 +195,119 @@ static void vmqsim_guest_rx_drop(struct vmqsim_guest *gq)
 	vmq_qp_count_rx_drop(gq->sdev->vdev, gq->id, 1);
 }
 
+/*
+ * Write one frame into the buffer @desc points to and make @desc its
+ * completion.  A frame longer than the buffer completes the descriptor
+ * with DONE|ERR and its length, its bytes unwritten: the guest does not
+ * choose what it receives, so this is no guest error.  False on a guest
+ * error (its buffer cannot be written).
+ */
+static bool vmqsim_guest_rx_fill(struct vmqsim_guest *gq,
+				 struct vmq_desc *desc, struct sk_buff *skb,
+				 struct vmqsim_guest_rx_stats *st)
+{
+	u16 flags = VMQ_DESC_F_DONE;
+
+	if (skb->len > le32_to_cpu(desc->len)) {
+		flags |= VMQ_DESC_F_ERR;
+		vmqsim_guest_rx_drop(gq);
+	} else if (vmqsim_guest_dma(gq, le64_to_cpu(desc->addr), skb->data,
+				    skb->len, true)) {
+		return false;
+	} else {
+		st->packets++;
+		st->bytes += skb->len;
+	}
+	desc->len = cpu_to_le32(skb->len);
+	desc->flags = cpu_to_le16(flags);
+	return true;
+}
+
+/* The next FIFO frame still made up for the queue's VLAN, or NULL. */
+static struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq)
+{
+	struct sk_buff *skb;
+	u8 mac[ETH_ALEN];
+
+	while ((skb = skb_dequeue(&gq->fifo))) {
+		if (vmqsim_guest_cb(skb)->vlan == vmq_guest_qp_l2(gq->gqp, mac))
+			return skb;
+		/* Made up for another VLAN than the queue is on now. */
+		vmqsim_guest_rx_drop(gq);
+		kfree_skb(skb);
+	}
+	return NULL;
+}
+
+/*
+ * Fill the @n posted buffers from HEAD on (one piece of the ring) from
+ * the FIFO, as a NIC does: their descriptors read at once, the frames
+ * written, then their completions written back at once, so the frames
+ * are in guest memory before their completions say so.  False on a
+ * guest error; what was completed before it is written back first.
+ */
+static bool vmqsim_guest_rx_chunk(struct vmqsim_guest *gq, u32 n,
+				  struct vmqsim_guest_rx_stats *st)
+{
+	struct vmq_desc desc[VMQSIM_GUEST_RX_CHUNK];
+	struct vmq_ring_state *ring = &gq->gqp->rx;
+	u64 iova = ring->base + (u64)ring->head * sizeof(*desc);
+	struct sk_buff *skb;
+	bool ok = true;
+	u32 i = 0;
+
+	if (vmqsim_guest_dma(gq, iova, desc, n * sizeof(*desc), false))
+		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
+	while (i < n && (skb = vmqsim_guest_rx_next(gq))) {
+		ok = vmqsim_guest_rx_fill(gq, &desc[i], skb, st);
+		consume_skb(skb);
+		if (!ok)
+			break;
+		i++;
+	}
+	if (i && vmqsim_guest_dma(gq, iova, desc, i * sizeof(*desc), true))
+		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
+	WRITE_ONCE(ring->head, (ring->head + i) & (ring->size - 1));
+	st->used += i;
+	return ok || vmqsim_guest_fail(gq, VMQ_ERR_DMA);
+}
+
+/*
+ * Posted receive descriptors from HEAD on that one chunk may take: up to
+ * the tail the guest rang, the ring's end and @max.
+ */
+static u32 vmqsim_guest_rx_span(const struct vmq_ring_state *ring, u32 max)
+{
+	/* Pairs with the release in vmq_guest_qp_doorbell(). */
+	u32 posted = (smp_load_acquire(&ring->tail) - ring->head) &
+		     (ring->size - 1);
+
+	return min3(posted, ring->size - ring->head, max);
+}
+
 /* Fill posted receive buffers from the FIFO.  False on a guest error. */
 static bool vmqsim_guest_rx_batch(struct vmqsim_guest *gq, u32 *events)
 {
 	struct vmq_ring_state *ring = &gq->gqp->rx;
-	u32 head = ring->head, done = 0, n = 0;
-	bool ok = true, delivered;
-	struct sk_buff *skb;
-	u8 mac[ETH_ALEN];
-	u64 bytes = 0;
+	struct vmqsim_guest_rx_stats st = {};
+	bool ok = true;
+	u32 n;
 
-	while (done < VMQSIM_GUEST_BUDGET &&
-	       /* Pairs with the release in vmq_guest_qp_doorbell(). */
-	       head != smp_load_acquire(&ring->tail)) {
-		skb = skb_dequeue(&gq->fifo);
-		if (!skb)
+	while (ok && st.used < VMQSIM_GUEST_BUDGET) {
+		n = vmqsim_guest_rx_span(ring, min_t(u32, VMQSIM_GUEST_RX_CHUNK,
+						     VMQSIM_GUEST_BUDGET - st.used));
+		/* Only the engine takes from the FIFO: it holds at least this. */
+		n = min(n, skb_queue_len_lockless(&gq->fifo));
+		if (!n)
 			break;
-		/* Made up for another VLAN than the queue is on now. */
-		if (vmqsim_guest_cb(skb)->vlan !=
-		    vmq_guest_qp_l2(gq->gqp, mac)) {
-			vmqsim_guest_rx_drop(gq);
-			kfree_skb(skb);
-			continue;
-		}
-		ok = vmqsim_guest_rx_one(gq, head, skb, &delivered);
-		if (ok && delivered) {
-			n++;
-			bytes += skb->len;
-		} else if (ok) {
-			vmqsim_guest_rx_drop(gq);
-		}
-		consume_skb(skb);
-		if (!ok)
-			break;
-		head = (head + 1) & (ring->size - 1);
-		WRITE_ONCE(ring->head, head);
-		done++;
+		ok = vmqsim_guest_rx_chunk(gq, n, &st);
 	}
-	if (n && !gq->dead) {
-		vmq_qp_count_rx(gq->sdev->vdev, gq->id, n, bytes);
-		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, n);
-		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
+	if (st.packets && !gq->dead) {
+		vmq_qp_count_rx(gq->sdev->vdev, gq->id, st.packets, st.bytes);
+		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, st.packets);
+		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, st.bytes);
 	}
-	if (done)
+	if (st.used)
 		*events |= VMQ_GUEST_EV_RX;
 	return ok;
 }
