@@ -16,6 +16,9 @@
  *	memcpy() of SIZE-byte frames from one buffer into 2 KiB slots of a
  *	ring of 4 MiB, the way a device fills a guest's receive buffers.
  *
+ * With VMQ_BENCH_HOST_CPUS set, each window's figure is followed by a line
+ * "cpu NS": the host CPU time it cost per frame (vmq_bench_lib.h).
+ *
  * Exits 0 after RUNS windows, 1 on a setup error.
  */
 
@@ -34,6 +37,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "vmq_bench_lib.h"
 
 #define BLOCK_SIZE	(1024 * 1024)
 #define BLOCK_NR	16
@@ -41,58 +45,6 @@
 #define RETIRE_MS	2
 #define SLOT		2048
 #define RING_BYTES	(4 * 1024 * 1024)
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/*
- * The window state: frames counted since the window began; report()
- * prints a figure whenever a window is over and says when all are done.
- */
-struct windows {
-	double warm, win, start, t0;
-	int runs, done;
-	unsigned long long frames;
-	int warming;
-};
-
-static void windows_init(struct windows *w, double warm, double win, int runs)
-{
-	memset(w, 0, sizeof(*w));
-	w->warm = warm;
-	w->win = win;
-	w->runs = runs;
-	w->start = now();
-	w->warming = warm > 0;
-	w->t0 = w->start;
-}
-
-/* Returns 1 once RUNS windows have been printed. */
-static int windows_tick(struct windows *w)
-{
-	double t = now();
-
-	if (w->warming) {
-		if (t - w->start < w->warm)
-			return 0;
-		w->warming = 0;
-		w->t0 = t;
-		w->frames = 0;
-		return 0;
-	}
-	if (t - w->t0 < w->win)
-		return 0;
-	printf("%.0f\n", w->frames / (t - w->t0));
-	fflush(stdout);
-	w->frames = 0;
-	w->t0 = t;
-	return ++w->done >= w->runs;
-}
 
 static int sink_afpacket(const char *ifname, struct windows *w)
 {
@@ -133,7 +85,7 @@ static int sink_afpacket(const char *ifname, struct windows *w)
 		perror(ifname);
 		return 1;
 	}
-	windows_init(w, w->warm, w->win, w->runs);
+	windows_init(w);
 	for (;;) {
 		struct tpacket_block_desc *bd;
 		struct tpacket3_hdr *ph;
@@ -181,7 +133,7 @@ static int sink_macvtap(const char *node, struct windows *w)
 		perror(node);
 		return 1;
 	}
-	windows_init(w, w->warm, w->win, w->runs);
+	windows_init(w);
 	for (;;) {
 		ssize_t len = read(fd, buf, sizeof(buf));
 
@@ -218,7 +170,7 @@ static int sink_memcpy(size_t size, struct windows *w)
 		return 1;
 	memset(src, 0x5a, SLOT);
 	memset(dst, 0, RING_BYTES);
-	windows_init(w, w->warm, w->win, w->runs);
+	windows_init(w);
 	for (;;) {
 		/* Check the clock every 256 copies, not every one. */
 		for (i = 0; i < 256; i++) {
@@ -246,11 +198,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	memset(&w, 0, sizeof(w));
-	w.warm = atof(argv[3]);
-	w.win = atof(argv[4]);
-	w.runs = atoi(argv[5]);
-	if (w.win <= 0 || w.runs <= 0)
+	if (windows_parse(&w, argv[3], argv[4], argv[5]))
 		return 2;
 	if (!strcmp(argv[1], "afpacket"))
 		return sink_afpacket(argv[2], &w);

@@ -7,6 +7,8 @@
  * into them over fixed wall-clock windows, printing one "frames/s" figure
  * per window.
  * Completed descriptors are reposted in batches with one doorbell each.
+ * With VMQ_BENCH_HOST_CPUS set, each figure is followed by "cpu NS", the
+ * host CPU time per frame (vmq_bench_lib.h).
  *
  *   vmq_bench_vfio UUID WARM_S WIN_S RUNS
  *
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "vmq_bench_lib.h"
 #include "vmq_vfio_lib.h"
 
 /*
@@ -39,14 +42,6 @@ struct bench {
 	struct vmq_desc *ring;
 	__u32 ndesc, head, tail;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* No buffer poisoning (rx_post's): it would cost more than the device. */
 static void post(struct bench *b, __u32 i)
@@ -118,26 +113,19 @@ static __u32 reap(struct bench *b, __u8 *sum)
 int main(int argc, char **argv)
 {
 	struct bench b = { 0 };
-	double warm, win, t0, t;
-	unsigned long long frames = 0, wakeups = 0;
-	int runs, done = 0, warming;
+	unsigned long long wakeups = 0;
+	struct windows w;
 	__u8 sum = 0;
 
-	if (argc != 5) {
+	if (argc != 5 || windows_parse(&w, argv[2], argv[3], argv[4])) {
 		fprintf(stderr, "usage: %s UUID WARM_S WIN_S RUNS\n", argv[0]);
 		return 2;
 	}
-	warm = atof(argv[2]);
-	win = atof(argv[3]);
-	runs = atoi(argv[4]);
-	if (win <= 0 || runs <= 0)
-		return 2;
 	b.v.uuid = argv[1];
 	vmm_open(&b.v);
 	rx_start(&b);
-	t0 = now();
-	warming = warm > 0;
-	while (done < runs) {
+	windows_init(&w);
+	do {
 		struct pollfd pfd = {
 			.fd = b.v.efd[VMQ_VFIO_IRQ_RX], .events = POLLIN,
 		};
@@ -157,24 +145,8 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
-		frames += n;
-		t = now();
-		if (warming) {
-			if (t - t0 >= warm) {
-				warming = 0;
-				t0 = t;
-				frames = 0;
-			}
-			continue;
-		}
-		if (t - t0 >= win) {
-			printf("%.0f\n", frames / (t - t0));
-			fflush(stdout);
-			frames = 0;
-			t0 = t;
-			done++;
-		}
-	}
+		w.frames += n;
+	} while (!windows_tick(&w));
 	/* Keep the compiler from eliding the reads. */
 	__asm__ volatile("" : : "r"(sum));
 	/* The device's view, for the bench to tell what limited us. */

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the benchmarks' consumers share (vmq_bench_lib.h): windows and
+ * host CPU time per frame.
+ */
+
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "vmq_bench_lib.h"
+
+#define MAX_CPUS	64
+
+double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The CPUs a comma-separated list names; 0 if none or malformed. */
+static int cpu_list(const char *s, int cpus[MAX_CPUS])
+{
+	int n = 0;
+	char *end;
+
+	while (s && *s && n < MAX_CPUS) {
+		long c = strtol(s, &end, 10);
+
+		if (end == s || c < 0 || c >= MAX_CPUS)
+			return 0;
+		cpus[n++] = c;
+		s = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			return 0;
+	}
+	return n;
+}
+
+/* Busy ticks of CPU @cpu in /proc/stat, -1 if it has no line. */
+static double cpu_busy_ticks(FILE *f, int cpu)
+{
+	unsigned long long user, nice, sys, idle, iowait, irq, softirq;
+	char want[16], name[16];
+
+	snprintf(want, sizeof(want), "cpu%d", cpu);
+	rewind(f);
+	while (fscanf(f, "%15s %llu %llu %llu %llu %llu %llu %llu%*[^\n]",
+		      name, &user, &nice, &sys, &idle, &iowait, &irq,
+		      &softirq) == 8)
+		if (!strcmp(name, want))
+			return (double)(user + nice + sys + irq + softirq);
+	return -1;
+}
+
+/**
+ * host_cpu_read() - read the host CPUs' busy time and our own user time
+ * @hc: filled.
+ *
+ * Return: 1 if VMQ_BENCH_HOST_CPUS names the host CPUs and they were read,
+ * 0 otherwise (no CPU figures then).
+ */
+int host_cpu_read(struct host_cpu *hc)
+{
+	double tick_ns = 1e9 / sysconf(_SC_CLK_TCK), t;
+	int cpus[MAX_CPUS], n, i;
+	struct rusage ru;
+	FILE *f;
+
+	n = cpu_list(getenv("VMQ_BENCH_HOST_CPUS"), cpus);
+	if (!n)
+		return 0;
+	f = fopen("/proc/stat", "r");
+	if (!f)
+		return 0;
+	hc->busy_ns = 0;
+	for (i = 0; i < n; i++) {
+		t = cpu_busy_ticks(f, cpus[i]);
+		if (t < 0) {
+			fclose(f);
+			return 0;
+		}
+		hc->busy_ns += t * tick_ns;
+	}
+	fclose(f);
+	getrusage(RUSAGE_SELF, &ru);
+	hc->self_user_ns = ru.ru_utime.tv_sec * 1e9 + ru.ru_utime.tv_usec * 1e3;
+	return 1;
+}
+
+static int is_nic_thread(const char *pid)
+{
+	char path[300], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	return !strncmp(comm, "vmqsim", 6);
+}
+
+/**
+ * nic_threads_pin() - put the simulated NIC's threads on the NIC's CPU
+ *
+ * The port threads and guest queue engines (vmqsim*) do the silicon's
+ * work; VMQ_BENCH_NIC_CPU names the CPU that stands for the NIC.  Nothing
+ * happens without it.  Engines start with their queue, so a consumer
+ * calls this once its queue runs.
+ */
+void nic_threads_pin(void)
+{
+	const char *env = getenv("VMQ_BENCH_NIC_CPU");
+	struct dirent *de;
+	cpu_set_t set;
+	DIR *d;
+
+	if (!env || !*env)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(atoi(env), &set);
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (isdigit((unsigned char)de->d_name[0]) &&
+		    is_nic_thread(de->d_name) &&
+		    sched_setaffinity(atoi(de->d_name), sizeof(set), &set))
+			perror("sched_setaffinity");
+	closedir(d);
+}
+
+/**
+ * windows_parse() - the window settings from the command line
+ * @w: filled.
+ * @warm: seconds of warm-up before the first window.
+ * @win: seconds per window.
+ * @runs: number of windows.
+ *
+ * Return: 0, or -1 if a value is out of range.
+ */
+int windows_parse(struct windows *w, const char *warm, const char *win,
+		  const char *runs)
+{
+	memset(w, 0, sizeof(*w));
+	w->warm = atof(warm);
+	w->win = atof(win);
+	w->runs = atoi(runs);
+	return w->win > 0 && w->runs > 0 ? 0 : -1;
+}
+
+/**
+ * windows_init() - start the warm-up, once the consumer is set up
+ * @w: parsed by windows_parse().
+ */
+void windows_init(struct windows *w)
+{
+	nic_threads_pin();
+	w->start = bench_now();
+	w->warming = w->warm > 0;
+	w->t0 = w->start;
+	w->done = 0;
+	w->frames = 0;
+	w->host_cpus = host_cpu_read(&w->cpu0);
+}
+
+/* "cpu NS": host CPU time per frame of the window just over. */
+static void window_cpu(struct windows *w)
+{
+	struct host_cpu now;
+	double ns;
+
+	if (!w->host_cpus || !host_cpu_read(&now))
+		return;
+	ns = (now.busy_ns - w->cpu0.busy_ns) -
+	     (now.self_user_ns - w->cpu0.self_user_ns);
+	if (ns < 0)
+		ns = 0;
+	if (w->frames)
+		printf("cpu %.0f\n", ns / w->frames);
+	w->cpu0 = now;
+}
+
+/**
+ * windows_tick() - account time; print a window's figures when it is over
+ * @w: the windows; the caller adds to @w->frames.
+ *
+ * Return: 1 once all windows have been printed.
+ */
+int windows_tick(struct windows *w)
+{
+	double t = bench_now();
+
+	if (w->warming) {
+		if (t - w->start < w->warm)
+			return 0;
+		w->warming = 0;
+		w->t0 = t;
+		w->frames = 0;
+		if (w->host_cpus)
+			host_cpu_read(&w->cpu0);
+		return 0;
+	}
+	if (t - w->t0 < w->win)
+		return 0;
+	printf("%.0f\n", w->frames / (t - w->t0));
+	window_cpu(w);
+	fflush(stdout);
+	w->frames = 0;
+	w->t0 = t;
+	return ++w->done >= w->runs;
+}
