@@ -29,11 +29,13 @@ if [ "$MODE" = smoke ]; then
 	RUNS=1 WIN=0.3 WARM=0.1
 	MV_COUNTS="1 8"
 	FILTER_COUNTS="1 64"
+	IRQ_QUEUES=8
 	LOW_RATE=500
 else
 	RUNS=5 WIN=1 WARM=0.3
 	MV_COUNTS="1 8 64"
 	FILTER_COUNTS="1 64 1024 4096"
+	IRQ_QUEUES="8 64"
 	LOW_RATE=200
 fi
 
@@ -41,8 +43,25 @@ DEV=vmq0
 PEER=vmq0w
 BUS=vmqsim0
 NCPU=$(nproc)
-# pktgen's thread: the last CPU, away from queue 0's vector on CPU 0.
-PKTGEN_THREAD=kpktgend_$((NCPU - 1))
+
+# The CPUs' roles, so that host CPU time is what the host pays: CPU 0 is
+# the traffic generator's (pktgen, and this script with every command it
+# runs), the last CPU stands for the NIC's silicon (the port thread and
+# guest queue engines, vmqsim*), the CPUs between are the host's: every
+# vector, softirq, RPS target and consumer.  "BENCH M_cpu CASE NS" lines
+# are the host CPUs' busy time per frame (less a consumer's own user
+# time: the consumer stands for the guest).  Fewer than 4 CPUs: no roles,
+# no CPU figures.
+GEN_CPU=0
+PKTGEN_THREAD=kpktgend_$GEN_CPU
+if [ "$NCPU" -ge 4 ]; then
+	NIC_CPU=$((NCPU - 1))
+	HOST_CPUS=$(seq -s, 1 $((NCPU - 2)))
+	taskset -p -c $GEN_CPU $$ >/dev/null
+else
+	NIC_CPU= HOST_CPUS=
+fi
+export VMQ_BENCH_HOST_CPUS=$HOST_CPUS VMQ_BENCH_NIC_CPU=$NIC_CPU
 MV_BASE=52:54:00:20:00:00	# macvlan i: MV_BASE + i
 FLT_BASE=52:54:00:30:00:00	# filter i: FLT_BASE + i
 IRQ_MAC=52:54:00:40:00:01
@@ -107,21 +126,38 @@ stamp()
 	printf -v "${var}_t" '%s' $(((a + b) / 2))
 }
 
+# host_busy_ns: the host CPUs' busy time so far (user, nice, system, irq,
+# softirq), 0 without CPU roles.  /proc/stat counts in USER_HZ, which
+# is 100 on every architecture the VM runs (the guest has no getconf).
+host_busy_ns()
+{
+	awk -v cpus=",$HOST_CPUS," '
+		$1 ~ /^cpu[0-9]+$/ && index(cpus, "," substr($1, 4) ",") {
+			s += $2 + $3 + $4 + $7 + $8 }
+		END { printf "%.0f\n", s * 1e9 / 100 }' /proc/stat
+}
+
 # rate METRIC CASE CMD...: frames per second by CMD's counter over one
 # window of WIN seconds (elapsed time measured, not assumed), as a BENCH
-# line, and what the partner offered meanwhile, as a BENCHOFF line.
+# line, what the partner offered meanwhile, as a BENCHOFF line, and the
+# host CPU time per frame, as a BENCH METRIC_cpu line.
 rate()
 {
-	local m=$1 c=$2 c0 c0_t c1 c1_t o0 o0_t o1 o1_t
+	local m=$1 c=$2 c0 c0_t c1 c1_t o0 o0_t o1 o1_t h0 h1
 	shift 2
 
+	h0=$(host_busy_ns)
 	stamp o0 offered; stamp c0 "$@"
 	sleep "$WIN"
 	stamp o1 offered; stamp c1 "$@"
+	h1=$(host_busy_ns)
 	awk -v d=$((c1 - c0)) -v t=$((c1_t - c0_t)) -v o=$((o1 - o0)) \
-		-v ot=$((o1_t - o0_t)) -v m="$m" -v c="$c" 'BEGIN {
+		-v ot=$((o1_t - o0_t)) -v m="$m" -v c="$c" \
+		-v h=$((h1 - h0)) -v roles="$HOST_CPUS" 'BEGIN {
 		printf "BENCH %s %s %.0f\n", m, c, d * 1e9 / t
-		printf "BENCHOFF %s %s %.0f\n", m, c, o * 1e9 / ot }'
+		printf "BENCHOFF %s %s %.0f\n", m, c, o * 1e9 / ot
+		if (roles != "" && d > 0)
+			printf "BENCH %s_cpu %s %.0f\n", m, c, h / d }'
 }
 
 # runs METRIC CASE CMD...: RUNS windows of rate.
@@ -137,13 +173,47 @@ runs()
 
 # --- setup ----------------------------------------------------------------
 
+# nic_place: the NIC's threads on its CPU, its vectors spread over the
+# host's CPUs in turn (the admin's pin: the vmq policy keeps it).
+nic_place()
+{
+	local -a host
+	local irq i=0 pid
+
+	[ -n "$HOST_CPUS" ] || return 0
+	IFS=, read -ra host <<< "$HOST_CPUS"
+	for irq in $(awk -v d="$DEV-" 'index($NF, d) == 1 {
+			sub(":", "", $1); print $1 }' /proc/interrupts); do
+		echo "${host[i++ % ${#host[@]}]}" \
+			> "/proc/irq/$irq/smp_affinity_list" || return 1
+	done
+	for pid in /proc/[0-9]*; do
+		case $(cat "$pid/comm" 2>/dev/null) in
+		vmqsim*) taskset -p -c "$NIC_CPU" "${pid#/proc/}" >/dev/null ;;
+		esac
+	done
+}
+
+# host_rps DEV: DEV's receive work goes to the host's CPUs (RPS), not to
+# the generator's, whose transmit hands it the frames.
+host_rps()
+{
+	local c mask=0
+
+	[ -n "$HOST_CPUS" ] || return 0
+	for c in ${HOST_CPUS//,/ }; do
+		mask=$((mask | 1 << c))
+	done
+	printf '%x\n' $mask > "/sys/class/net/$1/queues/rx-0/rps_cpus"
+}
+
 fresh_nic()
 {
 	# The last figure's NIC goes, with all that was made on it: the
 	# modules stay loaded, and vmqsim_setup makes device 0 anew.
 	vmqsim_teardown
 	vmqsim_setup "${1:-16}" || return 1
-	busywait 5000 link_has_carrier $DEV
+	busywait 5000 link_has_carrier $DEV && nic_place
 }
 
 # --- 2/6. macvlan_offload + cpu_spread ------------------------------------
@@ -171,7 +241,10 @@ spread_delta()
 	local -a b=($2) a=($3)
 	local c
 
+	# With CPU roles, only the host's CPUs take vectors and softirqs.
 	for c in "${!a[@]}"; do
+		[ -z "$HOST_CPUS" ] || [[ ",$HOST_CPUS," == *",$c,"* ]] ||
+			continue
 		out "BENCH cpu_spread ${1}_cpu$c $((a[c] - b[c]))"
 	done
 }
@@ -212,7 +285,7 @@ bench_macvlan_offload()
 			if [ "$mode" = on ] && [ "$n" -eq 8 ]; then
 				spread_delta irq "$ib" "$(irq_cpus)"
 				spread_delta softirq "$sb" "$(softirq_cpus)"
-				info cpu_spread pktgen_cpu $((NCPU - 1))
+				info cpu_spread pktgen_cpu $GEN_CPU
 			fi
 		done
 		pktgen_stop
@@ -246,21 +319,24 @@ bench_filter_scaling()
 
 # --- 4. irq_batching ------------------------------------------------------
 
-# irq_window PREFIX: one window's interrupts and frames on queue 1.
+# irq_window PREFIX [QUEUES]: one window's interrupts and frames over the
+# queue pairs whose names match the regex QUEUES (default: queue 1).
 irq_window()
 {
-	local i0 f0 i1 f1 t0 t1
+	local p=$1 q=${2:-1} i0 f0 i1 f1 t0 t1
 
-	i0=$(qstat $DEV qp1_irqs); f0=$(qstat $DEV qp1_rx_packets)
+	i0=$(qsum $DEV "^qp($q)_irqs:\$")
+	f0=$(qsum $DEV "^qp($q)_rx_packets:\$")
 	t0=$(now_ns)
 	sleep "$WIN"
-	i1=$(qstat $DEV qp1_irqs); f1=$(qstat $DEV qp1_rx_packets)
+	i1=$(qsum $DEV "^qp($q)_irqs:\$")
+	f1=$(qsum $DEV "^qp($q)_rx_packets:\$")
 	t1=$(now_ns)
 	if [ $((f1 - f0)) -le 0 ]; then
-		na irq_batching "${1}_irqs_per_1000" "no frames in the window"
+		na irq_batching "${p}_irqs_per_1000" "no frames in the window"
 		return
 	fi
-	awk -v i=$((i1 - i0)) -v f=$((f1 - f0)) -v t=$((t1 - t0)) -v p="$1" '
+	awk -v i=$((i1 - i0)) -v f=$((f1 - f0)) -v t=$((t1 - t0)) -v p="$p" '
 	BEGIN {
 		printf "BENCH irq_batching %s_irqs_per_1000 %.2f\n", p, i * 1000 / f
 		printf "BENCH irq_batching %s_frames_per_irq %.2f\n", p, i ? f / i : f
@@ -270,7 +346,7 @@ irq_window()
 
 bench_irq_batching()
 {
-	local i
+	local i n
 
 	fresh_nic 16 || { na irq_batching sat "no vmqsim"; return; }
 	ethtool -L $DEV combined 4 >/dev/null
@@ -289,6 +365,40 @@ bench_irq_batching()
 	done
 	pktgen_stop
 	irq_batching_adaptive
+	for n in $IRQ_QUEUES; do
+		irq_batching_queues "$n"
+	done
+}
+
+# irq_batching_queues N: N queue pairs busy at once, each with a rule for
+# one of N MACs that pktgen sends to in turn; interrupts per frame over
+# all of them, with the default moderation and with adaptive-rx.
+irq_batching_queues()
+{
+	local n=$1 i all
+
+	fresh_nic 64 || { na irq_batching "sat${n}_irqs_per_1000" "no vmqsim"; return; }
+	ethtool -L $DEV combined "$n" >/dev/null ||
+		{ na irq_batching "sat${n}_irqs_per_1000" "no $n channels"; return; }
+	nic_place
+	for ((i = 0; i < n; i++)); do
+		"$sel/vmq_bench_rules" $DEV add $FLT_BASE "$i" 1 "$i" || {
+			na irq_batching "sat${n}_irqs_per_1000" "rule $i failed"
+			return
+		}
+	done
+	all="[0-9]+"
+	pg_run $FLT_BASE 60 "$n"
+	for ((i = 0; i < RUNS; i++)); do
+		irq_window "sat$n" "$all"
+	done
+	if ethtool -C $DEV adaptive-rx on >/dev/null 2>&1; then
+		sleep 1
+		for ((i = 0; i < RUNS; i++)); do
+			irq_window "adaptive_sat$n" "$all"
+		done
+	fi
+	pktgen_stop
 }
 
 # The same two loads with net_dim choosing the moderation (adaptive-rx),
@@ -337,11 +447,13 @@ sink()
 	res=$(mktemp)
 	err=$(mktemp)
 	o0=$(offered); t0=$(now_ns)
-	"$@" > "$res" 2> "$err"
+	# The consumer is the guest: on the host's CPUs, as a vCPU would be.
+	taskset -c "${HOST_CPUS:-0-$((NCPU - 1))}" "$@" > "$res" 2> "$err"
 	o1=$(offered); t1=$(now_ns)
 	while read -r line; do
 		case $line in
 		info\ *) info "$m" "${c}_${line#info }" ;;
+		cpu\ *) out "BENCH ${m}_cpu $c ${line#cpu }" ;;
 		*) out "BENCH $m $c $line"; got=1 ;;
 		esac
 	done < "$res"
@@ -389,6 +501,7 @@ guest_rx_afpacket_sw_veth()
 		no_ipv6 $d
 		ip link set $d up
 	done
+	host_rps bvB
 	PEER=bvA
 	pg_run $GUEST_MAC "$(frame_len "$s")"
 	sink guest_rx "$c" rxsink afpacket gmv1
@@ -461,8 +574,10 @@ bench_copy_limit()
 {
 	local s
 
+	# A yardstick, not a path: no host CPU figures.
 	for s in 64 1500; do
-		sink copy_limit "memcpy_$s" rxsink memcpy "$(frame_len "$s")"
+		VMQ_BENCH_HOST_CPUS='' sink copy_limit "memcpy_$s" \
+			rxsink memcpy "$(frame_len "$s")"
 	done
 }
 
@@ -473,6 +588,7 @@ info meta kernel "$(uname -r)"
 info meta cpus "$NCPU"
 info meta mode "$MODE"
 info meta runs "$RUNS"
+info meta cpu_roles "generator $GEN_CPU, host ${HOST_CPUS:-none}, nic ${NIC_CPU:-none}"
 info meta window_s "$WIN"
 for m in $METRICS; do
 	t0=$(now_ns)
