@@ -25,7 +25,8 @@ def guest_rx(vfio, other):
     lines = []
     for size in (64, 1500):
         lines.append(f"BENCH guest_rx vfio_{size} {vfio}")
-        for path in ("afpacket_offload", "afpacket_sw_veth", "macvtap"):
+        for path in ("afpacket_offload", "afpacket_sw_veth", "afxdp_veth",
+                     "macvtap"):
             lines.append(f"BENCH guest_rx {path}_{size} {other}")
     return lines
 
@@ -58,6 +59,27 @@ class Verdicts(unittest.TestCase):
         res = self.report(guest_rx(150, 100), "guest_rx")
         # 1.5 meets the 1500B target (>= 1.5) and misses 64B's (>= 2.0).
         self.assertIs(res["guest_rx"]["met"], False)
+
+    def test_best_other_is_any_path(self):
+        # Every path but VFIO competes: AF_XDP's best is the one here.
+        lines = [line.replace(" 100", " 200")
+                 if " afxdp_veth_" in line else line
+                 for line in guest_rx(300, 100)]
+        res = self.report(lines, "guest_rx")
+        self.assertEqual(res["guest_rx"]["ratio"]["64B"], 1.5)
+        self.assertEqual(res["guest_rx"]["ratio"]["1500B"], 1.5)
+
+    def test_kernel_only_path_missing(self):
+        # AF_XDP needs nothing but the kernel: no figure is a broken bench.
+        lines = [line for line in guest_rx(300, 100)
+                 if " afxdp_veth_64 " not in line]
+        with tempfile.TemporaryDirectory() as out:
+            with open(os.path.join(out, "raw.log"), "w") as f:
+                f.write("\n".join(lines) + "\n")
+            rc = subprocess.run([REPORT, "--smoke", out, "guest_rx"],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL).returncode
+        self.assertEqual(rc, 1)
 
     def test_smoke_checks_nothing(self):
         res = self.report(guest_rx(300, 100), "guest_rx", smoke=True)
