@@ -96,7 +96,8 @@ int host_cpu_read(struct host_cpu *hc)
 	return 1;
 }
 
-static int is_nic_thread(const char *pid)
+/* Whether task @pid's name starts with @prefix. */
+static int comm_has_prefix(const char *pid, const char *prefix)
 {
 	char path[300], comm[32] = "";
 	FILE *f;
@@ -108,37 +109,55 @@ static int is_nic_thread(const char *pid)
 	if (!fgets(comm, sizeof(comm), f))
 		comm[0] = 0;
 	fclose(f);
-	return !strncmp(comm, "vmqsim", 6);
+	return !strncmp(comm, prefix, strlen(prefix));
 }
 
-/**
- * nic_threads_pin() - put the simulated NIC's threads on the NIC's CPU
- *
- * The port threads and guest queue engines (vmqsim*) do the silicon's
- * work; VMQ_BENCH_NIC_CPU names the CPU that stands for the NIC.  Nothing
- * happens without it.  Engines start with their queue, so a consumer
- * calls this once its queue runs.
- */
-void nic_threads_pin(void)
+/* Put every task whose name starts with @prefix on the CPUs @set. */
+static void threads_pin(const char *prefix, const cpu_set_t *set)
 {
-	const char *env = getenv("VMQ_BENCH_NIC_CPU");
 	struct dirent *de;
-	cpu_set_t set;
 	DIR *d;
 
-	if (!env || !*env)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(atoi(env), &set);
 	d = opendir("/proc");
 	if (!d)
 		return;
 	while ((de = readdir(d)))
 		if (isdigit((unsigned char)de->d_name[0]) &&
-		    is_nic_thread(de->d_name) &&
-		    sched_setaffinity(atoi(de->d_name), sizeof(set), &set))
+		    comm_has_prefix(de->d_name, prefix) &&
+		    sched_setaffinity(atoi(de->d_name), sizeof(*set), set))
 			perror("sched_setaffinity");
 	closedir(d);
+}
+
+/**
+ * bench_threads_pin() - put kernel threads where their role says
+ *
+ * The simulated NIC's threads (vmqsim*: port threads, guest queue
+ * engines) do the silicon's work: on VMQ_BENCH_NIC_CPU.  Threads named by
+ * the prefix VMQ_BENCH_HOST_THREADS (a threaded NAPI, say) do the host's:
+ * on VMQ_BENCH_HOST_CPUS.  Nothing happens for an unset variable.  Such
+ * threads may start with the consumer's queue or socket, so a consumer
+ * calls this once those are set up.
+ */
+void bench_threads_pin(void)
+{
+	const char *nic = getenv("VMQ_BENCH_NIC_CPU");
+	const char *host = getenv("VMQ_BENCH_HOST_THREADS");
+	int cpus[MAX_CPUS], n, i;
+	cpu_set_t set;
+
+	if (nic && *nic) {
+		CPU_ZERO(&set);
+		CPU_SET(atoi(nic), &set);
+		threads_pin("vmqsim", &set);
+	}
+	n = cpu_list(getenv("VMQ_BENCH_HOST_CPUS"), cpus);
+	if (host && *host && n) {
+		CPU_ZERO(&set);
+		for (i = 0; i < n; i++)
+			CPU_SET(cpus[i], &set);
+		threads_pin(host, &set);
+	}
 }
 
 /**
@@ -166,7 +185,7 @@ int windows_parse(struct windows *w, const char *warm, const char *win,
  */
 void windows_init(struct windows *w)
 {
-	nic_threads_pin();
+	bench_threads_pin();
 	w->start = bench_now();
 	w->warming = w->warm > 0;
 	w->t0 = w->start;

@@ -39,7 +39,7 @@ struct windows {
 
 double bench_now(void);
 int host_cpu_read(struct host_cpu *hc);
-void nic_threads_pin(void);
+void bench_threads_pin(void);
 int windows_parse(struct windows *w, const char *warm, const char *win,
 		  const char *runs);
 void windows_init(struct windows *w);

@@ -126,24 +126,24 @@ int main(int argc, char **argv)
 	rx_start(&b);
 	windows_init(&w);
 	do {
-		struct pollfd pfd = {
-			.fd = b.v.efd[VMQ_VFIO_IRQ_RX], .events = POLLIN,
+		/* A guest driver's interrupts: completions, and the error. */
+		struct pollfd pfd[2] = {
+			{ .fd = b.v.efd[VMQ_VFIO_IRQ_RX], .events = POLLIN },
+			{ .fd = b.v.efd[VMQ_VFIO_IRQ_ERR], .events = POLLIN },
 		};
 		__u32 n = reap(&b, &sum);
 		__u64 ev;
 
-		if (!n) {
-			if (poll(&pfd, 1, 10) > 0) {
-				if (read(pfd.fd, &ev, sizeof(ev)) < 0 &&
-				    errno != EAGAIN)
-					die("eventfd read");
-				wakeups++;
-			}
-			if (rd(&b.v, VMQ_REG_STATUS) & VMQ_STATUS_ERROR) {
+		if (!n && poll(pfd, 2, 10) > 0) {
+			if (pfd[1].revents) {
 				fprintf(stderr, "queue error %u\n",
 					rd(&b.v, VMQ_REG_ERROR));
 				return 1;
 			}
+			if (read(pfd[0].fd, &ev, sizeof(ev)) < 0 &&
+			    errno != EAGAIN)
+				die("eventfd read");
+			wakeups++;
 		}
 		w.frames += n;
 	} while (!windows_tick(&w));
