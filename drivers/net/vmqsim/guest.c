@@ -211,10 +211,10 @@ static bool vmqsim_guest_rx_fill(struct vmqsim_guest *gq,
 	if (skb->len > le32_to_cpu(desc->len)) {
 		flags |= VMQ_DESC_F_ERR;
 		vmqsim_guest_rx_drop(gq);
-	} else if (vmqsim_guest_dma(gq, le64_to_cpu(desc->addr), skb->data,
-				    skb->len, true)) {
-		return false;
 	} else {
+		if (vmqsim_guest_dma(gq, le64_to_cpu(desc->addr), skb->data,
+				     skb->len, true))
+			return false;
 		st->packets++;
 		st->bytes += skb->len;
 	}
