@@ -3,7 +3,7 @@
 #
 # The vmq benchmarks, run inside the test VM by scripts/bench.  Loads
 # traffic with pktgen from the link partner vmq0w and counts frames at the
-# consumer over fixed wall-clock windows.  Prints machine-readable lines
+# consumer over fixed windows of guest time.  Prints machine-readable lines
 # only; scripts/bench-report turns them into the table, JSON and plots:
 #
 #   BENCH METRIC CASE VALUE         one measured figure (one run)
