@@ -42,6 +42,12 @@ void vmqsim_port_rx(struct vmqsim_dev *sdev, struct sk_buff *skb)
 {
 	struct vmqsim_port *port = &sdev->port;
 
+	/*
+	 * On the wire the frame is no longer the sender's: its socket's
+	 * send buffer must not wait for the silicon (a full one made the
+	 * sender's non-blocking send() fail with EAGAIN).
+	 */
+	skb_orphan(skb);
 	if (ptr_ring_produce(&port->fifo, skb)) {
 		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_OVERRUNS);
 		kfree_skb(skb);
