@@ -118,6 +118,30 @@ static int counters_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(counters);
 
+/*
+ * Frames from the wire the silicon still holds: in the port, or in a
+ * guest queue pair's FIFO or engine.  The port is read first: a frame it
+ * classified is by then in a guest queue pair's backlog, or in a ring.
+ */
+static int backlog_show(struct seq_file *m, void *unused)
+{
+	struct vmqsim_dev *sdev = m->private;
+	unsigned long frames = vmqsim_port_backlog(sdev);
+	struct vmqsim_guest *gq;
+	u32 i;
+
+	rcu_read_lock();
+	for (i = 0; i < sdev->num_qps; i++) {
+		gq = rcu_dereference(sdev->qps[i].guest);
+		if (gq)
+			frames += vmqsim_guest_backlog(gq);
+	}
+	rcu_read_unlock();
+	seq_printf(m, "%lu\n", frames);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(backlog);
+
 static ssize_t hold_irq_read(struct file *file, char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
@@ -170,6 +194,7 @@ void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev)
 	debugfs_create_file("vectors", 0400, sdev->ddir, sdev, &vectors_fops);
 	debugfs_create_file("counters", 0400, sdev->ddir, sdev,
 			    &counters_fops);
+	debugfs_create_file("backlog", 0400, sdev->ddir, sdev, &backlog_fops);
 	debugfs_create_u32("guest_rx_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_rx_delay_us);
 	debugfs_create_bool("port_hold", 0600, sdev->ddir,

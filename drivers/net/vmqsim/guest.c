@@ -75,6 +75,8 @@ static struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
  * @work: the engine.
  * @fifo: received frames waiting for guest buffers, each already as the
  *	guest will see it.
+ * @rx_in_hand: frames the engine took from @fifo whose completions are
+ *	not written back yet; the engine's, read by vmqsim_guest_backlog().
  * @events: VMQ_GUEST_EV_* not yet told to the owner.
  * @lock: the gate to guest memory: guards @running and @in_dma.
  * @running: the engine may run and reach guest memory; cleared
@@ -91,6 +93,7 @@ struct vmqsim_guest {
 	struct kthread_worker *engine;
 	struct kthread_work work;
 	struct sk_buff_head fifo;
+	u32 rx_in_hand;
 	atomic_t events;
 	spinlock_t lock;	/* see @lock above */
 	bool running;
@@ -252,20 +255,29 @@ static bool vmqsim_guest_rx_chunk(struct vmqsim_guest *gq, u32 n,
 	struct vmq_desc desc[VMQSIM_GUEST_RX_CHUNK];
 	struct vmq_ring_state *ring = &gq->gqp->rx;
 	u64 iova = ring->base + (u64)ring->head * sizeof(*desc);
+	bool ok = true, written;
 	struct sk_buff *skb;
-	bool ok = true;
 	u32 i = 0;
 
 	if (vmqsim_guest_dma(gq, iova, desc, n * sizeof(*desc), false))
 		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
-	while (i < n && (skb = vmqsim_guest_rx_next(gq))) {
+	while (i < n) {
+		/* In hand before it leaves the FIFO: never out of the backlog. */
+		WRITE_ONCE(gq->rx_in_hand, i + 1);
+		smp_wmb();	/* pairs with vmqsim_guest_backlog() */
+		skb = vmqsim_guest_rx_next(gq);
+		if (!skb)
+			break;
 		ok = vmqsim_guest_rx_fill(gq, &desc[i], skb, st);
 		consume_skb(skb);
 		if (!ok)
 			break;
 		i++;
 	}
-	if (i && vmqsim_guest_dma(gq, iova, desc, i * sizeof(*desc), true))
+	written = !i || !vmqsim_guest_dma(gq, iova, desc, i * sizeof(*desc),
+					  true);
+	WRITE_ONCE(gq->rx_in_hand, 0);
+	if (!written)
 		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
 	WRITE_ONCE(ring->head, (ring->head + i) & (ring->size - 1));
 	st->used += i;
@@ -283,6 +295,28 @@ static u32 vmqsim_guest_rx_span(const struct vmq_ring_state *ring, u32 max)
 		     (ring->size - 1);
 
 	return min3(posted, ring->size - ring->head, max);
+}
+
+/**
+ * vmqsim_guest_backlog() - frames a guest queue pair holds for its guest
+ * @gq: the queue pair's engine, found under RCU.
+ *
+ * Those waiting in its FIFO and those the engine took but whose
+ * completions it has not written back yet.
+ *
+ * Context: RCU read side.
+ * Return: the number of frames.
+ */
+u32 vmqsim_guest_backlog(struct vmqsim_guest *gq)
+{
+	u32 waiting = skb_queue_len_lockless(&gq->fifo);
+
+	/*
+	 * A frame gone from the FIFO is seen in hand; pairs with the
+	 * smp_wmb() in vmqsim_guest_rx_chunk().
+	 */
+	smp_rmb();
+	return waiting + READ_ONCE(gq->rx_in_hand);
 }
 
 /* Fill posted receive buffers from the FIFO.  False on a guest error. */

@@ -41,6 +41,7 @@
 void vmqsim_port_rx(struct vmqsim_dev *sdev, struct sk_buff *skb)
 {
 	struct vmqsim_port *port = &sdev->port;
+	int err;
 
 	/*
 	 * On the wire the frame is no longer the sender's: its socket's
@@ -48,7 +49,17 @@ void vmqsim_port_rx(struct vmqsim_dev *sdev, struct sk_buff *skb)
 	 * sender's non-blocking send() fail with EAGAIN).
 	 */
 	skb_orphan(skb);
-	if (ptr_ring_produce(&port->fifo, skb)) {
+	/*
+	 * Counted before the FIFO publishes it (__ptr_ring_produce() orders
+	 * its stores), so the thread never takes a frame not yet arrived.
+	 */
+	spin_lock(&port->fifo.producer_lock);
+	WRITE_ONCE(port->arrived, port->arrived + 1);
+	err = __ptr_ring_produce(&port->fifo, skb);
+	if (err)
+		WRITE_ONCE(port->arrived, port->arrived - 1);
+	spin_unlock(&port->fifo.producer_lock);
+	if (err) {
 		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_OVERRUNS);
 		kfree_skb(skb);
 		return;
@@ -111,9 +122,36 @@ static int vmqsim_port_thread(void *data)
 		for (i = 0; i < n; i++)
 			vmqsim_silicon_rx(sdev, batch[i]);
 		local_bh_enable();
+		/*
+		 * Where the batch went (a guest FIFO, a ring) is visible
+		 * before it leaves the backlog; pairs with the smp_rmb() in
+		 * vmqsim_port_backlog().
+		 */
+		smp_wmb();
+		WRITE_ONCE(port->taken, port->taken + n);
 		cond_resched();
 	}
 	return 0;
+}
+
+/**
+ * vmqsim_port_backlog() - frames from the wire the silicon has not classified
+ * @sdev: the device.
+ *
+ * Those in the FIFO and the batch the port's thread holds.  0 means every
+ * frame that entered the FIFO is in a ring, in a guest queue pair's FIFO
+ * (vmqsim_guest_backlog()) or dropped.
+ *
+ * Context: any.
+ * Return: the number of frames.
+ */
+unsigned long vmqsim_port_backlog(struct vmqsim_dev *sdev)
+{
+	unsigned long taken = READ_ONCE(sdev->port.taken);
+
+	/* Pairs with the smp_wmb() in vmqsim_port_thread(). */
+	smp_rmb();
+	return READ_ONCE(sdev->port.arrived) - taken;
 }
 
 /**
@@ -131,6 +169,8 @@ int vmqsim_port_init(struct vmqsim_dev *sdev)
 	if (err)
 		return err;
 	port->idle = false;
+	port->arrived = 0;
+	port->taken = 0;
 	port->thread = kthread_run(vmqsim_port_thread, sdev, "vmqsim%u-port",
 				   sdev->id);
 	if (IS_ERR(port->thread)) {

@@ -259,11 +259,15 @@ struct vmqsim_silicon {
  * @fifo: frames from the wire the silicon has not taken yet.
  * @thread: the silicon's context, "vmqsim<ID>-port".
  * @idle: @thread sleeps, or is about to; a new frame wakes it.
+ * @arrived: frames that entered @fifo; written under its producer lock.
+ * @taken: frames @thread took from @fifo and classified; its own.
  */
 struct vmqsim_port {
 	struct ptr_ring fifo;
 	struct task_struct *thread;
 	bool idle;
+	unsigned long arrived;
+	unsigned long taken;
 };
 
 /**
@@ -388,11 +392,13 @@ bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp);
 /* guest.c */
 extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
 void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb);
+u32 vmqsim_guest_backlog(struct vmqsim_guest *gq);
 
 /* port.c */
 int vmqsim_port_init(struct vmqsim_dev *sdev);
 void vmqsim_port_fini(struct vmqsim_dev *sdev);
 void vmqsim_port_rx(struct vmqsim_dev *sdev, struct sk_buff *skb);
+unsigned long vmqsim_port_backlog(struct vmqsim_dev *sdev);
 
 /* netdev.c */
 int vmqsim_nic_create(struct vmqsim_dev *sdev);

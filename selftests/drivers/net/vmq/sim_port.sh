@@ -8,8 +8,8 @@
 # classifying (its CPU time grows, and it runs where the admin pins it);
 # a silicon that takes nothing (the port_hold knob) lets the FIFO fill to
 # its 1024 frames, every frame after that is an overrun (rx_overruns,
-# the NIC's rx_fifo_errors), and those it held reach the queue once
-# released.  A vector whose CPU is the port thread's is raised there
+# the NIC's rx_fifo_errors), the debugfs backlog counts those it holds,
+# and they reach the queue once released (the backlog back to 0).  A vector whose CPU is the port thread's is raised there
 # without an IPI.
 
 source "$(dirname "$0")/lib.sh"
@@ -135,11 +135,15 @@ port_fifo_overruns()
 	check_err $? "rx_fifo_errors $fifo, rx_overruns $o1"
 	[ "$(($(qp_sum rx_packets) + $(qp_sum rx_drops)))" -eq $((f0 + d0)) ]
 	check_err $? "frames reached a queue while the port was held"
+	[ "$(cat $SIM_DBG/backlog)" -eq $((n - (o1 - o0))) ]
+	check_err $? "held port: backlog $(cat $SIM_DBG/backlog), want the $((n - (o1 - o0))) not overrun"
 	echo N > $SIM_DBG/port_hold
 	# What the FIFO held reaches the queue: with the overruns, all n.
 	busywait 10000 eval '[ $(($(qp_sum rx_packets) - f0 +
 		$(qp_sum rx_drops) - d0 + o1 - o0)) -eq $n ]'
 	check_err $? "after release: delivered $(($(qp_sum rx_packets) - f0)), ring drops $(($(qp_sum rx_drops) - d0)), overruns $((o1 - o0)), want $n in all"
+	[ "$(cat $SIM_DBG/backlog)" -eq 0 ]
+	check_err $? "after release: backlog $(cat $SIM_DBG/backlog), want 0"
 	f1=$(qp_sum rx_packets); d1=$(qp_sum rx_drops)
 	echo "sent $n: $((o1 - o0)) overruns, $((f1 - f0)) delivered, $((d1 - d0)) ring drops"
 	log_test "a held port overruns its 1024-frame FIFO, every frame accounted"
