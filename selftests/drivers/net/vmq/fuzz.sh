@@ -18,6 +18,7 @@ source "$(dirname "$0")/lib.sh"
 
 FUZZ="$(dirname "$(readlink -f "$0")")/vmq_fuzz"
 BUS=vmqsim0
+SIM_DBG=/sys/kernel/debug/vmqsim/0
 MDEVS=/sys/bus/mdev/devices
 UUID1=6f3c0a5e-0000-4000-8000-000000000021
 MAC1=52:54:00:00:21:01
@@ -125,7 +126,8 @@ wire_fuzz()
 	defer rm -f "$before" "$after"
 	counters vmq0 > "$before"
 
-	fuzz "$FRAMES" -u $UUID1 wire vmq0w $MAC1 $M1 "$host_mac"
+	fuzz "$FRAMES" -u $UUID1 -b $SIM_DBG/backlog wire vmq0w $MAC1 $M1 \
+		"$host_mac"
 	check_err $? "vmq_fuzz wire found something (seed $SEED)"
 	sent=$(sed -n 's/.* frames \([0-9]*\) findings.*/\1/p' /tmp/vmq_fuzz.out)
 

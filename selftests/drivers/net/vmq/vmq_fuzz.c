@@ -4,7 +4,8 @@
  * NIC's classifier from the wire.
  *
  *   vmq_fuzz [-s SEED] [-n OPS] [-t SECS] [-w WIRE] vfio UUID
- *   vmq_fuzz [-s SEED] [-n FRAMES] [-t SECS] [-u UUID] wire IFNAME [MAC...]
+ *   vmq_fuzz [-s SEED] [-n FRAMES] [-t SECS] [-u UUID] [-b BACKLOG]
+ *            wire IFNAME [MAC...]
  *
  * vfio: the VMM misbehaves at random, OPS times (default 10000) or for
  * SECS: register reads and writes at good and bad offsets and sizes,
@@ -27,7 +28,10 @@
  * truncated tag stacks, to the MACs given, broadcast, multicast and
  * random destinations.  With -u a guest queue receives meanwhile: each
  * unicast frame it gets must be its own, its counters must be sane, and
- * afterwards it must still receive and transmit.
+ * afterwards it must still receive and transmit.  The fuzzer sends
+ * faster than the NIC takes frames, so before that it takes what the
+ * guest queue receives until BACKLOG (vmqsim's debugfs "backlog") reads 0:
+ * every frame sent has landed or was dropped (without -b it waits 300 ms).
  *
  * Findings are checks that failed; each is printed with the seed and the
  * operation number.  The last line has the figures: seed, operations,
@@ -92,6 +96,7 @@ struct fuzz {
 	__u64 seed, rng, ops, frames, findings, skipped;
 	__u64 samples, running;		/* how often the queue ran */
 	int null_fd, spare_efd;
+	const char *backlog;		/* the silicon's backlog (debugfs) */
 };
 
 static struct fuzz fz;
@@ -1083,6 +1088,54 @@ static void guest_reap(void)
 	}
 }
 
+/* Frames the silicon still holds (-b), or -1 if it cannot be read. */
+static long backlog(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = open(fz.backlog, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * Until the wire's frames have all landed, the guest queue may be full:
+ * a frame sent now could be dropped, rightly.  So take what it receives
+ * until the silicon holds nothing more (without -b: for 300 ms).
+ */
+static void wait_quiet(void)
+{
+	struct timespec t0;
+	long left = 0;
+
+	if (!fz.backlog) {
+		usleep(300000);
+		guest_reap();
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (ms_since(&t0) < 30000) {
+		guest_reap();
+		left = backlog();
+		if (!left)
+			break;
+		usleep(10000);
+	}
+	if (left)
+		finding("the silicon still holds %ld frames after %ld ms",
+			left, ms_since(&t0));
+	guest_reap();
+	printf("wire: quiet after %ld ms\n", ms_since(&t0));
+}
+
 static void run_wire(const char *ifname, __u8 (*macs)[ETH_ALEN], int nmacs,
 		     __u64 limit, long ms)
 {
@@ -1123,8 +1176,7 @@ static void run_wire(const char *ifname, __u8 (*macs)[ETH_ALEN], int nmacs,
 	       (unsigned long long)refused);
 	if (!v->uuid)
 		return;
-	usleep(300000);
-	guest_reap();
+	wait_quiet();
 	for (c = 0; c < VMQ_CNT_MAX; c++)
 		check_counter(c, counter(v, c));
 	/* Some slack for the host's own broadcasts. */
@@ -1147,7 +1199,7 @@ static void print_usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-s SEED] [-n OPS] [-t SECS] [-w WIRE] vfio UUID\n"
-		"       %s [-s SEED] [-n FRAMES] [-t SECS] [-u UUID] wire IFNAME [MAC...]\n",
+		"       %s [-s SEED] [-n FRAMES] [-t SECS] [-u UUID] [-b BACKLOG] wire IFNAME [MAC...]\n",
 		prog, prog);
 }
 
@@ -1162,7 +1214,7 @@ int main(int argc, char **argv)
 
 	fz.seed = time(NULL) ^ getpid();
 	fz.v.timeout = 3000;
-	while ((opt = getopt(argc, argv, "s:n:t:u:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:u:w:b:")) != -1) {
 		switch (opt) {
 		case 's':
 			fz.seed = strtoull(optarg, NULL, 0);
@@ -1178,6 +1230,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			wire = optarg;
+			break;
+		case 'b':
+			fz.backlog = optarg;
 			break;
 		default:
 			print_usage(argv[0]);
