@@ -286,8 +286,8 @@ bad_guest()
 	setup || { check_err 1 "setup failed"; log_test "misbehaving guest"; return; }
 	mdev_create $UUID1 $MAC1
 	mdev_create $UUID2 $MAC2
-	vmm $UUID1 bad-desc bad-txlen bad-rxlen bad-tail bad-ring storm fifo \
-		unmap unmap-edge reset
+	vmm -b /sys/kernel/debug/vmqsim/0/backlog $UUID1 bad-desc bad-txlen \
+		bad-rxlen bad-tail bad-ring storm fifo unmap unmap-edge reset
 	check_err $? "misbehaving-guest cases failed"
 	# The other queue pair and the host never noticed.
 	vmm $UUID2 rx tx

@@ -96,7 +96,6 @@ struct fuzz {
 	__u64 seed, rng, ops, frames, findings, skipped;
 	__u64 samples, running;		/* how often the queue ran */
 	int null_fd, spare_efd;
-	const char *backlog;		/* the silicon's backlog (debugfs) */
 };
 
 static struct fuzz fz;
@@ -1088,24 +1087,6 @@ static void guest_reap(void)
 	}
 }
 
-/* Frames the silicon still holds (-b), or -1 if it cannot be read. */
-static long backlog(void)
-{
-	char buf[32];
-	ssize_t n;
-	int fd;
-
-	fd = open(fz.backlog, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
-
 /*
  * Until the wire's frames have all landed, the guest queue may be full:
  * a frame sent now could be dropped, rightly.  So take what it receives
@@ -1116,7 +1097,7 @@ static void wait_quiet(void)
 	struct timespec t0;
 	long left = 0;
 
-	if (!fz.backlog) {
+	if (!fz.v.backlog) {
 		usleep(300000);
 		guest_reap();
 		return;
@@ -1124,12 +1105,14 @@ static void wait_quiet(void)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (ms_since(&t0) < 30000) {
 		guest_reap();
-		left = backlog();
-		if (!left)
+		left = sim_backlog(&fz.v);
+		if (left <= 0)
 			break;
 		usleep(10000);
 	}
-	if (left)
+	if (left < 0)
+		finding("cannot read %s", fz.v.backlog);
+	else if (left)
 		finding("the silicon still holds %ld frames after %ld ms",
 			left, ms_since(&t0));
 	guest_reap();
@@ -1232,7 +1215,7 @@ int main(int argc, char **argv)
 			wire = optarg;
 			break;
 		case 'b':
-			fz.backlog = optarg;
+			fz.v.backlog = optarg;
 			break;
 		default:
 			print_usage(argv[0]);

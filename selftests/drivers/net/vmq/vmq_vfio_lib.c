@@ -562,6 +562,27 @@ int tx_frames(struct vmm *v, const __u8 *src, int n, bool expect)
 	return ok;
 }
 
+/*
+ * Frames from the wire the simulated NIC still holds (its debugfs
+ * "backlog", v->backlog), or -1 if that cannot be read.
+ */
+long sim_backlog(const struct vmm *v)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = v->backlog ? open(v->backlog, O_RDONLY) : -1;
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
 int parse_mac(const char *s, __u8 *mac)
 {
 	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],

@@ -48,6 +48,7 @@ struct vmm {
 	__u32 rx_tail, tx_tail;
 	__u32 seq;
 	int count, timeout;
+	const char *backlog;	/* -b: vmqsim's debugfs "backlog" */
 };
 
 /* Every failed check() counts here; main() returns non-zero if any. */
@@ -56,6 +57,7 @@ extern int failures;
 void check(bool ok, const char *fmt, ...);
 void die(const char *what);
 long ms_since(const struct timespec *t0);
+long sim_backlog(const struct vmm *v);
 int parse_mac(const char *s, __u8 *mac);
 
 /* Registers of region 0; wr() and rd() die on a failed access. */

@@ -10,7 +10,8 @@
  * what the partner receives, and misbehaves in every way the device must
  * survive.
  *
- *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] [-V VID] UUID CASE...
+ *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] [-V VID]
+ *           [-b BACKLOG] UUID CASE...
  *
  * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
  * sendto-refused storm txloop fifo bad-desc bad-txlen bad-rxlen bad-tail
@@ -18,6 +19,9 @@
  * rx-toolong irq-down stop-race.  Prints one line per check; exits 0 if
  * all passed, 1 otherwise, 4 if VFIO (or, for stuck, userfaultfd) is
  * missing.
+ *
+ * BACKLOG is vmqsim's debugfs "backlog": with it, fifo waits until every
+ * frame it sent was classified rather than for half a second.
  *
  * hold and stuck run until the host asks for the device back, SIGUSR1,
  * or -t seconds; deaf ignores the host and waits for SIGUSR1 or -t.
@@ -495,7 +499,9 @@ static void case_fifo(struct vmm *v)
 {
 	__u64 drops = counter(v, VMQ_CNT_RX_DROPS);
 	__u8 sent[ETH_FRAME_LEN];
+	struct timespec t0;
 	int k, got = 0;
+	long held = -1;
 	__u32 len;
 
 	guest_start(v, BUF_LEN);
@@ -507,7 +513,15 @@ static void case_fifo(struct vmm *v)
 		make_frame(v, sent, v->mac, v->wire_mac, 60);
 		wire_send(v, sent, 60, v->vlan);
 	}
-	usleep(500000);
+	/* Every frame classified: the FIFO holds its 256, the rest dropped. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((held = sim_backlog(v)) != 256 && ms_since(&t0) < 10000)
+		usleep(10000);
+	if (v->backlog)
+		check(held == 256, "fifo: the device holds %ld frames, want 256",
+		      held);
+	else
+		usleep(500000);
 	check(counter(v, VMQ_CNT_RX_DROPS) - drops >= 400 - 256,
 	      "fifo: %llu of 400 frames dropped and counted with no buffers",
 	      (unsigned long long)(counter(v, VMQ_CNT_RX_DROPS) - drops));
@@ -1178,7 +1192,7 @@ int main(int argc, char **argv)
 	size_t c;
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "w:p:n:t:V:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:p:n:t:V:b:")) != -1) {
 		switch (opt) {
 		case 'w':
 			wire = optarg;
@@ -1197,9 +1211,12 @@ int main(int argc, char **argv)
 		case 'V':
 			v.tag = atoi(optarg);
 			break;
+		case 'b':
+			v.backlog = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: %s %s\n", argv[0],
-				"[-w WIRE] [-p PEER_MAC] [-n N] [-t S] [-V VID] UUID CASE...");
+				"[-w WIRE] [-p PEER_MAC] [-n N] [-t S] [-V VID] [-b BACKLOG] UUID CASE...");
 			return 2;
 		}
 	}
