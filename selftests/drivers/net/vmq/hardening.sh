@@ -45,7 +45,8 @@ teardown()
 # vmm CASE...: run the test VMM on UUID1, show its output, keep its status.
 vmm()
 {
-	"$VMM" -t 3 $UUID1 "$@" > /tmp/vmq_vmm.out 2>&1
+	"$VMM" -t 3 -b /sys/kernel/debug/vmqsim/0/backlog $UUID1 "$@" \
+		> /tmp/vmq_vmm.out 2>&1
 	local rc=$?
 
 	sed 's/^/\t/' /tmp/vmq_vmm.out

@@ -583,6 +583,32 @@ long sim_backlog(const struct vmm *v)
 	return strtol(buf, NULL, 10);
 }
 
+/*
+ * Wait until the simulated NIC holds @want frames from the wire: every
+ * frame sent so far classified, and those still held where @want says.
+ * At most 10 s; without -b (v->backlog) just @ms.  False if never.
+ */
+bool sim_wait_backlog(const struct vmm *v, long want, int ms)
+{
+	struct timespec t0;
+	long held;
+
+	if (!v->backlog) {
+		usleep(ms * 1000);
+		return true;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((held = sim_backlog(v)) != want) {
+		if (held < 0 || ms_since(&t0) > 10000) {
+			printf("the device holds %ld frames, want %ld\n",
+			       held, want);
+			return false;
+		}
+		usleep(10000);
+	}
+	return true;
+}
+
 int parse_mac(const char *s, __u8 *mac)
 {
 	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],

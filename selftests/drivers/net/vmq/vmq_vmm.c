@@ -20,8 +20,9 @@
  * all passed, 1 otherwise, 4 if VFIO (or, for stuck, userfaultfd) is
  * missing.
  *
- * BACKLOG is vmqsim's debugfs "backlog": with it, fifo waits until every
- * frame it sent was classified rather than for half a second.
+ * BACKLOG is vmqsim's debugfs "backlog": with it, fifo and reset wait
+ * until every frame they sent was classified (and count what the device
+ * holds) rather than for a fixed time.
  *
  * hold and stuck run until the host asks for the device back, SIGUSR1,
  * or -t seconds; deaf ignores the host and waits for SIGUSR1 or -t.
@@ -499,9 +500,7 @@ static void case_fifo(struct vmm *v)
 {
 	__u64 drops = counter(v, VMQ_CNT_RX_DROPS);
 	__u8 sent[ETH_FRAME_LEN];
-	struct timespec t0;
 	int k, got = 0;
-	long held = -1;
 	__u32 len;
 
 	guest_start(v, BUF_LEN);
@@ -514,14 +513,8 @@ static void case_fifo(struct vmm *v)
 		wire_send(v, sent, 60, v->vlan);
 	}
 	/* Every frame classified: the FIFO holds its 256, the rest dropped. */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((held = sim_backlog(v)) != 256 && ms_since(&t0) < 10000)
-		usleep(10000);
-	if (v->backlog)
-		check(held == 256, "fifo: the device holds %ld frames, want 256",
-		      held);
-	else
-		usleep(500000);
+	check(sim_wait_backlog(v, 256, 500),
+	      "fifo: the device's FIFO for the queue filled up");
 	check(counter(v, VMQ_CNT_RX_DROPS) - drops >= 400 - 256,
 	      "fifo: %llu of 400 frames dropped and counted with no buffers",
 	      (unsigned long long)(counter(v, VMQ_CNT_RX_DROPS) - drops));
@@ -702,7 +695,9 @@ static void case_reset(struct vmm *v)
 	      rd(v, VMQ_REG_RX_HEAD) == 0 && rd(v, VMQ_REG_RX_SIZE) == 0,
 	      "reset: queue stopped and cleared (status %#x)",
 	      rd(v, VMQ_REG_STATUS));
-	usleep(200000);
+	/* Frames sent before the reset must not arrive after the restart. */
+	check(sim_wait_backlog(v, 0, 200),
+	      "reset: the frames sent before it were all classified");
 	drain_irq(v, VMQ_VFIO_IRQ_RX);
 	guest_start(v, BUF_LEN);
 	check(rx_frames(v, v->mac, 3, true) == 3, "reset: queue works again");
