@@ -142,6 +142,13 @@ static int backlog_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(backlog);
 
+static int port_backlog_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%lu\n", vmqsim_port_backlog(m->private));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(port_backlog);
+
 static ssize_t hold_irq_read(struct file *file, char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
@@ -195,6 +202,8 @@ void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev)
 	debugfs_create_file("counters", 0400, sdev->ddir, sdev,
 			    &counters_fops);
 	debugfs_create_file("backlog", 0400, sdev->ddir, sdev, &backlog_fops);
+	debugfs_create_file("port_backlog", 0400, sdev->ddir, sdev,
+			    &port_backlog_fops);
 	debugfs_create_u32("guest_rx_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_rx_delay_us);
 	debugfs_create_bool("port_hold", 0600, sdev->ddir,

@@ -562,17 +562,14 @@ int tx_frames(struct vmm *v, const __u8 *src, int n, bool expect)
 	return ok;
 }
 
-/*
- * Frames from the wire the simulated NIC still holds (its debugfs
- * "backlog", v->backlog), or -1 if that cannot be read.
- */
-long sim_backlog(const struct vmm *v)
+/* A number a debugfs file holds, or -1. */
+static long sim_read_long(const char *path)
 {
 	char buf[32];
 	ssize_t n;
 	int fd;
 
-	fd = v->backlog ? open(v->backlog, O_RDONLY) : -1;
+	fd = path ? open(path, O_RDONLY) : -1;
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -584,24 +581,48 @@ long sim_backlog(const struct vmm *v)
 }
 
 /*
+ * Frames from the wire the simulated NIC still holds (its debugfs
+ * "backlog", v->backlog), or -1 if that cannot be read.
+ */
+long sim_backlog(const struct vmm *v)
+{
+	return sim_read_long(v->backlog);
+}
+
+/* The same for the receive port's part alone ("port_backlog" beside it). */
+long sim_port_backlog(const struct vmm *v)
+{
+	char path[PATH_MAX];
+	const char *slash;
+
+	slash = v->backlog ? strrchr(v->backlog, '/') : NULL;
+	if (!slash)
+		return -1;
+	snprintf(path, sizeof(path), "%.*sport_backlog",
+		 (int)(slash + 1 - v->backlog), v->backlog);
+	return sim_read_long(path);
+}
+
+/*
  * Wait until the simulated NIC holds @want frames from the wire: every
  * frame sent so far classified, and those still held where @want says.
  * At most 10 s; without -b (v->backlog) just @ms.  False if never.
  */
 bool sim_wait_backlog(const struct vmm *v, long want, int ms)
 {
+	long held = 0, port;
 	struct timespec t0;
-	long held;
 
 	if (!v->backlog) {
 		usleep(ms * 1000);
 		return true;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((held = sim_backlog(v)) != want) {
-		if (held < 0 || ms_since(&t0) > 10000) {
-			printf("the device holds %ld frames, want %ld\n",
-			       held, want);
+	while ((port = sim_port_backlog(v)) != 0 ||
+	       (held = sim_backlog(v)) != want) {
+		if (port < 0 || held < 0 || ms_since(&t0) > 10000) {
+			printf("the device holds %ld frames (%ld unclassified), want %ld\n",
+			       held, port, want);
 			return false;
 		}
 		usleep(10000);

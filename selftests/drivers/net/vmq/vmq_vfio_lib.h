@@ -58,6 +58,7 @@ void check(bool ok, const char *fmt, ...);
 void die(const char *what);
 long ms_since(const struct timespec *t0);
 long sim_backlog(const struct vmm *v);
+long sim_port_backlog(const struct vmm *v);
 bool sim_wait_backlog(const struct vmm *v, long want, int ms);
 int parse_mac(const char *s, __u8 *mac);
 

@@ -20,9 +20,9 @@
  * all passed, 1 otherwise, 4 if VFIO (or, for stuck, userfaultfd) is
  * missing.
  *
- * BACKLOG is vmqsim's debugfs "backlog": with it, fifo and reset wait
- * until every frame they sent was classified (and count what the device
- * holds) rather than for a fixed time.
+ * BACKLOG is vmqsim's debugfs "backlog": with it, fifo, reset and
+ * vlan-change wait until every frame they sent was classified (and count
+ * what the device holds) rather than for a fixed time.
  *
  * hold and stuck run until the host asks for the device back, SIGUSR1,
  * or -t seconds; deaf ignores the host and waits for SIGUSR1 or -t.
@@ -952,7 +952,9 @@ static void vlan_change(struct vmm *v, __u16 from, __u16 to)
 		make_frame(v, sent, v->mac, v->wire_mac, 100);
 		wire_send(v, sent, 100, from);
 	}
-	usleep(300000);
+	/* All four classified and waiting in the FIFO, then the change. */
+	check(sim_wait_backlog(v, 4, 300),
+	      "vlan-change %u->%u: four frames wait in the FIFO", from, to);
 	snprintf(val, sizeof(val), "%u", to);
 	admin_set(v, "vlan", val);
 	v->vlan = to;
