@@ -6,7 +6,7 @@
  * Life of a device: .init at mdev creation, .open_device when the VMM
  * gets the device fd, .close_device when it closes it (or dies): the
  * queue is stopped, cleared and drained there, so no DMA outlives the
- * VMM.
+ * VMM, and every guest page the NIC pinned is let go there.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -21,7 +21,7 @@ static int vmq_vfio_dma_rw(void *ctx, u64 iova, void *buf, size_t len,
 	struct vmq_vfio_dev *mvdev = ctx;
 	int err;
 
-	err = vfio_dma_rw(&mvdev->vfio, iova, buf, len, write);
+	err = vmq_vfio_pin_rw(mvdev, iova, buf, len, write);
 	/* A dying VMM's memory goes before its files (and this device). */
 	if (err && mvdev->mm && !atomic_read(&mvdev->mm->mm_users))
 		return -ESHUTDOWN;
@@ -51,6 +51,7 @@ static int vmq_vfio_init_dev(struct vfio_device *vfio)
 
 	mutex_init(&mvdev->lock);
 	spin_lock_init(&mvdev->irq_lock);
+	xa_init(&mvdev->pins);
 	return 0;
 }
 
@@ -58,6 +59,9 @@ static void vmq_vfio_release_dev(struct vfio_device *vfio)
 {
 	struct vmq_vfio_dev *mvdev = vmq_vfio_from(vfio);
 
+	/* Every pin went at the last close. */
+	WARN_ON(!xa_empty(&mvdev->pins));
+	xa_destroy(&mvdev->pins);
 	mutex_destroy(&mvdev->lock);
 	vmq_compat_vfio_release_done(vfio);
 }
@@ -81,6 +85,8 @@ static void vmq_vfio_close(struct vfio_device *vfio)
 	vmq_vfio_irqs_release(mvdev);
 	/* vfio_dma_rw() is only allowed while the device is open. */
 	vmq_vfio_release_dma(mvdev);
+	/* Pins are only for an open device; none is in use after the drain. */
+	vmq_vfio_unpin_all(mvdev);
 	if (mvdev->mm)
 		mmdrop(mvdev->mm);
 	mvdev->mm = NULL;
@@ -216,5 +222,6 @@ const struct vfio_device_ops vmq_vfio_dev_ops = {
 	.write		= vmq_vfio_write,
 	.ioctl		= vmq_vfio_ioctl,
 	.request	= vmq_vfio_request,
+	.dma_unmap	= vmq_vfio_dma_unmap,
 	VMQ_COMPAT_VFIO_IOMMUFD_OPS
 };

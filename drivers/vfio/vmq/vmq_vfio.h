@@ -7,7 +7,7 @@
  * (include/net/vmq_guest.h) from creation to removal; the VMM opening it
  * through VFIO (vfio.c) sees registers (regs.c) and eventfd interrupts
  * (irq.c) laid out in include/uapi/linux/vmq.h, and the NIC reads and
- * writes the guest's rings through vfio_dma_rw().
+ * writes the guest's rings and buffers through pinned pages (pin.c).
  */
 #ifndef _VMQ_VFIO_H
 #define _VMQ_VFIO_H
@@ -17,6 +17,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/vfio.h>
+#include <linux/xarray.h>
 #include <net/vmq_guest.h>
 
 #define VMQ_VFIO_DRV_NAME	"vmq_vfio"
@@ -51,6 +52,10 @@ struct vmq_vfio_parent {
  *	the VMM exiting, not a guest error.
  * @irq_lock: guards @trigger against the notify path (any context).
  * @trigger: eventfd per VMQ_VFIO_IRQ_*, or NULL.
+ * @pins: guest pages the device pinned, by IOVA page frame: the NIC's
+ *	way into guest memory (pin.c).  Its lock covers each copy through
+ *	a pin.
+ * @npins: entries in @pins.
  */
 struct vmq_vfio_dev {
 	struct vfio_device vfio;
@@ -63,6 +68,8 @@ struct vmq_vfio_dev {
 	struct mm_struct *mm;
 	spinlock_t irq_lock;	/* see @irq_lock above */
 	struct eventfd_ctx *trigger[VMQ_VFIO_NUM_IRQS];
+	struct xarray pins;
+	atomic_t npins;
 };
 
 static inline struct vmq_vfio_dev *vmq_vfio_from(struct vfio_device *vfio)
@@ -90,6 +97,12 @@ int vmq_vfio_reg_read(struct vmq_vfio_dev *mvdev, u32 off, u32 *val);
 int vmq_vfio_reg_write(struct vmq_vfio_dev *mvdev, u32 off, u32 val);
 void vmq_vfio_reset(struct vmq_vfio_dev *mvdev);
 void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev);
+
+/* pin.c */
+int vmq_vfio_pin_rw(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
+		    size_t len, bool write);
+void vmq_vfio_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length);
+void vmq_vfio_unpin_all(struct vmq_vfio_dev *mvdev);
 
 /* irq.c */
 int vmq_vfio_irq_info(struct vmq_vfio_dev *mvdev, unsigned long arg);

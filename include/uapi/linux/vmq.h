@@ -147,6 +147,11 @@ enum vmq_err {
  * @VMQ_CNT_ERRORS: entries into the error state.
  * @VMQ_CNT_DOORBELLS: TAIL writes.
  * @VMQ_CNT_DOORBELLS_COALESCED: TAIL writes that found work pending.
+ * @VMQ_CNT_DMA_PINS: guest pages the device pinned for its access.
+ * @VMQ_CNT_DMA_UNPINS: pinned pages it let go (unmapped, or the device
+ *	closed); PINS - UNPINS are pinned now.
+ * @VMQ_CNT_DMA_SLOW: accesses to a guest page the device could not pin,
+ *	made through the VMM's page tables instead.
  * @VMQ_CNT_MAX: number of counters.
  */
 enum vmq_counter {
@@ -159,6 +164,9 @@ enum vmq_counter {
 	VMQ_CNT_ERRORS,
 	VMQ_CNT_DOORBELLS,
 	VMQ_CNT_DOORBELLS_COALESCED,
+	VMQ_CNT_DMA_PINS,
+	VMQ_CNT_DMA_UNPINS,
+	VMQ_CNT_DMA_SLOW,
 	VMQ_CNT_MAX,
 };
 

@@ -25,6 +25,7 @@ TESTS="
 	admin_attrs
 	views
 	guest_rx
+	guest_pin
 	guest_tx
 	guest_vlan
 	guest_trunk
@@ -208,6 +209,28 @@ guest_rx()
 	grep -q "vmq0-qp$qp" /proc/interrupts
 	check_err $? "no vector for queue pair $qp"
 	log_test "guest rx: frames land in guest memory at the posted IOVAs"
+}
+
+# The device's way into guest memory: pinned pages, let go at unmap and
+# at close; none at all with max_pinned_pages 0.
+guest_pin()
+{
+	local param=/sys/module/vmq_vfio/parameters/max_pinned_pages old
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "guest pin"; return; }
+	mdev_create $UUID1 $MAC1
+	vmm $UUID1 pin
+	check_err $? "test VMM failed"
+	# Its close let every page go: this run finds none pinned.
+	vmm $UUID1 pin
+	check_err $? "test VMM failed on its second run"
+	old=$(cat $param)
+	defer sh -c "echo $old > $param"
+	echo 0 > $param
+	vmm $UUID1 nopin
+	check_err $? "test VMM failed without pins"
+	log_test "guest pin: pinned at first access, let go at unmap and close"
 }
 
 guest_tx()

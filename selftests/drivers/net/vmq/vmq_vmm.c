@@ -676,6 +676,59 @@ static void ring_resize(struct vmm *v)
 	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
 }
 
+/* Guest pages the device holds pinned now. */
+static __u64 pinned(struct vmm *v)
+{
+	return counter(v, VMQ_CNT_DMA_PINS) - counter(v, VMQ_CNT_DMA_UNPINS);
+}
+
+/*
+ * The device pins a guest page at its first access and keeps it until
+ * the VMM unmaps it or closes the device: two ring sweeps of frames
+ * leave both ring pages and every buffer page pinned, none reached
+ * through the VMM's page tables; unmapping the buffers lets their pages
+ * go.  Nothing is pinned at the start: the last VMM's close let go.
+ */
+static void case_pin(struct vmm *v)
+{
+	__u64 bufs = NDESC * BUF_LEN / sysconf(_SC_PAGESIZE), slow;
+
+	check(!pinned(v), "pin: %llu pages pinned before the queue runs",
+	      (unsigned long long)pinned(v));
+	slow = counter(v, VMQ_CNT_DMA_SLOW);
+	guest_start(v, BUF_LEN);
+	rx_frames(v, v->mac, 2 * NDESC, false);
+	check(pinned(v) == 2 + bufs,
+	      "pin: %llu pages pinned, want %llu (2 ring pages, the buffers')",
+	      (unsigned long long)pinned(v), (unsigned long long)(2 + bufs));
+	check(counter(v, VMQ_CNT_DMA_SLOW) == slow,
+	      "pin: %llu accesses through the VMM's page tables, want 0",
+	      (unsigned long long)(counter(v, VMQ_CNT_DMA_SLOW) - slow));
+	check(!unmap_guest(v, BUF_IOVA, BUF_SIZE),
+	      "pin: the VMM may unmap pinned buffers");
+	check(pinned(v) == 2, "pin: %llu pages pinned after the buffers' unmap, want 2",
+	      (unsigned long long)pinned(v));
+}
+
+/*
+ * With max_pinned_pages 0 nothing is pinned: every access goes through
+ * the VMM's page tables, and frames land as before.
+ */
+static void case_nopin(struct vmm *v)
+{
+	__u64 pins = counter(v, VMQ_CNT_DMA_PINS);
+	__u64 slow = counter(v, VMQ_CNT_DMA_SLOW);
+
+	guest_start(v, BUF_LEN);
+	rx_frames(v, v->mac, NDESC, false);
+	check(counter(v, VMQ_CNT_DMA_PINS) == pins,
+	      "nopin: %llu pages pinned, want none",
+	      (unsigned long long)(counter(v, VMQ_CNT_DMA_PINS) - pins));
+	check(counter(v, VMQ_CNT_DMA_SLOW) - slow >= NDESC,
+	      "nopin: %llu accesses through the VMM's page tables, want one per frame at least",
+	      (unsigned long long)(counter(v, VMQ_CNT_DMA_SLOW) - slow));
+}
+
 /* Reset while frames flow in: stopped, clean, and usable again. */
 static void case_reset(struct vmm *v)
 {
@@ -1170,6 +1223,8 @@ static const struct {
 	{ "unmap", case_unmap, true },
 	{ "unmap-edge", case_unmap_edge, true },
 	{ "reset", case_reset, true },
+	{ "pin", case_pin, true },
+	{ "nopin", case_nopin, true },
 	{ "hold", case_hold, false },
 	{ "stuck", case_stuck, true },
 	{ "deaf", case_deaf, false },
