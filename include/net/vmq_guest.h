@@ -37,10 +37,16 @@
  *	the driver's engine in process context (it may sleep, as long as
  *	the VMM takes to resolve a fault), only while the queue pair runs
  *	or until vmq_guest_qp_drain() returns.
+ * @dma_try: optional: what @dma_rw does, but only where it needs
+ *	neither to sleep nor to fail (memory the owner holds pinned);
+ *	returns 0, or -EAGAIN when it could not, perhaps having copied a
+ *	part: the access is then for @dma_rw to do in full.  Any context
+ *	but hard irq, with the same lifetime rules.
  * @notify: VMQ_GUEST_EV_* happened.  Any context, may not sleep.
  */
 struct vmq_guest_ops {
 	int (*dma_rw)(void *ctx, u64 iova, void *buf, size_t len, bool write);
+	int (*dma_try)(void *ctx, u64 iova, void *buf, size_t len, bool write);
 	void (*notify)(void *ctx, u32 events);
 };
 
@@ -123,6 +129,28 @@ static inline int vmq_guest_dma_rw(struct vmq_guest_qp *gqp, u64 iova,
 				   void *buf, size_t len, bool write)
 {
 	return gqp->ops->dma_rw(gqp->ctx, iova, buf, len, write);
+}
+
+/**
+ * vmq_guest_dma_try() - the engine's access to guest memory, without waiting
+ * @gqp: the guest queue pair.
+ * @iova: guest I/O virtual address.
+ * @buf: kernel buffer.
+ * @len: bytes.
+ * @write: true to write guest memory, false to read it.
+ *
+ * For a data path that cannot sleep: it copies only where the owner has
+ * the memory at hand, and leaves the rest to vmq_guest_dma_rw().
+ *
+ * Context: any but hard irq; does not sleep.
+ * Return: 0, or -EAGAIN: the access is for vmq_guest_dma_rw() to do.
+ */
+static inline int vmq_guest_dma_try(struct vmq_guest_qp *gqp, u64 iova,
+				    void *buf, size_t len, bool write)
+{
+	if (!gqp->ops->dma_try)
+		return -EAGAIN;
+	return gqp->ops->dma_try(gqp->ctx, iova, buf, len, write);
 }
 
 /**

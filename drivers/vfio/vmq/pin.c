@@ -20,7 +20,9 @@
  *
  * A copy through a pin happens under the xarray's lock, and .dma_unmap
  * takes a page out of the xarray under that lock before unpinning it, so
- * no copy touches a page after the VMM has got it back.
+ * no copy touches a page after the VMM has got it back.  Copies that may
+ * not sleep (vmq_vfio_pin_try(), the NIC's receive path with BHs off)
+ * use only pins already there; the lock is BH-safe for them.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -57,7 +59,7 @@ static bool vmq_vfio_pin_copy(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
 
 	if (!vmq_vfio_pin_index(iova, &idx))
 		return false;
-	xa_lock(&mvdev->pins);
+	xa_lock_bh(&mvdev->pins);
 	page = xa_load(&mvdev->pins, idx);
 	if (page) {
 		va = kmap_local_page(page) + offset_in_page(iova);
@@ -67,7 +69,7 @@ static bool vmq_vfio_pin_copy(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
 			memcpy(buf, va, len);
 		kunmap_local(va);
 	}
-	xa_unlock(&mvdev->pins);
+	xa_unlock_bh(&mvdev->pins);
 	return page;
 }
 
@@ -91,7 +93,7 @@ static int vmq_vfio_pin_page(struct vmq_vfio_dev *mvdev, u64 iova)
 	 * Should .dma_unmap have looked for it before it is in the xarray,
 	 * type1 and iommufd see it still pinned and call again.
 	 */
-	ret = xa_insert(&mvdev->pins, idx, page, GFP_KERNEL);
+	ret = xa_insert_bh(&mvdev->pins, idx, page, GFP_KERNEL);
 	if (ret) {
 		/* -EBUSY: pinned by a racing access, which is as good. */
 		vfio_unpin_pages(&mvdev->vfio, base, 1);
@@ -150,6 +152,37 @@ int vmq_vfio_pin_rw(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
 	return 0;
 }
 
+/**
+ * vmq_vfio_pin_try() - copy through pins only (vmq_guest_ops.dma_try)
+ * @mvdev: the device, open.
+ * @iova: guest I/O virtual address.
+ * @buf: kernel buffer.
+ * @len: bytes.
+ * @write: true to write guest memory.
+ *
+ * Context: any but hard irq; does not sleep.
+ * Return: 0, or -EAGAIN if a page of the range is not pinned; pages
+ * before it may have been copied (the caller's access is then redone
+ * in full by vmq_vfio_pin_rw()).
+ */
+int vmq_vfio_pin_try(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
+		     size_t len, bool write)
+{
+	size_t n;
+
+	if (len && iova + len - 1 < iova)
+		return -EAGAIN;
+	while (len) {
+		n = min_t(size_t, len, PAGE_SIZE - offset_in_page(iova));
+		if (!vmq_vfio_pin_copy(mvdev, iova, buf, n, write))
+			return -EAGAIN;
+		iova += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* Unpin every pinned page whose index is in [@first, @last]. */
 static void vmq_vfio_unpin_range(struct vmq_vfio_dev *mvdev,
 				 unsigned long first, unsigned long last)
@@ -158,11 +191,11 @@ static void vmq_vfio_unpin_range(struct vmq_vfio_dev *mvdev,
 	struct page *page;
 
 	while (idx <= last) {
-		xa_lock(&mvdev->pins);
+		xa_lock_bh(&mvdev->pins);
 		page = xa_find(&mvdev->pins, &idx, last, XA_PRESENT);
 		if (page)
 			__xa_erase(&mvdev->pins, idx);
-		xa_unlock(&mvdev->pins);
+		xa_unlock_bh(&mvdev->pins);
 		if (!page)
 			return;
 		/* Out of the xarray: no copy uses it from here on. */

@@ -28,6 +28,12 @@ static int vmq_vfio_dma_rw(void *ctx, u64 iova, void *buf, size_t len,
 	return err;
 }
 
+static int vmq_vfio_dma_try(void *ctx, u64 iova, void *buf, size_t len,
+			    bool write)
+{
+	return vmq_vfio_pin_try(ctx, iova, buf, len, write);
+}
+
 static void vmq_vfio_notify(void *ctx, u32 events)
 {
 	struct vmq_vfio_dev *mvdev = ctx;
@@ -41,8 +47,9 @@ static void vmq_vfio_notify(void *ctx, u32 events)
 }
 
 const struct vmq_guest_ops vmq_vfio_guest_ops = {
-	.dma_rw	= vmq_vfio_dma_rw,
-	.notify	= vmq_vfio_notify,
+	.dma_rw		= vmq_vfio_dma_rw,
+	.dma_try	= vmq_vfio_dma_try,
+	.notify		= vmq_vfio_notify,
 };
 
 static int vmq_vfio_init_dev(struct vfio_device *vfio)
@@ -51,7 +58,7 @@ static int vmq_vfio_init_dev(struct vfio_device *vfio)
 
 	mutex_init(&mvdev->lock);
 	spin_lock_init(&mvdev->irq_lock);
-	xa_init(&mvdev->pins);
+	xa_init_flags(&mvdev->pins, XA_FLAGS_LOCK_BH);
 	return 0;
 }
 

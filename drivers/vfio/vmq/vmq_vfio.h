@@ -101,6 +101,8 @@ void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev);
 /* pin.c */
 int vmq_vfio_pin_rw(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
 		    size_t len, bool write);
+int vmq_vfio_pin_try(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
+		     size_t len, bool write);
 void vmq_vfio_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length);
 void vmq_vfio_unpin_all(struct vmq_vfio_dev *mvdev);
 
