@@ -303,6 +303,14 @@ mod_loaded()
 	[ -d "/sys/module/$1" ]
 }
 
+# sim_counter NAME [ID]: a device-level counter of vmqsim device ID
+# (default 0), from its debugfs "counters".
+sim_counter()
+{
+	awk -v k="$1:" '$1 == k { print $2 }' \
+		"/sys/kernel/debug/vmqsim/${2:-0}/counters"
+}
+
 # vmq_load: the modules, loaded unless they are, without a device: each
 # test makes the ones it wants.  vmq_vfio comes with vmqsim (a softdep),
 # but a test may have taken it out on its own.

@@ -46,12 +46,6 @@ cpu_ticks()
 	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
 
-# sim_counter NAME: a device-level counter of the silicon.
-sim_counter()
-{
-	awk -v k="$1:" '$1 == k { print $2 }' $SIM_DBG/counters
-}
-
 # qp_sum FIELD: FIELD (rx_packets, rx_drops) summed over vmq0's queues.
 qp_sum()
 {

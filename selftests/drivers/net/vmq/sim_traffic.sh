@@ -67,12 +67,6 @@ qp_rx_all()
 	ethtool -S vmq0 | awk '$1 ~ /^qp[0-9]+_rx_packets:$/ { printf "%s ", $2 }'
 }
 
-# sim_counter NAME: a device-level counter of the silicon.
-sim_counter()
-{
-	awk -v k="$1:" '$1 == k { print $2 }' $SIM_DBG/counters
-}
-
 # peer_send DST COUNT [VLAN]: frames from the partner into the silicon.
 peer_send()
 {
