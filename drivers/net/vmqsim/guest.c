@@ -13,7 +13,9 @@
  * bounded on-chip FIFO (full: dropped and counted); the engine moves them
  * into posted guest buffers, sends posted transmit frames into the
  * transmit switch, writes completions, and raises the queue pair's vector
- * once per batch.  The vector's handler tells the owner.
+ * as the queue's interrupt moderation says (ethtool -C, per queue, also
+ * adaptive-rx), counting completed descriptors as its frames.  The
+ * vector's handler tells the owner.
  *
  * The guest is untrusted: a buffer it cannot back (DMA failure), ring
  * memory gone since enable checked it (UNMAP) or a transmit length out of
@@ -27,6 +29,16 @@
  * back in band) when it enters the FIFO, by the admin's VLAN of that
  * moment; a frame still waiting when the admin changes the VLAN is
  * dropped, never delivered as the new VLAN's.
+ *
+ * Where the owner keeps guest memory at hand (pinned: vmq_guest_dma_try())
+ * the classifier writes a frame straight into the next posted buffer and
+ * completes it, as a NIC's receive DMA does: no copy into the FIFO, no
+ * engine pass.  It does so only while nothing waits in the FIFO, and
+ * holds the receive ring's token (%VMQSIM_GUEST_RX_BUSY) meanwhile, which
+ * the engine holds for its receive passes, so frames keep their order and
+ * the ring has one consumer at a time.  Whatever it cannot do without
+ * sleeping or failing (a page not pinned, a frame to remake or drop, a
+ * buffer too short) goes the FIFO's way, and the engine decides.
  *
  * Guest memory is the VMM's: an access may wait as long as the VMM
  * leaves a fault unresolved (a userfaultfd nobody serves).  Stopping the
@@ -44,6 +56,9 @@
 #include <linux/spinlock.h>
 #include <net/vmq_guest.h>
 #include "vmqsim.h"
+
+/* The receive ring's token: its holder consumes descriptors. */
+#define VMQSIM_GUEST_RX_BUSY	0
 
 /* Frames the on-chip FIFO of one guest queue pair holds. */
 #define VMQSIM_GUEST_FIFO	256
@@ -77,7 +92,10 @@ static struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
  *	guest will see it.
  * @rx_in_hand: frames the engine took from @fifo whose completions are
  *	not written back yet; the engine's, read by vmqsim_guest_backlog().
+ * @rx_flags: %VMQSIM_GUEST_RX_BUSY.
  * @events: VMQ_GUEST_EV_* not yet told to the owner.
+ * @unsignalled: completions since the vector last fired: what its
+ *	moderation counts.
  * @lock: the gate to guest memory: guards @running and @in_dma.
  * @running: the engine may run and reach guest memory; cleared
  *	under @lock, read locklessly on the data path.
@@ -94,7 +112,9 @@ struct vmqsim_guest {
 	struct kthread_work work;
 	struct sk_buff_head fifo;
 	u32 rx_in_hand;
+	unsigned long rx_flags;
 	atomic_t events;
+	atomic_t unsignalled;
 	spinlock_t lock;	/* see @lock above */
 	bool running;
 	bool in_dma;
@@ -114,7 +134,10 @@ static void vmqsim_guest_tell(struct vmqsim_guest *gq)
 		vmq_guest_notify(gq->gqp, events);
 }
 
-/* The vector fired: its completions go to the owner.  Hard irq context. */
+/*
+ * The vector fired: its completions go to the owner.  Hard irq context,
+ * or the vector's last call as it goes away (vmqsim_irqs_free()).
+ */
 static void vmqsim_guest_irq(struct vmqsim_vector_user *user)
 {
 	struct vmqsim_guest *gq = container_of(user, struct vmqsim_guest, irq);
@@ -122,17 +145,33 @@ static void vmqsim_guest_irq(struct vmqsim_vector_user *user)
 	vmqsim_irq_rearm(gq->sdev, gq->id);
 	/* Re-armed before taking the events: a later one raises again. */
 	smp_mb__after_atomic();
+	/*
+	 * The count before the events: completions counted after this
+	 * raise again, and those counted before it had their events set
+	 * first, so the events are taken below.
+	 */
+	atomic_xchg(&gq->unsignalled, 0);
 	vmqsim_guest_tell(gq);
 }
 
-/*
- * One interrupt per batch; straight to the owner when the vector has no
- * handler to do it (the NIC is down, or going down right now).
- */
-static void vmqsim_guest_raise(struct vmqsim_guest *gq, u32 events)
+static u32 vmqsim_guest_pending(struct vmqsim_vector_user *user)
 {
+	struct vmqsim_guest *gq = container_of(user, struct vmqsim_guest, irq);
+
+	return atomic_read(&gq->unsignalled);
+}
+
+/*
+ * @n descriptors completed: raise the vector as its moderation says;
+ * straight to the owner when it has no handler to do it (the NIC is
+ * down, or going down right now).
+ */
+static void vmqsim_guest_raise(struct vmqsim_guest *gq, u32 events, u32 n)
+{
+	/* Events before the count: see vmqsim_guest_irq(). */
 	atomic_or(events, &gq->events);
-	if (!vmqsim_irq_raise_now(gq->sdev, gq->id))
+	atomic_add(max(n, 1U), &gq->unsignalled);
+	if (!vmqsim_irq_raise_moderated(gq->sdev, gq->id))
 		vmqsim_guest_tell(gq);
 }
 
@@ -179,6 +218,16 @@ static int vmqsim_guest_desc_rw(struct vmqsim_guest *gq,
 	return vmqsim_guest_dma(gq, ring->base + (u64)idx * sizeof(*desc),
 				desc, sizeof(*desc), write);
 }
+
+/**
+ * struct vmqsim_guest_done - what an engine pass completed
+ * @events: VMQ_GUEST_EV_* for the owner.
+ * @n: descriptors completed.
+ */
+struct vmqsim_guest_done {
+	u32 events;
+	u32 n;
+};
 
 /**
  * struct vmqsim_guest_rx_stats - what one receive pass did
@@ -319,8 +368,9 @@ u32 vmqsim_guest_backlog(struct vmqsim_guest *gq)
 	return waiting + READ_ONCE(gq->rx_in_hand);
 }
 
-/* Fill posted receive buffers from the FIFO.  False on a guest error. */
-static bool vmqsim_guest_rx_batch(struct vmqsim_guest *gq, u32 *events)
+/* The receive pass, with the ring's token held. */
+static bool __vmqsim_guest_rx_batch(struct vmqsim_guest *gq,
+				    struct vmqsim_guest_done *done)
 {
 	struct vmq_ring_state *ring = &gq->gqp->rx;
 	struct vmqsim_guest_rx_stats st = {};
@@ -342,7 +392,35 @@ static bool vmqsim_guest_rx_batch(struct vmqsim_guest *gq, u32 *events)
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, st.bytes);
 	}
 	if (st.used)
-		*events |= VMQ_GUEST_EV_RX;
+		done->events |= VMQ_GUEST_EV_RX;
+	done->n += st.used;
+	return ok;
+}
+
+/*
+ * Take the receive ring's token from the classifier, which holds it only
+ * for one frame's copy with BHs off.
+ */
+static void vmqsim_guest_rx_lock(struct vmqsim_guest *gq)
+{
+	while (test_and_set_bit_lock(VMQSIM_GUEST_RX_BUSY, &gq->rx_flags))
+		cpu_relax();
+}
+
+static void vmqsim_guest_rx_unlock(struct vmqsim_guest *gq)
+{
+	clear_bit_unlock(VMQSIM_GUEST_RX_BUSY, &gq->rx_flags);
+}
+
+/* Fill posted receive buffers from the FIFO.  False on a guest error. */
+static bool vmqsim_guest_rx_batch(struct vmqsim_guest *gq,
+				  struct vmqsim_guest_done *done)
+{
+	bool ok;
+
+	vmqsim_guest_rx_lock(gq);
+	ok = __vmqsim_guest_rx_batch(gq, done);
+	vmqsim_guest_rx_unlock(gq);
 	return ok;
 }
 
@@ -410,7 +488,8 @@ static bool vmqsim_guest_tx_one(struct vmqsim_guest *gq, struct vmq_desc *desc)
 }
 
 /* Send posted transmit frames.  False on a guest error. */
-static bool vmqsim_guest_tx_batch(struct vmqsim_guest *gq, u32 *events)
+static bool vmqsim_guest_tx_batch(struct vmqsim_guest *gq,
+				  struct vmqsim_guest_done *done)
 {
 	struct vmq_ring_state *ring = &gq->gqp->tx;
 	u32 head = ring->head, n = 0;
@@ -429,7 +508,8 @@ static bool vmqsim_guest_tx_batch(struct vmqsim_guest *gq, u32 *events)
 		n++;
 	}
 	if (n)
-		*events |= VMQ_GUEST_EV_TX;
+		done->events |= VMQ_GUEST_EV_TX;
+	done->n += n;
 	return true;
 }
 
@@ -479,18 +559,18 @@ static void vmqsim_guest_engine_destroy(struct vmqsim_guest *gq)
 static void vmqsim_guest_work(struct kthread_work *work)
 {
 	struct vmqsim_guest *gq = container_of(work, struct vmqsim_guest, work);
-	u32 events = 0;
+	struct vmqsim_guest_done done = {};
 	bool ok;
 
 	if (!READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error))
 		return;
-	ok = vmqsim_guest_rx_batch(gq, &events) &&
-	     vmqsim_guest_tx_batch(gq, &events);
+	ok = vmqsim_guest_rx_batch(gq, &done) &&
+	     vmqsim_guest_tx_batch(gq, &done);
 	/* Stopped while in guest memory: the owner hears nothing more. */
 	if (gq->dead)
 		return;
-	if (events)
-		vmqsim_guest_raise(gq, events);
+	if (done.events)
+		vmqsim_guest_raise(gq, done.events, done.n);
 	/* Budget spent with work left: yield, then go on. */
 	if (ok && vmqsim_guest_more(gq))
 		vmqsim_guest_engine_queue(gq);
@@ -554,6 +634,63 @@ static struct sk_buff *vmqsim_guest_admit(struct vmqsim_guest *gq,
 	return frame;
 }
 
+/*
+ * Write @skb into the next posted buffer and complete its descriptor,
+ * all through memory the owner keeps at hand.  Holding the ring's token;
+ * false, with nothing consumed, where that is not enough.
+ */
+static bool __vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
+				     const struct sk_buff *skb)
+{
+	struct vmq_ring_state *ring = &gq->gqp->rx;
+	u64 iova = ring->base + (u64)ring->head * sizeof(struct vmq_desc);
+	struct vmq_desc desc;
+
+	/* Frames first in the FIFO go first; the engine drains it. */
+	if (!skb_queue_empty_lockless(&gq->fifo) ||
+	    !vmqsim_guest_rx_span(ring, 1) ||
+	    vmq_guest_dma_try(gq->gqp, iova, &desc, sizeof(desc), false) ||
+	    skb->len > le32_to_cpu(desc.len) ||
+	    vmq_guest_dma_try(gq->gqp, le64_to_cpu(desc.addr), skb->data,
+			      skb->len, true))
+		return false;
+	desc.len = cpu_to_le32(skb->len);
+	desc.flags = cpu_to_le16(VMQ_DESC_F_DONE);
+	/* The frame is in guest memory before its completion says so. */
+	smp_wmb();
+	if (vmq_guest_dma_try(gq->gqp, iova, &desc, sizeof(desc), true))
+		return false;
+	WRITE_ONCE(ring->head, (ring->head + 1) & (ring->size - 1));
+	vmqsim_silicon_count(gq->sdev, VMQSIM_CNT_RX_GUEST_DIRECT);
+	vmq_qp_count_rx(gq->sdev->vdev, gq->id, 1, skb->len);
+	vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, 1);
+	vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, skb->len);
+	return true;
+}
+
+/*
+ * The classifier's receive DMA: @skb straight into guest memory, when
+ * the guest sees it as it is (its tag, if any, out of band and the
+ * queue on that VLAN; or neither) and nothing needs to wait.
+ */
+static bool vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
+				   const struct sk_buff *skb, u16 vlan)
+{
+	bool done;
+
+	if (!!vlan != skb_vlan_tag_present(skb) || skb_is_nonlinear(skb) ||
+	    skb->len > vmq_guest_max_frame(gq->sdev->vdev) ||
+	    !READ_ONCE(gq->running) || in_hardirq() || irqs_disabled())
+		return false;
+	if (test_and_set_bit_lock(VMQSIM_GUEST_RX_BUSY, &gq->rx_flags))
+		return false;
+	done = __vmqsim_guest_rx_direct(gq, skb);
+	vmqsim_guest_rx_unlock(gq);
+	if (done)
+		vmqsim_guest_raise(gq, VMQ_GUEST_EV_RX, 1);
+	return done;
+}
+
 /**
  * vmqsim_guest_rx() - the classifier sends a frame to a guest queue pair
  * @gq: the queue pair's engine, found under RCU.
@@ -578,6 +715,8 @@ void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb)
 	vlan = vmq_guest_qp_l2(gq->gqp, mac);
 	if (vlan && vmqsim_guest_vid(skb) != vlan)
 		return;
+	if (vmqsim_guest_rx_direct(gq, skb, vlan))
+		return;
 	if (skb_queue_len(&gq->fifo) >= VMQSIM_GUEST_FIFO) {
 		vmqsim_guest_rx_drop(gq);
 		return;
@@ -592,13 +731,33 @@ void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb)
 	vmqsim_guest_engine_queue(gq);
 }
 
+/*
+ * Whether a doorbell gives the engine work: frames wait in the FIFO for
+ * buffers, or frames wait to be sent.  Buffers posted while the FIFO is
+ * empty wait for the next frame, whose arrival runs the engine anyway.
+ */
+static bool vmqsim_guest_kick_due(struct vmqsim_guest *gq)
+{
+	struct vmq_guest_qp *gqp = gq->gqp;
+
+	/*
+	 * The new tail is visible before the FIFO is looked at: a frame
+	 * found absent here is queued later, and the engine pass its
+	 * arrival starts sees the tail.
+	 */
+	smp_mb();
+	return !skb_queue_empty_lockless(&gq->fifo) ||
+	       READ_ONCE(gqp->tx.tail) != READ_ONCE(gqp->tx.head);
+}
+
 /**
  * vmqsim_guest_kick() - the guest rang a doorbell (vmq_guest_hw_ops.qp_kick)
  * @vdev: the vmq device.
  * @qp: a running guest queue pair.
  *
  * A doorbell while the engine is already due costs nothing more: the
- * pass it is waiting for sees the new tail too.
+ * pass it is waiting for sees the new tail too.  One that only refills
+ * an idle receive ring does not run the engine at all.
  *
  * Context: any.
  */
@@ -609,7 +768,7 @@ static void vmqsim_guest_kick(struct vmq_dev *vdev, u32 qp)
 
 	rcu_read_lock();
 	gq = rcu_dereference(sdev->qps[qp].guest);
-	if (gq && !vmqsim_guest_engine_queue(gq))
+	if (gq && vmqsim_guest_kick_due(gq) && !vmqsim_guest_engine_queue(gq))
 		vmq_guest_count(gq->gqp, VMQ_CNT_DOORBELLS_COALESCED, 1);
 	rcu_read_unlock();
 }
@@ -693,6 +852,7 @@ static int vmqsim_guest_start(struct vmq_dev *vdev, u32 qp)
 	spin_lock_init(&gq->lock);
 	gq->running = true;
 	gq->irq.handler = vmqsim_guest_irq;
+	gq->irq.pending = vmqsim_guest_pending;
 	/* Its own switching pool: a guest reaches others through the switch. */
 	WRITE_ONCE(q->pool, qp);
 	WRITE_ONCE(q->flags, vmq_qp_flags(sdev->vdev, qp));

@@ -177,6 +177,12 @@ static enum hrtimer_restart vmqsim_coal_timer_fn(struct hrtimer *timer)
 	struct vmqsim_vector *vec = container_of(timer, struct vmqsim_vector,
 						 coal_timer);
 
+	/*
+	 * The timer is off its queue before the count is read: a raise
+	 * that found it still queued counted before this reads.  Pairs
+	 * with the smp_mb() in vmqsim_irq_raise().
+	 */
+	smp_mb();
 	if (vmqsim_vector_pending(vec))
 		vmqsim_vector_trigger(vec);
 	return HRTIMER_NORESTART;
@@ -209,7 +215,12 @@ void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp)
 		vmqsim_vector_trigger(vec);
 		return;
 	}
-	if (!hrtimer_active(&vec->coal_timer))
+	/*
+	 * Queued: it fires in time for this completion too.  Not queued,
+	 * even if its callback runs right now (which may have looked at
+	 * the count already): start it again.
+	 */
+	if (!hrtimer_is_queued(&vec->coal_timer))
 		hrtimer_start(&vec->coal_timer,
 			      ns_to_ktime(coal.rx_usecs * NSEC_PER_USEC),
 			      HRTIMER_MODE_REL);
@@ -302,27 +313,34 @@ void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold)
 }
 
 /**
- * vmqsim_irq_raise_now() - raise a queue pair's vector, unmoderated
+ * vmqsim_irq_raise_moderated() - raise a queue pair's vector, if it has
+ *	a handler
  * @sdev: the device.
- * @qp: the queue pair.
+ * @qp: the queue pair, whose user counts its completions in @pending.
  *
- * For a user that already interrupts once per batch (a guest queue
- * pair's engine); the vector stays masked until its handler re-arms it.
+ * vmqsim_irq_raise(), for a user that must tell its owner by itself when
+ * no handler will (a guest queue pair keeps running while the NIC is
+ * down).  The vector may be freed at any moment: a raise that found it
+ * requested is over before vmqsim_irqs_free() looks for completions
+ * left waiting, which it hands to the user's handler then.
  *
- * The vector may be freed at any moment (the NIC going down): only the
- * attempt to send tells whether a handler will run.
- *
- * Return: true if the vector's handler will run, false if it has none
- * (the NIC is down or going down): the caller notifies by itself.
+ * Return: true if the vector (or its freeing) will call the handler,
+ * false if it has none (the NIC is down): the caller notifies by itself.
  */
-bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp)
+bool vmqsim_irq_raise_moderated(struct vmqsim_dev *sdev, u32 qp)
 {
 	struct vmqsim_vector *vec = &sdev->irqs.vectors[qp];
+	bool requested;
 
-	if (!READ_ONCE(vec->requested))
-		return false;
-	vmqsim_dbg_delay(&sdev->dbg_raise_delay_us);
-	return vmqsim_vector_trigger(vec);
+	/* vmqsim_vectors_free() waits for this section to end. */
+	rcu_read_lock();
+	requested = READ_ONCE(vec->requested);
+	if (requested) {
+		vmqsim_dbg_delay(&sdev->dbg_raise_delay_us);
+		vmqsim_irq_raise(sdev, qp);
+	}
+	rcu_read_unlock();
+	return requested;
 }
 
 /**
@@ -418,6 +436,26 @@ err_out:
 	return err;
 }
 
+/*
+ * A vector going away with completions waiting (its moderation timer
+ * cancelled, its message refused): its user hears of them now, as the
+ * vector's last call.  Only users that outlive the vector (guest queue
+ * pairs) are still attached here.
+ */
+static void vmqsim_vector_flush(struct vmqsim_vector *vec)
+{
+	struct vmqsim_vector_user *user;
+
+	rcu_read_lock();
+	user = rcu_dereference(vec->user);
+	if (user && user->pending && user->pending(user)) {
+		local_bh_disable();
+		user->handler(user);
+		local_bh_enable();
+	}
+	rcu_read_unlock();
+}
+
 /* Free vectors [0, @count), which are requested. */
 static void vmqsim_vectors_free(struct vmqsim_dev *sdev, u32 count)
 {
@@ -433,6 +471,7 @@ static void vmqsim_vectors_free(struct vmqsim_dev *sdev, u32 count)
 		/* ...and the message has been handled. */
 		hrtimer_cancel(&vec->coal_timer);
 		vmqsim_vector_wait(vec);
+		vmqsim_vector_flush(vec);
 		if (!vmqsim_vector_is_misc(vec))
 			vmq_qp_set_irq(sdev->vdev, vec->hwirq, 0);
 		irq_update_affinity_hint(vec->virq, NULL);

@@ -35,6 +35,7 @@ const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
 	[VMQSIM_CNT_TX_SWITCHED]	= "tx_switched",
 	[VMQSIM_CNT_TX_WIRE]		= "tx_wire",
 	[VMQSIM_CNT_RX_OVERRUNS]	= "rx_overruns",
+	[VMQSIM_CNT_RX_GUEST_DIRECT]	= "rx_guest_direct",
 };
 
 /**

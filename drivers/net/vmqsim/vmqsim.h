@@ -102,7 +102,9 @@ struct vmqsim_ring {
  * struct vmqsim_vector_user - what a queue pair's vector serves
  * @handler: runs for each message, in hard irq context on the vector's
  *	CPU; the vector stays masked until its user re-arms it
- *	(vmqsim_irq_unmask() or vmqsim_irq_rearm()).
+ *	(vmqsim_irq_unmask() or vmqsim_irq_rearm()).  Once more, in process
+ *	context with BHs off, if the vector is freed while completions
+ *	wait (only users that outlive vectors meet this).
  * @pending: optional: how many completions wait for @handler.  Interrupt
  *	moderation counts them, and re-arming raises again if any wait.
  *	Any context.
@@ -224,6 +226,7 @@ enum vmqsim_counter {
 	VMQSIM_CNT_TX_SWITCHED,
 	VMQSIM_CNT_TX_WIRE,
 	VMQSIM_CNT_RX_OVERRUNS,
+	VMQSIM_CNT_RX_GUEST_DIRECT,
 	VMQSIM_CNT_MAX,
 };
 
@@ -387,7 +390,7 @@ void vmqsim_irq_unmask(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold);
 void vmqsim_irq_raise_misc(struct vmqsim_dev *sdev);
 void vmqsim_irq_quiesce(struct vmqsim_dev *sdev, u32 qp);
-bool vmqsim_irq_raise_now(struct vmqsim_dev *sdev, u32 qp);
+bool vmqsim_irq_raise_moderated(struct vmqsim_dev *sdev, u32 qp);
 
 /* guest.c */
 extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;

@@ -26,6 +26,7 @@ TESTS="
 	views
 	guest_rx
 	guest_pin
+	guest_moderation
 	guest_tx
 	guest_vlan
 	guest_trunk
@@ -212,25 +213,55 @@ guest_rx()
 }
 
 # The device's way into guest memory: pinned pages, let go at unmap and
-# at close; none at all with max_pinned_pages 0.
+# at close, and frames written straight into them by the classifier;
+# none of that with max_pinned_pages 0.
 guest_pin()
 {
-	local param=/sys/module/vmq_vfio/parameters/max_pinned_pages old
+	local param=/sys/module/vmq_vfio/parameters/max_pinned_pages old d0 d1
 
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "guest pin"; return; }
 	mdev_create $UUID1 $MAC1
+	d0=$(sim_counter rx_guest_direct)
 	vmm $UUID1 pin
 	check_err $? "test VMM failed"
+	d1=$(sim_counter rx_guest_direct)
+	# 128 frames, one at a time: each page's first frame pins it.
+	[ $((d1 - d0)) -ge 64 ]
+	check_err $? "rx_guest_direct moved by $((d1 - d0)) for 128 frames, want 64 at least"
 	# Its close let every page go: this run finds none pinned.
 	vmm $UUID1 pin
 	check_err $? "test VMM failed on its second run"
 	old=$(cat $param)
 	defer sh -c "echo $old > $param"
 	echo 0 > $param
+	d0=$(sim_counter rx_guest_direct)
 	vmm $UUID1 nopin
 	check_err $? "test VMM failed without pins"
-	log_test "guest pin: pinned at first access, let go at unmap and close"
+	d1=$(sim_counter rx_guest_direct)
+	[ "$d1" -eq "$d0" ]
+	check_err $? "rx_guest_direct moved by $((d1 - d0)) with nothing pinned"
+	log_test "guest pin: pinned at first access, let go at unmap and close; frames written straight in"
+}
+
+# ethtool's interrupt moderation holds for a guest queue pair too.
+guest_moderation()
+{
+	local qp irqs
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "guest moderation"; return; }
+	mdev_create $UUID1 $MAC1
+	qp=$(mdev_qp $UUID1)
+	ethtool --per-queue vmq0 queue_mask $((1 << qp)) --coalesce \
+		rx-usecs 10000 rx-frames 16
+	check_err $? "cannot set moderation on queue pair $qp"
+	irqs=$(qstat vmq0 "qp${qp}_irqs")
+	vmm -b /sys/kernel/debug/vmqsim/0/backlog $UUID1 moderation
+	check_err $? "test VMM failed"
+	[ "$(qstat vmq0 "qp${qp}_irqs")" -gt "$irqs" ]
+	check_err $? "ethtool -S qp${qp}_irqs did not move"
+	log_test "guest moderation: rx-frames and rx-usecs batch a guest queue's interrupts"
 }
 
 guest_tx()

@@ -729,6 +729,51 @@ static void case_nopin(struct vmm *v)
 	      (unsigned long long)(counter(v, VMQ_CNT_DMA_SLOW) - slow));
 }
 
+/* Interrupts signalled on @index since the last look. */
+static __u64 irqs_since(struct vmm *v, int index)
+{
+	__u64 n;
+
+	return read(v->efd[index], &n, sizeof(n)) == sizeof(n) ? n : 0;
+}
+
+/*
+ * Interrupt moderation on a guest queue, with the shell's rx-frames 16
+ * and rx-usecs 10000 for its queue pair: a burst of 48 frames costs a
+ * handful of interrupts, not one per frame, and a lone frame still gets
+ * its interrupt when rx-usecs have passed.
+ */
+static void case_moderation(struct vmm *v)
+{
+	__u8 sent[ETH_ZLEN];
+	int k, got = 0;
+	__u64 irqs;
+	__u32 len;
+
+	guest_start(v, BUF_LEN);
+	drain_irq(v, VMQ_VFIO_IRQ_RX);
+	for (k = 0; k < 48; k++) {
+		make_frame(v, sent, v->mac, v->wire_mac, ETH_ZLEN);
+		wire_send(v, sent, ETH_ZLEN, v->vlan);
+	}
+	check(sim_wait_backlog(v, 0, 2000), "moderation: the burst landed");
+	/* Past rx-usecs: a timer's interrupt for the last few is in. */
+	usleep(100000);
+	irqs = irqs_since(v, VMQ_VFIO_IRQ_RX);
+	while (got < 48 && rx_next_test(v, &len, 1000))
+		got++;
+	check(got == 48, "moderation: %d of 48 frames received", got);
+	check(irqs >= 1 && irqs <= 48 / 16 + 2,
+	      "moderation: %llu interrupts for 48 frames, want 1 to %d",
+	      (unsigned long long)irqs, 48 / 16 + 2);
+	drain_irq(v, VMQ_VFIO_IRQ_RX);
+	make_frame(v, sent, v->mac, v->wire_mac, ETH_ZLEN);
+	wire_send(v, sent, ETH_ZLEN, v->vlan);
+	check(wait_irq(v, VMQ_VFIO_IRQ_RX, 2000) &&
+	      rx_next_test(v, &len, 100),
+	      "moderation: a lone frame is signalled after rx-usecs");
+}
+
 /* Reset while frames flow in: stopped, clean, and usable again. */
 static void case_reset(struct vmm *v)
 {
@@ -1225,6 +1270,7 @@ static const struct {
 	{ "reset", case_reset, true },
 	{ "pin", case_pin, true },
 	{ "nopin", case_nopin, true },
+	{ "moderation", case_moderation, true },
 	{ "hold", case_hold, false },
 	{ "stuck", case_stuck, true },
 	{ "deaf", case_deaf, false },
