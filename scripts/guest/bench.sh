@@ -23,7 +23,7 @@ source "$sel/lib.sh"
 
 MODE=${1:-full}
 shift || true
-METRICS=${*:-"guest_rx copy_limit macvlan_offload filter_scaling irq_batching"}
+METRICS=${*:-"guest_rx copy_limit macvlan_offload filter_scaling irq_batching qp_memory"}
 
 if [ "$MODE" = smoke ]; then
 	RUNS=1 WIN=0.3 WARM=0.1
@@ -614,6 +614,83 @@ bench_copy_limit()
 	for s in 64 1500; do
 		VMQ_BENCH_HOST_CPUS='' sink copy_limit "memcpy_$s" \
 			rxsink memcpy "$(frame_len "$s")"
+	done
+}
+
+# --- 6. qp_memory -----------------------------------------------------------
+
+# Queue pairs held idle at once, and where the helper reports.
+QPMEM_N=8
+QPMEM_OUT=/tmp/vmq_bench_idle.out
+
+# The host kernel's memory that grows with queue pairs, in KiB: slab it
+# cannot reclaim, kernel stacks (the engines' threads), per-CPU areas.
+qpmem_kib()
+{
+	awk '/^(SUnreclaim|KernelStack|Percpu):/ { s += $2 } END { print s }' \
+		/proc/meminfo
+}
+
+qpmem_said() { grep -q "^$1" "$QPMEM_OUT"; }
+
+# qpmem_run TYPE: one figure, QPMEM_N mediated devices of TYPE made,
+# opened and enabled by one idle VMM, against the memory before.
+qpmem_run()
+{
+	local type=$1 i uuids=() k0 k1 pid fd
+
+	for ((i = 0; i < QPMEM_N; i++)); do
+		uuids+=("$(printf '6f3c0a5e-0000-4000-8000-0000000001%02x' "$i")")
+	done
+	rm -f "$QPMEM_OUT"
+	coproc QPMEM { "$sel/vmq_bench_idle" "${uuids[@]}" > "$QPMEM_OUT" 2>&1; }
+	pid=$QPMEM_PID
+	fd=${QPMEM[1]}
+	# Started, with nothing of vmq's made or open yet.
+	busywait 10000 qpmem_said ready || { kill "$pid"; return 1; }
+	# The last run's objects freed after a grace period are gone.
+	sleep 1
+	k0=$(qpmem_kib)
+	for i in "${uuids[@]}"; do
+		echo "$i" > "$type/create" || break
+	done
+	echo go >&"$fd"
+	busywait 30000 qpmem_said holding
+	sleep 1
+	k1=$(qpmem_kib)
+	qpmem_said holding && out "BENCH qp_memory kib_per_qp" \
+		"$(awk -v a="$k0" -v b="$k1" -v n="$QPMEM_N" \
+			'BEGIN { printf "%.1f\n", (b - a) / n }')"
+	eval "exec $fd>&-"
+	wait "$pid"
+	for i in "${uuids[@]}"; do
+		echo 1 > "/sys/bus/mdev/devices/$i/remove" 2>/dev/null
+	done
+	return 0
+}
+
+bench_qp_memory()
+{
+	local type r
+
+	fresh_nic 16 || { na qp_memory kib_per_qp "no vmqsim"; return; }
+	if [ ! -x "$sel/vmq_bench_idle" ]; then
+		na qp_memory kib_per_qp "vmq_bench_idle not built"
+		return
+	fi
+	modprobe vfio_iommu_type1 2>/dev/null
+	type=$(ls -d /sys/class/mdev_bus/$BUS/mdev_supported_types/*-qp \
+		2>/dev/null | head -n1)
+	if [ -z "$type" ]; then
+		na qp_memory kib_per_qp "no vmq_vfio mediated device type on $BUS"
+		return
+	fi
+	info qp_memory queue_pairs "$QPMEM_N"
+	# A first run makes what later ones reuse (slab pages, caches).
+	qpmem_run "$type" > /dev/null
+	for ((r = 0; r < RUNS; r++)); do
+		qpmem_run "$type" ||
+			{ na qp_memory kib_per_qp "vmq_bench_idle did not start"; return; }
 	done
 }
 
