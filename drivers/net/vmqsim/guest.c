@@ -646,8 +646,12 @@ static bool __vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 	u64 iova = ring->base + (u64)ring->head * sizeof(struct vmq_desc);
 	struct vmq_desc desc;
 
-	/* Frames first in the FIFO go first; the engine drains it. */
-	if (!skb_queue_empty_lockless(&gq->fifo) ||
+	/*
+	 * Frames first in the FIFO go first; the engine drains it.  A queue
+	 * in error gets nothing more (the engine purges its FIFO).
+	 */
+	if (READ_ONCE(gq->gqp->error) ||
+	    !skb_queue_empty_lockless(&gq->fifo) ||
 	    !vmqsim_guest_rx_span(ring, 1) ||
 	    vmq_guest_dma_try(gq->gqp, iova, &desc, sizeof(desc), false) ||
 	    skb->len > le32_to_cpu(desc.len) ||
