@@ -570,7 +570,7 @@ guest_rx_macvtap()
 # guest_rx_vfio SIZE [CASE_PREFIX]
 guest_rx_vfio()
 {
-	local s=$1 c=${2:-vfio}_$1 type mdev=/sys/bus/mdev/devices/$VFIO_UUID
+	local s=$1 c=${2:-vfio}_$1 type mdev=/sys/bus/mdev/devices/$VFIO_UUID qp q0
 
 	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
 	if [ ! -x "$sel/vmq_bench_vfio" ]; then
@@ -589,11 +589,36 @@ guest_rx_vfio()
 		echo 1 > "$mdev/remove"
 		return
 	fi
+	qp=$(cat "$mdev/vmq/qp")
 	pg_run $GUEST_MAC "$(frame_len "$s")"
+	q0=$(qp_copies_irqs "$qp")
 	sink guest_rx "$c" "$sel/vmq_bench_vfio" $VFIO_UUID \
 		"$WARM" "$WIN" "$RUNS"
+	qp_copies_irqs_info "$c" $q0 $(qp_copies_irqs "$qp")
 	pktgen_stop
 	echo 1 > "$mdev/remove"
+}
+
+# qp_copies_irqs QP: the guest queue pair's frames, interrupts, and the
+# frames the classifier wrote straight into guest buffers, so far.
+qp_copies_irqs()
+{
+	echo "$(qstat $DEV "qp$1_rx_packets") $(qstat $DEV "qp$1_irqs")" \
+		"$(sim_counter rx_guest_direct)"
+}
+
+# qp_copies_irqs_info CASE BEFORE... AFTER...: per frame over the run,
+# the copies (one into guest memory, one more through the FIFO) and the
+# interrupts per 1000 frames.
+qp_copies_irqs_info()
+{
+	local c=$1 f=$(($5 - $2)) i=$(($6 - $3)) d=$(($7 - $4))
+
+	[ "$f" -gt 0 ] || return 0
+	info guest_rx "${c}_copies_per_frame" \
+		"$(awk -v f=$f -v d=$d 'BEGIN { printf "%.2f", (2 * f - d) / f }')"
+	info guest_rx "${c}_irqs_per_1000" \
+		"$(awk -v f=$f -v i=$i 'BEGIN { printf "%.1f", i * 1000 / f }')"
 }
 
 # Every vmq queue (the VFIO queue, the offloaded macvlan's and macvtap's)
