@@ -479,16 +479,18 @@ rxsink() { "$sel/vmq_bench_rxsink" "$@" "$WARM" "$WIN" "$RUNS"; }
 # AF_PACKET (TPACKET_V3) on an offloaded macvlan of vmq0.
 guest_rx_afpacket_offload()
 {
-	local s=$1 c=afpacket_offload_$1
+	local s=$1 c=afpacket_offload_$1 qp q0
 
 	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
 	ethtool -K $DEV l2-fwd-offload on >/dev/null
 	ip link add link $DEV name gmv0 address $GUEST_MAC type macvlan \
 		mode bridge && ip link set gmv0 up && no_ipv6 gmv0
-	[ -n "$(fwd_qp $BUS gmv0)" ] ||
-		{ na guest_rx "$c" "macvlan not offloaded"; return; }
+	qp=$(fwd_qp $BUS gmv0)
+	[ -n "$qp" ] || { na guest_rx "$c" "macvlan not offloaded"; return; }
 	pg_run $GUEST_MAC "$(frame_len "$s")"
+	q0=$(qp_copies_irqs "$qp")
 	sink guest_rx "$c" rxsink afpacket gmv0
+	qp_irqs_info "$c" $q0 $(qp_copies_irqs "$qp")
 	pktgen_stop
 	ip link del gmv0
 }
@@ -550,7 +552,7 @@ guest_rx_afxdp_veth()
 # read() from a macvtap on vmq0 (offloaded: the macvtap's best case).
 guest_rx_macvtap()
 {
-	local s=$1 c=macvtap_$1 node
+	local s=$1 c=macvtap_$1 node qp q0
 
 	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
 	ethtool -K $DEV l2-fwd-offload on >/dev/null
@@ -560,8 +562,11 @@ guest_rx_macvtap()
 	busywait 2000 test -c "$node" ||
 		{ na guest_rx "$c" "no $node"; return; }
 	info guest_rx "macvtap_$s" "$(fwd_state $BUS gvt0)"
+	qp=$(fwd_qp $BUS gvt0)
 	pg_run $GUEST_MAC "$(frame_len "$s")"
+	q0=$(qp_copies_irqs "${qp:-0}")
 	sink guest_rx "$c" rxsink macvtap "$node"
+	[ -z "$qp" ] || qp_irqs_info "$c" $q0 $(qp_copies_irqs "$qp")
 	pktgen_stop
 	ip link del gvt0
 }
@@ -605,6 +610,17 @@ qp_copies_irqs()
 {
 	echo "$(qstat $DEV "qp$1_rx_packets") $(qstat $DEV "qp$1_irqs")" \
 		"$(sim_counter rx_guest_direct)"
+}
+
+# qp_irqs_info CASE BEFORE... AFTER...: a host queue pair's interrupts
+# per 1000 frames over the run.
+qp_irqs_info()
+{
+	local c=$1 f=$(($5 - $2)) i=$(($6 - $3))
+
+	[ "$f" -gt 0 ] || return 0
+	info guest_rx "${c}_irqs_per_1000" \
+		"$(awk -v f=$f -v i=$i 'BEGIN { printf "%.1f", i * 1000 / f }')"
 }
 
 # qp_copies_irqs_info CASE BEFORE... AFTER...: per frame over the run,
