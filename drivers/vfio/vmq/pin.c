@@ -20,7 +20,15 @@
  *
  * A copy through a pin happens under the xarray's lock, and .dma_unmap
  * takes a page out of the xarray under that lock before unpinning it, so
- * no copy touches a page after the VMM has got it back.  Copies that may
+ * no copy touches a page after the VMM has got it back.
+ *
+ * type1 calls .dma_unmap with its lock dropped and, while any page of
+ * the range is still pinned, calls again, ten times at most before it
+ * BUG()s.  So a pin must not slip in between: .dma_unmap waits for pins
+ * in flight, and records the range it emptied as fenced; no page in a
+ * fenced range is pinned again (its accesses go through vfio_dma_rw())
+ * until an access there fails, which proves the unmap done, or the VMM
+ * closes the device.  Too many fenced ranges at once fence everything.  Copies that may
  * not sleep (vmq_vfio_pin_try(), the NIC's receive path with BHs off)
  * use only pins already there; the lock is BH-safe for them.
  */
@@ -73,32 +81,96 @@ static bool vmq_vfio_pin_copy(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
 	return page;
 }
 
+/* Is page @idx in a range .dma_unmap fenced off? */
+static bool vmq_vfio_fenced(struct vmq_vfio_dev *mvdev, unsigned long idx)
+{
+	struct vmq_vfio_fences *f = &mvdev->fences;
+	bool fenced;
+	u32 i;
+
+	spin_lock_bh(&f->lock);
+	fenced = f->all;
+	for (i = 0; i < f->nr && !fenced; i++)
+		fenced = idx >= f->range[i].first && idx <= f->range[i].last;
+	spin_unlock_bh(&f->lock);
+	return fenced;
+}
+
+static void vmq_vfio_fence(struct vmq_vfio_dev *mvdev, unsigned long first,
+			   unsigned long last)
+{
+	struct vmq_vfio_fences *f = &mvdev->fences;
+
+	spin_lock_bh(&f->lock);
+	if (f->nr < VMQ_VFIO_FENCES) {
+		f->range[f->nr].first = first;
+		f->range[f->nr].last = last;
+		f->nr++;
+	} else {
+		f->all = true;
+	}
+	spin_unlock_bh(&f->lock);
+}
+
+/* An access to page @idx failed: any unmap of it is done, lift its fence. */
+static void vmq_vfio_unfence(struct vmq_vfio_dev *mvdev, unsigned long idx)
+{
+	struct vmq_vfio_fences *f = &mvdev->fences;
+	u32 i = 0;
+
+	spin_lock_bh(&f->lock);
+	while (i < f->nr) {
+		if (idx >= f->range[i].first && idx <= f->range[i].last)
+			f->range[i] = f->range[--f->nr];
+		else
+			i++;
+	}
+	spin_unlock_bh(&f->lock);
+}
+
+/* Pin and record page @idx, unless a fence is up; in flight meanwhile. */
+static int vmq_vfio_pin_unfenced(struct vmq_vfio_dev *mvdev, unsigned long idx,
+				 struct page **page)
+{
+	dma_addr_t base = (dma_addr_t)idx << PAGE_SHIFT;
+	int ret = -EBUSY;
+
+	atomic_inc(&mvdev->pinning);
+	/* In flight before looking at the fences: see vmq_vfio_dma_unmap(). */
+	smp_mb__after_atomic();
+	if (!vmq_vfio_fenced(mvdev, idx)) {
+		ret = vfio_pin_pages(&mvdev->vfio, base, 1,
+				     IOMMU_READ | IOMMU_WRITE, page);
+		ret = ret == 1 ? 0 : ret < 0 ? ret : -EFAULT;
+	}
+	if (!ret) {
+		ret = xa_insert_bh(&mvdev->pins, idx, *page, GFP_KERNEL);
+		if (ret) {
+			vfio_unpin_pages(&mvdev->vfio, base, 1);
+			/* -EBUSY: pinned by a racing access, as good. */
+			ret = ret == -EBUSY ? 0 : ret;
+			*page = NULL;
+		}
+	}
+	if (atomic_dec_and_test(&mvdev->pinning))
+		wake_up(&mvdev->pin_wait);
+	return ret;
+}
+
 /* Pin the page of @iova for the device's reads and writes. */
 static int vmq_vfio_pin_page(struct vmq_vfio_dev *mvdev, u64 iova)
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
-	dma_addr_t base = iova & PAGE_MASK;
-	struct page *page;
+	struct page *page = NULL;
 	unsigned long idx;
 	int ret;
 
 	if (!vmq_vfio_pin_index(iova, &idx) ||
 	    atomic_read(&mvdev->npins) >= READ_ONCE(max_pinned_pages))
 		return -ENOSPC;
-	ret = vfio_pin_pages(&mvdev->vfio, base, 1, IOMMU_READ | IOMMU_WRITE,
-			     &page);
-	if (ret != 1)
-		return ret < 0 ? ret : -EFAULT;
-	/*
-	 * Should .dma_unmap have looked for it before it is in the xarray,
-	 * type1 and iommufd see it still pinned and call again.
-	 */
-	ret = xa_insert_bh(&mvdev->pins, idx, page, GFP_KERNEL);
-	if (ret) {
-		/* -EBUSY: pinned by a racing access, which is as good. */
-		vfio_unpin_pages(&mvdev->vfio, base, 1);
-		return ret == -EBUSY ? 0 : ret;
-	}
+	ret = vmq_vfio_pin_unfenced(mvdev, idx, &page);
+	if (ret || !page)
+		return ret;
 	atomic_inc(&mvdev->npins);
 	vmq_guest_count(gqp, VMQ_CNT_DMA_PINS, 1);
 	return 0;
@@ -113,8 +185,14 @@ static int vmq_vfio_pin_rw_page(struct vmq_vfio_dev *mvdev, u64 iova,
 	if (!vmq_vfio_pin_page(mvdev, iova) &&
 	    vmq_vfio_pin_copy(mvdev, iova, buf, len, write))
 		return 0;
+	unsigned long idx;
+	int err;
+
 	vmq_guest_count(vmq_vfio_gqp(mvdev), VMQ_CNT_DMA_SLOW, 1);
-	return vfio_dma_rw(&mvdev->vfio, iova, buf, len, write);
+	err = vfio_dma_rw(&mvdev->vfio, iova, buf, len, write);
+	if (err && vmq_vfio_pin_index(iova, &idx))
+		vmq_vfio_unfence(mvdev, idx);
+	return err;
 }
 
 /**
@@ -222,7 +300,8 @@ static void vmq_vfio_unpin_range(struct vmq_vfio_dev *mvdev,
  */
 void vmq_vfio_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length)
 {
-	unsigned long first, last;
+	struct vmq_vfio_dev *mvdev = vmq_vfio_from(vfio);
+	unsigned long first, last, at;
 
 	if (!length)
 		return;
@@ -231,7 +310,20 @@ void vmq_vfio_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length)
 	if (!vmq_vfio_pin_index(iova + length - 1, &last) ||
 	    iova + length - 1 < iova)
 		last = ULONG_MAX;
-	vmq_vfio_unpin_range(vmq_vfio_from(vfio), first, last);
+	/*
+	 * Nothing of ours in the range, nothing on its way: no fence.  A
+	 * pin that starts after this look makes type1 call again, and that
+	 * call fences.
+	 */
+	at = first;
+	if (!atomic_read(&mvdev->pinning) &&
+	    !xa_find(&mvdev->pins, &at, last, XA_PRESENT))
+		return;
+	vmq_vfio_fence(mvdev, first, last);
+	/* Fenced before looking at pins in flight; pairs with the pinner. */
+	smp_mb();
+	wait_event(mvdev->pin_wait, !atomic_read(&mvdev->pinning));
+	vmq_vfio_unpin_range(mvdev, first, last);
 }
 
 /**
@@ -241,4 +333,9 @@ void vmq_vfio_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length)
 void vmq_vfio_unpin_all(struct vmq_vfio_dev *mvdev)
 {
 	vmq_vfio_unpin_range(mvdev, 0, ULONG_MAX);
+	/* No unmap is in flight for a closed device: none needs a fence. */
+	spin_lock_bh(&mvdev->fences.lock);
+	mvdev->fences.nr = 0;
+	mvdev->fences.all = false;
+	spin_unlock_bh(&mvdev->fences.lock);
 }

@@ -59,6 +59,8 @@ static int vmq_vfio_init_dev(struct vfio_device *vfio)
 	mutex_init(&mvdev->lock);
 	spin_lock_init(&mvdev->irq_lock);
 	xa_init_flags(&mvdev->pins, XA_FLAGS_LOCK_BH);
+	init_waitqueue_head(&mvdev->pin_wait);
+	spin_lock_init(&mvdev->fences.lock);
 	return 0;
 }
 

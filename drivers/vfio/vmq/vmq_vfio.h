@@ -17,6 +17,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/vfio.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 #include <net/vmq_guest.h>
 
@@ -35,6 +36,26 @@ struct vmq_vfio_parent {
 	struct mdev_parent parent;
 	struct mdev_type type;
 	struct mdev_type *type_list;
+};
+
+/* Ranges fenced at once before the whole device is. */
+#define VMQ_VFIO_FENCES		8
+
+/**
+ * struct vmq_vfio_fences - guest memory ranges the device must not pin
+ * @lock: guards the rest; taken with BHs off.
+ * @range: page-frame ranges, first and last included, that .dma_unmap
+ *	emptied of pins while type1 may still call it again.
+ * @nr: entries in @range.
+ * @all: @range overflowed: no page may be pinned until close.
+ */
+struct vmq_vfio_fences {
+	spinlock_t lock;	/* see @lock above */
+	struct {
+		unsigned long first, last;
+	} range[VMQ_VFIO_FENCES];
+	u32 nr;
+	bool all;
 };
 
 /**
@@ -56,6 +77,9 @@ struct vmq_vfio_parent {
  *	way into guest memory (pin.c).  Its lock covers each copy through
  *	a pin.
  * @npins: entries in @pins.
+ * @pinning: pins in flight (pinned, not yet in @pins).
+ * @pin_wait: where .dma_unmap waits for @pinning to drop to 0.
+ * @fences: ranges not to pin (pin.c).
  */
 struct vmq_vfio_dev {
 	struct vfio_device vfio;
@@ -70,6 +94,9 @@ struct vmq_vfio_dev {
 	struct eventfd_ctx *trigger[VMQ_VFIO_NUM_IRQS];
 	struct xarray pins;
 	atomic_t npins;
+	atomic_t pinning;
+	wait_queue_head_t pin_wait;
+	struct vmq_vfio_fences fences;
 };
 
 static inline struct vmq_vfio_dev *vmq_vfio_from(struct vfio_device *vfio)

@@ -232,6 +232,8 @@ guest_pin()
 	# Its close let every page go: this run finds none pinned.
 	vmm $UUID1 pin
 	check_err $? "test VMM failed on its second run"
+	vmm $UUID1 unmap-storm
+	check_err $? "test VMM failed unmapping pinned buffers under traffic"
 	old=$(cat $param)
 	defer sh -c "echo $old > $param"
 	echo 0 > $param
@@ -241,7 +243,7 @@ guest_pin()
 	d1=$(sim_counter rx_guest_direct)
 	[ "$d1" -eq "$d0" ]
 	check_err $? "rx_guest_direct moved by $((d1 - d0)) with nothing pinned"
-	log_test "guest pin: pinned at first access, let go at unmap and close; frames written straight in"
+	log_test "guest pin: pinned at first access, let go at unmap and close; frames written straight in; unmaps under traffic"
 }
 
 # ethtool's interrupt moderation holds for a guest queue pair too.
