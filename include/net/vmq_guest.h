@@ -20,6 +20,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/skbuff.h>
 #include <linux/vmq.h>
 #include <net/vmq.h>
 
@@ -73,6 +74,15 @@ struct vmq_guest_ops {
  *	the queue's own tag is then the outer one.
  * @cnt: counters, enum vmq_counter.
  * @loc: location of its MAC filter, or %VMQ_LOC_ANY if it has none.
+ * @unmatched: its MAC steers nothing (vmq_guest_qp_match()).
+ * @held: frames the hardware accepted for the guest and had not written
+ *	to guest memory, kept across a stop (vmq_guest_qp_stop_hold(),
+ *	vmq_guest_qp_hold()), each as the guest will see it, oldest first.
+ *	The driver takes them at its next start with
+ *	vmq_guest_qp_take_held(); the owner may read them while the queue
+ *	pair is stopped.  A clear drops them.
+ * @held_l2: @l2 when @held got its first frame: frames made up for
+ *	another MAC or VLAN are dropped, not delivered.
  * @name: the owner's name for it, for the views.
  */
 struct vmq_guest_qp {
@@ -87,6 +97,9 @@ struct vmq_guest_qp {
 	bool trunk;
 	atomic64_t cnt[VMQ_CNT_MAX];
 	u32 loc;
+	bool unmatched;
+	struct sk_buff_head held;
+	u64 held_l2;
 	char name[40];
 };
 
@@ -202,12 +215,19 @@ static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
  *	if any, is over.  Called without the device mutex; may wait as long
  *	as the VMM leaves its memory unresolved.  NULL if @qp_stop always
  *	waits.
+ * @qp_stop_held: optional: as @qp_stop, and move the frames the queue
+ *	pair accepted and had not written to guest memory to @held, oldest
+ *	first, each as the guest would have seen it, instead of dropping
+ *	them.  A driver that has it takes &vmq_guest_qp.held back at
+ *	@qp_start with vmq_guest_qp_take_held(), before any new frame.
  * @qp_kick: the guest rang a doorbell of running queue pair @qp.  Called
  *	without the device mutex, from any context; must not sleep.
  */
 struct vmq_guest_hw_ops {
 	int (*qp_start)(struct vmq_dev *vdev, u32 qp);
 	void (*qp_stop)(struct vmq_dev *vdev, u32 qp);
+	void (*qp_stop_held)(struct vmq_dev *vdev, u32 qp,
+			     struct sk_buff_head *held);
 	void (*qp_drain)(struct vmq_dev *vdev, u32 qp);
 	void (*qp_kick)(struct vmq_dev *vdev, u32 qp);
 };
@@ -215,6 +235,8 @@ struct vmq_guest_hw_ops {
 /* For the driver (engine) and the owner. */
 struct vmq_guest_qp *vmq_guest_qp(struct vmq_dev *vdev, u32 qp);
 bool vmq_guest_qp_error(struct vmq_guest_qp *gqp, enum vmq_err err);
+u32 vmq_guest_qp_take_held(struct vmq_guest_qp *gqp, struct sk_buff_head *to,
+			   u32 room);
 
 /* For the owner. */
 u32 vmq_guest_qp_avail(struct vmq_dev *vdev);
@@ -229,6 +251,13 @@ int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp);
+void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
+		       struct vmq_queue_state *state);
+int vmq_guest_qp_restore(struct vmq_dev *vdev, u32 qp,
+			 const struct vmq_queue_state *state);
+int vmq_guest_qp_stop_hold(struct vmq_dev *vdev, u32 qp);
+int vmq_guest_qp_hold(struct vmq_dev *vdev, u32 qp, struct sk_buff *skb);
+int vmq_guest_qp_match(struct vmq_dev *vdev, u32 qp, bool match);
 int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail);
 u32 vmq_guest_max_frame(struct vmq_dev *vdev);
 void vmq_guest_ring_limits(struct vmq_dev *vdev, u32 *min, u32 *max);

@@ -107,6 +107,7 @@ static struct vmq_guest_qp *vmq_guest_qp_create(const struct vmq_guest_ops *ops,
 	gqp->ctx = ctx;
 	gqp->loc = VMQ_LOC_ANY;
 	gqp->spoofchk = true;
+	skb_queue_head_init(&gqp->held);
 	strscpy(gqp->name, name, sizeof(gqp->name));
 	return gqp;
 }
@@ -187,6 +188,7 @@ void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
 	mutex_unlock(&vdev->lock);
 	/* An access still waiting on guest memory uses @gqp. */
 	vmq_guest_qp_drain(vdev, qp);
+	skb_queue_purge(&gqp->held);
 	kfree(gqp);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_free);
@@ -211,9 +213,8 @@ static int vmq_guest_l2_check(struct vmq_dev *vdev, const u8 *mac, u16 vlan)
 }
 
 /* Move the queue's filter to @mac/@vlan; called with the device mutex. */
-static int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
-				 struct vmq_guest_qp *gqp, const u8 *mac,
-				 u16 vlan)
+int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
+			  struct vmq_guest_qp *gqp, const u8 *mac, u16 vlan)
 {
 	struct vmq_filter_key key = { .vlan = vlan ? vlan : VMQ_VLAN_NONE };
 	u32 old = gqp->loc;
@@ -256,7 +257,8 @@ static int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
  * @spoofchk: drop frames the guest sends from another source MAC.
  *
  * Allowed at any time, also while the queue pair runs: the filter moves
- * in one step.
+ * in one step.  While the MAC matches nothing (vmq_guest_qp_match()) the
+ * settings are only recorded.
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL for a multicast MAC or bad VLAN, -EEXIST if another
@@ -274,7 +276,9 @@ int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 		return err;
 	mutex_lock(&vdev->lock);
 	gqp = vdev->qps[qp].guest;
-	err = vmq_guest_filter_move(vdev, qp, gqp, mac, vlan);
+	/* An unmatched queue's filter comes back with vmq_guest_qp_match(). */
+	if (!gqp->unmatched)
+		err = vmq_guest_filter_move(vdev, qp, gqp, mac, vlan);
 	if (!err) {
 		atomic64_set(&gqp->l2, vmq_mac_vlan_pack(mac, vlan));
 		WRITE_ONCE(gqp->spoofchk, spoofchk);
@@ -474,42 +478,13 @@ void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp)
 EXPORT_SYMBOL_GPL(vmq_guest_qp_drain);
 
 /**
- * vmq_guest_qp_save() - the guest-visible state of a guest queue pair
- * @vdev: the vmq device.
- * @qp: a guest queue pair.
- * @state: filled in.
- *
- * A snapshot if the queue pair runs; exact once it is stopped.
- */
-void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
-		       struct vmq_queue_state *state)
-{
-	struct vmq_guest_qp *gqp = vdev->qps[qp].guest;
-
-	memset(state, 0, sizeof(*state));
-	state->version = VMQ_STATE_VERSION;
-	state->size = sizeof(*state);
-	if (READ_ONCE(vdev->qps[qp].state) == VMQ_QP_RUNNING)
-		state->flags |= VMQ_STATE_F_ENABLED;
-	state->error = READ_ONCE(gqp->error);
-	state->rx.base = gqp->rx.base;
-	state->rx.size = gqp->rx.size;
-	state->rx.head = READ_ONCE(gqp->rx.head);
-	state->rx.tail = READ_ONCE(gqp->rx.tail);
-	state->tx.base = gqp->tx.base;
-	state->tx.size = gqp->tx.size;
-	state->tx.head = READ_ONCE(gqp->tx.head);
-	state->tx.tail = READ_ONCE(gqp->tx.tail);
-}
-
-/**
  * vmq_guest_qp_clear() - stop a guest queue pair and forget its rings
  * @vdev: the vmq device.
  * @qp: a guest queue pair.
  *
  * The reset of the guest's device: DMA stops as in vmq_guest_qp_stop(),
- * rings and the error are cleared.  MAC, VLAN, anti-spoofing and
- * counters stay.
+ * rings, the error and held frames are cleared.  MAC, VLAN,
+ * anti-spoofing, counters and whether the MAC matches stay.
  *
  * Context: process context, may sleep; never waits for the VMM.
  */
@@ -522,6 +497,7 @@ void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp)
 	memset(&gqp->rx, 0, sizeof(gqp->rx));
 	memset(&gqp->tx, 0, sizeof(gqp->tx));
 	WRITE_ONCE(gqp->error, VMQ_ERR_NONE);
+	vmq_guest_held_purge(gqp);
 	mutex_unlock(&vdev->lock);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_clear);

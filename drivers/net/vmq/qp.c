@@ -169,6 +169,22 @@ void vmq_qp_stop(struct vmq_dev *vdev, u32 id)
 	WRITE_ONCE(qp->state, VMQ_QP_DMA_STOPPED);
 }
 
+/*
+ * vmq_qp_stop() of a guest queue pair whose frames not yet in guest
+ * memory go to @held (the driver's qp_stop_held, which the caller
+ * checked it has).
+ */
+void vmq_qp_stop_held(struct vmq_dev *vdev, u32 id, struct sk_buff_head *held)
+{
+	struct vmq_qp *qp = &vdev->qps[id];
+
+	lockdep_assert_held(&vdev->lock);
+	if (qp->state != VMQ_QP_RUNNING)
+		return;
+	vdev->ops->guest->qp_stop_held(vdev, id, held);
+	WRITE_ONCE(qp->state, VMQ_QP_DMA_STOPPED);
+}
+
 /* ALLOCATED or DMA_STOPPED -> FREE.  Never while DMA can run. */
 void vmq_qp_release(struct vmq_dev *vdev, u32 id)
 {

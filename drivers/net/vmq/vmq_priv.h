@@ -243,6 +243,7 @@ void vmq_qps_fini(struct vmq_dev *vdev);
 int vmq_qp_claim(struct vmq_dev *vdev, u32 qp, enum vmq_owner_type owner);
 int vmq_qp_start(struct vmq_dev *vdev, u32 qp);
 void vmq_qp_stop(struct vmq_dev *vdev, u32 qp);
+void vmq_qp_stop_held(struct vmq_dev *vdev, u32 id, struct sk_buff_head *held);
 void vmq_qp_release(struct vmq_dev *vdev, u32 qp);
 int vmq_set_channels(struct vmq_dev *vdev, u32 count);
 int vmq_set_ring_sizes(struct vmq_dev *vdev, u32 rx, u32 tx);
@@ -296,8 +297,9 @@ void vmq_registry_del(struct vmq_dev *vdev);
 
 /* guest.c */
 const char *vmq_guest_qp_name(const struct vmq_qp *qp);
-void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
-		       struct vmq_queue_state *state);
+int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
+			  struct vmq_guest_qp *gqp, const u8 *mac, u16 vlan);
+void vmq_guest_held_purge(struct vmq_guest_qp *gqp);
 
 /* fwd.c */
 int vmq_fwd_init(void);

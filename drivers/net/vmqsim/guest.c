@@ -817,6 +817,25 @@ static int vmqsim_guest_reap(struct vmqsim_qp *q)
 	return 0;
 }
 
+/*
+ * Frames a stop kept, or a migration brought, go first, made up for the
+ * VLAN the queue is on (the core drops them if that changed meanwhile).
+ */
+static void vmqsim_guest_take_held(struct vmqsim_guest *gq)
+{
+	u8 mac[ETH_ALEN];
+	struct sk_buff *skb;
+	u32 dropped;
+	u16 vlan;
+
+	dropped = vmq_guest_qp_take_held(gq->gqp, &gq->fifo, VMQSIM_GUEST_FIFO);
+	if (dropped)
+		vmq_qp_count_rx_drop(gq->sdev->vdev, gq->id, dropped);
+	vlan = vmq_guest_qp_l2(gq->gqp, mac);
+	skb_queue_walk(&gq->fifo, skb)
+		vmqsim_guest_cb(skb)->vlan = vlan;
+}
+
 /**
  * vmqsim_guest_start() - run a guest queue pair (vmq_guest_hw_ops.qp_start)
  * @vdev: the vmq device.
@@ -853,6 +872,7 @@ static int vmqsim_guest_start(struct vmq_dev *vdev, u32 qp)
 		return err;
 	}
 	skb_queue_head_init(&gq->fifo);
+	vmqsim_guest_take_held(gq);
 	spin_lock_init(&gq->lock);
 	gq->running = true;
 	gq->irq.handler = vmqsim_guest_irq;
@@ -868,18 +888,17 @@ static int vmqsim_guest_start(struct vmq_dev *vdev, u32 qp)
 	return 0;
 }
 
-/**
- * vmqsim_guest_stop() - stop a guest queue pair (vmq_guest_hw_ops.qp_stop)
- * @vdev: the vmq device.
- * @qp: the queue pair.
- *
- * On return no frame enters its FIFO, no access to guest memory starts
- * and its vector's handler is done.  Completions of the last batch still
- * reach the owner.  An engine inside guest memory is not waited for (the
- * VMM may never let it out): nothing of that access is written back or
- * signalled, and the engine is left to vmqsim_guest_drain().
+/*
+ * Stop a guest queue pair.  On return no frame enters its FIFO, no
+ * access to guest memory starts and its vector's handler is done.
+ * Completions of the last batch still reach the owner.  An engine inside
+ * guest memory is not waited for (the VMM may never let it out): nothing
+ * of that access is written back or signalled, and the engine is left to
+ * vmqsim_guest_drain().  The FIFO's frames go to @held, or are dropped
+ * without it.
  */
-static void vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp)
+static void __vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp,
+				struct sk_buff_head *held)
 {
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	struct vmqsim_qp *q = &sdev->qps[qp];
@@ -905,6 +924,12 @@ static void vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp)
 	vmqsim_irq_quiesce(sdev, qp);
 	/* ...or found no engine: tell the owner what it would have told. */
 	vmqsim_guest_tell(gq);
+	/* Nothing adds to the FIFO now; a stuck engine only holds its batch. */
+	if (held) {
+		spin_lock_bh(&gq->fifo.lock);
+		skb_queue_splice_tail_init(&gq->fifo, held);
+		spin_unlock_bh(&gq->fifo.lock);
+	}
 	if (!in_dma) {
 		vmqsim_guest_free(gq);
 		return;
@@ -914,6 +939,31 @@ static void vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp)
 	WARN_ON_ONCE(q->draining);
 	q->draining = gq;
 	spin_unlock(&vmqsim_guest_drain_lock);
+}
+
+/**
+ * vmqsim_guest_stop() - stop a guest queue pair (vmq_guest_hw_ops.qp_stop)
+ * @vdev: the vmq device.
+ * @qp: the queue pair.
+ *
+ * Frames waiting in its FIFO are dropped.
+ */
+static void vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp)
+{
+	__vmqsim_guest_stop(vdev, qp, NULL);
+}
+
+/**
+ * vmqsim_guest_stop_held() - stop a guest queue pair, keeping its FIFO
+ *	(vmq_guest_hw_ops.qp_stop_held)
+ * @vdev: the vmq device.
+ * @qp: the queue pair.
+ * @held: where the frames waiting in its FIFO go, oldest first.
+ */
+static void vmqsim_guest_stop_held(struct vmq_dev *vdev, u32 qp,
+				   struct sk_buff_head *held)
+{
+	__vmqsim_guest_stop(vdev, qp, held);
 }
 
 /**
@@ -942,6 +992,7 @@ static void vmqsim_guest_drain(struct vmq_dev *vdev, u32 qp)
 const struct vmq_guest_hw_ops vmqsim_guest_hw_ops = {
 	.qp_start	= vmqsim_guest_start,
 	.qp_stop	= vmqsim_guest_stop,
+	.qp_stop_held	= vmqsim_guest_stop_held,
 	.qp_drain	= vmqsim_guest_drain,
 	.qp_kick	= vmqsim_guest_kick,
 };
