@@ -21,4 +21,6 @@ probe ETHTOOL_PUTS linux/ethtool.h 'void ethtool_puts'
 probe EVENTFD_SIGNAL_1ARG linux/eventfd.h 'void eventfd_signal\(struct eventfd_ctx \*ctx\)'
 probe VFIO_FREE_DEVICE linux/vfio.h 'void vfio_free_device'
 probe VFIO_IOMMUFD_EMULATED linux/vfio.h 'vfio_iommufd_emulated_bind'
+probe VFIO_MIG_DATA_SIZE linux/vfio.h 'migration_get_data_size'
+probe VFIO_PRE_COPY uapi/linux/vfio.h 'VFIO_DEVICE_STATE_PRE_COPY = '
 exit 0

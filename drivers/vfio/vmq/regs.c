@@ -23,7 +23,15 @@ static u32 vmq_vfio_status(struct vmq_vfio_dev *mvdev)
 	return vmq_vfio_running(mvdev) ? VMQ_STATUS_ENABLED : 0;
 }
 
-static int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
+/**
+ * vmq_vfio_enable() - start the queue on the rings the guest set up
+ * @mvdev: the device, its register lock held.
+ *
+ * A ring the core refuses puts the queue into its error state instead.
+ *
+ * Return: 0, or why the queue could not start (not the guest's doing).
+ */
+int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
 	struct vmq_queue_state state = mvdev->regs;
@@ -203,14 +211,22 @@ static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
  * @off: register offset, 4-byte aligned, inside the region.
  * @val: the value.
  *
- * Return: 0, or -EBUSY for a ring register of an enabled queue.
+ * Return: 0, or -EBUSY for a ring register of an enabled queue, or any
+ * register while the device is stopped for migration.
  */
 int vmq_vfio_reg_write(struct vmq_vfio_dev *mvdev, u32 off, u32 val)
 {
 	int err;
 
 	mutex_lock(&mvdev->lock);
-	err = vmq_vfio_write_locked(mvdev, off, val);
+	if (mvdev->mig_stopped) {
+		dev_warn_ratelimited(mvdev->vfio.dev,
+				     "register %#x written while stopped for migration\n",
+				     off);
+		err = -EBUSY;
+	} else {
+		err = vmq_vfio_write_locked(mvdev, off, val);
+	}
 	mutex_unlock(&mvdev->lock);
 	return err;
 }

@@ -61,6 +61,7 @@ static int vmq_vfio_init_dev(struct vfio_device *vfio)
 	xa_init_flags(&mvdev->pins, XA_FLAGS_LOCK_BH);
 	init_waitqueue_head(&mvdev->pin_wait);
 	spin_lock_init(&mvdev->fences.lock);
+	vmq_vfio_mig_init(mvdev);
 	return 0;
 }
 
@@ -71,6 +72,7 @@ static void vmq_vfio_release_dev(struct vfio_device *vfio)
 	/* Every pin went at the last close. */
 	WARN_ON(!xa_empty(&mvdev->pins));
 	xa_destroy(&mvdev->pins);
+	mutex_destroy(&mvdev->mig_lock);
 	mutex_destroy(&mvdev->lock);
 	vmq_compat_vfio_release_done(vfio);
 }
@@ -85,12 +87,21 @@ static int vmq_vfio_open(struct vfio_device *vfio)
 	return 0;
 }
 
+/* VFIO_DEVICE_RESET: RUNNING again, the queue clean. */
+static void vmq_vfio_device_reset(struct vmq_vfio_dev *mvdev)
+{
+	mutex_lock(&mvdev->mig_lock);
+	vmq_vfio_mig_reset(mvdev);
+	vmq_vfio_reset(mvdev);
+	mutex_unlock(&mvdev->mig_lock);
+}
+
 static void vmq_vfio_close(struct vfio_device *vfio)
 {
 	struct vmq_vfio_dev *mvdev = vmq_vfio_from(vfio);
 
 	/* The VMM is gone: no DMA into its memory from here on. */
-	vmq_vfio_reset(mvdev);
+	vmq_vfio_device_reset(mvdev);
 	vmq_vfio_irqs_release(mvdev);
 	/* vfio_dma_rw() is only allowed while the device is open. */
 	vmq_vfio_release_dma(mvdev);
@@ -201,7 +212,7 @@ static long vmq_vfio_ioctl(struct vfio_device *vfio, unsigned int cmd,
 	case VFIO_DEVICE_SET_IRQS:
 		return vmq_vfio_set_irqs(mvdev, arg);
 	case VFIO_DEVICE_RESET:
-		vmq_vfio_reset(mvdev);
+		vmq_vfio_device_reset(mvdev);
 		return 0;
 	}
 	return -ENOTTY;

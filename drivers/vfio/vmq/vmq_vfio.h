@@ -8,6 +8,7 @@
  * through VFIO (vfio.c) sees registers (regs.c) and eventfd interrupts
  * (irq.c) laid out in include/uapi/linux/vmq.h, and the NIC reads and
  * writes the guest's rings and buffers through pinned pages (pin.c).
+ * A VMM migrates it with VFIO migration v2 (migration.c, stream.c).
  */
 #ifndef _VMQ_VFIO_H
 #define _VMQ_VFIO_H
@@ -59,6 +60,35 @@ struct vmq_vfio_fences {
 };
 
 /**
+ * struct vmq_vfio_mig_file - a migration data fd
+ * @filp: its file.
+ * @lock: guards the rest.
+ * @buf: the stream (kvmalloc()ed): all of it when saving, what the VMM
+ *	wrote so far when resuming.
+ * @len: bytes of stream in @buf.
+ * @cap: bytes allocated at @buf.
+ * @pos: where the next read() starts.
+ * @disabled: the device left the state this fd was for.
+ * @precopy: the device is in PRE_COPY: the end of @buf is for now.
+ * @mvdev: the device, while not @disabled (resuming: to check segments).
+ * @checked: resuming: bytes of complete segments found good.
+ * @bad: resuming: the errno a segment was refused with, or 0.
+ */
+struct vmq_vfio_mig_file {
+	struct file *filp;
+	struct mutex lock;	/* see @lock above */
+	u8 *buf;
+	size_t len;
+	size_t cap;
+	size_t pos;
+	bool disabled;
+	bool precopy;
+	struct vmq_vfio_dev *mvdev;
+	size_t checked;
+	int bad;
+};
+
+/**
  * struct vmq_vfio_dev - one mdev, one queue pair
  * @vfio: the VFIO device; first, as vfio_alloc_device() requires.
  * @parent: its parent.
@@ -80,6 +110,13 @@ struct vmq_vfio_fences {
  * @pinning: pins in flight (pinned, not yet in @pins).
  * @pin_wait: where .dma_unmap waits for @pinning to drop to 0.
  * @fences: ranges not to pin (pin.c).
+ * @mig_lock: orders migration state changes, resets and close; taken
+ *	before @lock (migration.c).
+ * @mig_state: the VFIO migration state.
+ * @mig_stopped: not RUNNING: register writes are refused.  Written
+ *	under both locks.
+ * @mig_save: the STOP_COPY data fd, while in STOP_COPY.
+ * @mig_resume: the RESUMING data fd, while in RESUMING.
  */
 struct vmq_vfio_dev {
 	struct vfio_device vfio;
@@ -97,6 +134,11 @@ struct vmq_vfio_dev {
 	atomic_t pinning;
 	wait_queue_head_t pin_wait;
 	struct vmq_vfio_fences fences;
+	struct mutex mig_lock;	/* see @mig_lock above */
+	enum vfio_device_mig_state mig_state;
+	bool mig_stopped;
+	struct vmq_vfio_mig_file *mig_save;
+	struct vmq_vfio_mig_file *mig_resume;
 };
 
 static inline struct vmq_vfio_dev *vmq_vfio_from(struct vfio_device *vfio)
@@ -122,6 +164,7 @@ extern const struct vmq_guest_ops vmq_vfio_guest_ops;
 /* regs.c */
 int vmq_vfio_reg_read(struct vmq_vfio_dev *mvdev, u32 off, u32 *val);
 int vmq_vfio_reg_write(struct vmq_vfio_dev *mvdev, u32 off, u32 val);
+int vmq_vfio_enable(struct vmq_vfio_dev *mvdev);
 void vmq_vfio_reset(struct vmq_vfio_dev *mvdev);
 void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev);
 
@@ -132,6 +175,19 @@ int vmq_vfio_pin_try(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
 		     size_t len, bool write);
 void vmq_vfio_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length);
 void vmq_vfio_unpin_all(struct vmq_vfio_dev *mvdev);
+
+/* migration.c */
+void vmq_vfio_mig_init(struct vmq_vfio_dev *mvdev);
+void vmq_vfio_mig_reset(struct vmq_vfio_dev *mvdev);
+
+/* stream.c */
+size_t vmq_vfio_stream_size(struct vmq_vfio_dev *mvdev);
+int vmq_vfio_stream_save(struct vmq_vfio_dev *mvdev, bool full, u8 **bufp,
+			 size_t *lenp);
+int vmq_vfio_stream_check(struct vmq_vfio_dev *mvdev, const u8 *buf,
+			  size_t len, size_t *checked);
+int vmq_vfio_stream_load(struct vmq_vfio_dev *mvdev, const u8 *buf,
+			 size_t len);
 
 /* irq.c */
 int vmq_vfio_irq_info(struct vmq_vfio_dev *mvdev, unsigned long arg);

@@ -231,4 +231,103 @@ struct vmq_queue_state {
 	struct vmq_ring_state tx;
 };
 
+/*
+ * Live migration: VFIO migration v2 (VFIO_DEVICE_FEATURE_MIGRATION reports
+ * VFIO_MIGRATION_STOP_COPY; VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE moves the
+ * device between RUNNING, STOP, STOP_COPY and RESUMING).  In STOP the
+ * queue pair does no DMA and its MAC matches nothing; the data fd of
+ * STOP_COPY (and PRE_COPY before it, where the kernel has it) reads, and
+ * the one of RESUMING takes, one stream of segments, each:
+ *
+ *   struct vmq_mig_header
+ *   records: struct vmq_mig_record, then len bytes of payload, padded with
+ *   zeroes to a multiple of 8 bytes; the last one is %VMQ_MIG_REC_END.
+ *
+ * PRE_COPY's segment has only %VMQ_MIG_REC_DEVICE; the last segment has
+ * the queue.  Every number in the stream is little-endian.  The CRC is
+ * the CRC-32 of zlib's crc32() (IEEE 802.3) over all @size bytes of the
+ * segment, taken with the crc field as 0.
+ * Documentation/networking/vmq.rst, "Live migration", says which errno
+ * refuses which stream.
+ */
+#define VMQ_MIG_MAGIC		0x4d514d56	/* "VMQM" */
+#define VMQ_MIG_VERSION		1
+/* The largest stream a device accepts, in bytes. */
+#define VMQ_MIG_MAX_SIZE	(4U << 20)
+/* The most %VMQ_MIG_REC_FRAME records in a stream. */
+#define VMQ_MIG_MAX_FRAMES	1024
+
+/**
+ * struct vmq_mig_header - the start of a segment of a migration stream
+ * @magic: %VMQ_MIG_MAGIC.
+ * @version: %VMQ_MIG_VERSION.
+ * @hdr_size: sizeof(struct vmq_mig_header): where the first record is.
+ * @crc: CRC-32 of the segment, see above.
+ * @size: bytes in the segment, this header and every record included.
+ */
+struct vmq_mig_header {
+	__le32 magic;
+	__le32 version;
+	__le32 hdr_size;
+	__le32 crc;
+	__le64 size;
+};
+
+/**
+ * struct vmq_mig_record - a record of the stream
+ * @type: enum vmq_mig_rec.
+ * @flags: VMQ_MIG_REC_F_*.
+ * @len: bytes of payload that follow, padding excluded.
+ */
+struct vmq_mig_record {
+	__le16 type;
+	__le16 flags;
+	__le32 len;
+};
+
+/* A reader that does not know the record's type skips it. */
+#define VMQ_MIG_REC_F_OPTIONAL	(1U << 0)
+
+/**
+ * enum vmq_mig_rec - record types
+ * @VMQ_MIG_REC_END: no payload; the last record.
+ * @VMQ_MIG_REC_DEVICE: struct vmq_mig_device; exactly one, the first.
+ * @VMQ_MIG_REC_QUEUE: struct vmq_queue_state (little-endian); exactly one.
+ * @VMQ_MIG_REC_COUNTERS: __le64 values of enum vmq_counter, in its
+ *	order from %VMQ_CNT_RX_PACKETS, len / 8 of them; at most one.  A
+ *	device sends those before %VMQ_CNT_DMA_PINS (the DMA counters
+ *	describe the host's pins, not the guest) and restores as many of
+ *	those as the record has.
+ * @VMQ_MIG_REC_FRAME: a frame the device accepted but had not written to
+ *	guest memory when it stopped, as the guest will see it; in arrival
+ *	order, at most %VMQ_MIG_MAX_FRAMES.
+ */
+enum vmq_mig_rec {
+	VMQ_MIG_REC_END,
+	VMQ_MIG_REC_DEVICE,
+	VMQ_MIG_REC_QUEUE,
+	VMQ_MIG_REC_COUNTERS,
+	VMQ_MIG_REC_FRAME,
+};
+
+/* struct vmq_mig_device flags: the host admin's settings. */
+#define VMQ_MIG_DEV_F_SPOOFCHK	(1U << 0)
+#define VMQ_MIG_DEV_F_TRUNK	(1U << 1)
+
+/**
+ * struct vmq_mig_device - what the source device was
+ * @features: its FEATURES register.
+ * @flags: VMQ_MIG_DEV_F_*.
+ * @mac: the admin's MAC (MAC_LO, MAC_HI).
+ * @vlan: the admin's VLAN (VLAN register).
+ * @rsvd: zero.
+ */
+struct vmq_mig_device {
+	__le32 features;
+	__le32 flags;
+	__u8 mac[6];
+	__le16 vlan;
+	__le32 rsvd;
+};
+
 #endif /* _UAPI_LINUX_VMQ_H */
