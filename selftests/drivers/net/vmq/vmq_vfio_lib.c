@@ -5,6 +5,7 @@
  */
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +128,7 @@ int unmap_guest(struct vmm *v, __u64 iova, __u64 size)
 	return ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &unmap);
 }
 
-void set_irq(struct vmm *v, int index, int fd)
+int set_irq_err(struct vmm *v, int index, int fd)
 {
 	char buf[sizeof(struct vfio_irq_set) + sizeof(__s32)];
 	struct vfio_irq_set *set = (void *)buf;
@@ -137,7 +139,13 @@ void set_irq(struct vmm *v, int index, int fd)
 	set->start = 0;
 	set->count = 1;
 	memcpy(set->data, &fd, sizeof(__s32));
-	if (ioctl(v->dev, VFIO_DEVICE_SET_IRQS, set))
+	return ioctl(v->dev, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+}
+
+void set_irq(struct vmm *v, int index, int fd)
+{
+	errno = -set_irq_err(v, index, fd);
+	if (errno)
 		die("VFIO_DEVICE_SET_IRQS");
 }
 
@@ -220,6 +228,345 @@ void vmm_open(struct vmm *v)
 		set_irq(v, i, v->efd[i]);
 	}
 	read_identity(v);
+}
+
+/* Close what vmm_open() opened: the device first, as a VMM exiting does. */
+void vmm_close(struct vmm *v)
+{
+	int i;
+
+	close(v->dev);
+	close(v->group);
+	close(v->container);
+	for (i = 0; i < VMQ_VFIO_NUM_IRQS; i++)
+		close(v->efd[i]);
+	munmap(v->ring_mem, RING_SIZE);
+	munmap(v->buf_mem, BUF_SIZE);
+	v->dev = -1;
+	v->group = -1;
+	v->container = -1;
+}
+
+int mdev_attr_set(const char *uuid, const char *attr, const char *val)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/vmq/%s", uuid,
+		 attr);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? n : 0;
+}
+
+/* --- migration ------------------------------------------------------------ */
+
+/* VFIO_DEVICE_FEATURE on @v with @len bytes of @data; 0 or -errno. */
+static int device_feature(struct vmm *v, __u32 flags, void *data, size_t len)
+{
+	__u64 buf[(sizeof(struct vfio_device_feature) + 64) / sizeof(__u64)];
+	struct vfio_device_feature *f = (void *)buf;
+	int err = 0;
+
+	if (len > 64)
+		return -EINVAL;
+	f->argsz = sizeof(*f) + len;
+	f->flags = flags;
+	memcpy(f->data, data, len);
+	if (ioctl(v->dev, VFIO_DEVICE_FEATURE, f))
+		err = -errno;
+	memcpy(data, f->data, len);
+	return err;
+}
+
+int mig_flags(struct vmm *v, __u64 *flags)
+{
+	struct vfio_device_feature_migration mig = { 0 };
+	int err;
+
+	err = device_feature(v, VFIO_DEVICE_FEATURE_GET |
+			     VFIO_DEVICE_FEATURE_MIGRATION, &mig, sizeof(mig));
+	*flags = mig.flags;
+	return err;
+}
+
+int mig_get(struct vmm *v, __u32 *state)
+{
+	struct vfio_device_feature_mig_state mig = { .data_fd = -1 };
+	int err;
+
+	err = device_feature(v, VFIO_DEVICE_FEATURE_GET |
+			     VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &mig,
+			     sizeof(mig));
+	*state = mig.device_state;
+	return err;
+}
+
+int mig_set(struct vmm *v, __u32 state, int *fd)
+{
+	struct vfio_device_feature_mig_state mig = {
+		.device_state = state, .data_fd = -1,
+	};
+	int err;
+
+	err = device_feature(v, VFIO_DEVICE_FEATURE_SET |
+			     VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &mig,
+			     sizeof(mig));
+	if (err)
+		mig.data_fd = -1;
+	if (fd)
+		*fd = mig.data_fd;
+	else if (mig.data_fd >= 0)
+		close(mig.data_fd);
+	return err;
+}
+
+/* Not in the uapi headers of kernels before 6.2. */
+#ifndef VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
+#define VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9
+struct vfio_device_feature_mig_data_size {
+	__aligned_u64 stop_copy_length;
+};
+#endif
+
+int mig_data_size(struct vmm *v, __u64 *bytes)
+{
+	struct vfio_device_feature_mig_data_size size = { 0 };
+	int err;
+
+	err = device_feature(v, VFIO_DEVICE_FEATURE_GET |
+			     VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, &size,
+			     sizeof(size));
+	*bytes = size.stop_copy_length;
+	return err;
+}
+
+const char *mig_state_name(__u32 state)
+{
+	static const char * const names[] = {
+		[VFIO_DEVICE_STATE_ERROR] = "ERROR",
+		[VFIO_DEVICE_STATE_STOP] = "STOP",
+		[VFIO_DEVICE_STATE_RUNNING] = "RUNNING",
+		[VFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
+		[VFIO_DEVICE_STATE_RESUMING] = "RESUMING",
+		[VFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
+		[MIG_STATE_PRE_COPY] = "PRE_COPY",
+		[MIG_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
+	};
+
+	return state < ARRAY_SIZE(names) && names[state] ? names[state] : "?";
+}
+
+#ifndef VFIO_MIG_GET_PRECOPY_INFO
+struct vfio_precopy_info {
+	__u32 argsz;
+	__u32 flags;
+	__aligned_u64 initial_bytes;
+	__aligned_u64 dirty_bytes;
+};
+
+#define VFIO_MIG_GET_PRECOPY_INFO _IO(VFIO_TYPE, VFIO_BASE + 21)
+#endif
+
+/* VFIO_MIG_GET_PRECOPY_INFO on a PRE_COPY data fd; 0 or -errno. */
+int mig_precopy_info(int fd, __u64 *initial, __u64 *dirty)
+{
+	struct vfio_precopy_info info = { .argsz = sizeof(info) };
+
+	if (ioctl(fd, VFIO_MIG_GET_PRECOPY_INFO, &info))
+		return -errno;
+	*initial = info.initial_bytes;
+	*dirty = info.dirty_bytes;
+	return 0;
+}
+
+static int dirty_op(struct vmm *v, __u32 flag)
+{
+	struct vfio_iommu_type1_dirty_bitmap dirty = {
+		.argsz = sizeof(dirty), .flags = flag,
+	};
+
+	return ioctl(v->container, VFIO_IOMMU_DIRTY_PAGES, &dirty) ? -errno : 0;
+}
+
+int dirty_start(struct vmm *v)
+{
+	return dirty_op(v, VFIO_IOMMU_DIRTY_PAGES_FLAG_START);
+}
+
+int dirty_stop(struct vmm *v)
+{
+	return dirty_op(v, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP);
+}
+
+/*
+ * The pages of mapping [@iova, @iova + @size) dirtied since the last
+ * query, one bit per page in @bits (room for @size / page size bits,
+ * rounded up to 64).
+ */
+int dirty_bitmap(struct vmm *v, __u64 iova, __u64 size, __u64 *bits)
+{
+	__u64 buf[(sizeof(struct vfio_iommu_type1_dirty_bitmap) +
+		   sizeof(struct vfio_iommu_type1_dirty_bitmap_get)) /
+		  sizeof(__u64) + 1];
+	struct vfio_iommu_type1_dirty_bitmap *dirty = (void *)buf;
+	struct vfio_iommu_type1_dirty_bitmap_get *range = (void *)dirty->data;
+	__u64 page = sysconf(_SC_PAGESIZE), npages = size / page;
+
+	memset(buf, 0, sizeof(buf));
+	dirty->argsz = sizeof(*dirty) + sizeof(*range);
+	dirty->flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+	range->iova = iova;
+	range->size = size;
+	range->bitmap.pgsize = page;
+	range->bitmap.size = (npages + 63) / 64 * 8;
+	range->bitmap.data = bits;
+	memset(bits, 0, range->bitmap.size);
+	return ioctl(v->container, VFIO_IOMMU_DIRTY_PAGES, dirty) ? -errno : 0;
+}
+
+/* zlib's crc32(): IEEE 802.3, reflected, bit by bit. */
+__u32 crc32_zlib(__u32 crc, const void *buf, size_t len)
+{
+	const __u8 *p = buf;
+	int k;
+
+	crc = ~crc;
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320U & -(crc & 1));
+	}
+	return ~crc;
+}
+
+/* The CRC a stream of @len bytes must carry: its crc field taken as 0. */
+__u32 mig_crc(const __u8 *s, size_t len)
+{
+	size_t at = offsetof(struct vmq_mig_header, crc);
+	static const __u8 zero[4];
+	__u32 crc;
+
+	if (len < sizeof(struct vmq_mig_header))
+		return crc32_zlib(0, s, len);
+	crc = crc32_zlib(0, s, at);
+	crc = crc32_zlib(crc, zero, sizeof(zero));
+	return crc32_zlib(crc, s + at + 4, len - at - 4);
+}
+
+/* Read a data fd to its end: the bytes read, or -errno. */
+ssize_t mig_read(int fd, __u8 *buf, size_t max)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < max) {
+		n = read(fd, buf + got, max - got);
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+/* Write all of @buf to a data fd, in pieces: the bytes written, or -errno. */
+ssize_t mig_write(int fd, const __u8 *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = write(fd, buf + done, len - done);
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EIO;
+		done += n;
+	}
+	return done;
+}
+
+/* The record at @off, if a whole one is there. */
+static bool mig_rec_at(const __u8 *s, size_t len, size_t off,
+		       struct mig_rec *r)
+{
+	struct vmq_mig_record rec;
+
+	if (off + sizeof(rec) > len)
+		return false;
+	memcpy(&rec, s + off, sizeof(rec));
+	r->type = le16toh(rec.type);
+	r->flags = le16toh(rec.flags);
+	r->len = le32toh(rec.len);
+	r->off = off;
+	r->data = s + off + sizeof(rec);
+	if (r->len > len - off - sizeof(rec))
+		return false;
+	r->next = off + sizeof(rec) + ((r->len + 7ULL) & ~7ULL);
+	return true;
+}
+
+bool mig_rec_first(const __u8 *s, size_t len, struct mig_rec *r)
+{
+	struct vmq_mig_header h;
+
+	if (len < sizeof(h))
+		return false;
+	memcpy(&h, s, sizeof(h));
+	return mig_rec_at(s, len, le32toh(h.hdr_size), r);
+}
+
+bool mig_rec_next(const __u8 *s, size_t len, struct mig_rec *r)
+{
+	return mig_rec_at(s, len, r->next, r);
+}
+
+/* The first record of @type. */
+bool mig_rec_find(const __u8 *s, size_t len, __u16 type, struct mig_rec *r)
+{
+	bool ok;
+
+	for (ok = mig_rec_first(s, len, r); ok; ok = mig_rec_next(s, len, r))
+		if (r->type == type)
+			return true;
+	return false;
+}
+
+/* A record at @p, padded; the bytes it takes. */
+size_t mig_rec_put(__u8 *p, __u16 type, __u16 flags, const void *data,
+		   __u32 len)
+{
+	struct vmq_mig_record rec = {
+		.type = htole16(type), .flags = htole16(flags),
+		.len = htole32(len),
+	};
+	size_t padded = (len + 7ULL) & ~7ULL;
+
+	memcpy(p, &rec, sizeof(rec));
+	if (len)
+		memcpy(p + sizeof(rec), data, len);
+	memset(p + sizeof(rec) + len, 0, padded - len);
+	return sizeof(rec) + padded;
+}
+
+void mig_seal(__u8 *s, size_t len)
+{
+	struct vmq_mig_header h;
+
+	memcpy(&h, s, sizeof(h));
+	h.size = htole64(len);
+	h.crc = 0;
+	memcpy(s, &h, sizeof(h));
+	h.crc = htole32(mig_crc(s, len));
+	memcpy(s, &h, sizeof(h));
 }
 
 /* --- the wire (link partner) ---------------------------------------------- */

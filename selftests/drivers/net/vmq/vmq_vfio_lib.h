@@ -4,7 +4,9 @@
  * through a VFIO type1 container with guest RAM in two mappings (rings,
  * buffers), its registers and interrupts, the link partner's raw socket,
  * and a minimal guest driver: rings set up, frames received and sent
- * and compared byte for byte.  vmq_vmm and vmq_fuzz are built on it.
+ * and compared byte for byte; VFIO migration (device states, the
+ * stream of include/uapi/linux/vmq.h, type1 dirty page tracking).
+ * vmq_vmm, vmq_fuzz and vmq_migrate are built on it.
  */
 #ifndef VMQ_VFIO_LIB_H
 #define VMQ_VFIO_LIB_H
@@ -13,6 +15,7 @@
 #include <linux/vmq.h>
 #include <net/ethernet.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define KSFT_SKIP	4
@@ -70,9 +73,11 @@ __u64 counter(struct vmm *v, int n);
 
 /* The device, guest RAM and interrupts; VFIO missing exits with skip. */
 void vmm_open(struct vmm *v);
+void vmm_close(struct vmm *v);
 int map_dma(struct vmm *v, void *mem, __u64 iova, __u64 size);
 void *map_guest(struct vmm *v, __u64 iova, __u64 size);
 int unmap_guest(struct vmm *v, __u64 iova, __u64 size);
+int set_irq_err(struct vmm *v, int index, int fd);
 void set_irq(struct vmm *v, int index, int fd);
 bool wait_irq(struct vmm *v, int index, int ms);
 void drain_irq(struct vmm *v, int index);
@@ -101,5 +106,59 @@ bool tx_wait_done(struct vmm *v, __u32 i, int ms);
 __u32 test_len(__u32 k);
 int rx_frames(struct vmm *v, const __u8 *dst, int n, bool quiet);
 int tx_frames(struct vmm *v, const __u8 *src, int n, bool expect);
+
+/* An admin attribute of mdev @uuid (its vmq/ directory); 0 or -errno. */
+int mdev_attr_set(const char *uuid, const char *attr, const char *val);
+
+/*
+ * VFIO migration v2 through VFIO_DEVICE_FEATURE: 0 or -errno.  mig_set()
+ * gives the data fd of the state reached in *@fd (-1: none), or closes it
+ * when @fd is NULL.
+ */
+/* Kernels before 6.2 have no pre-copy: their uapi headers lack these. */
+#define MIG_STATE_PRE_COPY	6	/* VFIO_DEVICE_STATE_PRE_COPY */
+#define MIG_STATE_PRE_COPY_P2P	7
+#define MIG_PRE_COPY		0x4	/* VFIO_MIGRATION_PRE_COPY */
+
+int mig_flags(struct vmm *v, __u64 *flags);
+int mig_get(struct vmm *v, __u32 *state);
+int mig_set(struct vmm *v, __u32 state, int *fd);
+int mig_data_size(struct vmm *v, __u64 *bytes);
+const char *mig_state_name(__u32 state);
+int mig_precopy_info(int fd, __u64 *initial, __u64 *dirty);
+
+/* VFIO type1 dirty page tracking of @v's container; 0 or -errno. */
+int dirty_start(struct vmm *v);
+int dirty_stop(struct vmm *v);
+int dirty_bitmap(struct vmm *v, __u64 iova, __u64 size, __u64 *bits);
+static inline bool bit_test(const __u64 *bits, __u64 n)
+{
+	return bits[n / 64] & (1ULL << (n % 64));
+}
+
+/*
+ * The migration stream: zlib's CRC-32, reading and writing a data fd,
+ * the records of a segment, and rewriting one (mig_seal: size and CRC
+ * made right for @len bytes, as a stream editor must to get past the CRC
+ * check).  A stream is one or more segments, each a header and records.
+ */
+struct mig_rec {
+	__u16 type, flags;
+	__u32 len;
+	size_t off;		/* of the record header in the stream */
+	size_t next;		/* of the record after it */
+	const __u8 *data;
+};
+
+__u32 crc32_zlib(__u32 crc, const void *buf, size_t len);
+__u32 mig_crc(const __u8 *s, size_t len);
+ssize_t mig_read(int fd, __u8 *buf, size_t max);
+ssize_t mig_write(int fd, const __u8 *buf, size_t len);
+bool mig_rec_first(const __u8 *s, size_t len, struct mig_rec *r);
+bool mig_rec_next(const __u8 *s, size_t len, struct mig_rec *r);
+bool mig_rec_find(const __u8 *s, size_t len, __u16 type, struct mig_rec *r);
+size_t mig_rec_put(__u8 *p, __u16 type, __u16 flags, const void *data,
+		   __u32 len);
+void mig_seal(__u8 *s, size_t len);
 
 #endif /* VMQ_VFIO_LIB_H */
