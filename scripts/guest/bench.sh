@@ -23,7 +23,7 @@ source "$sel/lib.sh"
 
 MODE=${1:-full}
 shift || true
-METRICS=${*:-"guest_rx copy_limit macvlan_offload filter_scaling irq_batching qp_memory"}
+METRICS=${*:-"guest_rx copy_limit macvlan_offload filter_scaling irq_batching qp_memory migration"}
 
 if [ "$MODE" = smoke ]; then
 	RUNS=1 WIN=0.3 WARM=0.1
@@ -742,6 +742,72 @@ bench_qp_memory()
 		qpmem_run "$type" ||
 			{ na qp_memory kib_per_qp "vmq_bench_idle did not start"; return; }
 	done
+}
+
+# --- 7. migration ------------------------------------------------------------
+
+MDEVS=/sys/bus/mdev/devices
+MIG_MAC=52:54:00:50:00:01
+MIG_UUIDS="6f3c0a5e-0000-4000-8000-0000000000b0 6f3c0a5e-0000-4000-8000-0000000000b1"
+
+# mig_port_up DEV: the bridge forwards through its port DEV.
+mig_port_up() { [ "$(cat "/sys/class/net/$1/brport/state" 2>/dev/null)" = 3 ]; }
+
+# mig_setup: vmq0 and vmq1, their partners in br0 (the switch between
+# two hosts), an mdev with the guest's MAC on each.
+mig_setup()
+{
+	local id uuid
+
+	fresh_nic 8 && modprobe vfio_iommu_type1 && vmqsim_new 1 8 &&
+		no_ipv6 vmq1 && no_ipv6 vmq1w && ip link set vmq1 up &&
+		ip link set vmq1w up || return 1
+	ip link add br0 type bridge forward_delay 0 mcast_snooping 0 &&
+		no_ipv6 br0 && ip link set vmq0w master br0 &&
+		ip link set vmq1w master br0 && ip link set br0 up &&
+		busywait 5000 mig_port_up vmq0w &&
+		busywait 5000 mig_port_up vmq1w || return 1
+	id=0
+	for uuid in $MIG_UUIDS; do
+		TYPE=$(vmq_mdev_type vmqsim$id)
+		mdev_create "$uuid" "$MIG_MAC" || return 1
+		id=$((id + 1))
+	done
+}
+
+mig_teardown()
+{
+	# shellcheck disable=SC2086
+	mdevs_remove $MIG_UUIDS
+	ip link del br0 2>/dev/null
+	vmqsim_teardown
+}
+
+# The downtime of a live migration of a guest queue pair (STOP on the
+# source to RUNNING on the destination) and the frames of a steady
+# stream (one per ms) lost in it, per migration, from the test VMM.
+bench_migration()
+{
+	local rounds=$((RUNS * 2)) out
+
+	if [ ! -x "$sel/vmq_migrate" ]; then
+		na migration downtime_us "vmq_migrate not built"
+		return
+	fi
+	if ! mig_setup; then
+		mig_teardown
+		na migration downtime_us "no two NICs with mdevs"
+		return
+	fi
+	# shellcheck disable=SC2086
+	out=$("$sel/vmq_migrate" -r "$rounds" $MIG_UUIDS bench 2>&1)
+	if [ $? -ne 0 ]; then
+		na migration downtime_us "vmq_migrate failed:" \
+			"$(echo "$out" | grep -m1 FAIL)"
+	else
+		echo "$out" | grep '^BENCH '
+	fi
+	mig_teardown
 }
 
 # BENCH_LIB=1: only define the functions (for one-off experiments).
