@@ -847,6 +847,13 @@ static void case_migrate(void)
 	err = errno;
 	check(wrong_way(n, err), "migrate: read of the RESUMING data fd fails: %s",
 	      n < 0 ? strerror(err) : "read");
+	/* A VMM reads registers and re-arms interrupts while resuming. */
+	check(rd(&dst, VMQ_REG_VERSION) == VMQ_VFIO_VERSION &&
+	      !(rd(&dst, VMQ_REG_STATUS) & VMQ_STATUS_ENABLED),
+	      "migrate: registers read in RESUMING, the queue not running");
+	err = set_irq_err(&dst, VMQ_VFIO_IRQ_RX, dst.efd[VMQ_VFIO_IRQ_RX]);
+	check(!err, "migrate: VFIO_DEVICE_SET_IRQS in RESUMING: %s",
+	      strerror(-err));
 	n = mig_write(fd, stream, 13);
 	if (n == 13)
 		n = mig_write(fd, stream + 13, len - 13);
@@ -1801,7 +1808,7 @@ out:
 #define BENCH_RUN_MS	150	/* the guest receives this long per side */
 
 /* The number of the last frame the sender sent, shared with it. */
-static volatile __u32 *bench_sent;
+static __u32 *bench_sent;
 
 /* The sender: the stream, numbered from 1, until killed. */
 static pid_t bench_sender(void)
@@ -1817,7 +1824,7 @@ static pid_t bench_sender(void)
 	for (seq = 1; seq <= MAX_SEQ; seq++) {
 		frame_build(buf, seq);
 		wire_send(&wire, buf, frame_len(seq), 0);
-		*bench_sent = seq;
+		__atomic_store_n(bench_sent, seq, __ATOMIC_RELAXED);
 		nanosleep(&gap, NULL);
 	}
 	_exit(0);
@@ -1924,7 +1931,7 @@ static void case_bench(void)
 	ok = announce(cur);
 	bench_rx(cur, BENCH_RUN_MS);
 	for (r = 0; ok && r < rounds; r++) {
-		marks[r] = *bench_sent;
+		marks[r] = __atomic_load_n(bench_sent, __ATOMIC_RELAXED);
 		next = &vmms[!(cur - vmms)];
 		ok = bench_migrate(cur, next, h, &down[r]);
 		if (!ok)
@@ -1933,7 +1940,7 @@ static void case_bench(void)
 		h = !h;
 		bench_rx(cur, BENCH_RUN_MS);
 	}
-	marks[r] = *bench_sent;
+	marks[r] = __atomic_load_n(bench_sent, __ATOMIC_RELAXED);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	bench_rx(cur, BENCH_RUN_MS);
