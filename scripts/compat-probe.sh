@@ -23,4 +23,5 @@ probe VFIO_FREE_DEVICE linux/vfio.h 'void vfio_free_device'
 probe VFIO_IOMMUFD_EMULATED linux/vfio.h 'vfio_iommufd_emulated_bind'
 probe VFIO_MIG_DATA_SIZE linux/vfio.h 'migration_get_data_size'
 probe VFIO_PRE_COPY uapi/linux/vfio.h 'VFIO_DEVICE_STATE_PRE_COPY = '
+probe RXFH_PARAM linux/ethtool.h 'struct ethtool_rxfh_param \{'
 exit 0

@@ -149,6 +149,8 @@ static inline u16 vmq_mac_vlan_unpack(u64 word, u8 *addr)
  * @rx_ring_default: receive ring size at registration.
  * @tx_ring_default: transmit ring size at registration.
  * @default_channels: host queue pairs at registration (at least 1).
+ * @rss: the hardware spreads what reaches the host's channels by a
+ *	Toeplitz hash (&struct vmq_rss, &vmq_hw_ops.rss_write).
  */
 struct vmq_caps {
 	u32 num_qps;
@@ -161,6 +163,36 @@ struct vmq_caps {
 	u32 rx_ring_default;
 	u32 tx_ring_default;
 	u32 default_channels;
+	bool rss;
+};
+
+/* RSS: a Toeplitz key and an indirection table of queue pairs. */
+#define VMQ_RSS_KEY_SIZE	40
+#define VMQ_RSS_INDIR_SIZE	128
+
+/* Which frames hash their TCP or UDP ports too (IP ones hash addresses). */
+#define VMQ_RSS_L4_TCP4		BIT(0)
+#define VMQ_RSS_L4_UDP4		BIT(1)
+#define VMQ_RSS_L4_TCP6		BIT(2)
+#define VMQ_RSS_L4_UDP6		BIT(3)
+
+/**
+ * struct vmq_rss - how the hardware spreads frames over the host's channels
+ * @key: the Toeplitz key.
+ * @indir: the queue pair for each value of the hash's low 7 bits.
+ * @l4: VMQ_RSS_L4_*: the flow types whose hash takes in their ports.
+ *
+ * Frames the classifier leaves to the host (no filter, or broadcast and
+ * multicast) go to queue pair indir[hash % VMQ_RSS_INDIR_SIZE]: IPv4 and
+ * IPv6 hash source and destination address, then (per @l4, and not for
+ * fragments) source and destination port, in the order of Microsoft's
+ * RSS specification; other frames go to indir[0].  The hardware reports
+ * the hash with each frame.
+ */
+struct vmq_rss {
+	u8 key[VMQ_RSS_KEY_SIZE];
+	u32 indir[VMQ_RSS_INDIR_SIZE];
+	u32 l4;
 };
 
 /**
@@ -204,6 +236,8 @@ struct vmq_coalesce {
  *	on.  The core stops and restarts running host queue pairs around it.
  * @qp_affinity: optional: queue pair @qp's vector now runs on @cpu (the
  *	driver may update XPS).
+ * @rss_write: program the hardware's RSS with @rss (&vmq_caps.rss).
+ *	Its queue pairs are host channels.
  * @guest: optional: how the driver runs guest queue pairs, whose rings
  *	live in a VM's memory (&struct vmq_guest_hw_ops in
  *	<net/vmq_guest.h>); NULL if it cannot.
@@ -217,6 +251,7 @@ struct vmq_hw_ops {
 	int (*set_channels)(struct vmq_dev *vdev, u32 count);
 	int (*set_ring_sizes)(struct vmq_dev *vdev, u32 rx, u32 tx);
 	void (*qp_affinity)(struct vmq_dev *vdev, u32 qp, int cpu);
+	int (*rss_write)(struct vmq_dev *vdev, const struct vmq_rss *rss);
 	const struct vmq_guest_hw_ops *guest;
 };
 
@@ -265,6 +300,20 @@ int vmq_ethtool_set_rxnfc(struct net_device *netdev,
 			  struct ethtool_rxnfc *cmd);
 void vmq_ethtool_get_channels(struct net_device *netdev,
 			      struct ethtool_channels *ch);
+u32 vmq_ethtool_get_rxfh_key_size(struct net_device *netdev);
+u32 vmq_ethtool_get_rxfh_indir_size(struct net_device *netdev);
+#ifdef VMQ_HAVE_RXFH_PARAM
+int vmq_ethtool_get_rxfh(struct net_device *netdev,
+			 struct ethtool_rxfh_param *rxfh);
+int vmq_ethtool_set_rxfh(struct net_device *netdev,
+			 struct ethtool_rxfh_param *rxfh,
+			 struct netlink_ext_ack *extack);
+#else
+int vmq_ethtool_get_rxfh(struct net_device *netdev, u32 *indir, u8 *key,
+			 u8 *hfunc);
+int vmq_ethtool_set_rxfh(struct net_device *netdev, const u32 *indir,
+			 const u8 *key, const u8 hfunc);
+#endif
 int vmq_ethtool_set_channels(struct net_device *netdev,
 			     struct ethtool_channels *ch);
 void vmq_ethtool_get_ringparam(struct net_device *netdev,

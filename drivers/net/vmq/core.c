@@ -41,12 +41,17 @@ static int vmq_caps_check(struct net_device *netdev,
 }
 
 static int vmq_ops_check(struct net_device *netdev,
+			 const struct vmq_caps *caps,
 			 const struct vmq_hw_ops *ops)
 {
 	const struct vmq_guest_hw_ops *guest = ops->guest;
 
 	if (guest && (!guest->qp_start || !guest->qp_stop || !guest->qp_kick)) {
 		netdev_err(netdev, "vmq: guest queue ops need qp_start, qp_stop and qp_kick\n");
+		return -EINVAL;
+	}
+	if (caps->rss && !ops->rss_write) {
+		netdev_err(netdev, "vmq: RSS needs rss_write\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -78,7 +83,7 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 
 	err = vmq_caps_check(netdev, caps);
 	if (!err)
-		err = vmq_ops_check(netdev, ops);
+		err = vmq_ops_check(netdev, caps, ops);
 	if (err)
 		return ERR_PTR(err);
 
@@ -101,6 +106,9 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 	err = vmq_qps_init(vdev);
 	if (err)
 		goto err_filters_fini;
+	err = vmq_rss_init(vdev);
+	if (err)
+		goto err_qps_fini;
 	err = vmq_affinity_dev_init(vdev);
 	if (err)
 		goto err_qps_fini;

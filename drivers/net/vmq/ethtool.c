@@ -90,9 +90,10 @@ static int vmq_get_all_rules(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd,
  * @cmd: the request.
  * @rule_locs: where ETHTOOL_GRXCLSRLALL puts rule locations.
  *
- * Serves ring count, rule count (with the table size), one rule, and the
- * list of rules.  Only ethtool's own rules are listed; filters installed
- * for macvlans or VFIO devices show in debugfs.
+ * Serves ring count, rule count (with the table size), one rule, the
+ * list of rules, and the fields RSS hashes per flow type (rss.c).  Only
+ * ethtool's own rules are listed; filters installed for macvlans or VFIO
+ * devices show in debugfs.
  *
  * Return: 0 or a negative errno.
  */
@@ -116,6 +117,9 @@ int vmq_ethtool_get_rxnfc(struct net_device *netdev,
 		break;
 	case ETHTOOL_GRXCLSRLALL:
 		err = vmq_get_all_rules(vdev, cmd, rule_locs);
+		break;
+	case ETHTOOL_GRXFH:
+		err = vmq_rss_get_fields(vdev, cmd);
 		break;
 	default:
 		err = -EOPNOTSUPP;
@@ -280,11 +284,12 @@ static int vmq_rule_delete(struct vmq_dev *vdev, u32 loc)
 /**
  * vmq_ethtool_set_rxnfc() - ethtool_ops.set_rxnfc for a VMQ device
  * @netdev: the NIC netdev.
- * @cmd: ETHTOOL_SRXCLSRLINS or ETHTOOL_SRXCLSRLDEL.
+ * @cmd: ETHTOOL_SRXCLSRLINS, ETHTOOL_SRXCLSRLDEL or ETHTOOL_SRXFH.
  *
  * Installs "flow-type ether dst MAC [vlan VID m 0xf000] action Q|-1
  * [loc L]" rules and deletes them by location.  A rule at a location that
- * already holds an ethtool rule replaces it.
+ * already holds an ethtool rule replaces it.  ETHTOOL_SRXFH sets the
+ * fields RSS hashes for a flow type (rss.c).
  *
  * Return: 0; -EOPNOTSUPP for a match or action the hardware cannot do;
  * -EINVAL for a queue beyond the channels, a bad location or a
@@ -304,6 +309,9 @@ int vmq_ethtool_set_rxnfc(struct net_device *netdev, struct ethtool_rxnfc *cmd)
 		break;
 	case ETHTOOL_SRXCLSRLDEL:
 		err = vmq_rule_delete(vdev, cmd->fs.location);
+		break;
+	case ETHTOOL_SRXFH:
+		err = vmq_rss_set_fields(vdev, cmd);
 		break;
 	default:
 		err = -EOPNOTSUPP;

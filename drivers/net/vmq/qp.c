@@ -250,6 +250,8 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	int err;
 
 	err = vmq_channels_check(vdev, count);
+	if (!err)
+		err = vmq_rss_channels(vdev, count, false);
 	if (err || count == old)
 		return err;
 
@@ -271,6 +273,9 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	vdev->channels = count;
 	if (vdev->l2fw)
 		vmq_fwd_tc_setup(vdev);
+	/* Only a default table follows; a failure to program it is logged. */
+	if (vmq_rss_channels(vdev, count, true))
+		netdev_warn(vdev->netdev, "vmq: RSS table not updated\n");
 	if (!vdev->running)
 		return 0;
 	for (i = old; i < count; i++) {

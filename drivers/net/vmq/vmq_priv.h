@@ -235,6 +235,7 @@ struct vmq_dev {
 	struct vmq_balance_move bal_moves[VMQ_BALANCE_LOG];
 	u32 bal_nr_moves;
 	struct dentry *debugfs;
+	struct vmq_rss rss;
 };
 
 /* qp.c */
@@ -253,6 +254,12 @@ const char *vmq_qp_state_name(enum vmq_qp_state state);
 const char *vmq_owner_name(enum vmq_owner_type owner);
 struct net_device *vmq_qp_owner_netdev(const struct vmq_dev *vdev,
 				       const struct vmq_qp *qp);
+
+/* rss.c */
+int vmq_rss_init(struct vmq_dev *vdev);
+int vmq_rss_channels(struct vmq_dev *vdev, u32 count, bool commit);
+int vmq_rss_get_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd);
+int vmq_rss_set_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd);
 
 /* filter.c */
 int vmq_filters_init(struct vmq_dev *vdev);
