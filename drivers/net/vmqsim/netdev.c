@@ -125,15 +125,18 @@ static const struct vmq_hw_ops vmqsim_hw_ops = {
 	.set_channels	= vmqsim_hw_set_channels,
 	.set_ring_sizes	= vmqsim_hw_set_ring_sizes,
 	.qp_affinity	= vmqsim_hw_qp_affinity,
+	.rss_write	= vmqsim_rss_write,
 	.guest		= &vmqsim_guest_hw_ops,
 };
 
 /* --- receive ------------------------------------------------------------- */
 
-static struct sk_buff *vmqsim_rx_skb(struct vmqsim_qp *qp, struct page *page,
-				     u32 len)
+static struct sk_buff *vmqsim_rx_skb(struct vmqsim_qp *qp,
+				     const struct vmqsim_rx_desc *desc)
 {
+	struct page *page = desc->page;
 	struct net_device *upper;
+	u32 len = desc->len;
 	struct sk_buff *skb;
 
 	skb = napi_build_skb(page_address(page), PAGE_SIZE);
@@ -152,6 +155,8 @@ static struct sk_buff *vmqsim_rx_skb(struct vmqsim_qp *qp, struct page *page,
 		return skb;
 	}
 	skb_record_rx_queue(skb, qp->id);
+	if (desc->meta.hash_type != PKT_HASH_TYPE_NONE)
+		skb_set_hash(skb, desc->meta.hash, desc->meta.hash_type);
 	skb->protocol = eth_type_trans(skb, qp->sdev->nic);
 	return skb;
 }
@@ -174,24 +179,24 @@ static int vmqsim_napi_poll(struct napi_struct *napi, int budget)
 {
 	struct vmqsim_qp *qp = container_of(napi, struct vmqsim_qp, napi);
 	struct vmqsim_dev *sdev = qp->sdev;
-	u32 len, packets = 0, drops = 0;
+	u32 packets = 0, drops = 0;
+	struct vmqsim_rx_desc desc;
 	struct sk_buff *skb;
-	struct page *page;
 	int work = 0, ret;
 	u64 bytes = 0;
 
 	while (work < budget) {
-		ret = vmqsim_ring_take(qp->ring, &page, &len);
+		ret = vmqsim_ring_take(qp->ring, &desc);
 		if (!ret)
 			break;
 		work++;
-		skb = ret > 0 ? vmqsim_rx_skb(qp, page, len) : NULL;
+		skb = ret > 0 ? vmqsim_rx_skb(qp, &desc) : NULL;
 		if (!skb) {
 			drops++;
 			continue;
 		}
 		packets++;
-		bytes += len;
+		bytes += desc.len;
 		napi_gro_receive(napi, skb);
 	}
 	if (packets)
@@ -297,6 +302,10 @@ static const struct ethtool_ops vmqsim_ethtool_ops = {
 	.get_link		= ethtool_op_get_link,
 	.get_rxnfc		= vmq_ethtool_get_rxnfc,
 	.set_rxnfc		= vmq_ethtool_set_rxnfc,
+	.get_rxfh_key_size	= vmq_ethtool_get_rxfh_key_size,
+	.get_rxfh_indir_size	= vmq_ethtool_get_rxfh_indir_size,
+	.get_rxfh		= vmq_ethtool_get_rxfh,
+	.set_rxfh		= vmq_ethtool_set_rxfh,
 	.get_channels		= vmq_ethtool_get_channels,
 	.set_channels		= vmq_ethtool_set_channels,
 	.get_ringparam		= vmq_ethtool_get_ringparam,
@@ -328,6 +337,7 @@ static void vmqsim_caps_fill(const struct vmqsim_dev *sdev,
 		.rx_ring_default	= VMQSIM_RING_DEFAULT,
 		.tx_ring_default	= VMQSIM_RING_DEFAULT,
 		.default_channels	= min(num_online_cpus(), sdev->num_qps),
+		.rss			= true,
 	};
 }
 

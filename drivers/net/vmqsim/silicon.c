@@ -231,6 +231,7 @@ void vmqsim_silicon_fini(struct vmqsim_dev *sdev)
 {
 	struct vmqsim_silicon *si = &sdev->silicon;
 
+	vmqsim_rss_fini(sdev);
 	free_percpu(si->counters);
 	kfree(si->qp_filters);
 	kfree(si->slots);
@@ -305,17 +306,17 @@ void vmqsim_ring_destroy(struct vmqsim_ring *ring)
 /**
  * vmqsim_ring_take() - the driver takes the next completed frame
  * @ring: the ring; called from its queue pair's NAPI poll only.
- * @page: the frame's page, now the caller's; data at %VMQSIM_RX_HEADROOM.
- * @len: the frame's length.
+ * @out: set to the descriptor as the silicon completed it: its page, now
+ *	the caller's (data at %VMQSIM_RX_HEADROOM), length and hash.
  *
  * A fresh page from the pool replaces the taken one on the descriptor
  * before it goes back to the silicon.  Without a fresh page the frame is
  * dropped and its page stays posted.
  *
- * Return: 1 with @page and @len set, 0 if no frame is waiting, -ENOMEM if
- * one was dropped.
+ * Return: 1 with @out set, 0 if no frame is waiting, -ENOMEM if one was
+ * dropped.
  */
-int vmqsim_ring_take(struct vmqsim_ring *ring, struct page **page, u32 *len)
+int vmqsim_ring_take(struct vmqsim_ring *ring, struct vmqsim_rx_desc *out)
 {
 	u32 tail = ring->tail;
 	struct vmqsim_rx_desc *desc;
@@ -327,8 +328,7 @@ int vmqsim_ring_take(struct vmqsim_ring *ring, struct page **page, u32 *len)
 	desc = &ring->desc[tail % ring->size];
 	fresh = page_pool_dev_alloc_pages(ring->pool);
 	if (fresh) {
-		*page = desc->page;
-		*len = desc->len;
+		*out = *desc;
 		desc->page = fresh;
 	}
 	/* The descriptor, with its new page, belongs to the silicon again. */
@@ -359,7 +359,8 @@ static void vmqsim_frame_copy(const struct sk_buff *skb, u8 *buf)
 }
 
 /* Copy a frame into the next free descriptor.  False if the ring is full. */
-static bool vmqsim_ring_dma(struct vmqsim_ring *ring, const struct sk_buff *skb)
+static bool vmqsim_ring_dma(struct vmqsim_ring *ring, const struct sk_buff *skb,
+			    const struct vmqsim_rx_meta *meta)
 {
 	u32 len = vmqsim_frame_len(skb);
 	struct vmqsim_rx_desc *desc;
@@ -376,6 +377,7 @@ static bool vmqsim_ring_dma(struct vmqsim_ring *ring, const struct sk_buff *skb)
 		vmqsim_frame_copy(skb, page_address(desc->page) +
 				       VMQSIM_RX_HEADROOM);
 		desc->len = len;
+		desc->meta = *meta;
 		/* The frame is in memory before the descriptor says so. */
 		smp_store_release(&ring->head, head + 1);
 		done = true;
@@ -455,8 +457,9 @@ static bool vmqsim_parse(const struct sk_buff *skb, struct vmqsim_l2 *l2)
 static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 			   const struct sk_buff *skb)
 {
-	struct vmqsim_ring *ring = rcu_dereference(sdev->qps[qp].hw_ring);
+	struct vmqsim_rx_meta meta = { .hash_type = PKT_HASH_TYPE_NONE };
 	struct vmqsim_guest *gq = rcu_dereference(sdev->qps[qp].guest);
+	struct vmqsim_ring *ring;
 
 	/* A guest queue pair's buffers are in guest memory: its engine's. */
 	if (gq) {
@@ -464,7 +467,11 @@ static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 		vmqsim_guest_rx(gq, skb);
 		return;
 	}
-	if (!ring || !vmqsim_ring_dma(ring, skb)) {
+	/* The host's pool: RSS picks one of its channels. */
+	if (qp == VMQ_QP_DEFAULT)
+		qp = vmqsim_rss_pick(sdev, skb, &meta);
+	ring = rcu_dereference(sdev->qps[qp].hw_ring);
+	if (!ring || !vmqsim_ring_dma(ring, skb, &meta)) {
 		vmq_qp_count_rx_drop(sdev->vdev, qp, 1);
 		return;
 	}

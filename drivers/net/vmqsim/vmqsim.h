@@ -67,14 +67,26 @@ struct vmqsim_dev;
 struct vmqsim_guest;
 
 /**
+ * struct vmqsim_rx_meta - what the hardware reports with a frame
+ * @hash: its RSS hash.
+ * @hash_type: enum pkt_hash_types of @hash; PKT_HASH_TYPE_NONE: none.
+ */
+struct vmqsim_rx_meta {
+	u32 hash;
+	u8 hash_type;
+};
+
+/**
  * struct vmqsim_rx_desc - one receive descriptor
  * @page: the buffer the driver posted; the frame goes at
  *	%VMQSIM_RX_HEADROOM.
  * @len: frame length, written by the hardware.
+ * @meta: the frame's hash, written by the hardware.
  */
 struct vmqsim_rx_desc {
 	struct page *page;
 	u32 len;
+	struct vmqsim_rx_meta meta;
 };
 
 /**
@@ -249,12 +261,14 @@ struct vmqsim_pcpu_counters {
  * @qp_filters: forwarding filters per queue pair, for replication.
  * @cls: the classifier: @slots hashed by MAC and VLAN, O(1) under RCU.
  * @counters: per-CPU device-level counters.
+ * @rss: the RSS registers (rss.c), NULL until the driver writes them.
  */
 struct vmqsim_silicon {
 	struct vmqsim_cls_entry __rcu **slots;
 	u32 *qp_filters;
 	DECLARE_HASHTABLE(cls, VMQSIM_CLS_HASH_BITS);
 	struct vmqsim_pcpu_counters __percpu *counters;
+	struct vmqsim_rss_hw __rcu *rss;
 };
 
 /**
@@ -372,7 +386,14 @@ void vmqsim_silicon_count(struct vmqsim_dev *sdev, enum vmqsim_counter c);
 extern const char * const vmqsim_counter_names[VMQSIM_CNT_MAX];
 struct vmqsim_ring *vmqsim_ring_create(u32 size);
 void vmqsim_ring_destroy(struct vmqsim_ring *ring);
-int vmqsim_ring_take(struct vmqsim_ring *ring, struct page **page, u32 *len);
+int vmqsim_ring_take(struct vmqsim_ring *ring, struct vmqsim_rx_desc *out);
+
+/* rss.c */
+struct vmqsim_rss_hw;
+u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, const struct sk_buff *skb,
+		    struct vmqsim_rx_meta *meta);
+int vmqsim_rss_write(struct vmq_dev *vdev, const struct vmq_rss *rss);
+void vmqsim_rss_fini(struct vmqsim_dev *sdev);
 
 /* irq.c */
 int vmqsim_irqs_init(struct vmqsim_dev *sdev);

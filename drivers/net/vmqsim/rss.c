@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmqsim: the silicon's receive side scaling.
+ *
+ * Frames the classifier leaves to the host's pool are spread over its
+ * channels as &struct vmq_rss says: a Toeplitz hash (Microsoft's RSS
+ * specification, "Verifying the RSS Hash Calculation" has its test
+ * vectors) over the source and destination address, then the source and
+ * destination port, in network byte order, indexes the indirection
+ * table.  The hash rides with the frame in its receive descriptor, and
+ * the driver hands it to the stack (skb_set_hash()).
+ */
+
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include "vmqsim.h"
+
+/**
+ * struct vmqsim_rss_hw - the RSS registers, as the driver last wrote them
+ * @rcu: frees an old copy once no classifier pass reads it.
+ * @cfg: key, table and hashed fields.
+ */
+struct vmqsim_rss_hw {
+	struct rcu_head rcu;
+	struct vmq_rss cfg;
+};
+
+/* Toeplitz over @len bytes of @data; the key has at least @len + 4 bytes. */
+static u32 vmqsim_toeplitz(const u8 *key, const u8 *data, unsigned int len)
+{
+	u32 hash = 0, window = (u32)key[0] << 24 | key[1] << 16 | key[2] << 8 |
+				 key[3];
+	unsigned int i, b;
+
+	for (i = 0; i < len; i++) {
+		for (b = 0; b < 8; b++) {
+			if (data[i] & (0x80 >> b))
+				hash ^= window;
+			window = window << 1 | ((key[i + 4] >> (7 - b)) & 1);
+		}
+	}
+	return hash;
+}
+
+/**
+ * struct vmqsim_rss_input - what a frame hashes: addresses, maybe ports
+ * @buf: source address, destination address, source port, dest port.
+ * @len: bytes of @buf that count.
+ * @l4: the ports are in.
+ */
+struct vmqsim_rss_input {
+	u8 buf[2 * sizeof(struct in6_addr) + 2 * sizeof(__be16)];
+	unsigned int len;
+	bool l4;
+};
+
+/* The ports after an IP header at @off, if the flow type hashes them. */
+static void vmqsim_rss_ports(const struct sk_buff *skb, unsigned int off,
+			     u8 proto, u32 l4, u32 tcp_bit, u32 udp_bit,
+			     struct vmqsim_rss_input *in)
+{
+	__be16 ports[2], *p;
+
+	if (!((proto == IPPROTO_TCP && (l4 & tcp_bit)) ||
+	      (proto == IPPROTO_UDP && (l4 & udp_bit))))
+		return;
+	p = skb_header_pointer(skb, off, sizeof(ports), ports);
+	if (!p)
+		return;
+	memcpy(in->buf + in->len, p, sizeof(ports));
+	in->len += sizeof(ports);
+	in->l4 = true;
+}
+
+static bool vmqsim_rss_ipv4(const struct sk_buff *skb, unsigned int off,
+			    u32 l4, struct vmqsim_rss_input *in)
+{
+	struct iphdr _ip, *ip;
+
+	ip = skb_header_pointer(skb, off, sizeof(_ip), &_ip);
+	if (!ip || ip->ihl < 5)
+		return false;
+	memcpy(in->buf, &ip->saddr, sizeof(ip->saddr));
+	memcpy(in->buf + sizeof(ip->saddr), &ip->daddr, sizeof(ip->daddr));
+	in->len = 2 * sizeof(ip->saddr);
+	/* A fragment's ports are not its own: addresses only. */
+	if (!ip_is_fragment(ip))
+		vmqsim_rss_ports(skb, off + ip->ihl * 4, ip->protocol, l4,
+				 VMQ_RSS_L4_TCP4, VMQ_RSS_L4_UDP4, in);
+	return true;
+}
+
+static bool vmqsim_rss_ipv6(const struct sk_buff *skb, unsigned int off,
+			    u32 l4, struct vmqsim_rss_input *in)
+{
+	struct ipv6hdr _ip6, *ip6;
+
+	ip6 = skb_header_pointer(skb, off, sizeof(_ip6), &_ip6);
+	if (!ip6)
+		return false;
+	memcpy(in->buf, &ip6->saddr, sizeof(ip6->saddr));
+	memcpy(in->buf + sizeof(ip6->saddr), &ip6->daddr, sizeof(ip6->daddr));
+	in->len = 2 * sizeof(ip6->saddr);
+	/* Extension headers are not walked: such frames hash addresses. */
+	vmqsim_rss_ports(skb, off + sizeof(*ip6), ip6->nexthdr, l4,
+			 VMQ_RSS_L4_TCP6, VMQ_RSS_L4_UDP6, in);
+	return true;
+}
+
+/* The hash input of a frame as it is on the wire; false: not IP. */
+static bool vmqsim_rss_parse(const struct sk_buff *skb, u32 l4,
+			     struct vmqsim_rss_input *in)
+{
+	unsigned int off = ETH_HLEN;
+	struct vlan_hdr _vh, *vh;
+	__be16 _proto, *proto_p, proto;
+
+	proto_p = skb_header_pointer(skb, 2 * ETH_ALEN, sizeof(_proto), &_proto);
+	if (!proto_p)
+		return false;
+	proto = *proto_p;
+	if (proto == htons(ETH_P_8021Q)) {
+		vh = skb_header_pointer(skb, off, sizeof(_vh), &_vh);
+		if (!vh)
+			return false;
+		proto = vh->h_vlan_encapsulated_proto;
+		off += VLAN_HLEN;
+	}
+	in->l4 = false;
+	if (proto == htons(ETH_P_IP))
+		return vmqsim_rss_ipv4(skb, off, l4, in);
+	if (proto == htons(ETH_P_IPV6))
+		return vmqsim_rss_ipv6(skb, off, l4, in);
+	return false;
+}
+
+/**
+ * vmqsim_rss_pick() - the host channel a frame goes to, and its hash
+ * @sdev: the device.
+ * @skb: the frame as it is on the wire, its data at the Ethernet header.
+ * @meta: set to the hash and its type (PKT_HASH_TYPE_NONE: none).
+ *
+ * Context: RCU read side.
+ * Return: the queue pair; the default one without RSS.
+ */
+u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, const struct sk_buff *skb,
+		    struct vmqsim_rx_meta *meta)
+{
+	const struct vmqsim_rss_hw *rss = rcu_dereference(sdev->silicon.rss);
+	struct vmqsim_rss_input in;
+
+	meta->hash = 0;
+	meta->hash_type = PKT_HASH_TYPE_NONE;
+	if (!rss)
+		return VMQ_QP_DEFAULT;
+	if (!vmqsim_rss_parse(skb, rss->cfg.l4, &in))
+		return rss->cfg.indir[0];
+	meta->hash = vmqsim_toeplitz(rss->cfg.key, in.buf, in.len);
+	meta->hash_type = in.l4 ? PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3;
+	return rss->cfg.indir[meta->hash % VMQ_RSS_INDIR_SIZE];
+}
+
+/**
+ * vmqsim_rss_write() - program the RSS registers (vmq_hw_ops.rss_write)
+ * @vdev: the vmq device.
+ * @rss: key, table and fields; the table names host channels.
+ *
+ * The classifier switches to the new settings in one step.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vmqsim_rss_write(struct vmq_dev *vdev, const struct vmq_rss *rss)
+{
+	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
+	struct vmqsim_rss_hw *hw, *old;
+
+	hw = kmalloc(sizeof(*hw), GFP_KERNEL);
+	if (!hw)
+		return -ENOMEM;
+	hw->cfg = *rss;
+	/* The core's mutex serialises writers. */
+	old = rcu_replace_pointer(sdev->silicon.rss, hw, true);
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+/**
+ * vmqsim_rss_fini() - the RSS registers go with the device
+ * @sdev: the device, no classifier pass running any more.
+ */
+void vmqsim_rss_fini(struct vmqsim_dev *sdev)
+{
+	kfree(rcu_dereference_protected(sdev->silicon.rss, 1));
+}
