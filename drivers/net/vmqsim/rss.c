@@ -193,8 +193,11 @@ int vmqsim_rss_write(struct vmq_dev *vdev, const struct vmq_rss *rss)
 /**
  * vmqsim_rss_fini() - the RSS registers go with the device
  * @sdev: the device, no classifier pass running any more.
+ *
+ * The device may be created again in the same memory (driver rebind):
+ * nothing of this one may be found then.
  */
 void vmqsim_rss_fini(struct vmqsim_dev *sdev)
 {
-	kfree(rcu_dereference_protected(sdev->silicon.rss, 1));
+	kfree(rcu_replace_pointer(sdev->silicon.rss, NULL, true));
 }

@@ -205,6 +205,7 @@ int vmqsim_silicon_init(struct vmqsim_dev *sdev)
 	int cpu;
 
 	hash_init(si->cls);
+	RCU_INIT_POINTER(si->rss, NULL);
 	si->slots = kcalloc(sdev->num_filters, sizeof(*si->slots), GFP_KERNEL);
 	if (!si->slots)
 		return -ENOMEM;
