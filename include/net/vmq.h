@@ -37,10 +37,27 @@ struct vmq_dev;
 struct vmq_guest_hw_ops;
 struct netlink_ext_ack;
 
-/* Queue pair 0 receives everything no filter claims. */
+/* The host's pool: what no filter claims, spread by RSS table 0. */
 #define VMQ_QP_DEFAULT		0
 /* Filter target meaning "drop the frame". */
 #define VMQ_QP_DROP		U32_MAX
+/* RSS contexts besides the host's table, numbered 1..VMQ_RSS_MAX_CTX. */
+#define VMQ_RSS_MAX_CTX		8
+/* Filter target meaning "spread by RSS context ctx over its channels". */
+#define VMQ_QP_RSS_BASE		0x80000000U
+#define VMQ_QP_RSS(ctx)		(VMQ_QP_RSS_BASE | (ctx))
+
+/* Whether a filter target is an RSS context; vmq_qp_rss_ctx() says which. */
+static inline bool vmq_qp_is_rss(u32 qp)
+{
+	return qp > VMQ_QP_RSS_BASE && qp <= VMQ_QP_RSS(VMQ_RSS_MAX_CTX);
+}
+
+static inline u32 vmq_qp_rss_ctx(u32 qp)
+{
+	return qp & ~VMQ_QP_RSS_BASE;
+}
+
 /* Filter key VLAN value meaning "untagged, or any VLAN". */
 #define VMQ_VLAN_NONE		0xffff
 /* Filter location meaning "any free slot". */
@@ -220,8 +237,9 @@ struct vmq_coalesce {
  * All are called with the device mutex held and may sleep.
  *
  * @filter_write: program filter slot @slot to send frames matching @key to
- *	queue pair @qp (or drop them if @qp is %VMQ_QP_DROP).  The slot may
- *	hold an older filter, which this replaces in one step.
+ *	queue pair @qp (or drop them if @qp is %VMQ_QP_DROP, or spread them
+ *	by an RSS context if vmq_qp_is_rss(@qp)).  The slot may hold an
+ *	older filter, which this replaces in one step.
  * @filter_clear: empty filter slot @slot.
  * @qp_start: give queue pair @qp rings of the current sizes and let the
  *	hardware DMA.  Called on ALLOCATED or DMA_STOPPED queue pairs of
@@ -236,8 +254,11 @@ struct vmq_coalesce {
  *	on.  The core stops and restarts running host queue pairs around it.
  * @qp_affinity: optional: queue pair @qp's vector now runs on @cpu (the
  *	driver may update XPS).
- * @rss_write: program the hardware's RSS with @rss (&vmq_caps.rss).
- *	Its queue pairs are host channels.
+ * @rss_write: program RSS table @ctx of the hardware with @rss
+ *	(&vmq_caps.rss): 0 is the host's pool, 1..%VMQ_RSS_MAX_CTX the
+ *	contexts filters may name (VMQ_QP_RSS()); NULL @rss frees context
+ *	@ctx.  Every context has the key and fields of table 0.  Its queue
+ *	pairs are host channels.
  * @guest: optional: how the driver runs guest queue pairs, whose rings
  *	live in a VM's memory (&struct vmq_guest_hw_ops in
  *	<net/vmq_guest.h>); NULL if it cannot.
@@ -251,7 +272,8 @@ struct vmq_hw_ops {
 	int (*set_channels)(struct vmq_dev *vdev, u32 count);
 	int (*set_ring_sizes)(struct vmq_dev *vdev, u32 rx, u32 tx);
 	void (*qp_affinity)(struct vmq_dev *vdev, u32 qp, int cpu);
-	int (*rss_write)(struct vmq_dev *vdev, const struct vmq_rss *rss);
+	int (*rss_write)(struct vmq_dev *vdev, u32 ctx,
+			 const struct vmq_rss *rss);
 	const struct vmq_guest_hw_ops *guest;
 };
 
@@ -308,11 +330,37 @@ int vmq_ethtool_get_rxfh(struct net_device *netdev,
 int vmq_ethtool_set_rxfh(struct net_device *netdev,
 			 struct ethtool_rxfh_param *rxfh,
 			 struct netlink_ext_ack *extack);
+int vmq_ethtool_create_rxfh_context(struct net_device *netdev,
+				    struct ethtool_rxfh_context *ctx,
+				    const struct ethtool_rxfh_param *rxfh,
+				    struct netlink_ext_ack *extack);
+int vmq_ethtool_modify_rxfh_context(struct net_device *netdev,
+				    struct ethtool_rxfh_context *ctx,
+				    const struct ethtool_rxfh_param *rxfh,
+				    struct netlink_ext_ack *extack);
+int vmq_ethtool_remove_rxfh_context(struct net_device *netdev,
+				    struct ethtool_rxfh_context *ctx,
+				    u32 rss_context,
+				    struct netlink_ext_ack *extack);
+/* ethtool_ops members for RSS contexts, in this kernel's form. */
+#define VMQ_ETHTOOL_RSS_CTX_OPS						\
+	.rxfh_max_num_contexts	= VMQ_RSS_MAX_CTX + 1,			\
+	.create_rxfh_context	= vmq_ethtool_create_rxfh_context,	\
+	.modify_rxfh_context	= vmq_ethtool_modify_rxfh_context,	\
+	.remove_rxfh_context	= vmq_ethtool_remove_rxfh_context,
 #else
 int vmq_ethtool_get_rxfh(struct net_device *netdev, u32 *indir, u8 *key,
 			 u8 *hfunc);
 int vmq_ethtool_set_rxfh(struct net_device *netdev, const u32 *indir,
 			 const u8 *key, const u8 hfunc);
+int vmq_ethtool_get_rxfh_context(struct net_device *netdev, u32 *indir,
+				 u8 *key, u8 *hfunc, u32 rss_context);
+int vmq_ethtool_set_rxfh_context(struct net_device *netdev, const u32 *indir,
+				 const u8 *key, const u8 hfunc,
+				 u32 *rss_context, bool delete);
+#define VMQ_ETHTOOL_RSS_CTX_OPS						\
+	.get_rxfh_context	= vmq_ethtool_get_rxfh_context,		\
+	.set_rxfh_context	= vmq_ethtool_set_rxfh_context,
 #endif
 int vmq_ethtool_set_channels(struct net_device *netdev,
 			     struct ethtool_channels *ch);

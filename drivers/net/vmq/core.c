@@ -121,6 +121,7 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 	return vdev;
 
 err_qps_fini:
+	vmq_rss_fini(vdev);
 	mutex_lock(&vdev->lock);
 	vmq_qps_fini(vdev);
 	mutex_unlock(&vdev->lock);
@@ -154,6 +155,7 @@ void vmq_dev_unregister(struct vmq_dev *vdev)
 	WARN_ON(vdev->running);
 	WARN_ON(!list_empty(&vdev->fwds));
 	vmq_filters_fini(vdev);
+	vmq_rss_fini(vdev);
 	vmq_qps_fini(vdev);
 	mutex_unlock(&vdev->lock);
 	if (vdev->netdev->ml_priv == vdev)

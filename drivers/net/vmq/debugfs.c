@@ -101,6 +101,8 @@ static int filters_show(struct seq_file *m, void *unused)
 			seq_printf(m, "%-4u ", f->key.vlan);
 		if (f->qp == VMQ_QP_DROP)
 			seq_puts(m, "drop ");
+		else if (vmq_qp_is_rss(f->qp))
+			seq_printf(m, "ctx%u ", vmq_qp_rss_ctx(f->qp));
 		else
 			seq_printf(m, "%-4u ", f->qp);
 		seq_printf(m, "%s\n", vmq_filter_origin_name(f->origin));

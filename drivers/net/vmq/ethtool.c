@@ -47,6 +47,11 @@ static void vmq_rule_fill(const struct vmq_filter *filter,
 	}
 	fs->ring_cookie = filter->qp == VMQ_QP_DROP ? RX_CLS_FLOW_DISC :
 						      filter->qp;
+	/* Spread by a context: "context C", queue offset 0. */
+	if (vmq_qp_is_rss(filter->qp)) {
+		fs->flow_type |= FLOW_RSS;
+		fs->ring_cookie = 0;
+	}
 	fs->location = filter->loc;
 }
 
@@ -61,6 +66,8 @@ static int vmq_get_rule(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd)
 	if (!filter || filter->origin != VMQ_FILTER_ETHTOOL)
 		return -ENOENT;
 	vmq_rule_fill(filter, &cmd->fs);
+	if (vmq_qp_is_rss(filter->qp))
+		cmd->rss_context = vmq_qp_rss_ctx(filter->qp);
 	cmd->data = vdev->caps.num_filters;
 	return 0;
 }
@@ -147,7 +154,7 @@ static int vmq_rule_parse_match(struct vmq_dev *vdev,
 				struct vmq_filter_key *key)
 {
 	const struct ethhdr *mask = &fs->m_u.ether_spec;
-	u32 flow = fs->flow_type & ~FLOW_EXT;
+	u32 flow = fs->flow_type & ~(FLOW_EXT | FLOW_RSS);
 	u16 vlan_mask;
 
 	if (flow != ETHER_FLOW)
@@ -186,12 +193,24 @@ static int vmq_rule_parse_match(struct vmq_dev *vdev,
 	return 0;
 }
 
-/* The action part: a host queue, or drop. */
+/* The action part: a host queue, drop, or an RSS context (@ctx). */
 static int vmq_rule_parse_action(struct vmq_dev *vdev,
 				 const struct ethtool_rx_flow_spec *fs,
-				 u32 *qp)
+				 u32 ctx, u32 *qp)
 {
 	u64 ring;
+
+	if (fs->flow_type & FLOW_RSS) {
+		if (fs->ring_cookie == RX_CLS_FLOW_DISC ||
+		    ethtool_get_flow_spec_ring(fs->ring_cookie))
+			return vmq_refuse(vdev, -EINVAL,
+					  "a context rule takes no queue offset or drop");
+		if (!vmq_rss_ctx_exists(vdev, ctx))
+			return vmq_refuse(vdev, -ENOENT,
+					  "RSS context %u does not exist", ctx);
+		*qp = VMQ_QP_RSS(ctx);
+		return 0;
+	}
 
 	if (fs->ring_cookie == RX_CLS_FLOW_DISC) {
 		*qp = VMQ_QP_DROP;
@@ -237,7 +256,7 @@ static int vmq_rule_loc(struct vmq_dev *vdev, u32 loc, u32 *out)
 }
 
 static int vmq_rule_insert(struct vmq_dev *vdev,
-			   struct ethtool_rx_flow_spec *fs)
+			   struct ethtool_rx_flow_spec *fs, u32 ctx)
 {
 	struct vmq_filter_key key;
 	u32 qp, loc;
@@ -246,7 +265,7 @@ static int vmq_rule_insert(struct vmq_dev *vdev,
 	ret = vmq_rule_parse_match(vdev, fs, &key);
 	if (ret)
 		return ret;
-	ret = vmq_rule_parse_action(vdev, fs, &qp);
+	ret = vmq_rule_parse_action(vdev, fs, ctx, &qp);
 	if (ret)
 		return ret;
 	ret = vmq_rule_loc(vdev, fs->location, &loc);
@@ -305,7 +324,7 @@ int vmq_ethtool_set_rxnfc(struct net_device *netdev, struct ethtool_rxnfc *cmd)
 	mutex_lock(&vdev->lock);
 	switch (cmd->cmd) {
 	case ETHTOOL_SRXCLSRLINS:
-		err = vmq_rule_insert(vdev, &cmd->fs);
+		err = vmq_rule_insert(vdev, &cmd->fs, cmd->rss_context);
 		break;
 	case ETHTOOL_SRXCLSRLDEL:
 		err = vmq_rule_delete(vdev, cmd->fs.location);

@@ -74,7 +74,7 @@ static void vmq_filter_account(struct vmq_dev *vdev,
 	vdev->nr_filters += delta;
 	if (filter->origin == VMQ_FILTER_ETHTOOL)
 		vdev->nr_ethtool_filters += delta;
-	if (filter->qp != VMQ_QP_DROP)
+	if (filter->qp != VMQ_QP_DROP && !vmq_qp_is_rss(filter->qp))
 		vdev->qps[filter->qp].nr_filters += delta;
 }
 
@@ -213,8 +213,9 @@ u32 vmq_filter_max_qp(struct vmq_dev *vdev, enum vmq_filter_origin origin)
 	for (loc = 0; loc < vdev->caps.num_filters; loc++) {
 		struct vmq_filter *filter = vdev->filters[loc];
 
+		/* A context's channels are checked with its table. */
 		if (!filter || filter->origin != origin ||
-		    filter->qp == VMQ_QP_DROP)
+		    filter->qp == VMQ_QP_DROP || vmq_qp_is_rss(filter->qp))
 			continue;
 		if (max == VMQ_QP_DROP || filter->qp > max)
 			max = filter->qp;

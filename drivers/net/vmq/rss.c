@@ -19,8 +19,12 @@
 /* Called with the device mutex held. */
 static int vmq_rss_write(struct vmq_dev *vdev)
 {
-	return vdev->ops->rss_write(vdev, &vdev->rss);
+	return vdev->ops->rss_write(vdev, 0, &vdev->rss);
 }
+
+static void vmq_rss_ctxs_rewrite(struct vmq_dev *vdev);
+static int vmq_rss_indir_check(struct vmq_dev *vdev, const u32 *indir,
+			       u32 count, u32 ctx);
 
 static void vmq_rss_spread(struct vmq_dev *vdev, u32 channels)
 {
@@ -28,6 +32,177 @@ static void vmq_rss_spread(struct vmq_dev *vdev, u32 channels)
 
 	for (i = 0; i < VMQ_RSS_INDIR_SIZE; i++)
 		vdev->rss.indir[i] = ethtool_rxfh_indir_default(i, channels);
+}
+
+/* Every entry of @indir names one of @count channels; else logged. */
+static int vmq_rss_indir_check(struct vmq_dev *vdev, const u32 *indir,
+			       u32 count, u32 ctx)
+{
+	u32 i;
+
+	for (i = 0; i < VMQ_RSS_INDIR_SIZE; i++) {
+		if (indir[i] < count)
+			continue;
+		netdev_warn(vdev->netdev,
+			    "vmq: RSS context %u entry %u: channel %u, of %u\n",
+			    ctx, i, indir[i], count);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Context @ctx with table 0's key and fields; device mutex held. */
+static int vmq_rss_ctx_write(struct vmq_dev *vdev, u32 ctx)
+{
+	struct vmq_rss *rss = vdev->rss_ctx[ctx];
+
+	memcpy(rss->key, vdev->rss.key, sizeof(rss->key));
+	rss->l4 = vdev->rss.l4;
+	return vdev->ops->rss_write(vdev, ctx, rss);
+}
+
+/* Table 0's key or fields changed: the contexts share them. */
+static void vmq_rss_ctxs_rewrite(struct vmq_dev *vdev)
+{
+	u32 i;
+
+	for (i = 1; i <= VMQ_RSS_MAX_CTX; i++)
+		if (vdev->rss_ctx[i] && vmq_rss_ctx_write(vdev, i))
+			netdev_warn(vdev->netdev,
+				    "vmq: RSS context %u keeps its old key\n", i);
+}
+
+/**
+ * vmq_rss_ctx_exists() - whether a filter may name RSS context @ctx
+ * @vdev: the device, its mutex held.
+ * @ctx: the context.
+ *
+ * Return: true if it exists.
+ */
+bool vmq_rss_ctx_exists(struct vmq_dev *vdev, u32 ctx)
+{
+	return ctx && ctx <= VMQ_RSS_MAX_CTX && vdev->rss_ctx[ctx];
+}
+
+/* Whether a filter sends frames to context @ctx. */
+static bool vmq_rss_ctx_in_use(struct vmq_dev *vdev, u32 ctx)
+{
+	u32 loc;
+
+	for (loc = 0; loc < vdev->caps.num_filters; loc++)
+		if (vdev->filters[loc] &&
+		    vdev->filters[loc]->qp == VMQ_QP_RSS(ctx))
+			return true;
+	return false;
+}
+
+/*
+ * A new context @ctx (0: the first free one), its table @indir or, NULL,
+ * spread over the channels; *@id and @out (if not NULL) say what it got.
+ */
+static int vmq_rss_ctx_create(struct vmq_dev *vdev, u32 ctx, const u32 *indir,
+			      u32 *id, u32 *out)
+{
+	struct vmq_rss *rss;
+	u32 i;
+	int err;
+
+	if (!vdev->caps.rss)
+		return -EOPNOTSUPP;
+	mutex_lock(&vdev->lock);
+	for (i = 1; !ctx && i <= VMQ_RSS_MAX_CTX; i++)
+		if (!vdev->rss_ctx[i])
+			ctx = i;
+	err = -EBUSY;
+	if (!ctx || ctx > VMQ_RSS_MAX_CTX || vdev->rss_ctx[ctx]) {
+		netdev_warn(vdev->netdev, "vmq: all %u RSS contexts in use\n",
+			    VMQ_RSS_MAX_CTX);
+		goto out;
+	}
+	err = -EINVAL;
+	if (indir && vmq_rss_indir_check(vdev, indir, vdev->channels, ctx))
+		goto out;
+	err = -ENOMEM;
+	rss = kzalloc(sizeof(*rss), GFP_KERNEL);
+	if (!rss)
+		goto out;
+	for (i = 0; i < VMQ_RSS_INDIR_SIZE; i++)
+		rss->indir[i] = indir ? indir[i] :
+				ethtool_rxfh_indir_default(i, vdev->channels);
+	vdev->rss_ctx[ctx] = rss;
+	err = vmq_rss_ctx_write(vdev, ctx);
+	if (err) {
+		vdev->rss_ctx[ctx] = NULL;
+		kfree(rss);
+		goto out;
+	}
+	*id = ctx;
+	if (out)
+		memcpy(out, rss->indir, sizeof(rss->indir));
+out:
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+
+static int vmq_rss_ctx_modify(struct vmq_dev *vdev, u32 ctx, const u32 *indir)
+{
+	struct vmq_rss old;
+	int err = -ENOENT;
+
+	mutex_lock(&vdev->lock);
+	if (!vmq_rss_ctx_exists(vdev, ctx))
+		goto out;
+	err = 0;
+	if (!indir)
+		goto out;
+	err = vmq_rss_indir_check(vdev, indir, vdev->channels, ctx);
+	if (err)
+		goto out;
+	old = *vdev->rss_ctx[ctx];
+	memcpy(vdev->rss_ctx[ctx]->indir, indir, sizeof(old.indir));
+	err = vmq_rss_ctx_write(vdev, ctx);
+	if (err)
+		*vdev->rss_ctx[ctx] = old;
+out:
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+
+static int vmq_rss_ctx_remove(struct vmq_dev *vdev, u32 ctx)
+{
+	int err = -ENOENT;
+
+	mutex_lock(&vdev->lock);
+	if (!vmq_rss_ctx_exists(vdev, ctx))
+		goto out;
+	err = -EBUSY;
+	if (vmq_rss_ctx_in_use(vdev, ctx)) {
+		netdev_warn(vdev->netdev,
+			    "vmq: RSS context %u is in use by a rule; delete the rule first\n",
+			    ctx);
+		goto out;
+	}
+	vdev->ops->rss_write(vdev, ctx, NULL);
+	kfree(vdev->rss_ctx[ctx]);
+	vdev->rss_ctx[ctx] = NULL;
+	err = 0;
+out:
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+
+/**
+ * vmq_rss_fini() - the core's copies of the contexts go with the device
+ * @vdev: the device; the driver frees what it programmed.
+ */
+void vmq_rss_fini(struct vmq_dev *vdev)
+{
+	u32 i;
+
+	for (i = 1; i <= VMQ_RSS_MAX_CTX; i++) {
+		kfree(vdev->rss_ctx[i]);
+		vdev->rss_ctx[i] = NULL;
+	}
 }
 
 /**
@@ -68,6 +243,11 @@ int vmq_rss_channels(struct vmq_dev *vdev, u32 count, bool commit)
 
 	if (!vdev->caps.rss)
 		return 0;
+	for (i = 1; i <= VMQ_RSS_MAX_CTX; i++) {
+		if (vdev->rss_ctx[i] &&
+		    vmq_rss_indir_check(vdev, vdev->rss_ctx[i]->indir, count, i))
+			return -EINVAL;
+	}
 	if (netif_is_rxfh_configured(vdev->netdev)) {
 		for (i = 0; i < VMQ_RSS_INDIR_SIZE; i++) {
 			if (vdev->rss.indir[i] < count)
@@ -131,6 +311,8 @@ static int vmq_rss_set(struct vmq_dev *vdev, const u32 *indir, const u8 *key,
 	err = vmq_rss_write(vdev);
 	if (err)
 		vdev->rss = old;
+	else if (key)
+		vmq_rss_ctxs_rewrite(vdev);
 out:
 	mutex_unlock(&vdev->lock);
 	return err;
@@ -197,6 +379,75 @@ int vmq_ethtool_set_rxfh(struct net_device *netdev,
 			   rxfh->hfunc);
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_set_rxfh);
+
+/**
+ * vmq_ethtool_create_rxfh_context() - ethtool_ops.create_rxfh_context
+ * @netdev: the NIC netdev.
+ * @ctx: the context the ethtool core made (its ID 1..%VMQ_RSS_MAX_CTX);
+ *	filled with the table and key it got.
+ * @rxfh: its table, or NULL for one spread over the channels.
+ * @extack: unused; the reason of a refusal is logged.
+ *
+ * Return: 0, -EINVAL for a table entry past the channels, -ENOMEM.
+ */
+int vmq_ethtool_create_rxfh_context(struct net_device *netdev,
+				    struct ethtool_rxfh_context *ctx,
+				    const struct ethtool_rxfh_param *rxfh,
+				    struct netlink_ext_ack *extack)
+{
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
+	u32 id;
+	int err;
+
+	err = vmq_rss_ctx_create(vdev, rxfh->rss_context, rxfh->indir, &id,
+				 ethtool_rxfh_context_indir(ctx));
+	if (err)
+		return err;
+	mutex_lock(&vdev->lock);
+	memcpy(ethtool_rxfh_context_key(ctx), vdev->rss.key,
+	       VMQ_RSS_KEY_SIZE);
+	mutex_unlock(&vdev->lock);
+	ctx->hfunc = ETH_RSS_HASH_TOP;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_create_rxfh_context);
+
+/**
+ * vmq_ethtool_modify_rxfh_context() - ethtool_ops.modify_rxfh_context
+ * @netdev: the NIC netdev.
+ * @ctx: the context.
+ * @rxfh: its new table (NULL: unchanged) and ID.
+ * @extack: unused; the reason of a refusal is logged.
+ *
+ * Return: 0, -EINVAL for a table entry past the channels.
+ */
+int vmq_ethtool_modify_rxfh_context(struct net_device *netdev,
+				    struct ethtool_rxfh_context *ctx,
+				    const struct ethtool_rxfh_param *rxfh,
+				    struct netlink_ext_ack *extack)
+{
+	return vmq_rss_ctx_modify(vmq_dev_from_netdev(netdev),
+				  rxfh->rss_context, rxfh->indir);
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_modify_rxfh_context);
+
+/**
+ * vmq_ethtool_remove_rxfh_context() - ethtool_ops.remove_rxfh_context
+ * @netdev: the NIC netdev.
+ * @ctx: the context.
+ * @rss_context: its ID.
+ * @extack: unused; the reason of a refusal is logged.
+ *
+ * Return: 0, or -EBUSY while an ntuple rule sends frames to it.
+ */
+int vmq_ethtool_remove_rxfh_context(struct net_device *netdev,
+				    struct ethtool_rxfh_context *ctx,
+				    u32 rss_context,
+				    struct netlink_ext_ack *extack)
+{
+	return vmq_rss_ctx_remove(vmq_dev_from_netdev(netdev), rss_context);
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_remove_rxfh_context);
 #else
 /**
  * vmq_ethtool_get_rxfh() - ethtool_ops.get_rxfh: key, table, Toeplitz
@@ -230,6 +481,72 @@ int vmq_ethtool_set_rxfh(struct net_device *netdev, const u32 *indir,
 	return vmq_rss_set(vmq_dev_from_netdev(netdev), indir, key, hfunc);
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_set_rxfh);
+
+/**
+ * vmq_ethtool_get_rxfh_context() - ethtool_ops.get_rxfh_context
+ * @netdev: the NIC netdev.
+ * @indir: filled with the context's table, if not NULL.
+ * @key: filled with the key (all contexts share it), if not NULL.
+ * @hfunc: set to ETH_RSS_HASH_TOP, if not NULL.
+ * @rss_context: the context.
+ *
+ * Return: 0, -ENOENT for no such context.
+ */
+int vmq_ethtool_get_rxfh_context(struct net_device *netdev, u32 *indir,
+				 u8 *key, u8 *hfunc, u32 rss_context)
+{
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
+	int err = -ENOENT;
+
+	mutex_lock(&vdev->lock);
+	if (vmq_rss_ctx_exists(vdev, rss_context)) {
+		if (indir)
+			memcpy(indir, vdev->rss_ctx[rss_context]->indir,
+			       sizeof(vdev->rss.indir));
+		if (key)
+			memcpy(key, vdev->rss.key, sizeof(vdev->rss.key));
+		if (hfunc)
+			*hfunc = ETH_RSS_HASH_TOP;
+		err = 0;
+	}
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_get_rxfh_context);
+
+/**
+ * vmq_ethtool_set_rxfh_context() - ethtool_ops.set_rxfh_context
+ * @netdev: the NIC netdev.
+ * @indir: the table, or NULL (a new context: spread over the channels).
+ * @key: must be NULL: contexts share the key of table 0.
+ * @hfunc: ETH_RSS_HASH_TOP or ETH_RSS_HASH_NO_CHANGE.
+ * @rss_context: the context, or ETH_RXFH_CONTEXT_ALLOC for a new one,
+ *	whose ID is returned here.
+ * @delete: remove the context.
+ *
+ * Return: 0, -EBUSY when all contexts are in use or a rule uses the
+ * one to delete, -ENOENT for no such context, -EINVAL for a table entry
+ * past the channels, -EOPNOTSUPP for a key or another hash function.
+ */
+int vmq_ethtool_set_rxfh_context(struct net_device *netdev, const u32 *indir,
+				 const u8 *key, const u8 hfunc,
+				 u32 *rss_context, bool delete)
+{
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
+
+	if (key || (hfunc != ETH_RSS_HASH_NO_CHANGE &&
+		    hfunc != ETH_RSS_HASH_TOP)) {
+		netdev_warn(netdev,
+			    "vmq: RSS contexts share the key and hash of table 0\n");
+		return -EOPNOTSUPP;
+	}
+	if (delete)
+		return vmq_rss_ctx_remove(vdev, *rss_context);
+	if (*rss_context == ETH_RXFH_CONTEXT_ALLOC)
+		return vmq_rss_ctx_create(vdev, 0, indir, rss_context, NULL);
+	return vmq_rss_ctx_modify(vdev, *rss_context, indir);
+}
+EXPORT_SYMBOL_GPL(vmq_ethtool_set_rxfh_context);
 #endif
 
 /* The VMQ_RSS_L4_* bit of an ethtool flow type, 0 for IP-only types. */
@@ -305,5 +622,7 @@ int vmq_rss_set_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd)
 	err = vmq_rss_write(vdev);
 	if (err)
 		vdev->rss.l4 = old;
+	else
+		vmq_rss_ctxs_rewrite(vdev);
 	return err;
 }

@@ -236,6 +236,7 @@ struct vmq_dev {
 	u32 bal_nr_moves;
 	struct dentry *debugfs;
 	struct vmq_rss rss;
+	struct vmq_rss *rss_ctx[VMQ_RSS_MAX_CTX + 1];
 };
 
 /* qp.c */
@@ -257,6 +258,8 @@ struct net_device *vmq_qp_owner_netdev(const struct vmq_dev *vdev,
 
 /* rss.c */
 int vmq_rss_init(struct vmq_dev *vdev);
+void vmq_rss_fini(struct vmq_dev *vdev);
+bool vmq_rss_ctx_exists(struct vmq_dev *vdev, u32 ctx);
 int vmq_rss_channels(struct vmq_dev *vdev, u32 count, bool commit);
 int vmq_rss_get_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd);
 int vmq_rss_set_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd);

@@ -306,6 +306,7 @@ static const struct ethtool_ops vmqsim_ethtool_ops = {
 	.get_rxfh_indir_size	= vmq_ethtool_get_rxfh_indir_size,
 	.get_rxfh		= vmq_ethtool_get_rxfh,
 	.set_rxfh		= vmq_ethtool_set_rxfh,
+	VMQ_ETHTOOL_RSS_CTX_OPS
 	.get_channels		= vmq_ethtool_get_channels,
 	.set_channels		= vmq_ethtool_set_channels,
 	.get_ringparam		= vmq_ethtool_get_ringparam,

@@ -142,20 +142,23 @@ static bool vmqsim_rss_parse(const struct sk_buff *skb, u32 l4,
 /**
  * vmqsim_rss_pick() - the host channel a frame goes to, and its hash
  * @sdev: the device.
+ * @ctx: the table: 0 for the host's pool, else the context a filter named.
  * @skb: the frame as it is on the wire, its data at the Ethernet header.
  * @meta: set to the hash and its type (PKT_HASH_TYPE_NONE: none).
  *
  * Context: RCU read side.
- * Return: the queue pair; the default one without RSS.
+ * Return: the queue pair; the default one without that table.
  */
-u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, const struct sk_buff *skb,
-		    struct vmqsim_rx_meta *meta)
+u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, u32 ctx,
+		    const struct sk_buff *skb, struct vmqsim_rx_meta *meta)
 {
-	const struct vmqsim_rss_hw *rss = rcu_dereference(sdev->silicon.rss);
+	const struct vmqsim_rss_hw *rss;
 	struct vmqsim_rss_input in;
 
 	meta->hash = 0;
 	meta->hash_type = PKT_HASH_TYPE_NONE;
+	rss = ctx <= VMQ_RSS_MAX_CTX ? rcu_dereference(sdev->silicon.rss[ctx]) :
+				       NULL;
 	if (!rss)
 		return VMQ_QP_DEFAULT;
 	if (!vmqsim_rss_parse(skb, rss->cfg.l4, &in))
@@ -168,23 +171,29 @@ u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, const struct sk_buff *skb,
 /**
  * vmqsim_rss_write() - program the RSS registers (vmq_hw_ops.rss_write)
  * @vdev: the vmq device.
- * @rss: key, table and fields; the table names host channels.
+ * @ctx: which table: 0, or a context 1..%VMQ_RSS_MAX_CTX.
+ * @rss: key, table and fields; the table names host channels.  NULL
+ *	frees context @ctx.
  *
  * The classifier switches to the new settings in one step.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -EINVAL for a context beyond the hardware's, or -ENOMEM.
  */
-int vmqsim_rss_write(struct vmq_dev *vdev, const struct vmq_rss *rss)
+int vmqsim_rss_write(struct vmq_dev *vdev, u32 ctx, const struct vmq_rss *rss)
 {
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
-	struct vmqsim_rss_hw *hw, *old;
+	struct vmqsim_rss_hw *hw = NULL, *old;
 
-	hw = kmalloc(sizeof(*hw), GFP_KERNEL);
-	if (!hw)
-		return -ENOMEM;
-	hw->cfg = *rss;
+	if (ctx > VMQ_RSS_MAX_CTX)
+		return -EINVAL;
+	if (rss) {
+		hw = kmalloc(sizeof(*hw), GFP_KERNEL);
+		if (!hw)
+			return -ENOMEM;
+		hw->cfg = *rss;
+	}
 	/* The core's mutex serialises writers. */
-	old = rcu_replace_pointer(sdev->silicon.rss, hw, true);
+	old = rcu_replace_pointer(sdev->silicon.rss[ctx], hw, true);
 	if (old)
 		kfree_rcu(old, rcu);
 	return 0;
@@ -199,5 +208,8 @@ int vmqsim_rss_write(struct vmq_dev *vdev, const struct vmq_rss *rss)
  */
 void vmqsim_rss_fini(struct vmqsim_dev *sdev)
 {
-	kfree(rcu_replace_pointer(sdev->silicon.rss, NULL, true));
+	u32 i;
+
+	for (i = 0; i <= VMQ_RSS_MAX_CTX; i++)
+		kfree(rcu_replace_pointer(sdev->silicon.rss[i], NULL, true));
 }

@@ -133,7 +133,8 @@ static struct vmqsim_cls_entry *vmqsim_slot(struct vmqsim_silicon *si,
 
 static void vmqsim_qp_filters_add(struct vmqsim_silicon *si, u32 qp, int n)
 {
-	if (qp != VMQ_QP_DROP)
+	/* Replication counts queue pairs' own filters, not contexts'. */
+	if (qp != VMQ_QP_DROP && !vmq_qp_is_rss(qp))
 		WRITE_ONCE(si->qp_filters[qp], si->qp_filters[qp] + n);
 }
 
@@ -205,7 +206,8 @@ int vmqsim_silicon_init(struct vmqsim_dev *sdev)
 	int cpu;
 
 	hash_init(si->cls);
-	RCU_INIT_POINTER(si->rss, NULL);
+	for (cpu = 0; cpu <= VMQ_RSS_MAX_CTX; cpu++)
+		RCU_INIT_POINTER(si->rss[cpu], NULL);
 	si->slots = kcalloc(sdev->num_filters, sizeof(*si->slots), GFP_KERNEL);
 	if (!si->slots)
 		return -ENOMEM;
@@ -459,18 +461,21 @@ static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 			   const struct sk_buff *skb)
 {
 	struct vmqsim_rx_meta meta = { .hash_type = PKT_HASH_TYPE_NONE };
-	struct vmqsim_guest *gq = rcu_dereference(sdev->qps[qp].guest);
+	struct vmqsim_guest *gq;
 	struct vmqsim_ring *ring;
 
+	/* The host's pool, or a filter's context: RSS picks the channel. */
+	if (qp == VMQ_QP_DEFAULT)
+		qp = vmqsim_rss_pick(sdev, 0, skb, &meta);
+	else if (vmq_qp_is_rss(qp))
+		qp = vmqsim_rss_pick(sdev, vmq_qp_rss_ctx(qp), skb, &meta);
 	/* A guest queue pair's buffers are in guest memory: its engine's. */
+	gq = rcu_dereference(sdev->qps[qp].guest);
 	if (gq) {
 		vmqsim_dbg_delay(&sdev->dbg_rx_delay_us);
 		vmqsim_guest_rx(gq, skb);
 		return;
 	}
-	/* The host's pool: RSS picks one of its channels. */
-	if (qp == VMQ_QP_DEFAULT)
-		qp = vmqsim_rss_pick(sdev, skb, &meta);
 	ring = rcu_dereference(sdev->qps[qp].hw_ring);
 	if (!ring || !vmqsim_ring_dma(ring, skb, &meta)) {
 		vmq_qp_count_rx_drop(sdev->vdev, qp, 1);
@@ -581,8 +586,11 @@ void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
 		vmqsim_flood(sdev, skb, src_pool);
 	} else {
 		qp = vmqsim_cls_lookup(&sdev->silicon, &l2);
-		if (qp < sdev->num_qps &&
-		    READ_ONCE(sdev->qps[qp].pool) != src_pool) {
+		/* A context spreads over the host's channels: its pool. */
+		if ((vmq_qp_is_rss(qp) &&
+		     READ_ONCE(sdev->qps[VMQ_QP_DEFAULT].pool) != src_pool) ||
+		    (qp < sdev->num_qps &&
+		     READ_ONCE(sdev->qps[qp].pool) != src_pool)) {
 			vmqsim_deliver(sdev, qp, skb);
 			vmqsim_silicon_count(sdev, VMQSIM_CNT_TX_SWITCHED);
 			rcu_read_unlock();

@@ -261,14 +261,15 @@ struct vmqsim_pcpu_counters {
  * @qp_filters: forwarding filters per queue pair, for replication.
  * @cls: the classifier: @slots hashed by MAC and VLAN, O(1) under RCU.
  * @counters: per-CPU device-level counters.
- * @rss: the RSS registers (rss.c), NULL until the driver writes them.
+ * @rss: the RSS registers (rss.c) of table 0 (the host's pool) and of
+ *	each context filters may name; NULL until the driver writes them.
  */
 struct vmqsim_silicon {
 	struct vmqsim_cls_entry __rcu **slots;
 	u32 *qp_filters;
 	DECLARE_HASHTABLE(cls, VMQSIM_CLS_HASH_BITS);
 	struct vmqsim_pcpu_counters __percpu *counters;
-	struct vmqsim_rss_hw __rcu *rss;
+	struct vmqsim_rss_hw __rcu *rss[VMQ_RSS_MAX_CTX + 1];
 };
 
 /**
@@ -390,9 +391,9 @@ int vmqsim_ring_take(struct vmqsim_ring *ring, struct vmqsim_rx_desc *out);
 
 /* rss.c */
 struct vmqsim_rss_hw;
-u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, const struct sk_buff *skb,
-		    struct vmqsim_rx_meta *meta);
-int vmqsim_rss_write(struct vmq_dev *vdev, const struct vmq_rss *rss);
+u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, u32 ctx,
+		    const struct sk_buff *skb, struct vmqsim_rx_meta *meta);
+int vmqsim_rss_write(struct vmq_dev *vdev, u32 ctx, const struct vmq_rss *rss);
 void vmqsim_rss_fini(struct vmqsim_dev *sdev);
 
 /* irq.c */
