@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Receive side scaling over the host's channels (vmq.rst, "RSS"): the
-# NIC's Toeplitz hash against a reference computation checked on
-# Microsoft's published RSS vectors, the queue each flow lands on, the
-# spread of many flows, and ethtool -x/-X, -n/-N rx-flow-hash, -L with
-# every refusal.
+# Receive side scaling over the host's channels (vmq.rst, "Receive side
+# scaling"): the NIC's Toeplitz hash against a reference computation
+# checked on Microsoft's published RSS vectors, the queue each flow lands
+# on, the spread of many flows, and ethtool -x/-X, -n/-N rx-flow-hash, -L
+# with every refusal; RSS contexts, the Linux form of VMMQ: one MAC's
+# flows spread over the channels of its context.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -17,6 +18,7 @@ TESTS="
 	spread
 	weights
 	refusals
+	contexts
 	channels_follow
 "
 
@@ -215,6 +217,93 @@ refusals()
 	ethtool -X $DEV default
 	check_err $? "ethtool -X default"
 	log_test "refusals: other hash, table past channels, bad fields, -L under a table"
+}
+
+# ctx_indir CTX: context CTX's table, its distinct channels on one line.
+ctx_indir()
+{
+	ethtool -x $DEV context "$1" |
+		awk '/^ *[0-9]+: / { for (i = 2; i <= NF; i++) print $i }' |
+		sort -un | tr '\n' ' '
+}
+
+# ctx_flows CTX_MAC FIRST: 256 flows to CTX_MAC land exactly where the
+# hash says among the context's two channels FIRST and FIRST + 1, and
+# nowhere else.
+ctx_flows()
+{
+	local before hashes want q n h
+
+	before=$(qp_rx_snapshot $DEV)
+	hashes=$("$RSS" flows $PEER "$1" 256) || return 1
+	busywait 5000 eval '[ "$(qp_rx_delta "$before" "$(qp_rx_snapshot $DEV)" |
+		tr " " "\n" | awk -F: "{ s += \$2 } END { print s }")" -ge 256 ]'
+	want=
+	for ((q = $2; q < $2 + 2; q++)); do
+		n=0
+		for h in $hashes; do
+			[ $(($2 + (h % 128) % 2)) -eq $q ] && n=$((n + 1))
+		done
+		want+="$q:$n "
+	done
+	echo "	context per channel: $want"
+	expect_rx_delta "$(qp_rx_delta "$before" "$(qp_rx_snapshot $DEV)")" \
+		"$want"
+}
+
+contexts()
+{
+	local out ctx i ids= cmac=52:54:00:00:15:01
+
+	ethtool -X $DEV hkey "$("$RSS" key)" && ethtool -X $DEV default
+	check_err $? "key and default table"
+	out=$(ethtool -X $DEV context new start 2 equal 2 2>&1)
+	check_err $? "context new: $out"
+	ctx=$(echo "$out" | awk '/New RSS context is/ { print $NF }')
+	[ -n "$ctx" ]
+	check_err $? "no context number in '$out'"
+	[ "$(ctx_indir "$ctx")" = "2 3 " ]
+	check_err $? "context $ctx's table has channels '$(ctx_indir "$ctx")', want 2 3"
+	ethtool -N $DEV flow-type ether dst $cmac context "$ctx" loc 5
+	check_err $? "a rule to context $ctx failed"
+	ethtool -n $DEV rule 5 | grep -qi "context.*$ctx"
+	check_err $? "rule 5 does not show its context: $(ethtool -n $DEV rule 5)"
+	ctx_flows $cmac 2
+	check_err $? "256 flows to $cmac did not land on context $ctx's channels as hashed"
+	# A new table moves the flows: channels 0 and 1 now.
+	ethtool -X $DEV context "$ctx" start 0 equal 2
+	check_err $? "changing context $ctx"
+	ctx_flows $cmac 0
+	check_err $? "after the change the flows did not follow the new table"
+	ethtool -X $DEV context "$ctx" start 2 equal 2
+
+	refused "Device or resource busy" ethtool -X $DEV context "$ctx" delete
+	check_err $? "deleting a context a rule uses"
+	refused "Invalid argument" ethtool -L $DEV combined 2
+	check_err $? "dropping channels a context uses"
+	refused "Invalid argument" ethtool -X $DEV context new start 3 equal 2
+	check_err $? "a context past the channels"
+	refused "No such file or directory" \
+		ethtool -N $DEV flow-type ether dst 52:54:00:00:15:02 context 99 loc 6
+	check_err $? "a rule to no context"
+	for ((i = 1; i < 8; i++)); do
+		out=$(ethtool -X $DEV context new equal 1 2>&1)
+		check_err $? "context $((i + 1)) of 8: $out"
+		ids+="$(echo "$out" | awk '/New RSS context is/ { print $NF }') "
+	done
+	refused "Device or resource busy" ethtool -X $DEV context new equal 1
+	check_err $? "a ninth context"
+	for i in $ids; do
+		ethtool -X $DEV context "$i" delete
+		check_err $? "deleting context $i"
+	done
+	ethtool -N $DEV delete 5 && ethtool -X $DEV context "$ctx" delete
+	check_err $? "deleting the rule, then its context"
+	ethtool -x $DEV context "$ctx" >/dev/null 2>&1
+	check_fail $? "context $ctx still shows after delete"
+	ethtool -L $DEV combined 2 && ethtool -L $DEV combined $NQ
+	check_err $? "-L with no context left"
+	log_test "RSS contexts: a MAC's flows spread over its context; refusals"
 }
 
 channels_follow()
