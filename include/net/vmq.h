@@ -43,14 +43,22 @@ struct netlink_ext_ack;
 #define VMQ_QP_DROP		U32_MAX
 /* RSS contexts besides the host's table, numbered 1..VMQ_RSS_MAX_CTX. */
 #define VMQ_RSS_MAX_CTX		8
-/* Filter target meaning "spread by RSS context ctx over its channels". */
+/*
+ * RSS tables of offloaded macvlans with several queue pairs, numbered
+ * after the admin's contexts: VMQ_RSS_MAX_CTX + 1..VMQ_RSS_HW_CTX.
+ */
+#define VMQ_RSS_FWD_CTX		32
+#define VMQ_RSS_HW_CTX		(VMQ_RSS_MAX_CTX + VMQ_RSS_FWD_CTX)
+/* Queue pairs an offloaded macvlan may get (devlink macvlan_queues). */
+#define VMQ_FWD_MAX_QPS		8
+/* Filter target meaning "spread by RSS context ctx over its queue pairs". */
 #define VMQ_QP_RSS_BASE		0x80000000U
 #define VMQ_QP_RSS(ctx)		(VMQ_QP_RSS_BASE | (ctx))
 
 /* Whether a filter target is an RSS context; vmq_qp_rss_ctx() says which. */
 static inline bool vmq_qp_is_rss(u32 qp)
 {
-	return qp > VMQ_QP_RSS_BASE && qp <= VMQ_QP_RSS(VMQ_RSS_MAX_CTX);
+	return qp > VMQ_QP_RSS_BASE && qp <= VMQ_QP_RSS(VMQ_RSS_HW_CTX);
 }
 
 static inline u32 vmq_qp_rss_ctx(u32 qp)
@@ -255,10 +263,12 @@ struct vmq_coalesce {
  * @qp_affinity: optional: queue pair @qp's vector now runs on @cpu (the
  *	driver may update XPS).
  * @rss_write: program RSS table @ctx of the hardware with @rss
- *	(&vmq_caps.rss): 0 is the host's pool, 1..%VMQ_RSS_MAX_CTX the
+ *	(&vmq_caps.rss): 0 is the host's pool, 1..%VMQ_RSS_HW_CTX the
  *	contexts filters may name (VMQ_QP_RSS()); NULL @rss frees context
- *	@ctx.  Every context has the key and fields of table 0.  Its queue
- *	pairs are host channels.
+ *	@ctx.  Every context has the key and fields of table 0.  The
+ *	queue pairs of one table belong to one vport (vmq_qp_vport()):
+ *	host channels up to %VMQ_RSS_MAX_CTX, an offloaded macvlan's
+ *	above.
  * @guest: optional: how the driver runs guest queue pairs, whose rings
  *	live in a VM's memory (&struct vmq_guest_hw_ops in
  *	<net/vmq_guest.h>); NULL if it cannot.
@@ -295,6 +305,7 @@ u32 vmq_qp_flags(const struct vmq_dev *vdev, u32 qp);
 struct net_device *vmq_qp_rx_netdev(struct vmq_dev *vdev, u32 qp);
 void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq);
 int vmq_qp_cpu(const struct vmq_dev *vdev, u32 qp);
+u32 vmq_qp_vport(const struct vmq_dev *vdev, u32 qp);
 
 /* Per-queue counters, for the driver's data path. */
 void vmq_qp_count_rx(struct vmq_dev *vdev, u32 qp, u32 packets, u64 bytes);

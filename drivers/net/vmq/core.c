@@ -114,6 +114,7 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 		goto err_qps_fini;
 	vmq_coalesce_dev_init(vdev);
 	vmq_balance_dev_init(vdev);
+	vmq_devlink_add(vdev);
 
 	netdev->ml_priv = vdev;
 	vmq_debugfs_dev_add(vdev);
@@ -147,6 +148,7 @@ void vmq_dev_unregister(struct vmq_dev *vdev)
 {
 	/* Clients (VMMs on its queue pairs) let go before anything goes. */
 	vmq_registry_del(vdev);
+	vmq_devlink_del(vdev);
 	vmq_debugfs_dev_del(vdev);
 	vmq_balance_dev_fini(vdev);
 	vmq_coalesce_dev_fini(vdev);

@@ -69,9 +69,9 @@ static int macvlans_show(struct seq_file *m, void *unused)
 			continue;
 		fwd = macvlan_accel_priv(upper);
 		if (fwd && vmq_fwd_is_ours(vdev, fwd))
-			seq_printf(m, "%s %pM offloaded qp %u filter %u\n",
+			seq_printf(m, "%s %pM offloaded qp %u filter %u queues %u\n",
 				   upper->name, upper->dev_addr, fwd->qp,
-				   fwd->loc);
+				   fwd->loc, fwd->nr_qps);
 		else
 			seq_printf(m, "%s %pM software\n", upper->name,
 				   upper->dev_addr);

@@ -6,7 +6,10 @@
  * comes up on the NIC gets a queue pair of its own and a filter on its
  * MAC: its frames land in that queue pair and the driver hands them to the
  * macvlan netdev directly, past macvlan's software demux; what it sends
- * leaves through the queue pair's transmit ring.  As with ixgbe, the
+ * leaves through the queue pair's transmit ring.  With devlink's
+ * macvlan_queues above 1 it gets that many queue pairs in a row (VMMQ),
+ * its filter names an RSS context of its own that spreads its flows over
+ * them, and it sends on them by flow hash.  As with ixgbe, the
  * macvlan is a subordinate channel of the NIC: it passes itself as sb_dev,
  * and the stack's binding of its traffic class to the queue pair's
  * transmit queue says where its frames go.  Multicast and broadcast still
@@ -30,13 +33,16 @@ static bool vmq_fwd_mode_ok(struct net_device *upper)
 	return macvlan_supports_dest_filter(upper);
 }
 
-static u32 vmq_fwd_free_qp(struct vmq_dev *vdev)
+/* The first of @count free queue pairs in a row, or VMQ_QP_DROP. */
+static u32 vmq_fwd_free_qps(struct vmq_dev *vdev, u32 count)
 {
-	u32 qp;
+	u32 qp, run = 0;
 
-	for (qp = vdev->channels; qp < vdev->caps.num_qps; qp++)
-		if (vdev->qps[qp].state == VMQ_QP_FREE)
-			return qp;
+	for (qp = vdev->channels; qp < vdev->caps.num_qps; qp++) {
+		run = vdev->qps[qp].state == VMQ_QP_FREE ? run + 1 : 0;
+		if (run == count)
+			return qp + 1 - count;
+	}
 	return VMQ_QP_DROP;
 }
 
@@ -53,7 +59,7 @@ static int vmq_fwd_bind(struct vmq_fwd *fwd)
 	err = netdev_set_sb_channel(fwd->upper, fwd->qp);
 	if (!err)
 		err = netdev_bind_sb_channel_queue(fwd->vdev->netdev, fwd->upper,
-						   0, 1, fwd->qp);
+						   0, fwd->nr_qps, fwd->qp);
 	if (err)
 		netdev_set_sb_channel(fwd->upper, 0);
 	return err;
@@ -122,6 +128,101 @@ void vmq_fwd_tc_clear(struct vmq_dev *vdev)
 	vmq_fwd_xps_restore(vdev);
 }
 
+/*
+ * Queue pairs for @fwd: devlink's macvlan_queues of them in a row, spread
+ * by an RSS context of their own, or one when the device has no RSS, or
+ * not that many free in a row, or no context left.  Device mutex held.
+ */
+static int vmq_fwd_reserve(struct vmq_dev *vdev, struct vmq_fwd *fwd)
+{
+	u32 want = vdev->caps.rss ? vdev->fwd_qps : 1;
+	u32 qp = VMQ_QP_DROP;
+	int ctx;
+
+	if (want > 1)
+		qp = vmq_fwd_free_qps(vdev, want);
+	if (qp != VMQ_QP_DROP) {
+		ctx = vmq_rss_fwd_add(vdev, qp, want);
+		if (ctx > 0) {
+			fwd->qp = qp;
+			fwd->nr_qps = want;
+			fwd->ctx = ctx;
+			return 0;
+		}
+		qp = VMQ_QP_DROP;
+	}
+	if (want > 1)
+		netdev_info(vdev->netdev, "vmq: %s: no %u free queue pairs in a row with an RSS context, it gets one\n",
+			    fwd->upper->name, want);
+	qp = vmq_fwd_free_qps(vdev, 1);
+	if (qp == VMQ_QP_DROP)
+		return -EBUSY;
+	fwd->qp = qp;
+	fwd->nr_qps = 1;
+	return 0;
+}
+
+/* Device mutex held. */
+static void vmq_fwd_unreserve(struct vmq_dev *vdev, struct vmq_fwd *fwd)
+{
+	if (fwd->ctx)
+		vmq_rss_fwd_del(vdev, fwd->ctx);
+}
+
+/* Where its filter sends frames: its queue pair, or its RSS context. */
+static u32 vmq_fwd_target(const struct vmq_fwd *fwd)
+{
+	return fwd->ctx ? VMQ_QP_RSS(fwd->ctx) : fwd->qp;
+}
+
+/* Give @fwd its queue pairs, started if the NIC runs; mutex held. */
+static int vmq_fwd_qps_claim(struct vmq_dev *vdev, struct vmq_fwd *fwd)
+{
+	u32 i, qp;
+	int err;
+
+	for (i = 0; i < fwd->nr_qps; i++) {
+		qp = fwd->qp + i;
+		vmq_qp_claim(vdev, qp, VMQ_OWNER_MACVLAN);
+		vdev->qps[qp].fwd = fwd;
+		rcu_assign_pointer(vdev->qps[qp].rx_netdev, fwd->upper);
+		if (!vdev->running)
+			continue;
+		err = vmq_qp_start(vdev, qp);
+		if (err) {
+			RCU_INIT_POINTER(vdev->qps[qp].rx_netdev, NULL);
+			vdev->qps[qp].fwd = NULL;
+			vmq_qp_release(vdev, qp);
+			goto err_release;
+		}
+	}
+	return 0;
+
+err_release:
+	while (i--) {
+		qp = fwd->qp + i;
+		vmq_qp_stop(vdev, qp);
+		RCU_INIT_POINTER(vdev->qps[qp].rx_netdev, NULL);
+		vdev->qps[qp].fwd = NULL;
+		vmq_qp_release(vdev, qp);
+	}
+	return err;
+}
+
+/* Undo vmq_fwd_qps_claim(); mutex held, the filter gone. */
+static void vmq_fwd_qps_release(struct vmq_dev *vdev, struct vmq_fwd *fwd)
+{
+	u32 i, qp;
+
+	for (i = 0; i < fwd->nr_qps; i++) {
+		qp = fwd->qp + i;
+		vmq_qp_stop(vdev, qp);
+		RCU_INIT_POINTER(vdev->qps[qp].rx_netdev, NULL);
+		vdev->qps[qp].fwd = NULL;
+		vmq_qp_release(vdev, qp);
+	}
+}
+
 /* Called with RTNL and the device mutex held. */
 static struct vmq_fwd *vmq_fwd_add(struct vmq_dev *vdev,
 				   struct net_device *upper)
@@ -130,57 +231,49 @@ static struct vmq_fwd *vmq_fwd_add(struct vmq_dev *vdev,
 	struct macvlan_dev *mvlan = netdev_priv(upper);
 	struct vmq_fwd *fwd;
 	int err, loc;
-	u32 qp;
 
-	qp = vmq_fwd_free_qp(vdev);
-	if (qp == VMQ_QP_DROP) {
-		netdev_info(vdev->netdev, "vmq: no free queue pair for %s, it stays on the software path\n",
-			    upper->name);
-		return ERR_PTR(-EBUSY);
-	}
 	fwd = kzalloc(sizeof(*fwd), GFP_KERNEL);
 	if (!fwd)
 		return ERR_PTR(-ENOMEM);
 	fwd->vdev = vdev;
 	fwd->upper = upper;
-	fwd->qp = qp;
 	fwd->local_switch = mvlan->mode == MACVLAN_MODE_BRIDGE;
-
-	vmq_qp_claim(vdev, qp, VMQ_OWNER_MACVLAN);
-	vdev->qps[qp].fwd = fwd;
+	err = vmq_fwd_reserve(vdev, fwd);
+	if (err) {
+		netdev_info(vdev->netdev, "vmq: no free queue pair for %s, it stays on the software path\n",
+			    upper->name);
+		goto err_free;
+	}
+	err = vmq_fwd_qps_claim(vdev, fwd);
+	if (err)
+		goto err_unreserve;
 	err = vmq_fwd_bind(fwd);
 	if (err)
 		goto err_release;
-	rcu_assign_pointer(vdev->qps[qp].rx_netdev, upper);
-	if (vdev->running) {
-		err = vmq_qp_start(vdev, qp);
-		if (err)
-			goto err_unbind;
-	}
 
-	/* The queue is ready: now let the classifier send frames to it. */
+	/* The queues are ready: now let the classifier send frames there. */
 	ether_addr_copy(key.addr, upper->dev_addr);
-	loc = __vmq_filter_add(vdev, &key, qp, VMQ_FILTER_MACVLAN, VMQ_LOC_ANY);
+	loc = __vmq_filter_add(vdev, &key, vmq_fwd_target(fwd),
+			       VMQ_FILTER_MACVLAN, VMQ_LOC_ANY);
 	if (loc < 0) {
 		err = loc;
 		netdev_info(vdev->netdev, "vmq: no filter for %s (%pM): %d, it stays on the software path\n",
 			    upper->name, upper->dev_addr, err);
-		goto err_stop;
+		goto err_unbind;
 	}
 	fwd->loc = loc;
 	list_add_tail(&fwd->list, &vdev->fwds);
-	netdev_info(vdev->netdev, "vmq: %s offloaded to queue pair %u\n",
-		    upper->name, qp);
+	netdev_info(vdev->netdev, "vmq: %s offloaded to queue pairs %u-%u\n",
+		    upper->name, fwd->qp, fwd->qp + fwd->nr_qps - 1);
 	return fwd;
 
-err_stop:
-	vmq_qp_stop(vdev, qp);
 err_unbind:
-	RCU_INIT_POINTER(vdev->qps[qp].rx_netdev, NULL);
 	vmq_fwd_unbind(fwd);
 err_release:
-	vdev->qps[qp].fwd = NULL;
-	vmq_qp_release(vdev, qp);
+	vmq_fwd_qps_release(vdev, fwd);
+err_unreserve:
+	vmq_fwd_unreserve(vdev, fwd);
+err_free:
 	kfree(fwd);
 	return ERR_PTR(err);
 }
@@ -189,18 +282,15 @@ err_release:
 static void vmq_fwd_del(struct vmq_fwd *fwd)
 {
 	struct vmq_dev *vdev = fwd->vdev;
-	struct vmq_qp *qp = &vdev->qps[fwd->qp];
 
 	/* Stop steering first, then transmit, then DMA. */
 	__vmq_filter_del(vdev, fwd->loc);
 	vmq_fwd_unbind(fwd);
-	vmq_qp_stop(vdev, fwd->qp);
-	RCU_INIT_POINTER(qp->rx_netdev, NULL);
-	qp->fwd = NULL;
-	vmq_qp_release(vdev, fwd->qp);
+	vmq_fwd_qps_release(vdev, fwd);
+	vmq_fwd_unreserve(vdev, fwd);
 	list_del(&fwd->list);
-	netdev_info(vdev->netdev, "vmq: %s released queue pair %u\n",
-		    fwd->upper->name, fwd->qp);
+	netdev_info(vdev->netdev, "vmq: %s released queue pairs %u-%u\n",
+		    fwd->upper->name, fwd->qp, fwd->qp + fwd->nr_qps - 1);
 	kfree(fwd);
 }
 
@@ -388,9 +478,10 @@ EXPORT_SYMBOL_GPL(vmq_set_features);
  * @skb: the frame.
  * @sb_dev: the offloaded macvlan sending it, or NULL for the host.
  *
- * An offloaded macvlan's frames use the queue its subordinate channel is
- * bound to, its queue pair's; the host's, and a macvlan's while it is not
- * bound, use the channels, with the usual XPS and flow hashing.
+ * An offloaded macvlan's frames use the queues its subordinate channel is
+ * bound to, its queue pairs', spread by flow hash; the host's, and a
+ * macvlan's while it is not bound, use the channels, with the usual XPS
+ * and flow hashing.
  *
  * Return: the transmit queue.
  */
@@ -399,11 +490,14 @@ u16 vmq_select_queue(struct net_device *netdev, struct sk_buff *skb,
 {
 	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 	u32 channels = READ_ONCE(vdev->channels);
-	u16 txq;
+	u16 txq, count;
 
-	/* One queue per macvlan: its class 0 starts and ends there. */
-	if (sb_dev && READ_ONCE(sb_dev->tc_to_txq[0].count)) {
+	/* A macvlan's class 0 is its queue pairs: spread by flow. */
+	count = sb_dev ? READ_ONCE(sb_dev->tc_to_txq[0].count) : 0;
+	if (count) {
 		txq = READ_ONCE(sb_dev->tc_to_txq[0].offset);
+		if (count > 1)
+			txq += reciprocal_scale(skb_get_hash(skb), count);
 		if (txq < netdev->real_num_tx_queues)
 			return txq;
 	}
@@ -444,8 +538,8 @@ static void vmq_fwd_changeaddr(struct net_device *upper)
 	vdev = fwd->vdev;
 	ether_addr_copy(key.addr, upper->dev_addr);
 	mutex_lock(&vdev->lock);
-	loc = __vmq_filter_add(vdev, &key, fwd->qp, VMQ_FILTER_MACVLAN,
-			       fwd->loc);
+	loc = __vmq_filter_add(vdev, &key, vmq_fwd_target(fwd),
+			       VMQ_FILTER_MACVLAN, fwd->loc);
 	mutex_unlock(&vdev->lock);
 	if (loc < 0)
 		netdev_warn(vdev->netdev, "vmq: %s: cannot move filter to %pM: %d\n",

@@ -397,6 +397,30 @@ u32 vmq_qp_flags(const struct vmq_dev *vdev, u32 qp)
 EXPORT_SYMBOL_GPL(vmq_qp_flags);
 
 /**
+ * vmq_qp_vport() - the vport a queue pair belongs to, as NDIS says
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ *
+ * A vport is one owner's set of queue pairs, which the hardware switches
+ * as one: the host's channels, an offloaded macvlan's queue pairs
+ * (several with devlink's macvlan_queues), or one VFIO queue pair.  For
+ * &struct vmq_hw_ops.qp_start: frames one of a vport's queue pairs sends
+ * are never switched back to the same vport.
+ *
+ * Context: the device mutex held.
+ * Return: the vport's first queue pair: 0 for the host's channels.
+ */
+u32 vmq_qp_vport(const struct vmq_dev *vdev, u32 qp)
+{
+	const struct vmq_qp *q = &vdev->qps[qp];
+
+	if (q->owner == VMQ_OWNER_HOST)
+		return VMQ_QP_DEFAULT;
+	return q->fwd ? q->fwd->qp : qp;
+}
+EXPORT_SYMBOL_GPL(vmq_qp_vport);
+
+/**
  * vmq_qp_count_rx() - count frames a queue pair delivered
  * @vdev: the vmq device.
  * @qp: queue pair index.

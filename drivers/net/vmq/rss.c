@@ -66,7 +66,7 @@ static void vmq_rss_ctxs_rewrite(struct vmq_dev *vdev)
 {
 	u32 i;
 
-	for (i = 1; i <= VMQ_RSS_MAX_CTX; i++)
+	for (i = 1; i <= VMQ_RSS_HW_CTX; i++)
 		if (vdev->rss_ctx[i] && vmq_rss_ctx_write(vdev, i))
 			netdev_warn(vdev->netdev,
 				    "vmq: RSS context %u keeps its old key\n", i);
@@ -192,6 +192,56 @@ out:
 }
 
 /**
+ * vmq_rss_fwd_add() - a table spreading a macvlan's frames
+ * @vdev: the device, its mutex held, with RSS.
+ * @first: the macvlan's first queue pair.
+ * @count: its queue pairs, [@first, @first + @count).
+ *
+ * Its tables are numbered after the admin's contexts, which ethtool
+ * neither shows nor lets a rule name.
+ *
+ * Return: the context, or -ENOSPC when all %VMQ_RSS_FWD_CTX are taken,
+ * -ENOMEM, or the driver's error.
+ */
+int vmq_rss_fwd_add(struct vmq_dev *vdev, u32 first, u32 count)
+{
+	struct vmq_rss *rss;
+	u32 ctx, i;
+	int err;
+
+	for (ctx = VMQ_RSS_MAX_CTX + 1; ctx <= VMQ_RSS_HW_CTX; ctx++)
+		if (!vdev->rss_ctx[ctx])
+			break;
+	if (ctx > VMQ_RSS_HW_CTX)
+		return -ENOSPC;
+	rss = kzalloc(sizeof(*rss), GFP_KERNEL);
+	if (!rss)
+		return -ENOMEM;
+	for (i = 0; i < VMQ_RSS_INDIR_SIZE; i++)
+		rss->indir[i] = first + ethtool_rxfh_indir_default(i, count);
+	vdev->rss_ctx[ctx] = rss;
+	err = vmq_rss_ctx_write(vdev, ctx);
+	if (err) {
+		vdev->rss_ctx[ctx] = NULL;
+		kfree(rss);
+		return err;
+	}
+	return ctx;
+}
+
+/**
+ * vmq_rss_fwd_del() - undo vmq_rss_fwd_add()
+ * @vdev: the device, its mutex held.
+ * @ctx: the context; no filter names it any more.
+ */
+void vmq_rss_fwd_del(struct vmq_dev *vdev, u32 ctx)
+{
+	vdev->ops->rss_write(vdev, ctx, NULL);
+	kfree(vdev->rss_ctx[ctx]);
+	vdev->rss_ctx[ctx] = NULL;
+}
+
+/**
  * vmq_rss_fini() - the core's copies of the contexts go with the device
  * @vdev: the device; the driver frees what it programmed.
  */
@@ -199,7 +249,7 @@ void vmq_rss_fini(struct vmq_dev *vdev)
 {
 	u32 i;
 
-	for (i = 1; i <= VMQ_RSS_MAX_CTX; i++) {
+	for (i = 1; i <= VMQ_RSS_HW_CTX; i++) {
 		kfree(vdev->rss_ctx[i]);
 		vdev->rss_ctx[i] = NULL;
 	}

@@ -103,7 +103,9 @@ struct vmq_qp {
  * @list: in &vmq_dev.fwds.
  * @vdev: the vmq device.
  * @upper: the macvlan netdev.
- * @qp: its queue pair.
+ * @qp: its first queue pair.
+ * @nr_qps: its queue pairs, [@qp, @qp + @nr_qps).
+ * @ctx: the RSS context spreading its frames over them, or 0 for one.
  * @loc: its filter's location.
  * @local_switch: the hardware may switch its frames to other local queue
  *	pairs (bridge mode); private and vepa macvlans go to the wire.
@@ -113,6 +115,8 @@ struct vmq_fwd {
 	struct vmq_dev *vdev;
 	struct net_device *upper;
 	u32 qp;
+	u32 nr_qps;
+	u32 ctx;
 	u32 loc;
 	bool local_switch;
 };
@@ -192,6 +196,7 @@ struct vmq_balance_move {
  * @nr_ethtool_filters: of which ethtool rules.
  * @host_gone: counts of host channels released, for netdev totals.
  * @l2fw: macvlan L2-forwarding offload is on.
+ * @fwd_qps: queue pairs a macvlan offloaded from now on gets (devlink).
  * @fwds: offloaded macvlans.
  * @list: in the registry of all vmq devices (client.c).
  * @clients: the clients attached to it, with their cookies (client.c).
@@ -205,6 +210,10 @@ struct vmq_balance_move {
  * @bal_moves: the last %VMQ_BALANCE_LOG moves, a ring.
  * @bal_nr_moves: moves so far.
  * @debugfs: this device's debugfs directory.
+ * @devlink: its devlink instance, or NULL without a parent device.
+ * @rss: RSS table 0, the host's pool.
+ * @rss_ctx: the admin's contexts 1..%VMQ_RSS_MAX_CTX, then those of
+ *	offloaded macvlans; NULL where free.
  */
 struct vmq_dev {
 	struct net_device *netdev;
@@ -223,6 +232,7 @@ struct vmq_dev {
 	u32 nr_ethtool_filters;
 	struct vmq_gone_stats host_gone;
 	bool l2fw;
+	u32 fwd_qps;
 	struct list_head fwds;
 	struct list_head list;
 	struct list_head clients;
@@ -235,8 +245,9 @@ struct vmq_dev {
 	struct vmq_balance_move bal_moves[VMQ_BALANCE_LOG];
 	u32 bal_nr_moves;
 	struct dentry *debugfs;
+	struct devlink *devlink;
 	struct vmq_rss rss;
-	struct vmq_rss *rss_ctx[VMQ_RSS_MAX_CTX + 1];
+	struct vmq_rss *rss_ctx[VMQ_RSS_HW_CTX + 1];
 };
 
 /* qp.c */
@@ -263,6 +274,12 @@ bool vmq_rss_ctx_exists(struct vmq_dev *vdev, u32 ctx);
 int vmq_rss_channels(struct vmq_dev *vdev, u32 count, bool commit);
 int vmq_rss_get_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd);
 int vmq_rss_set_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd);
+int vmq_rss_fwd_add(struct vmq_dev *vdev, u32 first, u32 count);
+void vmq_rss_fwd_del(struct vmq_dev *vdev, u32 ctx);
+
+/* devlink.c */
+void vmq_devlink_add(struct vmq_dev *vdev);
+void vmq_devlink_del(struct vmq_dev *vdev);
 
 /* filter.c */
 int vmq_filters_init(struct vmq_dev *vdev);

@@ -41,8 +41,8 @@ static int vmqsim_hw_qp_start(struct vmq_dev *vdev, u32 id)
 		return PTR_ERR(ring);
 	qp->ring = ring;
 	qp->tx_ring_size = sdev->tx_ring_size;
-	/* The host's queue pairs switch as one pool; other owners alone. */
-	WRITE_ONCE(qp->pool, vmq_qp_owner(vdev, id) == VMQ_OWNER_HOST ? 0 : id);
+	/* A vport's queue pairs switch as one pool. */
+	WRITE_ONCE(qp->pool, vmq_qp_vport(vdev, id));
 	WRITE_ONCE(qp->flags, vmq_qp_flags(vdev, id));
 	vmqsim_irq_attach(sdev, id, &qp->rx_irq);
 	napi_enable(&qp->napi);

@@ -157,8 +157,8 @@ u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, u32 ctx,
 
 	meta->hash = 0;
 	meta->hash_type = PKT_HASH_TYPE_NONE;
-	rss = ctx <= VMQ_RSS_MAX_CTX ? rcu_dereference(sdev->silicon.rss[ctx]) :
-				       NULL;
+	rss = ctx <= VMQ_RSS_HW_CTX ? rcu_dereference(sdev->silicon.rss[ctx]) :
+				      NULL;
 	if (!rss)
 		return VMQ_QP_DEFAULT;
 	if (!vmqsim_rss_parse(skb, rss->cfg.l4, &in))
@@ -169,11 +169,32 @@ u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, u32 ctx,
 }
 
 /**
+ * vmqsim_rss_pool() - the switching pool RSS context @ctx spreads over
+ * @sdev: the device.
+ * @ctx: the context.
+ *
+ * A table's queue pairs are one vport's, so its first entry tells.
+ *
+ * Context: RCU read side.
+ * Return: the pool, or %VMQSIM_POOL_WIRE without that table.
+ */
+u32 vmqsim_rss_pool(struct vmqsim_dev *sdev, u32 ctx)
+{
+	const struct vmqsim_rss_hw *rss;
+
+	rss = ctx <= VMQ_RSS_HW_CTX ? rcu_dereference(sdev->silicon.rss[ctx]) :
+				      NULL;
+	if (!rss || rss->cfg.indir[0] >= sdev->num_qps)
+		return VMQSIM_POOL_WIRE;
+	return READ_ONCE(sdev->qps[rss->cfg.indir[0]].pool);
+}
+
+/**
  * vmqsim_rss_write() - program the RSS registers (vmq_hw_ops.rss_write)
  * @vdev: the vmq device.
- * @ctx: which table: 0, or a context 1..%VMQ_RSS_MAX_CTX.
- * @rss: key, table and fields; the table names host channels.  NULL
- *	frees context @ctx.
+ * @ctx: which table: 0, or a context 1..%VMQ_RSS_HW_CTX.
+ * @rss: key, table and fields; the table names one vport's queue
+ *	pairs.  NULL frees context @ctx.
  *
  * The classifier switches to the new settings in one step.
  *
@@ -184,7 +205,7 @@ int vmqsim_rss_write(struct vmq_dev *vdev, u32 ctx, const struct vmq_rss *rss)
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	struct vmqsim_rss_hw *hw = NULL, *old;
 
-	if (ctx > VMQ_RSS_MAX_CTX)
+	if (ctx > VMQ_RSS_HW_CTX)
 		return -EINVAL;
 	if (rss) {
 		hw = kmalloc(sizeof(*hw), GFP_KERNEL);
@@ -210,6 +231,6 @@ void vmqsim_rss_fini(struct vmqsim_dev *sdev)
 {
 	u32 i;
 
-	for (i = 0; i <= VMQ_RSS_MAX_CTX; i++)
+	for (i = 0; i <= VMQ_RSS_HW_CTX; i++)
 		kfree(rcu_replace_pointer(sdev->silicon.rss[i], NULL, true));
 }

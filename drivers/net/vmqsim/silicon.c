@@ -203,11 +203,12 @@ void vmqsim_silicon_filter_clear(struct vmqsim_dev *sdev, u32 slot)
 int vmqsim_silicon_init(struct vmqsim_dev *sdev)
 {
 	struct vmqsim_silicon *si = &sdev->silicon;
+	u32 ctx;
 	int cpu;
 
 	hash_init(si->cls);
-	for (cpu = 0; cpu <= VMQ_RSS_MAX_CTX; cpu++)
-		RCU_INIT_POINTER(si->rss[cpu], NULL);
+	for (ctx = 0; ctx <= VMQ_RSS_HW_CTX; ctx++)
+		RCU_INIT_POINTER(si->rss[ctx], NULL);
 	si->slots = kcalloc(sdev->num_filters, sizeof(*si->slots), GFP_KERNEL);
 	if (!si->slots)
 		return -ENOMEM;
@@ -586,9 +587,9 @@ void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
 		vmqsim_flood(sdev, skb, src_pool);
 	} else {
 		qp = vmqsim_cls_lookup(&sdev->silicon, &l2);
-		/* A context spreads over the host's channels: its pool. */
+		/* A context spreads over one vport's queue pairs. */
 		if ((vmq_qp_is_rss(qp) &&
-		     READ_ONCE(sdev->qps[VMQ_QP_DEFAULT].pool) != src_pool) ||
+		     vmqsim_rss_pool(sdev, vmq_qp_rss_ctx(qp)) != src_pool) ||
 		    (qp < sdev->num_qps &&
 		     READ_ONCE(sdev->qps[qp].pool) != src_pool)) {
 			vmqsim_deliver(sdev, qp, skb);

@@ -269,7 +269,7 @@ struct vmqsim_silicon {
 	u32 *qp_filters;
 	DECLARE_HASHTABLE(cls, VMQSIM_CLS_HASH_BITS);
 	struct vmqsim_pcpu_counters __percpu *counters;
-	struct vmqsim_rss_hw __rcu *rss[VMQ_RSS_MAX_CTX + 1];
+	struct vmqsim_rss_hw __rcu *rss[VMQ_RSS_HW_CTX + 1];
 };
 
 /**
@@ -393,6 +393,7 @@ int vmqsim_ring_take(struct vmqsim_ring *ring, struct vmqsim_rx_desc *out);
 struct vmqsim_rss_hw;
 u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, u32 ctx,
 		    const struct sk_buff *skb, struct vmqsim_rx_meta *meta);
+u32 vmqsim_rss_pool(struct vmqsim_dev *sdev, u32 ctx);
 int vmqsim_rss_write(struct vmq_dev *vdev, u32 ctx, const struct vmq_rss *rss);
 void vmqsim_rss_fini(struct vmqsim_dev *sdev);
 
