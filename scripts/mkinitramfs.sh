@@ -23,7 +23,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 # Real tools the tests drive; busybox covers the rest.
 TOOLS=(
-	bash ip bridge tc ethtool ping kmod modprobe insmod rmmod lsmod
+	bash ip bridge tc devlink ethtool ping kmod modprobe insmod rmmod lsmod
 	depmod modinfo grep sed awk timeout dmesg taskset stty setsid
 	sort uniq wc tr cut head tail seq sleep cat date od
 	nproc ps pgrep pkill kill find stat mount umount
