@@ -23,7 +23,7 @@ source "$sel/lib.sh"
 
 MODE=${1:-full}
 shift || true
-METRICS=${*:-"guest_rx copy_limit macvlan_offload filter_scaling irq_batching qp_memory migration"}
+METRICS=${*:-"guest_rx copy_limit macvlan_offload filter_scaling irq_batching qp_memory migration vmmq"}
 
 if [ "$MODE" = smoke ]; then
 	RUNS=1 WIN=0.3 WARM=0.1
@@ -808,6 +808,89 @@ bench_migration()
 		echo "$out" | grep '^BENCH '
 	fi
 	mig_teardown
+}
+
+# --- 8. vmmq ---------------------------------------------------------------
+
+VMMQ_MAC=52:54:00:60:00:01
+
+# vmmq_pg_run: an endless stream to VMMQ_MAC of UDP flows, the source
+# port counting up through 1..65534: many flows, the VM's traffic VMMQ
+# spreads.  (Random ports, UDPSRC_RND, cost pktgen two thirds of its
+# rate in the VM.)
+vmmq_pg_run()
+{
+	pktgen_stop
+	pktgen_prepare "$PEER" $VMMQ_MAC 0 - 60 || return 1
+	pg_set "$PEER" "udp_src_min 1"
+	pg_set "$PEER" "udp_src_max 65535"
+	(echo start > "$PG/pgctrl") 2>/dev/null &
+	PKTGEN_PID=$!
+	sleep "$WARM"
+}
+
+# vmmq_qp_rx FIRST N: "rx rx ..." of queue pairs FIRST..FIRST+N-1.
+vmmq_qp_rx()
+{
+	ethtool -S $DEV | awk -v f="$1" -v n="$2" '
+		match($1, /^qp[0-9]+_rx_packets:$/) {
+			q = substr($1, 3) + 0
+			if (q >= f && q < f + n) v[q - f] = $2 }
+		END { for (i = 0; i < n; i++) printf "%d ", v[i] }'
+}
+
+# vmmq_balance N CPUS BEFORE AFTER: the least over the most of the
+# frames each CPU's queue pairs received (CPUS: each queue's vector's).
+vmmq_balance()
+{
+	awk -v n="$1" -v cpus="$2" -v b="$3" -v a="$4" 'BEGIN {
+		split(cpus, c, " "); split(b, x, " "); split(a, y, " ")
+		for (i = 1; i <= n; i++) w[c[i]] += y[i] - x[i]
+		min = -1
+		for (k in w) {
+			if (min < 0 || w[k] < min) min = w[k]
+			if (w[k] > max) max = w[k]
+		}
+		printf "%.3f\n", (max > 0 ? min / max : 0) }'
+}
+
+# One macvlan (one VM) with 1, 2 and 4 queue pairs (devlink
+# macvlan_queues) under many UDP flows, hashed with their ports: the
+# frames/s it receives and, per window, how evenly its receive work falls
+# on the CPUs its vectors are on: the least over the most of the frames
+# received by each CPU's queue pairs.  Every queue pair runs with
+# adaptive-rx, as in guest_rx: several queue pairs each see a fraction
+# of the rate, which the default moderation signals frame by frame.
+bench_vmmq()
+{
+	local n qp cpus q r b NIC_COAL="adaptive-rx on"
+
+	for n in 1 2 4; do
+		fresh_nic 16 || { na vmmq "q$n" "no vmqsim"; return; }
+		ethtool -L $DEV combined 1 >/dev/null
+		ethtool -K $DEV l2-fwd-offload on >/dev/null &&
+			ethtool -N $DEV rx-flow-hash udp4 sdfn >/dev/null &&
+			devlink dev param set vmqsim/$BUS name macvlan_queues \
+				value $n cmode runtime ||
+			{ na vmmq "q$n" "no macvlan_queues"; return; }
+		ip link add link $DEV name bmv0 address $VMMQ_MAC \
+			type macvlan mode bridge && ip link set bmv0 up
+		qp=$(fwd_qp $BUS bmv0)
+		[ -n "$qp" ] || { na vmmq "q$n" "bmv0 not offloaded"; return; }
+		cpus=
+		for ((q = qp; q < qp + n; q++)); do
+			cpus+="$(irq_eff_cpu "$(qp_irq $DEV $q)") "
+		done
+		info vmmq "cpus_q$n" "$cpus"
+		vmmq_pg_run || { na vmmq "q$n" "pktgen failed"; return; }
+		for ((r = 0; r < RUNS; r++)); do
+			b=$(vmmq_qp_rx "$qp" $n)
+			rate vmmq "q$n" mv_rx
+			[ $n -gt 1 ] && out "BENCH vmmq balance_q$n" \
+				"$(vmmq_balance $n "$cpus" "$b" "$(vmmq_qp_rx "$qp" $n)")"
+		done
+		pktgen_stop
+	done
 }
 
 # BENCH_LIB=1: only define the functions (for one-off experiments).
