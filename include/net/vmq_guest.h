@@ -84,6 +84,8 @@ struct vmq_guest_ops {
  * @held_l2: @l2 when @held got its first frame: frames made up for
  *	another MAC or VLAN are dropped, not delivered.
  * @name: the owner's name for it, for the views.
+ * @vdev: the device it is on.
+ * @id: its queue pair index there.
  */
 struct vmq_guest_qp {
 	const struct vmq_guest_ops *ops;
@@ -101,6 +103,8 @@ struct vmq_guest_qp {
 	struct sk_buff_head held;
 	u64 held_l2;
 	char name[40];
+	struct vmq_dev *vdev;
+	u32 id;
 };
 
 /**

@@ -2,19 +2,35 @@
 /*
  * vmq core library: the devlink instance of a vmq device.
  *
- * Settings that belong to the NIC rather than to one of its netdevs have
- * devlink as their standard home, so every vmq device whose netdev has a
- * parent device on a bus gets an instance there ("devlink dev show"),
- * with these runtime parameters:
+ * Settings and views that belong to the NIC rather than to one of its
+ * netdevs have devlink as their standard home, so every vmq device whose
+ * netdev has a parent device on a bus gets an instance there ("devlink
+ * dev show"), with
  *
- *   macvlan_queues	(u32, 1..VMQ_FWD_MAX_QPS, default 1) queue pairs
- *			a macvlan offloaded from now on gets; the ones
- *			already offloaded keep theirs.
+ *   - the runtime parameter macvlan_queues (u32, 1..VMQ_FWD_MAX_QPS,
+ *     default 1): queue pairs a macvlan offloaded from now on gets;
+ *   - resources (sizes fixed by the hardware, occupancy live):
+ *     queue_pairs, with host, macvlan, vfio and free under it, and
+ *     filters;
+ *   - the health reporter guest_queue: each guest queue pair's entry
+ *     into the error state is reported, with a dump naming the queue,
+ *     its owner and the reason; it reads healthy again once no guest
+ *     queue pair is in error.
  */
 
+#include <linux/spinlock.h>
 #include <linux/stringify.h>
 #include <net/devlink.h>
 #include "vmq_priv.h"
+
+enum vmq_devlink_resource_id {
+	VMQ_RES_QPS = 1,
+	VMQ_RES_QPS_HOST,
+	VMQ_RES_QPS_MACVLAN,
+	VMQ_RES_QPS_VFIO,
+	VMQ_RES_QPS_FREE,
+	VMQ_RES_FILTERS,
+};
 
 enum vmq_devlink_param_id {
 	VMQ_DEVLINK_PARAM_ID_BASE = DEVLINK_PARAM_GENERIC_ID_MAX,
@@ -85,6 +101,266 @@ static const struct devlink_param vmq_devlink_params[] = {
 static const struct devlink_ops vmq_devlink_ops = {
 };
 
+/* Queue pairs owned by @owner; VMQ_OWNER_NONE: free ones. */
+static u64 vmq_devlink_qps_owned(struct vmq_dev *vdev,
+				 enum vmq_owner_type owner)
+{
+	u64 n = 0;
+	u32 i;
+
+	mutex_lock(&vdev->lock);
+	for (i = 0; i < vdev->caps.num_qps; i++)
+		n += vdev->qps[i].state == VMQ_QP_FREE ?
+		     owner == VMQ_OWNER_NONE : vdev->qps[i].owner == owner;
+	mutex_unlock(&vdev->lock);
+	return n;
+}
+
+static u64 vmq_devlink_occ_qps(void *priv)
+{
+	struct vmq_dev *vdev = priv;
+
+	return vdev->caps.num_qps - vmq_devlink_qps_owned(vdev, VMQ_OWNER_NONE);
+}
+
+static u64 vmq_devlink_occ_host(void *priv)
+{
+	return vmq_devlink_qps_owned(priv, VMQ_OWNER_HOST);
+}
+
+static u64 vmq_devlink_occ_macvlan(void *priv)
+{
+	return vmq_devlink_qps_owned(priv, VMQ_OWNER_MACVLAN);
+}
+
+static u64 vmq_devlink_occ_vfio(void *priv)
+{
+	return vmq_devlink_qps_owned(priv, VMQ_OWNER_VFIO);
+}
+
+static u64 vmq_devlink_occ_free(void *priv)
+{
+	return vmq_devlink_qps_owned(priv, VMQ_OWNER_NONE);
+}
+
+static u64 vmq_devlink_occ_filters(void *priv)
+{
+	struct vmq_dev *vdev = priv;
+	u64 n;
+
+	mutex_lock(&vdev->lock);
+	n = vdev->nr_filters;
+	mutex_unlock(&vdev->lock);
+	return n;
+}
+
+static const struct {
+	const char *name;
+	u64 id;
+	u64 parent;
+	devlink_resource_occ_get_t *occ;
+} vmq_devlink_resources[] = {
+	{ "queue_pairs", VMQ_RES_QPS, DEVLINK_RESOURCE_ID_PARENT_TOP,
+	  vmq_devlink_occ_qps },
+	{ "host", VMQ_RES_QPS_HOST, VMQ_RES_QPS, vmq_devlink_occ_host },
+	{ "macvlan", VMQ_RES_QPS_MACVLAN, VMQ_RES_QPS, vmq_devlink_occ_macvlan },
+	{ "vfio", VMQ_RES_QPS_VFIO, VMQ_RES_QPS, vmq_devlink_occ_vfio },
+	{ "free", VMQ_RES_QPS_FREE, VMQ_RES_QPS, vmq_devlink_occ_free },
+	{ "filters", VMQ_RES_FILTERS, DEVLINK_RESOURCE_ID_PARENT_TOP,
+	  vmq_devlink_occ_filters },
+};
+
+static void vmq_devlink_resources_del(struct devlink *devlink)
+{
+	/* Their occupancy getters go with them. */
+	devlink_resources_unregister(devlink);
+}
+
+/*
+ * Each resource's size is what the hardware has; any owner may take any
+ * queue pair, so each kind under queue_pairs may grow to all of them.
+ */
+static int vmq_devlink_resources_add(struct vmq_dev *vdev,
+				     struct devlink *devlink)
+{
+	struct devlink_resource_size_params params;
+	u64 size;
+	int err;
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(vmq_devlink_resources); i++) {
+		size = vmq_devlink_resources[i].id == VMQ_RES_FILTERS ?
+		       vdev->caps.num_filters : vdev->caps.num_qps;
+		devlink_resource_size_params_init(&params, size, size, 1,
+						  DEVLINK_RESOURCE_UNIT_ENTRY);
+		err = devlink_resource_register(devlink,
+						vmq_devlink_resources[i].name,
+						size, vmq_devlink_resources[i].id,
+						vmq_devlink_resources[i].parent,
+						&params);
+		if (err)
+			goto err_unregister;
+		devlink_resource_occ_get_register(devlink,
+						  vmq_devlink_resources[i].id,
+						  vmq_devlink_resources[i].occ,
+						  vdev);
+	}
+	return 0;
+
+err_unregister:
+	vmq_devlink_resources_del(devlink);
+	return err;
+}
+
+/*
+ * What a guest_queue dump says: the error it was made for, or, asked for
+ * by the admin, the latest one.
+ */
+static int vmq_health_dump(struct devlink_health_reporter *reporter,
+			   struct devlink_fmsg *fmsg, void *priv_ctx,
+			   struct netlink_ext_ack *extack)
+{
+	struct vmq_dev *vdev = devlink_health_reporter_priv(reporter);
+	struct vmq_health_event ev;
+	unsigned long flags;
+
+	if (priv_ctx) {
+		ev = *(struct vmq_health_event *)priv_ctx;
+	} else {
+		spin_lock_irqsave(&vdev->health_lock, flags);
+		ev = vdev->health_last;
+		spin_unlock_irqrestore(&vdev->health_lock, flags);
+	}
+	if (!ev.err) {
+		NL_SET_ERR_MSG_MOD(extack, "no guest queue error yet");
+		return -ENODATA;
+	}
+	devlink_fmsg_u32_pair_put(fmsg, "queue", ev.qp);
+	devlink_fmsg_string_pair_put(fmsg, "owner",
+				     vmq_owner_name(VMQ_OWNER_VFIO));
+	devlink_fmsg_string_pair_put(fmsg, "name", ev.name);
+	devlink_fmsg_string_pair_put(fmsg, "reason", vmq_guest_err_name(ev.err));
+	devlink_fmsg_u32_pair_put(fmsg, "error", ev.err);
+	return 0;
+}
+
+static const struct devlink_health_reporter_ops vmq_health_ops = {
+	.name = "guest_queue",
+	.dump = vmq_health_dump,
+};
+
+/* Whether a guest queue pair of @vdev is in the error state now. */
+static bool vmq_health_any_error(struct vmq_dev *vdev)
+{
+	bool err = false;
+	u32 i;
+
+	mutex_lock(&vdev->lock);
+	for (i = 0; i < vdev->caps.num_qps && !err; i++)
+		err = vdev->qps[i].guest && READ_ONCE(vdev->qps[i].guest->error);
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+
+/* Reports the errors queued, then says healthy if none is left. */
+static void vmq_health_work(struct work_struct *work)
+{
+	struct vmq_dev *vdev = container_of(work, struct vmq_dev, health_work);
+	struct vmq_health_event ev;
+	unsigned long flags;
+	char msg[96];
+
+	for (;;) {
+		spin_lock_irqsave(&vdev->health_lock, flags);
+		if (!vdev->health_nr) {
+			spin_unlock_irqrestore(&vdev->health_lock, flags);
+			break;
+		}
+		ev = vdev->health_ev[0];
+		vdev->health_nr--;
+		memmove(vdev->health_ev, vdev->health_ev + 1,
+			vdev->health_nr * sizeof(ev));
+		spin_unlock_irqrestore(&vdev->health_lock, flags);
+		snprintf(msg, sizeof(msg), "guest queue pair %u (%s): %s",
+			 ev.qp, ev.name, vmq_guest_err_name(ev.err));
+		devlink_health_report(vdev->health, msg, &ev);
+	}
+	if (!vmq_health_any_error(vdev))
+		devlink_health_reporter_state_update(vdev->health,
+						     DEVLINK_HEALTH_REPORTER_STATE_HEALTHY);
+}
+
+/**
+ * vmq_devlink_guest_error() - tell devlink a guest queue pair failed
+ * @vdev: the device.
+ * @qp: the queue pair.
+ * @name: its owner's name for it.
+ * @err: why.
+ *
+ * Context: any; the report is made from a work item.  Events beyond
+ * %VMQ_HEALTH_PENDING waiting at once are counted by the reporter's
+ * next report only.
+ */
+void vmq_devlink_guest_error(struct vmq_dev *vdev, u32 qp, const char *name,
+			     enum vmq_err err)
+{
+	struct vmq_health_event *ev;
+	unsigned long flags;
+
+	if (!vdev->health)
+		return;
+	spin_lock_irqsave(&vdev->health_lock, flags);
+	if (vdev->health_nr < VMQ_HEALTH_PENDING) {
+		ev = &vdev->health_ev[vdev->health_nr++];
+		ev->qp = qp;
+		ev->err = err;
+		strscpy(ev->name, name, sizeof(ev->name));
+		vdev->health_last = *ev;
+	}
+	spin_unlock_irqrestore(&vdev->health_lock, flags);
+	schedule_work(&vdev->health_work);
+}
+
+/**
+ * vmq_devlink_guest_recheck() - a guest queue pair left the error state
+ * @vdev: the device.
+ *
+ * Context: any.
+ */
+void vmq_devlink_guest_recheck(struct vmq_dev *vdev)
+{
+	if (vdev->health)
+		schedule_work(&vdev->health_work);
+}
+
+static void vmq_health_add(struct vmq_dev *vdev, struct devlink *devlink)
+{
+	struct devlink_health_reporter *health;
+
+	spin_lock_init(&vdev->health_lock);
+	INIT_WORK(&vdev->health_work, vmq_health_work);
+	health = devlink_health_reporter_create(devlink, &vmq_health_ops, 0,
+						vdev);
+	if (IS_ERR(health)) {
+		netdev_warn(vdev->netdev, "vmq: no devlink health reporter: %ld\n",
+			    PTR_ERR(health));
+		return;
+	}
+	vdev->health = health;
+}
+
+/* No guest queue pair is left to report an error now. */
+static void vmq_health_del(struct vmq_dev *vdev)
+{
+	struct devlink_health_reporter *health = vdev->health;
+
+	if (!health)
+		return;
+	vdev->health = NULL;
+	cancel_work_sync(&vdev->health_work);
+	devlink_health_reporter_destroy(health);
+}
+
 /**
  * vmq_devlink_add() - give a vmq device its devlink instance
  * @vdev: the device, not yet visible to anyone.
@@ -115,7 +391,12 @@ void vmq_devlink_add(struct vmq_dev *vdev)
 		devlink_free(devlink);
 		return;
 	}
+	err = vmq_devlink_resources_add(vdev, devlink);
+	if (err)
+		netdev_warn(vdev->netdev, "vmq: no devlink resources: %d\n",
+			    err);
 	devlink_register(devlink);
+	vmq_health_add(vdev, devlink);
 	vdev->devlink = devlink;
 }
 
@@ -129,7 +410,9 @@ void vmq_devlink_del(struct vmq_dev *vdev)
 
 	if (!devlink)
 		return;
+	vmq_health_del(vdev);
 	devlink_unregister(devlink);
+	vmq_devlink_resources_del(devlink);
 	devlink_params_unregister(devlink, vmq_devlink_params,
 				  ARRAY_SIZE(vmq_devlink_params));
 	devlink_free(devlink);

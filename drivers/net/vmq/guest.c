@@ -29,6 +29,12 @@ static const char * const vmq_err_names[] = {
 	[VMQ_ERR_UNMAP]		= "ring memory unmapped",
 };
 
+/* What enum vmq_err @err means, in words. */
+const char *vmq_guest_err_name(u32 err)
+{
+	return err < ARRAY_SIZE(vmq_err_names) ? vmq_err_names[err] : "?";
+}
+
 const char *vmq_guest_qp_name(const struct vmq_qp *qp)
 {
 	return qp->guest ? qp->guest->name : NULL;
@@ -68,10 +74,10 @@ bool vmq_guest_qp_error(struct vmq_guest_qp *gqp, enum vmq_err err)
 	if (cmpxchg(&gqp->error, VMQ_ERR_NONE, err) != VMQ_ERR_NONE)
 		return false;
 	pr_warn_ratelimited("guest queue %s: %s, queue stopped\n", gqp->name,
-			    err < ARRAY_SIZE(vmq_err_names) ?
-			    vmq_err_names[err] : "?");
+			    vmq_guest_err_name(err));
 	vmq_guest_count(gqp, VMQ_CNT_ERRORS, 1);
 	vmq_guest_notify(gqp, VMQ_GUEST_EV_ERR);
+	vmq_devlink_guest_error(gqp->vdev, gqp->id, gqp->name, err);
 	return true;
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_error);
@@ -152,6 +158,8 @@ int vmq_guest_qp_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
 			    name);
 		return -ENOSPC;
 	}
+	gqp->vdev = vdev;
+	gqp->id = i;
 	vdev->qps[i].guest = gqp;
 	vmq_qp_claim(vdev, i, VMQ_OWNER_VFIO);
 	mutex_unlock(&vdev->lock);
@@ -190,6 +198,7 @@ void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
 	vmq_guest_qp_drain(vdev, qp);
 	skb_queue_purge(&gqp->held);
 	kfree(gqp);
+	vmq_devlink_guest_recheck(vdev);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_free);
 
@@ -499,6 +508,7 @@ void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp)
 	WRITE_ONCE(gqp->error, VMQ_ERR_NONE);
 	vmq_guest_held_purge(gqp);
 	mutex_unlock(&vdev->lock);
+	vmq_devlink_guest_recheck(vdev);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_clear);
 

@@ -178,6 +178,21 @@ struct vmq_balance_move {
 	const char *why;
 };
 
+/* Guest queue errors waiting for the devlink health reporter. */
+#define VMQ_HEALTH_PENDING	8
+
+/**
+ * struct vmq_health_event - a guest queue pair's entry into the error state
+ * @qp: the queue pair.
+ * @err: enum vmq_err, 0 for none.
+ * @name: its owner's name for it.
+ */
+struct vmq_health_event {
+	u32 qp;
+	u32 err;
+	char name[40];
+};
+
 /**
  * struct vmq_dev - one VMQ-capable NIC port
  * @netdev: the NIC's netdev.
@@ -211,6 +226,12 @@ struct vmq_balance_move {
  * @bal_nr_moves: moves so far.
  * @debugfs: this device's debugfs directory.
  * @devlink: its devlink instance, or NULL without a parent device.
+ * @health: its guest_queue health reporter, or NULL.
+ * @health_lock: guards @health_ev, @health_nr and @health_last.
+ * @health_ev: errors waiting for @health_work to report them.
+ * @health_nr: how many.
+ * @health_last: the latest error, for a dump the admin asks for.
+ * @health_work: reports them; process context.
  * @rss: RSS table 0, the host's pool.
  * @rss_ctx: the admin's contexts 1..%VMQ_RSS_MAX_CTX, then those of
  *	offloaded macvlans; NULL where free.
@@ -246,6 +267,12 @@ struct vmq_dev {
 	u32 bal_nr_moves;
 	struct dentry *debugfs;
 	struct devlink *devlink;
+	struct devlink_health_reporter *health;
+	spinlock_t health_lock;	/* see @health_lock above */
+	struct vmq_health_event health_ev[VMQ_HEALTH_PENDING];
+	u32 health_nr;
+	struct vmq_health_event health_last;
+	struct work_struct health_work;
 	struct vmq_rss rss;
 	struct vmq_rss *rss_ctx[VMQ_RSS_HW_CTX + 1];
 };
@@ -280,6 +307,9 @@ void vmq_rss_fwd_del(struct vmq_dev *vdev, u32 ctx);
 /* devlink.c */
 void vmq_devlink_add(struct vmq_dev *vdev);
 void vmq_devlink_del(struct vmq_dev *vdev);
+void vmq_devlink_guest_error(struct vmq_dev *vdev, u32 qp, const char *name,
+			     enum vmq_err err);
+void vmq_devlink_guest_recheck(struct vmq_dev *vdev);
 
 /* filter.c */
 int vmq_filters_init(struct vmq_dev *vdev);
@@ -324,6 +354,7 @@ void vmq_registry_del(struct vmq_dev *vdev);
 
 /* guest.c */
 const char *vmq_guest_qp_name(const struct vmq_qp *qp);
+const char *vmq_guest_err_name(u32 err);
 int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 			  struct vmq_guest_qp *gqp, const u8 *mac, u16 vlan);
 void vmq_guest_held_purge(struct vmq_guest_qp *gqp);
