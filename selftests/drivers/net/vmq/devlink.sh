@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The devlink instance of a vmq device (vmq.rst, "devlink"): it comes and
+# goes with the device; its resources count queue pairs by owner and
+# filter slots as they are taken and freed; its guest_queue health
+# reporter reports a guest queue pair's error, dumps the queue, its owner
+# and the reason, and reads healthy again once the guest reset the queue.
+# (The macvlan_queues parameter: macvlan_vmmq.sh.)
+
+source "$(dirname "$0")/lib.sh"
+
+TESTS="
+	instance
+	resources
+	health
+"
+
+DEV=vmq0
+BUS=vmqsim0
+DL=vmqsim/$BUS
+QPS=8
+VMM="$(dirname "$(readlink -f "$0")")/vmq_vmm"
+MDEVS=/sys/bus/mdev/devices
+UUID=6f3c0a5e-0000-4000-8000-000000000d01
+MAC=52:54:00:00:17:01
+
+# res KEY NAME: KEY (size or occ) of resource NAME.
+res()
+{
+	devlink resource show $DL | awk -v k="$1" -v n="$2" '
+		{ for (i = 1; i < NF; i++) if ($i == "name" && $(i + 1) == n)
+			for (j = i; j < NF; j++) if ($j == k) { print $(j + 1); exit } }'
+}
+
+# expect_occ "NAME=N ...": each resource's occupancy; prints mismatches.
+expect_occ()
+{
+	local kv got rc=0
+
+	for kv in $1; do
+		got=$(res occ "${kv%%=*}")
+		[ "$got" = "${kv#*=}" ] ||
+			{ echo "${kv%%=*} occ $got, want ${kv#*=}"; rc=1; }
+	done
+	return $rc
+}
+
+# hstat KEY: KEY (state or error) of the guest_queue reporter.
+hstat()
+{
+	devlink health show $DL reporter guest_queue |
+		awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
+}
+
+instance()
+{
+	devlink dev show | grep -qx "$DL"
+	check_err $? "no devlink instance $DL"
+	echo "1 4" > /sys/bus/vmqsim/new_device
+	devlink dev show | grep -qx vmqsim/vmqsim1
+	check_err $? "a new device has no devlink instance"
+	echo 1 > /sys/bus/vmqsim/del_device
+	devlink dev show | grep -q vmqsim/vmqsim1
+	check_fail $? "a deleted device's devlink instance stayed"
+	log_test "each device has a devlink instance, gone with it"
+}
+
+resources()
+{
+	local ch
+
+	ch=$(ethtool -l $DEV | awk '/^Combined:/ { n++ } n == 2 { print $2; exit }')
+	[ "$(res size queue_pairs)" = $QPS ] && [ "$(res size free)" = $QPS ] &&
+		[ "$(res size filters)" -gt 0 ]
+	check_err $? "sizes: queue_pairs $(res size queue_pairs) free $(res size free) filters $(res size filters)"
+	expect_occ "queue_pairs=$ch host=$ch macvlan=0 vfio=0 free=$((QPS - ch)) filters=0"
+	check_err $? "at start"
+	ethtool -L $DEV combined 2 && defer ethtool -L $DEV combined "$ch"
+	ethtool -N $DEV flow-type ether dst 52:54:00:00:17:02 action 1 loc 3 &&
+		defer eval "ethtool -N $DEV delete 3 2>/dev/null; true"
+	ethtool -K $DEV l2-fwd-offload on && defer ethtool -K $DEV l2-fwd-offload off
+	ip link add link $DEV name dl1 address 52:54:00:00:17:03 type macvlan &&
+		ip link set dl1 up && defer eval "ip link del dl1 2>/dev/null; true"
+	echo "$UUID" > "$(vmq_mdev_type $BUS)/create" &&
+		defer mdevs_remove "$UUID"
+	check_err $? "setup of rule, macvlan, mdev"
+	# The mdev has no MAC yet: no filter of its own.
+	expect_occ "queue_pairs=4 host=2 macvlan=1 vfio=1 free=$((QPS - 4)) filters=2"
+	check_err $? "with 2 channels, a rule, a macvlan and an mdev"
+	echo $MAC > "$MDEVS/$UUID/vmq/mac"
+	expect_occ "filters=3"
+	check_err $? "after the mdev's MAC"
+	ip link del dl1 && mdevs_remove "$UUID" && ethtool -N $DEV delete 3
+	expect_occ "queue_pairs=2 host=2 macvlan=0 vfio=0 free=$((QPS - 2)) filters=0"
+	check_err $? "after they went"
+	log_test "resources count queue pairs by owner and filter slots"
+}
+
+health()
+{
+	local qp out
+
+	if [ ! -x "$VMM" ]; then
+		log_test_skip "guest_queue health reporter" "vmq_vmm not built"
+		return
+	fi
+	modprobe vfio_iommu_type1
+	TYPE=$(vmq_mdev_type $BUS)
+	mdev_create $UUID $MAC && defer mdevs_remove $UUID
+	check_err $? "mdev"
+	qp=$(cat "$MDEVS/$UUID/vmq/qp")
+	[ "$(hstat state)" = healthy ] && [ "$(hstat error)" = 0 ]
+	check_err $? "guest_queue starts $(hstat state) with $(hstat error) errors"
+	"$VMM" -t 3 $UUID bad-tail > /tmp/vmq_vmm.out 2>&1
+	check_err $? "the bad-tail case failed: $(tail -3 /tmp/vmq_vmm.out)"
+	busywait 3000 eval '[ "$(hstat error)" -ge 2 ]'
+	check_err $? "two guest errors made $(hstat error) reports"
+	out=$(devlink health dump show $DL reporter guest_queue 2>&1)
+	for kv in "queue $qp" "owner vfio" "name $UUID" "reason ring index out of range"; do
+		echo "$out" | tr -d ':' | grep -q "${kv%% *} ${kv#* }"
+		check_err $? "dump lacks '$kv': $out"
+	done
+	# bad-tail resets the queue after each error: nothing is in error.
+	busywait 3000 eval '[ "$(hstat state)" = healthy ]'
+	check_err $? "guest_queue stays $(hstat state) after the guest's reset"
+	devlink health dump clear $DL reporter guest_queue
+	check_err $? "dump clear"
+	log_test "guest_queue health: reports, dumps queue, owner, reason"
+}
+
+require_root
+require_cmd devlink ethtool ip
+vmqsim_setup_or_exit $QPS
+tests_run
+exit $EXIT_STATUS
