@@ -11,6 +11,11 @@
  * the admin's mask across ethtool -L, link down/up and rebalancing, and
  * never moves it.  CPU hotplug only queues work: the kernel itself moves
  * vectors off a dying CPU, and the work then gives them new homes.
+ *
+ * The admin may confine the device's vectors to the CPUs numbered
+ * [base_cpu, base_cpu + max_cpus) (devlink, Set-NetAdapterVmq's
+ * -BaseProcessorNumber and -MaxProcessors): homes, and Dynamic VMQ's
+ * moves, stay there while any of them is online; pins stay pins.
  */
 
 #include <linux/cpu.h>
@@ -49,7 +54,37 @@ static unsigned int vmq_cpu_load(const struct vmq_dev *vdev, int cpu)
 	return n;
 }
 
-/* The least used online CPU, preferring the device's NUMA node. */
+/* Whether @cpu is in the admin's range for the device's vectors. */
+static bool vmq_cpu_in_range(const struct vmq_dev *vdev, int cpu)
+{
+	return (u32)cpu >= vdev->cpu_base &&
+	       (!vdev->cpu_max || (u32)cpu - vdev->cpu_base < vdev->cpu_max);
+}
+
+/**
+ * vmq_cpu_usable() - whether the device's vectors may live on @cpu
+ * @vdev: the device, its mutex held.
+ * @cpu: an online CPU.
+ *
+ * Return: true if @cpu is in the admin's range, or if no CPU of that
+ * range is online (then any online CPU is).
+ */
+bool vmq_cpu_usable(const struct vmq_dev *vdev, int cpu)
+{
+	int c;
+
+	if (vmq_cpu_in_range(vdev, cpu))
+		return true;
+	for_each_online_cpu(c)
+		if (vmq_cpu_in_range(vdev, c))
+			return false;
+	return true;
+}
+
+/*
+ * The least used usable online CPU, preferring the device's NUMA node.
+ * Called with the device mutex held.
+ */
 int vmq_pick_cpu(const struct vmq_dev *vdev)
 {
 	unsigned int load, best_load = UINT_MAX;
@@ -58,6 +93,8 @@ int vmq_pick_cpu(const struct vmq_dev *vdev)
 
 	for (pass = 0; pass < 2 && best < 0; pass++) {
 		for_each_online_cpu(cpu) {
+			if (!vmq_cpu_usable(vdev, cpu))
+				continue;
 			if (!pass && node != NUMA_NO_NODE &&
 			    cpu_to_node(cpu) != node)
 				continue;
@@ -104,7 +141,10 @@ static void vmq_qp_detect_pin(struct vmq_qp *qp)
 	qp->pinned = true;
 }
 
-/* Called with the device mutex held. */
+/*
+ * Notice the admin's pins, and give vectors whose home is offline or out
+ * of the admin's range a new one.  Called with the device mutex held.
+ */
 void vmq_affinity_refresh(struct vmq_dev *vdev)
 {
 	u32 i;
@@ -115,8 +155,12 @@ void vmq_affinity_refresh(struct vmq_dev *vdev)
 		vmq_qp_detect_pin(qp);
 		if (qp->irq <= 0 || qp->pinned)
 			continue;
-		if (qp->home_cpu < 0 || !cpu_online(qp->home_cpu))
+		if (qp->home_cpu < 0 || !cpu_online(qp->home_cpu) ||
+		    !vmq_cpu_usable(vdev, qp->home_cpu)) {
+			/* Its old home must not count as a load any more. */
+			qp->home_cpu = -1;
 			vmq_qp_move(vdev, qp, vmq_pick_cpu(vdev));
+		}
 	}
 }
 

@@ -16,8 +16,9 @@
  *
  * Hysteresis keeps it from flapping: a moved queue rests for
  * VMQ_BALANCE_REST_TICKS periods, and a steady, even load causes no move.
- * It never touches a vector the admin pinned.  Each move is logged and
- * listed in debugfs ("moves").
+ * It never touches a vector the admin pinned, and moves only to CPUs in
+ * the admin's range (devlink base_cpu, max_cpus).  Each move is logged
+ * and listed in debugfs ("moves").
  */
 
 #include <linux/interrupt.h>
@@ -120,10 +121,11 @@ static bool vmq_balance_spread(struct vmq_dev *vdev,
 	for_each_online_cpu(cpu) {
 		if (hot < 0 || v->cpu_load[cpu] > v->cpu_load[hot])
 			hot = cpu;
-		if (cold < 0 || v->cpu_load[cpu] < v->cpu_load[cold])
+		if (vmq_cpu_usable(vdev, cpu) &&
+		    (cold < 0 || v->cpu_load[cpu] < v->cpu_load[cold]))
 			cold = cpu;
 	}
-	if (hot < 0 || hot == cold || v->cpu_busy[hot] < 2 ||
+	if (hot < 0 || cold < 0 || hot == cold || v->cpu_busy[hot] < 2 ||
 	    v->cpu_load[hot] <= 2 * v->cpu_load[cold]) {
 		vdev->bal_skew_ticks = 0;
 		return false;
@@ -159,7 +161,8 @@ static bool vmq_balance_pack(struct vmq_dev *vdev, struct vmq_balance_view *v)
 	u32 i;
 
 	for_each_online_cpu(cpu)
-		if (home < 0 || v->cpu_idle[cpu] > v->cpu_idle[home])
+		if (vmq_cpu_usable(vdev, cpu) &&
+		    (home < 0 || v->cpu_idle[cpu] > v->cpu_idle[home]))
 			home = cpu;
 	if (home < 0 || v->cpu_busy[home])
 		return false;

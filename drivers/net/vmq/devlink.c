@@ -7,8 +7,12 @@
  * netdev has a parent device on a bus gets an instance there ("devlink
  * dev show"), with
  *
- *   - the runtime parameter macvlan_queues (u32, 1..VMQ_FWD_MAX_QPS,
- *     default 1): queue pairs a macvlan offloaded from now on gets;
+ *   - runtime parameters: macvlan_queues (u32, 1..VMQ_FWD_MAX_QPS,
+ *     default 1), the queue pairs a macvlan offloaded from now on gets;
+ *     dynamic_vmq (bool), the Dynamic VMQ rebalancer, which ethtool's
+ *     private flag dynamic-vmq also turns; base_cpu and max_cpus (u32,
+ *     0 and 0: all CPUs), the CPUs the device's vectors may use, as
+ *     Set-NetAdapterVmq's -BaseProcessorNumber and -MaxProcessors;
  *   - resources (sizes fixed by the hardware, occupancy live):
  *     queue_pairs, with host, macvlan, vfio and free under it, and
  *     filters;
@@ -35,6 +39,9 @@ enum vmq_devlink_resource_id {
 enum vmq_devlink_param_id {
 	VMQ_DEVLINK_PARAM_ID_BASE = DEVLINK_PARAM_GENERIC_ID_MAX,
 	VMQ_DEVLINK_PARAM_ID_MACVLAN_QUEUES,
+	VMQ_DEVLINK_PARAM_ID_DYNAMIC_VMQ,
+	VMQ_DEVLINK_PARAM_ID_BASE_CPU,
+	VMQ_DEVLINK_PARAM_ID_MAX_CPUS,
 };
 
 static struct vmq_dev *vmq_devlink_vdev(struct devlink *devlink)
@@ -42,33 +49,73 @@ static struct vmq_dev *vmq_devlink_vdev(struct devlink *devlink)
 	return *(struct vmq_dev **)devlink_priv(devlink);
 }
 
-static int vmq_devlink_fwd_qps_get(struct devlink *devlink, u32 id,
-				   struct devlink_param_gset_ctx *ctx)
+static int vmq_devlink_param_get(struct devlink *devlink, u32 id,
+				 struct devlink_param_gset_ctx *ctx)
 {
 	struct vmq_dev *vdev = vmq_devlink_vdev(devlink);
 
 	mutex_lock(&vdev->lock);
-	ctx->val.vu32 = vdev->fwd_qps;
+	switch (id) {
+	case VMQ_DEVLINK_PARAM_ID_MACVLAN_QUEUES:
+		ctx->val.vu32 = vdev->fwd_qps;
+		break;
+	case VMQ_DEVLINK_PARAM_ID_DYNAMIC_VMQ:
+		ctx->val.vbool = vdev->dynamic;
+		break;
+	case VMQ_DEVLINK_PARAM_ID_BASE_CPU:
+		ctx->val.vu32 = vdev->cpu_base;
+		break;
+	case VMQ_DEVLINK_PARAM_ID_MAX_CPUS:
+		ctx->val.vu32 = vdev->cpu_max;
+		break;
+	}
 	mutex_unlock(&vdev->lock);
 	return 0;
 }
 
+/* A new CPU range: vectors outside it move in, pinned ones stay. */
+static void vmq_devlink_cpus_set(struct vmq_dev *vdev, u32 base, u32 max)
+{
+	vdev->cpu_base = base;
+	vdev->cpu_max = max;
+	vmq_affinity_refresh(vdev);
+	if (max)
+		netdev_info(vdev->netdev, "vmq: vectors on CPUs %u-%u\n", base,
+			    base + max - 1);
+	else
+		netdev_info(vdev->netdev, "vmq: vectors on CPUs %u and up\n",
+			    base);
+}
+
 #ifdef VMQ_HAVE_DEVLINK_SET_EXTACK
-static int vmq_devlink_fwd_qps_set(struct devlink *devlink, u32 id,
-				   struct devlink_param_gset_ctx *ctx,
-				   struct netlink_ext_ack *extack)
+static int vmq_devlink_param_set(struct devlink *devlink, u32 id,
+				 struct devlink_param_gset_ctx *ctx,
+				 struct netlink_ext_ack *extack)
 #else
-static int vmq_devlink_fwd_qps_set(struct devlink *devlink, u32 id,
-				   struct devlink_param_gset_ctx *ctx)
+static int vmq_devlink_param_set(struct devlink *devlink, u32 id,
+				 struct devlink_param_gset_ctx *ctx)
 #endif
 {
 	struct vmq_dev *vdev = vmq_devlink_vdev(devlink);
 
 	mutex_lock(&vdev->lock);
-	vdev->fwd_qps = ctx->val.vu32;
+	switch (id) {
+	case VMQ_DEVLINK_PARAM_ID_MACVLAN_QUEUES:
+		vdev->fwd_qps = ctx->val.vu32;
+		netdev_info(vdev->netdev, "vmq: macvlans offloaded from now on get %u queue pairs\n",
+			    ctx->val.vu32);
+		break;
+	case VMQ_DEVLINK_PARAM_ID_DYNAMIC_VMQ:
+		vmq_balance_set(vdev, ctx->val.vbool);
+		break;
+	case VMQ_DEVLINK_PARAM_ID_BASE_CPU:
+		vmq_devlink_cpus_set(vdev, ctx->val.vu32, vdev->cpu_max);
+		break;
+	case VMQ_DEVLINK_PARAM_ID_MAX_CPUS:
+		vmq_devlink_cpus_set(vdev, vdev->cpu_base, ctx->val.vu32);
+		break;
+	}
 	mutex_unlock(&vdev->lock);
-	netdev_info(vdev->netdev, "vmq: macvlans offloaded from now on get %u queue pairs\n",
-		    ctx->val.vu32);
 	return 0;
 }
 
@@ -90,12 +137,35 @@ static int vmq_devlink_fwd_qps_validate(struct devlink *devlink, u32 id,
 	return 0;
 }
 
+static int vmq_devlink_cpus_validate(struct devlink *devlink, u32 id,
+				     union devlink_param_value val,
+				     struct netlink_ext_ack *extack)
+{
+	u32 last = id == VMQ_DEVLINK_PARAM_ID_MAX_CPUS ? nr_cpu_ids :
+						       nr_cpu_ids - 1;
+
+	if (val.vu32 > last) {
+		NL_SET_ERR_MSG_MOD(extack, "past the last possible CPU");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+#define VMQ_DEVLINK_PARAM(_id, _name, _type, _validate)			\
+	DEVLINK_PARAM_DRIVER(VMQ_DEVLINK_PARAM_ID_##_id, _name,		\
+			     DEVLINK_PARAM_TYPE_##_type,			\
+			     BIT(DEVLINK_PARAM_CMODE_RUNTIME),		\
+			     vmq_devlink_param_get, vmq_devlink_param_set,	\
+			     _validate)
+
 static const struct devlink_param vmq_devlink_params[] = {
-	DEVLINK_PARAM_DRIVER(VMQ_DEVLINK_PARAM_ID_MACVLAN_QUEUES,
-			     "macvlan_queues", DEVLINK_PARAM_TYPE_U32,
-			     BIT(DEVLINK_PARAM_CMODE_RUNTIME),
-			     vmq_devlink_fwd_qps_get, vmq_devlink_fwd_qps_set,
-			     vmq_devlink_fwd_qps_validate),
+	VMQ_DEVLINK_PARAM(MACVLAN_QUEUES, "macvlan_queues", U32,
+			  vmq_devlink_fwd_qps_validate),
+	VMQ_DEVLINK_PARAM(DYNAMIC_VMQ, "dynamic_vmq", BOOL, NULL),
+	VMQ_DEVLINK_PARAM(BASE_CPU, "base_cpu", U32,
+			  vmq_devlink_cpus_validate),
+	VMQ_DEVLINK_PARAM(MAX_CPUS, "max_cpus", U32,
+			  vmq_devlink_cpus_validate),
 };
 
 static const struct devlink_ops vmq_devlink_ops = {

@@ -218,6 +218,8 @@ struct vmq_health_event {
  * @affinity_work: gives vectors new homes after CPU hotplug.
  * @cpuhp_node: in the core's CPU hotplug state.
  * @dynamic: the Dynamic VMQ policy is on.
+ * @cpu_base: the first CPU the device's vectors may use (devlink).
+ * @cpu_max: how many from there, 0 for all.
  * @bal_work: the rebalancer's periodic work.
  * @bal_skew_ticks: periods in a row the load was skewed.
  * @bal_busy: frames per period above which a queue counts as busy
@@ -260,6 +262,8 @@ struct vmq_dev {
 	struct work_struct affinity_work;
 	struct hlist_node cpuhp_node;
 	bool dynamic;
+	u32 cpu_base;
+	u32 cpu_max;
 	struct delayed_work bal_work;
 	u32 bal_skew_ticks;
 	u32 bal_busy;
@@ -336,6 +340,7 @@ int vmq_affinity_dev_init(struct vmq_dev *vdev);
 void vmq_affinity_dev_fini(struct vmq_dev *vdev);
 void vmq_affinity_refresh(struct vmq_dev *vdev);
 int vmq_pick_cpu(const struct vmq_dev *vdev);
+bool vmq_cpu_usable(const struct vmq_dev *vdev, int cpu);
 int vmq_qp_move(struct vmq_dev *vdev, struct vmq_qp *qp, int cpu);
 
 /* balance.c */
