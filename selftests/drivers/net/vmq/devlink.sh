@@ -5,8 +5,10 @@
 # goes with the device; its resources count queue pairs by owner and
 # filter slots as they are taken and freed; its guest_queue health
 # reporter reports a guest queue pair's error, dumps the queue, its owner
-# and the reason, and reads healthy again once the guest reset the queue.
-# (The macvlan_queues parameter: macvlan_vmmq.sh.)
+# and the reason, and reads healthy again once the guest reset the queue;
+# dynamic_vmq is ethtool's dynamic-vmq flag; base_cpu and max_cpus keep
+# every vector the admin did not pin, and Dynamic VMQ's moves, in their
+# range.  (The macvlan_queues parameter: macvlan_vmmq.sh.)
 
 source "$(dirname "$0")/lib.sh"
 
@@ -14,6 +16,8 @@ TESTS="
 	instance
 	resources
 	health
+	dynamic_param
+	cpu_range
 "
 
 DEV=vmq0
@@ -127,6 +131,125 @@ health()
 	devlink health dump clear $DL reporter guest_queue
 	check_err $? "dump clear"
 	log_test "guest_queue health: reports, dumps queue, owner, reason"
+}
+
+# param NAME: a runtime parameter's value.
+param()
+{
+	devlink dev param show $DL name "$1" |
+		awk '/cmode runtime value/ { print $NF }'
+}
+
+param_set()
+{
+	devlink dev param set $DL name "$1" value "$2" cmode runtime
+}
+
+# refused WHY CMD...: CMD fails, with WHY (strerror) in what it says.
+refused()
+{
+	local why=$1 out
+	shift
+
+	out=$("$@" 2>&1) && { echo "$*: succeeded: '$out'"; return 1; }
+	echo "$out" | grep -q "$why" || { echo "$*: '$out', want $why"; return 1; }
+}
+
+priv_dynamic()
+{
+	ethtool --show-priv-flags $DEV | awk '$1 ~ /^dynamic-vmq/ { print $NF }'
+}
+
+dynamic_param()
+{
+	[ "$(param dynamic_vmq)" = false ] && [ "$(priv_dynamic)" = off ]
+	check_err $? "dynamic_vmq starts $(param dynamic_vmq), the flag $(priv_dynamic)"
+	param_set dynamic_vmq true && defer param_set dynamic_vmq false
+	[ "$(priv_dynamic)" = on ] &&
+		grep -q "policy: dynamic" /sys/kernel/debug/vmq/$BUS/moves
+	check_err $? "devlink dynamic_vmq true: flag $(priv_dynamic)"
+	ethtool --set-priv-flags $DEV dynamic-vmq off
+	[ "$(param dynamic_vmq)" = false ] &&
+		grep -q "policy: static" /sys/kernel/debug/vmq/$BUS/moves
+	check_err $? "ethtool dynamic-vmq off: devlink says $(param dynamic_vmq)"
+	log_test "dynamic_vmq and ethtool's dynamic-vmq are one setting"
+}
+
+# vec_cpus: "QP:CPU ..." of every vmq0 queue pair's vector.
+vec_cpus()
+{
+	local irq name
+
+	awk -v d="$DEV-qp" 'index($NF, d) == 1 { sub(":", "", $1); print $1, $NF }' \
+		/proc/interrupts | while read -r irq name; do
+		printf '%s:%s ' "${name#"$DEV"-qp}" "$(irq_eff_cpu "$irq")"
+	done
+}
+
+# all_in CPUS VEC_CPUS [EXCEPT_QP]: every vector's CPU is one of CPUS.
+all_in()
+{
+	local v
+
+	for v in $2; do
+		[ "${v%%:*}" = "${3:-}" ] && continue
+		[[ " $1 " == *" ${v#*:} "* ]] || return 1
+	done
+}
+
+nr_moves()
+{
+	awk '/^moves:/ { print $2 }' /sys/kernel/debug/vmq/$BUS/moves
+}
+
+cpu_range()
+{
+	local pin_irq moves v before c
+
+	if [ "$(nproc)" -lt 4 ]; then
+		log_test_skip "base_cpu and max_cpus" "needs 4 CPUs"
+		return
+	fi
+	[ "$(param base_cpu)" = 0 ] && [ "$(param max_cpus)" = 0 ]
+	check_err $? "base_cpu $(param base_cpu) max_cpus $(param max_cpus), want 0 0"
+	refused "Invalid argument" param_set base_cpu 100000
+	check_err $? "base_cpu past the last CPU"
+	refused "Invalid argument" param_set max_cpus 100000
+	check_err $? "max_cpus past the CPU count"
+	# The admin pins queue pair 1's vector to CPU 3: a pin stays.
+	pin_irq=$(qp_irq $DEV 1)
+	echo 3 > "/proc/irq/$pin_irq/smp_affinity_list"
+	param_set base_cpu 1 && param_set max_cpus 2
+	check_err $? "base_cpu 1, max_cpus 2"
+	defer param_set base_cpu 0
+	defer param_set max_cpus 0
+	v=$(vec_cpus)
+	all_in "1 2" "$v" 1
+	check_err $? "vectors outside CPUs 1-2: $v"
+	[ "$(irq_eff_cpu "$pin_irq")" = 3 ]
+	check_err $? "the pinned vector left CPU 3: $v"
+	# New vectors (a macvlan's) come inside the range too.
+	ethtool -K $DEV l2-fwd-offload on && defer ethtool -K $DEV l2-fwd-offload off
+	ip link add link $DEV name dl2 address 52:54:00:00:17:04 type macvlan &&
+		ip link set dl2 up && defer ip link del dl2
+	v=$(vec_cpus)
+	all_in "1 2" "$v" 1
+	check_err $? "after a macvlan, vectors outside CPUs 1-2: $v"
+	# Dynamic VMQ packs the idle queues, inside the range.
+	before=$(nr_moves)
+	param_set dynamic_vmq true && defer param_set dynamic_vmq false
+	busywait 10000 eval '[ "$(nr_moves)" -ge $((before + 2)) ]'
+	check_err $? "Dynamic VMQ made $(($(nr_moves) - before)) moves in 10 s, want 2"
+	moves=$(awk '$6 == "->" { print $7 }' /sys/kernel/debug/vmq/$BUS/moves |
+		tail -n $(($(nr_moves) - before)) | sort -u)
+	for c in $moves; do
+		[ "$c" = 1 ] || [ "$c" = 2 ]
+		check_err $? "Dynamic VMQ moved a vector to CPU $c"
+	done
+	v=$(vec_cpus)
+	all_in "1 2" "$v" 1
+	check_err $? "after Dynamic VMQ, vectors outside CPUs 1-2: $v"
+	log_test "base_cpu/max_cpus confine vectors and Dynamic VMQ; pins stay"
 }
 
 require_root
