@@ -24,6 +24,7 @@ probe VFIO_IOMMUFD_EMULATED linux/vfio.h 'vfio_iommufd_emulated_bind'
 probe VFIO_MIG_DATA_SIZE linux/vfio.h 'migration_get_data_size'
 probe VFIO_PRE_COPY uapi/linux/vfio.h 'VFIO_DEVICE_STATE_PRE_COPY = '
 probe RXFH_PARAM linux/ethtool.h 'struct ethtool_rxfh_param \{'
+probe QUEUE_NAPI linux/netdevice.h 'void netif_queue_set_napi\('
 # devlink_param.set gained an extack (6.8); its arguments span lines.
 grep -Pzqs 'gset_ctx \*ctx,\s*struct netlink_ext_ack \*extack\);' \
 	"$inc/net/devlink.h" && echo -DVMQ_HAVE_DEVLINK_SET_EXTACK

@@ -30,6 +30,29 @@ static void vmqsim_hw_filter_clear(struct vmq_dev *vdev, u32 slot)
 	vmqsim_silicon_filter_clear(vmq_dev_priv(vdev), slot);
 }
 
+/*
+ * The netdev netlink family's view of a host channel (6.8+): its receive
+ * and transmit queue, the NAPI instance that serves them, and that
+ * NAPI's vector.  Called under RTNL, as every start and stop of a host
+ * channel is (ndo_open/stop, ethtool -L/-G); other owners' queue pairs
+ * are not the stack's queues and are left out.
+ */
+static void vmqsim_queue_napi_show(struct vmqsim_dev *sdev, u32 id, bool show)
+{
+#ifdef VMQ_HAVE_QUEUE_NAPI
+	struct vmqsim_qp *qp = &sdev->qps[id];
+	struct napi_struct *napi = show ? &qp->napi : NULL;
+
+	if (show == qp->napi_shown)
+		return;
+	if (show)
+		netif_napi_set_irq(&qp->napi, sdev->irqs.vectors[id].virq);
+	netif_queue_set_napi(sdev->nic, id, NETDEV_QUEUE_TYPE_RX, napi);
+	netif_queue_set_napi(sdev->nic, id, NETDEV_QUEUE_TYPE_TX, napi);
+	qp->napi_shown = show;
+#endif
+}
+
 static int vmqsim_hw_qp_start(struct vmq_dev *vdev, u32 id)
 {
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
@@ -46,6 +69,8 @@ static int vmqsim_hw_qp_start(struct vmq_dev *vdev, u32 id)
 	WRITE_ONCE(qp->flags, vmq_qp_flags(vdev, id));
 	vmqsim_irq_attach(sdev, id, &qp->rx_irq);
 	napi_enable(&qp->napi);
+	if (vmq_qp_owner(vdev, id) == VMQ_OWNER_HOST)
+		vmqsim_queue_napi_show(sdev, id, true);
 	vmqsim_silicon_ring_publish(qp);
 	return 0;
 }
@@ -58,6 +83,7 @@ static void vmqsim_hw_qp_stop(struct vmq_dev *vdev, u32 id)
 	vmqsim_irq_detach(sdev, id);
 	/* Its grace period also ends the handlers that found the poll. */
 	vmqsim_silicon_ring_unpublish(qp);
+	vmqsim_queue_napi_show(sdev, id, false);
 	/* Waits for a running poll; a late interrupt finds NAPI disabled. */
 	napi_disable(&qp->napi);
 	vmqsim_ring_destroy(qp->ring);

@@ -150,6 +150,7 @@ struct vmqsim_vector_user {
  * @draining: the engine of a stopped guest queue pair that was left
  *	waiting in guest memory, until vmqsim_guest_drain() (guest.c).
  * @rx_irq: what its vector does while the host's NAPI poll serves it.
+ * @napi_shown: its queues name @napi in the netdev netlink family.
  */
 struct vmqsim_qp {
 	struct vmqsim_dev *sdev;
@@ -163,6 +164,7 @@ struct vmqsim_qp {
 	struct vmqsim_guest __rcu *guest;
 	struct vmqsim_guest *draining;
 	struct vmqsim_vector_user rx_irq;
+	bool napi_shown;
 };
 
 /* Bits of &vmqsim_vector.flags. */
