@@ -169,12 +169,38 @@ static ssize_t qp_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(qp);
 
+/*
+ * Where the guest's queue pair is, for an admin's view: "disabled" (not
+ * enabled since the last reset), "running", "stopped" (by the guest, or
+ * by the VMM for migration) or "error" (devlink health has the reason).
+ */
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	static const char * const names[] = {
+		[VMQ_QP_FREE]		= "free",
+		[VMQ_QP_ALLOCATED]	= "disabled",
+		[VMQ_QP_RUNNING]	= "running",
+		[VMQ_QP_DMA_STOPPED]	= "stopped",
+	};
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+	enum vmq_qp_state state;
+
+	if (READ_ONCE(vmq_vfio_gqp(mvdev)->error))
+		return sysfs_emit(buf, "error\n");
+	state = vmq_qp_state(mvdev->vdev, mvdev->qp);
+	return sysfs_emit(buf, "%s\n", state < ARRAY_SIZE(names) ?
+			  names[state] : "?");
+}
+static DEVICE_ATTR_RO(state);
+
 static struct attribute *vmq_vfio_attrs[] = {
 	&dev_attr_mac.attr,
 	&dev_attr_vlan.attr,
 	&dev_attr_spoofchk.attr,
 	&dev_attr_trunk.attr,
 	&dev_attr_qp.attr,
+	&dev_attr_state.attr,
 	NULL,
 };
 
