@@ -19,6 +19,8 @@ PKGS=(
 	iproute2 ethtool iputils-ping procps
 	# lint: checkpatch.pl comes from the kernel source package
 	sparse linux-source-6.12 perl
+	# lint: Documentation/networking/vmq.rst must parse cleanly
+	python3-docutils
 	# benchmark profiles (scripts/bench-profile)
 	linux-perf
 	# benchmarks: the report (scripts/bench-report) and its plots

@@ -54,13 +54,25 @@ run_sparse() {
 	return $ok
 }
 
-[ $# -gt 0 ] || set -- checkpatch sparse
+# The contract's reST: a warning (a malformed table, an unclosed literal)
+# fails, as it would in the kernel's documentation build.
+run_docs() {
+	/usr/bin/python3 -c 'import sys, docutils.core
+docutils.core.publish_cmdline(writer_name="null",
+			      argv=["--halt=warning", "--report=warning",
+				    sys.argv[1]])' \
+		"$top/Documentation/networking/vmq.rst"
+}
+
+[ $# -gt 0 ] || set -- checkpatch sparse docs
 for what in "$@"; do
 	case $what in
 	checkpatch)
 		echo "lint: checkpatch --strict"
 		run_checkpatch || rc=1 ;;
 	sparse)	run_sparse || rc=1 ;;
+	docs)	echo "lint: reST of vmq.rst"
+		run_docs || rc=1 ;;
 	*)	echo "lint: unknown check '$what'" >&2; exit 2 ;;
 	esac
 done
