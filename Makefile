@@ -13,12 +13,13 @@
 #   make deps            install the Debian packages the project needs
 #   make bench           benchmarks in the VM: table, bench/results.json, plots
 #   make soak [DURATION=10m]  the fuzzers (and other stress) in a VM per kernel
+#   make deb             build/deb/vmq-dkms_*.deb: DKMS builds the modules per kernel
 
 K ?= 6.12
 DURATION ?= 10m
 
 .PHONY: all modules check check-debug lint demo shell deps clean install help \
-	bench soak
+	bench soak deb
 
 all modules:
 ifneq ($(KDIR),)
@@ -55,6 +56,9 @@ deps:
 bench:
 	scripts/bench
 
+deb:
+	scripts/deb.sh
+
 soak:
 	scripts/soak $(DURATION)
 
@@ -65,4 +69,4 @@ ifneq ($(KDIR),)
 endif
 
 help:
-	@sed -n '3,15p' Makefile
+	@sed -n '3,16p' Makefile
