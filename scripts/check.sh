@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The project's test command (make check): install missing packages,
-# lint, test the bench report, build for every supported kernel, then run
+# lint, test the bench report, build for every supported kernel, build,
+# install, load and remove the Debian package (scripts/dkms-check.sh), then run
 # one VM lane per kernel, the lanes side by side: the whole selftest suite,
 # the rig's own test and (6.12) the benchmarks' smoke run.  Prints a KTAP summary per kernel
 # and a final "N passed, N failed, N skipped" line; exits non-zero on any
@@ -151,6 +152,9 @@ for s in "${series[@]}"; do
 	fi
 	step "build-$kver" build_for_host "$kver" && kvers+=("$kver")
 done
+# The Debian package, through DKMS, as a host admin installs it.
+[ "$vm_only" = 1 ] || [ ${#kvers[@]} = 0 ] ||
+	step dkms "$top/scripts/dkms-check.sh" "${kvers[@]}"
 # The guest-side helpers are built once, before the lanes share them.
 step selftest-helpers make -C "$top/selftests/drivers/net/vmq"
 

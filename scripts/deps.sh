@@ -21,6 +21,8 @@ PKGS=(
 	sparse linux-source-6.12 perl
 	# lint: Documentation/networking/vmq.rst must parse cleanly
 	python3-docutils
+	# make deb (the vmq-dkms package) and its check
+	dkms dh-dkms debhelper dpkg-dev
 	# benchmark profiles (scripts/bench-profile)
 	linux-perf
 	# benchmarks: the report (scripts/bench-report) and its plots
