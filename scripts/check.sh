@@ -5,7 +5,7 @@
 # lint, test the bench report, build for every supported kernel, build,
 # install, load and remove the Debian package (scripts/dkms-check.sh), then run
 # one VM lane per kernel, the lanes side by side: the whole selftest suite,
-# the rig's own test and (6.12) the benchmarks' smoke run.  Prints a KTAP summary per kernel
+# the rig's own test, the demo and (6.12) the benchmarks' smoke run.  Prints a KTAP summary per kernel
 # and a final "N passed, N failed, N skipped" line; exits non-zero on any
 # failure, build warning or style finding.
 #
@@ -124,6 +124,12 @@ lane() {
 	echo $? > "$logdir/rig-$kver.rc"
 	keep_console "$kver" rig
 
+	# The README's first command, so a newcomer's demo never rots.
+	VMQ_NO_BUILD=1 "$top/scripts/vm" -k "$kver" -c 2 -t 600 -- \
+		bash scripts/guest/demo.sh > "$logdir/demo-$kver.log" 2>&1
+	echo $? > "$logdir/demo-$kver.rc"
+	keep_console "$kver" demo
+
 	# The benchmarks' smoke run, so scripts/bench never rots (6.12).
 	case $kver in
 	6.12.*)
@@ -174,16 +180,17 @@ for kver in "${kvers[@]}"; do
 		count_ktap "$logdir/$run-$kver.ktap" \
 			"$(cat "$logdir/$run-$kver.rc")"
 	done
-	[ -f "$logdir/bench-smoke-$kver.rc" ] || continue
-	if [ "$(cat "$logdir/bench-smoke-$kver.rc")" -eq 0 ]; then
-		passed=$((passed + 1))
-		echo "ok - bench-smoke-$kver"
-	else
-		failed=$((failed + 1))
-		echo "not ok - bench-smoke-$kver" \
-		     "(log: $logdir/bench-smoke-$kver.log)"
-		sed 's/^/#   /' "$logdir/bench-smoke-$kver.log" | tail -n 40
-	fi
+	for run in demo bench-smoke; do
+		[ -f "$logdir/$run-$kver.rc" ] || continue
+		if [ "$(cat "$logdir/$run-$kver.rc")" -eq 0 ]; then
+			passed=$((passed + 1))
+			echo "ok - $run-$kver"
+		else
+			failed=$((failed + 1))
+			echo "not ok - $run-$kver (log: $logdir/$run-$kver.log)"
+			sed 's/^/#   /' "$logdir/$run-$kver.log" | tail -n 40
+		fi
+	done
 done
 
 echo "# make check took $(( $(date +%s) - start ))s"
