@@ -86,6 +86,15 @@ struct vmq_guest_ops {
  * @name: the owner's name for it, for the views.
  * @vdev: the device it is on.
  * @id: its queue pair index there.
+ * @vport: the first queue pair of its owner's set
+ *	(vmq_guest_vport_alloc()): the queue pairs [@vport, @vport +
+ *	@nr_qps) switch as one, and the first holds the MAC filter.
+ * @nr_qps: how many the set has.
+ * @rss_ctx: the first's: the RSS context spreading the set's frames, or
+ *	0 for a set of one.
+ * @rx_hash: write each frame's RSS hash into its receive completion
+ *	(%VMQ_CTRL_RX_HASH); fixed while the queue pair runs.
+ * @rcu: freed after a grace period: the classifier may have found it.
  */
 struct vmq_guest_qp {
 	const struct vmq_guest_ops *ops;
@@ -105,6 +114,11 @@ struct vmq_guest_qp {
 	char name[40];
 	struct vmq_dev *vdev;
 	u32 id;
+	u32 vport;
+	u32 nr_qps;
+	u32 rss_ctx;
+	bool rx_hash;
+	struct rcu_head rcu;
 };
 
 /**
@@ -239,13 +253,19 @@ struct vmq_guest_hw_ops {
 /* For the driver (engine) and the owner. */
 struct vmq_guest_qp *vmq_guest_qp(struct vmq_dev *vdev, u32 qp);
 bool vmq_guest_qp_error(struct vmq_guest_qp *gqp, enum vmq_err err);
+void vmq_guest_qp_count_drop(struct vmq_dev *vdev, u32 qp);
 u32 vmq_guest_qp_take_held(struct vmq_guest_qp *gqp, struct sk_buff_head *to,
 			   u32 room);
 
 /* For the owner. */
 u32 vmq_guest_qp_avail(struct vmq_dev *vdev);
+u32 vmq_guest_vport_avail(struct vmq_dev *vdev, u32 count);
 int vmq_guest_qp_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
 		       void *ctx, const char *name);
+int vmq_guest_vport_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
+			  void * const *ctx, u32 count, const char *name);
+int vmq_guest_vport_rss(struct vmq_dev *vdev, u32 qp, const u8 *key,
+			const u8 *table);
 void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp);
 int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 			u16 vlan, bool spoofchk);

@@ -83,6 +83,26 @@ bool vmq_guest_qp_error(struct vmq_guest_qp *gqp, enum vmq_err err)
 EXPORT_SYMBOL_GPL(vmq_guest_qp_error);
 
 /**
+ * vmq_guest_qp_count_drop() - a frame for a guest queue pair was dropped
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ *
+ * For the driver's classifier, when a frame is steered to a queue pair
+ * that does not run (never started, stopped, or in error): the guest's
+ * rx_drops counts it if @qp is a guest's.
+ *
+ * Context: RCU read side.
+ */
+void vmq_guest_qp_count_drop(struct vmq_dev *vdev, u32 qp)
+{
+	struct vmq_guest_qp *gqp = READ_ONCE(vdev->qps[qp].guest);
+
+	if (gqp)
+		vmq_guest_count(gqp, VMQ_CNT_RX_DROPS, 1);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_count_drop);
+
+/**
  * vmq_guest_qp_avail() - how many guest queue pairs could be allocated
  * @vdev: the vmq device.
  *
@@ -101,6 +121,31 @@ u32 vmq_guest_qp_avail(struct vmq_dev *vdev)
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_avail);
 
+/**
+ * vmq_guest_vport_avail() - how many sets of queue pairs could be allocated
+ * @vdev: the vmq device.
+ * @count: queue pairs in each set (vmq_guest_vport_alloc()).
+ *
+ * Return: how many runs of @count free queue pairs in a row the device
+ * has, side by side; 0 for several without RSS.  A snapshot.
+ */
+u32 vmq_guest_vport_avail(struct vmq_dev *vdev, u32 count)
+{
+	u32 i, run = 0, n = 0;
+
+	if (!vdev->ops->guest || !count || (count > 1 && !vdev->caps.rss))
+		return 0;
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		run = READ_ONCE(vdev->qps[i].state) == VMQ_QP_FREE ? run + 1 : 0;
+		if (run == count) {
+			n++;
+			run = 0;
+		}
+	}
+	return n;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_vport_avail);
+
 static struct vmq_guest_qp *vmq_guest_qp_create(const struct vmq_guest_ops *ops,
 						void *ctx, const char *name)
 {
@@ -118,6 +163,125 @@ static struct vmq_guest_qp *vmq_guest_qp_create(const struct vmq_guest_ops *ops,
 	return gqp;
 }
 
+/* The first of @count free queue pairs in a row, or the number of qps. */
+static u32 vmq_guest_find_free(struct vmq_dev *vdev, u32 count)
+{
+	u32 i, run = 0;
+
+	for (i = vdev->channels; i < vdev->caps.num_qps; i++) {
+		run = vdev->qps[i].state == VMQ_QP_FREE ? run + 1 : 0;
+		if (run == count)
+			return i + 1 - count;
+	}
+	return vdev->caps.num_qps;
+}
+
+static void vmq_guest_qps_kfree(struct vmq_guest_qp **gqps, u32 count)
+{
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		kfree(gqps[i]);
+}
+
+/* Give the set at @first its queue pairs and, for several, its table. */
+static int vmq_guest_vport_claim(struct vmq_dev *vdev,
+				 struct vmq_guest_qp **gqps, u32 first,
+				 u32 count)
+{
+	int ctx = 0;
+	u32 i;
+
+	if (count > 1) {
+		ctx = vmq_rss_guest_add(vdev, first);
+		if (ctx < 0)
+			return ctx;
+	}
+	for (i = 0; i < count; i++) {
+		gqps[i]->vdev = vdev;
+		gqps[i]->id = first + i;
+		gqps[i]->vport = first;
+		gqps[i]->nr_qps = count;
+		/* Published whole: the data path may look it up (RCU). */
+		smp_store_release(&vdev->qps[first + i].guest, gqps[i]);
+		vmq_qp_claim(vdev, first + i, VMQ_OWNER_VFIO);
+	}
+	gqps[0]->rss_ctx = ctx;
+	return 0;
+}
+
+/**
+ * vmq_guest_vport_alloc() - take free queue pairs in a row for one guest
+ * @vdev: the vmq device.
+ * @ops: the owner's DMA and notification operations.
+ * @ctx: @count contexts, one per queue pair, each passed to @ops for it.
+ * @count: how many queue pairs, 1..%VMQ_VFIO_MAX_QUEUES.
+ * @name: the owner's name for them (e.g. the mdev's UUID), for the views.
+ *
+ * The queue pairs are owned by %VMQ_OWNER_VFIO and switch as one vport
+ * (vmq_qp_vport()).  The MAC, VLAN, anti-spoofing and trunk settings, the
+ * MAC filter and vmq_guest_qp_match() are the set's, given through its
+ * first queue pair; rings, start, stop, doorbells, counters and errors
+ * are each queue pair's.  Several queue pairs get an RSS table of their
+ * own, which the filter names and vmq_guest_vport_rss() sets: until
+ * then every frame goes to the first.  Nothing has a MAC filter until
+ * vmq_guest_qp_set_l2(), anti-spoofing is on, and nothing runs until
+ * vmq_guest_qp_start().
+ *
+ * Context: process context, may sleep.
+ * Return: the first queue pair's index, or -ENOSPC when there are not
+ * @count free queue pairs in a row (or, for several, no RSS table is
+ * free), -EOPNOTSUPP when the driver cannot run guest queues (or, for
+ * several, has no RSS), -EINVAL for a bad @count, -ENOMEM.
+ */
+int vmq_guest_vport_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
+			  void * const *ctx, u32 count, const char *name)
+{
+	struct vmq_guest_qp *gqps[VMQ_VFIO_MAX_QUEUES] = {};
+	u32 i, first;
+	int err;
+
+	if (!vdev->ops->guest || (count > 1 && !vdev->caps.rss)) {
+		netdev_warn(vdev->netdev, "vmq: driver has no guest queues%s\n",
+			    count > 1 ? " with RSS" : "");
+		return -EOPNOTSUPP;
+	}
+	if (!count || count > VMQ_VFIO_MAX_QUEUES)
+		return -EINVAL;
+	for (i = 0; i < count; i++) {
+		gqps[i] = vmq_guest_qp_create(ops, ctx[i], name);
+		if (!gqps[i]) {
+			vmq_guest_qps_kfree(gqps, count);
+			return -ENOMEM;
+		}
+	}
+
+	mutex_lock(&vdev->lock);
+	first = vmq_guest_find_free(vdev, count);
+	if (first == vdev->caps.num_qps) {
+		err = -ENOSPC;
+		if (count > 1)
+			netdev_warn(vdev->netdev,
+				    "vmq: no %u free queue pairs in a row for %s\n",
+				    count, name);
+		else
+			netdev_warn(vdev->netdev,
+				    "vmq: no free queue pair for %s\n", name);
+	} else {
+		err = vmq_guest_vport_claim(vdev, gqps, first, count);
+		if (err)
+			netdev_warn(vdev->netdev,
+				    "vmq: no RSS table for %s: %d\n", name, err);
+	}
+	mutex_unlock(&vdev->lock);
+	if (err) {
+		vmq_guest_qps_kfree(gqps, count);
+		return err;
+	}
+	return first;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_vport_alloc);
+
 /**
  * vmq_guest_qp_alloc() - take a free queue pair for a guest
  * @vdev: the vmq device.
@@ -125,9 +289,7 @@ static struct vmq_guest_qp *vmq_guest_qp_create(const struct vmq_guest_ops *ops,
  * @ctx: passed to @ops.
  * @name: the owner's name for it (e.g. the mdev's UUID), for the views.
  *
- * The queue pair is owned by %VMQ_OWNER_VFIO, has no MAC filter until
- * vmq_guest_qp_set_l2(), anti-spoofing on, and does not run until
- * vmq_guest_qp_start().
+ * vmq_guest_vport_alloc() of one queue pair.
  *
  * Context: process context, may sleep.
  * Return: the queue pair index, or -ENOSPC when none is free,
@@ -136,71 +298,88 @@ static struct vmq_guest_qp *vmq_guest_qp_create(const struct vmq_guest_ops *ops,
 int vmq_guest_qp_alloc(struct vmq_dev *vdev, const struct vmq_guest_ops *ops,
 		       void *ctx, const char *name)
 {
-	struct vmq_guest_qp *gqp;
-	u32 i;
-
-	if (!vdev->ops->guest) {
-		netdev_warn(vdev->netdev, "vmq: driver has no guest queues\n");
-		return -EOPNOTSUPP;
-	}
-	gqp = vmq_guest_qp_create(ops, ctx, name);
-	if (!gqp)
-		return -ENOMEM;
-
-	mutex_lock(&vdev->lock);
-	for (i = vdev->channels; i < vdev->caps.num_qps; i++)
-		if (vdev->qps[i].state == VMQ_QP_FREE)
-			break;
-	if (i == vdev->caps.num_qps) {
-		mutex_unlock(&vdev->lock);
-		kfree(gqp);
-		netdev_warn(vdev->netdev, "vmq: no free queue pair for %s\n",
-			    name);
-		return -ENOSPC;
-	}
-	gqp->vdev = vdev;
-	gqp->id = i;
-	vdev->qps[i].guest = gqp;
-	vmq_qp_claim(vdev, i, VMQ_OWNER_VFIO);
-	mutex_unlock(&vdev->lock);
-	return i;
+	return vmq_guest_vport_alloc(vdev, ops, &ctx, 1, name);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_alloc);
 
 /**
- * vmq_guest_qp_free() - return a guest queue pair to the pool
+ * vmq_guest_qp_free() - return a guest's queue pairs to the pool
  * @vdev: the vmq device.
- * @qp: as vmq_guest_qp_alloc() returned.
+ * @qp: as vmq_guest_vport_alloc() or vmq_guest_qp_alloc() returned.
  *
- * Stops it if it runs, removes its MAC filter, and drains it (see
+ * Frees all of the set's queue pairs: stops those that run, removes the
+ * MAC filter and the RSS table, and drains each (see
  * vmq_guest_qp_drain()) before its guest state goes.
  *
  * Context: process context, may sleep.
  */
 void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
 {
-	struct vmq_qp *q = &vdev->qps[qp];
+	struct vmq_guest_qp *gqps[VMQ_VFIO_MAX_QUEUES];
 	struct vmq_guest_qp *gqp;
+	u32 i, n;
 
 	mutex_lock(&vdev->lock);
-	gqp = q->guest;
-	if (WARN_ON(!gqp || q->owner != VMQ_OWNER_VFIO)) {
+	gqp = vdev->qps[qp].guest;
+	if (WARN_ON(!gqp || vdev->qps[qp].owner != VMQ_OWNER_VFIO ||
+		    gqp->vport != qp)) {
 		mutex_unlock(&vdev->lock);
 		return;
 	}
-	vmq_qp_stop(vdev, qp);
+	n = gqp->nr_qps;
+	for (i = 0; i < n; i++)
+		vmq_qp_stop(vdev, qp + i);
 	if (gqp->loc != VMQ_LOC_ANY)
 		__vmq_filter_del(vdev, gqp->loc);
-	vmq_qp_release(vdev, qp);
-	q->guest = NULL;
+	if (gqp->rss_ctx)
+		vmq_rss_fwd_del(vdev, gqp->rss_ctx);
+	for (i = 0; i < n; i++) {
+		gqps[i] = vdev->qps[qp + i].guest;
+		vmq_qp_release(vdev, qp + i);
+		WRITE_ONCE(vdev->qps[qp + i].guest, NULL);
+	}
 	mutex_unlock(&vdev->lock);
-	/* An access still waiting on guest memory uses @gqp. */
-	vmq_guest_qp_drain(vdev, qp);
-	skb_queue_purge(&gqp->held);
-	kfree(gqp);
+	for (i = 0; i < n; i++) {
+		/* An access still waiting on guest memory uses the state. */
+		vmq_guest_qp_drain(vdev, qp + i);
+		skb_queue_purge(&gqps[i]->held);
+		/* vmq_guest_qp_count_drop() may have found it. */
+		kfree_rcu(gqps[i], rcu);
+	}
 	vmq_devlink_guest_recheck(vdev);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_free);
+
+/**
+ * vmq_guest_vport_rss() - the guest's RSS key and indirection table
+ * @vdev: the vmq device.
+ * @qp: the first of a guest's several queue pairs.
+ * @key: %VMQ_RSS_KEY_SIZE bytes.
+ * @table: %VMQ_RSS_INDIR_SIZE queue indices within the set, each taken
+ *	modulo the set's size.
+ *
+ * The guest controls how its own frames spread and nothing else: the
+ * table can only name the set's queue pairs.  Applied in one step, also
+ * while the queue pairs run.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EOPNOTSUPP for a set of one, or the driver's error.
+ */
+int vmq_guest_vport_rss(struct vmq_dev *vdev, u32 qp, const u8 *key,
+			const u8 *table)
+{
+	struct vmq_guest_qp *gqp;
+	int err;
+
+	mutex_lock(&vdev->lock);
+	gqp = vdev->qps[qp].guest;
+	err = gqp->rss_ctx ? vmq_rss_guest_write(vdev, gqp->rss_ctx, qp,
+						 gqp->nr_qps, key, table) :
+			     -EOPNOTSUPP;
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_vport_rss);
 
 static int vmq_guest_l2_check(struct vmq_dev *vdev, const u8 *mac, u16 vlan)
 {
@@ -241,9 +420,12 @@ int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 	}
 	/*
 	 * In the slot it holds, in one hardware write: a full table is no
-	 * reason to refuse, and a refusal leaves the old filter.
+	 * reason to refuse, and a refusal leaves the old filter.  A set of
+	 * several queue pairs is reached through its table.
 	 */
-	loc = __vmq_filter_add(vdev, &key, qp, VMQ_FILTER_VFIO, old);
+	loc = __vmq_filter_add(vdev, &key,
+			       gqp->rss_ctx ? VMQ_QP_RSS(gqp->rss_ctx) : qp,
+			       VMQ_FILTER_VFIO, old);
 	if (loc < 0) {
 		netdev_warn(vdev->netdev,
 			    "vmq: cannot steer %pM vlan %u to queue pair %u: %d\n",
@@ -257,7 +439,7 @@ int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 /**
  * vmq_guest_qp_set_l2() - the host admin's MAC, VLAN and anti-spoofing
  * @vdev: the vmq device.
- * @qp: a guest queue pair.
+ * @qp: the first of a guest's queue pairs: the settings are the set's.
  * @mac: its MAC; all zeroes for none: no filter steers frames to it,
  *	and with anti-spoofing on every frame it sends is dropped (from
  *	00:00:00:00:00:00 too).
@@ -277,8 +459,9 @@ int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 			u16 vlan, bool spoofchk)
 {
-	struct vmq_guest_qp *gqp;
+	struct vmq_guest_qp *gqp, *member;
 	int err;
+	u32 i;
 
 	err = vmq_guest_l2_check(vdev, mac, vlan);
 	if (err)
@@ -288,9 +471,10 @@ int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 	/* An unmatched queue's filter comes back with vmq_guest_qp_match(). */
 	if (!gqp->unmatched)
 		err = vmq_guest_filter_move(vdev, qp, gqp, mac, vlan);
-	if (!err) {
-		atomic64_set(&gqp->l2, vmq_mac_vlan_pack(mac, vlan));
-		WRITE_ONCE(gqp->spoofchk, spoofchk);
+	for (i = 0; !err && i < gqp->nr_qps; i++) {
+		member = vdev->qps[qp + i].guest;
+		atomic64_set(&member->l2, vmq_mac_vlan_pack(mac, vlan));
+		WRITE_ONCE(member->spoofchk, spoofchk);
 	}
 	mutex_unlock(&vdev->lock);
 	return err;
@@ -300,7 +484,7 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_set_l2);
 /**
  * vmq_guest_qp_set_trunk() - may the guest send VLAN-tagged frames
  * @vdev: the vmq device.
- * @qp: a guest queue pair.
+ * @qp: the first of a guest's queue pairs: the setting is the set's.
  * @trunk: true: a queue without a VLAN passes the guest's tagged frames,
  *	which the NIC steers into those VLANs' queues; false (the default):
  *	the driver drops them as spoofed, so the guest stays on the untagged
@@ -312,8 +496,11 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_set_l2);
  */
 void vmq_guest_qp_set_trunk(struct vmq_dev *vdev, u32 qp, bool trunk)
 {
+	u32 i;
+
 	mutex_lock(&vdev->lock);
-	WRITE_ONCE(vdev->qps[qp].guest->trunk, trunk);
+	for (i = 0; i < vdev->qps[qp].guest->nr_qps; i++)
+		WRITE_ONCE(vdev->qps[qp + i].guest->trunk, trunk);
 	mutex_unlock(&vdev->lock);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_set_trunk);
@@ -417,6 +604,7 @@ int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 	}
 	gqp->rx = state->rx;
 	gqp->tx = state->tx;
+	gqp->rx_hash = state->flags & VMQ_STATE_F_RX_HASH;
 	WRITE_ONCE(gqp->error, VMQ_ERR_NONE);
 	WRITE_ONCE(gqp->rings_checked, false);
 	err = vmq_qp_start(vdev, qp);

@@ -403,7 +403,8 @@ EXPORT_SYMBOL_GPL(vmq_qp_flags);
  *
  * A vport is one owner's set of queue pairs, which the hardware switches
  * as one: the host's channels, an offloaded macvlan's queue pairs
- * (several with devlink's macvlan_queues), or one VFIO queue pair.  For
+ * (several with devlink's macvlan_queues), or a VFIO device's queue
+ * pairs (vmq_guest_vport_alloc()).  For
  * &struct vmq_hw_ops.qp_start: frames one of a vport's queue pairs sends
  * are never switched back to the same vport.
  *
@@ -416,6 +417,8 @@ u32 vmq_qp_vport(const struct vmq_dev *vdev, u32 qp)
 
 	if (q->owner == VMQ_OWNER_HOST)
 		return VMQ_QP_DEFAULT;
+	if (q->guest)
+		return q->guest->vport;
 	return q->fwd ? q->fwd->qp : qp;
 }
 EXPORT_SYMBOL_GPL(vmq_qp_vport);

@@ -67,7 +67,8 @@ static void vmq_rss_ctxs_rewrite(struct vmq_dev *vdev)
 	u32 i;
 
 	for (i = 1; i <= VMQ_RSS_HW_CTX; i++)
-		if (vdev->rss_ctx[i] && vmq_rss_ctx_write(vdev, i))
+		if (vdev->rss_ctx[i] && !test_bit(i, vdev->rss_guest) &&
+		    vmq_rss_ctx_write(vdev, i))
 			netdev_warn(vdev->netdev,
 				    "vmq: RSS context %u keeps its old key\n", i);
 }
@@ -230,7 +231,7 @@ int vmq_rss_fwd_add(struct vmq_dev *vdev, u32 first, u32 count)
 }
 
 /**
- * vmq_rss_fwd_del() - undo vmq_rss_fwd_add()
+ * vmq_rss_fwd_del() - undo vmq_rss_fwd_add() or vmq_rss_guest_add()
  * @vdev: the device, its mutex held.
  * @ctx: the context; no filter names it any more.
  */
@@ -239,6 +240,69 @@ void vmq_rss_fwd_del(struct vmq_dev *vdev, u32 ctx)
 	vdev->ops->rss_write(vdev, ctx, NULL);
 	kfree(vdev->rss_ctx[ctx]);
 	vdev->rss_ctx[ctx] = NULL;
+	clear_bit(ctx, vdev->rss_guest);
+}
+
+/**
+ * vmq_rss_guest_add() - a table for a guest's queue pairs
+ * @vdev: the device, its mutex held, with RSS.
+ * @first: the guest's first queue pair.
+ *
+ * A guest sets its own key and table (vmq_rss_guest_write()); until then
+ * the key is zero and every entry is @first.  Numbered like a macvlan's
+ * table, out of ethtool's sight.
+ *
+ * Return: the context, or -ENOSPC when all %VMQ_RSS_FWD_CTX are taken,
+ * -ENOMEM, or the driver's error.
+ */
+int vmq_rss_guest_add(struct vmq_dev *vdev, u32 first)
+{
+	static const u8 zero[VMQ_RSS_INDIR_SIZE];
+	int ctx, err;
+
+	ctx = vmq_rss_fwd_add(vdev, first, 1);
+	if (ctx < 0)
+		return ctx;
+	set_bit(ctx, vdev->rss_guest);
+	err = vmq_rss_guest_write(vdev, ctx, first, 1, zero, zero);
+	if (err) {
+		vmq_rss_fwd_del(vdev, ctx);
+		return err;
+	}
+	return ctx;
+}
+
+/**
+ * vmq_rss_guest_write() - a guest's own key and table
+ * @vdev: the device, its mutex held.
+ * @ctx: the guest's context, from vmq_rss_guest_add().
+ * @first: the guest's first queue pair.
+ * @count: its queue pairs.
+ * @key: %VMQ_RSS_KEY_SIZE bytes.
+ * @table: %VMQ_RSS_INDIR_SIZE queue indices, taken modulo @count: no
+ *	value reaches another owner's queue pair.
+ *
+ * The guest hashes the ports of TCP and UDP over IPv4 and IPv6.  The old
+ * table stays if the driver refuses.
+ *
+ * Return: 0 or the driver's error.
+ */
+int vmq_rss_guest_write(struct vmq_dev *vdev, u32 ctx, u32 first, u32 count,
+			const u8 *key, const u8 *table)
+{
+	struct vmq_rss *rss = vdev->rss_ctx[ctx], old = *rss;
+	u32 i;
+	int err;
+
+	memcpy(rss->key, key, sizeof(rss->key));
+	for (i = 0; i < VMQ_RSS_INDIR_SIZE; i++)
+		rss->indir[i] = first + table[i] % count;
+	rss->l4 = VMQ_RSS_L4_TCP4 | VMQ_RSS_L4_UDP4 | VMQ_RSS_L4_TCP6 |
+		  VMQ_RSS_L4_UDP6;
+	err = vdev->ops->rss_write(vdev, ctx, rss);
+	if (err)
+		*rss = old;
+	return err;
 }
 
 /**
@@ -253,6 +317,7 @@ void vmq_rss_fini(struct vmq_dev *vdev)
 		kfree(vdev->rss_ctx[i]);
 		vdev->rss_ctx[i] = NULL;
 	}
+	bitmap_zero(vdev->rss_guest, VMQ_RSS_HW_CTX + 1);
 }
 
 /**

@@ -236,7 +236,8 @@ struct vmq_health_event {
  * @health_work: reports them; process context.
  * @rss: RSS table 0, the host's pool.
  * @rss_ctx: the admin's contexts 1..%VMQ_RSS_MAX_CTX, then those of
- *	offloaded macvlans; NULL where free.
+ *	offloaded macvlans and guests; NULL where free.
+ * @rss_guest: which of @rss_ctx are a guest's, with a key of its own.
  */
 struct vmq_dev {
 	struct net_device *netdev;
@@ -279,6 +280,7 @@ struct vmq_dev {
 	struct work_struct health_work;
 	struct vmq_rss rss;
 	struct vmq_rss *rss_ctx[VMQ_RSS_HW_CTX + 1];
+	DECLARE_BITMAP(rss_guest, VMQ_RSS_HW_CTX + 1);
 };
 
 /* qp.c */
@@ -307,6 +309,9 @@ int vmq_rss_get_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd);
 int vmq_rss_set_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd);
 int vmq_rss_fwd_add(struct vmq_dev *vdev, u32 first, u32 count);
 void vmq_rss_fwd_del(struct vmq_dev *vdev, u32 ctx);
+int vmq_rss_guest_add(struct vmq_dev *vdev, u32 first);
+int vmq_rss_guest_write(struct vmq_dev *vdev, u32 ctx, u32 first, u32 count,
+			const u8 *key, const u8 *table);
 
 /* devlink.c */
 void vmq_devlink_add(struct vmq_dev *vdev);

@@ -70,9 +70,13 @@
 /**
  * struct vmqsim_guest_cb - what a frame in the FIFO carries in skb->cb
  * @vlan: the admin's VLAN (0: none) it was admitted and made up for.
+ * @hash_type: VMQ_RX_HASH_* of @hash.
+ * @hash: its RSS hash.
  */
 struct vmqsim_guest_cb {
 	u16 vlan;
+	u8 hash_type;
+	u32 hash;
 };
 
 static struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
@@ -248,6 +252,20 @@ static void vmqsim_guest_rx_drop(struct vmqsim_guest *gq)
 }
 
 /*
+ * Make @desc the completion of a frame of @len bytes: with RX_HASH its
+ * hash takes the place of the buffer address.
+ */
+static void vmqsim_guest_complete(struct vmqsim_guest *gq,
+				  struct vmq_desc *desc, u32 len, u16 flags,
+				  const struct vmqsim_guest_cb *cb)
+{
+	if (gq->gqp->rx_hash)
+		desc->addr = cpu_to_le64(cb->hash | (u64)cb->hash_type << 32);
+	desc->len = cpu_to_le32(len);
+	desc->flags = cpu_to_le16(flags);
+}
+
+/*
  * Write one frame into the buffer @desc points to and make @desc its
  * completion.  A frame longer than the buffer completes the descriptor
  * with DONE|ERR and its length, its bytes unwritten: the guest does not
@@ -270,8 +288,7 @@ static bool vmqsim_guest_rx_fill(struct vmqsim_guest *gq,
 		st->packets++;
 		st->bytes += skb->len;
 	}
-	desc->len = cpu_to_le32(skb->len);
-	desc->flags = cpu_to_le16(flags);
+	vmqsim_guest_complete(gq, desc, skb->len, flags, vmqsim_guest_cb(skb));
 	return true;
 }
 
@@ -640,7 +657,8 @@ static struct sk_buff *vmqsim_guest_admit(struct vmqsim_guest *gq,
  * false, with nothing consumed, where that is not enough.
  */
 static bool __vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
-				     const struct sk_buff *skb)
+				     const struct sk_buff *skb,
+				     const struct vmqsim_guest_cb *cb)
 {
 	struct vmq_ring_state *ring = &gq->gqp->rx;
 	u64 iova = ring->base + (u64)ring->head * sizeof(struct vmq_desc);
@@ -658,8 +676,7 @@ static bool __vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 	    vmq_guest_dma_try(gq->gqp, le64_to_cpu(desc.addr), skb->data,
 			      skb->len, true))
 		return false;
-	desc.len = cpu_to_le32(skb->len);
-	desc.flags = cpu_to_le16(VMQ_DESC_F_DONE);
+	vmqsim_guest_complete(gq, &desc, skb->len, VMQ_DESC_F_DONE, cb);
 	/* The frame is in guest memory before its completion says so. */
 	smp_wmb();
 	if (vmq_guest_dma_try(gq->gqp, iova, &desc, sizeof(desc), true))
@@ -678,7 +695,8 @@ static bool __vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
  * queue on that VLAN; or neither) and nothing needs to wait.
  */
 static bool vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
-				   const struct sk_buff *skb, u16 vlan)
+				   const struct sk_buff *skb, u16 vlan,
+				   const struct vmqsim_guest_cb *cb)
 {
 	bool done;
 
@@ -688,38 +706,57 @@ static bool vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 		return false;
 	if (test_and_set_bit_lock(VMQSIM_GUEST_RX_BUSY, &gq->rx_flags))
 		return false;
-	done = __vmqsim_guest_rx_direct(gq, skb);
+	done = __vmqsim_guest_rx_direct(gq, skb, cb);
 	vmqsim_guest_rx_unlock(gq);
 	if (done)
 		vmqsim_guest_raise(gq, VMQ_GUEST_EV_RX, 1);
 	return done;
 }
 
+/* The guest ABI's name for a hash type. */
+static u8 vmqsim_guest_hash_type(u8 type)
+{
+	switch (type) {
+	case PKT_HASH_TYPE_L4:
+		return VMQ_RX_HASH_L4;
+	case PKT_HASH_TYPE_L3:
+		return VMQ_RX_HASH_L3;
+	default:
+		return VMQ_RX_HASH_NONE;
+	}
+}
+
 /**
  * vmqsim_guest_rx() - the classifier sends a frame to a guest queue pair
  * @gq: the queue pair's engine, found under RCU.
  * @skb: the frame; not consumed (it may go to several queues).
+ * @meta: its RSS hash, for a guest that asked for it (VMQ_CTRL_RX_HASH).
  *
  * The frame is made up for the guest here, once: by the VLAN the queue is
  * on now, and refused (dropped, counted) if longer than MAX_FRAME.
  *
  * Context: RCU read side, BHs disabled.
  */
-void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb)
+void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb,
+		     const struct vmqsim_rx_meta *meta)
 {
+	struct vmqsim_guest_cb cb = {
+		.hash = meta->hash,
+		.hash_type = vmqsim_guest_hash_type(meta->hash_type),
+	};
 	struct sk_buff *frame;
 	u8 mac[ETH_ALEN];
 	u16 vlan;
 
 	if (READ_ONCE(gq->gqp->error)) {
-		vmq_qp_count_rx_drop(gq->sdev->vdev, gq->id, 1);
+		vmqsim_guest_rx_drop(gq);
 		return;
 	}
 	/* A queue on a VLAN sees that VLAN only (broadcast included). */
 	vlan = vmq_guest_qp_l2(gq->gqp, mac);
 	if (vlan && vmqsim_guest_vid(skb) != vlan)
 		return;
-	if (vmqsim_guest_rx_direct(gq, skb, vlan))
+	if (vmqsim_guest_rx_direct(gq, skb, vlan, &cb))
 		return;
 	if (skb_queue_len(&gq->fifo) >= VMQSIM_GUEST_FIFO) {
 		vmqsim_guest_rx_drop(gq);
@@ -731,6 +768,8 @@ void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb)
 		vmqsim_guest_rx_drop(gq);
 		return;
 	}
+	vmqsim_guest_cb(frame)->hash = cb.hash;
+	vmqsim_guest_cb(frame)->hash_type = cb.hash_type;
 	skb_queue_tail(&gq->fifo, frame);
 	vmqsim_guest_engine_queue(gq);
 }
@@ -832,8 +871,12 @@ static void vmqsim_guest_take_held(struct vmqsim_guest *gq)
 	if (dropped)
 		vmq_qp_count_rx_drop(gq->sdev->vdev, gq->id, dropped);
 	vlan = vmq_guest_qp_l2(gq->gqp, mac);
-	skb_queue_walk(&gq->fifo, skb)
+	/* A held frame's hash stayed with the device it was hashed on. */
+	skb_queue_walk(&gq->fifo, skb) {
 		vmqsim_guest_cb(skb)->vlan = vlan;
+		vmqsim_guest_cb(skb)->hash = 0;
+		vmqsim_guest_cb(skb)->hash_type = VMQ_RX_HASH_NONE;
+	}
 }
 
 /**

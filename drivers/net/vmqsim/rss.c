@@ -190,6 +190,27 @@ u32 vmqsim_rss_pool(struct vmqsim_dev *sdev, u32 ctx)
 }
 
 /**
+ * vmqsim_rss_vport() - the vport RSS context @ctx spreads over
+ * @sdev: the device.
+ * @ctx: the context.
+ *
+ * Context: the core's mutex held (vmq_qp_vport()).
+ * Return: the vport's first queue pair, or %VMQ_QP_DROP without that
+ * table.
+ */
+u32 vmqsim_rss_vport(struct vmqsim_dev *sdev, u32 ctx)
+{
+	const struct vmqsim_rss_hw *rss;
+
+	if (ctx > VMQ_RSS_HW_CTX)
+		return VMQ_QP_DROP;
+	rss = rcu_dereference_protected(sdev->silicon.rss[ctx], true);
+	if (!rss || rss->cfg.indir[0] >= sdev->num_qps)
+		return VMQ_QP_DROP;
+	return vmq_qp_vport(sdev->vdev, rss->cfg.indir[0]);
+}
+
+/**
  * vmqsim_rss_write() - program the RSS registers (vmq_hw_ops.rss_write)
  * @vdev: the vmq device.
  * @ctx: which table: 0, or a context 1..%VMQ_RSS_HW_CTX.

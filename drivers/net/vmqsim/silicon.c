@@ -23,6 +23,7 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <net/vmq_compat.h>
+#include <net/vmq_guest.h>
 #include "vmqsim.h"
 
 /* Classifier lookup result: no filter matched. */
@@ -131,10 +132,25 @@ static struct vmqsim_cls_entry *vmqsim_slot(struct vmqsim_silicon *si,
 	return rcu_dereference_protected(si->slots[slot], 1);
 }
 
+/*
+ * The queue pair whose filters an entry counts for replication: its
+ * target, or the vport a context spreads over (its first queue pair,
+ * which takes the vport's broadcasts); VMQ_QP_DROP for none.
+ */
+static u32 vmqsim_cls_owner(struct vmqsim_dev *sdev, u32 qp)
+{
+	u32 vport;
+
+	if (qp == VMQ_QP_DROP || !vmq_qp_is_rss(qp))
+		return qp;
+	vport = vmqsim_rss_vport(sdev, vmq_qp_rss_ctx(qp));
+	/* The host's own contexts replicate nothing. */
+	return vport == VMQ_QP_DEFAULT ? VMQ_QP_DROP : vport;
+}
+
 static void vmqsim_qp_filters_add(struct vmqsim_silicon *si, u32 qp, int n)
 {
-	/* Replication counts queue pairs' own filters, not contexts'. */
-	if (qp != VMQ_QP_DROP && !vmq_qp_is_rss(qp))
+	if (qp != VMQ_QP_DROP)
 		WRITE_ONCE(si->qp_filters[qp], si->qp_filters[qp] + n);
 }
 
@@ -162,6 +178,7 @@ int vmqsim_silicon_filter_write(struct vmqsim_dev *sdev, u32 slot,
 		return -ENOMEM;
 	entry->key = vmq_mac_vlan_pack(key->addr, key->vlan);
 	entry->qp = qp;
+	entry->owner = vmqsim_cls_owner(sdev, qp);
 
 	old = vmqsim_slot(si, slot);
 	if (old && old->key == entry->key) {
@@ -172,9 +189,9 @@ int vmqsim_silicon_filter_write(struct vmqsim_dev *sdev, u32 slot,
 			hash_del_rcu(&old->node);
 	}
 	rcu_assign_pointer(si->slots[slot], entry);
-	vmqsim_qp_filters_add(si, qp, 1);
+	vmqsim_qp_filters_add(si, entry->owner, 1);
 	if (old) {
-		vmqsim_qp_filters_add(si, old->qp, -1);
+		vmqsim_qp_filters_add(si, old->owner, -1);
 		kfree_rcu(old, rcu);
 	}
 	return 0;
@@ -196,7 +213,7 @@ void vmqsim_silicon_filter_clear(struct vmqsim_dev *sdev, u32 slot)
 		return;
 	hash_del_rcu(&old->node);
 	RCU_INIT_POINTER(si->slots[slot], NULL);
-	vmqsim_qp_filters_add(si, old->qp, -1);
+	vmqsim_qp_filters_add(si, old->owner, -1);
 	kfree_rcu(old, rcu);
 }
 
@@ -474,12 +491,15 @@ static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 	gq = rcu_dereference(sdev->qps[qp].guest);
 	if (gq) {
 		vmqsim_dbg_delay(&sdev->dbg_rx_delay_us);
-		vmqsim_guest_rx(gq, skb);
+		vmqsim_guest_rx(gq, skb, &meta);
 		return;
 	}
 	ring = rcu_dereference(sdev->qps[qp].hw_ring);
 	if (!ring || !vmqsim_ring_dma(ring, skb, &meta)) {
 		vmq_qp_count_rx_drop(sdev->vdev, qp, 1);
+		/* A guest's queue not running: the guest counts it too. */
+		if (!ring)
+			vmq_guest_qp_count_drop(sdev->vdev, qp);
 		return;
 	}
 	vmqsim_irq_raise(sdev, qp);

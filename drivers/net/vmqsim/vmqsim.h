@@ -229,6 +229,7 @@ struct vmqsim_cls_entry {
 	struct hlist_node node;
 	u64 key;
 	u32 qp;
+	u32 owner;
 	struct rcu_head rcu;
 };
 
@@ -395,6 +396,7 @@ int vmqsim_ring_take(struct vmqsim_ring *ring, struct vmqsim_rx_desc *out);
 struct vmqsim_rss_hw;
 u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, u32 ctx,
 		    const struct sk_buff *skb, struct vmqsim_rx_meta *meta);
+u32 vmqsim_rss_vport(struct vmqsim_dev *sdev, u32 ctx);
 u32 vmqsim_rss_pool(struct vmqsim_dev *sdev, u32 ctx);
 int vmqsim_rss_write(struct vmq_dev *vdev, u32 ctx, const struct vmq_rss *rss);
 void vmqsim_rss_fini(struct vmqsim_dev *sdev);
@@ -419,7 +421,8 @@ bool vmqsim_irq_raise_moderated(struct vmqsim_dev *sdev, u32 qp);
 
 /* guest.c */
 extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
-void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb);
+void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb,
+		     const struct vmqsim_rx_meta *meta);
 u32 vmqsim_guest_backlog(struct vmqsim_guest *gq);
 
 /* port.c */

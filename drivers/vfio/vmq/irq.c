@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmq_vfio: the device's interrupts, one eventfd per VMQ_VFIO_IRQ_* index,
- * set with VFIO_DEVICE_SET_IRQS.  The NIC's vector handler and the engine
- * fire them from any context, so the eventfds sit behind a spinlock.
+ * vmq_vfio: the device's interrupts, one eventfd per VMQ_VFIO_IRQ_* index
+ * and queue (the receive and transmit indexes have one subindex per
+ * queue pair, the others one), set with VFIO_DEVICE_SET_IRQS.  The NIC's
+ * vector handler and the engine fire them from any context, so the
+ * eventfds sit behind a spinlock.
  */
 
 #include <linux/file.h>
@@ -14,27 +16,28 @@
  * vmq_vfio_irq_fire() - signal one interrupt to the VMM
  * @mvdev: the device.
  * @index: VMQ_VFIO_IRQ_*.
+ * @sub: its subindex: the queue, for RX and TX; else 0.
  *
  * Context: any.
  */
-void vmq_vfio_irq_fire(struct vmq_vfio_dev *mvdev, u32 index)
+void vmq_vfio_irq_fire(struct vmq_vfio_dev *mvdev, u32 index, u32 sub)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&mvdev->irq_lock, flags);
-	if (mvdev->trigger[index])
-		vmq_compat_eventfd_signal(mvdev->trigger[index]);
+	if (mvdev->trigger[index][sub])
+		vmq_compat_eventfd_signal(mvdev->trigger[index][sub]);
 	spin_unlock_irqrestore(&mvdev->irq_lock, flags);
 }
 
 static void vmq_vfio_irq_set_trigger(struct vmq_vfio_dev *mvdev, u32 index,
-				     struct eventfd_ctx *trigger)
+				     u32 sub, struct eventfd_ctx *trigger)
 {
 	struct eventfd_ctx *old;
 
 	spin_lock_irq(&mvdev->irq_lock);
-	old = mvdev->trigger[index];
-	mvdev->trigger[index] = trigger;
+	old = mvdev->trigger[index][sub];
+	mvdev->trigger[index][sub] = trigger;
 	spin_unlock_irq(&mvdev->irq_lock);
 	if (old)
 		eventfd_ctx_put(old);
@@ -46,10 +49,19 @@ static void vmq_vfio_irq_set_trigger(struct vmq_vfio_dev *mvdev, u32 index,
  */
 void vmq_vfio_irqs_release(struct vmq_vfio_dev *mvdev)
 {
-	u32 i;
+	u32 i, sub;
 
 	for (i = 0; i < VMQ_VFIO_NUM_IRQS; i++)
-		vmq_vfio_irq_set_trigger(mvdev, i, NULL);
+		for (sub = 0; sub < VMQ_VFIO_MAX_QUEUES; sub++)
+			vmq_vfio_irq_set_trigger(mvdev, i, sub, NULL);
+}
+
+/* Subindexes of interrupt @index: one per queue for RX and TX. */
+static u32 vmq_vfio_irq_count(struct vmq_vfio_dev *mvdev, u32 index)
+{
+	if (index == VMQ_VFIO_IRQ_RX || index == VMQ_VFIO_IRQ_TX)
+		return mvdev->nr_queues;
+	return 1;
 }
 
 /**
@@ -69,48 +81,63 @@ int vmq_vfio_irq_info(struct vmq_vfio_dev *mvdev, unsigned long arg)
 	if (info.argsz < minsz || info.index >= VMQ_VFIO_NUM_IRQS)
 		return -EINVAL;
 	info.flags = VFIO_IRQ_INFO_EVENTFD;
-	info.count = 1;
+	info.count = vmq_vfio_irq_count(mvdev, info.index);
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
-static int vmq_vfio_irq_eventfd(struct vmq_vfio_dev *mvdev, u32 index,
-				s32 fd)
+/* The eventfds of @fds, all taken before any is set: all or nothing. */
+static int vmq_vfio_irq_eventfds(struct vmq_vfio_dev *mvdev,
+				 const struct vfio_irq_set *hdr,
+				 const s32 *fds)
 {
-	struct eventfd_ctx *trigger;
+	struct eventfd_ctx *trigger[VMQ_VFIO_MAX_QUEUES] = {};
+	int err;
+	u32 i;
 
-	if (fd < 0) {
-		vmq_vfio_irq_set_trigger(mvdev, index, NULL);
-		return 0;
-	}
-	trigger = eventfd_ctx_fdget(fd);
-	if (IS_ERR(trigger)) {
+	for (i = 0; i < hdr->count; i++) {
+		if (fds[i] < 0)
+			continue;
+		trigger[i] = eventfd_ctx_fdget(fds[i]);
+		if (!IS_ERR(trigger[i]))
+			continue;
+		err = PTR_ERR(trigger[i]);
 		dev_warn_ratelimited(mvdev->vfio.dev,
-				     "irq %u: fd %d is not an eventfd\n",
-				     index, fd);
-		return PTR_ERR(trigger);
+				     "irq %u.%u: fd %d is not an eventfd\n",
+				     hdr->index, hdr->start + i, fds[i]);
+		while (i--)
+			if (trigger[i])
+				eventfd_ctx_put(trigger[i]);
+		return err;
 	}
-	vmq_vfio_irq_set_trigger(mvdev, index, trigger);
+	for (i = 0; i < hdr->count; i++)
+		vmq_vfio_irq_set_trigger(mvdev, hdr->index, hdr->start + i,
+					 trigger[i]);
 	return 0;
 }
 
-/* ACTION_TRIGGER with its data: an eventfd, a "fire now", or nothing. */
+/* ACTION_TRIGGER with its data: eventfds, a "fire now", or nothing. */
 static int vmq_vfio_irq_trigger(struct vmq_vfio_dev *mvdev,
 				struct vfio_irq_set *hdr, const void *data)
 {
+	u32 i;
+
 	if (!hdr->count) {
-		vmq_vfio_irq_set_trigger(mvdev, hdr->index, NULL);
+		for (i = 0; i < vmq_vfio_irq_count(mvdev, hdr->index); i++)
+			vmq_vfio_irq_set_trigger(mvdev, hdr->index, i, NULL);
 		return 0;
 	}
 	switch (hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK) {
 	case VFIO_IRQ_SET_DATA_EVENTFD:
-		return vmq_vfio_irq_eventfd(mvdev, hdr->index,
-					    *(const s32 *)data);
+		return vmq_vfio_irq_eventfds(mvdev, hdr, data);
 	case VFIO_IRQ_SET_DATA_BOOL:
-		if (*(const u8 *)data)
-			vmq_vfio_irq_fire(mvdev, hdr->index);
+		for (i = 0; i < hdr->count; i++)
+			if (((const u8 *)data)[i])
+				vmq_vfio_irq_fire(mvdev, hdr->index,
+						  hdr->start + i);
 		return 0;
 	default:	/* DATA_NONE */
-		vmq_vfio_irq_fire(mvdev, hdr->index);
+		for (i = 0; i < hdr->count; i++)
+			vmq_vfio_irq_fire(mvdev, hdr->index, hdr->start + i);
 		return 0;
 	}
 }
@@ -134,8 +161,12 @@ int vmq_vfio_set_irqs(struct vmq_vfio_dev *mvdev, unsigned long arg)
 
 	if (copy_from_user(&hdr, (void __user *)arg, minsz))
 		return -EFAULT;
-	err = vfio_set_irqs_validate_and_prepare(&hdr, 1, VMQ_VFIO_NUM_IRQS,
-						 &data_size);
+	/* Index checked first: it says how many subindexes there are. */
+	if (hdr.index >= VMQ_VFIO_NUM_IRQS)
+		return -EINVAL;
+	err = vfio_set_irqs_validate_and_prepare(&hdr,
+						 vmq_vfio_irq_count(mvdev, hdr.index),
+						 VMQ_VFIO_NUM_IRQS, &data_size);
 	if (err)
 		return err;
 	if ((hdr.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) !=

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmq_vfio: mdev parents, the queue-pair type, creation and removal, and
- * the host admin's attributes of each mdev:
+ * vmq_vfio: mdev parents, their types (one queue pair, "qp"; four with
+ * the guest's RSS, "qp4"), creation and removal, and the host admin's
+ * attributes of each mdev:
  *
- *   /sys/bus/mdev/devices/<uuid>/vmq/{mac,vlan,spoofchk,trunk,qp}
+ *   /sys/bus/mdev/devices/<uuid>/vmq/{mac,vlan,spoofchk,trunk,qp,queues,state}
  *
  * The guest never sets its MAC or VLAN; the admin does, before or while
  * the VMM uses the device.  The core holds these settings (the NIC's
@@ -169,6 +170,16 @@ static ssize_t qp_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(qp);
 
+/* Its queue pairs: qp, qp + 1, ... on the NIC. */
+static ssize_t queues_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", mvdev->nr_queues);
+}
+static DEVICE_ATTR_RO(queues);
+
 /*
  * Where the guest's queue pair is, for an admin's view: "disabled" (not
  * enabled since the last reset), "running", "stopped" (by the guest, or
@@ -185,9 +196,11 @@ static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 	};
 	struct vmq_vfio_dev *mvdev = dev_get_drvdata(dev);
 	enum vmq_qp_state state;
+	u32 q;
 
-	if (READ_ONCE(vmq_vfio_gqp(mvdev)->error))
-		return sysfs_emit(buf, "error\n");
+	for (q = 0; q < mvdev->nr_queues; q++)
+		if (READ_ONCE(vmq_vfio_qgqp(mvdev, q)->error))
+			return sysfs_emit(buf, "error\n");
 	state = vmq_qp_state(mvdev->vdev, mvdev->qp);
 	return sysfs_emit(buf, "%s\n", state < ARRAY_SIZE(names) ?
 			  names[state] : "?");
@@ -200,6 +213,7 @@ static struct attribute *vmq_vfio_attrs[] = {
 	&dev_attr_spoofchk.attr,
 	&dev_attr_trunk.attr,
 	&dev_attr_qp.attr,
+	&dev_attr_queues.attr,
 	&dev_attr_state.attr,
 	NULL,
 };
@@ -214,16 +228,19 @@ static const struct attribute_group *vmq_vfio_groups[] = {
 	NULL,
 };
 
-static struct vmq_vfio_parent *vmq_vfio_type_parent(struct mdev_type *mtype)
+static struct vmq_vfio_type *vmq_vfio_type(struct mdev_type *mtype)
 {
-	return container_of(mtype, struct vmq_vfio_parent, type);
+	return container_of(mtype, struct vmq_vfio_type, type);
 }
 
 static int vmq_vfio_probe(struct mdev_device *mdev)
 {
-	struct vmq_vfio_parent *parent = vmq_vfio_type_parent(mdev->type);
+	struct vmq_vfio_type *type = vmq_vfio_type(mdev->type);
+	struct vmq_vfio_parent *parent = type->parent;
+	void *ctx[VMQ_VFIO_MAX_QUEUES];
 	struct vmq_vfio_dev *mvdev;
 	int qp, err;
+	u32 q;
 
 	mvdev = vfio_alloc_device(vmq_vfio_dev, vfio, &mdev->dev,
 				  &vmq_vfio_dev_ops);
@@ -231,9 +248,15 @@ static int vmq_vfio_probe(struct mdev_device *mdev)
 		return PTR_ERR(mvdev);
 	mvdev->parent = parent;
 	mvdev->vdev = parent->vdev;
+	mvdev->nr_queues = type->queues;
+	for (q = 0; q < mvdev->nr_queues; q++) {
+		mvdev->q[q].mvdev = mvdev;
+		mvdev->q[q].index = q;
+		ctx[q] = &mvdev->q[q];
+	}
 
-	qp = vmq_guest_qp_alloc(parent->vdev, &vmq_vfio_guest_ops, mvdev,
-				dev_name(&mdev->dev));
+	qp = vmq_guest_vport_alloc(parent->vdev, &vmq_vfio_guest_ops, ctx,
+				   mvdev->nr_queues, dev_name(&mdev->dev));
 	if (qp < 0) {
 		err = qp;
 		goto err_put;
@@ -244,8 +267,13 @@ static int vmq_vfio_probe(struct mdev_device *mdev)
 	err = vfio_register_emulated_iommu_dev(&mvdev->vfio);
 	if (err)
 		goto err_free_qp;
-	dev_info(&mdev->dev, "queue pair %u of %s\n", qp,
-		 netdev_name(vmq_dev_netdev(parent->vdev)));
+	if (mvdev->nr_queues > 1)
+		dev_info(&mdev->dev, "queue pairs %u-%u of %s\n", qp,
+			 qp + mvdev->nr_queues - 1,
+			 netdev_name(vmq_dev_netdev(parent->vdev)));
+	else
+		dev_info(&mdev->dev, "queue pair %u of %s\n", qp,
+			 netdev_name(vmq_dev_netdev(parent->vdev)));
 	return 0;
 
 err_free_qp:
@@ -267,16 +295,25 @@ static void vmq_vfio_remove(struct mdev_device *mdev)
 
 static unsigned int vmq_vfio_get_available(struct mdev_type *mtype)
 {
-	return vmq_guest_qp_avail(vmq_vfio_type_parent(mtype)->vdev);
+	struct vmq_vfio_type *type = vmq_vfio_type(mtype);
+
+	if (type->queues == 1)
+		return vmq_guest_qp_avail(type->parent->vdev);
+	return vmq_guest_vport_avail(type->parent->vdev, type->queues);
 }
 
 static ssize_t vmq_vfio_show_description(struct mdev_type *mtype, char *buf)
 {
-	struct vmq_dev *vdev = vmq_vfio_type_parent(mtype)->vdev;
+	struct vmq_vfio_type *type = vmq_vfio_type(mtype);
+	const char *name = netdev_name(vmq_dev_netdev(type->parent->vdev));
 
+	if (type->queues == 1)
+		return sysfs_emit(buf,
+				  "one queue pair of %s: rings in guest memory, MAC and VLAN set by the host\n",
+				  name);
 	return sysfs_emit(buf,
-			  "one queue pair of %s: rings in guest memory, MAC and VLAN set by the host\n",
-			  netdev_name(vmq_dev_netdev(vdev)));
+			  "%u queue pairs of %s spread by the guest's RSS: rings in guest memory, MAC and VLAN set by the host\n",
+			  type->queues, name);
 }
 
 struct mdev_driver vmq_vfio_mdev_driver = {
@@ -307,7 +344,7 @@ void *vmq_vfio_parent_add(struct vmq_dev *vdev)
 {
 	struct device *dev = vmq_dev_netdev(vdev)->dev.parent;
 	struct vmq_vfio_parent *parent;
-	int err;
+	int err, i;
 
 	if (!dev)
 		return ERR_PTR(-ENODEV);
@@ -315,11 +352,18 @@ void *vmq_vfio_parent_add(struct vmq_dev *vdev)
 	if (!parent)
 		return ERR_PTR(-ENOMEM);
 	parent->vdev = vdev;
-	parent->type.sysfs_name = "qp";
-	parent->type.pretty_name = "VMQ queue pair";
-	parent->type_list = &parent->type;
+	parent->types[0].type.sysfs_name = "qp";
+	parent->types[0].type.pretty_name = "VMQ queue pair";
+	parent->types[0].queues = 1;
+	parent->types[1].type.sysfs_name = "qp4";
+	parent->types[1].type.pretty_name = "VMQ 4 queue pairs with RSS";
+	parent->types[1].queues = VMQ_VFIO_QP4;
+	for (i = 0; i < VMQ_VFIO_NUM_TYPES; i++) {
+		parent->types[i].parent = parent;
+		parent->type_list[i] = &parent->types[i].type;
+	}
 	err = mdev_register_parent(&parent->parent, dev, &vmq_vfio_mdev_driver,
-				   &parent->type_list, 1);
+				   parent->type_list, VMQ_VFIO_NUM_TYPES);
 	if (err) {
 		kfree(parent);
 		return ERR_PTR(err);

@@ -246,13 +246,16 @@ static void vmq_vfio_mig_files_drop(struct vmq_vfio_dev *mvdev)
 /* RUNNING -> STOP: no DMA, frames kept, the MAC steers nothing. */
 static void vmq_vfio_mig_stop(struct vmq_vfio_dev *mvdev)
 {
+	u32 q;
+
 	mutex_lock(&mvdev->lock);
 	mvdev->mig_stopped = true;
-	vmq_guest_qp_stop_hold(mvdev->vdev, mvdev->qp);
+	for (q = 0; q < mvdev->nr_queues; q++)
+		vmq_guest_qp_stop_hold(mvdev->vdev, mvdev->qp + q);
 	vmq_guest_qp_match(mvdev->vdev, mvdev->qp, false);
 	mutex_unlock(&mvdev->lock);
 	/* Nothing is written to guest memory after STOP: wait for it. */
-	vmq_guest_qp_drain(mvdev->vdev, mvdev->qp);
+	vmq_vfio_release_dma(mvdev);
 }
 
 /* STOP -> RUNNING: the MAC first, so the queue never runs unsteered. */

@@ -11,73 +11,146 @@
 
 #include "vmq_vfio.h"
 
-static bool vmq_vfio_running(struct vmq_vfio_dev *mvdev)
+/* Queue @q runs: the NIC may DMA for it. */
+static bool vmq_vfio_q_running(struct vmq_vfio_dev *mvdev, u32 q)
 {
-	return vmq_qp_state(mvdev->vdev, mvdev->qp) == VMQ_QP_RUNNING;
+	return vmq_qp_state(mvdev->vdev, mvdev->qp + q) == VMQ_QP_RUNNING;
+}
+
+/* The error of the lowest queue in error, or VMQ_ERR_NONE. */
+static u32 vmq_vfio_error(struct vmq_vfio_dev *mvdev)
+{
+	u32 q, err;
+
+	for (q = 0; q < mvdev->nr_queues; q++) {
+		err = READ_ONCE(vmq_vfio_qgqp(mvdev, q)->error);
+		if (err)
+			return err;
+	}
+	return VMQ_ERR_NONE;
 }
 
 static u32 vmq_vfio_status(struct vmq_vfio_dev *mvdev)
 {
-	if (READ_ONCE(vmq_vfio_gqp(mvdev)->error))
+	if (vmq_vfio_error(mvdev))
 		return VMQ_STATUS_ERROR;
-	return vmq_vfio_running(mvdev) ? VMQ_STATUS_ENABLED : 0;
+	return vmq_vfio_q_running(mvdev, 0) ? VMQ_STATUS_ENABLED : 0;
 }
 
 /**
- * vmq_vfio_enable() - start the queue on the rings the guest set up
- * @mvdev: the device, its register lock held.
+ * vmq_vfio_features() - what the FEATURES register reads
+ * @mvdev: the device.
  *
- * A ring the core refuses puts the queue into its error state instead.
- *
- * Return: 0, or why the queue could not start (not the guest's doing).
+ * Return: VMQ_FEAT_* bits; RSS and the hash only with several queues.
  */
-int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
+u32 vmq_vfio_features(struct vmq_vfio_dev *mvdev)
 {
-	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
-	struct vmq_queue_state state = mvdev->regs;
+	u32 feat = VMQ_FEAT_VLAN | VMQ_FEAT_SPOOFCHK | VMQ_FEAT_MCAST;
+
+	if (mvdev->nr_queues > 1)
+		feat |= VMQ_FEAT_RSS | VMQ_FEAT_RX_HASH;
+	return feat;
+}
+
+/* Whether queue @q starts at enable: queue 0, and any with a ring set. */
+static bool vmq_vfio_q_used(struct vmq_vfio_dev *mvdev, u32 q)
+{
+	return !q || mvdev->q[q].regs.rx.size || mvdev->q[q].regs.tx.size;
+}
+
+/*
+ * Start queue @q on the rings the guest set up; a ring the core refuses
+ * puts the queue into its error state instead.
+ */
+static int vmq_vfio_q_enable(struct vmq_vfio_dev *mvdev, u32 q, u32 control)
+{
+	struct vmq_guest_qp *gqp = vmq_vfio_qgqp(mvdev, q);
+	struct vmq_queue_state state = mvdev->q[q].regs;
 	int err;
 
-	if (READ_ONCE(gqp->error)) {
-		dev_warn_ratelimited(mvdev->vfio.dev,
-				     "enable ignored: queue in error state %u, reset it first\n",
-				     gqp->error);
-		return 0;
-	}
 	/* Resume where a disable left the device. */
 	state.version = VMQ_STATE_VERSION;
+	state.flags = control & VMQ_CTRL_RX_HASH ? VMQ_STATE_F_RX_HASH : 0;
 	state.rx.head = gqp->rx.head;
 	state.tx.head = gqp->tx.head;
-	err = vmq_guest_qp_start(mvdev->vdev, mvdev->qp, &state);
+	err = vmq_guest_qp_start(mvdev->vdev, mvdev->qp + q, &state);
 	if (err == -EINVAL || err == -EFAULT) {
 		vmq_guest_qp_error(gqp, err == -EINVAL ? VMQ_ERR_RING_CFG :
 							 VMQ_ERR_DMA);
 		return 0;
 	}
-	if (err)
+	return err;
+}
+
+static void vmq_vfio_stop_all(struct vmq_vfio_dev *mvdev)
+{
+	u32 q;
+
+	for (q = 0; q < mvdev->nr_queues; q++)
+		vmq_guest_qp_stop(mvdev->vdev, mvdev->qp + q);
+}
+
+/**
+ * vmq_vfio_enable() - start the queues on the rings the guest set up
+ * @mvdev: the device, its register lock held.
+ *
+ * Queue 0 and every other queue with a ring set start; CONTROL keeps
+ * whether completions carry the hash.  A device with a queue in error
+ * stays stopped until reset.
+ *
+ * Return: 0, or why the queues could not start (not the guest's doing);
+ * none runs then.
+ */
+int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
+{
+	u32 q, control = mvdev->control | VMQ_CTRL_ENABLE;
+	int err = 0;
+
+	if (vmq_vfio_error(mvdev)) {
+		dev_warn_ratelimited(mvdev->vfio.dev,
+				     "enable ignored: queue in error state %u, reset it first\n",
+				     vmq_vfio_error(mvdev));
+		return 0;
+	}
+	for (q = 0; !err && q < mvdev->nr_queues; q++)
+		if (vmq_vfio_q_used(mvdev, q))
+			err = vmq_vfio_q_enable(mvdev, q, control);
+	if (err) {
+		vmq_vfio_stop_all(mvdev);
 		return err;
-	mvdev->control = VMQ_CTRL_ENABLE;
+	}
+	mvdev->control = control;
 	return 0;
 }
 
-/* Stop the queue's DMA, keeping its rings for a later enable. */
+/* Stop the queues' DMA, keeping their rings for a later enable. */
 static void __vmq_vfio_disable(struct vmq_vfio_dev *mvdev)
 {
-	vmq_guest_qp_stop(mvdev->vdev, mvdev->qp);
-	mvdev->control = 0;
+	vmq_vfio_stop_all(mvdev);
+	mvdev->control &= ~VMQ_CTRL_ENABLE;
 }
 
 static void __vmq_vfio_reset(struct vmq_vfio_dev *mvdev)
 {
-	vmq_guest_qp_clear(mvdev->vdev, mvdev->qp);
-	memset(&mvdev->regs, 0, sizeof(mvdev->regs));
+	u32 q;
+
+	for (q = 0; q < mvdev->nr_queues; q++) {
+		vmq_guest_qp_clear(mvdev->vdev, mvdev->qp + q);
+		memset(&mvdev->q[q].regs, 0, sizeof(mvdev->q[q].regs));
+	}
 	mvdev->control = 0;
+	if (mvdev->nr_queues > 1) {
+		memset(&mvdev->rss, 0, sizeof(mvdev->rss));
+		vmq_vfio_rss_load(mvdev);
+	}
 }
 
 /**
- * vmq_vfio_reset() - stop the queue and clear its rings and error
+ * vmq_vfio_reset() - stop the queues and clear their rings and errors
  * @mvdev: the device.
  *
- * VFIO_DEVICE_RESET, CONTROL.RESET, and the VMM closing the device.
+ * VFIO_DEVICE_RESET, CONTROL.RESET, and the VMM closing the device.  The
+ * RSS key and table go back to zero.
  */
 void vmq_vfio_reset(struct vmq_vfio_dev *mvdev)
 {
@@ -87,25 +160,56 @@ void vmq_vfio_reset(struct vmq_vfio_dev *mvdev)
 }
 
 /**
- * vmq_vfio_release_dma() - the VMM closed the device: let go of its memory
- * @mvdev: the device, reset.
+ * vmq_vfio_release_dma() - wait until the stopped queues leave guest memory
+ * @mvdev: the device, its queues stopped (reset, or STOP).
  *
  * Waits for an access the NIC left waiting on the VMM's memory; only this
- * VMM's close waits, holding no lock.
+ * VMM's close or migration waits, holding no lock.
  */
 void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev)
 {
-	vmq_guest_qp_drain(mvdev->vdev, mvdev->qp);
+	u32 q;
+
+	for (q = 0; q < mvdev->nr_queues; q++)
+		vmq_guest_qp_drain(mvdev->vdev, mvdev->qp + q);
+}
+
+/**
+ * vmq_vfio_rss_load() - make the RSS registers the NIC's
+ * @mvdev: the device, with several queues, its register lock held.
+ *
+ * Return: 0, or the driver's error: the NIC keeps the old table.
+ */
+int vmq_vfio_rss_load(struct vmq_vfio_dev *mvdev)
+{
+	int err;
+
+	/* A guest reloading what the NIC has costs it no table write. */
+	if (!memcmp(&mvdev->rss, &mvdev->rss_loaded, sizeof(mvdev->rss)))
+		return 0;
+	err = vmq_guest_vport_rss(mvdev->vdev, mvdev->qp, mvdev->rss.key,
+				  mvdev->rss.table);
+	if (err) {
+		dev_warn_ratelimited(mvdev->vfio.dev, "RSS load failed: %d\n",
+				     err);
+		return err;
+	}
+	mvdev->rss_loaded = mvdev->rss;
+	return 0;
 }
 
 static int vmq_vfio_control(struct vmq_vfio_dev *mvdev, u32 val)
 {
-	bool running = vmq_vfio_running(mvdev);
+	bool running = vmq_vfio_q_running(mvdev, 0);
 
 	if (val & VMQ_CTRL_RESET) {
 		__vmq_vfio_reset(mvdev);
 		return 0;
 	}
+	/* The hash is chosen with the enable, and only where it exists. */
+	if (!running && (vmq_vfio_features(mvdev) & VMQ_FEAT_RX_HASH))
+		mvdev->control = (mvdev->control & ~VMQ_CTRL_RX_HASH) |
+				 (val & VMQ_CTRL_RX_HASH);
 	if ((val & VMQ_CTRL_ENABLE) && !running)
 		return vmq_vfio_enable(mvdev);
 	if (!(val & VMQ_CTRL_ENABLE) && running)
@@ -118,22 +222,47 @@ static int vmq_vfio_control(struct vmq_vfio_dev *mvdev, u32 val)
  * is its receive twin's offset plus this.
  */
 #define VMQ_VFIO_TX_REGS	(VMQ_REG_TX_BASE_LO - VMQ_REG_RX_BASE_LO)
+/* A queue's register block: VMQ_REG_RX_BASE_LO up to this. */
+#define VMQ_VFIO_QREGS_END	(VMQ_REG_QUEUE(1) - VMQ_REG_QUEUE(0) + \
+				 VMQ_REG_RX_BASE_LO)
+
+/*
+ * Which queue a register offset is of, and the register, as queue 0's
+ * offset (VMQ_REG_RX_BASE_LO..VMQ_REG_Q_ERROR).  False if it is no
+ * queue's.
+ */
+static bool vmq_vfio_q_reg(struct vmq_vfio_dev *mvdev, u32 off, u32 *q,
+			   u32 *reg)
+{
+	u32 block = VMQ_REG_QUEUE(1) - VMQ_REG_QUEUE(0);
+
+	if (off >= VMQ_REG_RX_BASE_LO && off < VMQ_VFIO_QREGS_END) {
+		*q = 0;
+		*reg = off;
+		return true;
+	}
+	if (off < VMQ_REG_QUEUE(0) || off >= VMQ_REG_QUEUE(mvdev->nr_queues))
+		return false;
+	*q = (off - VMQ_REG_QUEUE(0)) / block;
+	*reg = (off - VMQ_REG_QUEUE(0)) % block + VMQ_REG_RX_BASE_LO;
+	return true;
+}
 
 /*
  * The ring geometry registers: which ring, and which of its registers,
  * named by the receive ring's offset (VMQ_REG_RX_BASE_LO, _BASE_HI or
  * _SIZE) whichever ring it is.
  */
-static struct vmq_ring_state *vmq_vfio_ring_of(struct vmq_vfio_dev *mvdev,
+static struct vmq_ring_state *vmq_vfio_ring_of(struct vmq_queue_state *regs,
 					       u32 off, u32 *reg)
 {
 	if (off >= VMQ_REG_RX_BASE_LO && off <= VMQ_REG_RX_SIZE) {
 		*reg = off;
-		return &mvdev->regs.rx;
+		return &regs->rx;
 	}
 	if (off >= VMQ_REG_TX_BASE_LO && off <= VMQ_REG_TX_SIZE) {
 		*reg = off - VMQ_VFIO_TX_REGS;
-		return &mvdev->regs.tx;
+		return &regs->tx;
 	}
 	return NULL;
 }
@@ -164,45 +293,80 @@ static void vmq_vfio_ring_set(struct vmq_ring_state *ring, u32 reg, u32 val)
 	}
 }
 
-static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
-				 u32 val)
+/* A write to queue @q's register @reg (as queue 0's offset). */
+static int vmq_vfio_q_write(struct vmq_vfio_dev *mvdev, u32 q, u32 reg,
+			    u32 val)
 {
-	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
+	struct vmq_guest_qp *gqp = vmq_vfio_qgqp(mvdev, q);
+	struct vmq_queue_state *regs = &mvdev->q[q].regs;
 	struct vmq_ring_state *ring;
-	u32 reg, *head;
+	u32 ring_reg, *head;
 
-	switch (off) {
-	case VMQ_REG_CONTROL:
-		return vmq_vfio_control(mvdev, val);
+	switch (reg) {
 	case VMQ_REG_RX_TAIL:
-		mvdev->regs.rx.tail = val;
-		vmq_guest_qp_doorbell(mvdev->vdev, mvdev->qp, false, val);
+		regs->rx.tail = val;
+		vmq_guest_qp_doorbell(mvdev->vdev, mvdev->qp + q, false, val);
 		return 0;
 	case VMQ_REG_TX_TAIL:
-		mvdev->regs.tx.tail = val;
-		vmq_guest_qp_doorbell(mvdev->vdev, mvdev->qp, true, val);
+		regs->tx.tail = val;
+		vmq_guest_qp_doorbell(mvdev->vdev, mvdev->qp + q, true, val);
 		return 0;
 	}
-	ring = vmq_vfio_ring_of(mvdev, off, &reg);
+	ring = vmq_vfio_ring_of(regs, reg, &ring_reg);
 	if (!ring)
 		return 0;	/* read-only or reserved: ignored */
-	if (vmq_vfio_running(mvdev)) {
+	if (vmq_vfio_q_running(mvdev, q)) {
 		dev_warn_ratelimited(mvdev->vfio.dev,
-				     "ring register %#x written while enabled\n",
-				     off);
+				     "queue %u ring register %#x written while enabled\n",
+				     q, reg);
 		return -EBUSY;
 	}
-	if (vmq_vfio_ring_get(ring, reg) == val)
+	if (vmq_vfio_ring_get(ring, ring_reg) == val)
 		return 0;
-	vmq_vfio_ring_set(ring, reg, val);
+	vmq_vfio_ring_set(ring, ring_reg, val);
 	/*
 	 * A ring moved or resized is a new ring: the device starts at its
 	 * first descriptor, and HEAD never reads beyond SIZE.  The queue is
 	 * stopped, so the engine does not move HEAD meanwhile.
 	 */
-	head = ring == &mvdev->regs.tx ? &gqp->tx.head : &gqp->rx.head;
+	head = ring == &regs->tx ? &gqp->tx.head : &gqp->rx.head;
 	WRITE_ONCE(*head, 0);
 	return 0;
+}
+
+/* RSS_KEY or RSS_TABLE: 4 bytes of the guest's copy, lowest first. */
+static u8 *vmq_vfio_rss_reg(struct vmq_vfio_dev *mvdev, u32 off)
+{
+	if (mvdev->nr_queues < 2)
+		return NULL;
+	if (off >= VMQ_REG_RSS_KEY(0) &&
+	    off < VMQ_REG_RSS_KEY(VMQ_RSS_KEY_SIZE / 4))
+		return mvdev->rss.key + (off - VMQ_REG_RSS_KEY(0));
+	if (off >= VMQ_REG_RSS_TABLE(0) &&
+	    off < VMQ_REG_RSS_TABLE(VMQ_RSS_TABLE_SIZE / 4))
+		return mvdev->rss.table + (off - VMQ_REG_RSS_TABLE(0));
+	return NULL;
+}
+
+static int vmq_vfio_write_locked(struct vmq_vfio_dev *mvdev, u32 off,
+				 u32 val)
+{
+	u32 q, reg;
+	u8 *rss;
+
+	if (off == VMQ_REG_CONTROL)
+		return vmq_vfio_control(mvdev, val);
+	if (off == VMQ_REG_RSS_LOAD)
+		return mvdev->nr_queues > 1 ? vmq_vfio_rss_load(mvdev) : 0;
+	if (vmq_vfio_q_reg(mvdev, off, &q, &reg))
+		return vmq_vfio_q_write(mvdev, q, reg, val);
+	rss = vmq_vfio_rss_reg(mvdev, off);
+	if (rss) {
+		__le32 le = cpu_to_le32(val);
+
+		memcpy(rss, &le, sizeof(le));
+	}
+	return 0;	/* read-only or reserved: ignored */
 }
 
 /**
@@ -248,24 +412,48 @@ static u32 vmq_vfio_l2_reg(const struct vmq_guest_qp *gqp, u32 off)
 	}
 }
 
+/* A read of queue @q's register @reg (as queue 0's offset). */
+static u32 vmq_vfio_q_read(struct vmq_vfio_dev *mvdev, u32 q, u32 reg)
+{
+	struct vmq_guest_qp *gqp = vmq_vfio_qgqp(mvdev, q);
+	struct vmq_queue_state *regs = &mvdev->q[q].regs;
+	struct vmq_ring_state *ring;
+	u32 ring_reg;
+
+	switch (reg) {
+	case VMQ_REG_RX_TAIL:
+		return regs->rx.tail;
+	case VMQ_REG_RX_HEAD:
+		return READ_ONCE(gqp->rx.head);
+	case VMQ_REG_TX_TAIL:
+		return regs->tx.tail;
+	case VMQ_REG_TX_HEAD:
+		return READ_ONCE(gqp->tx.head);
+	case VMQ_REG_Q_ERROR:
+		return READ_ONCE(gqp->error);
+	}
+	ring = vmq_vfio_ring_of(regs, reg, &ring_reg);
+	return ring ? vmq_vfio_ring_get(ring, ring_reg) : 0; /* reserved: 0 */
+}
+
 static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
-	struct vmq_ring_state *ring;
-	u32 min, max, reg;
+	u32 min, max, q, reg;
+	u8 *rss;
 
 	vmq_guest_ring_limits(mvdev->vdev, &min, &max);
 	switch (off) {
 	case VMQ_REG_VERSION:
 		return VMQ_VFIO_VERSION;
 	case VMQ_REG_FEATURES:
-		return VMQ_FEAT_VLAN | VMQ_FEAT_SPOOFCHK | VMQ_FEAT_MCAST;
+		return vmq_vfio_features(mvdev);
 	case VMQ_REG_STATUS:
 		return vmq_vfio_status(mvdev);
 	case VMQ_REG_CONTROL:
 		return mvdev->control;
 	case VMQ_REG_ERROR:
-		return READ_ONCE(gqp->error);
+		return vmq_vfio_error(mvdev);
 	case VMQ_REG_MAC_LO:
 	case VMQ_REG_MAC_HI:
 	case VMQ_REG_VLAN:
@@ -276,17 +464,52 @@ static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
 		return min;
 	case VMQ_REG_RING_MAX:
 		return max;
-	case VMQ_REG_RX_TAIL:
-		return mvdev->regs.rx.tail;
-	case VMQ_REG_RX_HEAD:
-		return READ_ONCE(gqp->rx.head);
-	case VMQ_REG_TX_TAIL:
-		return mvdev->regs.tx.tail;
-	case VMQ_REG_TX_HEAD:
-		return READ_ONCE(gqp->tx.head);
+	case VMQ_REG_QUEUES:
+		return mvdev->nr_queues;
 	}
-	ring = vmq_vfio_ring_of(mvdev, off, &reg);
-	return ring ? vmq_vfio_ring_get(ring, reg) : 0; /* reserved: 0 */
+	if (vmq_vfio_q_reg(mvdev, off, &q, &reg))
+		return vmq_vfio_q_read(mvdev, q, reg);
+	rss = vmq_vfio_rss_reg(mvdev, off);
+	if (rss) {
+		__le32 le;
+
+		memcpy(&le, rss, sizeof(le));
+		return le32_to_cpu(le);
+	}
+	return 0;	/* reserved */
+}
+
+/*
+ * Counter registers: 64 bits each, the low half first; the device's
+ * (the sum over its queues) at VMQ_REG_COUNTER(), each queue's at
+ * VMQ_REG_QCOUNTER().  False if @off is none.
+ */
+static bool vmq_vfio_counter_read(struct vmq_vfio_dev *mvdev, u32 off,
+				  u32 *val)
+{
+	u32 stride = VMQ_REG_COUNTER(1) - VMQ_REG_COUNTER(0);
+	u32 qblock = VMQ_REG_QCOUNTER(1, 0) - VMQ_REG_QCOUNTER(0, 0);
+	u32 q, first = 0, last = mvdev->nr_queues, idx;
+	u64 cnt = 0;
+
+	if (off >= VMQ_REG_COUNTER(0) && off < VMQ_REG_COUNTER(VMQ_CNT_MAX)) {
+		idx = (off - VMQ_REG_COUNTER(0)) / stride;
+	} else if (off >= VMQ_REG_QCOUNTER(0, 0) &&
+		   off < VMQ_REG_QCOUNTER(mvdev->nr_queues, 0) &&
+		   (off - VMQ_REG_QCOUNTER(0, 0)) % qblock <
+		   VMQ_CNT_MAX * stride) {
+		first = (off - VMQ_REG_QCOUNTER(0, 0)) / qblock;
+		last = first + 1;
+		idx = (off - VMQ_REG_QCOUNTER(first, 0)) / stride;
+		off -= VMQ_REG_QCOUNTER(first, 0) - VMQ_REG_COUNTER(0);
+	} else {
+		return false;
+	}
+	for (q = first; q < last; q++)
+		cnt += atomic64_read(&vmq_vfio_qgqp(mvdev, q)->cnt[idx]);
+	*val = off == VMQ_REG_COUNTER(idx) ? lower_32_bits(cnt) :
+					     upper_32_bits(cnt);
+	return true;
 }
 
 /**
@@ -299,19 +522,8 @@ static u32 vmq_vfio_read_locked(struct vmq_vfio_dev *mvdev, u32 off)
  */
 int vmq_vfio_reg_read(struct vmq_vfio_dev *mvdev, u32 off, u32 *val)
 {
-	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
-	u32 idx;
-	u64 cnt;
-
-	/* Each counter is two registers, the low half first. */
-	if (off >= VMQ_REG_COUNTER(0) && off < VMQ_REG_COUNTER(VMQ_CNT_MAX)) {
-		idx = (off - VMQ_REG_COUNTER(0)) /
-		      (VMQ_REG_COUNTER(1) - VMQ_REG_COUNTER(0));
-		cnt = atomic64_read(&gqp->cnt[idx]);
-		*val = off == VMQ_REG_COUNTER(idx) ? lower_32_bits(cnt) :
-						     upper_32_bits(cnt);
+	if (vmq_vfio_counter_read(mvdev, off, val))
 		return 0;
-	}
 	mutex_lock(&mvdev->lock);
 	*val = vmq_vfio_read_locked(mvdev, off);
 	mutex_unlock(&mvdev->lock);

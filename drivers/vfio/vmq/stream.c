@@ -44,45 +44,68 @@ static size_t vmq_vfio_rec_size(size_t len)
 /* Room in a stream for frames, besides its other records. */
 #define VMQ_VFIO_MIG_FRAME_ROOM	(VMQ_MIG_MAX_SIZE - PAGE_SIZE)
 
-/*
- * Frames the stream carries: the held ones, oldest first, up to the
- * format's limits; the queue's clear drops the rest at the end.
+/**
+ * struct vmq_vfio_frame_budget - what the stream's frames may still take
+ * @n: FRAME records.
+ * @room: bytes.
  */
-static u32 vmq_vfio_stream_frames(struct vmq_guest_qp *gqp, size_t *bytes)
+struct vmq_vfio_frame_budget {
+	u32 n;
+	size_t room;
+};
+
+/*
+ * Frames the stream carries of one queue: the held ones, oldest first,
+ * as far as @budget goes, which they take from; the queue's clear drops
+ * the rest at the end.
+ */
+static u32 vmq_vfio_stream_frames(struct vmq_guest_qp *gqp,
+				  struct vmq_vfio_frame_budget *budget)
 {
 	struct sk_buff *skb;
-	size_t size = 0;
 	u32 n = 0;
 
 	spin_lock_bh(&gqp->held.lock);
 	skb_queue_walk(&gqp->held, skb) {
-		if (n == VMQ_MIG_MAX_FRAMES ||
-		    size + vmq_vfio_rec_size(skb->len) > VMQ_VFIO_MIG_FRAME_ROOM)
+		if (!budget->n || vmq_vfio_rec_size(skb->len) > budget->room)
 			break;
-		size += vmq_vfio_rec_size(skb->len);
+		budget->room -= vmq_vfio_rec_size(skb->len);
+		budget->n--;
 		n++;
 	}
 	spin_unlock_bh(&gqp->held.lock);
-	*bytes = size;
 	return n;
+}
+
+static void vmq_vfio_budget_init(struct vmq_vfio_frame_budget *budget)
+{
+	budget->n = VMQ_MIG_MAX_FRAMES;
+	budget->room = VMQ_VFIO_MIG_FRAME_ROOM;
 }
 
 /**
  * vmq_vfio_stream_size() - the bytes a stream of the device takes now
  * @mvdev: the device, its register lock held.
  *
- * Return: the size, exact while the queue pair is stopped.
+ * Return: the size, exact while the queue pairs are stopped.
  */
 size_t vmq_vfio_stream_size(struct vmq_vfio_dev *mvdev)
 {
-	size_t size = sizeof(struct vmq_mig_header), frames;
+	size_t size = sizeof(struct vmq_mig_header);
+	struct vmq_vfio_frame_budget budget;
+	u32 q;
 
-	vmq_vfio_stream_frames(vmq_vfio_gqp(mvdev), &frames);
+	vmq_vfio_budget_init(&budget);
+	for (q = 0; q < mvdev->nr_queues; q++)
+		vmq_vfio_stream_frames(vmq_vfio_qgqp(mvdev, q), &budget);
 	size += vmq_vfio_rec_size(sizeof(struct vmq_mig_device));
-	size += vmq_vfio_rec_size(sizeof(struct vmq_vfio_mig_queue));
-	size += vmq_vfio_rec_size(VMQ_VFIO_MIG_COUNTERS * sizeof(__le64));
+	size += mvdev->nr_queues *
+		(vmq_vfio_rec_size(sizeof(struct vmq_vfio_mig_queue)) +
+		 vmq_vfio_rec_size(VMQ_VFIO_MIG_COUNTERS * sizeof(__le64)));
+	if (mvdev->nr_queues > 1)
+		size += vmq_vfio_rec_size(sizeof(struct vmq_mig_rss));
 	size += vmq_vfio_rec_size(0);
-	return size + frames;
+	return size + VMQ_VFIO_MIG_FRAME_ROOM - budget.room;
 }
 
 struct vmq_vfio_writer {
@@ -106,11 +129,6 @@ static void *vmq_vfio_put_rec(struct vmq_vfio_writer *w, u16 type, u32 len)
 	return payload;
 }
 
-static u32 vmq_vfio_features(void)
-{
-	return VMQ_FEAT_VLAN | VMQ_FEAT_SPOOFCHK | VMQ_FEAT_MCAST;
-}
-
 static void vmq_vfio_put_device(struct vmq_vfio_dev *mvdev,
 				struct vmq_vfio_writer *w)
 {
@@ -125,9 +143,11 @@ static void vmq_vfio_put_device(struct vmq_vfio_dev *mvdev,
 		flags |= VMQ_MIG_DEV_F_SPOOFCHK;
 	if (READ_ONCE(gqp->trunk))
 		flags |= VMQ_MIG_DEV_F_TRUNK;
-	d->features = cpu_to_le32(vmq_vfio_features());
+	d->features = cpu_to_le32(vmq_vfio_features(mvdev));
 	d->flags = cpu_to_le32(flags);
 	d->vlan = cpu_to_le16(vmq_guest_qp_l2(gqp, d->mac));
+	if (mvdev->nr_queues > 1)
+		d->queues = cpu_to_le32(mvdev->nr_queues);
 }
 
 static void vmq_vfio_put_ring(struct vmq_vfio_mig_ring *to,
@@ -139,12 +159,14 @@ static void vmq_vfio_put_ring(struct vmq_vfio_mig_ring *to,
 	to->tail = cpu_to_le32(ring->tail);
 }
 
-/* What the guest sees: the rings it wrote, the device's heads. */
-static void vmq_vfio_put_queue(struct vmq_vfio_dev *mvdev,
+/* What the guest sees of queue @qi: the rings it wrote, the heads. */
+static void vmq_vfio_put_queue(struct vmq_vfio_dev *mvdev, u32 qi,
 			       struct vmq_vfio_writer *w)
 {
-	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
+	struct vmq_guest_qp *gqp = vmq_vfio_qgqp(mvdev, qi);
+	struct vmq_queue_state *regs = &mvdev->q[qi].regs;
 	struct vmq_vfio_mig_queue *q;
+	u32 flags = 0;
 
 	q = vmq_vfio_put_rec(w, VMQ_MIG_REC_QUEUE, sizeof(*q));
 	if (!q)
@@ -152,22 +174,25 @@ static void vmq_vfio_put_queue(struct vmq_vfio_dev *mvdev,
 	q->version = cpu_to_le32(VMQ_STATE_VERSION);
 	q->size = cpu_to_le32(sizeof(struct vmq_queue_state));
 	if (mvdev->control & VMQ_CTRL_ENABLE)
-		q->flags = cpu_to_le32(VMQ_STATE_F_ENABLED);
+		flags |= VMQ_STATE_F_ENABLED;
+	if (mvdev->control & VMQ_CTRL_RX_HASH)
+		flags |= VMQ_STATE_F_RX_HASH;
+	q->flags = cpu_to_le32(flags);
 	q->error = cpu_to_le32(READ_ONCE(gqp->error));
-	vmq_vfio_put_ring(&q->rx, &mvdev->regs.rx, READ_ONCE(gqp->rx.head));
-	vmq_vfio_put_ring(&q->tx, &mvdev->regs.tx, READ_ONCE(gqp->tx.head));
+	vmq_vfio_put_ring(&q->rx, &regs->rx, READ_ONCE(gqp->rx.head));
+	vmq_vfio_put_ring(&q->tx, &regs->tx, READ_ONCE(gqp->tx.head));
 }
 
-static void vmq_vfio_put_frames(struct vmq_vfio_dev *mvdev,
+static void vmq_vfio_put_frames(struct vmq_vfio_dev *mvdev, u32 qi,
+				struct vmq_vfio_frame_budget *budget,
 				struct vmq_vfio_writer *w)
 {
-	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
+	struct vmq_guest_qp *gqp = vmq_vfio_qgqp(mvdev, qi);
 	struct sk_buff *skb;
-	size_t bytes;
 	void *data;
 	u32 n;
 
-	n = vmq_vfio_stream_frames(gqp, &bytes);
+	n = vmq_vfio_stream_frames(gqp, budget);
 	spin_lock_bh(&gqp->held.lock);
 	skb_queue_walk(&gqp->held, skb) {
 		if (!n--)
@@ -179,10 +204,10 @@ static void vmq_vfio_put_frames(struct vmq_vfio_dev *mvdev,
 	spin_unlock_bh(&gqp->held.lock);
 }
 
-static void vmq_vfio_put_counters(struct vmq_vfio_dev *mvdev,
+static void vmq_vfio_put_counters(struct vmq_vfio_dev *mvdev, u32 qi,
 				  struct vmq_vfio_writer *w)
 {
-	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
+	struct vmq_guest_qp *gqp = vmq_vfio_qgqp(mvdev, qi);
 	__le64 *cnt;
 	int i;
 
@@ -192,6 +217,36 @@ static void vmq_vfio_put_counters(struct vmq_vfio_dev *mvdev,
 		return;
 	for (i = 0; i < VMQ_VFIO_MIG_COUNTERS; i++)
 		cnt[i] = cpu_to_le64(atomic64_read(&gqp->cnt[i]));
+}
+
+/* The guest's key and table, as the NIC has them. */
+static void vmq_vfio_put_rss(struct vmq_vfio_dev *mvdev,
+			     struct vmq_vfio_writer *w)
+{
+	struct vmq_mig_rss *rss;
+
+	rss = vmq_vfio_put_rec(w, VMQ_MIG_REC_RSS, sizeof(*rss));
+	if (!rss)
+		return;
+	memcpy(rss->key, mvdev->rss_loaded.key, sizeof(rss->key));
+	memcpy(rss->table, mvdev->rss_loaded.table, sizeof(rss->table));
+}
+
+/* Each queue's state, counters and frames, then the RSS registers. */
+static void vmq_vfio_put_queues(struct vmq_vfio_dev *mvdev,
+				struct vmq_vfio_writer *w)
+{
+	struct vmq_vfio_frame_budget budget;
+	u32 q;
+
+	vmq_vfio_budget_init(&budget);
+	for (q = 0; q < mvdev->nr_queues; q++) {
+		vmq_vfio_put_queue(mvdev, q, w);
+		vmq_vfio_put_frames(mvdev, q, &budget, w);
+		vmq_vfio_put_counters(mvdev, q, w);
+	}
+	if (mvdev->nr_queues > 1)
+		vmq_vfio_put_rss(mvdev, w);
 }
 
 /* A segment with just the DEVICE record: what pre-copy sends. */
@@ -224,11 +279,8 @@ int vmq_vfio_stream_save(struct vmq_vfio_dev *mvdev, bool full, u8 **bufp,
 		return -ENOMEM;
 	w.off = sizeof(*hdr);
 	vmq_vfio_put_device(mvdev, &w);
-	if (full) {
-		vmq_vfio_put_queue(mvdev, &w);
-		vmq_vfio_put_frames(mvdev, &w);
-		vmq_vfio_put_counters(mvdev, &w);
-	}
+	if (full)
+		vmq_vfio_put_queues(mvdev, &w);
 	vmq_vfio_put_rec(&w, VMQ_MIG_REC_END, 0);
 	hdr = (void *)w.buf;
 	hdr->magic = cpu_to_le32(VMQ_MIG_MAGIC);
@@ -244,24 +296,32 @@ int vmq_vfio_stream_save(struct vmq_vfio_dev *mvdev, bool full, u8 **bufp,
 /**
  * struct vmq_vfio_parsed - a stream checked, not yet applied
  * @dev: its DEVICE record.
- * @queue: its QUEUE record.
- * @cnt: its COUNTERS, or NULL.
- * @ncnt: entries in @cnt.
- * @first_frame: offset of the first record that may be a FRAME.
+ * @queue: its QUEUE records, in queue order.
+ * @nqueues: how many.
+ * @cnt: each queue's COUNTERS, or NULL.
+ * @ncnt: entries in each @cnt.
+ * @rss: its RSS record, or NULL.
  * @nframes: FRAME records.
  * @seg: the segment these are of.
  * @seg_len: its size.
  */
 struct vmq_vfio_parsed {
 	const struct vmq_mig_device *dev;
-	const struct vmq_vfio_mig_queue *queue;
-	const __le64 *cnt;
-	u32 ncnt;
-	size_t first_frame;
+	const struct vmq_vfio_mig_queue *queue[VMQ_VFIO_MAX_QUEUES];
+	u32 nqueues;
+	const __le64 *cnt[VMQ_VFIO_MAX_QUEUES];
+	u32 ncnt[VMQ_VFIO_MAX_QUEUES];
+	const struct vmq_mig_rss *rss;
 	u32 nframes;
 	const u8 *seg;
 	size_t seg_len;
 };
+
+/* The queue the records after the last QUEUE record belong to. */
+static u32 vmq_vfio_parsed_q(const struct vmq_vfio_parsed *p)
+{
+	return p->nqueues - 1;
+}
 
 /* The next record at *off, its payload checked to lie inside @len. */
 static const struct vmq_mig_record *
@@ -288,7 +348,7 @@ static int vmq_vfio_bad(struct vmq_vfio_dev *mvdev, int err, const char *why)
 
 /* One record into @p; -EINVAL with the reason logged if out of place. */
 static int vmq_vfio_parse_rec(struct vmq_vfio_dev *mvdev,
-			      const struct vmq_mig_record *rec, size_t off,
+			      const struct vmq_mig_record *rec,
 			      struct vmq_vfio_parsed *p)
 {
 	u32 len = le32_to_cpu(rec->len);
@@ -303,21 +363,27 @@ static int vmq_vfio_parse_rec(struct vmq_vfio_dev *mvdev,
 		p->dev = (const void *)(rec + 1);
 		return 0;
 	case VMQ_MIG_REC_QUEUE:
-		if (p->queue || len < sizeof(*p->queue))
+		if (p->nqueues == VMQ_VFIO_MAX_QUEUES ||
+		    len < sizeof(*p->queue[0]))
 			return vmq_vfio_bad(mvdev, -EINVAL, "bad QUEUE record");
-		p->queue = (const void *)(rec + 1);
+		p->queue[p->nqueues++] = (const void *)(rec + 1);
 		return 0;
 	case VMQ_MIG_REC_COUNTERS:
-		if (p->cnt || len % sizeof(__le64))
+		if (!p->nqueues || p->cnt[vmq_vfio_parsed_q(p)] ||
+		    len % sizeof(__le64))
 			return vmq_vfio_bad(mvdev, -EINVAL, "bad COUNTERS record");
-		p->cnt = (const void *)(rec + 1);
-		p->ncnt = len / sizeof(__le64);
+		p->cnt[vmq_vfio_parsed_q(p)] = (const void *)(rec + 1);
+		p->ncnt[vmq_vfio_parsed_q(p)] = len / sizeof(__le64);
 		return 0;
 	case VMQ_MIG_REC_FRAME:
-		if (len < ETH_HLEN || ++p->nframes > VMQ_MIG_MAX_FRAMES)
+		if (!p->nqueues || len < ETH_HLEN ||
+		    ++p->nframes > VMQ_MIG_MAX_FRAMES)
 			return vmq_vfio_bad(mvdev, -EINVAL, "bad FRAME record");
-		if (!p->first_frame)
-			p->first_frame = off;
+		return 0;
+	case VMQ_MIG_REC_RSS:
+		if (p->rss || len < sizeof(*p->rss))
+			return vmq_vfio_bad(mvdev, -EINVAL, "bad RSS record");
+		p->rss = (const void *)(rec + 1);
 		return 0;
 	}
 	if (le16_to_cpu(rec->flags) & VMQ_MIG_REC_F_OPTIONAL)
@@ -359,15 +425,13 @@ static int vmq_vfio_parse_seg(struct vmq_vfio_dev *mvdev, const u8 *buf,
 		return vmq_vfio_bad(mvdev, -EINVAL, "bad CRC");
 	memset(p, 0, sizeof(*p));
 	for (;;) {
-		size_t at = off;
-
 		rec = vmq_vfio_next_rec(buf, len, &off);
 		if (!rec)
 			return vmq_vfio_bad(mvdev, -EINVAL,
 					    "record runs past the end, or no END");
 		if (le16_to_cpu(rec->type) == VMQ_MIG_REC_END)
 			break;
-		err = vmq_vfio_parse_rec(mvdev, rec, at, p);
+		err = vmq_vfio_parse_rec(mvdev, rec, p);
 		if (err)
 			return err;
 	}
@@ -375,12 +439,27 @@ static int vmq_vfio_parse_seg(struct vmq_vfio_dev *mvdev, const u8 *buf,
 		return vmq_vfio_bad(mvdev, -EINVAL, "data after END");
 	if (!p->dev)
 		return vmq_vfio_bad(mvdev, -EINVAL, "no DEVICE record");
-	if (!p->queue && (p->cnt || p->nframes))
-		return vmq_vfio_bad(mvdev, -EINVAL,
-				    "COUNTERS or FRAME without QUEUE");
 	p->seg = buf;
 	p->seg_len = len;
 	*seg = len;
+	return 0;
+}
+
+/* Whether this device can run queue state @q. */
+static int vmq_vfio_check_queue(struct vmq_vfio_dev *mvdev,
+				const struct vmq_vfio_mig_queue *q)
+{
+	u32 min, max, rx = le32_to_cpu(q->rx.size);
+	u32 tx = le32_to_cpu(q->tx.size);
+
+	if (le32_to_cpu(q->version) != VMQ_STATE_VERSION ||
+	    le32_to_cpu(q->size) != sizeof(struct vmq_queue_state) ||
+	    le32_to_cpu(q->error) > VMQ_ERR_UNMAP)
+		return vmq_vfio_bad(mvdev, -EINVAL, "bad queue state");
+	vmq_guest_ring_limits(mvdev->vdev, &min, &max);
+	if ((rx && (rx < min || rx > max)) || (tx && (tx < min || tx > max)))
+		return vmq_vfio_bad(mvdev, -EOPNOTSUPP,
+				    "a ring size this device cannot run");
 	return 0;
 }
 
@@ -389,24 +468,28 @@ static int vmq_vfio_check_fit(struct vmq_vfio_dev *mvdev,
 			      const struct vmq_vfio_parsed *p)
 {
 	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
-	const struct vmq_vfio_mig_queue *q = p->queue;
 	u32 flags = le32_to_cpu(p->dev->flags);
-	u32 min, max, rx = q ? le32_to_cpu(q->rx.size) : 0;
-	u32 tx = q ? le32_to_cpu(q->tx.size) : 0;
+	u32 queues = le32_to_cpu(p->dev->queues);
 	u8 mac[ETH_ALEN];
+	int err;
+	u32 q;
 	u16 vlan;
 
-	if (q && (le32_to_cpu(q->version) != VMQ_STATE_VERSION ||
-		  le32_to_cpu(q->size) != sizeof(struct vmq_queue_state) ||
-		  le32_to_cpu(q->error) > VMQ_ERR_UNMAP))
-		return vmq_vfio_bad(mvdev, -EINVAL, "bad queue state");
-	if (le32_to_cpu(p->dev->features) != vmq_vfio_features())
+	if ((queues ? queues : 1) != mvdev->nr_queues)
+		return vmq_vfio_bad(mvdev, -EINVAL,
+				    "the source device had another number of queue pairs");
+	if (p->nqueues > mvdev->nr_queues ||
+	    (p->rss && mvdev->nr_queues == 1))
+		return vmq_vfio_bad(mvdev, -EINVAL,
+				    "more QUEUE records than queue pairs, or RSS without RSS");
+	for (q = 0; q < p->nqueues; q++) {
+		err = vmq_vfio_check_queue(mvdev, p->queue[q]);
+		if (err)
+			return err;
+	}
+	if (le32_to_cpu(p->dev->features) != vmq_vfio_features(mvdev))
 		return vmq_vfio_bad(mvdev, -EOPNOTSUPP,
 				    "the source device had other features");
-	vmq_guest_ring_limits(mvdev->vdev, &min, &max);
-	if ((rx && (rx < min || rx > max)) || (tx && (tx < min || tx > max)))
-		return vmq_vfio_bad(mvdev, -EOPNOTSUPP,
-				    "a ring size this device cannot run");
 	vlan = vmq_guest_qp_l2(gqp, mac);
 	if (!ether_addr_equal(mac, p->dev->mac) ||
 	    vlan != le16_to_cpu(p->dev->vlan) ||
@@ -427,29 +510,37 @@ static void vmq_vfio_get_ring(struct vmq_ring_state *ring,
 	ring->rsvd = 0;
 }
 
-/* The stream's frames, in order, for the queue's next start. */
+/*
+ * The stream's frames, in order, each for its queue's next start: the
+ * queue of the last QUEUE record before it.
+ */
 static void vmq_vfio_load_frames(struct vmq_vfio_dev *mvdev,
 				 const struct vmq_vfio_parsed *p)
 {
 	const u8 *buf = p->seg;
 	size_t len = p->seg_len;
+	const struct vmq_mig_header *hdr = (const void *)buf;
 	const struct vmq_mig_record *rec;
-	size_t off = p->first_frame;
+	size_t off = le32_to_cpu(hdr->hdr_size);
+	u32 n = p->nframes, flen, queues = 0, q;
 	struct sk_buff *skb;
-	u32 n = p->nframes, flen;
 
 	while (n && (rec = vmq_vfio_next_rec(buf, len, &off))) {
+		if (le16_to_cpu(rec->type) == VMQ_MIG_REC_QUEUE)
+			queues++;
 		if (le16_to_cpu(rec->type) != VMQ_MIG_REC_FRAME)
 			continue;
 		n--;
+		q = queues - 1;	/* parsing put a QUEUE record before it */
 		flen = le32_to_cpu(rec->len);
 		skb = alloc_skb(flen, GFP_KERNEL_ACCOUNT);
 		if (!skb) {
-			vmq_guest_count(vmq_vfio_gqp(mvdev), VMQ_CNT_RX_DROPS, 1);
+			vmq_guest_count(vmq_vfio_qgqp(mvdev, q),
+					VMQ_CNT_RX_DROPS, 1);
 			continue;
 		}
 		skb_put_data(skb, rec + 1, flen);
-		vmq_guest_qp_hold(mvdev->vdev, mvdev->qp, skb);
+		vmq_guest_qp_hold(mvdev->vdev, mvdev->qp + q, skb);
 	}
 }
 
@@ -472,7 +563,7 @@ static int vmq_vfio_check_segs(struct vmq_vfio_dev *mvdev, const u8 *buf,
 		    le32_to_cpu(hdr->magic) == VMQ_MIG_MAGIC &&
 		    le32_to_cpu(hdr->version) == VMQ_MIG_VERSION)
 			return 0;	/* the rest has yet to come */
-		if (p->queue)
+		if (p->nqueues)
 			return vmq_vfio_bad(mvdev, -EINVAL,
 					    "data after the QUEUE segment");
 		err = vmq_vfio_parse_seg(mvdev, buf + *checked, len - *checked,
@@ -507,6 +598,29 @@ int vmq_vfio_stream_check(struct vmq_vfio_dev *mvdev, const u8 *buf,
 	return vmq_vfio_check_segs(mvdev, buf, len, checked, &p);
 }
 
+/* Queue @qi as the stream has it; the device's own state went first. */
+static void vmq_vfio_load_queue(struct vmq_vfio_dev *mvdev, u32 qi,
+				const struct vmq_vfio_parsed *p)
+{
+	struct vmq_guest_qp *gqp = vmq_vfio_qgqp(mvdev, qi);
+	const struct vmq_vfio_mig_queue *q = p->queue[qi];
+	struct vmq_queue_state state = {
+		.version = VMQ_STATE_VERSION,
+		.size = sizeof(state),
+	};
+	u32 i;
+
+	state.error = le32_to_cpu(q->error);
+	vmq_vfio_get_ring(&state.rx, &q->rx);
+	vmq_vfio_get_ring(&state.tx, &q->tx);
+	if (WARN_ON_ONCE(vmq_guest_qp_restore(mvdev->vdev, mvdev->qp + qi,
+					      &state)))
+		return;
+	mvdev->q[qi].regs = state;
+	for (i = 0; i < min_t(u32, p->ncnt[qi], VMQ_VFIO_MIG_COUNTERS); i++)
+		atomic64_set(&gqp->cnt[i], le64_to_cpu(p->cnt[qi][i]));
+}
+
 /**
  * vmq_vfio_stream_load() - check a stream whole, then make it the device's
  * @mvdev: the device, stopped, its register lock held.
@@ -518,15 +632,11 @@ int vmq_vfio_stream_check(struct vmq_vfio_dev *mvdev, const u8 *buf,
 int vmq_vfio_stream_load(struct vmq_vfio_dev *mvdev, const u8 *buf,
 			 size_t len)
 {
-	struct vmq_guest_qp *gqp = vmq_vfio_gqp(mvdev);
+	const struct vmq_vfio_mig_queue *q0;
 	struct vmq_vfio_parsed p;
-	struct vmq_queue_state state = {
-		.version = VMQ_STATE_VERSION,
-		.size = sizeof(state),
-	};
-	int err, i;
-
 	size_t checked = 0;
+	u32 q, flags;
+	int err;
 
 	memset(&p, 0, sizeof(p));
 	err = vmq_vfio_check_segs(mvdev, buf ? buf : (const u8 *)"", len,
@@ -535,21 +645,31 @@ int vmq_vfio_stream_load(struct vmq_vfio_dev *mvdev, const u8 *buf,
 		return err;
 	if (checked != len)
 		return vmq_vfio_bad(mvdev, -EINVAL, "truncated");
-	if (!p.queue)
-		return vmq_vfio_bad(mvdev, -EINVAL, "no QUEUE record");
-	/* This device's own frames, rings and error go first. */
-	vmq_guest_qp_clear(mvdev->vdev, mvdev->qp);
-	state.error = le32_to_cpu(p.queue->error);
-	vmq_vfio_get_ring(&state.rx, &p.queue->rx);
-	vmq_vfio_get_ring(&state.tx, &p.queue->tx);
-	err = vmq_guest_qp_restore(mvdev->vdev, mvdev->qp, &state);
-	if (WARN_ON_ONCE(err))
-		return err;
-	mvdev->regs = state;
-	mvdev->control = le32_to_cpu(p.queue->flags) & VMQ_STATE_F_ENABLED ?
-			 VMQ_CTRL_ENABLE : 0;
-	for (i = 0; i < min_t(u32, p.ncnt, VMQ_VFIO_MIG_COUNTERS); i++)
-		atomic64_set(&gqp->cnt[i], le64_to_cpu(p.cnt[i]));
+	if (p.nqueues != mvdev->nr_queues)
+		return vmq_vfio_bad(mvdev, -EINVAL,
+				    "not one QUEUE record per queue pair");
+	if (mvdev->nr_queues > 1 && !p.rss)
+		return vmq_vfio_bad(mvdev, -EINVAL, "no RSS record");
+	if (p.rss) {
+		memcpy(mvdev->rss.key, p.rss->key, sizeof(mvdev->rss.key));
+		memcpy(mvdev->rss.table, p.rss->table,
+		       sizeof(mvdev->rss.table));
+		err = vmq_vfio_rss_load(mvdev);
+		if (err) {
+			mvdev->rss = mvdev->rss_loaded;
+			return err;
+		}
+	}
+	/* This device's own frames, rings and errors go first. */
+	for (q = 0; q < mvdev->nr_queues; q++)
+		vmq_guest_qp_clear(mvdev->vdev, mvdev->qp + q);
+	for (q = 0; q < mvdev->nr_queues; q++)
+		vmq_vfio_load_queue(mvdev, q, &p);
+	q0 = p.queue[0];
+	flags = le32_to_cpu(q0->flags);
+	mvdev->control = (flags & VMQ_STATE_F_ENABLED ? VMQ_CTRL_ENABLE : 0) |
+			 (flags & VMQ_STATE_F_RX_HASH &&
+			  mvdev->nr_queues > 1 ? VMQ_CTRL_RX_HASH : 0);
 	vmq_vfio_load_frames(mvdev, &p);
 	return 0;
 }

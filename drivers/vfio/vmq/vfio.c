@@ -15,10 +15,16 @@
 #include <linux/uaccess.h>
 #include "vmq_vfio.h"
 
+/* The core's context for a guest queue pair: its queue of the mdev. */
+static struct vmq_vfio_dev *vmq_vfio_ctx_dev(void *ctx)
+{
+	return ((struct vmq_vfio_queue *)ctx)->mvdev;
+}
+
 static int vmq_vfio_dma_rw(void *ctx, u64 iova, void *buf, size_t len,
 			   bool write)
 {
-	struct vmq_vfio_dev *mvdev = ctx;
+	struct vmq_vfio_dev *mvdev = vmq_vfio_ctx_dev(ctx);
 	int err;
 
 	err = vmq_vfio_pin_rw(mvdev, iova, buf, len, write);
@@ -31,19 +37,19 @@ static int vmq_vfio_dma_rw(void *ctx, u64 iova, void *buf, size_t len,
 static int vmq_vfio_dma_try(void *ctx, u64 iova, void *buf, size_t len,
 			    bool write)
 {
-	return vmq_vfio_pin_try(ctx, iova, buf, len, write);
+	return vmq_vfio_pin_try(vmq_vfio_ctx_dev(ctx), iova, buf, len, write);
 }
 
 static void vmq_vfio_notify(void *ctx, u32 events)
 {
-	struct vmq_vfio_dev *mvdev = ctx;
+	struct vmq_vfio_queue *q = ctx;
 
 	if (events & VMQ_GUEST_EV_RX)
-		vmq_vfio_irq_fire(mvdev, VMQ_VFIO_IRQ_RX);
+		vmq_vfio_irq_fire(q->mvdev, VMQ_VFIO_IRQ_RX, q->index);
 	if (events & VMQ_GUEST_EV_TX)
-		vmq_vfio_irq_fire(mvdev, VMQ_VFIO_IRQ_TX);
+		vmq_vfio_irq_fire(q->mvdev, VMQ_VFIO_IRQ_TX, q->index);
 	if (events & VMQ_GUEST_EV_ERR)
-		vmq_vfio_irq_fire(mvdev, VMQ_VFIO_IRQ_ERR);
+		vmq_vfio_irq_fire(q->mvdev, VMQ_VFIO_IRQ_ERR, 0);
 }
 
 const struct vmq_guest_ops vmq_vfio_guest_ops = {
@@ -229,7 +235,7 @@ static void vmq_vfio_request(struct vfio_device *vfio, unsigned int count)
 		dev_notice_ratelimited(vfio->dev,
 				       "still waiting for the VMM to release the device (%u)\n",
 				       count);
-	vmq_vfio_irq_fire(mvdev, VMQ_VFIO_IRQ_REQ);
+	vmq_vfio_irq_fire(mvdev, VMQ_VFIO_IRQ_REQ, 0);
 }
 
 const struct vfio_device_ops vmq_vfio_dev_ops = {

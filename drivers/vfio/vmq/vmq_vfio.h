@@ -24,19 +24,58 @@
 
 #define VMQ_VFIO_DRV_NAME	"vmq_vfio"
 
+/* Queue pairs of the mdev types: "qp" and "qp4". */
+#define VMQ_VFIO_NUM_TYPES	2
+#define VMQ_VFIO_QP4		4
+
+/**
+ * struct vmq_vfio_type - an mdev type: devices of so many queue pairs
+ * @type: the mdev type.
+ * @parent: its parent.
+ * @queues: queue pairs of each device of the type.
+ */
+struct vmq_vfio_type {
+	struct mdev_type type;
+	struct vmq_vfio_parent *parent;
+	u32 queues;
+};
+
 /**
  * struct vmq_vfio_parent - a vmq device as an mdev parent, the cookie
  *	the core keeps for it
  * @vdev: the vmq device.
  * @parent: its mdev parent.
- * @type: its one mdev type, a queue pair.
- * @type_list: the list of types mdev_register_parent() wants: @type.
+ * @types: its mdev types: one queue pair, and four with RSS.
+ * @type_list: the list of types mdev_register_parent() wants: @types.
  */
 struct vmq_vfio_parent {
 	struct vmq_dev *vdev;
 	struct mdev_parent parent;
-	struct mdev_type type;
-	struct mdev_type *type_list;
+	struct vmq_vfio_type types[VMQ_VFIO_NUM_TYPES];
+	struct mdev_type *type_list[VMQ_VFIO_NUM_TYPES];
+};
+
+/**
+ * struct vmq_vfio_queue - one queue pair of an mdev, the core's context
+ *	for its guest queue pair
+ * @mvdev: the mdev.
+ * @index: its queue index in the guest's view, 0..QUEUES - 1.
+ * @regs: ring registers as the guest wrote them; heads saved at disable.
+ */
+struct vmq_vfio_queue {
+	struct vmq_vfio_dev *mvdev;
+	u32 index;
+	struct vmq_queue_state regs;
+};
+
+/**
+ * struct vmq_vfio_rss - the guest's RSS registers
+ * @key: RSS_KEY.
+ * @table: RSS_TABLE.
+ */
+struct vmq_vfio_rss {
+	u8 key[VMQ_RSS_KEY_SIZE];
+	u8 table[VMQ_RSS_TABLE_SIZE];
 };
 
 /* Ranges fenced at once before the whole device is. */
@@ -93,16 +132,19 @@ struct vmq_vfio_mig_file {
  * @vfio: the VFIO device; first, as vfio_alloc_device() requires.
  * @parent: its parent.
  * @vdev: the vmq device.
- * @qp: its queue pair.
+ * @qp: its first queue pair; the others follow it.
+ * @nr_queues: how many it has (QUEUES).
+ * @q: each one's registers.
  * @lock: serialises registers, enable/disable, admin settings and
  *	interrupt configuration.  Taken before the core's device mutex.
  * @control: CONTROL as the guest last wrote it.
- * @regs: ring registers as the guest wrote them; heads saved at disable.
+ * @rss: the RSS registers as the guest wrote them.
+ * @rss_loaded: as it last loaded them (RSS_LOAD): what the NIC uses.
  * @mm: the address space of the VMM that has the device open, grabbed
  *	(not its users): the NIC's access failing once it has no users is
  *	the VMM exiting, not a guest error.
  * @irq_lock: guards @trigger against the notify path (any context).
- * @trigger: eventfd per VMQ_VFIO_IRQ_*, or NULL.
+ * @trigger: eventfd per VMQ_VFIO_IRQ_* and subindex (queue), or NULL.
  * @pins: guest pages the device pinned, by IOVA page frame: the NIC's
  *	way into guest memory (pin.c).  Its lock covers each copy through
  *	a pin.
@@ -123,12 +165,15 @@ struct vmq_vfio_dev {
 	struct vmq_vfio_parent *parent;
 	struct vmq_dev *vdev;
 	u32 qp;
+	u32 nr_queues;
+	struct vmq_vfio_queue q[VMQ_VFIO_MAX_QUEUES];
 	struct mutex lock;	/* see @lock above */
 	u32 control;
-	struct vmq_queue_state regs;
+	struct vmq_vfio_rss rss;
+	struct vmq_vfio_rss rss_loaded;
 	struct mm_struct *mm;
 	spinlock_t irq_lock;	/* see @irq_lock above */
-	struct eventfd_ctx *trigger[VMQ_VFIO_NUM_IRQS];
+	struct eventfd_ctx *trigger[VMQ_VFIO_NUM_IRQS][VMQ_VFIO_MAX_QUEUES];
 	struct xarray pins;
 	atomic_t npins;
 	atomic_t pinning;
@@ -146,10 +191,20 @@ static inline struct vmq_vfio_dev *vmq_vfio_from(struct vfio_device *vfio)
 	return container_of(vfio, struct vmq_vfio_dev, vfio);
 }
 
-/* Its guest queue pair: rings, counters and the admin's settings. */
+/*
+ * Its first guest queue pair: the admin's settings, the error and DMA
+ * counters of the device.
+ */
 static inline struct vmq_guest_qp *vmq_vfio_gqp(struct vmq_vfio_dev *mvdev)
 {
 	return vmq_guest_qp(mvdev->vdev, mvdev->qp);
+}
+
+/* The guest queue pair of its queue @q. */
+static inline struct vmq_guest_qp *vmq_vfio_qgqp(struct vmq_vfio_dev *mvdev,
+						 u32 q)
+{
+	return vmq_guest_qp(mvdev->vdev, mvdev->qp + q);
 }
 
 /* mdev.c */
@@ -165,6 +220,8 @@ extern const struct vmq_guest_ops vmq_vfio_guest_ops;
 int vmq_vfio_reg_read(struct vmq_vfio_dev *mvdev, u32 off, u32 *val);
 int vmq_vfio_reg_write(struct vmq_vfio_dev *mvdev, u32 off, u32 val);
 int vmq_vfio_enable(struct vmq_vfio_dev *mvdev);
+u32 vmq_vfio_features(struct vmq_vfio_dev *mvdev);
+int vmq_vfio_rss_load(struct vmq_vfio_dev *mvdev);
 void vmq_vfio_reset(struct vmq_vfio_dev *mvdev);
 void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev);
 
@@ -192,7 +249,7 @@ int vmq_vfio_stream_load(struct vmq_vfio_dev *mvdev, const u8 *buf,
 /* irq.c */
 int vmq_vfio_irq_info(struct vmq_vfio_dev *mvdev, unsigned long arg);
 int vmq_vfio_set_irqs(struct vmq_vfio_dev *mvdev, unsigned long arg);
-void vmq_vfio_irq_fire(struct vmq_vfio_dev *mvdev, u32 index);
+void vmq_vfio_irq_fire(struct vmq_vfio_dev *mvdev, u32 index, u32 sub);
 void vmq_vfio_irqs_release(struct vmq_vfio_dev *mvdev);
 
 #endif /* _VMQ_VFIO_H */

@@ -45,6 +45,40 @@
  * error interrupt fires and the "errors" counter counts it.  Writing
  * %VMQ_CTRL_RESET (or VFIO_DEVICE_RESET) stops the queue and clears every
  * ring register and the error.
+ *
+ * Several queue pairs (VMMQ): a device whose FEATURES has %VMQ_FEAT_RSS
+ * has QUEUES queue pairs (up to %VMQ_VFIO_MAX_QUEUES), each with its own
+ * ring registers at VMQ_REG_Q(q, reg) (queue 0's are also at the single
+ * queue offsets above), its own error at VMQ_REG_Q(q, VMQ_REG_Q_ERROR),
+ * its own counters at VMQ_REG_QCOUNTER(q, n) (VMQ_REG_COUNTER(n) reads
+ * the sum over the queues), and its own receive and transmit interrupt:
+ * subindex q of %VMQ_VFIO_IRQ_RX and %VMQ_VFIO_IRQ_TX, whose count is
+ * QUEUES.  MAC, VLAN, anti-spoofing and the error interrupt are the
+ * device's.  CONTROL.ENABLE starts queue 0 and every other queue whose
+ * RX_SIZE or TX_SIZE is not 0; clearing it stops them all; RESET clears
+ * them all.  A guest error stops the queue it happened on only: its
+ * Q_ERROR says why, STATUS has %VMQ_STATUS_ERROR while any queue is in
+ * error, ERROR holds the first error of any queue, and the error
+ * interrupt fires.  Only a reset clears it.
+ *
+ * The device spreads unicast frames to its MAC over its queues by a
+ * Toeplitz hash (Microsoft's RSS specification) of the IPv4 or IPv6
+ * source and destination address, then the TCP or UDP source and
+ * destination port (addresses only for other IP and for fragments; no
+ * hash, entry 0, for other frames), with a 40-byte key (RSS_KEY) and a
+ * 128-entry indirection table (RSS_TABLE) the guest sets: the hash modulo
+ * 128 picks the entry, the entry the queue.  An entry is a queue index;
+ * the device uses it modulo QUEUES, so no value reaches another device's
+ * queue.  A frame sent to a queue that is not running is dropped and
+ * counted in that queue's rx_drops.  Key and table registers take effect
+ * together when the guest writes RSS_LOAD, at any time, also while the
+ * queues run; until the first load every entry is 0.  Broadcast and
+ * multicast go to queue 0.  With %VMQ_CTRL_RX_HASH set when the queues
+ * are enabled (%VMQ_FEAT_RX_HASH), each receive completion carries the
+ * frame's hash in place of the buffer address: addr = hash | type << 32,
+ * type a VMQ_RX_HASH_* value; the guest keeps its buffer addresses
+ * itself.  A frame carried over a live migration completes with
+ * %VMQ_RX_HASH_NONE.
  */
 #ifndef _UAPI_LINUX_VMQ_H
 #define _UAPI_LINUX_VMQ_H
@@ -82,6 +116,8 @@
 #define VMQ_REG_MAX_FRAME	0x020	/* ro: MTU + 18, FCS excluded */
 #define VMQ_REG_RING_MIN	0x024	/* ro: smallest ring */
 #define VMQ_REG_RING_MAX	0x028	/* ro: largest ring */
+#define VMQ_REG_QUEUES		0x02c	/* ro: queue pairs, 1 without RSS */
+#define VMQ_REG_RSS_LOAD	0x030	/* wo: apply RSS_KEY and RSS_TABLE */
 #define VMQ_REG_RX_BASE_LO	0x040	/* rw while disabled */
 #define VMQ_REG_RX_BASE_HI	0x044	/* rw while disabled */
 #define VMQ_REG_RX_SIZE		0x048	/* rw while disabled */
@@ -92,6 +128,24 @@
 #define VMQ_REG_TX_SIZE		0x068
 #define VMQ_REG_TX_TAIL		0x06c
 #define VMQ_REG_TX_HEAD		0x070
+#define VMQ_REG_Q_ERROR		0x078	/* ro: enum vmq_err of this queue */
+/* RSS key bytes 4i..4i+3, byte 4i lowest; i < VMQ_RSS_KEY_SIZE / 4. */
+#define VMQ_REG_RSS_KEY(i)	(0x200 + 4 * (i))
+/* RSS table entries 4i..4i+3, entry 4i lowest; i < VMQ_RSS_TABLE_SIZE / 4. */
+#define VMQ_REG_RSS_TABLE(i)	(0x240 + 4 * (i))
+/*
+ * Queue q's ring registers (VMQ_REG_RX_BASE_LO to VMQ_REG_Q_ERROR, the
+ * same meaning): VMQ_REG_Q(q, VMQ_REG_RX_TAIL) is its receive doorbell.
+ */
+#define VMQ_REG_QUEUE(q)	(0x400 + 0x40 * (q))
+#define VMQ_REG_Q(q, reg)	(VMQ_REG_QUEUE(q) + (reg) - VMQ_REG_RX_BASE_LO)
+/* Queue q's counter n (enum vmq_counter), low word then high word. */
+#define VMQ_REG_QCOUNTER(q, n)	(0x800 + 0x80 * (q) + 8 * (n))
+
+/* The most queue pairs a device has; RSS key and table sizes. */
+#define VMQ_VFIO_MAX_QUEUES	8
+#define VMQ_RSS_KEY_SIZE	40
+#define VMQ_RSS_TABLE_SIZE	128
 /* Counter N (enum vmq_counter) is 64 bits: low word, then high word. */
 #define VMQ_REG_COUNTER(n)	(0x100 + 8 * (n))
 
@@ -99,6 +153,8 @@
 #define VMQ_FEAT_VLAN		(1U << 0)	/* host-set VLAN, transparent */
 #define VMQ_FEAT_SPOOFCHK	(1U << 1)	/* transmit anti-spoofing */
 #define VMQ_FEAT_MCAST		(1U << 2)	/* gets broadcast and multicast */
+#define VMQ_FEAT_RSS		(1U << 3)	/* QUEUES queue pairs, RSS regs */
+#define VMQ_FEAT_RX_HASH	(1U << 4)	/* CONTROL.RX_HASH */
 
 /* STATUS bits. */
 #define VMQ_STATUS_ENABLED	(1U << 0)	/* the device may DMA */
@@ -107,6 +163,12 @@
 /* CONTROL bits. */
 #define VMQ_CTRL_ENABLE		(1U << 0)	/* 1: start, 0: stop */
 #define VMQ_CTRL_RESET		(1U << 1)	/* stop and clear; reads 0 */
+#define VMQ_CTRL_RX_HASH	(1U << 2)	/* with ENABLE: hash in completions */
+
+/* The hash type in a receive completion's addr bits 32-39 (RX_HASH). */
+#define VMQ_RX_HASH_NONE	0	/* not hashed: not IP */
+#define VMQ_RX_HASH_L3		1	/* addresses */
+#define VMQ_RX_HASH_L4		2	/* addresses and ports */
 
 /* Ring base alignment, in bytes. */
 #define VMQ_RING_ALIGN		64
@@ -206,6 +268,7 @@ struct vmq_ring_state {
 
 #define VMQ_STATE_VERSION	1
 #define VMQ_STATE_F_ENABLED	(1U << 0)
+#define VMQ_STATE_F_RX_HASH	(1U << 1)	/* enabled with CONTROL.RX_HASH */
 
 /**
  * struct vmq_queue_state - a stopped queue's state, for migration
@@ -292,7 +355,9 @@ struct vmq_mig_record {
  * enum vmq_mig_rec - record types
  * @VMQ_MIG_REC_END: no payload; the last record.
  * @VMQ_MIG_REC_DEVICE: struct vmq_mig_device; exactly one, the first.
- * @VMQ_MIG_REC_QUEUE: struct vmq_queue_state (little-endian); exactly one.
+ * @VMQ_MIG_REC_QUEUE: struct vmq_queue_state (little-endian); exactly one
+ *	per queue pair, in queue order.  The COUNTERS and FRAME records
+ *	after one belong to its queue.
  * @VMQ_MIG_REC_COUNTERS: __le64 values of enum vmq_counter, in its
  *	order from %VMQ_CNT_RX_PACKETS, len / 8 of them; at most one.  A
  *	device sends those before %VMQ_CNT_DMA_PINS (the DMA counters
@@ -300,7 +365,9 @@ struct vmq_mig_record {
  *	those as the record has.
  * @VMQ_MIG_REC_FRAME: a frame the device accepted but had not written to
  *	guest memory when it stopped, as the guest will see it; in arrival
- *	order, at most %VMQ_MIG_MAX_FRAMES.
+ *	order, at most %VMQ_MIG_MAX_FRAMES in all.
+ * @VMQ_MIG_REC_RSS: struct vmq_mig_rss; exactly one from a device with
+ *	%VMQ_FEAT_RSS, none from another.
  */
 enum vmq_mig_rec {
 	VMQ_MIG_REC_END,
@@ -308,6 +375,7 @@ enum vmq_mig_rec {
 	VMQ_MIG_REC_QUEUE,
 	VMQ_MIG_REC_COUNTERS,
 	VMQ_MIG_REC_FRAME,
+	VMQ_MIG_REC_RSS,
 };
 
 /* struct vmq_mig_device flags: the host admin's settings. */
@@ -320,14 +388,26 @@ enum vmq_mig_rec {
  * @flags: VMQ_MIG_DEV_F_*.
  * @mac: the admin's MAC (MAC_LO, MAC_HI).
  * @vlan: the admin's VLAN (VLAN register).
- * @rsvd: zero.
+ * @queues: its QUEUES register; 0 (from a device without
+ *	%VMQ_FEAT_RSS) reads as 1.  A device with another number of queue
+ *	pairs refuses the stream.
  */
 struct vmq_mig_device {
 	__le32 features;
 	__le32 flags;
 	__u8 mac[6];
 	__le16 vlan;
-	__le32 rsvd;
+	__le32 queues;
+};
+
+/**
+ * struct vmq_mig_rss - the guest's RSS registers
+ * @key: RSS_KEY, byte 0 first.
+ * @table: RSS_TABLE as last loaded, entry 0 first.
+ */
+struct vmq_mig_rss {
+	__u8 key[VMQ_RSS_KEY_SIZE];
+	__u8 table[VMQ_RSS_TABLE_SIZE];
 };
 
 #endif /* _UAPI_LINUX_VMQ_H */

@@ -387,8 +387,11 @@ static void check_memory(void)
 
 /* --- register access ------------------------------------------------------ */
 
+/* A ring geometry register, at queue 0's offsets or in its block. */
 static bool is_ring_reg(__u32 off)
 {
+	if (off >= VMQ_REG_QUEUE(0) && off < VMQ_REG_QUEUE(1))
+		off += VMQ_REG_RX_BASE_LO - VMQ_REG_QUEUE(0);
 	return (off >= VMQ_REG_RX_BASE_LO && off <= VMQ_REG_RX_SIZE) ||
 	       (off >= VMQ_REG_TX_BASE_LO && off <= VMQ_REG_TX_SIZE);
 }

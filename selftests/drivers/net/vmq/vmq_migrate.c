@@ -534,13 +534,14 @@ static bool stream_device_ok(const char *name, const struct mig_rec *r,
 		    r->len))
 		return false;
 	memcpy(&d, r->data, sizeof(d));
+	/* A single queue pair's QUEUES: 1, or 0 as older devices wrote. */
 	return expect(le32toh(d.features) == rd(v, VMQ_REG_FEATURES) &&
 		      le32toh(d.flags) == VMQ_MIG_DEV_F_SPOOFCHK &&
 		      !memcmp(d.mac, v->mac, ETH_ALEN) &&
-		      le16toh(d.vlan) == v->vlan && !d.rsvd,
-		      "%s: DEVICE features %#x flags %#x vlan %u, or not the admin's MAC",
+		      le16toh(d.vlan) == v->vlan && le32toh(d.queues) <= 1,
+		      "%s: DEVICE features %#x flags %#x vlan %u queues %u, or not the admin's MAC",
 		      name, le32toh(d.features), le32toh(d.flags),
-		      le16toh(d.vlan));
+		      le16toh(d.vlan), le32toh(d.queues));
 }
 
 static bool stream_queue_ok(const char *name, const struct mig_rec *r,
