@@ -14,6 +14,13 @@
  *    CPU that already holds the most idle queues, if that CPU is not busy,
  *    so idle queues stop waking many CPUs.
  *
+ * A VM's queue pairs (a vport of several: an offloaded macvlan's with
+ * macvlan_queues, a VFIO device's with RSS) are one unit where that
+ * helps: they are packed together, all of them once all are idle, never
+ * one while another of them is busy; and a spread prefers to move a
+ * queue that shares its CPU with another of its VM's, to a CPU holding
+ * none of them, since RSS over queues on one CPU spreads nothing.
+ *
  * Hysteresis keeps it from flapping: a moved queue rests for
  * VMQ_BALANCE_REST_TICKS periods, and a steady, even load causes no move.
  * It never touches a vector the admin pinned, and moves only to CPUs in
@@ -110,12 +117,60 @@ static bool vmq_balance_move(struct vmq_dev *vdev, struct vmq_qp *qp, int to,
 	return true;
 }
 
+/* The vport @i belongs to if it is a VM's (not the host's), else -1. */
+static s64 vmq_balance_vm(struct vmq_dev *vdev, u32 i)
+{
+	if (vdev->qps[i].owner == VMQ_OWNER_HOST)
+		return -1;
+	return vmq_qp_vport(vdev, i);
+}
+
+/* Running queue pairs of @i's VM other than @i on @cpu (any CPU: -1). */
+static u32 vmq_balance_siblings(struct vmq_dev *vdev, u32 i, int cpu)
+{
+	s64 vm = vmq_balance_vm(vdev, i);
+	u32 j, n = 0;
+
+	if (vm < 0)
+		return 0;
+	for (j = 0; j < vdev->caps.num_qps; j++)
+		if (j != i && vdev->qps[j].state == VMQ_QP_RUNNING &&
+		    vmq_balance_vm(vdev, j) == vm &&
+		    (cpu < 0 || vmq_qp_cpu(vdev, j) == cpu))
+			n++;
+	return n;
+}
+
+/*
+ * Where a spread moves @i: the least busy CPU in range holding none of
+ * its VM's queues, while that is still under half of @hot's load; else
+ * @cold.
+ */
+static int vmq_balance_target(struct vmq_dev *vdev, struct vmq_balance_view *v,
+			      u32 i, int hot, int cold)
+{
+	int cpu, best = -1;
+
+	if (!vmq_balance_siblings(vdev, i, cold))
+		return cold;
+	for_each_online_cpu(cpu) {
+		if (!vmq_cpu_usable(vdev, cpu) || cpu == hot ||
+		    vmq_balance_siblings(vdev, i, cpu) ||
+		    2 * v->cpu_load[cpu] >= v->cpu_load[hot])
+			continue;
+		if (best < 0 || v->cpu_load[cpu] < v->cpu_load[best])
+			best = cpu;
+	}
+	return best < 0 ? cold : best;
+}
+
 static bool vmq_balance_spread(struct vmq_dev *vdev,
 			       struct vmq_balance_view *v)
 {
 	int cpu, hot = -1, cold = -1;
 	struct vmq_qp *best = NULL;
 	u64 gap, best_diff = U64_MAX;
+	bool best_shared = false;
 	u32 i;
 
 	for_each_online_cpu(cpu) {
@@ -137,6 +192,7 @@ static bool vmq_balance_spread(struct vmq_dev *vdev,
 	gap = (v->cpu_load[hot] - v->cpu_load[cold]) / 2;
 	for (i = 0; i < vdev->caps.num_qps; i++) {
 		struct vmq_qp *qp = &vdev->qps[i];
+		bool shared;
 		u64 diff;
 
 		if (!vmq_balance_movable(qp) || vmq_qp_cpu(vdev, i) != hot ||
@@ -144,7 +200,11 @@ static bool vmq_balance_spread(struct vmq_dev *vdev,
 			continue;
 		diff = v->qp_load[i] > gap ? v->qp_load[i] - gap :
 					     gap - v->qp_load[i];
-		if (diff < best_diff) {
+		/* A queue sharing its CPU with its VM's goes first. */
+		shared = vmq_balance_siblings(vdev, i, hot);
+		if (shared > best_shared ||
+		    (shared == best_shared && diff < best_diff)) {
+			best_shared = shared;
 			best_diff = diff;
 			best = qp;
 		}
@@ -152,7 +212,40 @@ static bool vmq_balance_spread(struct vmq_dev *vdev,
 	if (!best)
 		return false;
 	vdev->bal_skew_ticks = 0;
-	return vmq_balance_move(vdev, best, cold, "spread");
+	return vmq_balance_move(vdev, best,
+				vmq_balance_target(vdev, v, best->id, hot,
+						   cold),
+				best_shared ? "spread vport" : "spread");
+}
+
+/* Whether every running queue pair of @i's VM has been idle long. */
+static bool vmq_balance_vm_idle(struct vmq_dev *vdev, u32 i)
+{
+	s64 vm = vmq_balance_vm(vdev, i);
+	u32 j;
+
+	for (j = 0; vm >= 0 && j < vdev->caps.num_qps; j++)
+		if (vdev->qps[j].state == VMQ_QP_RUNNING &&
+		    vmq_balance_vm(vdev, j) == vm &&
+		    vdev->qps[j].bal.idle_ticks < VMQ_BALANCE_IDLE_TICKS)
+			return false;
+	return true;
+}
+
+/* Pack all of @i's VM's movable queue pairs onto @home, as one unit. */
+static bool vmq_balance_pack_vm(struct vmq_dev *vdev, u32 i, int home)
+{
+	s64 vm = vmq_balance_vm(vdev, i);
+	bool moved = false;
+	u32 j;
+
+	for (j = 0; j < vdev->caps.num_qps; j++)
+		if (vmq_balance_movable(&vdev->qps[j]) &&
+		    vmq_balance_vm(vdev, j) == vm &&
+		    vmq_qp_cpu(vdev, j) != home)
+			moved |= vmq_balance_move(vdev, &vdev->qps[j], home,
+						  "pack vport");
+	return moved;
 }
 
 static bool vmq_balance_pack(struct vmq_dev *vdev, struct vmq_balance_view *v)
@@ -172,7 +265,11 @@ static bool vmq_balance_pack(struct vmq_dev *vdev, struct vmq_balance_view *v)
 		if (!vmq_balance_movable(qp) || vmq_qp_cpu(vdev, i) == home ||
 		    qp->bal.idle_ticks < VMQ_BALANCE_IDLE_TICKS)
 			continue;
-		return vmq_balance_move(vdev, qp, home, "pack");
+		if (!vmq_balance_siblings(vdev, i, -1))
+			return vmq_balance_move(vdev, qp, home, "pack");
+		if (vmq_balance_vm_idle(vdev, i) &&
+		    vmq_balance_pack_vm(vdev, i, home))
+			return true;
 	}
 	return false;
 }

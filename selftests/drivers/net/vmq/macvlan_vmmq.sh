@@ -7,7 +7,8 @@
 # NIC spreads the macvlan's flows over them by RSS (the key of table 0,
 # the table spread evenly), one flow always on one queue, and the
 # macvlan sends on them by flow.  Refusals, fallback to one queue pair,
-# and nothing leaked when macvlans go.
+# and nothing leaked when macvlans go.  Dynamic VMQ treats the macvlan's
+# queue pairs as one unit ("Interrupts and Dynamic VMQ").
 
 source "$(dirname "$0")/lib.sh"
 
@@ -20,6 +21,8 @@ TESTS="
 	switch_between
 	fallback
 	churn_frees_contexts
+	dynamic_packs_vm
+	dynamic_spreads_vm
 "
 
 DEV=vmq0
@@ -290,6 +293,149 @@ churn_frees_contexts()
 	grep -q macvlan /sys/kernel/debug/vmq/$BUS/queues
 	check_fail $? "queue pairs leaked"
 	log_test "40 macvlans of $NQ queue pairs come and go, nothing leaked"
+}
+
+DBG=/sys/kernel/debug/vmq/$BUS
+
+# vm_cpus FIRST: the CPU of each of the macvlan's queue pairs' vectors.
+vm_cpus()
+{
+	local q
+
+	for ((q = $1; q < $1 + NQ; q++)); do
+		echo -n "$(irq_eff_cpu "$(qp_irq $DEV $q)") "
+	done
+}
+
+# vm_moves FIRST WHY: Dynamic VMQ's moves of the macvlan's queue pairs
+# for reason WHY ("pack", "pack vport", "spread", "spread vport").
+vm_moves()
+{
+	awk -v lo="$1" -v hi=$(($1 + NQ)) -v why="$2" '
+		$2 == "qp" && $3 >= lo && $3 < hi {
+			w = $8; for (i = 9; i <= NF; i++) w = w " " $i
+			if (w == why) n++
+		}
+		END { print n + 0 }' $DBG/moves
+}
+
+# vec_queue IDX: which of the macvlan's queues (0..NQ-1) its table
+# sends reference vector IDX's TCP/IPv4 flow to.
+vec_queue()
+{
+	local h
+
+	h=$("$RSS" expect v4 l4 "$1") && echo $(((h % 128) % NQ))
+}
+
+# feed IDX...: keep the flows of those vectors coming to vm1 (~200
+# frames/s each) until killed.
+feed()
+{
+	local i
+
+	while :; do
+		for i in "$@"; do
+			"$RSS" send $PEER $M1 v4 tcp "$i" 20 || return
+		done
+		sleep 0.05
+	done
+}
+
+stop_feed()
+{
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# eq WANT CMD...: CMD prints WANT.  For busywait.
+eq()
+{
+	local want=$1
+	shift
+
+	[ "$("$@")" = "$want" ]
+}
+
+# vm_ncpus FIRST: on how many CPUs the macvlan's vectors are.
+vm_ncpus()
+{
+	vm_cpus "$1" | tr ' ' '\n' | sort -u | grep -c .
+}
+
+# A busy queue stops vm1's idle ones being packed; once all are idle they
+# are packed together, never one by one.
+dynamic_packs_vm()
+{
+	local qp h q0 before pid one
+
+	mv_add vm1 $M1
+	defer mv_del vm1
+	qp=$(fwd_qp $BUS vm1)
+	echo 16 > $DBG/balance_busy
+	defer eval "echo 64 > $DBG/balance_busy"
+	h=$("$RSS" expect v4 l4 0)
+	q0=$(((h % 128) % NQ))
+	before=$(vm_cpus "$qp")
+	feed 0 &
+	pid=$!
+	defer stop_feed $pid
+	ethtool --set-priv-flags $DEV dynamic-vmq on
+	check_err $? "cannot turn dynamic-vmq on"
+	defer ethtool --set-priv-flags $DEV dynamic-vmq off
+	# Eight periods: vm1's idle queues are idle long enough to pack.
+	nap 4
+	[ "$(vm_cpus "$qp")" = "$before" ] &&
+		[ "$(vm_moves "$qp" pack)" = 0 ] &&
+		[ "$(vm_moves "$qp" "pack vport")" = 0 ]
+	check_err $? "vm1 moved while queue $q0 was busy: $before -> $(vm_cpus "$qp")"
+	stop_feed $pid
+	BUSYWAIT_SLEEP=0.5 busywait 15000 eq 1 vm_ncpus "$qp"
+	check_err $? "vm1 not packed onto one CPU: $(vm_cpus "$qp")"
+	one=$(vm_moves "$qp" pack)
+	[ "$one" = 0 ] && [ "$(vm_moves "$qp" "pack vport")" -ge $((NQ - 1)) ]
+	check_err $? "packed one by one ($one) or not as a unit: $(cat $DBG/moves)"
+	log_test "Dynamic VMQ packs a macvlan's queue pairs together, none while one is busy"
+}
+
+# Two busy queues of vm1 on one CPU, its idle ones on the least busy
+# CPU: the spread moves a busy one to a CPU holding none of vm1's.
+dynamic_spreads_vm()
+{
+	local qp qa qb q cpus pid a b
+
+	mv_add vm1 $M1
+	defer mv_del vm1
+	qp=$(fwd_qp $BUS vm1)
+	# Vectors 0 and 1 land on different queues (0 and 2 under the key).
+	qa=$(vec_queue 0)
+	qb=$(vec_queue 1)
+	[ -n "$qa" ] && [ -n "$qb" ] && [ "$qa" != "$qb" ]
+	check_err $? "reference vectors 0 and 1 share queue ${qa:-?}"
+	echo 16 > $DBG/balance_busy
+	defer eval "echo 64 > $DBG/balance_busy"
+	# The busy two on CPU 1; the idle ones on CPU 0, the least busy.
+	for ((q = 0; q < NQ; q++)); do
+		echo "$((qp + q)) $([ $q = "$qa" ] || [ $q = "$qb" ] && echo 1 || echo 0)" \
+			> $DBG/place
+		check_err $? "cannot place queue pair $((qp + q))"
+	done
+	feed 0 1 &
+	pid=$!
+	defer stop_feed $pid
+	ethtool --set-priv-flags $DEV dynamic-vmq on
+	defer ethtool --set-priv-flags $DEV dynamic-vmq off
+	BUSYWAIT_SLEEP=0.5 busywait 15000 ge 1 vm_moves "$qp" "spread vport"
+	check_err $? "no spread of vm1: $(cat $DBG/moves)"
+	cpus=($(vm_cpus "$qp"))
+	a=${cpus[qa]}
+	b=${cpus[qb]}
+	[ "$a" != "$b" ] && { [ "$a" = 1 ] || [ "$b" = 1 ]; } &&
+		[ "$a" != 0 ] && [ "$b" != 0 ]
+	check_err $? "vm1's busy queues on CPUs $a and $b: want one left on 1, one on a CPU without vm1's queues"
+	echo "	vm1's CPUs after: ${cpus[*]}"
+	log_test "Dynamic VMQ spreads a macvlan's busy queues apart, onto a CPU free of its queues"
 }
 
 require_root
