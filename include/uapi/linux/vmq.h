@@ -58,8 +58,9 @@
  * RX_SIZE or TX_SIZE is not 0; clearing it stops them all; RESET clears
  * them all.  A guest error stops the queue it happened on only: its
  * Q_ERROR says why, STATUS has %VMQ_STATUS_ERROR while any queue is in
- * error, ERROR holds the first error of any queue, and the error
- * interrupt fires.  Only a reset clears it.
+ * error, ERROR reads the error of the lowest-numbered queue in error,
+ * and the error interrupt fires.  ENABLE is ignored while a queue is in
+ * error; only a reset clears it, and resets the RSS key and table to 0.
  *
  * The device spreads unicast frames to its MAC over its queues by a
  * Toeplitz hash (Microsoft's RSS specification) of the IPv4 or IPv6
@@ -200,8 +201,9 @@ enum vmq_err {
  * @VMQ_CNT_RX_PACKETS: frames written to guest buffers.
  * @VMQ_CNT_RX_BYTES: their bytes.
  * @VMQ_CNT_RX_DROPS: frames dropped: the on-chip queue was full, the
- *	frame was longer than MAX_FRAME or than the posted buffer, or it
- *	waited across a VLAN change.
+ *	frame was longer than MAX_FRAME or than the posted buffer, it
+ *	waited across a VLAN change, or the queue did not run (disabled,
+ *	never started, stopped, or in error) when it came.
  * @VMQ_CNT_TX_PACKETS: frames sent.
  * @VMQ_CNT_TX_BYTES: their bytes.
  * @VMQ_CNT_TX_SPOOFED: frames dropped by anti-spoofing, and VLAN-tagged
