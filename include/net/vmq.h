@@ -102,13 +102,22 @@ enum vmq_qp_state {
  * @VMQ_OWNER_HOST: the host stack on the NIC's own netdev (a channel).
  * @VMQ_OWNER_MACVLAN: a macvlan or macvtap offloaded onto the NIC.
  * @VMQ_OWNER_VFIO: a VFIO mediated device, i.e. a VM's own memory.
+ * @VMQ_OWNER_VDPA: a vDPA virtio-net device: a guest's, or the host's
+ *	own virtio_net through virtio_vdpa.
  */
 enum vmq_owner_type {
 	VMQ_OWNER_NONE,
 	VMQ_OWNER_HOST,
 	VMQ_OWNER_MACVLAN,
 	VMQ_OWNER_VFIO,
+	VMQ_OWNER_VDPA,
 };
+
+/* Whether queue pairs of @owner have their rings in a guest's memory. */
+static inline bool vmq_owner_is_guest(enum vmq_owner_type owner)
+{
+	return owner == VMQ_OWNER_VFIO || owner == VMQ_OWNER_VDPA;
+}
 
 /**
  * enum vmq_filter_origin - who installed a filter
@@ -306,6 +315,7 @@ struct net_device *vmq_qp_rx_netdev(struct vmq_dev *vdev, u32 qp);
 void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq);
 int vmq_qp_cpu(const struct vmq_dev *vdev, u32 qp);
 u32 vmq_qp_vport(const struct vmq_dev *vdev, u32 qp);
+int vmq_qp_irq(const struct vmq_dev *vdev, u32 qp);
 
 /* Per-queue counters, for the driver's data path. */
 void vmq_qp_count_rx(struct vmq_dev *vdev, u32 qp, u32 packets, u64 bytes);

@@ -44,11 +44,53 @@
  *	part: the access is then for @dma_rw to do in full.  Any context
  *	but hard irq, with the same lifetime rules.
  * @notify: VMQ_GUEST_EV_* happened.  Any context, may not sleep.
+ * @owner: who owns the queue pairs: %VMQ_OWNER_VFIO (0 reads as it) or
+ *	%VMQ_OWNER_VDPA.
+ * @ring_fmt: the rings' layout, enum vmq_ring_fmt.
  */
 struct vmq_guest_ops {
 	int (*dma_rw)(void *ctx, u64 iova, void *buf, size_t len, bool write);
 	int (*dma_try)(void *ctx, u64 iova, void *buf, size_t len, bool write);
 	void (*notify)(void *ctx, u32 events);
+	enum vmq_owner_type owner;
+	u32 ring_fmt;
+};
+
+/**
+ * enum vmq_ring_fmt - the layout of a guest queue pair's rings
+ * @VMQ_RING_VMQ: the hardware's own (&struct vmq_desc), in
+ *	&vmq_guest_qp.rx and .tx.
+ * @VMQ_RING_VIRTIO: virtio split virtqueues, receive and transmit, in
+ *	&vmq_guest_qp.vq; each buffer starts with a struct
+ *	virtio_net_hdr_v1.
+ */
+enum vmq_ring_fmt {
+	VMQ_RING_VMQ,
+	VMQ_RING_VIRTIO,
+};
+
+/* Virtqueues of a virtio guest queue pair, and their largest size. */
+#define VMQ_VQ_RX	0
+#define VMQ_VQ_TX	1
+#define VMQ_VIRTQ_MAX	256
+
+/**
+ * struct vmq_virtq - a split virtqueue the hardware runs
+ * @desc: IOVA of the descriptor table.
+ * @avail: IOVA of the driver area (available ring).
+ * @used: IOVA of the device area (used ring).
+ * @num: entries, a power of two.
+ * @last_avail: the next available ring entry the device takes; the
+ *	engine's while the queue pair runs.
+ * @used_idx: the used ring's index as the device last wrote it.
+ */
+struct vmq_virtq {
+	u64 desc;
+	u64 avail;
+	u64 used;
+	u32 num;
+	u16 last_avail;
+	u16 used_idx;
 };
 
 /**
@@ -95,6 +137,8 @@ struct vmq_guest_ops {
  * @rx_hash: write each frame's RSS hash into its receive completion
  *	(%VMQ_CTRL_RX_HASH); fixed while the queue pair runs.
  * @rcu: freed after a grace period: the classifier may have found it.
+ * @vq: the virtqueues of a %VMQ_RING_VIRTIO queue pair, VMQ_VQ_RX and
+ *	VMQ_VQ_TX, instead of @rx and @tx.
  */
 struct vmq_guest_qp {
 	const struct vmq_guest_ops *ops;
@@ -119,6 +163,7 @@ struct vmq_guest_qp {
 	u32 rss_ctx;
 	bool rx_hash;
 	struct rcu_head rcu;
+	struct vmq_virtq vq[2];
 };
 
 /**
@@ -272,6 +317,8 @@ int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 void vmq_guest_qp_set_trunk(struct vmq_dev *vdev, u32 qp, bool trunk);
 int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 		       const struct vmq_queue_state *state);
+int vmq_guest_qp_start_virtio(struct vmq_dev *vdev, u32 qp,
+			      const struct vmq_virtq *vq);
 void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp);
@@ -283,6 +330,7 @@ int vmq_guest_qp_stop_hold(struct vmq_dev *vdev, u32 qp);
 int vmq_guest_qp_hold(struct vmq_dev *vdev, u32 qp, struct sk_buff *skb);
 int vmq_guest_qp_match(struct vmq_dev *vdev, u32 qp, bool match);
 int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail);
+void vmq_guest_qp_kick(struct vmq_dev *vdev, u32 qp);
 u32 vmq_guest_max_frame(struct vmq_dev *vdev);
 void vmq_guest_ring_limits(struct vmq_dev *vdev, u32 *min, u32 *max);
 

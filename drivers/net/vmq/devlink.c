@@ -203,9 +203,11 @@ static u64 vmq_devlink_occ_macvlan(void *priv)
 	return vmq_devlink_qps_owned(priv, VMQ_OWNER_MACVLAN);
 }
 
+/* Guest queue pairs: VFIO's and vDPA's. */
 static u64 vmq_devlink_occ_vfio(void *priv)
 {
-	return vmq_devlink_qps_owned(priv, VMQ_OWNER_VFIO);
+	return vmq_devlink_qps_owned(priv, VMQ_OWNER_VFIO) +
+	       vmq_devlink_qps_owned(priv, VMQ_OWNER_VDPA);
 }
 
 static u64 vmq_devlink_occ_free(void *priv)

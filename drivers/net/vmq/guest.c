@@ -27,6 +27,7 @@ static const char * const vmq_err_names[] = {
 	[VMQ_ERR_TX_LEN]	= "bad transmit length",
 	[VMQ_ERR_RX_LEN]	= "frame larger than receive buffer",
 	[VMQ_ERR_UNMAP]		= "ring memory unmapped",
+	[VMQ_ERR_CHAIN]		= "bad descriptor chain",
 };
 
 /* What enum vmq_err @err means, in words. */
@@ -204,7 +205,9 @@ static int vmq_guest_vport_claim(struct vmq_dev *vdev,
 		gqps[i]->nr_qps = count;
 		/* Published whole: the data path may look it up (RCU). */
 		smp_store_release(&vdev->qps[first + i].guest, gqps[i]);
-		vmq_qp_claim(vdev, first + i, VMQ_OWNER_VFIO);
+		vmq_qp_claim(vdev, first + i,
+			     gqps[i]->ops->owner ? gqps[i]->ops->owner :
+						   VMQ_OWNER_VFIO);
 	}
 	gqps[0]->rss_ctx = ctx;
 	return 0;
@@ -321,7 +324,7 @@ void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
 
 	mutex_lock(&vdev->lock);
 	gqp = vdev->qps[qp].guest;
-	if (WARN_ON(!gqp || vdev->qps[qp].owner != VMQ_OWNER_VFIO ||
+	if (WARN_ON(!gqp || !vmq_owner_is_guest(vdev->qps[qp].owner) ||
 		    gqp->vport != qp)) {
 		mutex_unlock(&vdev->lock);
 		return;
@@ -632,6 +635,114 @@ out:
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_start);
 
+/* The virtqueue areas: where each starts, how long, how aligned. */
+static void vmq_guest_vq_areas(const struct vmq_virtq *vq, u64 *base,
+			       u64 *len, u32 *align)
+{
+	base[0] = vq->desc;
+	len[0] = 16ULL * vq->num;
+	align[0] = 16;
+	base[1] = vq->avail;
+	len[1] = 6 + 2ULL * vq->num;
+	align[1] = 2;
+	base[2] = vq->used;
+	len[2] = 6 + 8ULL * vq->num;
+	align[2] = 4;
+}
+
+/* A virtqueue's geometry as the virtio spec wants it for a split ring. */
+static int vmq_guest_vq_check(struct vmq_guest_qp *gqp, const char *what,
+			      const struct vmq_virtq *vq)
+{
+	u64 base[3], len[3];
+	u32 align[3], i;
+
+	if (!is_power_of_2(vq->num) || vq->num > VMQ_VIRTQ_MAX) {
+		pr_warn_ratelimited("guest queue %s: %s virtqueue size %u, want a power of 2 up to %u\n",
+				    gqp->name, what, vq->num, VMQ_VIRTQ_MAX);
+		return -EINVAL;
+	}
+	vmq_guest_vq_areas(vq, base, len, align);
+	for (i = 0; i < 3; i++) {
+		if (IS_ALIGNED(base[i], align[i]) && base[i] + len[i] - 1 >= base[i])
+			continue;
+		pr_warn_ratelimited("guest queue %s: %s virtqueue area %u at %#llx misaligned or past the top\n",
+				    gqp->name, what, i, base[i]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int vmq_guest_vq_reachable(struct vmq_guest_qp *gqp, const char *what,
+				  const struct vmq_virtq *vq)
+{
+	struct vmq_ring_state ring = {};
+	u64 base[3], len[3];
+	u32 align[3], i;
+	int err;
+
+	vmq_guest_vq_areas(vq, base, len, align);
+	for (i = 0; i < 3; i++) {
+		/* Page by page, as for a ring of whole descriptors. */
+		ring.base = base[i];
+		ring.size = DIV_ROUND_UP(len[i], sizeof(struct vmq_desc));
+		err = vmq_guest_ring_reachable(gqp, what, &ring);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/**
+ * vmq_guest_qp_start_virtio() - let the hardware run a guest's virtqueues
+ * @vdev: the vmq device.
+ * @qp: a %VMQ_RING_VIRTIO guest queue pair, not running.
+ * @vq: its receive and transmit virtqueues (VMQ_VQ_RX, VMQ_VQ_TX),
+ *	with the indices to go on from.
+ *
+ * Context: process context, may sleep; the owner's task.
+ * Return: 0; -EINVAL for a virtqueue of a bad size or misaligned;
+ * -EFAULT for one the device cannot reach (the queue pair is then
+ * stopped in %VMQ_ERR_DMA); -EBUSY as vmq_guest_qp_start(); the driver's
+ * error if it cannot start.
+ */
+int vmq_guest_qp_start_virtio(struct vmq_dev *vdev, u32 qp,
+			      const struct vmq_virtq *vq)
+{
+	struct vmq_guest_qp *gqp = vdev->qps[qp].guest;
+	int err;
+
+	err = vmq_guest_vq_check(gqp, "rx", &vq[VMQ_VQ_RX]);
+	if (!err)
+		err = vmq_guest_vq_check(gqp, "tx", &vq[VMQ_VQ_TX]);
+	if (err)
+		return err;
+	mutex_lock(&vdev->lock);
+	if (vdev->qps[qp].state == VMQ_QP_RUNNING) {
+		err = -EBUSY;
+		goto out;
+	}
+	memcpy(gqp->vq, vq, sizeof(gqp->vq));
+	WRITE_ONCE(gqp->error, VMQ_ERR_NONE);
+	WRITE_ONCE(gqp->rings_checked, false);
+	err = vmq_qp_start(vdev, qp);
+out:
+	mutex_unlock(&vdev->lock);
+	if (err)
+		return err;
+	err = vmq_guest_vq_reachable(gqp, "rx", &vq[VMQ_VQ_RX]);
+	if (!err)
+		err = vmq_guest_vq_reachable(gqp, "tx", &vq[VMQ_VQ_TX]);
+	if (err) {
+		vmq_guest_qp_error(gqp, VMQ_ERR_DMA);
+		vmq_guest_qp_stop(vdev, qp);
+		return err;
+	}
+	WRITE_ONCE(gqp->rings_checked, true);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_start_virtio);
+
 /**
  * vmq_guest_qp_stop() - stop a guest queue pair's DMA
  * @vdev: the vmq device.
@@ -693,6 +804,7 @@ void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp)
 	vmq_qp_stop(vdev, qp);
 	memset(&gqp->rx, 0, sizeof(gqp->rx));
 	memset(&gqp->tx, 0, sizeof(gqp->tx));
+	memset(gqp->vq, 0, sizeof(gqp->vq));
 	WRITE_ONCE(gqp->error, VMQ_ERR_NONE);
 	vmq_guest_held_purge(gqp);
 	mutex_unlock(&vdev->lock);
@@ -737,6 +849,24 @@ int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_doorbell);
+
+/**
+ * vmq_guest_qp_kick() - the driver made virtqueue buffers available
+ * @vdev: the vmq device.
+ * @qp: a %VMQ_RING_VIRTIO guest queue pair.
+ *
+ * The device reads the available rings itself: a kick only wakes it, and
+ * is ignored while the queue pair does not run.
+ *
+ * Context: any; must not sleep.
+ */
+void vmq_guest_qp_kick(struct vmq_dev *vdev, u32 qp)
+{
+	vmq_guest_count(vdev->qps[qp].guest, VMQ_CNT_DOORBELLS, 1);
+	if (READ_ONCE(vdev->qps[qp].state) == VMQ_QP_RUNNING)
+		vdev->ops->guest->qp_kick(vdev, qp);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_kick);
 
 /**
  * vmq_guest_ring_limits() - ring sizes a guest queue pair accepts

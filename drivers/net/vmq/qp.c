@@ -19,6 +19,7 @@ static const char * const vmq_owner_names[] = {
 	[VMQ_OWNER_HOST]	= "host",
 	[VMQ_OWNER_MACVLAN]	= "macvlan",
 	[VMQ_OWNER_VFIO]	= "vfio",
+	[VMQ_OWNER_VDPA]	= "vdpa",
 };
 
 const char *vmq_qp_state_name(enum vmq_qp_state state)
@@ -136,7 +137,7 @@ int vmq_qp_start(struct vmq_dev *vdev, u32 id)
 		return 0;
 	if (WARN_ON(qp->state == VMQ_QP_FREE))
 		return -EINVAL;
-	if (qp->owner == VMQ_OWNER_VFIO)
+	if (vmq_owner_is_guest(qp->owner))
 		err = vdev->ops->guest->qp_start(vdev, id);
 	else
 		err = vdev->ops->qp_start(vdev, id);
@@ -162,7 +163,7 @@ void vmq_qp_stop(struct vmq_dev *vdev, u32 id)
 	lockdep_assert_held(&vdev->lock);
 	if (qp->state != VMQ_QP_RUNNING)
 		return;
-	if (qp->owner == VMQ_OWNER_VFIO)
+	if (vmq_owner_is_guest(qp->owner))
 		vdev->ops->guest->qp_stop(vdev, id);
 	else
 		vdev->ops->qp_stop(vdev, id);
@@ -306,7 +307,7 @@ int vmq_set_ring_sizes(struct vmq_dev *vdev, u32 rx, u32 tx)
 	if (!restart)
 		return -ENOMEM;
 	for (i = 0; i < vdev->caps.num_qps; i++) {
-		if (vdev->qps[i].owner == VMQ_OWNER_VFIO ||
+		if (vmq_owner_is_guest(vdev->qps[i].owner) ||
 		    vdev->qps[i].state != VMQ_QP_RUNNING)
 			continue;
 		vmq_qp_stop(vdev, i);
@@ -395,6 +396,20 @@ u32 vmq_qp_flags(const struct vmq_dev *vdev, u32 qp)
 	}
 }
 EXPORT_SYMBOL_GPL(vmq_qp_flags);
+
+/**
+ * vmq_qp_irq() - the Linux irq of a queue pair's vector
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ *
+ * For an owner that reports it (vDPA's get_vq_irq).  Context: any.
+ * Return: the irq, or a value <= 0 while it has none.
+ */
+int vmq_qp_irq(const struct vmq_dev *vdev, u32 qp)
+{
+	return READ_ONCE(vdev->qps[qp].irq);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_irq);
 
 /**
  * vmq_qp_vport() - the vport a queue pair belongs to, as NDIS says

@@ -185,6 +185,9 @@
  *	posted buffer completes with %VMQ_DESC_F_ERR); kept for the ABI.
  * @VMQ_ERR_UNMAP: ring memory unmapped while enabled, found at the
  *	device's next access to it.
+ * @VMQ_ERR_CHAIN: a virtio descriptor chain that loops, names an entry
+ *	out of the ring, is indirect, or has the wrong direction (vDPA
+ *	devices only; a VFIO queue pair never raises it).
  */
 enum vmq_err {
 	VMQ_ERR_NONE,
@@ -194,6 +197,7 @@ enum vmq_err {
 	VMQ_ERR_TX_LEN,
 	VMQ_ERR_RX_LEN,
 	VMQ_ERR_UNMAP,
+	VMQ_ERR_CHAIN,
 };
 
 /**
