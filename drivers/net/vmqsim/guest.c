@@ -55,76 +55,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <net/vmq_guest.h>
-#include "vmqsim.h"
-
-/* The receive ring's token: its holder consumes descriptors. */
-#define VMQSIM_GUEST_RX_BUSY	0
-
-/* Frames the on-chip FIFO of one guest queue pair holds. */
-#define VMQSIM_GUEST_FIFO	256
-/* Descriptors per ring one engine pass handles before yielding. */
-#define VMQSIM_GUEST_BUDGET	64
-/* Receive descriptors read, and completions written back, at once. */
-#define VMQSIM_GUEST_RX_CHUNK	16
-
-/**
- * struct vmqsim_guest_cb - what a frame in the FIFO carries in skb->cb
- * @vlan: the admin's VLAN (0: none) it was admitted and made up for.
- * @hash_type: VMQ_RX_HASH_* of @hash.
- * @hash: its RSS hash.
- */
-struct vmqsim_guest_cb {
-	u16 vlan;
-	u8 hash_type;
-	u32 hash;
-};
-
-static struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
-{
-	BUILD_BUG_ON(sizeof(struct vmqsim_guest_cb) > sizeof(skb->cb));
-	return (struct vmqsim_guest_cb *)skb->cb;
-}
-
-/**
- * struct vmqsim_guest - the silicon's state of one guest queue pair
- * @sdev: its device.
- * @id: its queue pair.
- * @gqp: the core's guest queue pair: rings, owner, MAC and VLAN.
- * @engine: the thread the engine runs on, in the owner's cgroups.
- * @work: the engine.
- * @fifo: received frames waiting for guest buffers, each already as the
- *	guest will see it.
- * @rx_in_hand: frames the engine took from @fifo whose completions are
- *	not written back yet; the engine's, read by vmqsim_guest_backlog().
- * @rx_flags: %VMQSIM_GUEST_RX_BUSY.
- * @events: VMQ_GUEST_EV_* not yet told to the owner.
- * @unsignalled: completions since the vector last fired: what its
- *	moderation counts.
- * @lock: the gate to guest memory: guards @running and @in_dma.
- * @running: the engine may run and reach guest memory; cleared
- *	under @lock, read locklessly on the data path.
- * @in_dma: the engine is inside guest memory.
- * @dead: the engine found the gate closed; it does nothing more.  The
- *	engine's own.
- * @irq: what the queue pair's vector does while it runs.
- */
-struct vmqsim_guest {
-	struct vmqsim_dev *sdev;
-	u32 id;
-	struct vmq_guest_qp *gqp;
-	struct kthread_worker *engine;
-	struct kthread_work work;
-	struct sk_buff_head fifo;
-	u32 rx_in_hand;
-	unsigned long rx_flags;
-	atomic_t events;
-	atomic_t unsignalled;
-	spinlock_t lock;	/* see @lock above */
-	bool running;
-	bool in_dma;
-	bool dead;
-	struct vmqsim_vector_user irq;
-};
+#include "guest.h"
 
 /* Hands a stopped engine still in guest memory over to the drain. */
 static DEFINE_SPINLOCK(vmqsim_guest_drain_lock);
@@ -179,7 +110,7 @@ static void vmqsim_guest_raise(struct vmqsim_guest *gq, u32 events, u32 n)
 		vmqsim_guest_tell(gq);
 }
 
-static bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
+bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
 {
 	/* A stopped queue's access failing is no fault of the guest. */
 	if (gq->dead)
@@ -196,8 +127,8 @@ static bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
  * does one the owner fails as -ESHUTDOWN: its VMM is exiting, and the
  * stop follows.
  */
-static int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
-			    size_t len, bool write)
+int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
+		     size_t len, bool write)
 {
 	int err = -ESHUTDOWN;
 	bool open;
@@ -223,29 +154,7 @@ static int vmqsim_guest_desc_rw(struct vmqsim_guest *gq,
 				desc, sizeof(*desc), write);
 }
 
-/**
- * struct vmqsim_guest_done - what an engine pass completed
- * @events: VMQ_GUEST_EV_* for the owner.
- * @n: descriptors completed.
- */
-struct vmqsim_guest_done {
-	u32 events;
-	u32 n;
-};
-
-/**
- * struct vmqsim_guest_rx_stats - what one receive pass did
- * @packets: frames written into guest buffers.
- * @bytes: their bytes.
- * @used: descriptors completed, with a frame or with its error.
- */
-struct vmqsim_guest_rx_stats {
-	u32 packets;
-	u64 bytes;
-	u32 used;
-};
-
-static void vmqsim_guest_rx_drop(struct vmqsim_guest *gq)
+void vmqsim_guest_rx_drop(struct vmqsim_guest *gq)
 {
 	vmq_guest_count(gq->gqp, VMQ_CNT_RX_DROPS, 1);
 	vmq_qp_count_rx_drop(gq->sdev->vdev, gq->id, 1);
@@ -293,7 +202,7 @@ static bool vmqsim_guest_rx_fill(struct vmqsim_guest *gq,
 }
 
 /* The next FIFO frame still made up for the queue's VLAN, or NULL. */
-static struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq)
+struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq)
 {
 	struct sk_buff *skb;
 	u8 mac[ETH_ALEN];
@@ -466,6 +375,8 @@ static bool vmqsim_guest_tx_admit(struct vmqsim_guest *gq, struct sk_buff *skb)
 	return true;
 }
 
+static void vmqsim_guest_tx_out(struct vmqsim_guest *gq, struct sk_buff *skb);
+
 /* Send the frame of transmit descriptor @desc.  False on a guest error. */
 static bool vmqsim_guest_tx_one(struct vmqsim_guest *gq, struct vmq_desc *desc)
 {
@@ -494,14 +405,39 @@ static bool vmqsim_guest_tx_one(struct vmqsim_guest *gq, struct vmq_desc *desc)
 		kfree_skb(skb);
 		return true;
 	}
+	vmqsim_guest_tx_out(gq, skb);
+	return true;
+}
+
+/* Into the transmit switch: a frame the admin's rules let through. */
+static void vmqsim_guest_tx_out(struct vmqsim_guest *gq, struct sk_buff *skb)
+{
 	skb->dev = gq->sdev->nic;
-	vmq_qp_count_tx(gq->sdev->vdev, gq->id, 1, len);
+	vmq_qp_count_tx(gq->sdev->vdev, gq->id, 1, skb->len);
 	vmq_guest_count(gq->gqp, VMQ_CNT_TX_PACKETS, 1);
-	vmq_guest_count(gq->gqp, VMQ_CNT_TX_BYTES, len);
+	vmq_guest_count(gq->gqp, VMQ_CNT_TX_BYTES, skb->len);
 	local_bh_disable();
 	vmqsim_silicon_tx(gq->sdev, gq->id, skb);
 	local_bh_enable();
-	return true;
+}
+
+/**
+ * vmqsim_guest_tx_send() - send a frame a guest queued, by the rules
+ * @gq: the engine.
+ * @skb: the frame, its data at the Ethernet header; consumed.
+ *
+ * Anti-spoofing and the VLAN rules first: a frame they refuse is dropped
+ * and counted.
+ */
+void vmqsim_guest_tx_send(struct vmqsim_guest *gq, struct sk_buff *skb)
+{
+	skb_reset_mac_header(skb);
+	if (!vmqsim_guest_tx_admit(gq, skb)) {
+		vmq_qp_count_tx_drop(gq->sdev->vdev, gq->id, 1);
+		kfree_skb(skb);
+		return;
+	}
+	vmqsim_guest_tx_out(gq, skb);
 }
 
 /* Send posted transmit frames.  False on a guest error. */
@@ -581,15 +517,20 @@ static void vmqsim_guest_work(struct kthread_work *work)
 
 	if (!READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error))
 		return;
-	ok = vmqsim_guest_rx_batch(gq, &done) &&
-	     vmqsim_guest_tx_batch(gq, &done);
+	if (vmqsim_guest_is_virtio(gq))
+		ok = vmqsim_virtio_rx_batch(gq, &done) &&
+		     vmqsim_virtio_tx_batch(gq, &done);
+	else
+		ok = vmqsim_guest_rx_batch(gq, &done) &&
+		     vmqsim_guest_tx_batch(gq, &done);
 	/* Stopped while in guest memory: the owner hears nothing more. */
 	if (gq->dead)
 		return;
 	if (done.events)
 		vmqsim_guest_raise(gq, done.events, done.n);
 	/* Budget spent with work left: yield, then go on. */
-	if (ok && vmqsim_guest_more(gq))
+	if (ok && (vmqsim_guest_is_virtio(gq) ? vmqsim_virtio_more(gq) :
+						 vmqsim_guest_more(gq)))
 		vmqsim_guest_engine_queue(gq);
 }
 
@@ -700,7 +641,8 @@ static bool vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 {
 	bool done;
 
-	if (!!vlan != skb_vlan_tag_present(skb) || skb_is_nonlinear(skb) ||
+	if (vmqsim_guest_is_virtio(gq) ||
+	    !!vlan != skb_vlan_tag_present(skb) || skb_is_nonlinear(skb) ||
 	    skb->len > vmq_guest_max_frame(gq->sdev->vdev) ||
 	    !READ_ONCE(gq->running) || in_hardirq() || irqs_disabled())
 		return false;
@@ -789,7 +731,9 @@ static bool vmqsim_guest_kick_due(struct vmqsim_guest *gq)
 	 * arrival starts sees the tail.
 	 */
 	smp_mb();
-	return !skb_queue_empty_lockless(&gq->fifo) ||
+	/* A virtqueue's kick says nothing the device can see for free. */
+	return vmqsim_guest_is_virtio(gq) ||
+	       !skb_queue_empty_lockless(&gq->fifo) ||
 	       READ_ONCE(gqp->tx.tail) != READ_ONCE(gqp->tx.head);
 }
 
@@ -920,8 +864,11 @@ static int vmqsim_guest_start(struct vmq_dev *vdev, u32 qp)
 	gq->running = true;
 	gq->irq.handler = vmqsim_guest_irq;
 	gq->irq.pending = vmqsim_guest_pending;
-	/* Its own switching pool: a guest reaches others through the switch. */
-	WRITE_ONCE(q->pool, qp);
+	/*
+	 * Its VM's switching pool: a guest reaches others through the
+	 * switch, never its own queues.
+	 */
+	WRITE_ONCE(q->pool, vmq_qp_vport(sdev->vdev, qp));
 	WRITE_ONCE(q->flags, vmq_qp_flags(sdev->vdev, qp));
 	vmqsim_irq_attach(sdev, qp, &gq->irq);
 	/* The engine is set up before the classifier or a doorbell finds it. */

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmqsim: the engine of guest queue pairs, shared by its ring formats:
+ * the hardware's own (guest.c) and virtio split virtqueues (virtio.c).
+ */
+#ifndef _VMQSIM_GUEST_H
+#define _VMQSIM_GUEST_H
+
+#include <net/vmq_guest.h>
+#include "vmqsim.h"
+
+/* The receive ring's token: its holder consumes descriptors. */
+#define VMQSIM_GUEST_RX_BUSY	0
+
+/* Frames the on-chip FIFO of one guest queue pair holds. */
+#define VMQSIM_GUEST_FIFO	256
+/* Descriptors per ring one engine pass handles before yielding. */
+#define VMQSIM_GUEST_BUDGET	64
+/* Receive descriptors read, and completions written back, at once. */
+#define VMQSIM_GUEST_RX_CHUNK	16
+
+/**
+ * struct vmqsim_guest_cb - what a frame in the FIFO carries in skb->cb
+ * @vlan: the admin's VLAN (0: none) it was admitted and made up for.
+ * @hash_type: VMQ_RX_HASH_* of @hash.
+ * @hash: its RSS hash.
+ */
+struct vmqsim_guest_cb {
+	u16 vlan;
+	u8 hash_type;
+	u32 hash;
+};
+
+static inline struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct vmqsim_guest_cb) > sizeof(skb->cb));
+	return (struct vmqsim_guest_cb *)skb->cb;
+}
+
+/**
+ * struct vmqsim_guest - the silicon's state of one guest queue pair
+ * @sdev: its device.
+ * @id: its queue pair.
+ * @gqp: the core's guest queue pair: rings, owner, MAC and VLAN.
+ * @engine: the thread the engine runs on, in the owner's cgroups.
+ * @work: the engine.
+ * @fifo: received frames waiting for guest buffers, each already as the
+ *	guest will see it.
+ * @rx_in_hand: frames the engine took from @fifo whose completions are
+ *	not written back yet; the engine's, read by vmqsim_guest_backlog().
+ * @rx_flags: %VMQSIM_GUEST_RX_BUSY.
+ * @events: VMQ_GUEST_EV_* not yet told to the owner.
+ * @unsignalled: completions since the vector last fired: what its
+ *	moderation counts.
+ * @lock: the gate to guest memory: guards @running and @in_dma.
+ * @running: the engine may run and reach guest memory; cleared
+ *	under @lock, read locklessly on the data path.
+ * @in_dma: the engine is inside guest memory.
+ * @dead: the engine found the gate closed; it does nothing more.  The
+ *	engine's own.
+ * @irq: what the queue pair's vector does while it runs.
+ */
+struct vmqsim_guest {
+	struct vmqsim_dev *sdev;
+	u32 id;
+	struct vmq_guest_qp *gqp;
+	struct kthread_worker *engine;
+	struct kthread_work work;
+	struct sk_buff_head fifo;
+	u32 rx_in_hand;
+	unsigned long rx_flags;
+	atomic_t events;
+	atomic_t unsignalled;
+	spinlock_t lock;	/* see @lock above */
+	bool running;
+	bool in_dma;
+	bool dead;
+	struct vmqsim_vector_user irq;
+};
+
+/**
+ * struct vmqsim_guest_done - what an engine pass completed
+ * @events: VMQ_GUEST_EV_* for the owner.
+ * @n: descriptors completed.
+ */
+struct vmqsim_guest_done {
+	u32 events;
+	u32 n;
+};
+
+/**
+ * struct vmqsim_guest_rx_stats - what one receive pass did
+ * @packets: frames written into guest buffers.
+ * @bytes: their bytes.
+ * @used: descriptors completed, with a frame or with its error.
+ */
+struct vmqsim_guest_rx_stats {
+	u32 packets;
+	u64 bytes;
+	u32 used;
+};
+
+/* guest.c: the engine's shared services. */
+int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
+		     size_t len, bool write);
+bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err);
+void vmqsim_guest_rx_drop(struct vmqsim_guest *gq);
+struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq);
+void vmqsim_guest_tx_send(struct vmqsim_guest *gq, struct sk_buff *skb);
+
+/* virtio.c: the engine on virtio split virtqueues. */
+bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
+			    struct vmqsim_guest_done *done);
+bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
+			    struct vmqsim_guest_done *done);
+bool vmqsim_virtio_more(struct vmqsim_guest *gq);
+
+/* Whether @gq runs virtio virtqueues rather than the hardware's rings. */
+static inline bool vmqsim_guest_is_virtio(const struct vmqsim_guest *gq)
+{
+	return gq->gqp->ops->ring_fmt == VMQ_RING_VIRTIO;
+}
+
+#endif /* _VMQSIM_GUEST_H */

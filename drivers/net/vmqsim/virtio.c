@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmqsim: the engine on virtio split virtqueues, what a virtio-capable NIC
+ * does for a vDPA device (vmq_vdpa): virtqueue 0 receives, 1 transmits,
+ * each buffer starting with a struct virtio_net_hdr_v1.
+ *
+ * The rings and buffers are the driver's, reached through the owner's
+ * DMA translation, and the driver is untrusted: every index is checked
+ * against the ring, a chain may be no longer than the ring (a loop is
+ * one that is), indirect descriptors are refused (not offered), and a
+ * receive buffer must be device-writable, a transmit one not.  Any of
+ * these, or memory the device cannot reach, puts the queue pair into its
+ * error state (the owner sets NEEDS_RESET).  A received frame longer than
+ * the chain offered is no driver's fault: it is dropped and its buffers
+ * come back with length 0.  The device completes in order, so the used
+ * ring's index follows the available one it took.
+ */
+
+#include <linux/virtio_net.h>
+#include "guest.h"
+
+#define VMQSIM_VRING_F_NEXT	1
+#define VMQSIM_VRING_F_WRITE	2
+#define VMQSIM_VRING_F_INDIRECT	4
+
+/* The split ring's descriptor and used element, little-endian (VERSION_1). */
+struct vmqsim_vring_desc {
+	__le64 addr;
+	__le32 len;
+	__le16 flags;
+	__le16 next;
+};
+
+struct vmqsim_vring_used_elem {
+	__le32 id;
+	__le32 len;
+};
+
+/* Where the avail ring's index and entries, and the used ring's, are. */
+#define VMQSIM_VRING_IDX	2
+#define VMQSIM_VRING_RING	4
+
+/* The frame's header as the driver reads it: no offloads, one buffer. */
+#define VMQSIM_VNET_HDR		sizeof(struct virtio_net_hdr_v1)
+
+/**
+ * struct vmqsim_chain - one descriptor chain, checked
+ * @head: its first descriptor.
+ * @n: descriptors in it.
+ * @desc: them, in chain order.
+ * @len: their buffers' bytes in all.
+ */
+struct vmqsim_chain {
+	u16 head;
+	u32 n;
+	struct vmqsim_vring_desc desc[VMQ_VIRTQ_MAX];
+	u64 len;
+};
+
+static struct vmq_virtq *vmqsim_vq(struct vmqsim_guest *gq, u32 which)
+{
+	return &gq->gqp->vq[which];
+}
+
+static int vmqsim_vq_read16(struct vmqsim_guest *gq, u64 iova, u16 *val)
+{
+	__le16 le;
+	int err;
+
+	err = vmqsim_guest_dma(gq, iova, &le, sizeof(le), false);
+	*val = le16_to_cpu(le);
+	return err;
+}
+
+/* How many buffers the driver made available that the device did not take. */
+static int vmqsim_vq_pending(struct vmqsim_guest *gq, u32 which, u16 *n)
+{
+	struct vmq_virtq *vq = vmqsim_vq(gq, which);
+	u16 idx;
+	int err;
+
+	err = vmqsim_vq_read16(gq, vq->avail + VMQSIM_VRING_IDX, &idx);
+	if (err)
+		return err;
+	*n = idx - vq->last_avail;
+	if (*n > vq->num)
+		return -ERANGE;		/* the driver ran past the ring */
+	/* The entries and descriptors after the index the driver wrote. */
+	smp_rmb();
+	return 0;
+}
+
+/* The error a failed look at the available ring stops the queue with. */
+static enum vmq_err vmqsim_vq_pending_err(struct vmqsim_guest *gq, int err)
+{
+	return err == -ERANGE ? VMQ_ERR_RING_INDEX :
+				vmq_guest_ring_err(gq->gqp);
+}
+
+/*
+ * Read the chain the next available entry names, checking it as the
+ * file's comment says; @write: a receive chain.  0, or the error the
+ * queue stops with.
+ */
+static enum vmq_err vmqsim_vq_chain(struct vmqsim_guest *gq, u32 which,
+				    bool write, struct vmqsim_chain *c)
+{
+	struct vmq_virtq *vq = vmqsim_vq(gq, which);
+	u16 slot = vq->last_avail & (vq->num - 1), idx, flags;
+	struct vmqsim_vring_desc *d;
+
+	if (vmqsim_vq_read16(gq, vq->avail + VMQSIM_VRING_RING + 2 * slot,
+			     &c->head))
+		return vmq_guest_ring_err(gq->gqp);
+	idx = c->head;
+	c->len = 0;
+	for (c->n = 0; ; c->n++) {
+		if (idx >= vq->num || c->n == vq->num)
+			return VMQ_ERR_CHAIN;
+		d = &c->desc[c->n];
+		if (vmqsim_guest_dma(gq, vq->desc + 16ULL * idx, d, sizeof(*d),
+				     false))
+			return vmq_guest_ring_err(gq->gqp);
+		flags = le16_to_cpu(d->flags);
+		if ((flags & VMQSIM_VRING_F_INDIRECT) ||
+		    !!(flags & VMQSIM_VRING_F_WRITE) != write)
+			return VMQ_ERR_CHAIN;
+		c->len += le32_to_cpu(d->len);
+		if (!(flags & VMQSIM_VRING_F_NEXT))
+			break;
+		idx = le16_to_cpu(d->next);
+	}
+	c->n++;
+	return VMQ_ERR_NONE;
+}
+
+/* Copy @len bytes between @buf and the chain's buffers from byte @off. */
+static int vmqsim_chain_copy(struct vmqsim_guest *gq,
+			     const struct vmqsim_chain *c, u64 off, void *buf,
+			     u32 len, bool write)
+{
+	u32 i, part, dlen;
+	u64 addr;
+	int err;
+
+	for (i = 0; i < c->n && len; i++) {
+		dlen = le32_to_cpu(c->desc[i].len);
+		if (off >= dlen) {
+			off -= dlen;
+			continue;
+		}
+		addr = le64_to_cpu(c->desc[i].addr) + off;
+		part = min_t(u64, dlen - off, len);
+		err = vmqsim_guest_dma(gq, addr, buf, part, write);
+		if (err)
+			return err;
+		buf += part;
+		len -= part;
+		off = 0;
+	}
+	return 0;
+}
+
+/* Put (@head, @len) in the used ring; the index is written per batch. */
+static int vmqsim_vq_use(struct vmqsim_guest *gq, u32 which, u16 head,
+			 u32 len)
+{
+	struct vmq_virtq *vq = vmqsim_vq(gq, which);
+	struct vmqsim_vring_used_elem e = {
+		.id = cpu_to_le32(head),
+		.len = cpu_to_le32(len),
+	};
+	u16 slot = vq->used_idx & (vq->num - 1);
+	int err;
+
+	err = vmqsim_guest_dma(gq, vq->used + VMQSIM_VRING_RING + 8ULL * slot,
+			       &e, sizeof(e), true);
+	if (err)
+		return err;
+	vq->used_idx++;
+	vq->last_avail++;
+	return 0;
+}
+
+/* Publish the used index: the elements and buffers are written first. */
+static int vmqsim_vq_publish(struct vmqsim_guest *gq, u32 which)
+{
+	__le16 idx = cpu_to_le16(vmqsim_vq(gq, which)->used_idx);
+
+	/* The driver that sees the index sees the elements and buffers. */
+	smp_wmb();
+	return vmqsim_guest_dma(gq, vmqsim_vq(gq, which)->used +
+				VMQSIM_VRING_IDX, &idx, sizeof(idx), true);
+}
+
+/* Write @skb with its header into chain @c; its used length, or -errno. */
+static int vmqsim_virtio_rx_fill(struct vmqsim_guest *gq,
+				 const struct vmqsim_chain *c,
+				 struct sk_buff *skb)
+{
+	/* VERSION_1: the header's fields are little-endian. */
+	struct virtio_net_hdr_v1 hdr = {
+		.num_buffers = (__force __virtio16)cpu_to_le16(1),
+	};
+	int err;
+
+	if (c->len < VMQSIM_VNET_HDR + skb->len) {
+		vmqsim_guest_rx_drop(gq);
+		return 0;
+	}
+	err = vmqsim_chain_copy(gq, c, 0, &hdr, sizeof(hdr), true);
+	if (!err)
+		err = vmqsim_chain_copy(gq, c, VMQSIM_VNET_HDR, skb->data,
+					skb->len, true);
+	return err ? err : VMQSIM_VNET_HDR + skb->len;
+}
+
+/**
+ * vmqsim_virtio_rx_batch() - fill available receive buffers from the FIFO
+ * @gq: the engine.
+ * @done: what the pass completed, added to.
+ *
+ * Return: false on a driver error (the queue pair is in its error state).
+ */
+bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
+			    struct vmqsim_guest_done *done)
+{
+	struct vmqsim_chain *c;
+	struct sk_buff *skb;
+	u32 used = 0, packets = 0;
+	enum vmq_err verr;
+	u64 bytes = 0;
+	int len, err;
+	u16 avail;
+
+	if (skb_queue_empty(&gq->fifo))
+		return true;
+	err = vmqsim_vq_pending(gq, VMQ_VQ_RX, &avail);
+	if (err)
+		return vmqsim_guest_fail(gq, vmqsim_vq_pending_err(gq, err));
+	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return true;	/* the host's shortage: try at the next pass */
+	while (used < min_t(u32, avail, VMQSIM_GUEST_BUDGET)) {
+		verr = vmqsim_vq_chain(gq, VMQ_VQ_RX, true, c);
+		if (verr)
+			goto fail;
+		skb = vmqsim_guest_rx_next(gq);
+		if (!skb)
+			break;
+		len = vmqsim_virtio_rx_fill(gq, c, skb);
+		if (len > 0) {
+			packets++;
+			bytes += skb->len;
+		}
+		consume_skb(skb);
+		if (len < 0 || vmqsim_vq_use(gq, VMQ_VQ_RX, c->head, len)) {
+			verr = VMQ_ERR_DMA;
+			goto fail;
+		}
+		used++;
+	}
+	kfree(c);
+	if (used && vmqsim_vq_publish(gq, VMQ_VQ_RX))
+		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
+	if (packets && !gq->dead) {
+		vmq_qp_count_rx(gq->sdev->vdev, gq->id, packets, bytes);
+		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, packets);
+		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
+	}
+	if (used)
+		done->events |= VMQ_GUEST_EV_RX;
+	done->n += used;
+	return true;
+fail:
+	kfree(c);
+	return vmqsim_guest_fail(gq, verr);
+}
+
+/* The frame chain @c carries, its header left out; NULL: see *verr. */
+static struct sk_buff *vmqsim_virtio_tx_frame(struct vmqsim_guest *gq,
+					      const struct vmqsim_chain *c,
+					      enum vmq_err *verr)
+{
+	u64 len = c->len - min_t(u64, c->len, VMQSIM_VNET_HDR);
+	struct sk_buff *skb;
+
+	*verr = VMQ_ERR_NONE;
+	if (c->len < VMQSIM_VNET_HDR || len < ETH_HLEN ||
+	    len > vmq_guest_max_frame(gq->sdev->vdev)) {
+		*verr = VMQ_ERR_TX_LEN;
+		return NULL;
+	}
+	skb = alloc_skb(len, GFP_KERNEL);
+	if (!skb) {
+		/* The host's shortage, not the driver's fault: drop. */
+		vmq_qp_count_tx_drop(gq->sdev->vdev, gq->id, 1);
+		return NULL;
+	}
+	if (vmqsim_chain_copy(gq, c, VMQSIM_VNET_HDR, skb_put(skb, len), len,
+			      false)) {
+		kfree_skb(skb);
+		*verr = VMQ_ERR_DMA;
+		return NULL;
+	}
+	return skb;
+}
+
+/**
+ * vmqsim_virtio_tx_batch() - send the frames the driver made available
+ * @gq: the engine.
+ * @done: what the pass completed, added to.
+ *
+ * Return: false on a driver error (the queue pair is in its error state).
+ */
+bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
+			    struct vmqsim_guest_done *done)
+{
+	struct vmqsim_chain *c;
+	struct sk_buff *skb;
+	enum vmq_err verr;
+	u32 used = 0;
+	u16 avail;
+	int err;
+
+	err = vmqsim_vq_pending(gq, VMQ_VQ_TX, &avail);
+	if (err)
+		return vmqsim_guest_fail(gq, vmqsim_vq_pending_err(gq, err));
+	if (!avail)
+		return true;
+	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return true;
+	while (used < min_t(u32, avail, VMQSIM_GUEST_BUDGET)) {
+		verr = vmqsim_vq_chain(gq, VMQ_VQ_TX, false, c);
+		if (verr)
+			goto fail;
+		skb = vmqsim_virtio_tx_frame(gq, c, &verr);
+		if (verr)
+			goto fail;
+		if (skb)
+			vmqsim_guest_tx_send(gq, skb);
+		if (vmqsim_vq_use(gq, VMQ_VQ_TX, c->head, 0)) {
+			verr = vmq_guest_ring_err(gq->gqp);
+			goto fail;
+		}
+		used++;
+	}
+	kfree(c);
+	if (vmqsim_vq_publish(gq, VMQ_VQ_TX))
+		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
+	done->events |= VMQ_GUEST_EV_TX;
+	done->n += used;
+	return true;
+fail:
+	kfree(c);
+	return vmqsim_guest_fail(gq, verr);
+}
+
+/**
+ * vmqsim_virtio_more() - whether a pass would find work
+ * @gq: the engine.
+ *
+ * Return: frames wait and receive buffers are available, or transmit
+ * buffers are; false too when the rings cannot be read (the next pass
+ * finds out).
+ */
+bool vmqsim_virtio_more(struct vmqsim_guest *gq)
+{
+	u16 n;
+
+	if (!skb_queue_empty(&gq->fifo) &&
+	    !vmqsim_vq_pending(gq, VMQ_VQ_RX, &n) && n)
+		return true;
+	return !vmqsim_vq_pending(gq, VMQ_VQ_TX, &n) && n;
+}
