@@ -23,7 +23,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 # Real tools the tests drive; busybox covers the rest.
 TOOLS=(
-	bash ip bridge tc devlink ethtool ping kmod modprobe insmod rmmod lsmod
+	bash ip bridge tc devlink vdpa ethtool ping kmod modprobe insmod rmmod lsmod
 	depmod modinfo grep sed awk timeout dmesg taskset stty setsid
 	sort uniq wc tr cut head tail seq sleep cat date od
 	nproc ps pgrep pkill kill find stat mount umount
@@ -37,6 +37,7 @@ TOOLS+=("${EXTRA[@]}")
 KMODS=(
 	macvlan macvtap veth 8021q bridge pktgen
 	vfio vfio_iommu_type1 mdev
+	vdpa virtio_vdpa vhost_vdpa virtio_net
 )
 if [ "${1:-}" = --kmods ]; then
 	printf '%s\n' "${KMODS[@]}"

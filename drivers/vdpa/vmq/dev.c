@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq_vdpa: the vDPA bus's view of the device, virtio-net 1.x by the spec:
+ * features, config space, status, reset and the two virtqueues.
+ *
+ * DRIVER_OK starts the queue pair on the virtqueues the driver set up;
+ * the NIC then runs them itself.  A driver error the NIC finds (the
+ * core's error state) is the virtio NEEDS_RESET status, with the config
+ * interrupt; only a reset (status 0) clears it.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
+#include "vmq_vdpa.h"
+
+static void vmq_vdpa_call(struct vmq_vdpa_dev *vd, struct vdpa_callback *cb)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vd->cb_lock, flags);
+	if (cb->callback)
+		cb->callback(cb->private);
+	spin_unlock_irqrestore(&vd->cb_lock, flags);
+}
+
+/* The NIC's events: completions on a virtqueue, or a driver error. */
+static void vmq_vdpa_notify(void *ctx, u32 events)
+{
+	struct vmq_vdpa_dev *vd = ctx;
+
+	if (events & VMQ_GUEST_EV_RX)
+		vmq_vdpa_call(vd, &vd->vq[VMQ_VQ_RX].cb);
+	if (events & VMQ_GUEST_EV_TX)
+		vmq_vdpa_call(vd, &vd->vq[VMQ_VQ_TX].cb);
+	if (events & VMQ_GUEST_EV_ERR) {
+		/* Read by get_status, which reports NEEDS_RESET from here. */
+		vmq_vdpa_call(vd, &vd->config_cb);
+	}
+}
+
+const struct vmq_guest_ops vmq_vdpa_guest_ops = {
+	.dma_rw		= vmq_vdpa_dma_rw,
+	.notify		= vmq_vdpa_notify,
+	.owner		= VMQ_OWNER_VDPA,
+	.ring_fmt	= VMQ_RING_VIRTIO,
+};
+
+static struct vmq_guest_qp *vmq_vdpa_gqp(struct vmq_vdpa_dev *vd)
+{
+	return vmq_guest_qp(vd->vdev, vd->qp);
+}
+
+/* Start the queue pair on the driver's virtqueues; lock held. */
+static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
+{
+	struct vmq_virtq vq[VMQ_VDPA_NVQS] = {};
+	int i, err;
+
+	for (i = 0; i < VMQ_VDPA_NVQS; i++) {
+		vq[i].desc = vd->vq[i].desc;
+		vq[i].avail = vd->vq[i].avail;
+		vq[i].used = vd->vq[i].used;
+		vq[i].num = vd->vq[i].num;
+		vq[i].last_avail = vd->vq[i].avail_index;
+		vq[i].used_idx = vd->vq[i].avail_index;
+	}
+	err = vmq_guest_qp_start_virtio(vd->vdev, vd->qp, vq);
+	if (err == -EINVAL)
+		vmq_guest_qp_error(vmq_vdpa_gqp(vd), VMQ_ERR_RING_CFG);
+	else if (err && err != -EFAULT)
+		dev_warn(&vd->vdpa.dev, "queue pair %u did not start: %d\n",
+			 vd->qp, err);
+	vd->started = !err;
+	if (err)
+		vmq_vdpa_call(vd, &vd->config_cb);
+}
+
+/* Back to a clean, stopped device; lock held. */
+static void vmq_vdpa_do_reset(struct vmq_vdpa_dev *vd)
+{
+	unsigned long flags;
+	int i;
+
+	vmq_guest_qp_clear(vd->vdev, vd->qp);
+	vmq_guest_qp_drain(vd->vdev, vd->qp);
+	vd->started = false;
+	spin_lock_irqsave(&vd->cb_lock, flags);
+	for (i = 0; i < VMQ_VDPA_NVQS; i++)
+		memset(&vd->vq[i], 0, sizeof(vd->vq[i]));
+	spin_unlock_irqrestore(&vd->cb_lock, flags);
+	vd->status = 0;
+	vd->features = 0;
+	vd->generation++;
+}
+
+static int vmq_vdpa_set_vq_address(struct vdpa_device *vdpa, u16 idx,
+				   u64 desc, u64 driver, u64 device)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	if (idx >= VMQ_VDPA_NVQS)
+		return -EINVAL;
+	mutex_lock(&vd->lock);
+	vd->vq[idx].desc = desc;
+	vd->vq[idx].avail = driver;
+	vd->vq[idx].used = device;
+	mutex_unlock(&vd->lock);
+	return 0;
+}
+
+static void vmq_vdpa_set_vq_num(struct vdpa_device *vdpa, u16 idx, u32 num)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	if (idx >= VMQ_VDPA_NVQS)
+		return;
+	mutex_lock(&vd->lock);
+	vd->vq[idx].num = num;
+	mutex_unlock(&vd->lock);
+}
+
+static void vmq_vdpa_kick_vq(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	/* Both virtqueues are one queue pair's: the NIC looks at both. */
+	if (idx < VMQ_VDPA_NVQS && READ_ONCE(vd->started))
+		vmq_guest_qp_kick(vd->vdev, vd->qp);
+}
+
+static void vmq_vdpa_set_vq_cb(struct vdpa_device *vdpa, u16 idx,
+			       struct vdpa_callback *cb)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+	unsigned long flags;
+
+	if (idx >= VMQ_VDPA_NVQS)
+		return;
+	spin_lock_irqsave(&vd->cb_lock, flags);
+	vd->vq[idx].cb = *cb;
+	spin_unlock_irqrestore(&vd->cb_lock, flags);
+}
+
+static void vmq_vdpa_set_vq_ready(struct vdpa_device *vdpa, u16 idx,
+				  bool ready)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	if (idx >= VMQ_VDPA_NVQS)
+		return;
+	mutex_lock(&vd->lock);
+	vd->vq[idx].ready = ready;
+	mutex_unlock(&vd->lock);
+}
+
+static bool vmq_vdpa_get_vq_ready(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	return idx < VMQ_VDPA_NVQS && READ_ONCE(vd->vq[idx].ready);
+}
+
+static int vmq_vdpa_set_vq_state(struct vdpa_device *vdpa, u16 idx,
+				 const struct vdpa_vq_state *state)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+	int err = 0;
+
+	if (idx >= VMQ_VDPA_NVQS)
+		return -EINVAL;
+	mutex_lock(&vd->lock);
+	if (vd->started)
+		err = -EBUSY;
+	else
+		vd->vq[idx].avail_index = state->split.avail_index;
+	mutex_unlock(&vd->lock);
+	return err;
+}
+
+static int vmq_vdpa_get_vq_state(struct vdpa_device *vdpa, u16 idx,
+				 struct vdpa_vq_state *state)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	if (idx >= VMQ_VDPA_NVQS)
+		return -EINVAL;
+	mutex_lock(&vd->lock);
+	state->split.avail_index = vd->started ?
+		READ_ONCE(vmq_vdpa_gqp(vd)->vq[idx].last_avail) :
+		vd->vq[idx].avail_index;
+	mutex_unlock(&vd->lock);
+	return 0;
+}
+
+static int vmq_vdpa_get_vq_irq(struct vdpa_device *vdpa, u16 idx)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+	int irq = vmq_qp_irq(vd->vdev, vd->qp);
+
+	return idx < VMQ_VDPA_NVQS && irq > 0 ? irq : -EINVAL;
+}
+
+static u32 vmq_vdpa_get_vq_align(struct vdpa_device *vdpa)
+{
+	return SMP_CACHE_BYTES;
+}
+
+static u64 vmq_vdpa_get_device_features(struct vdpa_device *vdpa)
+{
+	return VMQ_VDPA_FEATURES;
+}
+
+static int vmq_vdpa_set_driver_features(struct vdpa_device *vdpa,
+					u64 features)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	/* A 1.x device only: the rings are little-endian. */
+	if (!(features & BIT_ULL(VIRTIO_F_VERSION_1)))
+		return -EINVAL;
+	mutex_lock(&vd->lock);
+	vd->features = features & VMQ_VDPA_FEATURES;
+	mutex_unlock(&vd->lock);
+	return 0;
+}
+
+static u64 vmq_vdpa_get_driver_features(struct vdpa_device *vdpa)
+{
+	return READ_ONCE(vmq_vdpa_from(vdpa)->features);
+}
+
+static void vmq_vdpa_set_config_cb(struct vdpa_device *vdpa,
+				   struct vdpa_callback *cb)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+	unsigned long flags;
+
+	spin_lock_irqsave(&vd->cb_lock, flags);
+	vd->config_cb = *cb;
+	spin_unlock_irqrestore(&vd->cb_lock, flags);
+}
+
+static u16 vmq_vdpa_get_vq_num_max(struct vdpa_device *vdpa)
+{
+	return VMQ_VIRTQ_MAX;
+}
+
+static u32 vmq_vdpa_get_device_id(struct vdpa_device *vdpa)
+{
+	return VIRTIO_ID_NET;
+}
+
+static u32 vmq_vdpa_get_vendor_id(struct vdpa_device *vdpa)
+{
+	return 0;
+}
+
+static u8 vmq_vdpa_get_status(struct vdpa_device *vdpa)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+	u8 status = READ_ONCE(vd->status);
+
+	/* The NIC stopped the queue pair on a driver error. */
+	if (status && READ_ONCE(vmq_vdpa_gqp(vd)->error))
+		status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	return status;
+}
+
+static int vmq_vdpa_reset(struct vdpa_device *vdpa)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	mutex_lock(&vd->lock);
+	vmq_vdpa_do_reset(vd);
+	mutex_unlock(&vd->lock);
+	return 0;
+}
+
+static void vmq_vdpa_set_status(struct vdpa_device *vdpa, u8 status)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	if (!status) {
+		vmq_vdpa_reset(vdpa);
+		return;
+	}
+	mutex_lock(&vd->lock);
+	/* The device sets NEEDS_RESET; a driver writing it changes nothing. */
+	status &= ~VIRTIO_CONFIG_S_NEEDS_RESET;
+	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    !(vd->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		vmq_vdpa_start(vd);
+	vd->status = status;
+	mutex_unlock(&vd->lock);
+}
+
+static size_t vmq_vdpa_get_config_size(struct vdpa_device *vdpa)
+{
+	return sizeof(struct virtio_net_config);
+}
+
+/* A 1.x device's config space is little-endian. */
+static __virtio16 vmq_vdpa_v16(u16 val)
+{
+	return (__force __virtio16)cpu_to_le16(val);
+}
+
+static void vmq_vdpa_fill_config(struct vmq_vdpa_dev *vd,
+				 struct virtio_net_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	memcpy(cfg->mac, vd->mac, ETH_ALEN);
+	cfg->status = vmq_vdpa_v16(VIRTIO_NET_S_LINK_UP);
+	cfg->max_virtqueue_pairs = vmq_vdpa_v16(1);
+	cfg->mtu = vmq_vdpa_v16(READ_ONCE(vmq_dev_netdev(vd->vdev)->mtu));
+}
+
+static void vmq_vdpa_get_config(struct vdpa_device *vdpa, unsigned int offset,
+				void *buf, unsigned int len)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+	struct virtio_net_config cfg;
+
+	if (offset > sizeof(cfg) || len > sizeof(cfg) - offset)
+		return;
+	vmq_vdpa_fill_config(vd, &cfg);
+	memcpy(buf, (u8 *)&cfg + offset, len);
+}
+
+static void vmq_vdpa_set_config(struct vdpa_device *vdpa, unsigned int offset,
+				const void *buf, unsigned int len)
+{
+	/* Nothing in it is the driver's to write: the MAC is the admin's. */
+}
+
+static u32 vmq_vdpa_get_generation(struct vdpa_device *vdpa)
+{
+	return READ_ONCE(vmq_vdpa_from(vdpa)->generation);
+}
+
+static void vmq_vdpa_free(struct vdpa_device *vdpa)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	vmq_vdpa_dma_fini(vd);
+	mutex_destroy(&vd->lock);
+}
+
+const struct vdpa_config_ops vmq_vdpa_config_ops = {
+	.set_vq_address		= vmq_vdpa_set_vq_address,
+	.set_vq_num		= vmq_vdpa_set_vq_num,
+	.kick_vq		= vmq_vdpa_kick_vq,
+	.set_vq_cb		= vmq_vdpa_set_vq_cb,
+	.set_vq_ready		= vmq_vdpa_set_vq_ready,
+	.get_vq_ready		= vmq_vdpa_get_vq_ready,
+	.set_vq_state		= vmq_vdpa_set_vq_state,
+	.get_vq_state		= vmq_vdpa_get_vq_state,
+	.get_vq_irq		= vmq_vdpa_get_vq_irq,
+	.get_vq_align		= vmq_vdpa_get_vq_align,
+	.get_device_features	= vmq_vdpa_get_device_features,
+	.set_driver_features	= vmq_vdpa_set_driver_features,
+	.get_driver_features	= vmq_vdpa_get_driver_features,
+	.set_config_cb		= vmq_vdpa_set_config_cb,
+	.get_vq_num_max		= vmq_vdpa_get_vq_num_max,
+	.get_device_id		= vmq_vdpa_get_device_id,
+	.get_vendor_id		= vmq_vdpa_get_vendor_id,
+	.get_status		= vmq_vdpa_get_status,
+	.set_status		= vmq_vdpa_set_status,
+	.reset			= vmq_vdpa_reset,
+	.get_config_size	= vmq_vdpa_get_config_size,
+	.get_config		= vmq_vdpa_get_config,
+	.set_config		= vmq_vdpa_set_config,
+	.get_generation		= vmq_vdpa_get_generation,
+	.set_map		= vmq_vdpa_set_map,
+	.reset_map		= vmq_vdpa_reset_map,
+	.free			= vmq_vdpa_free,
+};
+
+/**
+ * vmq_vdpa_init_dev() - a new device's own state
+ * @vd: the device, allocated.
+ */
+void vmq_vdpa_init_dev(struct vmq_vdpa_dev *vd)
+{
+	mutex_init(&vd->lock);
+	spin_lock_init(&vd->cb_lock);
+	vmq_vdpa_dma_init(vd);
+}
