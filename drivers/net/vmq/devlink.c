@@ -308,8 +308,7 @@ static int vmq_health_dump(struct devlink_health_reporter *reporter,
 		return -ENODATA;
 	}
 	devlink_fmsg_u32_pair_put(fmsg, "queue", ev.qp);
-	devlink_fmsg_string_pair_put(fmsg, "owner",
-				     vmq_owner_name(VMQ_OWNER_VFIO));
+	devlink_fmsg_string_pair_put(fmsg, "owner", vmq_owner_name(ev.owner));
 	devlink_fmsg_string_pair_put(fmsg, "name", ev.name);
 	devlink_fmsg_string_pair_put(fmsg, "reason", vmq_guest_err_name(ev.err));
 	devlink_fmsg_u32_pair_put(fmsg, "error", ev.err);
@@ -386,6 +385,7 @@ void vmq_devlink_guest_error(struct vmq_dev *vdev, u32 qp, const char *name,
 		ev = &vdev->health_ev[vdev->health_nr++];
 		ev->qp = qp;
 		ev->err = err;
+		ev->owner = READ_ONCE(vdev->qps[qp].owner);
 		strscpy(ev->name, name, sizeof(ev->name));
 		vdev->health_last = *ev;
 	}

@@ -185,11 +185,13 @@ struct vmq_balance_move {
  * struct vmq_health_event - a guest queue pair's entry into the error state
  * @qp: the queue pair.
  * @err: enum vmq_err, 0 for none.
+ * @owner: enum vmq_owner_type: vfio or vdpa.
  * @name: its owner's name for it.
  */
 struct vmq_health_event {
 	u32 qp;
 	u32 err;
+	u32 owner;
 	char name[40];
 };
 
