@@ -39,8 +39,11 @@ pids=()
 for kver in "$@"; do
 	dir=/lib/modules/$kver/updates/dkms
 	mods=$(cd "$dir" 2>/dev/null && ls | sed 's/\.ko.*//' | sort | xargs)
-	[ "$mods" = "vmq vmq_vfio vmqsim" ] ||
-		{ fail "$kver: DKMS installed '$mods', not 'vmq vmq_vfio vmqsim'"; continue; }
+	expect="vmq vmq_vfio vmqsim"
+	grep -qs '^CONFIG_VDPA=[ym]' "/lib/modules/$kver/build/.config" &&
+		expect="vmq vmq_vdpa vmq_vfio vmqsim"
+	[ "$mods" = "$expect" ] ||
+		{ fail "$kver: DKMS installed '$mods', not '$expect'"; continue; }
 	for m in $mods; do
 		modinfo -k "$kver" -F parm "$m" | grep -v ':.' &&
 			fail "$kver: $m has a parameter without a description"
