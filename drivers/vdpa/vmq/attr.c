@@ -121,24 +121,20 @@ static ssize_t qp_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(qp);
 
-/* "disabled" (no DRIVER_OK since the last reset), running, stopped, error. */
+/*
+ * "error" (the NIC stopped it on a driver error), "running", or
+ * "disabled": no DRIVER_OK since the device was added or last reset.
+ */
 static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
-	static const char * const names[] = {
-		[VMQ_QP_FREE]		= "free",
-		[VMQ_QP_ALLOCATED]	= "disabled",
-		[VMQ_QP_RUNNING]	= "running",
-		[VMQ_QP_DMA_STOPPED]	= "stopped",
-	};
 	struct vmq_vdpa_dev *vd = vmq_vdpa_dev_of(dev);
-	enum vmq_qp_state state;
 
 	if (READ_ONCE(vmq_vdpa_attr_gqp(dev)->error))
 		return sysfs_emit(buf, "error\n");
-	state = vmq_qp_state(vd->vdev, vd->qp);
-	return sysfs_emit(buf, "%s\n", state < ARRAY_SIZE(names) ?
-			  names[state] : "?");
+	if (vmq_qp_state(vd->vdev, vd->qp) == VMQ_QP_RUNNING)
+		return sysfs_emit(buf, "running\n");
+	return sysfs_emit(buf, "disabled\n");
 }
 static DEVICE_ATTR_RO(state);
 

@@ -151,7 +151,7 @@ int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd)
 {
 	spin_lock_init(&vd->iotlb_lock);
-	vhost_iotlb_init(&vd->iotlb, 0, 0);
+	vhost_iotlb_init(&vd->iotlb, VMQ_VDPA_IOTLB_MAX, 0);
 	vd->passthrough = true;
 }
 

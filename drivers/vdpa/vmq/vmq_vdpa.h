@@ -21,6 +21,8 @@
 #include <net/vmq_guest.h>
 
 #define VMQ_VDPA_DRV_NAME	"vmq_vdpa"
+/* Mappings a driver may set (vhost_iotlb refuses all with a limit of 0). */
+#define VMQ_VDPA_IOTLB_MAX	2048
 /* Virtqueues: receive and transmit of one queue pair. */
 #define VMQ_VDPA_NVQS		2
 /* What the device offers: no offloads, one queue pair. */
