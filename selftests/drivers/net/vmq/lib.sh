@@ -286,7 +286,8 @@ slab_grown()
 # and puts back any global knob it turned.  Only mod_load.sh loads and
 # unloads them.
 
-VMQ_MODULES="vmqsim vmq_vfio vmq"
+# In unloading order: vmq_vdpa (kernels with vDPA) uses vmq too.
+VMQ_MODULES="vmq_vdpa vmqsim vmq_vfio vmq"
 VMQSIM_BUS=/sys/bus/vmqsim
 
 vmq_unload_all()

@@ -1,0 +1,1410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmq_vhost: a test VMM and virtio-net driver for a vmq_vdpa device bound
+ * to vhost_vdpa (Documentation/networking/vmq.rst, "A queue pair as a
+ * vDPA virtio-net device").
+ *
+ * It opens /dev/vhost-vdpa-N with the standard uapi only, maps anonymous
+ * memory of its own at chosen IOVAs through the device's IOTLB
+ * (struct vhost_msg_v2 written to the fd), lays out split virtqueues
+ * there (0 receives, 1 transmits) and plays the guest's virtio_net: it
+ * receives frames it sends itself from the link partner (AF_PACKET on the
+ * wire netdev) and checks every byte and the virtio_net_hdr_v1 in front
+ * of them, transmits and checks what the partner receives, and misbehaves
+ * in every way the device must survive: each such case must set
+ * VIRTIO_CONFIG_S_NEEDS_RESET with the config interrupt, and a reset
+ * (status 0, then setting up again) must bring the device back.
+ *
+ *   vmq_vhost [-w WIRE] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n COUNT]
+ *             [-t SECS] DEV CASE...
+ *
+ * CASE: info rx bcast filter tx spoof chain rx-small hold, and the
+ * misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
+ * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped.
+ * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
+ * device's /sys/bus/vdpa/devices/NAME/vmq, whose "state" is then checked
+ * too.  Prints one line per check; exits 0 if all passed, 1 otherwise,
+ * 4 if there is no vhost-vdpa device to open.
+ */
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/if_packet.h>
+#include <linux/types.h>
+#include <linux/vhost.h>
+#include <linux/vhost_types.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KSFT_SKIP	4
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define BIT_ULL(n)	(1ULL << (n))
+
+/* Guest memory, at IOVAs of our choosing. */
+#define NUM		64		/* entries per virtqueue */
+#define RING_IOVA	0x100000ULL	/* both virtqueues */
+#define RING_SIZE	0x10000ULL
+#define VQ_STRIDE	0x4000		/* virtqueue q at q * VQ_STRIDE */
+#define AVAIL_OFF	0x1000
+#define USED_OFF	0x2000
+#define BUF_IOVA	0x400000ULL	/* receive, then transmit buffers */
+#define BUF_SIZE	0x100000ULL
+#define TX_BUFS		0x80000
+#define RO_IOVA		0x800000ULL	/* the device may only read it */
+#define WO_IOVA		0x900000ULL	/* the device may only write it */
+#define PERM_SIZE	0x10000ULL
+#define UNMAPPED_IOVA	0x40000000ULL
+#define BUF_LEN		2048
+#define HDR_LEN		((__u32)sizeof(struct virtio_net_hdr_v1))
+#define TEST_ETHERTYPE	0x88b5
+
+#define VQ_RX		0
+#define VQ_TX		1
+
+#define WANT_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) | \
+			 BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
+			 BIT_ULL(VIRTIO_NET_F_MAC) | \
+			 BIT_ULL(VIRTIO_NET_F_STATUS) | \
+			 BIT_ULL(VIRTIO_NET_F_MTU))
+
+struct vq {
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	__u16 avail_idx;	/* next free avail ring entry */
+	__u16 last_used;	/* next used ring entry we look at */
+	int kick, call;
+	long calls;		/* times the call eventfd fired */
+};
+
+struct vh {
+	const char *path;
+	int fd;
+	__u8 *ring_mem, *buf_mem, *ro_mem, *wo_mem;
+	struct vq vq[2];
+	int config_call;
+	__u64 backend;		/* backend features acked */
+	bool mapped;
+	__u8 mac[ETH_ALEN], want_mac[ETH_ALEN], wire_mac[ETH_ALEN];
+	bool have_want_mac;
+	int want_mtu;
+	__u16 mtu;
+	const char *sysfs;
+	int wire_sock;
+	bool rx_chain;		/* receive buffers as header + data chains */
+	__u32 rx_len;		/* each receive buffer's length */
+	__u32 seq;
+	int count, timeout;
+};
+
+static int failures;
+static int stop;
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static void die(const char *what)
+{
+	printf("FAIL: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int parse_mac(const char *s, __u8 *mac)
+{
+	char tail;
+
+	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx%c", &mac[0], &mac[1],
+		      &mac[2], &mac[3], &mac[4], &mac[5], &tail) == 6 ? 0 : -1;
+}
+
+static const char *mac_str(const __u8 *m)
+{
+	static char buf[2][18];
+	static int n;
+
+	n ^= 1;
+	snprintf(buf[n], sizeof(buf[n]), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf[n];
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* --- the vhost-vdpa device ------------------------------------------------ */
+
+static int vioctl(struct vh *v, unsigned long req, void *arg)
+{
+	return ioctl(v->fd, req, arg) ? -errno : 0;
+}
+
+static void xioctl(struct vh *v, unsigned long req, void *arg,
+		   const char *what)
+{
+	errno = -vioctl(v, req, arg);
+	if (errno)
+		die(what);
+}
+
+static __u8 status_get(struct vh *v)
+{
+	__u8 s = 0;
+
+	xioctl(v, VHOST_VDPA_GET_STATUS, &s, "VHOST_VDPA_GET_STATUS");
+	return s;
+}
+
+static void status_set(struct vh *v, __u8 s)
+{
+	xioctl(v, VHOST_VDPA_SET_STATUS, &s, "VHOST_VDPA_SET_STATUS");
+}
+
+/* One IOTLB message (struct vhost_msg_v2); 0 or -errno. */
+static int iotlb_msg(struct vh *v, __u8 type, __u64 iova, __u64 size,
+		     void *uaddr, __u8 perm)
+{
+	struct vhost_msg_v2 msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.type = VHOST_IOTLB_MSG_V2;
+	msg.iotlb.iova = iova;
+	msg.iotlb.size = size;
+	msg.iotlb.uaddr = (uintptr_t)uaddr;
+	msg.iotlb.perm = perm;
+	msg.iotlb.type = type;
+	if (write(v->fd, &msg, sizeof(msg)) != sizeof(msg))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static void batch(struct vh *v, __u8 type)
+{
+	if (!(v->backend & BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH)))
+		return;
+	errno = -iotlb_msg(v, type, 0, 0, NULL, 0);
+	if (errno)
+		die("VHOST_IOTLB_BATCH_BEGIN/END");
+}
+
+static const struct {
+	__u64 iova, size;
+	size_t mem;	/* offsetof struct vh of the memory's pointer */
+	__u8 perm;
+} maps[] = {
+	{ RING_IOVA, RING_SIZE, offsetof(struct vh, ring_mem), VHOST_ACCESS_RW },
+	{ BUF_IOVA, BUF_SIZE, offsetof(struct vh, buf_mem), VHOST_ACCESS_RW },
+	{ RO_IOVA, PERM_SIZE, offsetof(struct vh, ro_mem), VHOST_ACCESS_RO },
+	{ WO_IOVA, PERM_SIZE, offsetof(struct vh, wo_mem), VHOST_ACCESS_WO },
+};
+
+/*
+ * Our memory into the device's IOTLB, as one batch where the device takes
+ * batches.  A reset may have made the device forget its map while
+ * vhost-vdpa keeps it: what is mapped goes first, then comes back.
+ */
+static void map_all(struct vh *v)
+{
+	size_t i;
+
+	batch(v, VHOST_IOTLB_BATCH_BEGIN);
+	for (i = 0; v->mapped && i < ARRAY_SIZE(maps); i++)
+		if (iotlb_msg(v, VHOST_IOTLB_INVALIDATE, maps[i].iova,
+			      maps[i].size, NULL, 0))
+			die("VHOST_IOTLB_INVALIDATE");
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		void *mem = *(void **)((char *)v + maps[i].mem);
+
+		if (iotlb_msg(v, VHOST_IOTLB_UPDATE, maps[i].iova,
+			      maps[i].size, mem, maps[i].perm))
+			die("VHOST_IOTLB_UPDATE");
+	}
+	batch(v, VHOST_IOTLB_BATCH_END);
+	v->mapped = true;
+}
+
+static void *anon(size_t size)
+{
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (mem == MAP_FAILED)
+		die("mmap");
+	return mem;
+}
+
+static void vh_open(struct vh *v)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	__u64 features;
+	__u32 id = 0;
+	int q;
+
+	v->fd = open(v->path, O_RDWR);
+	if (v->fd < 0) {
+		printf("SKIP: %s: %s\n", v->path, strerror(errno));
+		exit(KSFT_SKIP);
+	}
+	/* vhost-vdpa pins what the IOTLB maps, against RLIMIT_MEMLOCK. */
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	xioctl(v, VHOST_SET_OWNER, NULL, "VHOST_SET_OWNER");
+	xioctl(v, VHOST_GET_BACKEND_FEATURES, &features,
+	       "VHOST_GET_BACKEND_FEATURES");
+	if (!(features & BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2))) {
+		printf("FAIL: backend features %#llx lack IOTLB_MSG_V2\n",
+		       (unsigned long long)features);
+		exit(1);
+	}
+	v->backend = features & (BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2) |
+				 BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH));
+	xioctl(v, VHOST_SET_BACKEND_FEATURES, &v->backend,
+	       "VHOST_SET_BACKEND_FEATURES");
+	xioctl(v, VHOST_VDPA_GET_DEVICE_ID, &id, "VHOST_VDPA_GET_DEVICE_ID");
+	if (id != VIRTIO_ID_NET) {
+		printf("FAIL: device id %u, not %u (net)\n", id, VIRTIO_ID_NET);
+		exit(1);
+	}
+	v->ring_mem = anon(RING_SIZE);
+	v->buf_mem = anon(BUF_SIZE);
+	v->ro_mem = anon(PERM_SIZE);
+	v->wo_mem = anon(PERM_SIZE);
+	for (q = 0; q < 2; q++) {
+		v->vq[q].kick = eventfd(0, EFD_NONBLOCK);
+		v->vq[q].call = eventfd(0, EFD_NONBLOCK);
+		if (v->vq[q].kick < 0 || v->vq[q].call < 0)
+			die("eventfd");
+	}
+	v->config_call = eventfd(0, EFD_NONBLOCK);
+	if (v->config_call < 0)
+		die("eventfd");
+}
+
+static bool efd_wait(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	__u64 n;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return false;
+	return read(fd, &n, sizeof(n)) == sizeof(n);
+}
+
+static void efd_drain(int fd)
+{
+	__u64 n;
+
+	while (read(fd, &n, sizeof(n)) == sizeof(n))
+		;
+}
+
+static void kick(struct vh *v, int q)
+{
+	__u64 one = 1;
+
+	if (write(v->vq[q].kick, &one, sizeof(one)) != sizeof(one))
+		die("kick");
+}
+
+static __u64 vq_iova(int q)
+{
+	return RING_IOVA + q * VQ_STRIDE;
+}
+
+static void vring_addr(struct vh *v, int q, __u64 desc, __u64 avail,
+		       __u64 used)
+{
+	struct vhost_vring_addr addr = {
+		.index = q,
+		.desc_user_addr = desc,
+		.avail_user_addr = avail,
+		.used_user_addr = used,
+	};
+
+	xioctl(v, VHOST_SET_VRING_ADDR, &addr, "VHOST_SET_VRING_ADDR");
+}
+
+static void vring_setup(struct vh *v, int q)
+{
+	struct vhost_vring_state num = { .index = q, .num = NUM };
+	struct vhost_vring_state base = { .index = q, .num = 0 };
+	struct vhost_vring_file kfile = { .index = q, .fd = v->vq[q].kick };
+	struct vhost_vring_file cfile = { .index = q, .fd = v->vq[q].call };
+	struct vq *vq = &v->vq[q];
+	__u8 *mem = v->ring_mem + q * VQ_STRIDE;
+
+	memset(mem, 0, VQ_STRIDE);
+	vq->desc = (void *)mem;
+	vq->avail = (void *)(mem + AVAIL_OFF);
+	vq->used = (void *)(mem + USED_OFF);
+	vq->avail_idx = 0;
+	vq->last_used = 0;
+	vq->calls = 0;
+	xioctl(v, VHOST_SET_VRING_NUM, &num, "VHOST_SET_VRING_NUM");
+	vring_addr(v, q, vq_iova(q), vq_iova(q) + AVAIL_OFF,
+		   vq_iova(q) + USED_OFF);
+	xioctl(v, VHOST_SET_VRING_BASE, &base, "VHOST_SET_VRING_BASE");
+	xioctl(v, VHOST_SET_VRING_KICK, &kfile, "VHOST_SET_VRING_KICK");
+	xioctl(v, VHOST_SET_VRING_CALL, &cfile, "VHOST_SET_VRING_CALL");
+	efd_drain(vq->call);
+}
+
+static void vring_enable(struct vh *v, int q)
+{
+	struct vhost_vring_state s = { .index = q, .num = 1 };
+
+	xioctl(v, VHOST_VDPA_SET_VRING_ENABLE, &s,
+	       "VHOST_VDPA_SET_VRING_ENABLE");
+}
+
+/* Make ring entry @head available on @q (not kicked). */
+static void avail_put(struct vh *v, int q, __u16 head)
+{
+	struct vq *vq = &v->vq[q];
+
+	vq->avail->ring[vq->avail_idx % NUM] = htole16(head);
+	vq->avail_idx++;
+	__atomic_store_n(&vq->avail->idx, htole16(vq->avail_idx),
+			 __ATOMIC_RELEASE);
+}
+
+static __u64 rx_buf_iova(__u32 i)
+{
+	return BUF_IOVA + (__u64)i * BUF_LEN;
+}
+
+static __u8 *rx_buf(struct vh *v, __u32 i)
+{
+	return v->buf_mem + (size_t)i * BUF_LEN;
+}
+
+static __u64 tx_buf_iova(__u32 i)
+{
+	return BUF_IOVA + TX_BUFS + (__u64)i * BUF_LEN;
+}
+
+static __u8 *tx_buf(struct vh *v, __u32 i)
+{
+	return v->buf_mem + TX_BUFS + (size_t)i * BUF_LEN;
+}
+
+static void desc_set(struct vring_desc *d, __u64 addr, __u32 len,
+		     __u16 flags, __u16 next)
+{
+	d->addr = htole64(addr);
+	d->len = htole32(len);
+	d->flags = htole16(flags);
+	d->next = htole16(next);
+}
+
+/*
+ * Post receive buffer @i: one descriptor of v->rx_len bytes, or with
+ * v->rx_chain the header in descriptor @i and the frame in @i + 1.
+ */
+static void rx_post(struct vh *v, __u32 i)
+{
+	struct vring_desc *d = v->vq[VQ_RX].desc;
+
+	memset(rx_buf(v, i), 0xee, BUF_LEN);
+	if (v->rx_chain) {
+		memset(rx_buf(v, i + 1), 0xee, BUF_LEN);
+		desc_set(&d[i], rx_buf_iova(i), HDR_LEN,
+			 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, i + 1);
+		desc_set(&d[i + 1], rx_buf_iova(i + 1), BUF_LEN,
+			 VRING_DESC_F_WRITE, 0);
+	} else {
+		desc_set(&d[i], rx_buf_iova(i), v->rx_len, VRING_DESC_F_WRITE, 0);
+	}
+	avail_put(v, VQ_RX, i);
+}
+
+/*
+ * Up to FEATURES_OK, the IOTLB, both virtqueues with every receive buffer
+ * posted and enabled: all but DRIVER_OK, so that a case can spoil
+ * something first.
+ */
+static void dev_prepare(struct vh *v)
+{
+	__u64 features;
+	__u32 i;
+
+	status_set(v, 0);
+	status_set(v, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	status_set(v, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	xioctl(v, VHOST_GET_FEATURES, &features, "VHOST_GET_FEATURES");
+	if ((features & WANT_FEATURES) != WANT_FEATURES) {
+		printf("FAIL: device features %#llx lack %#llx\n",
+		       (unsigned long long)features,
+		       (unsigned long long)(WANT_FEATURES & ~features));
+		exit(1);
+	}
+	features = WANT_FEATURES;
+	xioctl(v, VHOST_SET_FEATURES, &features, "VHOST_SET_FEATURES");
+	status_set(v, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		   VIRTIO_CONFIG_S_FEATURES_OK);
+	if (!(status_get(v) & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		printf("FAIL: device refused features %#llx\n",
+		       (unsigned long long)features);
+		exit(1);
+	}
+	map_all(v);
+	vring_setup(v, VQ_RX);
+	vring_setup(v, VQ_TX);
+	xioctl(v, VHOST_VDPA_SET_CONFIG_CALL, &v->config_call,
+	       "VHOST_VDPA_SET_CONFIG_CALL");
+	efd_drain(v->config_call);
+	for (i = 0; i < NUM; i += v->rx_chain ? 2 : 1)
+		rx_post(v, i);
+	vring_enable(v, VQ_RX);
+	vring_enable(v, VQ_TX);
+}
+
+static void dev_go(struct vh *v)
+{
+	status_set(v, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		   VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+	kick(v, VQ_RX);
+}
+
+static void dev_setup(struct vh *v)
+{
+	dev_prepare(v);
+	dev_go(v);
+}
+
+/* The device's vmq/state in sysfs, or "" without -s. */
+static const char *sysfs_state(struct vh *v)
+{
+	static char buf[32];
+	char path[512];
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	if (!v->sysfs)
+		return buf;
+	snprintf(path, sizeof(path), "%s/state", v->sysfs);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return "unreadable";
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+static void check_state(struct vh *v, const char *want, const char *what)
+{
+	const char *got;
+	int i;
+
+	if (!v->sysfs)
+		return;
+	/* The device's work may trail what the driver sees by a moment. */
+	for (i = 0; i < 50; i++) {
+		got = sysfs_state(v);
+		if (!strcmp(got, want))
+			break;
+		usleep(20000);
+	}
+	check(!strcmp(got, want), "%s: vmq/state %s, want %s", what, got, want);
+}
+
+/* --- the wire (link partner) ---------------------------------------------- */
+
+static void wire_open(struct vh *v, const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct ifreq ifr = { 0 };
+	int one = 1;
+
+	v->wire_sock = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK,
+			      htons(ETH_P_ALL));
+	if (v->wire_sock < 0)
+		die("AF_PACKET socket");
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = if_nametoindex(ifname);
+	if (!sll.sll_ifindex)
+		die(ifname);
+	if (bind(v->wire_sock, (void *)&sll, sizeof(sll)))
+		die("bind wire");
+	if (setsockopt(v->wire_sock, SOL_PACKET, PACKET_AUXDATA, &one,
+		       sizeof(one)))
+		die("PACKET_AUXDATA");
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	if (ioctl(v->wire_sock, SIOCGIFHWADDR, &ifr))
+		die("SIOCGIFHWADDR");
+	memcpy(v->wire_mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+}
+
+/* A test frame: dst, src, our ethertype, seq, a pattern; @len bytes. */
+static __u32 make_frame(struct vh *v, __u8 *buf, const __u8 *dst,
+			const __u8 *src, __u32 len)
+{
+	__u32 seq = ++v->seq, i;
+
+	memcpy(buf, dst, ETH_ALEN);
+	memcpy(buf + ETH_ALEN, src, ETH_ALEN);
+	buf[12] = TEST_ETHERTYPE >> 8;
+	buf[13] = TEST_ETHERTYPE & 0xff;
+	memcpy(buf + 14, &seq, 4);
+	for (i = 18; i < len; i++)
+		buf[i] = (__u8)(seq * 7 + i);
+	return seq;
+}
+
+static void wire_send(struct vh *v, const __u8 *frame, __u32 len)
+{
+	if (send(v->wire_sock, frame, len, 0) != (ssize_t)len)
+		die("send on wire");
+}
+
+/* Next test frame the partner received; its VLAN in @vlan (0: none). */
+static int wire_recv(struct vh *v, __u8 *buf, __u16 *vlan, int ms)
+{
+	struct pollfd pfd = { .fd = v->wire_sock, .events = POLLIN };
+	char cbuf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	struct iovec iov = { .iov_base = buf, .iov_len = ETH_FRAME_LEN + 8 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct sockaddr_ll from;
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	for (;;) {
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		msg.msg_controllen = sizeof(cbuf);
+		n = recvmsg(v->wire_sock, &msg, 0);
+		if (n < 0) {
+			if (errno != EAGAIN || poll(&pfd, 1, ms) <= 0)
+				return -1;
+			continue;
+		}
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		*vlan = 0;
+		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg;
+		     cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+			struct tpacket_auxdata *aux = (void *)CMSG_DATA(cmsg);
+
+			if (cmsg->cmsg_level == SOL_PACKET &&
+			    cmsg->cmsg_type == PACKET_AUXDATA &&
+			    (aux->tp_status & TP_STATUS_VLAN_VALID))
+				*vlan = aux->tp_vlan_tci & 0xfff;
+		}
+		if (n >= 14 && buf[12] == TEST_ETHERTYPE >> 8 &&
+		    buf[13] == (TEST_ETHERTYPE & 0xff))
+			return n;
+	}
+}
+
+static void wire_drain(struct vh *v)
+{
+	__u8 buf[ETH_FRAME_LEN + 8];
+
+	while (recv(v->wire_sock, buf, sizeof(buf), 0) > 0)
+		;
+}
+
+/* --- the driver's data path ----------------------------------------------- */
+
+/*
+ * Wait until the device used an entry of @q; count the call eventfd's
+ * firings meanwhile.  False after @ms without.
+ */
+static bool used_wait(struct vh *v, int q, int ms)
+{
+	struct vq *vq = &v->vq[q];
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (le16toh(__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE)) !=
+		    vq->last_used)
+			return true;
+		if (ms_since(&t0) >= ms)
+			return false;
+		if (efd_wait(vq->call, 10))
+			vq->calls++;
+	}
+}
+
+/* Take the next used entry of @q: its head in @id, length in @len. */
+static bool used_next(struct vh *v, int q, __u32 *id, __u32 *len, int ms)
+{
+	struct vq *vq = &v->vq[q];
+	struct vring_used_elem *e;
+
+	if (!used_wait(v, q, ms))
+		return false;
+	e = &vq->used->ring[vq->last_used % NUM];
+	*id = le32toh(e->id);
+	*len = le32toh(e->len);
+	vq->last_used++;
+	/* The call that announced it, if it has not been counted yet. */
+	if (efd_wait(vq->call, 0))
+		vq->calls++;
+	return true;
+}
+
+/*
+ * The next received frame, the virtio_net_hdr_v1 in front of it in
+ * @hdr, its buffer posted again; NULL after @ms.  @len: the used length,
+ * header included.
+ */
+static __u8 *rx_next(struct vh *v, struct virtio_net_hdr_v1 *hdr, __u32 *len,
+		     __u32 *id, int ms)
+{
+	static __u8 frame[BUF_LEN * 2];
+	__u32 n;
+
+	if (!used_next(v, VQ_RX, id, len, ms))
+		return NULL;
+	if (*id >= NUM) {
+		check(false, "rx: used id %u out of range", *id);
+		return NULL;
+	}
+	n = *len;
+	if (v->rx_chain) {
+		memcpy(hdr, rx_buf(v, *id), HDR_LEN);
+		if (n > HDR_LEN)
+			memcpy(frame, rx_buf(v, *id + 1),
+			       n - HDR_LEN < BUF_LEN ? n - HDR_LEN : BUF_LEN);
+	} else {
+		memcpy(hdr, rx_buf(v, *id), HDR_LEN);
+		if (n > HDR_LEN)
+			memcpy(frame, rx_buf(v, *id) + HDR_LEN,
+			       n < BUF_LEN ? n - HDR_LEN : BUF_LEN - HDR_LEN);
+	}
+	rx_post(v, *id);
+	kick(v, VQ_RX);
+	return frame;
+}
+
+/* The next received test frame; other traffic (broadcasts) skipped. */
+static __u8 *rx_next_test(struct vh *v, struct virtio_net_hdr_v1 *hdr,
+			  __u32 *len, int ms)
+{
+	__u32 id;
+	__u8 *f;
+
+	while ((f = rx_next(v, hdr, len, &id, ms)))
+		if (*len >= HDR_LEN + 18 && f[12] == TEST_ETHERTYPE >> 8 &&
+		    f[13] == (TEST_ETHERTYPE & 0xff))
+			return f;
+	return NULL;
+}
+
+static bool hdr_ok(const struct virtio_net_hdr_v1 *h)
+{
+	return !h->flags && !h->gso_type && !h->hdr_len && !h->gso_size &&
+	       !h->csum_start && !h->csum_offset && le16toh(h->num_buffers) == 1;
+}
+
+static __u32 test_len(__u32 k)
+{
+	static const __u32 lens[] = { 60, 64, 127, 500, 1000, 1514 };
+
+	return lens[k % ARRAY_SIZE(lens)];
+}
+
+/* Send @n frames to @dst from the wire; receive and compare each. */
+static int rx_frames(struct vh *v, const __u8 *dst, int n, bool quiet)
+{
+	struct virtio_net_hdr_v1 hdr;
+	__u8 sent[ETH_FRAME_LEN];
+	__u32 len, got_len, seq;
+	int k, ok = 0;
+	__u8 *got;
+
+	for (k = 0; k < n; k++) {
+		len = test_len(k);
+		seq = make_frame(v, sent, dst, v->wire_mac, len);
+		wire_send(v, sent, len);
+		got = rx_next_test(v, &hdr, &got_len, v->timeout);
+		if (!got) {
+			check(false, "rx frame %u (%u bytes): nothing arrived",
+			      seq, len);
+			return ok;
+		}
+		if (got_len != HDR_LEN + len || memcmp(got, sent, len)) {
+			check(false, "rx frame %u: used length %u, want %u + %u, or bytes differ",
+			      seq, got_len, HDR_LEN, len);
+			return ok;
+		}
+		if (!hdr_ok(&hdr)) {
+			check(false, "rx frame %u: header %u %u %u %u %u %u num_buffers %u: %s",
+			      seq, hdr.flags, hdr.gso_type, le16toh(hdr.hdr_len),
+			      le16toh(hdr.gso_size), le16toh(hdr.csum_start),
+			      le16toh(hdr.csum_offset),
+			      le16toh(hdr.num_buffers),
+			      "want all 0 but num_buffers 1");
+			return ok;
+		}
+		ok++;
+	}
+	if (!quiet)
+		check(ok == n, "rx: %d frames (60..1514 bytes) to %s %s %u-byte header",
+		      ok, mac_str(dst), "arrived byte for byte behind a",
+		      HDR_LEN);
+	return ok;
+}
+
+/*
+ * Queue a frame of @len bytes at transmit slot @k, behind a zeroed
+ * header: one descriptor, or with @chain the header and the frame in two.
+ * Kicks; returns the head.
+ */
+static __u16 tx_post(struct vh *v, __u32 k, __u32 len, bool chain)
+{
+	struct vring_desc *d = v->vq[VQ_TX].desc;
+	__u16 head = (2 * k) % NUM;
+
+	if (chain) {
+		desc_set(&d[head], tx_buf_iova(head), HDR_LEN,
+			 VRING_DESC_F_NEXT, head + 1);
+		desc_set(&d[head + 1], tx_buf_iova(head) + HDR_LEN, len, 0, 0);
+	} else {
+		desc_set(&d[head], tx_buf_iova(head), HDR_LEN + len, 0, 0);
+	}
+	avail_put(v, VQ_TX, head);
+	kick(v, VQ_TX);
+	return head;
+}
+
+/* The frame buffer of transmit slot @k (its header before it). */
+static __u8 *tx_frame(struct vh *v, __u32 k)
+{
+	__u8 *b = tx_buf(v, (2 * k) % NUM);
+
+	memset(b, 0, HDR_LEN);
+	return b + HDR_LEN;
+}
+
+/*
+ * Transmit @n frames from @src, alternately in one and two descriptors;
+ * with @expect each must reach the partner intact, else none may.
+ */
+static int tx_frames(struct vh *v, const __u8 *src, int n, bool expect)
+{
+	__u8 got[ETH_FRAME_LEN + 8];
+	__u32 len, id, ulen;
+	__u16 head, vlan;
+	int k, ok = 0;
+	ssize_t glen;
+	__u8 *f;
+
+	wire_drain(v);
+	for (k = 0; k < n; k++) {
+		len = test_len(k);
+		f = tx_frame(v, k);
+		make_frame(v, f, v->wire_mac, src, len);
+		head = tx_post(v, k, len, k & 1);
+		if (!used_next(v, VQ_TX, &id, &ulen, v->timeout)) {
+			check(false, "tx frame %d: never used", k);
+			return ok;
+		}
+		if (id != head) {
+			check(false, "tx frame %d: used id %u, want %u", k, id,
+			      head);
+			return ok;
+		}
+		if (!expect) {
+			ok++;
+			continue;
+		}
+		glen = wire_recv(v, got, &vlan, v->timeout);
+		if (glen != (ssize_t)len || memcmp(got, f, len) || vlan) {
+			check(false, "tx frame %d: partner got %zd bytes vlan %u, want %u untagged",
+			      k, glen, vlan, len);
+			return ok;
+		}
+		ok++;
+	}
+	if (!expect && wire_recv(v, got, &vlan, 300) >= 0)
+		return -1;
+	return ok;
+}
+
+/* --- the cases ------------------------------------------------------------- */
+
+static void case_info(struct vh *v)
+{
+	struct {
+		struct vhost_vdpa_config c;
+		struct virtio_net_config net;
+	} cfg;
+	__u64 features, bad;
+	__u32 nvqs = 0;
+	__u16 num = 0;
+	int err;
+	__u8 s;
+
+	xioctl(v, VHOST_GET_FEATURES, &features, "VHOST_GET_FEATURES");
+	check((features & WANT_FEATURES) == WANT_FEATURES,
+	      "features %#llx offer VERSION_1 ACCESS_PLATFORM MAC STATUS MTU",
+	      (unsigned long long)features);
+	bad = features & (BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |
+			  BIT_ULL(VIRTIO_RING_F_EVENT_IDX));
+	check(!bad, "no indirect descriptors, no event index (%#llx)",
+	      (unsigned long long)bad);
+	err = vioctl(v, VHOST_VDPA_GET_VQS_COUNT, &nvqs);
+	check(!err && nvqs == 2, "two virtqueues (%u, %d)", nvqs, err);
+	err = vioctl(v, VHOST_VDPA_GET_VRING_NUM, &num);
+	check(!err && num == 256, "virtqueues of up to 256 entries (%u, %d)",
+	      num, err);
+
+	dev_setup(v);
+	s = status_get(v);
+	check((s & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	      !(s & VIRTIO_CONFIG_S_NEEDS_RESET),
+	      "status %#x after DRIVER_OK", s);
+	check_state(v, "running", "after DRIVER_OK");
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.c.off = 0;
+	cfg.c.len = offsetof(struct virtio_net_config, mtu) + 2;
+	xioctl(v, VHOST_VDPA_GET_CONFIG, &cfg, "VHOST_VDPA_GET_CONFIG");
+	memcpy(v->mac, cfg.net.mac, ETH_ALEN);
+	v->mtu = le16toh(cfg.net.mtu);
+	if (v->have_want_mac)
+		check(!memcmp(v->mac, v->want_mac, ETH_ALEN),
+		      "config mac %s, want %s", mac_str(v->mac),
+		      mac_str(v->want_mac));
+	check(le16toh(cfg.net.status) & VIRTIO_NET_S_LINK_UP,
+	      "config status %#x: link up", le16toh(cfg.net.status));
+	if (v->want_mtu)
+		check(v->mtu == v->want_mtu, "config mtu %u, want %d", v->mtu,
+		      v->want_mtu);
+}
+
+static void case_rx(struct vh *v)
+{
+	dev_setup(v);
+	rx_frames(v, v->mac, v->count, false);
+	check(v->vq[VQ_RX].calls > 0, "rx: call eventfd fired %ld times",
+	      v->vq[VQ_RX].calls);
+}
+
+static void case_bcast(struct vh *v)
+{
+	static const __u8 bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const __u8 mcast[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x7b };
+
+	dev_setup(v);
+	rx_frames(v, bcast, 3, false);
+	rx_frames(v, mcast, 3, false);
+}
+
+/* Frames to another unicast MAC never reach the device's rings. */
+static void case_filter(struct vh *v)
+{
+	struct virtio_net_hdr_v1 hdr;
+	__u8 other[ETH_ALEN], sent[ETH_FRAME_LEN];
+	__u32 len, seq;
+	__u8 *got;
+	int k;
+
+	dev_setup(v);
+	memcpy(other, v->mac, ETH_ALEN);
+	other[5] ^= 0x80;
+	for (k = 0; k < v->count; k++) {
+		make_frame(v, sent, other, v->wire_mac, 100);
+		wire_send(v, sent, 100);
+	}
+	/* Then one of ours: whatever came first arrived before it. */
+	seq = make_frame(v, sent, v->mac, v->wire_mac, 100);
+	wire_send(v, sent, 100);
+	got = rx_next_test(v, &hdr, &len, v->timeout);
+	check(got && !memcmp(got, v->mac, ETH_ALEN) && !memcmp(got + 14, &seq, 4),
+	      "filter: %d frames to %s did not arrive, the one to %s did",
+	      v->count, mac_str(other), mac_str(v->mac));
+}
+
+static void case_tx(struct vh *v)
+{
+	int ok;
+
+	dev_setup(v);
+	ok = tx_frames(v, v->mac, v->count, true);
+	check(ok == v->count,
+	      "tx: %d of %d frames (one and two descriptors) reached the partner intact",
+	      ok, v->count);
+	check(v->vq[VQ_TX].calls > 0, "tx: call eventfd fired %ld times",
+	      v->vq[VQ_TX].calls);
+}
+
+/* Frames from another source MAC are used, and never reach the wire. */
+static void case_spoof(struct vh *v)
+{
+	__u8 other[ETH_ALEN];
+	int ok;
+
+	dev_setup(v);
+	memcpy(other, v->mac, ETH_ALEN);
+	other[5] ^= 0x40;
+	ok = tx_frames(v, other, v->count, false);
+	check(ok == v->count, "spoof: %d frames from %s used, none on the wire",
+	      ok, mac_str(other));
+	check(!(status_get(v) & VIRTIO_CONFIG_S_NEEDS_RESET),
+	      "spoof: no NEEDS_RESET (status %#x)", status_get(v));
+	ok = tx_frames(v, v->mac, 2, true);
+	check(ok == 2, "spoof: frames from %s still go out", mac_str(v->mac));
+}
+
+/* Header and frame in descriptors of their own, both ways. */
+static void case_chain(struct vh *v)
+{
+	v->rx_chain = true;
+	dev_setup(v);
+	rx_frames(v, v->mac, v->count, false);
+	v->rx_chain = false;
+	check(tx_frames(v, v->mac, v->count, true) == v->count,
+	      "chain: tx of one and two descriptors");
+}
+
+/*
+ * A frame longer than the buffer posted: dropped, its buffer returned
+ * with length 0; the device goes on.
+ */
+static void case_rx_small(struct vh *v)
+{
+	struct virtio_net_hdr_v1 hdr;
+	__u8 sent[ETH_FRAME_LEN];
+	__u32 len, id;
+	__u8 *got;
+	__u8 s;
+
+	v->rx_len = HDR_LEN + 100;
+	dev_setup(v);
+	make_frame(v, sent, v->mac, v->wire_mac, 500);
+	wire_send(v, sent, 500);
+	/* Skip what else came (broadcasts of 100 bytes or less). */
+	do {
+		got = rx_next(v, &hdr, &len, &id, v->timeout);
+	} while (got && len);
+	check(got && !len, "rx-small: a 500-byte frame in a %u-byte buffer came back with length 0",
+	      v->rx_len);
+	s = status_get(v);
+	check(!(s & VIRTIO_CONFIG_S_NEEDS_RESET), "rx-small: no NEEDS_RESET (status %#x)",
+	      s);
+	check(rx_frames(v, v->mac, 2, true) == 2,
+	      "rx-small: a 60- and a 64-byte frame still arrive");
+	v->rx_len = BUF_LEN;
+}
+
+/* Keep the device running (frames received, buffers reposted) until a
+ * signal or -t seconds are over: for the host to act meanwhile.
+ */
+static void on_signal(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+}
+
+static void case_hold(struct vh *v)
+{
+	struct virtio_net_hdr_v1 hdr;
+	struct timespec t0;
+	__u32 len, id;
+
+	dev_setup(v);
+	printf("holding the device\n");
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED) && ms_since(&t0) < v->timeout)
+		rx_next(v, &hdr, &len, &id, 100);
+	check(true, "hold: held for %ld ms", ms_since(&t0));
+}
+
+/* --- the misbehaving driver ----------------------------------------------- */
+
+/*
+ * After the driver's error: NEEDS_RESET in the status, the config
+ * interrupt, and vmq/state "error".
+ */
+static void expect_reset(struct vh *v, const char *what)
+{
+	bool fired = efd_wait(v->config_call, v->timeout);
+	__u8 s = status_get(v);
+
+	check(fired, "%s: config call eventfd fired", what);
+	check(s & VIRTIO_CONFIG_S_NEEDS_RESET, "%s: status %#x has NEEDS_RESET",
+	      what, s);
+	check_state(v, "error", what);
+}
+
+/* A reset brings the device back: status 0, set up again, frames flow. */
+static void expect_recovery(struct vh *v, const char *what)
+{
+	bool ok;
+	__u8 s;
+
+	status_set(v, 0);
+	s = status_get(v);
+	check(s == 0, "%s: status %#x after reset", what, s);
+	check_state(v, "disabled", what);
+	dev_setup(v);
+	ok = rx_frames(v, v->mac, 2, true) == 2 &&
+	     tx_frames(v, v->mac, 2, true) == 2;
+	s = status_get(v);
+	check(ok && !(s & VIRTIO_CONFIG_S_NEEDS_RESET),
+	      "%s: after a reset frames flow again (status %#x)", what, s);
+}
+
+/* Spoil transmit descriptor 0 as @fn says, make it available, kick. */
+static void tx_bad(struct vh *v, const char *what,
+		   void (*fn)(struct vh *v, int q, __u32 i))
+{
+	dev_setup(v);
+	efd_drain(v->config_call);
+	memset(tx_buf(v, 0), 0, BUF_LEN);
+	make_frame(v, tx_buf(v, 0) + HDR_LEN, v->wire_mac, v->mac, 100);
+	desc_set(&v->vq[VQ_TX].desc[0], tx_buf_iova(0), HDR_LEN + 100, 0, 0);
+	fn(v, VQ_TX, 0);
+	avail_put(v, VQ_TX, 0);
+	kick(v, VQ_TX);
+	expect_reset(v, what);
+	expect_recovery(v, what);
+}
+
+/*
+ * Spoil every receive descriptor as @fn says before DRIVER_OK, then send
+ * a frame for the device to put somewhere.
+ */
+static void rx_bad(struct vh *v, const char *what,
+		   void (*fn)(struct vh *v, int q, __u32 i))
+{
+	__u8 sent[ETH_FRAME_LEN];
+	__u32 i;
+
+	dev_prepare(v);
+	for (i = 0; i < NUM; i++)
+		fn(v, VQ_RX, i);
+	dev_go(v);
+	efd_drain(v->config_call);
+	make_frame(v, sent, v->mac, v->wire_mac, 100);
+	wire_send(v, sent, 100);
+	expect_reset(v, what);
+	expect_recovery(v, what);
+}
+
+static void spoil_addr(struct vh *v, int q, __u32 i)
+{
+	struct vring_desc *d = &v->vq[q].desc[i];
+
+	d->addr = htole64(UNMAPPED_IOVA);
+}
+
+static void spoil_loop(struct vh *v, int q, __u32 i)
+{
+	struct vring_desc *d = &v->vq[q].desc[i];
+
+	desc_set(&d[0], tx_buf_iova(0), HDR_LEN, VRING_DESC_F_NEXT, 1);
+	desc_set(&d[1], tx_buf_iova(0) + HDR_LEN, 100, VRING_DESC_F_NEXT, 0);
+}
+
+static void spoil_next(struct vh *v, int q, __u32 i)
+{
+	struct vring_desc *d = &v->vq[q].desc[i];
+
+	desc_set(&d[0], tx_buf_iova(0), HDR_LEN, VRING_DESC_F_NEXT, NUM + 3);
+}
+
+static void spoil_short(struct vh *v, int q, __u32 i)
+{
+	struct vring_desc *d = &v->vq[q].desc[i];
+
+	d->len = htole32(HDR_LEN + 10);
+}
+
+static void spoil_long(struct vh *v, int q, __u32 i)
+{
+	struct vring_desc *d = &v->vq[q].desc[i];
+
+	d->len = htole32(HDR_LEN + v->mtu + 18 + 1);
+}
+
+static void spoil_write(struct vh *v, int q, __u32 i)
+{
+	struct vring_desc *d = &v->vq[q].desc[i];
+
+	d->flags = htole16(le16toh(d->flags) | VRING_DESC_F_WRITE);
+}
+
+static void spoil_nowrite(struct vh *v, int q, __u32 i)
+{
+	struct vring_desc *d = &v->vq[q].desc[i];
+
+	d->flags = htole16(le16toh(d->flags) & ~VRING_DESC_F_WRITE);
+}
+
+/* A transmit frame in memory the device may only write. */
+static void spoil_tx_perm(struct vh *v, int q, __u32 i)
+{
+	struct vring_desc *d = &v->vq[q].desc[i];
+
+	memcpy(v->wo_mem, tx_buf(v, 0), HDR_LEN + 100);
+	d->addr = htole64(WO_IOVA);
+}
+
+/* Receive buffers in memory the device may only read. */
+static void spoil_rx_perm(struct vh *v, int q, __u32 i)
+{
+	struct vring_desc *d = &v->vq[q].desc[i];
+
+	d->addr = htole64(RO_IOVA + (le64toh(d->addr) - BUF_IOVA) % PERM_SIZE);
+	d->len = htole32(BUF_LEN);
+}
+
+/* An indirect table (itself well formed) holding the frame. */
+static void spoil_indirect(struct vh *v, int q, __u32 i)
+{
+	struct vring_desc *table = (void *)tx_buf(v, NUM - 1);
+	struct vring_desc *d = &v->vq[q].desc[i];
+
+	desc_set(&table[0], tx_buf_iova(0), HDR_LEN + 100, 0, 0);
+	desc_set(&d[0], tx_buf_iova(NUM - 1), sizeof(*table),
+		 VRING_DESC_F_INDIRECT, 0);
+}
+
+static void case_bad_addr(struct vh *v)
+{
+	tx_bad(v, "bad-addr (tx buffer outside the IOTLB)", spoil_addr);
+}
+
+static void case_bad_addr_rx(struct vh *v)
+{
+	rx_bad(v, "bad-addr-rx (rx buffer outside the IOTLB)", spoil_addr);
+}
+
+static void case_loop(struct vh *v)
+{
+	tx_bad(v, "loop (a chain whose next points back)", spoil_loop);
+}
+
+static void case_bad_next(struct vh *v)
+{
+	tx_bad(v, "bad-next (next index past the ring)", spoil_next);
+}
+
+static void case_tx_short(struct vh *v)
+{
+	tx_bad(v, "tx-short (a 10-byte frame)", spoil_short);
+}
+
+static void case_tx_long(struct vh *v)
+{
+	char what[64];
+
+	if (!v->mtu)
+		case_info(v);
+	snprintf(what, sizeof(what), "tx-long (a %u-byte frame, MTU %u)",
+		 v->mtu + 18 + 1, v->mtu);
+	tx_bad(v, what, spoil_long);
+}
+
+static void case_rx_ro(struct vh *v)
+{
+	rx_bad(v, "rx-ro (rx descriptor without VRING_DESC_F_WRITE)",
+	       spoil_nowrite);
+}
+
+static void case_tx_wo(struct vh *v)
+{
+	tx_bad(v, "tx-wo (tx descriptor with VRING_DESC_F_WRITE)", spoil_write);
+}
+
+static void case_rx_perm(struct vh *v)
+{
+	rx_bad(v, "rx-perm (rx buffer in a read-only mapping)", spoil_rx_perm);
+}
+
+static void case_tx_perm(struct vh *v)
+{
+	tx_bad(v, "tx-perm (tx buffer in a write-only mapping)", spoil_tx_perm);
+}
+
+static void case_indirect(struct vh *v)
+{
+	tx_bad(v, "indirect (an indirect descriptor)", spoil_indirect);
+}
+
+/* The transmit descriptor table at an IOVA nothing maps. */
+static void case_ring_unmapped(struct vh *v)
+{
+	const char *what = "ring-unmapped (tx descriptor table not mapped)";
+
+	dev_prepare(v);
+	vring_addr(v, VQ_TX, UNMAPPED_IOVA, vq_iova(VQ_TX) + AVAIL_OFF,
+		   vq_iova(VQ_TX) + USED_OFF);
+	efd_drain(v->config_call);
+	avail_put(v, VQ_TX, 0);
+	dev_go(v);
+	kick(v, VQ_TX);
+	expect_reset(v, what);
+	expect_recovery(v, what);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct vh *v);
+	bool wire;
+} cases[] = {
+	{ "info", case_info, false },
+	{ "rx", case_rx, true },
+	{ "bcast", case_bcast, true },
+	{ "filter", case_filter, true },
+	{ "tx", case_tx, true },
+	{ "spoof", case_spoof, true },
+	{ "chain", case_chain, true },
+	{ "rx-small", case_rx_small, true },
+	{ "hold", case_hold, true },
+	{ "bad-addr", case_bad_addr, true },
+	{ "bad-addr-rx", case_bad_addr_rx, true },
+	{ "loop", case_loop, true },
+	{ "bad-next", case_bad_next, true },
+	{ "tx-short", case_tx_short, true },
+	{ "tx-long", case_tx_long, true },
+	{ "rx-ro", case_rx_ro, true },
+	{ "tx-wo", case_tx_wo, true },
+	{ "rx-perm", case_rx_perm, true },
+	{ "tx-perm", case_tx_perm, true },
+	{ "indirect", case_indirect, true },
+	{ "ring-unmapped", case_ring_unmapped, true },
+};
+
+static void help(const char *prog)
+{
+	size_t c;
+
+	fprintf(stderr, "usage: %s %s\ncases:", prog,
+		"[-w WIRE] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n N] [-t S] DEV CASE...");
+	for (c = 0; c < ARRAY_SIZE(cases); c++)
+		fprintf(stderr, " %s", cases[c].name);
+	fprintf(stderr, "\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct vh v = { .count = 12, .timeout = 3000, .rx_len = BUF_LEN,
+			.wire_sock = -1 };
+	const char *wire = "vmq0w";
+	bool config_read = false;
+	size_t c;
+	int opt, i;
+
+	while ((opt = getopt(argc, argv, "w:m:M:s:n:t:")) != -1) {
+		switch (opt) {
+		case 'w':
+			wire = optarg;
+			break;
+		case 'm':
+			if (parse_mac(optarg, v.want_mac)) {
+				help(argv[0]);
+				return 2;
+			}
+			v.have_want_mac = true;
+			break;
+		case 'M':
+			v.want_mtu = atoi(optarg);
+			break;
+		case 's':
+			v.sysfs = optarg;
+			break;
+		case 'n':
+			v.count = atoi(optarg);
+			break;
+		case 't':
+			v.timeout = atoi(optarg) * 1000;
+			break;
+		default:
+			help(argv[0]);
+			return 2;
+		}
+	}
+	if (optind + 2 > argc) {
+		/* Run bare (as a kselftest runner would): a helper, not a test. */
+		help(argv[0]);
+		return KSFT_SKIP;
+	}
+	v.path = argv[optind++];
+	for (i = optind; i < argc; i++) {
+		for (c = 0; c < ARRAY_SIZE(cases); c++)
+			if (!strcmp(argv[i], cases[c].name))
+				break;
+		if (c == ARRAY_SIZE(cases)) {
+			fprintf(stderr, "unknown case %s\n", argv[i]);
+			help(argv[0]);
+			return 2;
+		}
+	}
+	signal(SIGUSR1, on_signal);
+	signal(SIGTERM, on_signal);
+	vh_open(&v);
+	for (i = optind; i < argc; i++) {
+		for (c = 0; c < ARRAY_SIZE(cases); c++)
+			if (!strcmp(argv[i], cases[c].name))
+				break;
+		if (cases[c].wire && v.wire_sock < 0)
+			wire_open(&v, wire);
+		/* Every case needs the device's MAC and MTU: info reads them. */
+		if (!config_read && cases[c].fn != case_info) {
+			int saved = failures;
+
+			case_info(&v);
+			if (failures == saved)
+				printf("(info checked first: MAC %s MTU %u)\n",
+				       mac_str(v.mac), v.mtu);
+		}
+		config_read = true;
+		cases[c].fn(&v);
+	}
+	status_set(&v, 0);
+	close(v.fd);
+	printf("%s: %d failure(s)\n", v.path, failures);
+	return failures ? 1 : 0;
+}
