@@ -68,14 +68,19 @@ static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
 		vq[i].used_idx = vd->vq[i].avail_index;
 	}
 	err = vmq_guest_qp_start_virtio(vd->vdev, vd->qp, vq);
-	if (err == -EINVAL)
-		vmq_guest_qp_error(vmq_vdpa_gqp(vd), VMQ_ERR_RING_CFG);
-	else if (err && err != -EFAULT)
+	WRITE_ONCE(vd->started, !err);
+	if (!err)
+		return;
+	/*
+	 * NEEDS_RESET, with the config interrupt the error event brings;
+	 * the core set it already for a ring it cannot reach (-EFAULT).
+	 */
+	if (err == -EFAULT)
+		return;
+	if (err != -EINVAL)
 		dev_warn(&vd->vdpa.dev, "queue pair %u did not start: %d\n",
 			 vd->qp, err);
-	vd->started = !err;
-	if (err)
-		vmq_vdpa_call(vd, &vd->config_cb);
+	vmq_guest_qp_error(vmq_vdpa_gqp(vd), VMQ_ERR_RING_CFG);
 }
 
 /* Back to a clean, stopped device; lock held. */
@@ -86,7 +91,7 @@ static void vmq_vdpa_do_reset(struct vmq_vdpa_dev *vd)
 
 	vmq_guest_qp_clear(vd->vdev, vd->qp);
 	vmq_guest_qp_drain(vd->vdev, vd->qp);
-	vd->started = false;
+	WRITE_ONCE(vd->started, false);
 	spin_lock_irqsave(&vd->cb_lock, flags);
 	for (i = 0; i < VMQ_VDPA_NVQS; i++)
 		memset(&vd->vq[i], 0, sizeof(vd->vq[i]));

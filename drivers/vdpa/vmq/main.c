@@ -103,12 +103,16 @@ static void vmq_vdpa_dev_del(struct vdpa_mgmt_dev *mgmt,
 			     struct vdpa_device *vdpa)
 {
 	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
-	struct vmq_dev *vdev = vd->vdev;
-	u32 qp = vd->qp;
 
-	/* The bus driver (virtio_vdpa, vhost_vdpa) lets go of it first. */
+	/*
+	 * The bus driver (virtio_vdpa, vhost_vdpa) lets go of it first;
+	 * the queue pair, whatever state that left it in, is stopped and
+	 * drained while the device, its context, still exists.
+	 */
+	get_device(&vdpa->dev);
 	_vdpa_unregister_device(vdpa);
-	vmq_guest_qp_free(vdev, qp);
+	vmq_guest_qp_free(vd->vdev, vd->qp);
+	put_device(&vdpa->dev);
 }
 
 static const struct vdpa_mgmtdev_ops vmq_vdpa_mgmt_ops = {
