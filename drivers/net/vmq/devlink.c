@@ -337,10 +337,18 @@ static bool vmq_health_any_error(struct vmq_dev *vdev)
 static void vmq_health_work(struct work_struct *work)
 {
 	struct vmq_dev *vdev = container_of(work, struct vmq_dev, health_work);
+	struct devlink_health_reporter *health = READ_ONCE(vdev->health);
 	struct vmq_health_event ev;
 	unsigned long flags;
 	char msg[96];
 
+	/*
+	 * The reporter goes (vmq_health_del()) with this work cancelled and
+	 * waited for, but after it is unset: a run that begins in between
+	 * has nothing to report to.
+	 */
+	if (!health)
+		return;
 	for (;;) {
 		spin_lock_irqsave(&vdev->health_lock, flags);
 		if (!vdev->health_nr) {
@@ -354,10 +362,10 @@ static void vmq_health_work(struct work_struct *work)
 		spin_unlock_irqrestore(&vdev->health_lock, flags);
 		snprintf(msg, sizeof(msg), "guest queue pair %u (%s): %s",
 			 ev.qp, ev.name, vmq_guest_err_name(ev.err));
-		devlink_health_report(vdev->health, msg, &ev);
+		devlink_health_report(health, msg, &ev);
 	}
 	if (!vmq_health_any_error(vdev))
-		devlink_health_reporter_state_update(vdev->health,
+		devlink_health_reporter_state_update(health,
 						     DEVLINK_HEALTH_REPORTER_STATE_HEALTHY);
 }
 
@@ -428,7 +436,7 @@ static void vmq_health_del(struct vmq_dev *vdev)
 
 	if (!health)
 		return;
-	vdev->health = NULL;
+	WRITE_ONCE(vdev->health, NULL);
 	cancel_work_sync(&vdev->health_work);
 	devlink_health_reporter_destroy(health);
 }
