@@ -230,7 +230,21 @@ void vmm_open(struct vmm *v)
 	read_identity(v);
 }
 
-/* Close what vmm_open() opened: the device first, as a VMM exiting does. */
+/*
+ * Close what vmm_open() opened, as a VMM giving a device back does: the
+ * device, then the group, whose release takes the container off it under
+ * the group's lock (QEMU does that with VFIO_GROUP_UNSET_CONTAINER), and
+ * the container last, with no IOMMU behind it any more.
+ *
+ * A process that just exits closes its files in another order: the
+ * kernel releases them from the highest fd down, so the device (freeing a
+ * host's removal waiting for it), then the container, while the group
+ * (held by the device's file until then) still has it.  On 6.1 that
+ * container release calls the type1 IOMMU's notify() without a lock
+ * while the removal takes the container off the group and frees that
+ * IOMMU (vfio_fops_release() against vfio_device_remove_group()): a use
+ * after free.  Linux 6.3 dropped notify(); 6.1 has it still.
+ */
 void vmm_close(struct vmm *v)
 {
 	int i;

@@ -1383,5 +1383,8 @@ int main(int argc, char **argv)
 		cases[c].fn(&v);
 	}
 	printf("%s: %d failure(s)\n", v.uuid, failures);
+	fflush(stdout);
+	/* Give the device back before exiting: see vmm_close(). */
+	vmm_close(&v);
 	return failures ? 1 : 0;
 }
