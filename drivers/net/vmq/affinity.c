@@ -108,6 +108,26 @@ int vmq_pick_cpu(const struct vmq_dev *vdev)
 	return best >= 0 ? best : cpumask_first(cpu_online_mask);
 }
 
+/*
+ * A transmit vector runs where its queue pair's vector does: the queue
+ * pair's work stays on one CPU, and the policy places queue pairs.  Its
+ * own home is not counted in the load: it goes with one already counted.
+ */
+static void vmq_qp_place_tx(struct vmq_dev *vdev, struct vmq_qp *qp)
+{
+	const struct cpumask *mask;
+
+	if (qp->tx_irq <= 0)
+		return;
+	if (qp->pinned)
+		mask = qp->pin_mask;
+	else if (qp->home_cpu >= 0)
+		mask = cpumask_of(qp->home_cpu);
+	else
+		mask = cpumask_of(vmq_pick_cpu(vdev));
+	irq_set_affinity_and_hint(qp->tx_irq, mask);
+}
+
 /* Point a vector at @cpu, hint included; record it as its home. */
 int vmq_qp_move(struct vmq_dev *vdev, struct vmq_qp *qp, int cpu)
 {
@@ -117,6 +137,7 @@ int vmq_qp_move(struct vmq_dev *vdev, struct vmq_qp *qp, int cpu)
 	if (err)
 		return err;
 	qp->home_cpu = cpu;
+	vmq_qp_place_tx(vdev, qp);
 	if (vdev->ops->qp_affinity)
 		vdev->ops->qp_affinity(vdev, qp->id, cpu);
 	return 0;
@@ -183,10 +204,12 @@ void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 	mutex_lock(&vdev->lock);
 	if (irq > 0) {
 		WRITE_ONCE(q->irq, irq);
-		if (q->pinned)
+		if (q->pinned) {
 			irq_set_affinity_and_hint(irq, q->pin_mask);
-		else
+			vmq_qp_place_tx(vdev, q);
+		} else {
 			vmq_qp_move(vdev, q, vmq_pick_cpu(vdev));
+		}
 	} else if (q->irq > 0) {
 		vmq_qp_detect_pin(q);
 		irq_update_affinity_hint(q->irq, NULL);
@@ -196,6 +219,38 @@ void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 	mutex_unlock(&vdev->lock);
 }
 EXPORT_SYMBOL_GPL(vmq_qp_set_irq);
+
+/**
+ * vmq_qp_set_tx_irq() - tell the core which irq serves a queue pair's
+ *	transmit completions
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ * @irq: its Linux irq number, after request_irq(); or 0 before free_irq().
+ *
+ * For hardware that gives a queue pair's transmit completions a vector of
+ * their own (one vector per virtqueue of a virtio queue pair).  The core
+ * sets its affinity and hint: where the queue pair's own vector is (the
+ * admin's pinned mask, or its home CPU; a CPU from the spread while it
+ * has none), and again whenever the core moves the queue pair.  Passing 0
+ * clears the hint, as free_irq() requires.
+ *
+ * Context: the device mutex held: from &struct vmq_guest_hw_ops.qp_start
+ * or qp_stop.
+ */
+void vmq_qp_set_tx_irq(struct vmq_dev *vdev, u32 qp, int irq)
+{
+	struct vmq_qp *q = &vdev->qps[qp];
+
+	lockdep_assert_held(&vdev->lock);
+	if (irq > 0) {
+		WRITE_ONCE(q->tx_irq, irq);
+		vmq_qp_place_tx(vdev, q);
+	} else if (q->tx_irq > 0) {
+		irq_update_affinity_hint(q->tx_irq, NULL);
+		WRITE_ONCE(q->tx_irq, 0);
+	}
+}
+EXPORT_SYMBOL_GPL(vmq_qp_set_tx_irq);
 
 /**
  * vmq_qp_cpu() - the CPU a queue pair's vector runs on

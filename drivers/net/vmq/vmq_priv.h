@@ -29,7 +29,7 @@
  * @rx_drops: frames the hardware dropped (ring full, queue stopped); any
  *	CPU may count these, hence atomic.
  * @tx_drops: frames the queue could not send.
- * @irqs: interrupts its vector delivered.
+ * @irqs: interrupts its vectors delivered.
  */
 struct vmq_qp_stats {
 	struct u64_stats_sync rx_syncp;
@@ -64,6 +64,8 @@ struct vmq_qp_balance {
  *	locklessly by the views.
  * @owner: enum vmq_owner_type.
  * @irq: Linux irq of its vector, or 0 if it has none.
+ * @tx_irq: Linux irq of the vector of its transmit completions, where the
+ *	driver gives them one of their own (vmq_qp_set_tx_irq()), else 0.
  * @home_cpu: the CPU the core pointed its vector at, or -1.
  * @pinned: the admin chose its affinity; @pin_mask holds the choice.
  * @pin_mask: the admin's affinity, kept across free/request of the irq.
@@ -84,6 +86,7 @@ struct vmq_qp {
 	enum vmq_qp_state state;
 	enum vmq_owner_type owner;
 	int irq;
+	int tx_irq;
 	int home_cpu;
 	bool pinned;
 	cpumask_var_t pin_mask;
