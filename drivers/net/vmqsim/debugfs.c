@@ -86,16 +86,18 @@ static int vectors_show(struct seq_file *m, void *unused)
 {
 	struct vmqsim_dev *sdev = m->private;
 	struct vmqsim_vector *vec;
+	char name[16];
 	u32 i;
 
 	seq_puts(m, "vector virq cpu fired masked hold\n");
-	for (i = 0; i < sdev->irqs.count; i++) {
+	for (i = 0; i < sdev->irqs.total; i++) {
 		vec = &sdev->irqs.vectors[i];
 		if (i == sdev->num_qps)
-			seq_puts(m, "misc   ");
+			strscpy(name, "misc", sizeof(name));
 		else
-			seq_printf(m, "qp%-4u ", i);
-		seq_printf(m, "%-4u %-3d %-5lld %-6d %d\n", vec->virq,
+			snprintf(name, sizeof(name), "qp%u%s", vec->qp,
+				 vec->tx ? "-tx" : "");
+		seq_printf(m, "%-6s %-4u %-3d %-5lld %-6d %d\n", name, vec->virq,
 			   vmqsim_irq_effective_cpu(vec),
 			   atomic64_read(&vec->fired),
 			   test_bit(VMQSIM_VEC_MASKED, &vec->flags),

@@ -60,13 +60,22 @@
 /* Hands a stopped engine still in guest memory over to the drain. */
 static DEFINE_SPINLOCK(vmqsim_guest_drain_lock);
 
-/* Tell the owner what happened since the last time. */
-static void vmqsim_guest_tell(struct vmqsim_guest *gq)
+/* Tell the owner what happened since the vector last did. */
+static void vmqsim_guest_vec_tell(struct vmqsim_guest_vec *gv)
 {
-	u32 events = atomic_xchg(&gq->events, 0);
+	u32 events = atomic_xchg(&gv->events, 0);
 
 	if (events)
-		vmq_guest_notify(gq->gqp, events);
+		vmq_guest_notify(gv->gq->gqp, events);
+}
+
+/* Tell the owner everything not told yet, on any vector. */
+static void vmqsim_guest_tell(struct vmqsim_guest *gq)
+{
+	u32 i;
+
+	for (i = 0; i < gq->nr_vecs; i++)
+		vmqsim_guest_vec_tell(&gq->vec[i]);
 }
 
 /*
@@ -75,9 +84,10 @@ static void vmqsim_guest_tell(struct vmqsim_guest *gq)
  */
 static void vmqsim_guest_irq(struct vmqsim_vector_user *user)
 {
-	struct vmqsim_guest *gq = container_of(user, struct vmqsim_guest, irq);
+	struct vmqsim_guest_vec *gv = container_of(user, struct vmqsim_guest_vec,
+						   user);
 
-	vmqsim_irq_rearm(gq->sdev, gq->id);
+	vmqsim_irq_rearm(gv->gq->sdev, gv->hwirq);
 	/* Re-armed before taking the events: a later one raises again. */
 	smp_mb__after_atomic();
 	/*
@@ -85,15 +95,16 @@ static void vmqsim_guest_irq(struct vmqsim_vector_user *user)
 	 * raise again, and those counted before it had their events set
 	 * first, so the events are taken below.
 	 */
-	atomic_xchg(&gq->unsignalled, 0);
-	vmqsim_guest_tell(gq);
+	atomic_xchg(&gv->unsignalled, 0);
+	vmqsim_guest_vec_tell(gv);
 }
 
 static u32 vmqsim_guest_pending(struct vmqsim_vector_user *user)
 {
-	struct vmqsim_guest *gq = container_of(user, struct vmqsim_guest, irq);
+	struct vmqsim_guest_vec *gv = container_of(user, struct vmqsim_guest_vec,
+						   user);
 
-	return atomic_read(&gq->unsignalled);
+	return atomic_read(&gv->unsignalled);
 }
 
 /*
@@ -101,13 +112,31 @@ static u32 vmqsim_guest_pending(struct vmqsim_vector_user *user)
  * straight to the owner when it has no handler to do it (the NIC is
  * down, or going down right now).
  */
-static void vmqsim_guest_raise(struct vmqsim_guest *gq, u32 events, u32 n)
+static void vmqsim_guest_vec_raise(struct vmqsim_guest_vec *gv, u32 events,
+				   u32 n)
 {
 	/* Events before the count: see vmqsim_guest_irq(). */
-	atomic_or(events, &gq->events);
-	atomic_add(max(n, 1U), &gq->unsignalled);
-	if (!vmqsim_irq_raise_moderated(gq->sdev, gq->id))
-		vmqsim_guest_tell(gq);
+	atomic_or(events, &gv->events);
+	atomic_add(max(n, 1U), &gv->unsignalled);
+	if (!vmqsim_irq_raise_moderated(gv->gq->sdev, gv->hwirq))
+		vmqsim_guest_vec_tell(gv);
+}
+
+/* Signal what a pass completed: transmit on its own vector, if any. */
+static void vmqsim_guest_raise(struct vmqsim_guest *gq,
+			       const struct vmqsim_guest_done *done)
+{
+	u32 events = done->rx ? VMQ_GUEST_EV_RX : 0, n = done->rx;
+
+	if (done->tx && gq->nr_vecs > VMQSIM_GUEST_VEC_TX) {
+		vmqsim_guest_vec_raise(&gq->vec[VMQSIM_GUEST_VEC_TX],
+				       VMQ_GUEST_EV_TX, done->tx);
+	} else if (done->tx) {
+		events |= VMQ_GUEST_EV_TX;
+		n += done->tx;
+	}
+	if (events)
+		vmqsim_guest_vec_raise(&gq->vec[VMQSIM_GUEST_VEC_QP], events, n);
 }
 
 bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
@@ -317,9 +346,7 @@ static bool __vmqsim_guest_rx_batch(struct vmqsim_guest *gq,
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, st.packets);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, st.bytes);
 	}
-	if (st.used)
-		done->events |= VMQ_GUEST_EV_RX;
-	done->n += st.used;
+	done->rx += st.used;
 	return ok;
 }
 
@@ -460,9 +487,7 @@ static bool vmqsim_guest_tx_batch(struct vmqsim_guest *gq,
 		WRITE_ONCE(ring->head, head);
 		n++;
 	}
-	if (n)
-		done->events |= VMQ_GUEST_EV_TX;
-	done->n += n;
+	done->tx += n;
 	return true;
 }
 
@@ -526,8 +551,7 @@ static void vmqsim_guest_work(struct kthread_work *work)
 	/* Stopped while in guest memory: the owner hears nothing more. */
 	if (gq->dead)
 		return;
-	if (done.events)
-		vmqsim_guest_raise(gq, done.events, done.n);
+	vmqsim_guest_raise(gq, &done);
 	/* Budget spent with work left: yield, then go on. */
 	if (ok && (vmqsim_guest_is_virtio(gq) ? vmqsim_virtio_more(gq) :
 						 vmqsim_guest_more(gq)))
@@ -639,6 +663,7 @@ static bool vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 				   const struct sk_buff *skb, u16 vlan,
 				   const struct vmqsim_guest_cb *cb)
 {
+	static const struct vmqsim_guest_done one = { .rx = 1 };
 	bool done;
 
 	if (vmqsim_guest_is_virtio(gq) ||
@@ -651,7 +676,7 @@ static bool vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 	done = __vmqsim_guest_rx_direct(gq, skb, cb);
 	vmqsim_guest_rx_unlock(gq);
 	if (done)
-		vmqsim_guest_raise(gq, VMQ_GUEST_EV_RX, 1);
+		vmqsim_guest_raise(gq, &one);
 	return done;
 }
 
@@ -823,6 +848,65 @@ static void vmqsim_guest_take_held(struct vmqsim_guest *gq)
 	}
 }
 
+/*
+ * The queue pair's vectors: its own, and a transmit vector for virtqueues
+ * (vmqsim_irq_tx_request()).
+ */
+static int vmqsim_guest_vecs_init(struct vmqsim_guest *gq)
+{
+	struct vmqsim_dev *sdev = gq->sdev;
+	int err;
+	u32 i;
+
+	gq->nr_vecs = 1;
+	gq->vec[VMQSIM_GUEST_VEC_QP].hwirq = gq->id;
+	if (vmqsim_guest_is_virtio(gq)) {
+		err = vmqsim_irq_tx_request(sdev, gq->id);
+		if (err)
+			return err;
+		gq->vec[VMQSIM_GUEST_VEC_TX].hwirq =
+			vmqsim_irq_tx_hwirq(sdev, gq->id);
+		gq->nr_vecs++;
+	}
+	for (i = 0; i < gq->nr_vecs; i++) {
+		gq->vec[i].gq = gq;
+		gq->vec[i].user.handler = vmqsim_guest_irq;
+		gq->vec[i].user.pending = vmqsim_guest_pending;
+	}
+	return 0;
+}
+
+static void vmqsim_guest_vecs_attach(struct vmqsim_guest *gq)
+{
+	u32 i;
+
+	for (i = 0; i < gq->nr_vecs; i++)
+		vmqsim_irq_attach(gq->sdev, gq->vec[i].hwirq, &gq->vec[i].user);
+}
+
+static void vmqsim_guest_vecs_detach(struct vmqsim_guest *gq)
+{
+	u32 i;
+
+	for (i = 0; i < gq->nr_vecs; i++)
+		vmqsim_irq_detach(gq->sdev, gq->vec[i].hwirq);
+}
+
+/*
+ * Wait for the vectors' messages (nobody raises them any more), and give
+ * the transmit vector back: what they had yet to signal stays for
+ * vmqsim_guest_tell().
+ */
+static void vmqsim_guest_vecs_fini(struct vmqsim_guest *gq)
+{
+	u32 i;
+
+	for (i = 0; i < gq->nr_vecs; i++)
+		vmqsim_irq_quiesce(gq->sdev, gq->vec[i].hwirq);
+	if (gq->nr_vecs > VMQSIM_GUEST_VEC_TX)
+		vmqsim_irq_tx_free(gq->sdev, gq->id);
+}
+
 /**
  * vmqsim_guest_start() - run a guest queue pair (vmq_guest_hw_ops.qp_start)
  * @vdev: the vmq device.
@@ -853,29 +937,34 @@ static int vmqsim_guest_start(struct vmq_dev *vdev, u32 qp)
 	gq->id = qp;
 	gq->gqp = vmq_guest_qp(sdev->vdev, qp);
 	kthread_init_work(&gq->work, vmqsim_guest_work);
+	err = vmqsim_guest_vecs_init(gq);
+	if (err)
+		goto err_free;
 	err = vmqsim_guest_engine_create(gq);
-	if (err) {
-		kfree(gq);
-		return err;
-	}
+	if (err)
+		goto err_vecs;
 	skb_queue_head_init(&gq->fifo);
 	vmqsim_guest_take_held(gq);
 	spin_lock_init(&gq->lock);
 	gq->running = true;
-	gq->irq.handler = vmqsim_guest_irq;
-	gq->irq.pending = vmqsim_guest_pending;
 	/*
 	 * Its VM's switching pool: a guest reaches others through the
 	 * switch, never its own queues.
 	 */
 	WRITE_ONCE(q->pool, vmq_qp_vport(sdev->vdev, qp));
 	WRITE_ONCE(q->flags, vmq_qp_flags(sdev->vdev, qp));
-	vmqsim_irq_attach(sdev, qp, &gq->irq);
+	vmqsim_guest_vecs_attach(gq);
 	/* The engine is set up before the classifier or a doorbell finds it. */
 	rcu_assign_pointer(q->guest, gq);
 	/* Buffers may have been posted before the queue was enabled. */
 	vmqsim_guest_engine_queue(gq);
 	return 0;
+
+err_vecs:
+	vmqsim_guest_vecs_fini(gq);
+err_free:
+	kfree(gq);
+	return err;
 }
 
 /*
@@ -904,15 +993,15 @@ static void __vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp,
 	spin_unlock(&gq->lock);
 	/* Nobody finds the engine any more... */
 	RCU_INIT_POINTER(q->guest, NULL);
-	vmqsim_irq_detach(sdev, qp);
+	vmqsim_guest_vecs_detach(gq);
 	/* ...and every classifier pass, doorbell or handler that did is over. */
 	synchronize_net();
 	/* Out of guest memory, it finds the gate closed soon: wait for it. */
 	if (!in_dma)
 		kthread_flush_worker(gq->engine);
-	/* The last batch's interrupt has been handled... */
-	vmqsim_irq_quiesce(sdev, qp);
-	/* ...or found no engine: tell the owner what it would have told. */
+	/* The last batch's interrupts have been handled... */
+	vmqsim_guest_vecs_fini(gq);
+	/* ...or found no engine: tell the owner what they would have told. */
 	vmqsim_guest_tell(gq);
 	/* Nothing adds to the FIFO now; a stuck engine only holds its batch. */
 	if (held) {

@@ -37,6 +37,31 @@ static inline struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
 	return (struct vmqsim_guest_cb *)skb->cb;
 }
 
+/* A guest queue pair's vectors: its own, and a virtio transmit one. */
+enum {
+	VMQSIM_GUEST_VEC_QP,
+	VMQSIM_GUEST_VEC_TX,
+	VMQSIM_GUEST_VECS,
+};
+
+/**
+ * struct vmqsim_guest_vec - a vector of a guest queue pair, as its engine
+ *	signals on it
+ * @user: what the vector calls back while the queue pair runs.
+ * @gq: the engine.
+ * @hwirq: the vector.
+ * @events: VMQ_GUEST_EV_* not yet told to the owner.
+ * @unsignalled: completions since the vector last fired: what its
+ *	moderation counts.
+ */
+struct vmqsim_guest_vec {
+	struct vmqsim_vector_user user;
+	struct vmqsim_guest *gq;
+	u32 hwirq;
+	atomic_t events;
+	atomic_t unsignalled;
+};
+
 /**
  * struct vmqsim_guest - the silicon's state of one guest queue pair
  * @sdev: its device.
@@ -49,16 +74,15 @@ static inline struct vmqsim_guest_cb *vmqsim_guest_cb(struct sk_buff *skb)
  * @rx_in_hand: frames the engine took from @fifo whose completions are
  *	not written back yet; the engine's, read by vmqsim_guest_backlog().
  * @rx_flags: %VMQSIM_GUEST_RX_BUSY.
- * @events: VMQ_GUEST_EV_* not yet told to the owner.
- * @unsignalled: completions since the vector last fired: what its
- *	moderation counts.
  * @lock: the gate to guest memory: guards @running and @in_dma.
  * @running: the engine may run and reach guest memory; cleared
  *	under @lock, read locklessly on the data path.
  * @in_dma: the engine is inside guest memory.
  * @dead: the engine found the gate closed; it does nothing more.  The
  *	engine's own.
- * @irq: what the queue pair's vector does while it runs.
+ * @vec: its vectors: the queue pair's, and for virtqueues the transmit
+ *	vector (a virtio device has one per virtqueue).
+ * @nr_vecs: how many of @vec it uses.
  */
 struct vmqsim_guest {
 	struct vmqsim_dev *sdev;
@@ -69,23 +93,22 @@ struct vmqsim_guest {
 	struct sk_buff_head fifo;
 	u32 rx_in_hand;
 	unsigned long rx_flags;
-	atomic_t events;
-	atomic_t unsignalled;
 	spinlock_t lock;	/* see @lock above */
 	bool running;
 	bool in_dma;
 	bool dead;
-	struct vmqsim_vector_user irq;
+	struct vmqsim_guest_vec vec[VMQSIM_GUEST_VECS];
+	u32 nr_vecs;
 };
 
 /**
  * struct vmqsim_guest_done - what an engine pass completed
- * @events: VMQ_GUEST_EV_* for the owner.
- * @n: descriptors completed.
+ * @rx: receive descriptors completed.
+ * @tx: transmit descriptors completed.
  */
 struct vmqsim_guest_done {
-	u32 events;
-	u32 n;
+	u32 rx;
+	u32 tx;
 };
 
 /**

@@ -3,10 +3,14 @@
  * vmqsim: simulated MSI-X.
  *
  * Each device owns an irq domain with one vector per queue pair (hwirq N
- * serves queue pair N) plus a misc vector (hwirq QUEUE_PAIRS).  They are
- * real Linux irqs: they show in /proc/interrupts, take affinity writes,
- * and a "message" runs the flow handler on the CPU the effective affinity
- * names, through an asynchronous cross-CPU call with interrupts off.
+ * serves queue pair N) plus a misc vector (hwirq QUEUE_PAIRS), requested
+ * from ndo_open to ndo_stop, and a transmit vector per queue pair (hwirq
+ * QUEUE_PAIRS + 1 + N), requested only while a virtio queue pair runs: a
+ * virtio device has a vector per virtqueue, and the receive virtqueue's
+ * is the queue pair's own.  They are real Linux irqs: they show in
+ * /proc/interrupts, take affinity writes, and a "message" runs the flow
+ * handler on the CPU the effective affinity names, through an
+ * asynchronous cross-CPU call with interrupts off.
  *
  * A queue pair's vector knows nothing of its user: whoever runs the
  * queue pair attaches a &struct vmqsim_vector_user, whose handler the
@@ -70,6 +74,18 @@ static const struct irq_domain_ops vmqsim_irq_domain_ops = {
 static bool vmqsim_vector_is_misc(const struct vmqsim_vector *vec)
 {
 	return vec->hwirq == vec->sdev->num_qps;
+}
+
+/**
+ * vmqsim_irq_tx_hwirq() - the transmit vector of a queue pair
+ * @sdev: the device.
+ * @qp: the queue pair.
+ *
+ * Return: its hwirq, for the vmqsim_irq_*() calls that take one.
+ */
+u32 vmqsim_irq_tx_hwirq(const struct vmqsim_dev *sdev, u32 qp)
+{
+	return sdev->num_qps + 1 + qp;
 }
 
 /* The message arrives: runs on the target CPU with interrupts off. */
@@ -189,18 +205,22 @@ static enum hrtimer_restart vmqsim_coal_timer_fn(struct hrtimer *timer)
 }
 
 /**
- * vmqsim_irq_raise() - the silicon raises a queue pair's vector
+ * vmqsim_irq_raise() - the silicon raises a vector
  * @sdev: the device.
- * @qp: the queue pair, which just completed a descriptor.
+ * @hwirq: the vector: a queue pair's own (its index) or its transmit
+ *	vector (vmqsim_irq_tx_hwirq()), whose queue pair just completed a
+ *	descriptor.
  *
  * Interrupt moderation, as the core's settings for the queue say: the
  * message goes at once when rx_frames completions wait (or rx_usecs is
- * 0), else a timer sends it rx_usecs after the first waiting one.
+ * 0), else a timer sends it rx_usecs after the first waiting one; a
+ * transmit vector goes by tx_frames and tx_usecs.
  */
-void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp)
+void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 hwirq)
 {
-	struct vmqsim_vector *vec = &sdev->irqs.vectors[qp];
+	struct vmqsim_vector *vec = &sdev->irqs.vectors[hwirq];
 	struct vmq_coalesce coal;
+	u32 usecs, frames;
 
 	/*
 	 * The completed descriptor is visible before the hold and mask
@@ -210,8 +230,10 @@ void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp)
 	smp_mb();
 	if (READ_ONCE(vec->hold) || test_bit(VMQSIM_VEC_MASKED, &vec->flags))
 		return;
-	vmq_qp_get_coalesce(sdev->vdev, qp, &coal);
-	if (!coal.rx_usecs || vmqsim_vector_pending(vec) >= coal.rx_frames) {
+	vmq_qp_get_coalesce(sdev->vdev, vec->qp, &coal);
+	usecs = vec->tx ? coal.tx_usecs : coal.rx_usecs;
+	frames = vec->tx ? coal.tx_frames : coal.rx_frames;
+	if (!usecs || vmqsim_vector_pending(vec) >= frames) {
 		vmqsim_vector_trigger(vec);
 		return;
 	}
@@ -222,7 +244,7 @@ void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp)
 	 */
 	if (!hrtimer_is_queued(&vec->coal_timer))
 		hrtimer_start(&vec->coal_timer,
-			      ns_to_ktime(coal.rx_usecs * NSEC_PER_USEC),
+			      ns_to_ktime(usecs * NSEC_PER_USEC),
 			      HRTIMER_MODE_REL);
 }
 
@@ -244,47 +266,48 @@ void vmqsim_irq_unmask(struct vmqsim_dev *sdev, u32 qp)
 }
 
 /**
- * vmqsim_irq_rearm() - re-arm a queue pair's vector
+ * vmqsim_irq_rearm() - re-arm a vector
  * @sdev: the device.
- * @qp: the queue pair.
+ * @hwirq: the vector, as for vmqsim_irq_raise().
  *
  * For a user that looks at its work only after re-arming (the vector's
  * next raise is then never lost), and for a queue pair starting: a user
  * detached while the vector was masked never unmasked it.
  */
-void vmqsim_irq_rearm(struct vmqsim_dev *sdev, u32 qp)
+void vmqsim_irq_rearm(struct vmqsim_dev *sdev, u32 hwirq)
 {
-	clear_bit(VMQSIM_VEC_MASKED, &sdev->irqs.vectors[qp].flags);
+	clear_bit(VMQSIM_VEC_MASKED, &sdev->irqs.vectors[hwirq].flags);
 }
 
 /**
  * vmqsim_irq_attach() - give a starting queue pair's vector its user
  * @sdev: the device.
- * @qp: the queue pair, not yet published to the silicon.
+ * @hwirq: the vector, as for vmqsim_irq_raise(); its queue pair is not
+ *	yet published to the silicon.
  * @user: what the vector calls back from now on.
  *
  * The vector starts unmasked.
  */
-void vmqsim_irq_attach(struct vmqsim_dev *sdev, u32 qp,
+void vmqsim_irq_attach(struct vmqsim_dev *sdev, u32 hwirq,
 		       struct vmqsim_vector_user *user)
 {
-	vmqsim_irq_rearm(sdev, qp);
+	vmqsim_irq_rearm(sdev, hwirq);
 	/* The user's state is set up before a message can find it. */
-	rcu_assign_pointer(sdev->irqs.vectors[qp].user, user);
+	rcu_assign_pointer(sdev->irqs.vectors[hwirq].user, user);
 }
 
 /**
- * vmqsim_irq_detach() - take a stopping queue pair's user off its vector
+ * vmqsim_irq_detach() - take a stopping queue pair's user off a vector
  * @sdev: the device.
- * @qp: the queue pair.
+ * @hwirq: the vector, as for vmqsim_irq_raise().
  *
  * Messages sent from now on call nobody; one being handled may still
  * use the old user until the caller's next RCU grace period, or until
  * vmqsim_irq_quiesce().
  */
-void vmqsim_irq_detach(struct vmqsim_dev *sdev, u32 qp)
+void vmqsim_irq_detach(struct vmqsim_dev *sdev, u32 hwirq)
 {
-	RCU_INIT_POINTER(sdev->irqs.vectors[qp].user, NULL);
+	RCU_INIT_POINTER(sdev->irqs.vectors[hwirq].user, NULL);
 }
 
 /**
@@ -313,10 +336,10 @@ void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold)
 }
 
 /**
- * vmqsim_irq_raise_moderated() - raise a queue pair's vector, if it has
- *	a handler
+ * vmqsim_irq_raise_moderated() - raise a vector, if it has a handler
  * @sdev: the device.
- * @qp: the queue pair, whose user counts its completions in @pending.
+ * @hwirq: the vector, as for vmqsim_irq_raise(), whose user counts its
+ *	completions in @pending.
  *
  * vmqsim_irq_raise(), for a user that must tell its owner by itself when
  * no handler will (a guest queue pair keeps running while the NIC is
@@ -327,9 +350,9 @@ void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold)
  * Return: true if the vector (or its freeing) will call the handler,
  * false if it has none (the NIC is down): the caller notifies by itself.
  */
-bool vmqsim_irq_raise_moderated(struct vmqsim_dev *sdev, u32 qp)
+bool vmqsim_irq_raise_moderated(struct vmqsim_dev *sdev, u32 hwirq)
 {
-	struct vmqsim_vector *vec = &sdev->irqs.vectors[qp];
+	struct vmqsim_vector *vec = &sdev->irqs.vectors[hwirq];
 	bool requested;
 
 	/* vmqsim_vectors_free() waits for this section to end. */
@@ -337,22 +360,23 @@ bool vmqsim_irq_raise_moderated(struct vmqsim_dev *sdev, u32 qp)
 	requested = READ_ONCE(vec->requested);
 	if (requested) {
 		vmqsim_dbg_delay(&sdev->dbg_raise_delay_us);
-		vmqsim_irq_raise(sdev, qp);
+		vmqsim_irq_raise(sdev, hwirq);
 	}
 	rcu_read_unlock();
 	return requested;
 }
 
 /**
- * vmqsim_irq_quiesce() - wait until a queue pair's vector is quiet
+ * vmqsim_irq_quiesce() - wait until a vector is quiet
  * @sdev: the device.
- * @qp: the queue pair, which nobody raises any more.
+ * @hwirq: the vector, as for vmqsim_irq_raise(), which nobody raises
+ *	any more.
  *
- * On return no message of its vector is in flight or being handled.
+ * On return no message of it is in flight or being handled.
  */
-void vmqsim_irq_quiesce(struct vmqsim_dev *sdev, u32 qp)
+void vmqsim_irq_quiesce(struct vmqsim_dev *sdev, u32 hwirq)
 {
-	vmqsim_vector_wait(&sdev->irqs.vectors[qp]);
+	vmqsim_vector_wait(&sdev->irqs.vectors[hwirq]);
 }
 
 /**
@@ -369,7 +393,7 @@ static irqreturn_t vmqsim_qp_isr(int irq, void *data)
 	struct vmqsim_vector *vec = data;
 	struct vmqsim_vector_user *user;
 
-	vmq_qp_count_irq(vec->sdev->vdev, vec->hwirq);
+	vmq_qp_count_irq(vec->sdev->vdev, vec->qp);
 	rcu_read_lock();
 	user = rcu_dereference(vec->user);
 	if (user)
@@ -509,6 +533,60 @@ void vmqsim_irqs_free(struct vmqsim_dev *sdev)
 	vmqsim_vectors_free(sdev, sdev->irqs.count);
 }
 
+/**
+ * vmqsim_irq_tx_request() - install the handler on a queue pair's
+ *	transmit vector
+ * @sdev: the device.
+ * @qp: the queue pair, starting.
+ *
+ * The core places it with the queue pair (vmq_qp_set_tx_irq()).
+ * Context: the core's device mutex held (a guest queue pair's start).
+ * Return: 0 or request_irq()'s error.
+ */
+int vmqsim_irq_tx_request(struct vmqsim_dev *sdev, u32 qp)
+{
+	struct vmqsim_vector *vec;
+	int err;
+
+	vec = &sdev->irqs.vectors[vmqsim_irq_tx_hwirq(sdev, qp)];
+	snprintf(vec->name, sizeof(vec->name), "%s-qp%u-tx",
+		 netdev_name(sdev->nic), qp);
+	err = request_irq(vec->virq, vmqsim_qp_isr, 0, vec->name, vec);
+	if (err) {
+		netdev_err(sdev->nic, "cannot set up vector %s (irq %u): %d\n",
+			   vec->name, vec->virq, err);
+		return err;
+	}
+	vmq_qp_set_tx_irq(sdev->vdev, qp, vec->virq);
+	WRITE_ONCE(vec->requested, true);
+	return 0;
+}
+
+/**
+ * vmqsim_irq_tx_free() - undo vmqsim_irq_tx_request()
+ * @sdev: the device.
+ * @qp: the queue pair, stopping: its user detached and nobody raises
+ *	the vector any more.
+ *
+ * Completions the vector had yet to signal are left to the user's owner.
+ * Context: the core's device mutex held; sleeps.
+ */
+void vmqsim_irq_tx_free(struct vmqsim_dev *sdev, u32 qp)
+{
+	struct vmqsim_vector *vec;
+
+	vec = &sdev->irqs.vectors[vmqsim_irq_tx_hwirq(sdev, qp)];
+	if (!vec->requested)
+		return;
+	WRITE_ONCE(vec->requested, false);
+	/* As in vmqsim_vectors_free(): raises, then messages, are over. */
+	synchronize_net();
+	hrtimer_cancel(&vec->coal_timer);
+	vmqsim_vector_wait(vec);
+	vmq_qp_set_tx_irq(sdev->vdev, qp, 0);
+	free_irq(vec->virq, vec);
+}
+
 static void vmqsim_vectors_dispose(struct vmqsim_dev *sdev, u32 count)
 {
 	while (count--)
@@ -529,21 +607,24 @@ int vmqsim_irqs_init(struct vmqsim_dev *sdev)
 	u32 i;
 
 	irqs->count = sdev->num_qps + 1;
-	irqs->vectors = kcalloc(irqs->count, sizeof(*irqs->vectors),
+	irqs->total = 2 * sdev->num_qps + 1;
+	irqs->vectors = kcalloc(irqs->total, sizeof(*irqs->vectors),
 				GFP_KERNEL);
 	if (!irqs->vectors)
 		goto err_out;
 	irqs->fwnode = irq_domain_alloc_named_fwnode(dev_name(&sdev->dev));
 	if (!irqs->fwnode)
 		goto err_free_vectors;
-	irqs->domain = irq_domain_create_linear(irqs->fwnode, irqs->count,
+	irqs->domain = irq_domain_create_linear(irqs->fwnode, irqs->total,
 						&vmqsim_irq_domain_ops, sdev);
 	if (!irqs->domain)
 		goto err_free_fwnode;
-	for (i = 0; i < irqs->count; i++) {
+	for (i = 0; i < irqs->total; i++) {
 		vec = &irqs->vectors[i];
 		vec->sdev = sdev;
 		vec->hwirq = i;
+		vec->tx = i > sdev->num_qps;
+		vec->qp = vec->tx ? i - sdev->num_qps - 1 : i;
 		INIT_CSD(&vec->csd, vmqsim_vector_deliver, vec);
 		hrtimer_init(&vec->coal_timer, CLOCK_MONOTONIC,
 			     HRTIMER_MODE_REL);
@@ -575,7 +656,7 @@ void vmqsim_irqs_fini(struct vmqsim_dev *sdev)
 	struct vmqsim_irqs *irqs = &sdev->irqs;
 	u32 i;
 
-	for (i = 0; i < irqs->count; i++) {
+	for (i = 0; i < irqs->total; i++) {
 		hrtimer_cancel(&irqs->vectors[i].coal_timer);
 		vmqsim_vector_wait(&irqs->vectors[i]);
 	}
@@ -585,7 +666,7 @@ void vmqsim_irqs_fini(struct vmqsim_dev *sdev)
 	 * before the vectors (and maybe this module's code) go.
 	 */
 	synchronize_rcu();
-	vmqsim_vectors_dispose(sdev, irqs->count);
+	vmqsim_vectors_dispose(sdev, irqs->total);
 	irq_domain_remove(irqs->domain);
 	irq_domain_free_fwnode(irqs->fwnode);
 	kfree(irqs->vectors);

@@ -268,9 +268,7 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, packets);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
 	}
-	if (used)
-		done->events |= VMQ_GUEST_EV_RX;
-	done->n += used;
+	done->rx += used;
 	return true;
 fail:
 	kfree(c);
@@ -349,8 +347,7 @@ bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 	kfree(c);
 	if (vmqsim_vq_publish(gq, VMQ_VQ_TX))
 		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
-	done->events |= VMQ_GUEST_EV_TX;
-	done->n += used;
+	done->tx += used;
 	return true;
 fail:
 	kfree(c);

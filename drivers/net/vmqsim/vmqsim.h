@@ -176,13 +176,17 @@ enum {
  * struct vmqsim_vector - one simulated MSI-X vector
  * @sdev: its device.
  * @hwirq: index in the device's irq domain.
+ * @qp: the queue pair it serves (not meaningful for the misc vector).
+ * @tx: it is @qp's transmit vector, moderated by the transmit settings.
  * @virq: Linux irq number.
- * @name: name it is requested under, "<ifname>-qp<N>" or "<ifname>-misc".
+ * @name: name it is requested under, "<ifname>-qp<N>", "<ifname>-misc"
+ *	or "<ifname>-qp<N>-tx".
  * @user: whom a queue pair vector's messages are for, or NULL (RCU).
  * @csd: delivers it to a CPU.
  * @inflight: deliveries sent and not yet done; freeing waits for zero.
  * @flags: VMQSIM_VEC_* bits.
- * @requested: a handler is installed (between ndo_open and ndo_stop).
+ * @requested: a handler is installed (between ndo_open and ndo_stop; a
+ *	transmit vector's while its virtio queue pair runs).
  * @placed: its initial affinity was set (on the first request).
  * @hold: debugfs knob: do not raise, let the ring fill up.
  * @fired: deliveries sent.
@@ -191,6 +195,8 @@ enum {
 struct vmqsim_vector {
 	struct vmqsim_dev *sdev;
 	u32 hwirq;
+	u32 qp;
+	bool tx;
 	unsigned int virq;
 	char name[IFNAMSIZ + 16];
 	struct vmqsim_vector_user __rcu *user;
@@ -207,15 +213,19 @@ struct vmqsim_vector {
 /**
  * struct vmqsim_irqs - the device's simulated MSI-X block
  * @fwnode: names @domain.
- * @domain: maps hwirq N (queue pair N, or the misc vector) to a virq.
- * @vectors: queue pair vectors, then the misc vector.
- * @count: number of @vectors.
+ * @domain: maps hwirq N (queue pair N, the misc vector, or a transmit
+ *	vector) to a virq.
+ * @vectors: queue pair vectors, the misc vector, then transmit vectors.
+ * @count: the vectors requested from ndo_open to ndo_stop: queue pairs'
+ *	and misc.
+ * @total: number of @vectors.
  */
 struct vmqsim_irqs {
 	struct fwnode_handle *fwnode;
 	struct irq_domain *domain;
 	struct vmqsim_vector *vectors;
 	u32 count;
+	u32 total;
 };
 
 /**
@@ -408,16 +418,19 @@ int vmqsim_irqs_request(struct vmqsim_dev *sdev);
 void vmqsim_irqs_free(struct vmqsim_dev *sdev);
 unsigned int vmqsim_irq_home_cpu(u32 hwirq);
 int vmqsim_irq_effective_cpu(const struct vmqsim_vector *vec);
-void vmqsim_irq_attach(struct vmqsim_dev *sdev, u32 qp,
+void vmqsim_irq_attach(struct vmqsim_dev *sdev, u32 hwirq,
 		       struct vmqsim_vector_user *user);
-void vmqsim_irq_detach(struct vmqsim_dev *sdev, u32 qp);
-void vmqsim_irq_rearm(struct vmqsim_dev *sdev, u32 qp);
-void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_irq_detach(struct vmqsim_dev *sdev, u32 hwirq);
+void vmqsim_irq_rearm(struct vmqsim_dev *sdev, u32 hwirq);
+void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 hwirq);
 void vmqsim_irq_unmask(struct vmqsim_dev *sdev, u32 qp);
 void vmqsim_irq_set_hold(struct vmqsim_dev *sdev, u32 qp, bool hold);
 void vmqsim_irq_raise_misc(struct vmqsim_dev *sdev);
-void vmqsim_irq_quiesce(struct vmqsim_dev *sdev, u32 qp);
-bool vmqsim_irq_raise_moderated(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_irq_quiesce(struct vmqsim_dev *sdev, u32 hwirq);
+bool vmqsim_irq_raise_moderated(struct vmqsim_dev *sdev, u32 hwirq);
+u32 vmqsim_irq_tx_hwirq(const struct vmqsim_dev *sdev, u32 qp);
+int vmqsim_irq_tx_request(struct vmqsim_dev *sdev, u32 qp);
+void vmqsim_irq_tx_free(struct vmqsim_dev *sdev, u32 qp);
 
 /* guest.c */
 extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
