@@ -200,12 +200,23 @@ static int vmq_vdpa_get_vq_state(struct vdpa_device *vdpa, u16 idx,
 	return 0;
 }
 
+/*
+ * Each virtqueue has a vector: the receive one is the queue pair's, the
+ * transmit one is its own while the device runs.  The receive one has
+ * none while the NIC is down (its completions then come by callback).
+ */
 static int vmq_vdpa_get_vq_irq(struct vdpa_device *vdpa, u16 idx)
 {
 	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
-	int irq = vmq_qp_irq(vd->vdev, vd->qp);
+	int irq;
 
-	return idx < VMQ_VDPA_NVQS && irq > 0 ? irq : -EINVAL;
+	if (idx == VMQ_VQ_RX)
+		irq = vmq_qp_irq(vd->vdev, vd->qp);
+	else if (idx == VMQ_VQ_TX)
+		irq = vmq_qp_tx_irq(vd->vdev, vd->qp);
+	else
+		irq = 0;
+	return irq > 0 ? irq : -EINVAL;
 }
 
 static u32 vmq_vdpa_get_vq_align(struct vdpa_device *vdpa)

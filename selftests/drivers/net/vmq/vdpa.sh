@@ -5,7 +5,8 @@
 # pair as a vDPA virtio-net device").  The management device and every
 # refusal of "vdpa dev add"; the host's own virtio_net on it through
 # virtio_vdpa: its netdev, the host's views of its queue pair, traffic
-# both ways counted on that queue pair, the MAC filter, the VLAN,
+# both ways counted on that queue pair, its two vectors (one per
+# virtqueue, placed and moved with the queue pair), the MAC filter, the VLAN,
 # anti-spoofing and trunk; "vdpa dev del" under traffic, rmmod and
 # del_device with a device present; and through vhost_vdpa the test VMM
 # vmq_vhost playing a guest's virtio_net, well and badly behaved.
@@ -44,6 +45,7 @@ TESTS="
 	virtio_dev
 	virtio_traffic
 	virtio_counts
+	virtio_vectors
 	virtio_vlan
 	virtio_spoof_trunk
 	del_under_traffic
@@ -749,6 +751,87 @@ virtio_counts()
 	[ "$(qp_moved "$qp" 1 "$c0")" -eq 0 ] && [ "$(ifstat "$ND" rx_packets)" -eq "$nd0" ]
 	check_err $? "frames to $OTHER reached queue pair $qp ($(qp_moved "$qp" 1 "$c0")) or $ND"
 	log_test "virtio_vdpa counts: pktgen both ways on its queue pair; MAC filter"
+}
+
+# irq_total IRQ: its interrupts on every CPU, from /proc/interrupts.
+irq_total()
+{
+	irq_cpu_counts "$1" |
+		awk '{ for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }'
+}
+
+# irq_moved RXI TXI BEFORE: how far both vectors' counts moved since
+# BEFORE ("RX TX" counts), as "RX TX".
+irq_moved()
+{
+	local -a was
+
+	read -r -a was <<< "$3"
+	echo "$(($(irq_total "$1") - was[0])) $(($(irq_total "$2") - was[1]))"
+}
+
+virtio_vectors()
+{
+	local qp rxi txi c0 i0 s0 cpu to moved rxm txm peer nd0
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "virtio_vdpa vectors"; return; }
+	virtio_drivers && virtio_dev_add vdpa0 $MAC1
+	check_err $? "no virtio netdev on vdpa0"
+	qp=$(vdpa_qp vdpa0)
+	rxi=$(qp_irq vmq0 "$qp")
+	txi=$(qp_irq vmq0 "$qp-tx")
+	[ -n "$rxi" ] && [ -n "$txi" ] && [ "$rxi" != "$txi" ]
+	check_err $? "vectors of queue pair $qp: vmq0-qp$qp irq '$rxi', vmq0-qp$qp-tx irq '$txi'"
+	if [ -z "$rxi" ] || [ -z "$txi" ]; then
+		log_test "virtio_vdpa vectors: one per virtqueue"
+		return
+	fi
+
+	# The transmit vector goes where the policy puts the queue pair.
+	cpu=$(irq_eff_cpu "$rxi")
+	[ "$(irq_eff_cpu "$txi")" = "$cpu" ]
+	check_err $? "vmq0-qp$qp on CPU $cpu, vmq0-qp$qp-tx on CPU $(irq_eff_cpu "$txi")"
+	to=$(((cpu + 1) % $(nproc)))
+	echo "$qp $to" > /sys/kernel/debug/vmq/$BUS/place
+	check_err $? "cannot move queue pair $qp to CPU $to"
+	[ "$(irq_eff_cpu "$rxi")" = "$to" ] && [ "$(irq_eff_cpu "$txi")" = "$to" ] &&
+		[ "$(cat /proc/irq/$txi/affinity_hint)" = "$(cat /proc/irq/$rxi/affinity_hint)" ]
+	check_err $? "queue pair $qp moved to CPU $to: vmq0-qp$qp on $(irq_eff_cpu "$rxi") hint $(cat /proc/irq/$rxi/affinity_hint), tx on $(irq_eff_cpu "$txi") hint $(cat /proc/irq/$txi/affinity_hint)"
+
+	# Receive completions on the queue pair's vector, transmit ones on
+	# the transmit vector; the queue pair's irqs counter counts both.
+	c0=$(qp_counts "$qp")
+	i0="$(irq_total "$rxi") $(irq_total "$txi")"
+	s0=$(($(irq_total "$rxi") + $(irq_total "$txi")))
+	nd0=$(ifstat "$ND" rx_packets)
+	pg_send vmq0w $MAC1 $N
+	busywait 5000 ge $((nd0 + N)) ifstat "$ND" rx_packets
+	check_err $? "$ND received $(($(ifstat "$ND" rx_packets) - nd0)) of $N"
+	read -r rxm txm <<< "$(irq_moved "$rxi" "$txi" "$i0")"
+	[ "$rxm" -gt 0 ] && [ "$txm" -eq 0 ]
+	check_err $? "receiving $N frames: vmq0-qp$qp moved by $rxm, vmq0-qp$qp-tx by $txm"
+	moved="rx $N frames: $rxm/$txm"
+
+	i0="$(irq_total "$rxi") $(irq_total "$txi")"
+	peer=$(ifstat vmq0w rx_packets)
+	pg_send "$ND" "$(cat /sys/class/net/vmq0w/address)" $N
+	busywait 5000 ge $((peer + N)) ifstat vmq0w rx_packets
+	check_err $? "the partner received $(($(ifstat vmq0w rx_packets) - peer)) of $N"
+	read -r rxm txm <<< "$(irq_moved "$rxi" "$txi" "$i0")"
+	[ "$rxm" -eq 0 ] && [ "$txm" -gt 0 ]
+	check_err $? "sending $N frames: vmq0-qp$qp moved by $rxm, vmq0-qp$qp-tx by $txm"
+	moved="$moved, tx $N frames: $rxm/$txm"
+	s0=$(($(irq_total "$rxi") + $(irq_total "$txi") - s0))
+	[ "$(qp_moved "$qp" 5 "$c0")" -eq "$s0" ]
+	check_err $? "qp${qp}_irqs moved by $(qp_moved "$qp" 5 "$c0"), its two vectors by $s0"
+	echo "	vmq0-qp$qp (irq $rxi) and vmq0-qp$qp-tx (irq $txi) on CPU $to; interrupts qp/tx: $moved"
+
+	vdpa dev del vdpa0
+	check_err $? "vdpa dev del failed"
+	! grep -q " vmq0-qp$qp-tx\$" /proc/interrupts
+	check_err $? "vmq0-qp$qp-tx left after dev del"
+	log_test "virtio_vdpa vectors: one per virtqueue, placed and moved with the queue pair"
 }
 
 virtio_vlan()
