@@ -13,7 +13,9 @@
  * error state (the owner sets NEEDS_RESET).  A received frame longer than
  * the chain offered is no driver's fault: it is dropped and its buffers
  * come back with length 0.  The device completes in order, so the used
- * ring's index follows the available one it took.
+ * ring's index follows the available one it took.  Without the event
+ * index, the driver's VRING_AVAIL_F_NO_INTERRUPT says it polls: the
+ * device then sends no interrupt for what it completes.
  */
 
 #include <linux/virtio_net.h>
@@ -22,6 +24,7 @@
 #define VMQSIM_VRING_F_NEXT	1
 #define VMQSIM_VRING_F_WRITE	2
 #define VMQSIM_VRING_F_INDIRECT	4
+#define VMQSIM_VRING_AVAIL_F_NO_INTERRUPT	1
 
 /* The split ring's descriptor and used element, little-endian (VERSION_1). */
 struct vmqsim_vring_desc {
@@ -193,6 +196,24 @@ static int vmqsim_vq_publish(struct vmqsim_guest *gq, u32 which)
 				VMQSIM_VRING_IDX, &idx, sizeof(idx), true);
 }
 
+/*
+ * Whether the driver wants an interrupt for what was just published: no
+ * VRING_AVAIL_F_NO_INTERRUPT in the available ring's flags.  The index
+ * is written before the flags are read, as the driver clears the flag
+ * before it reads the index: one of the two sees the other's write, so
+ * no completion waits unseen.
+ */
+static bool vmqsim_vq_wants_irq(struct vmqsim_guest *gq, u32 which)
+{
+	u16 flags;
+
+	/* The used index written before the flags are read: see above. */
+	smp_mb();
+	if (vmqsim_vq_read16(gq, vmqsim_vq(gq, which)->avail, &flags))
+		return true;	/* the next pass finds out */
+	return !(flags & VMQSIM_VRING_AVAIL_F_NO_INTERRUPT);
+}
+
 /* Write @skb with its header into chain @c; its used length, or -errno. */
 static int vmqsim_virtio_rx_fill(struct vmqsim_guest *gq,
 				 const struct vmqsim_chain *c,
@@ -268,7 +289,8 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, packets);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
 	}
-	done->rx += used;
+	if (used && vmqsim_vq_wants_irq(gq, VMQ_VQ_RX))
+		done->rx += used;
 	return true;
 fail:
 	kfree(c);
@@ -347,7 +369,8 @@ bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 	kfree(c);
 	if (vmqsim_vq_publish(gq, VMQ_VQ_TX))
 		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
-	done->tx += used;
+	if (vmqsim_vq_wants_irq(gq, VMQ_VQ_TX))
+		done->tx += used;
 	return true;
 fail:
 	kfree(c);

@@ -1037,7 +1037,7 @@ vhost_vmm()
 	check_err $? "vmq/state $(cat $a/state) before any driver set it up"
 	c0=$(qp_counts "$qp")
 	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" info rx bcast filter tx spoof \
-		chain rx-small
+		chain rx-small no-irq
 	check_err $? "test VMM failed"
 	[ "$(qp_moved "$qp" 1 "$c0")" -ge 12 ] && [ "$(qp_moved "$qp" 2 "$c0")" -ge 12 ]
 	check_err $? "qp${qp}: rx $(qp_moved "$qp" 1 "$c0") tx $(qp_moved "$qp" 2 "$c0") frames"
@@ -1050,7 +1050,7 @@ vhost_vmm()
 	# The VMM closed the device: vhost-vdpa reset it.
 	busywait 3000 eval "[ \"\$(cat $a/state)\" = disabled ]"
 	check_err $? "vmq/state $(cat $a/state) after the VMM closed the device"
-	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, tx, header, filter, spoofing"
+	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, tx, header, filter, spoofing, NO_INTERRUPT"
 }
 
 vhost_bad_driver()

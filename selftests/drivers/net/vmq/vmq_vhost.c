@@ -995,6 +995,49 @@ static void case_spoof(struct vh *v)
 	check(ok == 2, "spoof: frames from %s still go out", mac_str(v->mac));
 }
 
+static void no_interrupt(struct vh *v, bool on)
+{
+	int q;
+
+	for (q = VQ_RX; q <= VQ_TX; q++)
+		__atomic_store_n(&v->vq[q].avail->flags,
+				 htole16(on ? VRING_AVAIL_F_NO_INTERRUPT : 0),
+				 __ATOMIC_SEQ_CST);
+}
+
+/*
+ * A driver that polls (VRING_AVAIL_F_NO_INTERRUPT) gets its frames and
+ * no call; one that clears the flag gets calls again.
+ */
+static void case_no_irq(struct vh *v)
+{
+	long rx0, tx0;
+	int rx, tx;
+
+	dev_setup(v);
+	no_interrupt(v, true);
+	efd_drain(v->vq[VQ_RX].call);
+	efd_drain(v->vq[VQ_TX].call);
+	rx0 = v->vq[VQ_RX].calls;
+	tx0 = v->vq[VQ_TX].calls;
+	rx = rx_frames(v, v->mac, v->count, true);
+	tx = tx_frames(v, v->mac, v->count, true);
+	check(rx == v->count && tx == v->count &&
+	      v->vq[VQ_RX].calls == rx0 && v->vq[VQ_TX].calls == tx0,
+	      "no-irq: %d rx and %d tx of %d frames with NO_INTERRUPT, %ld and %ld calls, want none",
+	      rx, tx, v->count, v->vq[VQ_RX].calls - rx0,
+	      v->vq[VQ_TX].calls - tx0);
+	no_interrupt(v, false);
+	rx0 = v->vq[VQ_RX].calls;
+	tx0 = v->vq[VQ_TX].calls;
+	rx = rx_frames(v, v->mac, 2, true);
+	tx = tx_frames(v, v->mac, 2, true);
+	check(rx == 2 && tx == 2 && v->vq[VQ_RX].calls > rx0 &&
+	      v->vq[VQ_TX].calls > tx0,
+	      "no-irq: flag cleared, %ld rx and %ld tx calls for 2 frames each",
+	      v->vq[VQ_RX].calls - rx0, v->vq[VQ_TX].calls - tx0);
+}
+
 /* Header and frame in descriptors of their own, both ways. */
 static void case_chain(struct vh *v)
 {
@@ -1302,6 +1345,7 @@ static const struct {
 	{ "spoof", case_spoof, true },
 	{ "chain", case_chain, true },
 	{ "rx-small", case_rx_small, true },
+	{ "no-irq", case_no_irq, true },
 	{ "hold", case_hold, true },
 	{ "bad-addr", case_bad_addr, true },
 	{ "bad-addr-rx", case_bad_addr_rx, true },
