@@ -122,8 +122,9 @@ static ssize_t qp_show(struct device *dev, struct device_attribute *attr,
 static DEVICE_ATTR_RO(qp);
 
 /*
- * "error" (the NIC stopped it on a driver error), "running", or
- * "disabled": no DRIVER_OK since the device was added or last reset.
+ * "error" (the NIC stopped it on a driver error), "running",
+ * "suspended" (by its driver, since DRIVER_OK), or "disabled": no
+ * DRIVER_OK since the device was added or last reset.
  */
 static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
@@ -134,6 +135,8 @@ static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 		return sysfs_emit(buf, "error\n");
 	if (vmq_qp_state(vd->vdev, vd->qp) == VMQ_QP_RUNNING)
 		return sysfs_emit(buf, "running\n");
+	if (READ_ONCE(vd->suspended))
+		return sysfs_emit(buf, "suspended\n");
 	return sysfs_emit(buf, "disabled\n");
 }
 static DEVICE_ATTR_RO(state);

@@ -6,7 +6,9 @@
  * DRIVER_OK starts the queue pair on the virtqueues the driver set up;
  * the NIC then runs them itself.  A driver error the NIC finds (the
  * core's error state) is the virtio NEEDS_RESET status, with the config
- * interrupt; only a reset (status 0) clears it.
+ * interrupt; only a reset (status 0) clears it.  Suspend stops the queue
+ * pair where it got to, for a VMM to read the virtqueues' state (live
+ * migration); resume starts it again from there.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -83,6 +85,23 @@ static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
 	vmq_guest_qp_error(vmq_vdpa_gqp(vd), VMQ_ERR_RING_CFG);
 }
 
+/*
+ * Stop the queue pair, keeping where the NIC got to as where it starts
+ * again from: it completes in order, so every buffer it took is used.
+ * Lock held.
+ */
+static void vmq_vdpa_stop(struct vmq_vdpa_dev *vd)
+{
+	struct vmq_guest_qp *gqp = vmq_vdpa_gqp(vd);
+	int i;
+
+	vmq_guest_qp_stop(vd->vdev, vd->qp);
+	vmq_guest_qp_drain(vd->vdev, vd->qp);
+	for (i = 0; i < VMQ_VDPA_NVQS; i++)
+		vd->vq[i].avail_index = READ_ONCE(gqp->vq[i].last_avail);
+	WRITE_ONCE(vd->started, false);
+}
+
 /* Back to a clean, stopped device; lock held. */
 static void vmq_vdpa_do_reset(struct vmq_vdpa_dev *vd)
 {
@@ -98,6 +117,7 @@ static void vmq_vdpa_do_reset(struct vmq_vdpa_dev *vd)
 	spin_unlock_irqrestore(&vd->cb_lock, flags);
 	vd->status = 0;
 	vd->features = 0;
+	vd->suspended = false;
 	vd->generation++;
 }
 
@@ -307,10 +327,42 @@ static void vmq_vdpa_set_status(struct vdpa_device *vdpa, u8 status)
 	/* The device sets NEEDS_RESET; a driver writing it changes nothing. */
 	status &= ~VIRTIO_CONFIG_S_NEEDS_RESET;
 	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	    !(vd->status & VIRTIO_CONFIG_S_DRIVER_OK))
+	    !(vd->status & VIRTIO_CONFIG_S_DRIVER_OK) && !vd->suspended)
 		vmq_vdpa_start(vd);
 	vd->status = status;
 	mutex_unlock(&vd->lock);
+}
+
+/*
+ * The NIC takes no more buffers and writes nothing back; frames for the
+ * device meanwhile are dropped, counted in the queue pair's rx_drops.
+ * The virtqueues' state (get_vq_state) is final, and may be set again,
+ * with their addresses, before resume.
+ */
+static int vmq_vdpa_suspend(struct vdpa_device *vdpa)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	mutex_lock(&vd->lock);
+	if (vd->started)
+		vmq_vdpa_stop(vd);
+	vd->suspended = true;
+	mutex_unlock(&vd->lock);
+	return 0;
+}
+
+/* Run again from where suspend left off; a device in error stays so. */
+static int vmq_vdpa_resume(struct vdpa_device *vdpa)
+{
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
+	mutex_lock(&vd->lock);
+	if (vd->suspended && (vd->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    !READ_ONCE(vmq_vdpa_gqp(vd)->error))
+		vmq_vdpa_start(vd);
+	vd->suspended = false;
+	mutex_unlock(&vd->lock);
+	return 0;
 }
 
 static size_t vmq_vdpa_get_config_size(struct vdpa_device *vdpa)
@@ -386,6 +438,8 @@ const struct vdpa_config_ops vmq_vdpa_config_ops = {
 	.get_status		= vmq_vdpa_get_status,
 	.set_status		= vmq_vdpa_set_status,
 	.reset			= vmq_vdpa_reset,
+	.suspend		= vmq_vdpa_suspend,
+	.resume			= vmq_vdpa_resume,
 	.get_config_size	= vmq_vdpa_get_config_size,
 	.get_config		= vmq_vdpa_get_config,
 	.set_config		= vmq_vdpa_set_config,

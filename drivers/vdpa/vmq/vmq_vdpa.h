@@ -75,7 +75,9 @@ struct vmq_vdpa_vq {
  * @status: the virtio device status.
  * @features: the driver's features.
  * @generation: config generation, moved by each reset.
- * @started: the queue pair runs (DRIVER_OK).
+ * @started: the queue pair runs (DRIVER_OK, not suspended, no start
+ *	error).
+ * @suspended: suspended since DRIVER_OK; resume or a reset ends it.
  * @vq: the virtqueues, VMQ_VQ_RX and VMQ_VQ_TX.
  * @cb_lock: guards the callbacks against the notify path (any context).
  * @config_cb: the config change callback.
@@ -94,6 +96,7 @@ struct vmq_vdpa_dev {
 	u64 features;
 	u32 generation;
 	bool started;
+	bool suspended;
 	struct vmq_vdpa_vq vq[VMQ_VDPA_NVQS];
 	spinlock_t cb_lock;	/* see @cb_lock above */
 	struct vdpa_callback config_cb;

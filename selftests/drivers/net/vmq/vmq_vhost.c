@@ -18,9 +18,9 @@
  *   vmq_vhost [-w WIRE] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n COUNT]
  *             [-t SECS] DEV CASE...
  *
- * CASE: info rx bcast filter tx spoof chain rx-small hold, and the
- * misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
- * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped.
+ * CASE: info rx bcast filter tx spoof chain rx-small no-irq suspend hold,
+ * and the misbehaving driver's bad-addr bad-addr-rx loop bad-next
+ * tx-short tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped.
  * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
  * device's /sys/bus/vdpa/devices/NAME/vmq, whose "state" is then checked
  * too.  Prints one line per check; exits 0 if all passed, 1 otherwise,
@@ -59,6 +59,13 @@
 #include <unistd.h>
 
 #define KSFT_SKIP	4
+/* Newer than Debian 12's uapi headers (Linux 6.4). */
+#ifndef VHOST_VDPA_RESUME
+#define VHOST_VDPA_RESUME	_IO(VHOST_VIRTIO, 0x7E)
+#endif
+#ifndef VHOST_BACKEND_F_RESUME
+#define VHOST_BACKEND_F_RESUME	0x5
+#endif
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define BIT_ULL(n)	(1ULL << (n))
 
@@ -294,7 +301,9 @@ static void vh_open(struct vh *v)
 		exit(1);
 	}
 	v->backend = features & (BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2) |
-				 BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH));
+				 BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH) |
+				 BIT_ULL(VHOST_BACKEND_F_SUSPEND) |
+				 BIT_ULL(VHOST_BACKEND_F_RESUME));
 	xioctl(v, VHOST_SET_BACKEND_FEATURES, &v->backend,
 	       "VHOST_SET_BACKEND_FEATURES");
 	xioctl(v, VHOST_VDPA_GET_DEVICE_ID, &id, "VHOST_VDPA_GET_DEVICE_ID");
@@ -361,12 +370,25 @@ static void vring_addr(struct vh *v, int q, __u64 desc, __u64 avail,
 	xioctl(v, VHOST_SET_VRING_ADDR, &addr, "VHOST_SET_VRING_ADDR");
 }
 
-static void vring_setup(struct vh *v, int q)
+/* Tell the device where virtqueue @q is and where it starts from. */
+static void vring_program(struct vh *v, int q, __u16 start)
 {
 	struct vhost_vring_state num = { .index = q, .num = NUM };
-	struct vhost_vring_state base = { .index = q, .num = 0 };
+	struct vhost_vring_state base = { .index = q, .num = start };
 	struct vhost_vring_file kfile = { .index = q, .fd = v->vq[q].kick };
 	struct vhost_vring_file cfile = { .index = q, .fd = v->vq[q].call };
+
+	xioctl(v, VHOST_SET_VRING_NUM, &num, "VHOST_SET_VRING_NUM");
+	vring_addr(v, q, vq_iova(q), vq_iova(q) + AVAIL_OFF,
+		   vq_iova(q) + USED_OFF);
+	xioctl(v, VHOST_SET_VRING_BASE, &base, "VHOST_SET_VRING_BASE");
+	xioctl(v, VHOST_SET_VRING_KICK, &kfile, "VHOST_SET_VRING_KICK");
+	xioctl(v, VHOST_SET_VRING_CALL, &cfile, "VHOST_SET_VRING_CALL");
+	efd_drain(v->vq[q].call);
+}
+
+static void vring_setup(struct vh *v, int q)
+{
 	struct vq *vq = &v->vq[q];
 	__u8 *mem = v->ring_mem + q * VQ_STRIDE;
 
@@ -377,13 +399,7 @@ static void vring_setup(struct vh *v, int q)
 	vq->avail_idx = 0;
 	vq->last_used = 0;
 	vq->calls = 0;
-	xioctl(v, VHOST_SET_VRING_NUM, &num, "VHOST_SET_VRING_NUM");
-	vring_addr(v, q, vq_iova(q), vq_iova(q) + AVAIL_OFF,
-		   vq_iova(q) + USED_OFF);
-	xioctl(v, VHOST_SET_VRING_BASE, &base, "VHOST_SET_VRING_BASE");
-	xioctl(v, VHOST_SET_VRING_KICK, &kfile, "VHOST_SET_VRING_KICK");
-	xioctl(v, VHOST_SET_VRING_CALL, &cfile, "VHOST_SET_VRING_CALL");
-	efd_drain(vq->call);
+	vring_program(v, q, 0);
 }
 
 static void vring_enable(struct vh *v, int q)
@@ -460,10 +476,10 @@ static void rx_post(struct vh *v, __u32 i)
  * posted and enabled: all but DRIVER_OK, so that a case can spoil
  * something first.
  */
-static void dev_prepare(struct vh *v)
+/* Reset, then negotiate up to FEATURES_OK. */
+static void dev_negotiate(struct vh *v)
 {
 	__u64 features;
-	__u32 i;
 
 	status_set(v, 0);
 	status_set(v, VIRTIO_CONFIG_S_ACKNOWLEDGE);
@@ -484,6 +500,13 @@ static void dev_prepare(struct vh *v)
 		       (unsigned long long)features);
 		exit(1);
 	}
+}
+
+static void dev_prepare(struct vh *v)
+{
+	__u32 i;
+
+	dev_negotiate(v);
 	map_all(v);
 	vring_setup(v, VQ_RX);
 	vring_setup(v, VQ_TX);
@@ -1038,6 +1061,103 @@ static void case_no_irq(struct vh *v)
 	      v->vq[VQ_RX].calls - rx0, v->vq[VQ_TX].calls - tx0);
 }
 
+static int vring_base(struct vh *v, int q)
+{
+	struct vhost_vring_state s = { .index = q };
+
+	xioctl(v, VHOST_GET_VRING_BASE, &s, "VHOST_GET_VRING_BASE");
+	return s.num;
+}
+
+static __u16 used_idx(struct vh *v, int q)
+{
+	return le16toh(__atomic_load_n(&v->vq[q].used->idx, __ATOMIC_ACQUIRE));
+}
+
+/*
+ * Suspended: VHOST_GET_VRING_BASE of each virtqueue is where the device
+ * got to, every buffer it took used; nothing moves, a frame from the
+ * wire is dropped, a transmit buffer waits.
+ */
+static void check_suspended(struct vh *v, const char *what)
+{
+	__u8 frame[ETH_ZLEN];
+	__u16 urx, utx;
+	int rx, tx;
+
+	check(!vioctl(v, VHOST_VDPA_SUSPEND, NULL), "%s: VHOST_VDPA_SUSPEND",
+	      what);
+	check_state(v, "suspended", what);
+	rx = vring_base(v, VQ_RX);
+	tx = vring_base(v, VQ_TX);
+	check(rx == used_idx(v, VQ_RX) && tx == used_idx(v, VQ_TX),
+	      "%s: vring bases rx %d tx %d, used indices %u %u", what, rx, tx,
+	      used_idx(v, VQ_RX), used_idx(v, VQ_TX));
+	urx = used_idx(v, VQ_RX);
+	utx = used_idx(v, VQ_TX);
+	make_frame(v, frame, v->mac, v->wire_mac, ETH_ZLEN);
+	wire_send(v, frame, ETH_ZLEN);
+	make_frame(v, tx_frame(v, 0), v->wire_mac, v->mac, ETH_ZLEN);
+	tx_post(v, 0, ETH_ZLEN, false);
+	usleep(300 * 1000);
+	check(used_idx(v, VQ_RX) == urx && used_idx(v, VQ_TX) == utx,
+	      "%s: nothing used while suspended (rx %u -> %u, tx %u -> %u)",
+	      what, urx, used_idx(v, VQ_RX), utx, used_idx(v, VQ_TX));
+}
+
+/*
+ * Live migration as QEMU does it over vhost-vdpa: suspend, read each
+ * virtqueue's base; resume, or reset and set the device up again at
+ * those bases on the same memory (the destination's copy of it).  Frames
+ * go on from where they were either way.
+ */
+static void case_suspend(struct vh *v)
+{
+	__u16 base[2];
+	__u32 id, len;
+	int q, ok;
+
+	if (!(v->backend & BIT_ULL(VHOST_BACKEND_F_SUSPEND)) ||
+	    !(v->backend & BIT_ULL(VHOST_BACKEND_F_RESUME))) {
+		check(false, "suspend: backend features %#llx lack SUSPEND and RESUME",
+		      (unsigned long long)v->backend);
+		return;
+	}
+	dev_setup(v);
+	ok = rx_frames(v, v->mac, 3, true) + tx_frames(v, v->mac, 3, true);
+	check(ok == 6, "suspend: 3 frames each way before");
+	check_suspended(v, "suspend");
+	check(!vioctl(v, VHOST_VDPA_RESUME, NULL), "resume: VHOST_VDPA_RESUME");
+	check_state(v, "running", "after VHOST_VDPA_RESUME");
+	/* The waiting transmit buffer goes; the dropped frame never comes. */
+	check(used_next(v, VQ_TX, &id, &len, v->timeout) && id == 0,
+	      "resume: the transmit buffer posted while suspended is used");
+	ok = rx_frames(v, v->mac, 3, true);
+	check(ok == 3, "resume: %d of 3 frames received after", ok);
+
+	check_suspended(v, "migrate");
+	for (q = VQ_RX; q <= VQ_TX; q++)
+		base[q] = vring_base(v, q);
+	/* The destination: same memory, the bases the source read. */
+	dev_negotiate(v);
+	map_all(v);
+	for (q = VQ_RX; q <= VQ_TX; q++)
+		vring_program(v, q, base[q]);
+	xioctl(v, VHOST_VDPA_SET_CONFIG_CALL, &v->config_call,
+	       "VHOST_VDPA_SET_CONFIG_CALL");
+	vring_enable(v, VQ_RX);
+	vring_enable(v, VQ_TX);
+	dev_go(v);
+	kick(v, VQ_TX);
+	check(used_next(v, VQ_TX, &id, &len, v->timeout) && id == 0,
+	      "migrate: the transmit buffer posted on the source is used at base %u",
+	      base[VQ_TX]);
+	ok = rx_frames(v, v->mac, 3, true) + tx_frames(v, v->mac, 3, true);
+	check(ok == 6, "migrate: %d of 6 frames after, used indices %u %u from bases %u %u",
+	      ok, used_idx(v, VQ_RX), used_idx(v, VQ_TX), base[VQ_RX],
+	      base[VQ_TX]);
+}
+
 /* Header and frame in descriptors of their own, both ways. */
 static void case_chain(struct vh *v)
 {
@@ -1346,6 +1466,7 @@ static const struct {
 	{ "chain", case_chain, true },
 	{ "rx-small", case_rx_small, true },
 	{ "no-irq", case_no_irq, true },
+	{ "suspend", case_suspend, true },
 	{ "hold", case_hold, true },
 	{ "bad-addr", case_bad_addr, true },
 	{ "bad-addr-rx", case_bad_addr_rx, true },
