@@ -5,7 +5,8 @@
  * device status and feature negotiation, anonymous memory of their own
  * mapped through the device's IOTLB (struct vhost_msg_v2 written to the
  * fd), and split virtqueues laid out in it, with their kick and call
- * eventfds.  vmq_vhost, the test VMM vdpa.sh drives, is built on it.
+ * eventfds.  vmq_vhost (the test VMM vdpa.sh drives) and vmq_bench_vhost
+ * (the benchmarks' guest_rx consumer) are built on it.
  */
 #ifndef VMQ_VHOST_LIB_H
 #define VMQ_VHOST_LIB_H
