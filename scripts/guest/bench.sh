@@ -459,7 +459,9 @@ sink()
 		case $line in
 		info\ *) info "$m" "${c}_${line#info }" ;;
 		cpu\ *) out "BENCH ${m}_cpu $c ${line#cpu }" ;;
-		*) out "BENCH $m $c $line"; got=1 ;;
+		[0-9]*) out "BENCH $m $c $line"; got=1 ;;
+		# Anything else (a VMM's "FAIL: ...") is why it failed.
+		*) echo "$line" >> "$err" ;;
 		esac
 	done < "$res"
 	if [ "$got" = 1 ]; then
