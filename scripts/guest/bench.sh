@@ -649,12 +649,28 @@ vdpa_dev_add()
 	VDPA_QP=$(cat "$VDPA_BUS/devices/$VDPA_NAME/vmq/qp")
 }
 
+# vdpa_sink CASE CMD...: sink, with the queue pair's copies and
+# interrupts, and the frames it dropped for want of a posted buffer
+# (vmq_bench_vfio reads the VFIO queue's from its device).
+vdpa_sink()
+{
+	local c=$1 q0 d0
+	shift
+
+	q0=$(qp_copies_irqs "$VDPA_QP")
+	d0=$(qstat $DEV "qp${VDPA_QP}_rx_drops")
+	sink guest_rx "$c" "$@"
+	qp_copies_irqs_info "$c" $q0 $(qp_copies_irqs "$VDPA_QP")
+	info guest_rx "${c}_rx_drops" \
+		$(($(qstat $DEV "qp${VDPA_QP}_rx_drops") - d0))
+}
+
 # A vmq queue pair as a vDPA virtio-net device, driven by the host's own
 # virtio_net through virtio_vdpa: AF_PACKET (TPACKET_V3) on its netdev,
 # the consumer of afpacket_offload.
 guest_rx_vdpa_virtio_net()
 {
-	local s=$1 c=vdpa_virtio_net_$1 nd q0
+	local s=$1 c=vdpa_virtio_net_$1 nd
 
 	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
 	vdpa_dev_add "$c" virtio_vdpa || return
@@ -671,9 +687,7 @@ guest_rx_vdpa_virtio_net()
 		return
 	fi
 	pg_run $GUEST_MAC "$(frame_len "$s")"
-	q0=$(qp_copies_irqs "$VDPA_QP")
-	sink guest_rx "$c" rxsink afpacket "$nd"
-	qp_copies_irqs_info "$c" $q0 $(qp_copies_irqs "$VDPA_QP")
+	vdpa_sink "$c" rxsink afpacket "$nd"
 	pktgen_stop
 	vdpa dev del $VDPA_NAME
 }
@@ -683,7 +697,7 @@ guest_rx_vdpa_virtio_net()
 # queue's vmq_bench_vfio through the vhost uapi).
 guest_rx_vdpa_vhost()
 {
-	local s=$1 c=vdpa_vhost_$1 node q0
+	local s=$1 c=vdpa_vhost_$1 node
 
 	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
 	if [ ! -x "$sel/vmq_bench_vhost" ]; then
@@ -698,9 +712,7 @@ guest_rx_vdpa_vhost()
 	fi
 	node=$(vhost_node $VDPA_NAME)
 	pg_run $GUEST_MAC "$(frame_len "$s")"
-	q0=$(qp_copies_irqs "$VDPA_QP")
-	sink guest_rx "$c" "$sel/vmq_bench_vhost" "$node" "$WARM" "$WIN" "$RUNS"
-	qp_copies_irqs_info "$c" $q0 $(qp_copies_irqs "$VDPA_QP")
+	vdpa_sink "$c" "$sel/vmq_bench_vhost" "$node" "$WARM" "$WIN" "$RUNS"
 	pktgen_stop
 	vdpa dev del $VDPA_NAME
 }
