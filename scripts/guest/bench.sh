@@ -459,7 +459,9 @@ sink()
 		case $line in
 		info\ *) info "$m" "${c}_${line#info }" ;;
 		cpu\ *) out "BENCH ${m}_cpu $c ${line#cpu }" ;;
-		*) out "BENCH $m $c $line"; got=1 ;;
+		[0-9]*) out "BENCH $m $c $line"; got=1 ;;
+		# Anything else (a VMM's "FAIL: ...") is why it failed.
+		*) echo "$line" >> "$err" ;;
 		esac
 	done < "$res"
 	if [ "$got" = 1 ]; then
@@ -604,6 +606,117 @@ guest_rx_vfio()
 	echo 1 > "$mdev/remove"
 }
 
+VDPA_NAME=bvdpa0
+
+# vdpa_missing: why this kernel cannot have a vmq_vdpa device, or nothing.
+vdpa_missing()
+{
+	modprobe vdpa 2>/dev/null
+	if [ ! -d "$VDPA_BUS" ]; then
+		echo "kernel $(uname -r) has no vDPA bus (CONFIG_VDPA)"
+	elif ! modprobe vmq_vdpa 2>/dev/null; then
+		echo "no vmq_vdpa module for kernel $(uname -r)"
+	elif ! command -v vdpa >/dev/null; then
+		echo "no vdpa tool (iproute2)"
+	fi
+}
+
+# vdpa_dev_add CASE DRIVER: a vDPA device with the guest's MAC on the
+# fresh NIC, bound to DRIVER (virtio_vdpa or vhost_vdpa), its queue pair
+# in VDPA_QP; or an na line for CASE saying why not, and 1.
+vdpa_dev_add()
+{
+	local c=$1 drv=$2 why out
+
+	why=$(vdpa_missing)
+	[ -z "$why" ] || { na guest_rx "$c" "$why"; return 1; }
+	modprobe "$drv" 2>/dev/null || { na guest_rx "$c" "no $drv module"; return 1; }
+	# The VM has no udev to load the device's driver.
+	if [ "$drv" = virtio_vdpa ] && ! modprobe virtio_net 2>/dev/null; then
+		na guest_rx "$c" "no virtio_net module"
+		return 1
+	fi
+	if ! out=$(vdpa dev add name $VDPA_NAME mgmtdev vmqsim/$BUS \
+		mac $GUEST_MAC 2>&1); then
+		na guest_rx "$c" "vdpa dev add failed: $out"
+		return 1
+	fi
+	if ! vdpa_bind $VDPA_NAME "$drv"; then
+		na guest_rx "$c" "cannot bind $VDPA_NAME to $drv"
+		vdpa dev del $VDPA_NAME
+		return 1
+	fi
+	VDPA_QP=$(cat "$VDPA_BUS/devices/$VDPA_NAME/vmq/qp")
+}
+
+# vdpa_sink CASE CMD...: sink, with the queue pair's copies and
+# interrupts, and the frames it dropped for want of a posted buffer
+# (vmq_bench_vfio reads the VFIO queue's from its device).
+vdpa_sink()
+{
+	local c=$1 q0 d0
+	shift
+
+	q0=$(qp_copies_irqs "$VDPA_QP")
+	d0=$(qstat $DEV "qp${VDPA_QP}_rx_drops")
+	sink guest_rx "$c" "$@"
+	qp_copies_irqs_info "$c" $q0 $(qp_copies_irqs "$VDPA_QP")
+	info guest_rx "${c}_rx_drops" \
+		$(($(qstat $DEV "qp${VDPA_QP}_rx_drops") - d0))
+}
+
+# A vmq queue pair as a vDPA virtio-net device, driven by the host's own
+# virtio_net through virtio_vdpa: AF_PACKET (TPACKET_V3) on its netdev,
+# the consumer of afpacket_offload.
+guest_rx_vdpa_virtio_net()
+{
+	local s=$1 c=vdpa_virtio_net_$1 nd
+
+	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
+	vdpa_dev_add "$c" virtio_vdpa || return
+	if ! busywait 5000 vdpa_netdev $VDPA_NAME >/dev/null; then
+		na guest_rx "$c" "no virtio_net netdev on $VDPA_NAME"
+		vdpa dev del $VDPA_NAME
+		return
+	fi
+	nd=$(vdpa_netdev $VDPA_NAME)
+	no_ipv6 "$nd"
+	if ! ip link set "$nd" up || ! busywait 5000 link_has_carrier "$nd"; then
+		na guest_rx "$c" "$nd did not come up"
+		vdpa dev del $VDPA_NAME
+		return
+	fi
+	pg_run $GUEST_MAC "$(frame_len "$s")"
+	vdpa_sink "$c" rxsink afpacket "$nd"
+	pktgen_stop
+	vdpa dev del $VDPA_NAME
+}
+
+# The same device bound to vhost_vdpa: a VMM's receive virtqueue in its
+# own memory, through /dev/vhost-vdpa-N (vmq_bench_vhost, the VFIO
+# queue's vmq_bench_vfio through the vhost uapi).
+guest_rx_vdpa_vhost()
+{
+	local s=$1 c=vdpa_vhost_$1 node
+
+	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
+	if [ ! -x "$sel/vmq_bench_vhost" ]; then
+		na guest_rx "$c" "vmq_bench_vhost not built"
+		return
+	fi
+	vdpa_dev_add "$c" vhost_vdpa || return
+	if ! busywait 5000 vhost_node $VDPA_NAME >/dev/null; then
+		na guest_rx "$c" "no /dev/vhost-vdpa-N for $VDPA_NAME"
+		vdpa dev del $VDPA_NAME
+		return
+	fi
+	node=$(vhost_node $VDPA_NAME)
+	pg_run $GUEST_MAC "$(frame_len "$s")"
+	vdpa_sink "$c" "$sel/vmq_bench_vhost" "$node" "$WARM" "$WIN" "$RUNS"
+	pktgen_stop
+	vdpa dev del $VDPA_NAME
+}
+
 # qp_copies_irqs QP: the guest queue pair's frames, interrupts, and the
 # frames the classifier wrote straight into guest buffers, so far.
 qp_copies_irqs()
@@ -637,17 +750,18 @@ qp_copies_irqs_info()
 		"$(awk -v f=$f -v i=$i 'BEGIN { printf "%.1f", i * 1000 / f }')"
 }
 
-# Every vmq queue (the VFIO queue, the offloaded macvlan's and macvtap's)
-# runs with adaptive-rx, interrupts that follow load; the AF_PACKET
-# consumers batch by TPACKET_V3 blocks, retired after 2 ms.  The VFIO
-# queue with the fixed default moderation is vfio_default, for reference.
+# Every vmq queue (the VFIO queue, the vDPA device's, the offloaded
+# macvlan's and macvtap's) runs with adaptive-rx, interrupts that follow
+# load; the AF_PACKET consumers batch by TPACKET_V3 blocks, retired after
+# 2 ms.  The VFIO queue with the fixed default moderation is
+# vfio_default, for reference.
 bench_guest_rx()
 {
 	local s p NIC_COAL="adaptive-rx on"
 
 	for s in 64 1500; do
-		for p in vfio afpacket_offload afpacket_sw_veth afxdp_veth \
-			 macvtap; do
+		for p in vfio vdpa_virtio_net vdpa_vhost afpacket_offload \
+			 afpacket_sw_veth afxdp_veth macvtap; do
 			"guest_rx_$p" "$s"
 			pktgen_stop
 		done

@@ -20,15 +20,32 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(
 REPORT = os.path.join(TOP, "scripts", "bench-report")
 
 
-def guest_rx(vfio, other):
-    """guest_rx lines: the VFIO queue at VFIO, every other path at OTHER."""
+VDPA_PATHS = ("vdpa_virtio_net", "vdpa_vhost")
+
+
+def guest_rx(vfio, other, vdpa=None):
+    """guest_rx lines: the VFIO queue at VFIO, the vDPA paths at VDPA
+    (VFIO's if None), every other path at OTHER."""
     lines = []
     for size in (64, 1500):
         lines.append(f"BENCH guest_rx vfio_{size} {vfio}")
+        for path in VDPA_PATHS:
+            lines.append(f"BENCH guest_rx {path}_{size} "
+                         f"{vfio if vdpa is None else vdpa}")
         for path in ("afpacket_offload", "afpacket_sw_veth", "afxdp_veth",
                      "macvtap"):
             lines.append(f"BENCH guest_rx {path}_{size} {other}")
     return lines
+
+
+def guest_rx_cpu(vmq, other):
+    """guest_rx_cpu lines: every vmq path at VMQ ns, the others at OTHER."""
+    return [f"BENCH guest_rx_cpu {path}_{size} "
+            f"{vmq if path in ('vfio',) + VDPA_PATHS else other}"
+            for size in (64, 1500)
+            for path in ("vfio",) + VDPA_PATHS +
+            ("afpacket_offload", "afpacket_sw_veth", "afxdp_veth",
+             "macvtap")]
 
 
 def macvlan(counts, on, off):
@@ -80,6 +97,59 @@ class Verdicts(unittest.TestCase):
                                 stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL).returncode
         self.assertEqual(rc, 1)
+
+    def test_vdpa_paths_ratios(self):
+        # Each vDPA path has its own ratio over the best other path.
+        res = self.report(guest_rx(300, 100, vdpa=250), "guest_rx")
+        ratio = res["guest_rx"]["ratio"]
+        for path in VDPA_PATHS:
+            self.assertEqual(ratio[f"{path}_64B"], 2.5)
+            self.assertEqual(ratio[f"{path}_1500B"], 2.5)
+        self.assertEqual(ratio["64B"], 3.0)
+        self.assertIs(res["guest_rx"]["met"], True)
+
+    def test_vdpa_path_missed(self):
+        # The VFIO queue meets both targets, a vDPA path misses 64B's.
+        lines = [line.replace(" 300", " 150")
+                 if " vdpa_vhost_64 " in line else line
+                 for line in guest_rx(300, 100)]
+        res = self.report(lines, "guest_rx")
+        self.assertEqual(res["guest_rx"]["ratio"]["vdpa_vhost_64B"], 1.5)
+        self.assertIs(res["guest_rx"]["met"], False)
+
+    def test_vdpa_is_no_other_path(self):
+        # A vDPA path faster than VFIO is not what VFIO is held against.
+        res = self.report(guest_rx(300, 100, vdpa=1000), "guest_rx")
+        self.assertEqual(res["guest_rx"]["ratio"]["64B"], 3.0)
+        self.assertEqual(res["guest_rx"]["ratio"]["vdpa_virtio_net_64B"],
+                         10.0)
+
+    def test_vdpa_not_measured(self):
+        # A kernel without vDPA: not measured, with the reason; the
+        # target is then not checked, and the bench is not broken.
+        lines = [line for line in guest_rx(300, 100)
+                 if " vdpa_" not in line]
+        lines += [f"BENCHNA guest_rx {p}_{s} kernel 6.1 has no vDPA bus"
+                  for p in VDPA_PATHS for s in (64, 1500)]
+        res = self.report(lines, "guest_rx")
+        case = res["guest_rx"]["cases"]["vdpa_vhost_64"]
+        self.assertIs(case["measured"], False)
+        self.assertEqual(case["reason"], "kernel 6.1 has no vDPA bus")
+        self.assertIsNone(res["guest_rx"]["ratio"]["vdpa_vhost_64B"])
+        self.assertEqual(res["guest_rx"]["ratio"]["64B"], 3.0)
+        self.assertIsNone(res["guest_rx"]["met"])
+
+    def test_vdpa_cpu(self):
+        # Host CPU per frame: each vmq path over the cheapest other.
+        res = self.report(guest_rx_cpu(10, 100), "guest_rx_cpu")
+        self.assertEqual(res["guest_rx_cpu"]["ratio"]["vdpa_vhost_1500B"],
+                         0.1)
+        self.assertIs(res["guest_rx_cpu"]["met"], True)
+        lines = [line.replace(" 10", " 50")
+                 if " vdpa_virtio_net_64 " in line else line
+                 for line in guest_rx_cpu(10, 100)]
+        res = self.report(lines, "guest_rx_cpu")
+        self.assertIs(res["guest_rx_cpu"]["met"], False)
 
     def test_smoke_checks_nothing(self):
         res = self.report(guest_rx(300, 100), "guest_rx", smoke=True)

@@ -746,3 +746,57 @@ irq_eff_cpu()
 {
 	cut -d, -f1 "/proc/irq/$1/effective_affinity_list" | cut -d- -f1
 }
+
+# --- vDPA devices (vmq_vdpa; kernels with CONFIG_VDPA) ----------------------
+#
+# vdpa.sh and the benchmarks' guest_rx.
+
+VDPA_BUS=/sys/bus/vdpa
+
+# vdpa_driver NAME: the vDPA bus driver bound to it, or nothing.
+vdpa_driver()
+{
+	local link
+
+	link=$(readlink "$VDPA_BUS/devices/$1/driver" 2>/dev/null) || return 0
+	echo "${link##*/}"
+}
+
+# vdpa_bind NAME DRIVER: the device bound to DRIVER (virtio_vdpa or
+# vhost_vdpa), wherever it was.
+vdpa_bind()
+{
+	local cur
+
+	echo "$2" > "$VDPA_BUS/devices/$1/driver_override" || return 1
+	cur=$(vdpa_driver "$1")
+	[ "$cur" != "$2" ] || return 0
+	[ -z "$cur" ] || echo "$1" > "$VDPA_BUS/drivers/$cur/unbind" || return 1
+	echo "$1" > "$VDPA_BUS/drivers/$2/bind"
+}
+
+# vdpa_netdev NAME: the virtio_net netdev on the device (virtio_vdpa).
+vdpa_netdev()
+{
+	local d
+
+	for d in "$VDPA_BUS/devices/$1"/virtio*/net/*; do
+		[ -e "$d" ] || return 1
+		echo "${d##*/}"
+		return 0
+	done
+	return 1
+}
+
+# vhost_node NAME: the device's /dev/vhost-vdpa-N (vhost_vdpa).
+vhost_node()
+{
+	local d
+
+	for d in "$VDPA_BUS/devices/$1"/vhost-vdpa-*; do
+		[ -c "/dev/${d##*/}" ] || return 1
+		echo "/dev/${d##*/}"
+		return 0
+	done
+	return 1
+}

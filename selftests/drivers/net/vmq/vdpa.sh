@@ -18,7 +18,7 @@ VHOST_VMM="$(dirname "$(readlink -f "$0")")/vmq_vhost"
 BUS=vmqsim0
 MGMT=vmqsim/$BUS
 DL=vmqsim/$BUS
-VDPA=/sys/bus/vdpa
+VDPA=$VDPA_BUS
 VDEVS=$VDPA/devices
 MDEVS=/sys/bus/mdev/devices
 SIM_DBG=/sys/kernel/debug/vmqsim/0
@@ -99,54 +99,6 @@ vdpa_del_all()
 vdpa_qp()
 {
 	cat "$VDEVS/$1/vmq/qp"
-}
-
-# vdpa_driver NAME: the vDPA bus driver bound to it, or nothing.
-vdpa_driver()
-{
-	local link
-
-	link=$(readlink "$VDEVS/$1/driver" 2>/dev/null) || return 0
-	echo "${link##*/}"
-}
-
-# vdpa_bind NAME DRIVER: the device bound to DRIVER (virtio_vdpa or
-# vhost_vdpa), wherever it was.
-vdpa_bind()
-{
-	local cur
-
-	echo "$2" > "$VDEVS/$1/driver_override" || return 1
-	cur=$(vdpa_driver "$1")
-	[ "$cur" != "$2" ] || return 0
-	[ -z "$cur" ] || echo "$1" > "$VDPA/drivers/$cur/unbind" || return 1
-	echo "$1" > "$VDPA/drivers/$2/bind"
-}
-
-# vdpa_netdev NAME: the virtio_net netdev on the device (virtio_vdpa).
-vdpa_netdev()
-{
-	local d
-
-	for d in "$VDEVS/$1"/virtio*/net/*; do
-		[ -e "$d" ] || return 1
-		echo "${d##*/}"
-		return 0
-	done
-	return 1
-}
-
-# vhost_node NAME: the device's /dev/vhost-vdpa-N (vhost_vdpa).
-vhost_node()
-{
-	local d
-
-	for d in "$VDEVS/$1"/vhost-vdpa-*; do
-		[ -c "/dev/${d##*/}" ] || return 1
-		echo "/dev/${d##*/}"
-		return 0
-	done
-	return 1
 }
 
 # virtio_drivers: virtio_vdpa and virtio_net loaded (no udev here loads

@@ -52,30 +52,15 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#define KSFT_SKIP	4
-/* Newer than Debian 12's uapi headers (Linux 6.4). */
-#ifndef VHOST_VDPA_RESUME
-#define VHOST_VDPA_RESUME	_IO(VHOST_VIRTIO, 0x7E)
-#endif
-#ifndef VHOST_BACKEND_F_RESUME
-#define VHOST_BACKEND_F_RESUME	0x5
-#endif
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define BIT_ULL(n)	(1ULL << (n))
+#include "vmq_vhost_lib.h"
 
 /* Guest memory, at IOVAs of our choosing. */
 #define NUM		64		/* entries per virtqueue */
-#define RING_IOVA	0x100000ULL	/* both virtqueues */
+#define RING_IOVA	0x100000ULL	/* virtqueue q at q * VQ_STRIDE */
 #define RING_SIZE	0x10000ULL
-#define VQ_STRIDE	0x4000		/* virtqueue q at q * VQ_STRIDE */
-#define AVAIL_OFF	0x1000
-#define USED_OFF	0x2000
 #define BUF_IOVA	0x400000ULL	/* receive, then transmit buffers */
 #define BUF_SIZE	0x100000ULL
 #define TX_BUFS		0x80000
@@ -96,24 +81,11 @@
 			 BIT_ULL(VIRTIO_NET_F_STATUS) | \
 			 BIT_ULL(VIRTIO_NET_F_MTU))
 
-struct vq {
-	struct vring_desc *desc;
-	struct vring_avail *avail;
-	struct vring_used *used;
-	__u16 avail_idx;	/* next free avail ring entry */
-	__u16 last_used;	/* next used ring entry we look at */
-	int kick, call;
-	long calls;		/* times the call eventfd fired */
-};
-
 struct vh {
-	const char *path;
-	int fd;
+	struct vhost h;
 	__u8 *ring_mem, *buf_mem, *ro_mem, *wo_mem;
 	struct vq vq[2];
 	int config_call;
-	__u64 backend;		/* backend features acked */
-	bool mapped;
 	__u8 mac[ETH_ALEN], want_mac[ETH_ALEN], wire_mac[ETH_ALEN];
 	bool have_want_mac;
 	int want_mtu;
@@ -141,12 +113,6 @@ static void check(bool ok, const char *fmt, ...)
 	fflush(stdout);
 	if (!ok)
 		failures++;
-}
-
-static void die(const char *what)
-{
-	printf("FAIL: %s: %s\n", what, strerror(errno));
-	exit(1);
 }
 
 static int parse_mac(const char *s, __u8 *mac)
@@ -179,177 +145,31 @@ static long ms_since(const struct timespec *t0)
 
 /* --- the vhost-vdpa device ------------------------------------------------ */
 
-static int vioctl(struct vh *v, unsigned long req, void *arg)
-{
-	return ioctl(v->fd, req, arg) ? -errno : 0;
-}
-
-static void xioctl(struct vh *v, unsigned long req, void *arg,
-		   const char *what)
-{
-	errno = -vioctl(v, req, arg);
-	if (errno)
-		die(what);
-}
-
-static __u8 status_get(struct vh *v)
-{
-	__u8 s = 0;
-
-	xioctl(v, VHOST_VDPA_GET_STATUS, &s, "VHOST_VDPA_GET_STATUS");
-	return s;
-}
-
-static void status_set(struct vh *v, __u8 s)
-{
-	xioctl(v, VHOST_VDPA_SET_STATUS, &s, "VHOST_VDPA_SET_STATUS");
-}
-
-/* One IOTLB message (struct vhost_msg_v2); 0 or -errno. */
-static int iotlb_msg(struct vh *v, __u8 type, __u64 iova, __u64 size,
-		     void *uaddr, __u8 perm)
-{
-	struct vhost_msg_v2 msg;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.type = VHOST_IOTLB_MSG_V2;
-	msg.iotlb.iova = iova;
-	msg.iotlb.size = size;
-	msg.iotlb.uaddr = (uintptr_t)uaddr;
-	msg.iotlb.perm = perm;
-	msg.iotlb.type = type;
-	if (write(v->fd, &msg, sizeof(msg)) != sizeof(msg))
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
-static void batch(struct vh *v, __u8 type)
-{
-	if (!(v->backend & BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH)))
-		return;
-	errno = -iotlb_msg(v, type, 0, 0, NULL, 0);
-	if (errno)
-		die("VHOST_IOTLB_BATCH_BEGIN/END");
-}
-
-static const struct {
-	__u64 iova, size;
-	size_t mem;	/* offsetof struct vh of the memory's pointer */
-	__u8 perm;
-} maps[] = {
-	{ RING_IOVA, RING_SIZE, offsetof(struct vh, ring_mem), VHOST_ACCESS_RW },
-	{ BUF_IOVA, BUF_SIZE, offsetof(struct vh, buf_mem), VHOST_ACCESS_RW },
-	{ RO_IOVA, PERM_SIZE, offsetof(struct vh, ro_mem), VHOST_ACCESS_RO },
-	{ WO_IOVA, PERM_SIZE, offsetof(struct vh, wo_mem), VHOST_ACCESS_WO },
-};
-
-/*
- * Our memory into the device's IOTLB, as one batch where the device takes
- * batches.  A reset may have made the device forget its map while
- * vhost-vdpa keeps it: what is mapped goes first, then comes back.
- */
+/* Our memory into the device's IOTLB, again after a reset. */
 static void map_all(struct vh *v)
 {
-	size_t i;
+	const struct vhost_map maps[] = {
+		{ RING_IOVA, RING_SIZE, v->ring_mem, VHOST_ACCESS_RW },
+		{ BUF_IOVA, BUF_SIZE, v->buf_mem, VHOST_ACCESS_RW },
+		{ RO_IOVA, PERM_SIZE, v->ro_mem, VHOST_ACCESS_RO },
+		{ WO_IOVA, PERM_SIZE, v->wo_mem, VHOST_ACCESS_WO },
+	};
 
-	batch(v, VHOST_IOTLB_BATCH_BEGIN);
-	for (i = 0; v->mapped && i < ARRAY_SIZE(maps); i++)
-		if (iotlb_msg(v, VHOST_IOTLB_INVALIDATE, maps[i].iova,
-			      maps[i].size, NULL, 0))
-			die("VHOST_IOTLB_INVALIDATE");
-	for (i = 0; i < ARRAY_SIZE(maps); i++) {
-		void *mem = *(void **)((char *)v + maps[i].mem);
-
-		if (iotlb_msg(v, VHOST_IOTLB_UPDATE, maps[i].iova,
-			      maps[i].size, mem, maps[i].perm))
-			die("VHOST_IOTLB_UPDATE");
-	}
-	batch(v, VHOST_IOTLB_BATCH_END);
-	v->mapped = true;
-}
-
-static void *anon(size_t size)
-{
-	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-
-	if (mem == MAP_FAILED)
-		die("mmap");
-	return mem;
+	vhost_map(&v->h, maps, ARRAY_SIZE(maps));
 }
 
 static void vh_open(struct vh *v)
 {
-	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
-	__u64 features;
-	__u32 id = 0;
-	int q;
-
-	v->fd = open(v->path, O_RDWR);
-	if (v->fd < 0) {
-		printf("SKIP: %s: %s\n", v->path, strerror(errno));
-		exit(KSFT_SKIP);
-	}
-	/* vhost-vdpa pins what the IOTLB maps, against RLIMIT_MEMLOCK. */
-	setrlimit(RLIMIT_MEMLOCK, &unlimited);
-	xioctl(v, VHOST_SET_OWNER, NULL, "VHOST_SET_OWNER");
-	xioctl(v, VHOST_GET_BACKEND_FEATURES, &features,
-	       "VHOST_GET_BACKEND_FEATURES");
-	if (!(features & BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2))) {
-		printf("FAIL: backend features %#llx lack IOTLB_MSG_V2\n",
-		       (unsigned long long)features);
-		exit(1);
-	}
-	v->backend = features & (BIT_ULL(VHOST_BACKEND_F_IOTLB_MSG_V2) |
-				 BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH) |
-				 BIT_ULL(VHOST_BACKEND_F_SUSPEND) |
-				 BIT_ULL(VHOST_BACKEND_F_RESUME));
-	xioctl(v, VHOST_SET_BACKEND_FEATURES, &v->backend,
-	       "VHOST_SET_BACKEND_FEATURES");
-	xioctl(v, VHOST_VDPA_GET_DEVICE_ID, &id, "VHOST_VDPA_GET_DEVICE_ID");
-	if (id != VIRTIO_ID_NET) {
-		printf("FAIL: device id %u, not %u (net)\n", id, VIRTIO_ID_NET);
-		exit(1);
-	}
+	vhost_open(&v->h);
 	v->ring_mem = anon(RING_SIZE);
 	v->buf_mem = anon(BUF_SIZE);
 	v->ro_mem = anon(PERM_SIZE);
 	v->wo_mem = anon(PERM_SIZE);
-	for (q = 0; q < 2; q++) {
-		v->vq[q].kick = eventfd(0, EFD_NONBLOCK);
-		v->vq[q].call = eventfd(0, EFD_NONBLOCK);
-		if (v->vq[q].kick < 0 || v->vq[q].call < 0)
-			die("eventfd");
-	}
+	vq_init(&v->vq[VQ_RX]);
+	vq_init(&v->vq[VQ_TX]);
 	v->config_call = eventfd(0, EFD_NONBLOCK);
 	if (v->config_call < 0)
 		die("eventfd");
-}
-
-static bool efd_wait(int fd, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	__u64 n;
-
-	if (poll(&pfd, 1, ms) <= 0)
-		return false;
-	return read(fd, &n, sizeof(n)) == sizeof(n);
-}
-
-static void efd_drain(int fd)
-{
-	__u64 n;
-
-	while (read(fd, &n, sizeof(n)) == sizeof(n))
-		;
-}
-
-static void kick(struct vh *v, int q)
-{
-	__u64 one = 1;
-
-	if (write(v->vq[q].kick, &one, sizeof(one)) != sizeof(one))
-		die("kick");
 }
 
 static __u64 vq_iova(int q)
@@ -357,68 +177,10 @@ static __u64 vq_iova(int q)
 	return RING_IOVA + q * VQ_STRIDE;
 }
 
-static void vring_addr(struct vh *v, int q, __u64 desc, __u64 avail,
-		       __u64 used)
-{
-	struct vhost_vring_addr addr = {
-		.index = q,
-		.desc_user_addr = desc,
-		.avail_user_addr = avail,
-		.used_user_addr = used,
-	};
-
-	xioctl(v, VHOST_SET_VRING_ADDR, &addr, "VHOST_SET_VRING_ADDR");
-}
-
-/* Tell the device where virtqueue @q is and where it starts from. */
-static void vring_program(struct vh *v, int q, __u16 start)
-{
-	struct vhost_vring_state num = { .index = q, .num = NUM };
-	struct vhost_vring_state base = { .index = q, .num = start };
-	struct vhost_vring_file kfile = { .index = q, .fd = v->vq[q].kick };
-	struct vhost_vring_file cfile = { .index = q, .fd = v->vq[q].call };
-
-	xioctl(v, VHOST_SET_VRING_NUM, &num, "VHOST_SET_VRING_NUM");
-	vring_addr(v, q, vq_iova(q), vq_iova(q) + AVAIL_OFF,
-		   vq_iova(q) + USED_OFF);
-	xioctl(v, VHOST_SET_VRING_BASE, &base, "VHOST_SET_VRING_BASE");
-	xioctl(v, VHOST_SET_VRING_KICK, &kfile, "VHOST_SET_VRING_KICK");
-	xioctl(v, VHOST_SET_VRING_CALL, &cfile, "VHOST_SET_VRING_CALL");
-	efd_drain(v->vq[q].call);
-}
-
 static void vring_setup(struct vh *v, int q)
 {
-	struct vq *vq = &v->vq[q];
-	__u8 *mem = v->ring_mem + q * VQ_STRIDE;
-
-	memset(mem, 0, VQ_STRIDE);
-	vq->desc = (void *)mem;
-	vq->avail = (void *)(mem + AVAIL_OFF);
-	vq->used = (void *)(mem + USED_OFF);
-	vq->avail_idx = 0;
-	vq->last_used = 0;
-	vq->calls = 0;
-	vring_program(v, q, 0);
-}
-
-static void vring_enable(struct vh *v, int q)
-{
-	struct vhost_vring_state s = { .index = q, .num = 1 };
-
-	xioctl(v, VHOST_VDPA_SET_VRING_ENABLE, &s,
-	       "VHOST_VDPA_SET_VRING_ENABLE");
-}
-
-/* Make ring entry @head available on @q (not kicked). */
-static void avail_put(struct vh *v, int q, __u16 head)
-{
-	struct vq *vq = &v->vq[q];
-
-	vq->avail->ring[vq->avail_idx % NUM] = htole16(head);
-	vq->avail_idx++;
-	__atomic_store_n(&vq->avail->idx, htole16(vq->avail_idx),
-			 __ATOMIC_RELEASE);
+	vq_setup(&v->h, &v->vq[q], q, NUM, v->ring_mem + q * VQ_STRIDE,
+		 vq_iova(q));
 }
 
 static __u64 rx_buf_iova(__u32 i)
@@ -441,15 +203,6 @@ static __u8 *tx_buf(struct vh *v, __u32 i)
 	return v->buf_mem + TX_BUFS + (size_t)i * BUF_LEN;
 }
 
-static void desc_set(struct vring_desc *d, __u64 addr, __u32 len,
-		     __u16 flags, __u16 next)
-{
-	d->addr = htole64(addr);
-	d->len = htole32(len);
-	d->flags = htole16(flags);
-	d->next = htole16(next);
-}
-
 /*
  * Post receive buffer @i: one descriptor of v->rx_len bytes, or with
  * v->rx_chain the header in descriptor @i and the frame in @i + 1.
@@ -461,14 +214,15 @@ static void rx_post(struct vh *v, __u32 i)
 	memset(rx_buf(v, i), 0xee, BUF_LEN);
 	if (v->rx_chain) {
 		memset(rx_buf(v, i + 1), 0xee, BUF_LEN);
-		desc_set(&d[i], rx_buf_iova(i), HDR_LEN,
-			 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, i + 1);
-		desc_set(&d[i + 1], rx_buf_iova(i + 1), BUF_LEN,
-			 VRING_DESC_F_WRITE, 0);
+		vq_desc_set(&d[i], rx_buf_iova(i), HDR_LEN,
+			    VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, i + 1);
+		vq_desc_set(&d[i + 1], rx_buf_iova(i + 1), BUF_LEN,
+			    VRING_DESC_F_WRITE, 0);
 	} else {
-		desc_set(&d[i], rx_buf_iova(i), v->rx_len, VRING_DESC_F_WRITE, 0);
+		vq_desc_set(&d[i], rx_buf_iova(i), v->rx_len,
+			    VRING_DESC_F_WRITE, 0);
 	}
-	avail_put(v, VQ_RX, i);
+	vq_avail_put(&v->vq[VQ_RX], i);
 }
 
 /*
@@ -476,54 +230,29 @@ static void rx_post(struct vh *v, __u32 i)
  * posted and enabled: all but DRIVER_OK, so that a case can spoil
  * something first.
  */
-/* Reset, then negotiate up to FEATURES_OK. */
-static void dev_negotiate(struct vh *v)
-{
-	__u64 features;
-
-	status_set(v, 0);
-	status_set(v, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	status_set(v, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	xioctl(v, VHOST_GET_FEATURES, &features, "VHOST_GET_FEATURES");
-	if ((features & WANT_FEATURES) != WANT_FEATURES) {
-		printf("FAIL: device features %#llx lack %#llx\n",
-		       (unsigned long long)features,
-		       (unsigned long long)(WANT_FEATURES & ~features));
-		exit(1);
-	}
-	features = WANT_FEATURES;
-	xioctl(v, VHOST_SET_FEATURES, &features, "VHOST_SET_FEATURES");
-	status_set(v, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		   VIRTIO_CONFIG_S_FEATURES_OK);
-	if (!(status_get(v) & VIRTIO_CONFIG_S_FEATURES_OK)) {
-		printf("FAIL: device refused features %#llx\n",
-		       (unsigned long long)features);
-		exit(1);
-	}
-}
-
 static void dev_prepare(struct vh *v)
 {
 	__u32 i;
 
-	dev_negotiate(v);
+	vhost_features_ok(&v->h, WANT_FEATURES);
 	map_all(v);
 	vring_setup(v, VQ_RX);
 	vring_setup(v, VQ_TX);
-	xioctl(v, VHOST_VDPA_SET_CONFIG_CALL, &v->config_call,
-	       "VHOST_VDPA_SET_CONFIG_CALL");
+	vhost_xioctl(&v->h, VHOST_VDPA_SET_CONFIG_CALL, &v->config_call,
+		     "VHOST_VDPA_SET_CONFIG_CALL");
 	efd_drain(v->config_call);
 	for (i = 0; i < NUM; i += v->rx_chain ? 2 : 1)
 		rx_post(v, i);
-	vring_enable(v, VQ_RX);
-	vring_enable(v, VQ_TX);
+	vq_enable(&v->h, VQ_RX);
+	vq_enable(&v->h, VQ_TX);
 }
 
 static void dev_go(struct vh *v)
 {
-	status_set(v, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		   VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
-	kick(v, VQ_RX);
+	vhost_status_set(&v->h, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			 VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK |
+			 VIRTIO_CONFIG_S_DRIVER_OK);
+	vq_kick(&v->vq[VQ_RX]);
 }
 
 static void dev_setup(struct vh *v)
@@ -743,7 +472,7 @@ static __u8 *rx_next(struct vh *v, struct virtio_net_hdr_v1 *hdr, __u32 *len,
 			       n < BUF_LEN ? n - HDR_LEN : BUF_LEN - HDR_LEN);
 	}
 	rx_post(v, *id);
-	kick(v, VQ_RX);
+	vq_kick(&v->vq[VQ_RX]);
 	return frame;
 }
 
@@ -827,14 +556,15 @@ static __u16 tx_post(struct vh *v, __u32 k, __u32 len, bool chain)
 	__u16 head = (2 * k) % NUM;
 
 	if (chain) {
-		desc_set(&d[head], tx_buf_iova(head), HDR_LEN,
-			 VRING_DESC_F_NEXT, head + 1);
-		desc_set(&d[head + 1], tx_buf_iova(head) + HDR_LEN, len, 0, 0);
+		vq_desc_set(&d[head], tx_buf_iova(head), HDR_LEN,
+			    VRING_DESC_F_NEXT, head + 1);
+		vq_desc_set(&d[head + 1], tx_buf_iova(head) + HDR_LEN, len,
+			    0, 0);
 	} else {
-		desc_set(&d[head], tx_buf_iova(head), HDR_LEN + len, 0, 0);
+		vq_desc_set(&d[head], tx_buf_iova(head), HDR_LEN + len, 0, 0);
 	}
-	avail_put(v, VQ_TX, head);
-	kick(v, VQ_TX);
+	vq_avail_put(&v->vq[VQ_TX], head);
+	vq_kick(&v->vq[VQ_TX]);
 	return head;
 }
 
@@ -906,7 +636,8 @@ static void case_info(struct vh *v)
 	int err;
 	__u8 s;
 
-	xioctl(v, VHOST_GET_FEATURES, &features, "VHOST_GET_FEATURES");
+	vhost_xioctl(&v->h, VHOST_GET_FEATURES, &features,
+		     "VHOST_GET_FEATURES");
 	check((features & WANT_FEATURES) == WANT_FEATURES,
 	      "features %#llx offer VERSION_1 ACCESS_PLATFORM MAC STATUS MTU",
 	      (unsigned long long)features);
@@ -914,14 +645,14 @@ static void case_info(struct vh *v)
 			  BIT_ULL(VIRTIO_RING_F_EVENT_IDX));
 	check(!bad, "no indirect descriptors, no event index (%#llx)",
 	      (unsigned long long)bad);
-	err = vioctl(v, VHOST_VDPA_GET_VQS_COUNT, &nvqs);
+	err = vhost_ioctl(&v->h, VHOST_VDPA_GET_VQS_COUNT, &nvqs);
 	check(!err && nvqs == 2, "two virtqueues (%u, %d)", nvqs, err);
-	err = vioctl(v, VHOST_VDPA_GET_VRING_NUM, &num);
+	err = vhost_ioctl(&v->h, VHOST_VDPA_GET_VRING_NUM, &num);
 	check(!err && num == 256, "virtqueues of up to 256 entries (%u, %d)",
 	      num, err);
 
 	dev_setup(v);
-	s = status_get(v);
+	s = vhost_status_get(&v->h);
 	check((s & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	      !(s & VIRTIO_CONFIG_S_NEEDS_RESET),
 	      "status %#x after DRIVER_OK", s);
@@ -930,7 +661,8 @@ static void case_info(struct vh *v)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.c.off = 0;
 	cfg.c.len = offsetof(struct virtio_net_config, mtu) + 2;
-	xioctl(v, VHOST_VDPA_GET_CONFIG, &cfg, "VHOST_VDPA_GET_CONFIG");
+	vhost_xioctl(&v->h, VHOST_VDPA_GET_CONFIG, &cfg,
+		     "VHOST_VDPA_GET_CONFIG");
 	memcpy(v->mac, cfg.net.mac, ETH_ALEN);
 	v->mtu = le16toh(cfg.net.mtu);
 	if (v->have_want_mac)
@@ -1012,8 +744,8 @@ static void case_spoof(struct vh *v)
 	ok = tx_frames(v, other, v->count, false);
 	check(ok == v->count, "spoof: %d frames from %s used, none on the wire",
 	      ok, mac_str(other));
-	check(!(status_get(v) & VIRTIO_CONFIG_S_NEEDS_RESET),
-	      "spoof: no NEEDS_RESET (status %#x)", status_get(v));
+	check(!(vhost_status_get(&v->h) & VIRTIO_CONFIG_S_NEEDS_RESET),
+	      "spoof: no NEEDS_RESET (status %#x)", vhost_status_get(&v->h));
 	ok = tx_frames(v, v->mac, 2, true);
 	check(ok == 2, "spoof: frames from %s still go out", mac_str(v->mac));
 }
@@ -1065,7 +797,7 @@ static int vring_base(struct vh *v, int q)
 {
 	struct vhost_vring_state s = { .index = q };
 
-	xioctl(v, VHOST_GET_VRING_BASE, &s, "VHOST_GET_VRING_BASE");
+	vhost_xioctl(&v->h, VHOST_GET_VRING_BASE, &s, "VHOST_GET_VRING_BASE");
 	return s.num;
 }
 
@@ -1085,7 +817,7 @@ static void check_suspended(struct vh *v, const char *what)
 	__u16 urx, utx;
 	int rx, tx;
 
-	check(!vioctl(v, VHOST_VDPA_SUSPEND, NULL), "%s: VHOST_VDPA_SUSPEND",
+	check(!vhost_ioctl(&v->h, VHOST_VDPA_SUSPEND, NULL), "%s: VHOST_VDPA_SUSPEND",
 	      what);
 	check_state(v, "suspended", what);
 	rx = vring_base(v, VQ_RX);
@@ -1117,17 +849,17 @@ static void case_suspend(struct vh *v)
 	__u32 id, len;
 	int q, ok;
 
-	if (!(v->backend & BIT_ULL(VHOST_BACKEND_F_SUSPEND)) ||
-	    !(v->backend & BIT_ULL(VHOST_BACKEND_F_RESUME))) {
+	if (!(v->h.backend & BIT_ULL(VHOST_BACKEND_F_SUSPEND)) ||
+	    !(v->h.backend & BIT_ULL(VHOST_BACKEND_F_RESUME))) {
 		check(false, "suspend: backend features %#llx lack SUSPEND and RESUME",
-		      (unsigned long long)v->backend);
+		      (unsigned long long)v->h.backend);
 		return;
 	}
 	dev_setup(v);
 	ok = rx_frames(v, v->mac, 3, true) + tx_frames(v, v->mac, 3, true);
 	check(ok == 6, "suspend: 3 frames each way before");
 	check_suspended(v, "suspend");
-	check(!vioctl(v, VHOST_VDPA_RESUME, NULL), "resume: VHOST_VDPA_RESUME");
+	check(!vhost_ioctl(&v->h, VHOST_VDPA_RESUME, NULL), "resume: VHOST_VDPA_RESUME");
 	check_state(v, "running", "after VHOST_VDPA_RESUME");
 	/* The waiting transmit buffer goes; the dropped frame never comes. */
 	check(used_next(v, VQ_TX, &id, &len, v->timeout) && id == 0,
@@ -1139,16 +871,16 @@ static void case_suspend(struct vh *v)
 	for (q = VQ_RX; q <= VQ_TX; q++)
 		base[q] = vring_base(v, q);
 	/* The destination: same memory, the bases the source read. */
-	dev_negotiate(v);
+	vhost_features_ok(&v->h, WANT_FEATURES);
 	map_all(v);
 	for (q = VQ_RX; q <= VQ_TX; q++)
-		vring_program(v, q, base[q]);
-	xioctl(v, VHOST_VDPA_SET_CONFIG_CALL, &v->config_call,
+		vq_program(&v->h, &v->vq[q], q, vq_iova(q), base[q]);
+	vhost_xioctl(&v->h, VHOST_VDPA_SET_CONFIG_CALL, &v->config_call,
 	       "VHOST_VDPA_SET_CONFIG_CALL");
-	vring_enable(v, VQ_RX);
-	vring_enable(v, VQ_TX);
+	vq_enable(&v->h, VQ_RX);
+	vq_enable(&v->h, VQ_TX);
 	dev_go(v);
-	kick(v, VQ_TX);
+	vq_kick(&v->vq[VQ_TX]);
 	check(used_next(v, VQ_TX, &id, &len, v->timeout) && id == 0,
 	      "migrate: the transmit buffer posted on the source is used at base %u",
 	      base[VQ_TX]);
@@ -1191,7 +923,7 @@ static void case_rx_small(struct vh *v)
 	} while (got && len);
 	check(got && !len, "rx-small: a 500-byte frame in a %u-byte buffer came back with length 0",
 	      v->rx_len);
-	s = status_get(v);
+	s = vhost_status_get(&v->h);
 	check(!(s & VIRTIO_CONFIG_S_NEEDS_RESET), "rx-small: no NEEDS_RESET (status %#x)",
 	      s);
 	check(rx_frames(v, v->mac, 2, true) == 2,
@@ -1232,7 +964,7 @@ static void case_hold(struct vh *v)
 static void expect_reset(struct vh *v, const char *what)
 {
 	bool fired = efd_wait(v->config_call, v->timeout);
-	__u8 s = status_get(v);
+	__u8 s = vhost_status_get(&v->h);
 
 	check(fired, "%s: config call eventfd fired", what);
 	check(s & VIRTIO_CONFIG_S_NEEDS_RESET, "%s: status %#x has NEEDS_RESET",
@@ -1246,14 +978,14 @@ static void expect_recovery(struct vh *v, const char *what)
 	bool ok;
 	__u8 s;
 
-	status_set(v, 0);
-	s = status_get(v);
+	vhost_status_set(&v->h, 0);
+	s = vhost_status_get(&v->h);
 	check(s == 0, "%s: status %#x after reset", what, s);
 	check_state(v, "disabled", what);
 	dev_setup(v);
 	ok = rx_frames(v, v->mac, 2, true) == 2 &&
 	     tx_frames(v, v->mac, 2, true) == 2;
-	s = status_get(v);
+	s = vhost_status_get(&v->h);
 	check(ok && !(s & VIRTIO_CONFIG_S_NEEDS_RESET),
 	      "%s: after a reset frames flow again (status %#x)", what, s);
 }
@@ -1266,10 +998,11 @@ static void tx_bad(struct vh *v, const char *what,
 	efd_drain(v->config_call);
 	memset(tx_buf(v, 0), 0, BUF_LEN);
 	make_frame(v, tx_buf(v, 0) + HDR_LEN, v->wire_mac, v->mac, 100);
-	desc_set(&v->vq[VQ_TX].desc[0], tx_buf_iova(0), HDR_LEN + 100, 0, 0);
+	vq_desc_set(&v->vq[VQ_TX].desc[0], tx_buf_iova(0), HDR_LEN + 100, 0,
+		    0);
 	fn(v, VQ_TX, 0);
-	avail_put(v, VQ_TX, 0);
-	kick(v, VQ_TX);
+	vq_avail_put(&v->vq[VQ_TX], 0);
+	vq_kick(&v->vq[VQ_TX]);
 	expect_reset(v, what);
 	expect_recovery(v, what);
 }
@@ -1306,15 +1039,17 @@ static void spoil_loop(struct vh *v, int q, __u32 i)
 {
 	struct vring_desc *d = &v->vq[q].desc[i];
 
-	desc_set(&d[0], tx_buf_iova(0), HDR_LEN, VRING_DESC_F_NEXT, 1);
-	desc_set(&d[1], tx_buf_iova(0) + HDR_LEN, 100, VRING_DESC_F_NEXT, 0);
+	vq_desc_set(&d[0], tx_buf_iova(0), HDR_LEN, VRING_DESC_F_NEXT, 1);
+	vq_desc_set(&d[1], tx_buf_iova(0) + HDR_LEN, 100, VRING_DESC_F_NEXT,
+		    0);
 }
 
 static void spoil_next(struct vh *v, int q, __u32 i)
 {
 	struct vring_desc *d = &v->vq[q].desc[i];
 
-	desc_set(&d[0], tx_buf_iova(0), HDR_LEN, VRING_DESC_F_NEXT, NUM + 3);
+	vq_desc_set(&d[0], tx_buf_iova(0), HDR_LEN, VRING_DESC_F_NEXT,
+		    NUM + 3);
 }
 
 static void spoil_short(struct vh *v, int q, __u32 i)
@@ -1369,9 +1104,9 @@ static void spoil_indirect(struct vh *v, int q, __u32 i)
 	struct vring_desc *table = (void *)tx_buf(v, NUM - 1);
 	struct vring_desc *d = &v->vq[q].desc[i];
 
-	desc_set(&table[0], tx_buf_iova(0), HDR_LEN + 100, 0, 0);
-	desc_set(&d[0], tx_buf_iova(NUM - 1), sizeof(*table),
-		 VRING_DESC_F_INDIRECT, 0);
+	vq_desc_set(&table[0], tx_buf_iova(0), HDR_LEN + 100, 0, 0);
+	vq_desc_set(&d[0], tx_buf_iova(NUM - 1), sizeof(*table),
+		    VRING_DESC_F_INDIRECT, 0);
 }
 
 static void case_bad_addr(struct vh *v)
@@ -1442,12 +1177,12 @@ static void case_ring_unmapped(struct vh *v)
 	const char *what = "ring-unmapped (tx descriptor table not mapped)";
 
 	dev_prepare(v);
-	vring_addr(v, VQ_TX, UNMAPPED_IOVA, vq_iova(VQ_TX) + AVAIL_OFF,
-		   vq_iova(VQ_TX) + USED_OFF);
+	vq_addr(&v->h, VQ_TX, UNMAPPED_IOVA, vq_iova(VQ_TX) + VQ_AVAIL_OFF,
+		vq_iova(VQ_TX) + VQ_USED_OFF);
 	efd_drain(v->config_call);
-	avail_put(v, VQ_TX, 0);
+	vq_avail_put(&v->vq[VQ_TX], 0);
 	dev_go(v);
-	kick(v, VQ_TX);
+	vq_kick(&v->vq[VQ_TX]);
 	expect_reset(v, what);
 	expect_recovery(v, what);
 }
@@ -1536,7 +1271,7 @@ int main(int argc, char **argv)
 		help(argv[0]);
 		return KSFT_SKIP;
 	}
-	v.path = argv[optind++];
+	v.h.path = argv[optind++];
 	for (i = optind; i < argc; i++) {
 		for (c = 0; c < ARRAY_SIZE(cases); c++)
 			if (!strcmp(argv[i], cases[c].name))
@@ -1568,8 +1303,8 @@ int main(int argc, char **argv)
 		config_read = true;
 		cases[c].fn(&v);
 	}
-	status_set(&v, 0);
-	close(v.fd);
-	printf("%s: %d failure(s)\n", v.path, failures);
+	vhost_status_set(&v.h, 0);
+	close(v.h.fd);
+	printf("%s: %d failure(s)\n", v.h.path, failures);
 	return failures ? 1 : 0;
 }
