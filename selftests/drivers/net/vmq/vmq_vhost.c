@@ -876,7 +876,7 @@ static void case_suspend(struct vh *v)
 	for (q = VQ_RX; q <= VQ_TX; q++)
 		vq_program(&v->h, &v->vq[q], q, vq_iova(q), base[q]);
 	vhost_xioctl(&v->h, VHOST_VDPA_SET_CONFIG_CALL, &v->config_call,
-	       "VHOST_VDPA_SET_CONFIG_CALL");
+		     "VHOST_VDPA_SET_CONFIG_CALL");
 	vq_enable(&v->h, VQ_RX);
 	vq_enable(&v->h, VQ_TX);
 	dev_go(v);
