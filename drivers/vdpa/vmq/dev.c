@@ -45,6 +45,7 @@ static void vmq_vdpa_notify(void *ctx, u32 events)
 
 const struct vmq_guest_ops vmq_vdpa_guest_ops = {
 	.dma_rw		= vmq_vdpa_dma_rw,
+	.dma_try	= vmq_vdpa_dma_try,
 	.notify		= vmq_vdpa_notify,
 	.owner		= VMQ_OWNER_VDPA,
 	.ring_fmt	= VMQ_RING_VIRTIO,

@@ -66,7 +66,7 @@ static size_t vmq_vdpa_translate(struct vmq_vdpa_dev *vd, u64 iova,
  * @len: bytes.
  * @write: into the driver's memory, else from it.
  *
- * Context: process context; never waits for anyone.
+ * Context: any but hard irq; never waits for anyone.
  * Return: 0, or -EFAULT where the driver mapped nothing (or not so).
  */
 int vmq_vdpa_dma_rw(void *ctx, u64 iova, void *buf, size_t len, bool write)
@@ -76,7 +76,8 @@ int vmq_vdpa_dma_rw(void *ctx, u64 iova, void *buf, size_t len, bool write)
 	size_t part;
 	int err = 0;
 
-	spin_lock(&vd->iotlb_lock);
+	/* BHs off: the classifier comes here too (vmq_vdpa_dma_try()). */
+	spin_lock_bh(&vd->iotlb_lock);
 	while (len && !err) {
 		part = vmq_vdpa_translate(vd, iova, len, write, &pa);
 		if (!part || iova + part - 1 < iova) {
@@ -88,8 +89,28 @@ int vmq_vdpa_dma_rw(void *ctx, u64 iova, void *buf, size_t len, bool write)
 		buf += part;
 		len -= part;
 	}
-	spin_unlock(&vd->iotlb_lock);
+	spin_unlock_bh(&vd->iotlb_lock);
 	return err;
+}
+
+/**
+ * vmq_vdpa_dma_try() - the same for the NIC's receive path
+ * @ctx: the device (&vmq_guest_ops.dma_try's context).
+ * @iova: the driver's address.
+ * @buf: kernel buffer.
+ * @len: bytes.
+ * @write: into the driver's memory, else from it.
+ *
+ * The driver's memory is always at hand (pinned by vhost-vdpa, or the
+ * host's own), so only a bad address fails, and that is for the engine's
+ * vmq_vdpa_dma_rw() to find and report.
+ *
+ * Context: any but hard irq.
+ * Return: 0, or -EAGAIN.
+ */
+int vmq_vdpa_dma_try(void *ctx, u64 iova, void *buf, size_t len, bool write)
+{
+	return vmq_vdpa_dma_rw(ctx, iova, buf, len, write) ? -EAGAIN : 0;
 }
 
 /**
@@ -113,14 +134,14 @@ int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 	 * Replaced under the lock, so an access sees the old map or the
 	 * new one; a map left short by -ENOMEM fails the accesses it lacks.
 	 */
-	spin_lock(&vd->iotlb_lock);
+	spin_lock_bh(&vd->iotlb_lock);
 	vhost_iotlb_reset(&vd->iotlb);
 	for (map = vhost_iotlb_itree_first(iotlb, 0, U64_MAX); map && !err;
 	     map = vhost_iotlb_itree_next(map, 0, U64_MAX))
 		err = vhost_iotlb_add_range(&vd->iotlb, map->start, map->last,
 					    map->addr, map->perm);
 	vd->passthrough = false;
-	spin_unlock(&vd->iotlb_lock);
+	spin_unlock_bh(&vd->iotlb_lock);
 	return err;
 }
 
@@ -137,10 +158,10 @@ int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 
 	if (asid)
 		return -EINVAL;
-	spin_lock(&vd->iotlb_lock);
+	spin_lock_bh(&vd->iotlb_lock);
 	vhost_iotlb_reset(&vd->iotlb);
 	vd->passthrough = true;
-	spin_unlock(&vd->iotlb_lock);
+	spin_unlock_bh(&vd->iotlb_lock);
 	return 0;
 }
 

@@ -117,6 +117,7 @@ void vmq_vdpa_init_dev(struct vmq_vdpa_dev *vd);
 
 /* dma.c */
 int vmq_vdpa_dma_rw(void *ctx, u64 iova, void *buf, size_t len, bool write);
+int vmq_vdpa_dma_try(void *ctx, u64 iova, void *buf, size_t len, bool write);
 int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 		     struct vhost_iotlb *iotlb);
 int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid);
