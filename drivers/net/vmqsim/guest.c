@@ -31,7 +31,8 @@
  * dropped, never delivered as the new VLAN's.
  *
  * Where the owner keeps guest memory at hand (pinned: vmq_guest_dma_try())
- * the classifier writes a frame straight into the next posted buffer and
+ * the classifier writes a frame straight into the next posted buffer (on
+ * virtqueues, the next available chain of a few descriptors) and
  * completes it, as a NIC's receive DMA does: no copy into the FIFO, no
  * engine pass.  It does so only while nothing waits in the FIFO, and
  * holds the receive ring's token (%VMQSIM_GUEST_RX_BUSY) meanwhile, which
@@ -491,6 +492,18 @@ static bool vmqsim_guest_tx_batch(struct vmqsim_guest *gq,
 	return true;
 }
 
+/* The same on virtqueues, which the classifier may fill too. */
+static bool vmqsim_guest_virtio_rx_batch(struct vmqsim_guest *gq,
+					 struct vmqsim_guest_done *done)
+{
+	bool ok;
+
+	vmqsim_guest_rx_lock(gq);
+	ok = vmqsim_virtio_rx_batch(gq, done);
+	vmqsim_guest_rx_unlock(gq);
+	return ok;
+}
+
 static bool vmqsim_guest_more(struct vmqsim_guest *gq)
 {
 	struct vmq_guest_qp *gqp = gq->gqp;
@@ -543,7 +556,7 @@ static void vmqsim_guest_work(struct kthread_work *work)
 	if (!READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error))
 		return;
 	if (vmqsim_guest_is_virtio(gq))
-		ok = vmqsim_virtio_rx_batch(gq, &done) &&
+		ok = vmqsim_guest_virtio_rx_batch(gq, &done) &&
 		     vmqsim_virtio_tx_batch(gq, &done);
 	else
 		ok = vmqsim_guest_rx_batch(gq, &done) &&
@@ -647,11 +660,22 @@ static bool __vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 	if (vmq_guest_dma_try(gq->gqp, iova, &desc, sizeof(desc), true))
 		return false;
 	WRITE_ONCE(ring->head, (ring->head + 1) & (ring->size - 1));
-	vmqsim_silicon_count(gq->sdev, VMQSIM_CNT_RX_GUEST_DIRECT);
-	vmq_qp_count_rx(gq->sdev->vdev, gq->id, 1, skb->len);
-	vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, 1);
-	vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, skb->len);
+	vmqsim_guest_rx_direct_done(gq, skb->len);
 	return true;
+}
+
+/**
+ * vmqsim_guest_rx_direct_done() - count a frame the classifier wrote
+ *	straight into guest memory
+ * @gq: the engine.
+ * @len: the frame's bytes.
+ */
+void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 len)
+{
+	vmqsim_silicon_count(gq->sdev, VMQSIM_CNT_RX_GUEST_DIRECT);
+	vmq_qp_count_rx(gq->sdev->vdev, gq->id, 1, len);
+	vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, 1);
+	vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, len);
 }
 
 /*
@@ -664,18 +688,20 @@ static bool vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 				   const struct vmqsim_guest_cb *cb)
 {
 	static const struct vmqsim_guest_done one = { .rx = 1 };
-	bool done;
+	bool done, irq = true;
 
-	if (vmqsim_guest_is_virtio(gq) ||
-	    !!vlan != skb_vlan_tag_present(skb) || skb_is_nonlinear(skb) ||
+	if (!!vlan != skb_vlan_tag_present(skb) || skb_is_nonlinear(skb) ||
 	    skb->len > vmq_guest_max_frame(gq->sdev->vdev) ||
 	    !READ_ONCE(gq->running) || in_hardirq() || irqs_disabled())
 		return false;
 	if (test_and_set_bit_lock(VMQSIM_GUEST_RX_BUSY, &gq->rx_flags))
 		return false;
-	done = __vmqsim_guest_rx_direct(gq, skb, cb);
+	if (vmqsim_guest_is_virtio(gq))
+		done = vmqsim_virtio_rx_direct(gq, skb, &irq);
+	else
+		done = __vmqsim_guest_rx_direct(gq, skb, cb);
 	vmqsim_guest_rx_unlock(gq);
-	if (done)
+	if (done && irq)
 		vmqsim_guest_raise(gq, &one);
 	return done;
 }

@@ -127,6 +127,7 @@ struct vmqsim_guest_rx_stats {
 int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 		     size_t len, bool write);
 bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err);
+void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 len);
 void vmqsim_guest_rx_drop(struct vmqsim_guest *gq);
 struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq);
 void vmqsim_guest_tx_send(struct vmqsim_guest *gq, struct sk_buff *skb);
@@ -137,6 +138,8 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 			    struct vmqsim_guest_done *done);
 bool vmqsim_virtio_more(struct vmqsim_guest *gq);
+bool vmqsim_virtio_rx_direct(struct vmqsim_guest *gq, const struct sk_buff *skb,
+			     bool *irq);
 
 /* Whether @gq runs virtio virtqueues rather than the hardware's rings. */
 static inline bool vmqsim_guest_is_virtio(const struct vmqsim_guest *gq)

@@ -46,43 +46,77 @@ struct vmqsim_vring_used_elem {
 /* The frame's header as the driver reads it: no offloads, one buffer. */
 #define VMQSIM_VNET_HDR		sizeof(struct virtio_net_hdr_v1)
 
+/* Descriptors a chain may have for the classifier to fill it itself. */
+#define VMQSIM_DIRECT_DESCS	4
+
 /**
  * struct vmqsim_chain - one descriptor chain, checked
  * @head: its first descriptor.
  * @n: descriptors in it.
+ * @max: room in @desc: VMQ_VIRTQ_MAX for the engine, which takes any
+ *	chain; fewer for the classifier, which leaves longer ones to it.
  * @desc: them, in chain order.
  * @len: their buffers' bytes in all.
  */
 struct vmqsim_chain {
 	u16 head;
 	u32 n;
-	struct vmqsim_vring_desc desc[VMQ_VIRTQ_MAX];
+	u32 max;
+	struct vmqsim_vring_desc *desc;
 	u64 len;
 };
+
+/* A chain with room for the longest, for the engine. */
+static struct vmqsim_chain *vmqsim_chain_alloc(void)
+{
+	struct vmqsim_chain *c;
+
+	c = kmalloc(sizeof(*c) + VMQ_VIRTQ_MAX * sizeof(*c->desc), GFP_KERNEL);
+	if (c) {
+		c->max = VMQ_VIRTQ_MAX;
+		c->desc = (struct vmqsim_vring_desc *)(c + 1);
+	}
+	return c;
+}
+
+/*
+ * Every access to the driver's memory: the engine's, through the gate
+ * (it may sleep), or with @direct the classifier's, which may not and
+ * gives up (-EAGAIN) where the owner would have to.
+ */
+static int vmqsim_vq_dma(struct vmqsim_guest *gq, bool direct, u64 iova,
+			 void *buf, size_t len, bool write)
+{
+	if (direct)
+		return vmq_guest_dma_try(gq->gqp, iova, buf, len, write);
+	return vmqsim_guest_dma(gq, iova, buf, len, write);
+}
 
 static struct vmq_virtq *vmqsim_vq(struct vmqsim_guest *gq, u32 which)
 {
 	return &gq->gqp->vq[which];
 }
 
-static int vmqsim_vq_read16(struct vmqsim_guest *gq, u64 iova, u16 *val)
+static int vmqsim_vq_read16(struct vmqsim_guest *gq, bool direct, u64 iova,
+			    u16 *val)
 {
 	__le16 le;
 	int err;
 
-	err = vmqsim_guest_dma(gq, iova, &le, sizeof(le), false);
+	err = vmqsim_vq_dma(gq, direct, iova, &le, sizeof(le), false);
 	*val = le16_to_cpu(le);
 	return err;
 }
 
 /* How many buffers the driver made available that the device did not take. */
-static int vmqsim_vq_pending(struct vmqsim_guest *gq, u32 which, u16 *n)
+static int vmqsim_vq_pending(struct vmqsim_guest *gq, bool direct, u32 which,
+			     u16 *n)
 {
 	struct vmq_virtq *vq = vmqsim_vq(gq, which);
 	u16 idx;
 	int err;
 
-	err = vmqsim_vq_read16(gq, vq->avail + VMQSIM_VRING_IDX, &idx);
+	err = vmqsim_vq_read16(gq, direct, vq->avail + VMQSIM_VRING_IDX, &idx);
 	if (err)
 		return err;
 	*n = idx - vq->last_avail;
@@ -105,24 +139,25 @@ static enum vmq_err vmqsim_vq_pending_err(struct vmqsim_guest *gq, int err)
  * file's comment says; @write: a receive chain.  0, or the error the
  * queue stops with.
  */
-static enum vmq_err vmqsim_vq_chain(struct vmqsim_guest *gq, u32 which,
-				    bool write, struct vmqsim_chain *c)
+static enum vmq_err vmqsim_vq_chain(struct vmqsim_guest *gq, bool direct,
+				    u32 which, bool write,
+				    struct vmqsim_chain *c)
 {
 	struct vmq_virtq *vq = vmqsim_vq(gq, which);
 	u16 slot = vq->last_avail & (vq->num - 1), idx, flags;
 	struct vmqsim_vring_desc *d;
 
-	if (vmqsim_vq_read16(gq, vq->avail + VMQSIM_VRING_RING + 2 * slot,
-			     &c->head))
+	if (vmqsim_vq_read16(gq, direct,
+			     vq->avail + VMQSIM_VRING_RING + 2 * slot, &c->head))
 		return vmq_guest_ring_err(gq->gqp);
 	idx = c->head;
 	c->len = 0;
 	for (c->n = 0; ; c->n++) {
-		if (idx >= vq->num || c->n == vq->num)
+		if (idx >= vq->num || c->n == vq->num || c->n == c->max)
 			return VMQ_ERR_CHAIN;
 		d = &c->desc[c->n];
-		if (vmqsim_guest_dma(gq, vq->desc + 16ULL * idx, d, sizeof(*d),
-				     false))
+		if (vmqsim_vq_dma(gq, direct, vq->desc + 16ULL * idx, d,
+				  sizeof(*d), false))
 			return vmq_guest_ring_err(gq->gqp);
 		flags = le16_to_cpu(d->flags);
 		if ((flags & VMQSIM_VRING_F_INDIRECT) ||
@@ -138,7 +173,7 @@ static enum vmq_err vmqsim_vq_chain(struct vmqsim_guest *gq, u32 which,
 }
 
 /* Copy @len bytes between @buf and the chain's buffers from byte @off. */
-static int vmqsim_chain_copy(struct vmqsim_guest *gq,
+static int vmqsim_chain_copy(struct vmqsim_guest *gq, bool direct,
 			     const struct vmqsim_chain *c, u64 off, void *buf,
 			     u32 len, bool write)
 {
@@ -154,7 +189,7 @@ static int vmqsim_chain_copy(struct vmqsim_guest *gq,
 		}
 		addr = le64_to_cpu(c->desc[i].addr) + off;
 		part = min_t(u64, dlen - off, len);
-		err = vmqsim_guest_dma(gq, addr, buf, part, write);
+		err = vmqsim_vq_dma(gq, direct, addr, buf, part, write);
 		if (err)
 			return err;
 		buf += part;
@@ -165,8 +200,8 @@ static int vmqsim_chain_copy(struct vmqsim_guest *gq,
 }
 
 /* Put (@head, @len) in the used ring; the index is written per batch. */
-static int vmqsim_vq_use(struct vmqsim_guest *gq, u32 which, u16 head,
-			 u32 len)
+static int vmqsim_vq_use(struct vmqsim_guest *gq, bool direct, u32 which,
+			 u16 head, u32 len)
 {
 	struct vmq_virtq *vq = vmqsim_vq(gq, which);
 	struct vmqsim_vring_used_elem e = {
@@ -176,8 +211,9 @@ static int vmqsim_vq_use(struct vmqsim_guest *gq, u32 which, u16 head,
 	u16 slot = vq->used_idx & (vq->num - 1);
 	int err;
 
-	err = vmqsim_guest_dma(gq, vq->used + VMQSIM_VRING_RING + 8ULL * slot,
-			       &e, sizeof(e), true);
+	err = vmqsim_vq_dma(gq, direct,
+			    vq->used + VMQSIM_VRING_RING + 8ULL * slot, &e,
+			    sizeof(e), true);
 	if (err)
 		return err;
 	vq->used_idx++;
@@ -186,14 +222,14 @@ static int vmqsim_vq_use(struct vmqsim_guest *gq, u32 which, u16 head,
 }
 
 /* Publish the used index: the elements and buffers are written first. */
-static int vmqsim_vq_publish(struct vmqsim_guest *gq, u32 which)
+static int vmqsim_vq_publish(struct vmqsim_guest *gq, bool direct, u32 which)
 {
 	__le16 idx = cpu_to_le16(vmqsim_vq(gq, which)->used_idx);
 
 	/* The driver that sees the index sees the elements and buffers. */
 	smp_wmb();
-	return vmqsim_guest_dma(gq, vmqsim_vq(gq, which)->used +
-				VMQSIM_VRING_IDX, &idx, sizeof(idx), true);
+	return vmqsim_vq_dma(gq, direct, vmqsim_vq(gq, which)->used +
+			     VMQSIM_VRING_IDX, &idx, sizeof(idx), true);
 }
 
 /*
@@ -203,21 +239,22 @@ static int vmqsim_vq_publish(struct vmqsim_guest *gq, u32 which)
  * before it reads the index: one of the two sees the other's write, so
  * no completion waits unseen.
  */
-static bool vmqsim_vq_wants_irq(struct vmqsim_guest *gq, u32 which)
+static bool vmqsim_vq_wants_irq(struct vmqsim_guest *gq, bool direct,
+				u32 which)
 {
 	u16 flags;
 
 	/* The used index written before the flags are read: see above. */
 	smp_mb();
-	if (vmqsim_vq_read16(gq, vmqsim_vq(gq, which)->avail, &flags))
+	if (vmqsim_vq_read16(gq, direct, vmqsim_vq(gq, which)->avail, &flags))
 		return true;	/* the next pass finds out */
 	return !(flags & VMQSIM_VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 /* Write @skb with its header into chain @c; its used length, or -errno. */
-static int vmqsim_virtio_rx_fill(struct vmqsim_guest *gq,
+static int vmqsim_virtio_rx_fill(struct vmqsim_guest *gq, bool direct,
 				 const struct vmqsim_chain *c,
-				 struct sk_buff *skb)
+				 const struct sk_buff *skb)
 {
 	/* VERSION_1: the header's fields are little-endian. */
 	struct virtio_net_hdr_v1 hdr = {
@@ -229,10 +266,10 @@ static int vmqsim_virtio_rx_fill(struct vmqsim_guest *gq,
 		vmqsim_guest_rx_drop(gq);
 		return 0;
 	}
-	err = vmqsim_chain_copy(gq, c, 0, &hdr, sizeof(hdr), true);
+	err = vmqsim_chain_copy(gq, direct, c, 0, &hdr, sizeof(hdr), true);
 	if (!err)
-		err = vmqsim_chain_copy(gq, c, VMQSIM_VNET_HDR, skb->data,
-					skb->len, true);
+		err = vmqsim_chain_copy(gq, direct, c, VMQSIM_VNET_HDR,
+					skb->data, skb->len, true);
 	return err ? err : VMQSIM_VNET_HDR + skb->len;
 }
 
@@ -256,45 +293,90 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 
 	if (skb_queue_empty(&gq->fifo))
 		return true;
-	err = vmqsim_vq_pending(gq, VMQ_VQ_RX, &avail);
+	err = vmqsim_vq_pending(gq, false, VMQ_VQ_RX, &avail);
 	if (err)
 		return vmqsim_guest_fail(gq, vmqsim_vq_pending_err(gq, err));
-	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	c = vmqsim_chain_alloc();
 	if (!c)
 		return true;	/* the host's shortage: try at the next pass */
 	while (used < min_t(u32, avail, VMQSIM_GUEST_BUDGET)) {
-		verr = vmqsim_vq_chain(gq, VMQ_VQ_RX, true, c);
+		verr = vmqsim_vq_chain(gq, false, VMQ_VQ_RX, true, c);
 		if (verr)
 			goto fail;
 		skb = vmqsim_guest_rx_next(gq);
 		if (!skb)
 			break;
-		len = vmqsim_virtio_rx_fill(gq, c, skb);
+		len = vmqsim_virtio_rx_fill(gq, false, c, skb);
 		if (len > 0) {
 			packets++;
 			bytes += skb->len;
 		}
 		consume_skb(skb);
-		if (len < 0 || vmqsim_vq_use(gq, VMQ_VQ_RX, c->head, len)) {
+		if (len < 0 ||
+		    vmqsim_vq_use(gq, false, VMQ_VQ_RX, c->head, len)) {
 			verr = VMQ_ERR_DMA;
 			goto fail;
 		}
 		used++;
 	}
 	kfree(c);
-	if (used && vmqsim_vq_publish(gq, VMQ_VQ_RX))
+	if (used && vmqsim_vq_publish(gq, false, VMQ_VQ_RX))
 		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
 	if (packets && !gq->dead) {
 		vmq_qp_count_rx(gq->sdev->vdev, gq->id, packets, bytes);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, packets);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
 	}
-	if (used && vmqsim_vq_wants_irq(gq, VMQ_VQ_RX))
+	if (used && vmqsim_vq_wants_irq(gq, false, VMQ_VQ_RX))
 		done->rx += used;
 	return true;
 fail:
 	kfree(c);
 	return vmqsim_guest_fail(gq, verr);
+}
+
+/**
+ * vmqsim_virtio_rx_direct() - the classifier's receive DMA on a virtqueue
+ * @gq: the engine; the caller holds its receive token.
+ * @skb: the frame as the driver sees it, linear.
+ * @irq: set to whether the driver wants an interrupt for it.
+ *
+ * The frame goes straight into the next available chain when nothing
+ * waits before it, the chain is short and fits it, and the owner has the
+ * memory at hand.  Anything else (no buffer, a chain to refuse or to
+ * drop the frame for, memory to fault in) is the engine's, through the
+ * FIFO, which sees the same ring as if the classifier had not looked.
+ *
+ * Context: BHs off; does not sleep.
+ * Return: true if the frame is used and published; false if nothing of
+ * it is visible to the driver.
+ */
+bool vmqsim_virtio_rx_direct(struct vmqsim_guest *gq, const struct sk_buff *skb,
+			     bool *irq)
+{
+	struct vmqsim_vring_desc desc[VMQSIM_DIRECT_DESCS];
+	struct vmqsim_chain c = { .max = ARRAY_SIZE(desc), .desc = desc };
+	struct vmq_virtq *vq = vmqsim_vq(gq, VMQ_VQ_RX);
+	u16 avail;
+	int len;
+
+	if (READ_ONCE(gq->gqp->error) || !skb_queue_empty_lockless(&gq->fifo) ||
+	    vmqsim_vq_pending(gq, true, VMQ_VQ_RX, &avail) || !avail ||
+	    vmqsim_vq_chain(gq, true, VMQ_VQ_RX, true, &c) ||
+	    c.len < VMQSIM_VNET_HDR + skb->len)
+		return false;
+	len = vmqsim_virtio_rx_fill(gq, true, &c, skb);
+	if (len <= 0 || vmqsim_vq_use(gq, true, VMQ_VQ_RX, c.head, len))
+		return false;
+	if (vmqsim_vq_publish(gq, true, VMQ_VQ_RX)) {
+		/* Unpublished: the engine writes the same element again. */
+		vq->used_idx--;
+		vq->last_avail--;
+		return false;
+	}
+	vmqsim_guest_rx_direct_done(gq, skb->len);
+	*irq = vmqsim_vq_wants_irq(gq, true, VMQ_VQ_RX);
+	return true;
 }
 
 /* The frame chain @c carries, its header left out; NULL: see *verr. */
@@ -317,8 +399,8 @@ static struct sk_buff *vmqsim_virtio_tx_frame(struct vmqsim_guest *gq,
 		vmq_qp_count_tx_drop(gq->sdev->vdev, gq->id, 1);
 		return NULL;
 	}
-	if (vmqsim_chain_copy(gq, c, VMQSIM_VNET_HDR, skb_put(skb, len), len,
-			      false)) {
+	if (vmqsim_chain_copy(gq, false, c, VMQSIM_VNET_HDR, skb_put(skb, len),
+			      len, false)) {
 		kfree_skb(skb);
 		*verr = VMQ_ERR_DMA;
 		return NULL;
@@ -343,16 +425,16 @@ bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 	u16 avail;
 	int err;
 
-	err = vmqsim_vq_pending(gq, VMQ_VQ_TX, &avail);
+	err = vmqsim_vq_pending(gq, false, VMQ_VQ_TX, &avail);
 	if (err)
 		return vmqsim_guest_fail(gq, vmqsim_vq_pending_err(gq, err));
 	if (!avail)
 		return true;
-	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	c = vmqsim_chain_alloc();
 	if (!c)
 		return true;
 	while (used < min_t(u32, avail, VMQSIM_GUEST_BUDGET)) {
-		verr = vmqsim_vq_chain(gq, VMQ_VQ_TX, false, c);
+		verr = vmqsim_vq_chain(gq, false, VMQ_VQ_TX, false, c);
 		if (verr)
 			goto fail;
 		skb = vmqsim_virtio_tx_frame(gq, c, &verr);
@@ -360,16 +442,16 @@ bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 			goto fail;
 		if (skb)
 			vmqsim_guest_tx_send(gq, skb);
-		if (vmqsim_vq_use(gq, VMQ_VQ_TX, c->head, 0)) {
+		if (vmqsim_vq_use(gq, false, VMQ_VQ_TX, c->head, 0)) {
 			verr = vmq_guest_ring_err(gq->gqp);
 			goto fail;
 		}
 		used++;
 	}
 	kfree(c);
-	if (vmqsim_vq_publish(gq, VMQ_VQ_TX))
+	if (vmqsim_vq_publish(gq, false, VMQ_VQ_TX))
 		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
-	if (vmqsim_vq_wants_irq(gq, VMQ_VQ_TX))
+	if (vmqsim_vq_wants_irq(gq, false, VMQ_VQ_TX))
 		done->tx += used;
 	return true;
 fail:
@@ -390,7 +472,7 @@ bool vmqsim_virtio_more(struct vmqsim_guest *gq)
 	u16 n;
 
 	if (!skb_queue_empty(&gq->fifo) &&
-	    !vmqsim_vq_pending(gq, VMQ_VQ_RX, &n) && n)
+	    !vmqsim_vq_pending(gq, false, VMQ_VQ_RX, &n) && n)
 		return true;
-	return !vmqsim_vq_pending(gq, VMQ_VQ_TX, &n) && n;
+	return !vmqsim_vq_pending(gq, false, VMQ_VQ_TX, &n) && n;
 }
