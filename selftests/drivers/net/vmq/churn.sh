@@ -360,18 +360,38 @@ slab_young()
 		/sys/kernel/debug/slab/kernfs_node_cache/alloc_traces 2>/dev/null
 }
 
+# stuck_pids: this test's processes, all its descendants: not its process
+# group, which timeout(1) leaves for one of its own with its command.
+stuck_pids()
+{
+	awk -v root=$$ '
+	FNR == 1 {
+		pid = FILENAME
+		gsub(/[^0-9]/, "", pid)
+		sub(/.*\) /, "")
+		parent[pid] = $2
+	}
+	END {
+		for (p in parent) {
+			q = p
+			while (q != root && (q in parent))
+				q = parent[q]
+			if (q == root)
+				print p
+		}
+	}' /proc/[0-9]*/stat 2>/dev/null | sort -n
+}
+
 # stuck_report: where every task of this test waits.
 stuck_report()
 {
-	local pgid d
+	local p
 
-	pgid=$(awk '{ sub(/.*\) /, ""); print $3 }' /proc/$$/stat)
-	for d in /proc/[0-9]*; do
-		[ "$(awk '{ sub(/.*\) /, ""); print $3 }' $d/stat 2>/dev/null)" = "$pgid" ] ||
-			continue
-		echo "# task $(basename $d): $(tr '\0' ' ' < $d/cmdline)" \
-			"$(grep '^State' $d/status)"
-		sed 's/^/#   /' $d/stack 2>/dev/null
+	for p in $(stuck_pids); do
+		[ -e /proc/$p/cmdline ] || continue
+		echo "# task $p: $(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null)" \
+			"$(grep '^State' /proc/$p/status 2>/dev/null)"
+		sed 's/^/#   /' /proc/$p/stack 2>/dev/null
 	done
 	report
 }
