@@ -649,6 +649,19 @@ vdpa_dev_add()
 	VDPA_QP=$(cat "$VDPA_BUS/devices/$VDPA_NAME/vmq/qp")
 }
 
+# vdpa_dev_wait CASE WHAT CMD...: CMD succeeds within 5 s; else an na
+# line for CASE saying WHAT went wrong, the device deleted, and 1.
+vdpa_dev_wait()
+{
+	local c=$1 what=$2
+	shift 2
+
+	busywait 5000 "$@" >/dev/null && return 0
+	na guest_rx "$c" "$what"
+	vdpa dev del $VDPA_NAME
+	return 1
+}
+
 # vdpa_sink CASE CMD...: sink, with the queue pair's copies and
 # interrupts, and the frames it dropped for want of a posted buffer
 # (vmq_bench_vfio reads the VFIO queue's from its device).
@@ -674,18 +687,13 @@ guest_rx_vdpa_virtio_net()
 
 	fresh_nic 16 || { na guest_rx "$c" "no vmqsim"; return; }
 	vdpa_dev_add "$c" virtio_vdpa || return
-	if ! busywait 5000 vdpa_netdev $VDPA_NAME >/dev/null; then
-		na guest_rx "$c" "no virtio_net netdev on $VDPA_NAME"
-		vdpa dev del $VDPA_NAME
-		return
-	fi
+	vdpa_dev_wait "$c" "no virtio_net netdev on $VDPA_NAME" \
+		vdpa_netdev $VDPA_NAME || return
 	nd=$(vdpa_netdev $VDPA_NAME)
 	no_ipv6 "$nd"
-	if ! ip link set "$nd" up || ! busywait 5000 link_has_carrier "$nd"; then
-		na guest_rx "$c" "$nd did not come up"
-		vdpa dev del $VDPA_NAME
+	ip link set "$nd" up
+	vdpa_dev_wait "$c" "$nd did not come up" link_has_carrier "$nd" ||
 		return
-	fi
 	pg_run $GUEST_MAC "$(frame_len "$s")"
 	vdpa_sink "$c" rxsink afpacket "$nd"
 	pktgen_stop
@@ -705,11 +713,8 @@ guest_rx_vdpa_vhost()
 		return
 	fi
 	vdpa_dev_add "$c" vhost_vdpa || return
-	if ! busywait 5000 vhost_node $VDPA_NAME >/dev/null; then
-		na guest_rx "$c" "no /dev/vhost-vdpa-N for $VDPA_NAME"
-		vdpa dev del $VDPA_NAME
-		return
-	fi
+	vdpa_dev_wait "$c" "no /dev/vhost-vdpa-N for $VDPA_NAME" \
+		vhost_node $VDPA_NAME || return
 	node=$(vhost_node $VDPA_NAME)
 	pg_run $GUEST_MAC "$(frame_len "$s")"
 	vdpa_sink "$c" "$sel/vmq_bench_vhost" "$node" "$WARM" "$WIN" "$RUNS"
