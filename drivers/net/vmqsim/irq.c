@@ -204,22 +204,6 @@ static enum hrtimer_restart vmqsim_coal_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-/*
- * The delay's last quarter is slack: an interrupt due then may go with
- * any timer that fires meanwhile on that CPU.  Vectors whose delays end
- * together (the queues a batch of frames went to) then take one timer
- * interrupt on the CPU that stands for the NIC, as a NIC's throttling
- * block ticks once for them all, not one each; never later than @usecs.
- */
-static void vmqsim_coal_timer_start(struct vmqsim_vector *vec, u32 usecs)
-{
-	u64 slack = (u64)usecs * NSEC_PER_USEC / 4;
-
-	hrtimer_start_range_ns(&vec->coal_timer,
-			       ns_to_ktime(usecs * NSEC_PER_USEC - slack),
-			       slack, HRTIMER_MODE_REL);
-}
-
 /**
  * vmqsim_irq_raise() - the silicon raises a vector
  * @sdev: the device.
@@ -229,9 +213,8 @@ static void vmqsim_coal_timer_start(struct vmqsim_vector *vec, u32 usecs)
  *
  * Interrupt moderation, as the core's settings for the queue say: the
  * message goes at once when rx_frames completions wait (or rx_usecs is
- * 0), else a timer sends it at most rx_usecs after the first waiting one
- * (vmqsim_coal_timer_start()); a transmit vector goes by tx_frames and
- * tx_usecs.
+ * 0), else a timer sends it rx_usecs after the first waiting one; a
+ * transmit vector goes by tx_frames and tx_usecs.
  */
 void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 hwirq)
 {
@@ -260,7 +243,9 @@ void vmqsim_irq_raise(struct vmqsim_dev *sdev, u32 hwirq)
 	 * the count already): start it again.
 	 */
 	if (!hrtimer_is_queued(&vec->coal_timer))
-		vmqsim_coal_timer_start(vec, usecs);
+		hrtimer_start(&vec->coal_timer,
+			      ns_to_ktime(usecs * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
 }
 
 /**
