@@ -126,15 +126,12 @@ stamp()
 	printf -v "${var}_t" '%s' $(((a + b) / 2))
 }
 
-# host_busy_ns: the host CPUs' busy time so far (user, nice, system, irq,
-# softirq), 0 without CPU roles.  /proc/stat counts in USER_HZ, which
-# is 100 on every architecture the VM runs (the guest has no getconf).
+# host_busy_ns: the host CPUs' time outside idle so far, measured at every
+# idle entry and exit rather than sampled at the tick (vmq_bench_cpu, as
+# the consumers read it), 0 without CPU roles.
 host_busy_ns()
 {
-	awk -v cpus=",$HOST_CPUS," '
-		$1 ~ /^cpu[0-9]+$/ && index(cpus, "," substr($1, 4) ",") {
-			s += $2 + $3 + $4 + $7 + $8 }
-		END { printf "%.0f\n", s * 1e9 / 100 }' /proc/stat
+	[ -n "$HOST_CPUS" ] && "$sel/vmq_bench_cpu" || echo 0
 }
 
 # rate METRIC CASE CMD...: frames per second by CMD's counter over one

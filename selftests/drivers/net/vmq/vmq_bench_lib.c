@@ -45,20 +45,68 @@ static int cpu_list(const char *s, int cpus[MAX_CPUS])
 	return n;
 }
 
-/* Busy ticks of CPU @cpu in /proc/stat, -1 if it has no line. */
-static double cpu_busy_ticks(FILE *f, int cpu)
-{
-	unsigned long long user, nice, sys, idle, iowait, irq, softirq;
-	char want[16], name[16];
+/*
+ * Idle time per CPU, in ns, from /proc/stat.  Its busy fields are
+ * sampled at the tick, and the tick is stopped while an idle CPU takes
+ * an interrupt: the host's receive work, in irq and softirq on CPUs that
+ * were idle, went mostly uncounted, and what was counted had a spread of
+ * 20% to 80% over a window of a second.  Idle time is not sampled: nohz
+ * measures it at every idle entry and exit, and not during interrupts,
+ * and /proc/stat gives it (an idle period still going on included) in
+ * USER_HZ steps.  @now_ns is CLOCK_MONOTONIC, which it is measured on,
+ * at the middle of the read.
+ */
+struct cpu_idle {
+	double ns[MAX_CPUS];
+	double now_ns;
+};
 
-	snprintf(want, sizeof(want), "cpu%d", cpu);
-	rewind(f);
-	while (fscanf(f, "%15s %llu %llu %llu %llu %llu %llu %llu%*[^\n]",
-		      name, &user, &nice, &sys, &idle, &iowait, &irq,
-		      &softirq) == 8)
-		if (!strcmp(name, want))
-			return (double)(user + nice + sys + irq + softirq);
-	return -1;
+static int proc_stat_idle(struct cpu_idle *ci)
+{
+	unsigned long long user, nice, sys, idle, iowait;
+	double tick_ns = 1e9 / sysconf(_SC_CLK_TCK), t0;
+	char line[512];
+	int cpu, n = 0;
+	FILE *f;
+
+	f = fopen("/proc/stat", "r");
+	if (!f)
+		return -1;
+	t0 = bench_now();
+	while (fgets(line, sizeof(line), f))
+		if (isdigit((unsigned char)line[3]) &&
+		    sscanf(line, "cpu%d %llu %llu %llu %llu %llu", &cpu, &user,
+			   &nice, &sys, &idle, &iowait) == 6 &&
+		    cpu >= 0 && cpu < MAX_CPUS) {
+			ci->ns[cpu] = (idle + iowait) * tick_ns;
+			n++;
+		}
+	ci->now_ns = (t0 + bench_now()) / 2 * 1e9;
+	fclose(f);
+	return n ? 0 : -1;
+}
+
+/**
+ * host_busy_ns() - the host CPUs' time outside idle, so far
+ * @busy_ns: the sum over the CPUs VMQ_BENCH_HOST_CPUS names of their
+ *	time since boot less their idle time.
+ *
+ * Differences of two readings are what matters.
+ * Return: 1 if read, 0 if VMQ_BENCH_HOST_CPUS names no CPUs or the
+ * kernel's idle accounting could not be read.
+ */
+int host_busy_ns(double *busy_ns)
+{
+	struct cpu_idle ci = { };
+	int cpus[MAX_CPUS], n, i;
+
+	n = cpu_list(getenv("VMQ_BENCH_HOST_CPUS"), cpus);
+	if (!n || proc_stat_idle(&ci))
+		return 0;
+	*busy_ns = 0;
+	for (i = 0; i < n; i++)
+		*busy_ns += ci.now_ns - ci.ns[cpus[i]];
+	return 1;
 }
 
 /**
@@ -70,27 +118,10 @@ static double cpu_busy_ticks(FILE *f, int cpu)
  */
 int host_cpu_read(struct host_cpu *hc)
 {
-	double tick_ns = 1e9 / sysconf(_SC_CLK_TCK), t;
-	int cpus[MAX_CPUS], n, i;
 	struct rusage ru;
-	FILE *f;
 
-	n = cpu_list(getenv("VMQ_BENCH_HOST_CPUS"), cpus);
-	if (!n)
+	if (!host_busy_ns(&hc->busy_ns))
 		return 0;
-	f = fopen("/proc/stat", "r");
-	if (!f)
-		return 0;
-	hc->busy_ns = 0;
-	for (i = 0; i < n; i++) {
-		t = cpu_busy_ticks(f, cpus[i]);
-		if (t < 0) {
-			fclose(f);
-			return 0;
-		}
-		hc->busy_ns += t * tick_ns;
-	}
-	fclose(f);
 	getrusage(RUSAGE_SELF, &ru);
 	hc->self_user_ns = ru.ru_utime.tv_sec * 1e9 + ru.ru_utime.tv_usec * 1e3;
 	return 1;

@@ -16,7 +16,7 @@
 
 /**
  * struct host_cpu - one reading of the host CPUs' time
- * @busy_ns: user, nice, system, irq and softirq time of the host CPUs.
+ * @busy_ns: the host CPUs' time outside idle (host_busy_ns()).
  * @self_user_ns: this process's user time.
  */
 struct host_cpu {
@@ -38,6 +38,7 @@ struct windows {
 };
 
 double bench_now(void);
+int host_busy_ns(double *busy_ns);
 int host_cpu_read(struct host_cpu *hc);
 void bench_threads_pin(void);
 int windows_parse(struct windows *w, const char *warm, const char *win,
