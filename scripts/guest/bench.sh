@@ -128,10 +128,14 @@ stamp()
 
 # host_busy_ns: the host CPUs' time outside idle so far, measured at every
 # idle entry and exit rather than sampled at the tick (vmq_bench_cpu, as
-# the consumers read it), 0 without CPU roles.
+# the consumers read it), 0 without CPU roles, nothing if unreadable.
 host_busy_ns()
 {
-	[ -n "$HOST_CPUS" ] && "$sel/vmq_bench_cpu" || echo 0
+	if [ -n "$HOST_CPUS" ]; then
+		"$sel/vmq_bench_cpu"
+	else
+		echo 0
+	fi
 }
 
 # rate METRIC CASE CMD...: frames per second by CMD's counter over one
@@ -140,7 +144,7 @@ host_busy_ns()
 # host CPU time per frame, as a BENCH METRIC_cpu line.
 rate()
 {
-	local m=$1 c=$2 c0 c0_t c1 c1_t o0 o0_t o1 o1_t h0 h1
+	local m=$1 c=$2 c0 c0_t c1 c1_t o0 o0_t o1 o1_t h0 h1 roles=$HOST_CPUS
 	shift 2
 
 	h0=$(host_busy_ns)
@@ -148,9 +152,14 @@ rate()
 	sleep "$WIN"
 	stamp o1 offered; stamp c1 "$@"
 	h1=$(host_busy_ns)
+	# No figure rather than a made-up one.
+	if [ -z "$h0" ] || [ -z "$h1" ]; then
+		na "${m}_cpu" "$c" "host CPU time unreadable (vmq_bench_cpu)"
+		roles= h0=0 h1=0
+	fi
 	awk -v d=$((c1 - c0)) -v t=$((c1_t - c0_t)) -v o=$((o1 - o0)) \
 		-v ot=$((o1_t - o0_t)) -v m="$m" -v c="$c" \
-		-v h=$((h1 - h0)) -v roles="$HOST_CPUS" 'BEGIN {
+		-v h=$((h1 - h0)) -v roles="$roles" 'BEGIN {
 		printf "BENCH %s %s %.0f\n", m, c, d * 1e9 / t
 		printf "BENCHOFF %s %s %.0f\n", m, c, o * 1e9 / ot
 		if (roles != "" && d > 0)

@@ -49,8 +49,10 @@ def guest_rx_cpu(vmq, other):
 
 
 def macvlan(counts, on, off):
-    return [f"BENCH macvlan_offload {state}_{n} {rate}"
-            for n in counts for state, rate in (("on", on), ("off", off))]
+    """macvlan_offload lines, with a host CPU figure for each."""
+    return [f"BENCH {m} {state}_{n} {rate}"
+            for n in counts for state, rate in (("on", on), ("off", off))
+            for m in ("macvlan_offload", "macvlan_offload_cpu")]
 
 
 class Verdicts(unittest.TestCase):
@@ -159,6 +161,18 @@ class Verdicts(unittest.TestCase):
         res = self.report(guest_rx(300, 100), "guest_rx")
         self.assertIsNone(res["macvlan_offload"]["met"])
         self.assertIsNone(res["filter_scaling"]["met"])
+
+    def test_cpu_figure_missing(self):
+        # The host CPU figures need nothing but the kernel either.
+        lines = [line for line in macvlan((1, 8), 200, 100)
+                 if "_cpu " not in line]
+        with tempfile.TemporaryDirectory() as out:
+            with open(os.path.join(out, "raw.log"), "w") as f:
+                f.write("\n".join(lines) + "\n")
+            rc = subprocess.run([REPORT, "--smoke", out, "macvlan_offload"],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL).returncode
+        self.assertEqual(rc, 1)
 
     def test_target_partly_measured(self):
         # The target is at 8 and 64 macvlans; only 8 ran.
