@@ -11,6 +11,10 @@
 #   BENCHOFF METRIC CASE VALUE      frames/s the link partner offered
 #                                   in that run's window
 #   BENCHINFO METRIC KEY VALUE...   context (settings, offload counts)
+#   BENCHINSN METRIC CASE S E N     a window between the marks tagged S
+#                                   and E (see MARK_NEXT) that delivered
+#                                   N frames: scripts/bench-report turns
+#                                   it into instructions per frame
 #
 #   scripts/guest/bench.sh [full|smoke] [METRIC...]
 
@@ -126,13 +130,19 @@ stamp()
 	printf -v "${var}_t" '%s' $(((a + b) / 2))
 }
 
-# host_busy_ns: the host CPUs' time outside idle so far, measured at every
-# idle entry and exit rather than sampled at the tick (vmq_bench_cpu, as
-# the consumers read it), 0 without CPU roles, nothing if unreadable.
+# The tag of the next mark for the vmq_insns plugin (VMQ_VM_INSNS, see
+# scripts/bench): each window's first and last, unique over the run; a
+# consumer (sink) takes 64, a rate window 2.
+MARK_NEXT=0
+
+# host_busy_ns [MARK]: the host CPUs' time outside idle so far, measured
+# at every idle entry and exit rather than sampled at the tick
+# (vmq_bench_cpu, as the consumers read it, after passing MARK), 0 without
+# CPU roles, nothing if unreadable.
 host_busy_ns()
 {
 	if [ -n "$HOST_CPUS" ]; then
-		"$sel/vmq_bench_cpu"
+		"$sel/vmq_bench_cpu" "$@"
 	else
 		echo 0
 	fi
@@ -145,13 +155,15 @@ host_busy_ns()
 rate()
 {
 	local m=$1 c=$2 c0 c0_t c1 c1_t o0 o0_t o1 o1_t h0 h1 roles=$HOST_CPUS
+	local mk=$MARK_NEXT
 	shift 2
 
-	h0=$(host_busy_ns)
+	MARK_NEXT=$((MARK_NEXT + 2))
+	h0=$(host_busy_ns $mk)
 	stamp o0 offered; stamp c0 "$@"
 	sleep "$WIN"
 	stamp o1 offered; stamp c1 "$@"
-	h1=$(host_busy_ns)
+	h1=$(host_busy_ns $((mk + 1)))
 	# No figure rather than a made-up one.
 	if [ -z "$h0" ] || [ -z "$h1" ]; then
 		na "${m}_cpu" "$c" "host CPU time unreadable (vmq_bench_cpu)"
@@ -159,11 +171,13 @@ rate()
 	fi
 	awk -v d=$((c1 - c0)) -v t=$((c1_t - c0_t)) -v o=$((o1 - o0)) \
 		-v ot=$((o1_t - o0_t)) -v m="$m" -v c="$c" \
-		-v h=$((h1 - h0)) -v roles="$roles" 'BEGIN {
+		-v h=$((h1 - h0)) -v roles="$roles" -v mk=$mk 'BEGIN {
 		printf "BENCH %s %s %.0f\n", m, c, d * 1e9 / t
 		printf "BENCHOFF %s %s %.0f\n", m, c, o * 1e9 / ot
-		if (roles != "" && d > 0)
-			printf "BENCH %s_cpu %s %.0f\n", m, c, h / d }'
+		if (roles != "" && d > 0) {
+			printf "BENCH %s_cpu %s %.0f\n", m, c, h / d
+			printf "BENCHINSN %s %s %d %d %d\n", m, c, mk, mk + 1, d
+		} }'
 }
 
 # runs METRIC CASE CMD...: RUNS windows of rate.
@@ -451,20 +465,23 @@ frame_len() { [ "$1" = 64 ] && echo 60 || echo $(($1 + 14)); }
 # BENCHOFF line.
 sink()
 {
-	local m=$1 c=$2 line got=0 res err o0 o1 t0 t1
+	local m=$1 c=$2 line got=0 res err o0 o1 t0 t1 mk=$MARK_NEXT
 	shift 2
+
+	MARK_NEXT=$((MARK_NEXT + 64))
 
 	res=$(mktemp)
 	err=$(mktemp)
 	o0=$(offered); t0=$(now_ns)
 	# The consumer is the guest: on the host's CPUs, as a vCPU would be.
 	(taskset -p -c "${HOST_CPUS:-0-$((NCPU - 1))}" $BASHPID >/dev/null &&
-		"$@") > "$res" 2> "$err"
+		VMQ_BENCH_MARK=${VMQ_BENCH_HOST_CPUS:+$mk} "$@") > "$res" 2> "$err"
 	o1=$(offered); t1=$(now_ns)
 	while read -r line; do
 		case $line in
 		info\ *) info "$m" "${c}_${line#info }" ;;
 		cpu\ *) out "BENCH ${m}_cpu $c ${line#cpu }" ;;
+		insn\ *) out "BENCHINSN $m $c ${line#insn }" ;;
 		[0-9]*) out "BENCH $m $c $line"; got=1 ;;
 		# Anything else (a VMM's "FAIL: ...") is why it failed.
 		*) echo "$line" >> "$err" ;;

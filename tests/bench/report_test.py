@@ -55,14 +55,45 @@ def macvlan(counts, on, off):
             for m in ("macvlan_offload", "macvlan_offload_cpu")]
 
 
+ROLES = "BENCHINFO meta cpu_roles generator 0, host 1,2, nic 3"
+
+
+def mark(tag, per_cpu):
+    """A vmq_insns mark line: PER_CPU is [(user, kernel)] by vCPU."""
+    return f"mark {tag} 0 " + " ".join(f"{u} {k}" for u, k in per_cpu)
+
+
+def insn_run(windows):
+    """raw.log lines and insns.log lines for macvlan_offload windows:
+    WINDOWS is [(case, frames, [(user, kernel)] by vCPU spent)]."""
+    raw, marks, now = [ROLES], [], [(0, 0)] * 4
+    if not any(case == "on_1" for case, _, _ in windows):
+        # What a run must have, or the bench is broken.
+        windows = [("on_1", 1, [(0, 1)] * 4),
+                   ("off_1", 1, [(0, 1)] * 4)] + windows
+    for i, (case, frames, spent) in enumerate(windows):
+        marks.append(mark(2 * i, now))
+        now = [(u + du, k + dk) for (u, k), (du, dk) in zip(now, spent)]
+        marks.append(mark(2 * i + 1, now))
+        raw += [f"BENCH macvlan_offload {case} 1000",
+                f"BENCH macvlan_offload_cpu {case} 10",
+                f"BENCHINSN macvlan_offload {case} {2 * i} {2 * i + 1} "
+                f"{frames}"]
+    return raw, marks
+
+
 class Verdicts(unittest.TestCase):
-    def report(self, lines, *metrics, smoke=False):
-        """results.json of a report on LINES, limited to METRICS."""
+    def report(self, lines, *metrics, smoke=False, marks=None):
+        """results.json of a report on LINES, limited to METRICS, with
+        MARKS as the vmq_insns plugin's file if given."""
         with tempfile.TemporaryDirectory() as out:
             with open(os.path.join(out, "raw.log"), "w") as f:
                 f.write("BENCHINFO meta mode %s\n" %
                         ("smoke" if smoke else "full"))
                 f.write("\n".join(lines) + "\n")
+            if marks is not None:
+                with open(os.path.join(out, "insns.log"), "w") as f:
+                    f.write("\n".join(marks) + "\n")
             args = [REPORT] + (["--smoke"] if smoke else []) + [out]
             subprocess.run(args + list(metrics), check=True,
                            stdout=subprocess.DEVNULL)
@@ -89,11 +120,15 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(res["guest_rx"]["ratio"]["1500B"], 1.5)
 
     @staticmethod
-    def smoke_rc(lines, metric):
-        """The exit status of a smoke report on LINES, limited to METRIC."""
+    def smoke_rc(lines, metric, marks=None):
+        """The exit status of a smoke report on LINES, limited to METRIC,
+        with MARKS as the vmq_insns plugin's file if given."""
         with tempfile.TemporaryDirectory() as out:
             with open(os.path.join(out, "raw.log"), "w") as f:
                 f.write("\n".join(lines) + "\n")
+            if marks is not None:
+                with open(os.path.join(out, "insns.log"), "w") as f:
+                    f.write("\n".join(marks) + "\n")
             return subprocess.run([REPORT, "--smoke", out, metric],
                                   stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL).returncode
@@ -173,6 +208,47 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(self.smoke_rc(lines, "macvlan_offload"), 1)
         self.assertEqual(self.smoke_rc(macvlan((1, 8), 200, 100),
                                        "macvlan_offload"), 0)
+
+    def test_insn_figures(self):
+        # Per frame: the host CPUs' (1, 2) kernel instructions, the NIC
+        # CPU's (3) in both modes, and every CPU's in both modes.
+        spent = [(7, 1000), (500, 3000), (900, 1000), (20, 80)]
+        raw, marks = insn_run([("off_8", 100, spent), ("on_8", 200, spent)])
+        res = self.report(raw, "macvlan_offload", marks=marks)
+        cases = res["macvlan_offload_insn"]["cases"]
+        self.assertEqual(cases["off_8"]["median"], 40)
+        self.assertEqual(cases["on_8"]["median"], 20)
+        self.assertEqual(res["macvlan_offload_insn_nic"]["cases"]["on_8"]
+                         ["median"], 0.5)
+        self.assertEqual(res["macvlan_offload_insn_all"]["cases"]["off_8"]
+                         ["median"], 65.07)
+        self.assertEqual(res["macvlan_offload_insn"]["ratio"]["8"], 0.5)
+        self.assertIs(res["macvlan_offload_insn"]["met"], None)
+
+    def test_insn_target(self):
+        # <= 0.7 at 8 and 64 macvlans, on the host's kernel instructions.
+        def met(on_kernel):
+            windows = []
+            for n in (8, 64):
+                windows += [(f"off_{n}", 10, [(0, 0), (0, 100), (0, 0),
+                                              (0, 0)]),
+                            (f"on_{n}", 10, [(0, 0), (0, on_kernel),
+                                             (0, 0), (0, 0)])]
+            raw, marks = insn_run(windows)
+            res = self.report(raw, "macvlan_offload", marks=marks)
+            return res["macvlan_offload_insn"]["met"]
+        self.assertIs(met(70), True)
+        self.assertIs(met(71), False)
+
+    def test_insn_marks_missing(self):
+        # Marks the plugin never wrote: no figure, and with the plugin's
+        # file there, a broken bench; without it (no plugin), not.
+        spent = [(0, 10)] * 4
+        raw, marks = insn_run([("on_1", 10, spent), ("off_1", 10, spent)])
+        self.assertEqual(self.smoke_rc(raw, "macvlan_offload",
+                                       marks[:1]), 1)
+        self.assertEqual(self.smoke_rc(raw, "macvlan_offload", marks), 0)
+        self.assertEqual(self.smoke_rc(raw, "macvlan_offload"), 0)
 
     def test_target_partly_measured(self):
         # The target is at 8 and 64 macvlans; only 8 ran.

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,12 +19,54 @@
 
 #define MAX_CPUS	64
 
+/*
+ * Marks for the vmq_insns QEMU plugin (tools/qemu-plugin/vmq_insns.c):
+ * a call to VMQ_MARK_BASE + TAG, one "ret" each, which the plugin sees
+ * translated there.  The same addresses as the plugin's.
+ */
+#define VMQ_MARK_BASE	0x5e5e00000000UL
+#define VMQ_MARK_SIZE	0x10000UL
+
 double bench_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/**
+ * bench_mark() - pass a mark the vmq_insns plugin records
+ * @tag: the mark's tag, below VMQ_MARK_SIZE.
+ *
+ * Without the plugin a mark costs a call and does nothing.  The page of
+ * marks is mapped at the first one; if that fails, no mark is passed.
+ */
+void bench_mark(unsigned int tag)
+{
+	static unsigned char *marks;
+
+	if (!marks) {
+		void *p = mmap((void *)VMQ_MARK_BASE, VMQ_MARK_SIZE,
+			       PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS |
+			       MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == MAP_FAILED)
+			return;
+		if (p != (void *)VMQ_MARK_BASE) {
+			munmap(p, VMQ_MARK_SIZE);
+			return;
+		}
+		/* ret, at every byte: each tag has its own entry. */
+		memset(p, 0xc3, VMQ_MARK_SIZE);
+		if (mprotect(p, VMQ_MARK_SIZE, PROT_READ | PROT_EXEC)) {
+			munmap(p, VMQ_MARK_SIZE);
+			return;
+		}
+		marks = p;
+	}
+	((void (*)(void))(marks + tag % VMQ_MARK_SIZE))();
 }
 
 /* The CPUs a comma-separated list names; 0 if none or malformed. */
@@ -210,6 +253,21 @@ int windows_parse(struct windows *w, const char *warm, const char *win,
 	return w->win > 0 && w->runs > 0 ? 0 : -1;
 }
 
+/*
+ * Window @i's boundary mark (0: the warm-up's end), with VMQ_BENCH_MARK
+ * set: the vmq_insns plugin's counts at each.  "insn S E FRAMES" gives
+ * the window's first and last marks and its frames.
+ */
+static void window_mark(struct windows *w, int i)
+{
+	if (w->mark < 0)
+		return;
+	bench_mark(w->mark + i);
+	if (i)
+		printf("insn %d %d %llu\n", w->mark + i - 1, w->mark + i,
+		       w->frames);
+}
+
 /**
  * windows_init() - start the warm-up, once the consumer is set up
  * @w: parsed by windows_parse().
@@ -223,6 +281,9 @@ void windows_init(struct windows *w)
 	w->done = 0;
 	w->frames = 0;
 	w->host_cpus = host_cpu_read(&w->cpu0);
+	w->mark = getenv("VMQ_BENCH_MARK") ? atoi(getenv("VMQ_BENCH_MARK")) : -1;
+	if (!w->warming)
+		window_mark(w, 0);
 }
 
 /* "cpu NS": host CPU time per frame of the window just over. */
@@ -260,10 +321,12 @@ int windows_tick(struct windows *w)
 		w->frames = 0;
 		if (w->host_cpus)
 			host_cpu_read(&w->cpu0);
+		window_mark(w, 0);
 		return 0;
 	}
 	if (t - w->t0 < w->win)
 		return 0;
+	window_mark(w, w->done + 1);
 	printf("%.0f\n", w->frames / (t - w->t0));
 	window_cpu(w);
 	fflush(stdout);

@@ -34,10 +34,12 @@ struct windows {
 	unsigned long long frames;
 	int warming;
 	int host_cpus;		/* VMQ_BENCH_HOST_CPUS was given */
+	int mark;		/* VMQ_BENCH_MARK, the first mark's tag, or -1 */
 	struct host_cpu cpu0;
 };
 
 double bench_now(void);
+void bench_mark(unsigned int tag);
 int host_busy_ns(double *busy_ns);
 int host_cpu_read(struct host_cpu *hc);
 void bench_threads_pin(void);
