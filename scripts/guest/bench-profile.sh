@@ -1,31 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Profile one benchmark path inside the VM (scripts/bench-profile): runs
-# the guest_rx measurement of the vmq VFIO queue while perf samples every
-# CPU, then prints where the time went.
+# Run one benchmark path for scripts/bench-profile: one window of it,
+# whose marks the vmq_insns plugin profiles, then the kernel's function
+# addresses, for the host to name the profile's addresses with.
 #
 #   bench-profile.sh [vfio|macvlan8] [FRAME_SIZE]
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_LIB=1 source "$here/bench.sh" full
-RUNS=1 WIN=4 WARM=0.3
+RUNS=1 WIN=2 WARM=0.3
 
 what=${1:-vfio}
 size=${2:-64}
-data=/tmp/perf.data
 
-perf record -q -a -g -F 499 -o $data -- sleep 4.5 >/dev/null 2>&1 &
-pid=$!
-sleep 0.2
+info meta cpu_roles "generator $GEN_CPU, host ${HOST_CPUS:-none}, nic ${NIC_CPU:-none}"
 case $what in
-vfio)		guest_rx_vfio "$size" ;;
+# As guest_rx runs it: with adaptive-rx.
+vfio)		NIC_COAL="adaptive-rx on" guest_rx_vfio "$size" ;;
 macvlan8)	MV_COUNTS=8 bench_macvlan_offload ;;
 esac
-wait $pid
-echo "BENCHPROFILE $what $size"
-perf report -i $data --stdio --no-children --sort sym --percent-limit 0.4 \
-	-g none 2>/dev/null | grep -v -e "^#" -e "^$" | head -50
-echo "BENCHPROFILE by command"
-perf report -i $data --stdio --no-children --sort comm --percent-limit 1 \
-	-g none 2>/dev/null | grep -v -e "^#" -e "^$" | head -12
+pktgen_stop
+echo "BENCHKSYMS"
+# Text symbols, kernel and modules: "ADDRESS NAME [MODULE]".
+awk '$2 == "t" || $2 == "T" { print $1, $3, $4 }' /proc/kallsyms
+echo "BENCHKSYMS end"
+vmq_unload_all
