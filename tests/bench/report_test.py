@@ -250,6 +250,24 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(self.smoke_rc(raw, "macvlan_offload", marks), 0)
         self.assertEqual(self.smoke_rc(raw, "macvlan_offload"), 0)
 
+    def test_plot_error_bars(self):
+        # Each bar is its median, with the least and the most as its
+        # error bar; a path not measured is "-".
+        lines = guest_rx(300, 100) + ["BENCH guest_rx vfio_64 200",
+                                      "BENCH guest_rx vfio_64 500"]
+        lines = [line for line in lines if " macvtap_1500 " not in line]
+        with tempfile.TemporaryDirectory() as out:
+            with open(os.path.join(out, "raw.log"), "w") as f:
+                f.write("\n".join(lines) + "\n")
+            subprocess.run([REPORT, out, "guest_rx"], check=True,
+                           stdout=subprocess.DEVNULL)
+            with open(os.path.join(out, "guest_rx.dat")) as f:
+                rows = {r.split()[0]: r.split()[1:] for r in f}
+        self.assertEqual(rows["vfio"], ["300", "200", "500",
+                                        "300", "300", "300"])
+        self.assertEqual(rows["macvtap"], ["100", "100", "100",
+                                           "-", "-", "-"])
+
     def test_target_partly_measured(self):
         # The target is at 8 and 64 macvlans; only 8 ran.
         res = self.report(macvlan((1, 8), 200, 100), "macvlan_offload")
