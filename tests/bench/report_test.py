@@ -250,6 +250,14 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(self.smoke_rc(raw, "macvlan_offload", marks), 0)
         self.assertEqual(self.smoke_rc(raw, "macvlan_offload"), 0)
 
+    def test_insn_mark_twice(self):
+        # A tag the guest passed twice belongs to no one window: the
+        # window that names it gets no figure (here: a broken bench).
+        spent = [(0, 10)] * 4
+        raw, marks = insn_run([("on_1", 10, spent), ("off_1", 10, spent)])
+        self.assertEqual(self.smoke_rc(raw, "macvlan_offload",
+                                       marks + [marks[0]]), 1)
+
     def test_plot_error_bars(self):
         # Each bar is its median, with the least and the most as its
         # error bar; a path not measured is "-".

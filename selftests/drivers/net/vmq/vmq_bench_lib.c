@@ -274,6 +274,8 @@ static void window_mark(struct windows *w, int i)
  */
 void windows_init(struct windows *w)
 {
+	const char *mark;
+
 	bench_threads_pin();
 	w->start = bench_now();
 	w->warming = w->warm > 0;
@@ -281,7 +283,8 @@ void windows_init(struct windows *w)
 	w->done = 0;
 	w->frames = 0;
 	w->host_cpus = host_cpu_read(&w->cpu0);
-	w->mark = getenv("VMQ_BENCH_MARK") ? atoi(getenv("VMQ_BENCH_MARK")) : -1;
+	mark = getenv("VMQ_BENCH_MARK");
+	w->mark = mark && *mark ? atoi(mark) : -1;
 	if (!w->warming)
 		window_mark(w, 0);
 }
