@@ -101,11 +101,12 @@ static void vmqsim_vector_deliver(void *info)
 
 static unsigned int vmqsim_vector_cpu(const struct vmqsim_vector *vec)
 {
-	const struct cpumask *eff = irq_get_effective_affinity_mask(vec->virq);
-	unsigned int cpu = nr_cpu_ids;
+	const struct cpumask *eff;
+	unsigned int cpu;
 
-	if (eff)
-		cpu = cpumask_first_and(eff, cpu_online_mask);
+	eff = irq_data_get_effective_affinity_mask(vec->data);
+	cpu = cpumask_first_and(eff, cpu_online_mask);
+
 	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
 }
 
@@ -632,6 +633,8 @@ int vmqsim_irqs_init(struct vmqsim_dev *sdev)
 		vec->virq = irq_create_mapping(irqs->domain, i);
 		if (!vec->virq)
 			goto err_dispose_mappings;
+		/* Per message, irq_to_desc() is a maple tree walk. */
+		vec->data = irq_get_irq_data(vec->virq);
 	}
 	return 0;
 

@@ -179,6 +179,8 @@ enum {
  * @qp: the queue pair it serves (not meaningful for the misc vector).
  * @tx: it is @qp's transmit vector, moderated by the transmit settings.
  * @virq: Linux irq number.
+ * @data: @virq's irq data, looked up once: where a message goes is read
+ *	from it at every message.
  * @name: name it is requested under, "<ifname>-qp<N>", "<ifname>-misc"
  *	or "<ifname>-qp<N>-tx".
  * @user: whom a queue pair vector's messages are for, or NULL (RCU).
@@ -198,6 +200,7 @@ struct vmqsim_vector {
 	u32 qp;
 	bool tx;
 	unsigned int virq;
+	struct irq_data *data;
 	char name[IFNAMSIZ + 16];
 	struct vmqsim_vector_user __rcu *user;
 	call_single_data_t csd;
