@@ -871,8 +871,15 @@ int rx_frames(struct vmm *v, const __u8 *dst, int n, bool quiet)
 			return ok;
 		}
 		if (got_len != len || memcmp(got, sent, len)) {
-			check(false, "rx frame %u: %u bytes, want %u, or bytes differ",
-			      seq, got_len, len);
+			char to[18];
+			__u32 got_seq;
+
+			/* Whose frame it was tells a stray from a corruption. */
+			memcpy(&got_seq, got + 14, sizeof(got_seq));
+			snprintf(to, sizeof(to), "%02x:%02x:%02x:%02x:%02x:%02x",
+				 got[0], got[1], got[2], got[3], got[4], got[5]);
+			check(false, "rx frame %u: %u bytes, want %u, or differs (got %u to %s)",
+			      seq, got_len, len, got_seq, to);
 			return ok;
 		}
 		ok++;
