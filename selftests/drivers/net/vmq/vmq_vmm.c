@@ -1224,15 +1224,19 @@ static void case_stop_race(struct vmm *v)
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct timespec t0, t;
 	__u8 sent[ETH_FRAME_LEN];
-	int n = 0, status;
+	int n = 0, strays = 0, bad = 0, status;
+	__u8 *got;
 	__u32 len;
 	pid_t pid;
 
+	/* Made here, so that the checks' frames have sequence numbers of
+	 * their own.
+	 */
+	make_frame(v, sent, bcast, v->wire_mac, 60);
 	pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
-		make_frame(v, sent, bcast, v->wire_mac, 60);
 		for (;;)
 			send(v->wire_sock, sent, 60, 0);
 	}
@@ -1252,8 +1256,12 @@ static void case_stop_race(struct vmm *v)
 	 * their way (the wire's qdisc, the port's FIFO) and reach the new
 	 * queue: they are test frames too, to broadcast.  Let them land.
 	 */
-	while (rx_next(v, &len, 200))
-		;
+	while ((got = rx_next_test(v, &len, 200))) {
+		strays++;
+		bad += len != 60 || memcmp(got, sent, 60);
+	}
+	check(!bad, "stop-race: the flood's %d frames after the last start intact (%d not)",
+	      strays, bad);
 	check(rx_frames(v, v->mac, 2, true) == 2,
 	      "stop-race: %d stops under a broadcast flood, queue still works", n);
 }
