@@ -20,7 +20,9 @@
  *
  * A copy through a pin happens under the xarray's lock, and .dma_unmap
  * takes a page out of the xarray under that lock before unpinning it, so
- * no copy touches a page after the VMM has got it back.
+ * no copy touches a page after the VMM has got it back.  The last pins
+ * looked up are cached (&struct vmq_vfio_tlb) under the same lock, and
+ * a page leaves the cache when it leaves the xarray.
  *
  * type1 calls .dma_unmap with its lock dropped and, while any page of
  * the range is still pinned, calls again, ten times at most before it
@@ -55,6 +57,38 @@ static bool vmq_vfio_pin_index(u64 iova, unsigned long *idx)
 }
 
 /*
+ * The pin of page @idx, or NULL; under the pins' lock.  A frame's
+ * descriptor read, its write and its completion come back to the same
+ * few pages, so the translation cache spares most xarray walks.
+ */
+static struct page *vmq_vfio_pin_lookup(struct vmq_vfio_dev *mvdev,
+					unsigned long idx)
+{
+	struct vmq_vfio_tlb *e = &mvdev->tlb[idx & (VMQ_VFIO_TLB - 1)];
+	struct page *page;
+
+	lockdep_assert_held(&mvdev->pins.xa_lock);
+	if (e->page && e->idx == idx)
+		return e->page;
+	page = xa_load(&mvdev->pins, idx);
+	if (page) {
+		e->idx = idx;
+		e->page = page;
+	}
+	return page;
+}
+
+/* Page @idx leaves the pins: no cache entry may keep it. */
+static void vmq_vfio_tlb_forget(struct vmq_vfio_dev *mvdev, unsigned long idx)
+{
+	struct vmq_vfio_tlb *e = &mvdev->tlb[idx & (VMQ_VFIO_TLB - 1)];
+
+	lockdep_assert_held(&mvdev->pins.xa_lock);
+	if (e->idx == idx)
+		e->page = NULL;
+}
+
+/*
  * Copy @len bytes, all within one page, through that page's pin.  False
  * if the page is not pinned.
  */
@@ -68,7 +102,7 @@ static bool vmq_vfio_pin_copy(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
 	if (!vmq_vfio_pin_index(iova, &idx))
 		return false;
 	xa_lock_bh(&mvdev->pins);
-	page = xa_load(&mvdev->pins, idx);
+	page = vmq_vfio_pin_lookup(mvdev, idx);
 	if (page) {
 		va = kmap_local_page(page) + offset_in_page(iova);
 		if (write)
@@ -271,8 +305,10 @@ static void vmq_vfio_unpin_range(struct vmq_vfio_dev *mvdev,
 	while (idx <= last) {
 		xa_lock_bh(&mvdev->pins);
 		page = xa_find(&mvdev->pins, &idx, last, XA_PRESENT);
-		if (page)
+		if (page) {
 			__xa_erase(&mvdev->pins, idx);
+			vmq_vfio_tlb_forget(mvdev, idx);
+		}
 		xa_unlock_bh(&mvdev->pins);
 		if (!page)
 			return;

@@ -78,6 +78,23 @@ struct vmq_vfio_rss {
 	u8 table[VMQ_RSS_TABLE_SIZE];
 };
 
+/* Entries of the pins' translation cache; a power of 2. */
+#define VMQ_VFIO_TLB		32
+
+/**
+ * struct vmq_vfio_tlb - the last pins looked up, as an IOMMU's IOTLB
+ * @idx: an IOVA page frame.
+ * @page: its pin, or NULL: the entry is empty.
+ *
+ * Direct-mapped by @idx.  Guarded by the lock of &vmq_vfio_dev.pins: an
+ * entry is filled from the xarray and emptied when its page leaves it,
+ * both under that lock, so an entry's page is always one still pinned.
+ */
+struct vmq_vfio_tlb {
+	unsigned long idx;
+	struct page *page;
+};
+
 /* Ranges fenced at once before the whole device is. */
 #define VMQ_VFIO_FENCES		8
 
@@ -148,6 +165,7 @@ struct vmq_vfio_mig_file {
  * @pins: guest pages the device pinned, by IOVA page frame: the NIC's
  *	way into guest memory (pin.c).  Its lock covers each copy through
  *	a pin.
+ * @tlb: the last pins looked up (pin.c), under @pins' lock.
  * @npins: entries in @pins.
  * @pinning: pins in flight (pinned, not yet in @pins).
  * @pin_wait: where .dma_unmap waits for @pinning to drop to 0.
@@ -175,6 +193,7 @@ struct vmq_vfio_dev {
 	spinlock_t irq_lock;	/* see @irq_lock above */
 	struct eventfd_ctx *trigger[VMQ_VFIO_NUM_IRQS][VMQ_VFIO_MAX_QUEUES];
 	struct xarray pins;
+	struct vmq_vfio_tlb tlb[VMQ_VFIO_TLB];
 	atomic_t npins;
 	atomic_t pinning;
 	wait_queue_head_t pin_wait;
