@@ -9,7 +9,9 @@
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_LIB=1 source "$here/bench.sh" full
-RUNS=1 WIN=2 WARM=0.3
+# One window, as many instructions as 2 s at shift 3 (bench.sh scales WARM).
+RUNS=1
+WIN=$(awk -v s="$TSCALE" 'BEGIN { print 2 * s }')
 
 what=${1:-vfio}
 size=${2:-64}

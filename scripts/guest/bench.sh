@@ -42,6 +42,16 @@ else
 	IRQ_QUEUES="8 64"
 	LOW_RATE=200
 fi
+# Windows of guest time scaled by VMQ_BENCH_TSCALE (scripts/bench: on
+# the instruction clock, whatever the shift, a window is as many
+# instructions as 1 s is at shift 3).  A low-rate window keeps its
+# length: it is mostly idle, which costs no instructions, and needs its
+# frames.
+LOW_WIN=$WIN
+TSCALE=${VMQ_BENCH_TSCALE:-1}
+WIN=$(awk -v w="$WIN" -v s="$TSCALE" 'BEGIN { print w * s }')
+WARM=$(awk -v w="$WARM" -v s="$TSCALE" 'BEGIN { print w * s }')
+SETTLE=$(awk -v s="$TSCALE" 'BEGIN { print s }')
 
 DEV=vmq0
 PEER=vmq0w
@@ -343,16 +353,17 @@ bench_filter_scaling()
 
 # --- 4. irq_batching ------------------------------------------------------
 
-# irq_window PREFIX [QUEUES]: one window's interrupts and frames over the
-# queue pairs whose names match the regex QUEUES (default: queue 1).
+# irq_window PREFIX [QUEUES [SECONDS]]: one window's interrupts and
+# frames over the queue pairs whose names match the regex QUEUES
+# (default: queue 1), over SECONDS (default WIN).
 irq_window()
 {
-	local p=$1 q=${2:-1} i0 f0 i1 f1 t0 t1
+	local p=$1 q=${2:-1} w=${3:-$WIN} i0 f0 i1 f1 t0 t1
 
 	i0=$(qsum $DEV "^qp($q)_irqs:\$")
 	f0=$(qsum $DEV "^qp($q)_rx_packets:\$")
 	t0=$(now_ns)
-	sleep "$WIN"
+	sleep "$w"
 	i1=$(qsum $DEV "^qp($q)_irqs:\$")
 	f1=$(qsum $DEV "^qp($q)_rx_packets:\$")
 	t1=$(now_ns)
@@ -385,7 +396,7 @@ bench_irq_batching()
 	pg_run $IRQ_MAC 60 1 "" $LOW_RATE
 	info irq_batching low_rate_pps $LOW_RATE
 	for ((i = 0; i < RUNS; i++)); do
-		irq_window low
+		irq_window low 1 "$LOW_WIN"
 	done
 	pktgen_stop
 	irq_batching_adaptive
@@ -417,7 +428,7 @@ irq_batching_queues()
 		irq_window "sat$n" "$all"
 	done
 	if ethtool -C $DEV adaptive-rx on >/dev/null 2>&1; then
-		sleep 1
+		sleep "$SETTLE"
 		for ((i = 0; i < RUNS; i++)); do
 			irq_window "adaptive_sat$n" "$all"
 		done
@@ -429,7 +440,7 @@ irq_batching_queues()
 # each after a warm-up long enough for it to settle.
 irq_batching_adaptive()
 {
-	local i load
+	local i load w
 
 	if ! ethtool -C $DEV adaptive-rx on >/dev/null 2>&1; then
 		na irq_batching adaptive_sat_irqs_per_1000 "no adaptive-rx"
@@ -441,9 +452,16 @@ irq_batching_adaptive()
 		else
 			pg_run $IRQ_MAC 60 1 "" $LOW_RATE
 		fi
-		sleep 1
+		# net_dim settles; a low rate's window keeps its length.
+		if [ $load = sat ]; then
+			sleep "$SETTLE"
+			w=$WIN
+		else
+			sleep 1
+			w=$LOW_WIN
+		fi
 		for ((i = 0; i < RUNS; i++)); do
-			irq_window adaptive_$load
+			irq_window adaptive_$load 1 "$w"
 		done
 		pktgen_stop
 	done
@@ -1046,6 +1064,7 @@ info meta mode "$MODE"
 info meta runs "$RUNS"
 info meta cpu_roles "generator $GEN_CPU, host ${HOST_CPUS:-none}, nic ${NIC_CPU:-none}"
 info meta window_s "$WIN"
+info meta low_window_s "$LOW_WIN"
 for m in $METRICS; do
 	t0=$(now_ns)
 	"bench_$m"
