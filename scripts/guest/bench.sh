@@ -110,8 +110,22 @@ pg_run()
 	pktgen_stop
 	pktgen_start "$PEER" "$mac" - "$nmac" "$gap" "$size" "${flags[@]}" ||
 		return 1
+	pg_wait_started || return 1
 	sleep "$WARM"
 }
+
+# pg_wait_started: wait until pktgen, started in the background, sends.
+# A stop that came before its start took effect would find nothing to
+# stop, and the start would then leave it running for good (seen with
+# windows of a few ms: "vmq0w is already stopped", then a hang).
+pg_wait_started()
+{
+	BUSYWAIT_SLEEP=0.001 busywait 5000 pg_sending && return 0
+	echo "bench: pktgen on $PEER did not start" >&2
+	return 1
+}
+
+pg_sending() { [ "$(pktgen_sent "$PEER")" -gt 0 ] 2>/dev/null; }
 
 # --- counters -------------------------------------------------------------
 
@@ -988,6 +1002,7 @@ vmmq_pg_run()
 	pg_set "$PEER" "udp_src_max 65535"
 	(echo start > "$PG/pgctrl") 2>/dev/null &
 	PKTGEN_PID=$!
+	pg_wait_started || return 1
 	sleep "$WARM"
 }
 
