@@ -34,7 +34,12 @@
  * the classifier writes a frame straight into the next posted buffer (on
  * virtqueues, the next available chain of a few descriptors) and
  * completes it, as a NIC's receive DMA does: no copy into the FIFO, no
- * engine pass.  It does so only while nothing waits in the FIFO, and
+ * engine pass.  On the hardware's rings, frames the receive port takes
+ * together for one queue pair, up to %VMQSIM_RX_STAGE in a row, share
+ * one read of their descriptors and one write-back of their completions
+ * and raise the vector once, as a NIC prefetches descriptors and
+ * coalesces its write-backs.  It does so only while nothing waits in
+ * the FIFO, and
  * holds the receive ring's token (%VMQSIM_GUEST_RX_BUSY) meanwhile, which
  * the engine holds for its receive passes, so frames keep their order and
  * the ring has one consumer at a time.  Whatever it cannot do without
@@ -353,7 +358,7 @@ static bool __vmqsim_guest_rx_batch(struct vmqsim_guest *gq,
 
 /*
  * Take the receive ring's token from the classifier, which holds it only
- * for one frame's copy with BHs off.
+ * for one batch's copies (%VMQSIM_RX_STAGE frames at most) with BHs off.
  */
 static void vmqsim_guest_rx_lock(struct vmqsim_guest *gq)
 {
@@ -629,83 +634,6 @@ static struct sk_buff *vmqsim_guest_admit(struct vmqsim_guest *gq,
 	return frame;
 }
 
-/*
- * Write @skb into the next posted buffer and complete its descriptor,
- * all through memory the owner keeps at hand.  Holding the ring's token;
- * false, with nothing consumed, where that is not enough.
- */
-static bool __vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
-				     const struct sk_buff *skb,
-				     const struct vmqsim_guest_cb *cb)
-{
-	struct vmq_ring_state *ring = &gq->gqp->rx;
-	u64 iova = ring->base + (u64)ring->head * sizeof(struct vmq_desc);
-	struct vmq_desc desc;
-
-	/*
-	 * Frames first in the FIFO go first; the engine drains it.  A queue
-	 * in error gets nothing more (the engine purges its FIFO).
-	 */
-	if (READ_ONCE(gq->gqp->error) ||
-	    !skb_queue_empty_lockless(&gq->fifo) ||
-	    !vmqsim_guest_rx_span(ring, 1) ||
-	    vmq_guest_dma_try(gq->gqp, iova, &desc, sizeof(desc), false) ||
-	    skb->len > le32_to_cpu(desc.len) ||
-	    vmq_guest_dma_try(gq->gqp, le64_to_cpu(desc.addr), skb->data,
-			      skb->len, true))
-		return false;
-	vmqsim_guest_complete(gq, &desc, skb->len, VMQ_DESC_F_DONE, cb);
-	/* The frame is in guest memory before its completion says so. */
-	smp_wmb();
-	if (vmq_guest_dma_try(gq->gqp, iova, &desc, sizeof(desc), true))
-		return false;
-	WRITE_ONCE(ring->head, (ring->head + 1) & (ring->size - 1));
-	vmqsim_guest_rx_direct_done(gq, skb->len);
-	return true;
-}
-
-/**
- * vmqsim_guest_rx_direct_done() - count a frame the classifier wrote
- *	straight into guest memory
- * @gq: the engine.
- * @len: the frame's bytes.
- */
-void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 len)
-{
-	vmqsim_silicon_count(gq->sdev, VMQSIM_CNT_RX_GUEST_DIRECT);
-	vmq_qp_count_rx(gq->sdev->vdev, gq->id, 1, len);
-	vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, 1);
-	vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, len);
-}
-
-/*
- * The classifier's receive DMA: @skb straight into guest memory, when
- * the guest sees it as it is (its tag, if any, out of band and the
- * queue on that VLAN; or neither) and nothing needs to wait.
- */
-static bool vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
-				   const struct sk_buff *skb, u16 vlan,
-				   const struct vmqsim_guest_cb *cb)
-{
-	static const struct vmqsim_guest_done one = { .rx = 1 };
-	bool done, irq = true;
-
-	if (!!vlan != skb_vlan_tag_present(skb) || skb_is_nonlinear(skb) ||
-	    skb->len > vmq_guest_max_frame(gq->sdev->vdev) ||
-	    !READ_ONCE(gq->running) || in_hardirq() || irqs_disabled())
-		return false;
-	if (test_and_set_bit_lock(VMQSIM_GUEST_RX_BUSY, &gq->rx_flags))
-		return false;
-	if (vmqsim_guest_is_virtio(gq))
-		done = vmqsim_virtio_rx_direct(gq, skb, &irq);
-	else
-		done = __vmqsim_guest_rx_direct(gq, skb, cb);
-	vmqsim_guest_rx_unlock(gq);
-	if (done && irq)
-		vmqsim_guest_raise(gq, &one);
-	return done;
-}
-
 /* The guest ABI's name for a hash type. */
 static u8 vmqsim_guest_hash_type(u8 type)
 {
@@ -719,38 +647,134 @@ static u8 vmqsim_guest_hash_type(u8 type)
 	}
 }
 
-/**
- * vmqsim_guest_rx() - the classifier sends a frame to a guest queue pair
- * @gq: the queue pair's engine, found under RCU.
- * @skb: the frame; not consumed (it may go to several queues).
- * @meta: its RSS hash, for a guest that asked for it (VMQ_CTRL_RX_HASH).
- *
- * The frame is made up for the guest here, once: by the VLAN the queue is
- * on now, and refused (dropped, counted) if longer than MAX_FRAME.
- *
- * Context: RCU read side, BHs disabled.
+/*
+ * Whether the guest on @vlan (0: none) sees @skb as it came: its tag, if
+ * any, out of band and the queue on that VLAN, or neither; and nothing
+ * to refuse.
  */
-void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb,
-		     const struct vmqsim_rx_meta *meta)
+static bool vmqsim_guest_rx_as_is(struct vmqsim_guest *gq,
+				  const struct sk_buff *skb, u16 vlan)
 {
-	struct vmqsim_guest_cb cb = {
-		.hash = meta->hash,
-		.hash_type = vmqsim_guest_hash_type(meta->hash_type),
-	};
-	struct sk_buff *frame;
-	u8 mac[ETH_ALEN];
-	u16 vlan;
+	bool tagged = skb_vlan_tag_present(skb);
 
-	if (READ_ONCE(gq->gqp->error)) {
-		vmqsim_guest_rx_drop(gq);
-		return;
+	if (vlan ? !tagged || skb_vlan_tag_get_id(skb) != vlan : tagged)
+		return false;
+	return !skb_is_nonlinear(skb) &&
+	       skb->len <= vmq_guest_max_frame(gq->sdev->vdev);
+}
+
+/*
+ * Write frames @skb[0..@n) into the posted buffers from HEAD on and
+ * complete their descriptors, as a NIC's receive DMA does: the
+ * descriptors read at once, the frames written, then the completions
+ * written back at once, all through memory the owner keeps at hand.
+ * The descriptors read and written back lie in one page of the ring, so
+ * either access is all or nothing.  Holding the ring's token.
+ *
+ * Return: how many frames, from the first, are in guest memory and
+ * completed; the rest are the caller's, none of them consumed.
+ */
+static u32 vmqsim_guest_rx_direct_ring(struct vmqsim_guest *gq,
+				       const struct sk_buff *const *skb,
+				       const struct vmqsim_rx_meta *meta,
+				       u32 n, u16 vlan)
+{
+	struct vmq_desc desc[VMQSIM_GUEST_RX_CHUNK];
+	struct vmq_ring_state *ring = &gq->gqp->rx;
+	u64 iova = ring->base + (u64)ring->head * sizeof(*desc);
+	u32 in_page = (PAGE_SIZE - offset_in_page(iova)) / sizeof(*desc);
+	struct vmqsim_guest_cb cb;
+	u64 bytes = 0;
+	u32 i;
+
+	/*
+	 * Frames first in the FIFO go first; the engine drains it.  A queue
+	 * in error gets nothing more (the engine purges its FIFO).
+	 */
+	if (READ_ONCE(gq->gqp->error) || !skb_queue_empty_lockless(&gq->fifo))
+		return 0;
+	n = vmqsim_guest_rx_span(ring, min3(n, in_page, (u32)ARRAY_SIZE(desc)));
+	if (!n || vmq_guest_dma_try(gq->gqp, iova, desc, n * sizeof(*desc),
+				    false))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!vmqsim_guest_rx_as_is(gq, skb[i], vlan) ||
+		    skb[i]->len > le32_to_cpu(desc[i].len) ||
+		    vmq_guest_dma_try(gq->gqp, le64_to_cpu(desc[i].addr),
+				      skb[i]->data, skb[i]->len, true))
+			break;
+		cb.hash = meta[i].hash;
+		cb.hash_type = vmqsim_guest_hash_type(meta[i].hash_type);
+		vmqsim_guest_complete(gq, &desc[i], skb[i]->len,
+				      VMQ_DESC_F_DONE, &cb);
+		bytes += skb[i]->len;
 	}
-	/* A queue on a VLAN sees that VLAN only (broadcast included). */
-	vlan = vmq_guest_qp_l2(gq->gqp, mac);
-	if (vlan && vmqsim_guest_vid(skb) != vlan)
-		return;
-	if (vmqsim_guest_rx_direct(gq, skb, vlan, &cb))
-		return;
+	if (!i)
+		return 0;
+	/* The frames are in guest memory before their completions say so. */
+	smp_wmb();
+	if (vmq_guest_dma_try(gq->gqp, iova, desc, i * sizeof(*desc), true))
+		return 0;
+	WRITE_ONCE(ring->head, (ring->head + i) & (ring->size - 1));
+	vmqsim_guest_rx_direct_done(gq, i, bytes);
+	return i;
+}
+
+/**
+ * vmqsim_guest_rx_direct_done() - count frames the classifier wrote
+ *	straight into guest memory, at once
+ * @gq: the engine.
+ * @packets: the frames.
+ * @bytes: their bytes.
+ */
+void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 packets,
+				 u64 bytes)
+{
+	vmqsim_silicon_add(gq->sdev, VMQSIM_CNT_RX_GUEST_DIRECT, packets);
+	vmqsim_silicon_count(gq->sdev, VMQSIM_CNT_RX_GUEST_DIRECT_BATCHES);
+	vmq_qp_count_rx(gq->sdev->vdev, gq->id, packets, bytes);
+	vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, packets);
+	vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
+}
+
+/*
+ * The classifier's receive DMA: frames @skb[0..@n) for a queue on @vlan
+ * straight into guest memory (a virtqueue takes one at a time), from the
+ * first on, while the guest sees each as it is and nothing needs to
+ * wait.  Return: how many; the rest are the caller's.
+ */
+static u32 vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
+				  const struct sk_buff *const *skb,
+				  const struct vmqsim_rx_meta *meta, u32 n,
+				  u16 vlan)
+{
+	struct vmqsim_guest_done done = {};
+	bool irq = true;
+
+	if (!READ_ONCE(gq->running) || in_hardirq() || irqs_disabled())
+		return 0;
+	if (test_and_set_bit_lock(VMQSIM_GUEST_RX_BUSY, &gq->rx_flags))
+		return 0;
+	if (!vmqsim_guest_is_virtio(gq))
+		done.rx = vmqsim_guest_rx_direct_ring(gq, skb, meta, n, vlan);
+	else if (vmqsim_guest_rx_as_is(gq, skb[0], vlan))
+		done.rx = vmqsim_virtio_rx_direct(gq, skb[0], &irq);
+	vmqsim_guest_rx_unlock(gq);
+	if (done.rx && irq)
+		vmqsim_guest_raise(gq, &done);
+	return done.rx;
+}
+
+/*
+ * A frame the classifier could not write straight into guest memory:
+ * made up for the guest on @vlan and queued in the FIFO for the engine.
+ */
+static void vmqsim_guest_rx_fifo(struct vmqsim_guest *gq,
+				 const struct sk_buff *skb,
+				 const struct vmqsim_rx_meta *meta, u16 vlan)
+{
+	struct sk_buff *frame;
+
 	if (skb_queue_len(&gq->fifo) >= VMQSIM_GUEST_FIFO) {
 		vmqsim_guest_rx_drop(gq);
 		return;
@@ -761,10 +785,73 @@ void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb,
 		vmqsim_guest_rx_drop(gq);
 		return;
 	}
-	vmqsim_guest_cb(frame)->hash = cb.hash;
-	vmqsim_guest_cb(frame)->hash_type = cb.hash_type;
+	vmqsim_guest_cb(frame)->hash = meta->hash;
+	vmqsim_guest_cb(frame)->hash_type =
+		vmqsim_guest_hash_type(meta->hash_type);
 	skb_queue_tail(&gq->fifo, frame);
 	vmqsim_guest_engine_queue(gq);
+}
+
+/**
+ * vmqsim_guest_rx_many() - the classifier sends frames to a guest queue pair
+ * @gq: the queue pair's engine, found under RCU.
+ * @skb: the frames, in the order they came; not consumed (one may go to
+ *	several queues).
+ * @meta: their RSS hashes, for a guest that asked for them
+ *	(VMQ_CTRL_RX_HASH).
+ * @n: how many.
+ *
+ * Each frame is made up for the guest here, once: by the VLAN the queue
+ * is on now, and refused (dropped, counted) if longer than MAX_FRAME.
+ * Frames written straight into guest memory together share one read of
+ * their descriptors and one write-back of their completions.
+ *
+ * Context: RCU read side, BHs disabled.
+ */
+void vmqsim_guest_rx_many(struct vmqsim_guest *gq,
+			  const struct sk_buff *const *skb,
+			  const struct vmqsim_rx_meta *meta, u32 n)
+{
+	u8 mac[ETH_ALEN];
+	u32 i = 0, done;
+	u16 vlan;
+
+	while (i < n) {
+		if (READ_ONCE(gq->gqp->error)) {
+			vmqsim_guest_rx_drop(gq);
+			i++;
+			continue;
+		}
+		/* A queue on a VLAN sees that VLAN only (broadcast included). */
+		vlan = vmq_guest_qp_l2(gq->gqp, mac);
+		if (vlan && vmqsim_guest_vid(skb[i]) != vlan) {
+			i++;
+			continue;
+		}
+		done = vmqsim_guest_rx_direct(gq, skb + i, meta + i, n - i,
+					      vlan);
+		if (!done) {
+			vmqsim_guest_rx_fifo(gq, skb[i], meta + i, vlan);
+			done = 1;
+		}
+		i += done;
+	}
+}
+
+/**
+ * vmqsim_guest_rx() - the classifier sends a frame to a guest queue pair
+ * @gq: the queue pair's engine, found under RCU.
+ * @skb: the frame; not consumed (it may go to several queues).
+ * @meta: its RSS hash, for a guest that asked for it (VMQ_CTRL_RX_HASH).
+ *
+ * vmqsim_guest_rx_many() for one frame.
+ *
+ * Context: RCU read side, BHs disabled.
+ */
+void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb,
+		     const struct vmqsim_rx_meta *meta)
+{
+	vmqsim_guest_rx_many(gq, &skb, meta, 1);
 }
 
 /*

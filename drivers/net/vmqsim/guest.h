@@ -127,7 +127,8 @@ struct vmqsim_guest_rx_stats {
 int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 		     size_t len, bool write);
 bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err);
-void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 len);
+void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 packets,
+				 u64 bytes);
 void vmqsim_guest_rx_drop(struct vmqsim_guest *gq);
 struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq);
 void vmqsim_guest_tx_send(struct vmqsim_guest *gq, struct sk_buff *skb);

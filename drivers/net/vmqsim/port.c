@@ -96,8 +96,8 @@ static int vmqsim_port_thread(void *data)
 {
 	struct vmqsim_dev *sdev = data;
 	struct vmqsim_port *port = &sdev->port;
-	void *batch[VMQSIM_PORT_BATCH];
-	int n, i, polls = 0;
+	struct sk_buff *batch[VMQSIM_PORT_BATCH];
+	int n, polls = 0;
 
 	while (!kthread_should_stop()) {
 		/* Test knob: a held silicon takes nothing; look again soon. */
@@ -105,7 +105,7 @@ static int vmqsim_port_thread(void *data)
 			schedule_timeout_interruptible(msecs_to_jiffies(10));
 			continue;
 		}
-		n = ptr_ring_consume_batched(&port->fifo, batch,
+		n = ptr_ring_consume_batched(&port->fifo, (void **)batch,
 					     ARRAY_SIZE(batch));
 		if (!n && ++polls < VMQSIM_PORT_POLLS) {
 			usleep_range(VMQSIM_PORT_POLL_US, 2 * VMQSIM_PORT_POLL_US);
@@ -119,8 +119,7 @@ static int vmqsim_port_thread(void *data)
 		polls = 0;
 		/* The classifier's context, as the wire's softirq was. */
 		local_bh_disable();
-		for (i = 0; i < n; i++)
-			vmqsim_silicon_rx(sdev, batch[i]);
+		vmqsim_silicon_rx(sdev, batch, n);
 		local_bh_enable();
 		/*
 		 * Where the batch went (a guest FIFO, a ring) is visible

@@ -37,6 +37,7 @@ const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
 	[VMQSIM_CNT_TX_WIRE]		= "tx_wire",
 	[VMQSIM_CNT_RX_OVERRUNS]	= "rx_overruns",
 	[VMQSIM_CNT_RX_GUEST_DIRECT]	= "rx_guest_direct",
+	[VMQSIM_CNT_RX_GUEST_DIRECT_BATCHES] = "rx_guest_direct_batches",
 };
 
 /**
@@ -50,6 +51,25 @@ struct vmqsim_l2 {
 };
 
 /**
+ * vmqsim_silicon_add() - count events in a device-level counter
+ * @sdev: the device.
+ * @c: the counter.
+ * @n: how many.
+ *
+ * Context: any.
+ */
+void vmqsim_silicon_add(struct vmqsim_dev *sdev, enum vmqsim_counter c, u64 n)
+{
+	struct vmqsim_pcpu_counters *pc;
+
+	pc = get_cpu_ptr(sdev->silicon.counters);
+	u64_stats_update_begin(&pc->syncp);
+	u64_stats_add(&pc->cnt[c], n);
+	u64_stats_update_end(&pc->syncp);
+	put_cpu_ptr(sdev->silicon.counters);
+}
+
+/**
  * vmqsim_silicon_count() - count one event in a device-level counter
  * @sdev: the device.
  * @c: the counter.
@@ -58,13 +78,7 @@ struct vmqsim_l2 {
  */
 void vmqsim_silicon_count(struct vmqsim_dev *sdev, enum vmqsim_counter c)
 {
-	struct vmqsim_pcpu_counters *pc;
-
-	pc = get_cpu_ptr(sdev->silicon.counters);
-	u64_stats_update_begin(&pc->syncp);
-	u64_stats_inc(&pc->cnt[c]);
-	u64_stats_update_end(&pc->syncp);
-	put_cpu_ptr(sdev->silicon.counters);
+	vmqsim_silicon_add(sdev, c, 1);
 }
 
 /**
@@ -474,9 +488,44 @@ static bool vmqsim_parse(const struct sk_buff *skb, struct vmqsim_l2 *l2)
 	return true;
 }
 
-/* "DMA" a frame to queue pair @qp and raise its vector.  RCU read side. */
+/*
+ * Frames the receive port's batch classified for one guest queue pair,
+ * not yet written: they go into its buffers together (one read of their
+ * descriptors, one write-back of their completions) when the batch
+ * moves on to another guest queue pair, floods a frame or ends.
+ */
+struct vmqsim_rx_stage {
+	struct vmqsim_guest *gq;
+	u32 n;
+	const struct sk_buff *skb[VMQSIM_RX_STAGE];
+	struct vmqsim_rx_meta meta[VMQSIM_RX_STAGE];
+};
+
+static void vmqsim_stage_flush(struct vmqsim_rx_stage *st)
+{
+	if (st->n)
+		vmqsim_guest_rx_many(st->gq, st->skb, st->meta, st->n);
+	st->n = 0;
+}
+
+static void vmqsim_stage_add(struct vmqsim_rx_stage *st,
+			     struct vmqsim_guest *gq, const struct sk_buff *skb,
+			     const struct vmqsim_rx_meta *meta)
+{
+	if (st->n && (st->gq != gq || st->n == ARRAY_SIZE(st->skb)))
+		vmqsim_stage_flush(st);
+	st->gq = gq;
+	st->skb[st->n] = skb;
+	st->meta[st->n++] = *meta;
+}
+
+/*
+ * "DMA" a frame to queue pair @qp and raise its vector; a guest queue
+ * pair's frame waits in @stage if there is one.  RCU read side.
+ */
 static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
-			   const struct sk_buff *skb)
+			   const struct sk_buff *skb,
+			   struct vmqsim_rx_stage *stage)
 {
 	struct vmqsim_rx_meta meta = { .hash_type = PKT_HASH_TYPE_NONE };
 	struct vmqsim_guest *gq;
@@ -491,7 +540,10 @@ static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 	gq = rcu_dereference(sdev->qps[qp].guest);
 	if (gq) {
 		vmqsim_dbg_delay(&sdev->dbg_rx_delay_us);
-		vmqsim_guest_rx(gq, skb, &meta);
+		if (stage)
+			vmqsim_stage_add(stage, gq, skb, &meta);
+		else
+			vmqsim_guest_rx(gq, skb, &meta);
 		return;
 	}
 	ring = rcu_dereference(sdev->qps[qp].hw_ring);
@@ -524,7 +576,7 @@ static void vmqsim_flood(struct vmqsim_dev *sdev, const struct sk_buff *skb,
 			continue;
 		if (READ_ONCE(sdev->qps[qp].pool) == src_pool)
 			continue;
-		vmqsim_deliver(sdev, qp, skb);
+		vmqsim_deliver(sdev, qp, skb, NULL);
 		if (src_pool != VMQSIM_POOL_WIRE)
 			vmqsim_silicon_count(sdev, VMQSIM_CNT_TX_SWITCHED);
 		else if (qp != VMQ_QP_DEFAULT)
@@ -535,7 +587,8 @@ static void vmqsim_flood(struct vmqsim_dev *sdev, const struct sk_buff *skb,
 /* Unicast from the wire: its filter's queue pair, else the default queue. */
 static void vmqsim_rx_unicast(struct vmqsim_dev *sdev,
 			      const struct sk_buff *skb,
-			      const struct vmqsim_l2 *l2)
+			      const struct vmqsim_l2 *l2,
+			      struct vmqsim_rx_stage *stage)
 {
 	u32 qp = vmqsim_cls_lookup(&sdev->silicon, l2);
 
@@ -547,32 +600,44 @@ static void vmqsim_rx_unicast(struct vmqsim_dev *sdev,
 		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_FILTER_DROPS);
 		return;
 	}
-	vmqsim_deliver(sdev, qp, skb);
+	vmqsim_deliver(sdev, qp, skb, stage);
 }
 
 /**
- * vmqsim_silicon_rx() - a frame arrives from the wire
+ * vmqsim_silicon_rx() - frames arrive from the wire
  * @sdev: the device.
- * @skb: the frame, consumed.
+ * @skb: the frames, in the order they came; consumed.
+ * @n: how many.
+ *
+ * Each frame is classified in turn; frames for one guest queue pair in
+ * a row are written into its buffers together.
  *
  * Context: the receive port's thread (port.c), BHs disabled.
  */
-void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff *skb)
+void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
 {
+	struct vmqsim_rx_stage stage;
 	struct vmqsim_l2 l2;
+	u32 i;
 
-	if (!vmqsim_parse(skb, &l2)) {
-		vmq_qp_count_rx_drop(sdev->vdev, VMQ_QP_DEFAULT, 1);
-		goto out;
-	}
+	stage.n = 0;
+	/* One read side for the batch: a staged engine outlives its stop. */
 	rcu_read_lock();
-	if (is_multicast_ether_addr(l2.dst))
-		vmqsim_flood(sdev, skb, VMQSIM_POOL_WIRE);
-	else
-		vmqsim_rx_unicast(sdev, skb, &l2);
+	for (i = 0; i < n; i++) {
+		if (!vmqsim_parse(skb[i], &l2)) {
+			vmq_qp_count_rx_drop(sdev->vdev, VMQ_QP_DEFAULT, 1);
+		} else if (is_multicast_ether_addr(l2.dst)) {
+			/* Earlier frames first: a copy may go to their queue. */
+			vmqsim_stage_flush(&stage);
+			vmqsim_flood(sdev, skb[i], VMQSIM_POOL_WIRE);
+		} else {
+			vmqsim_rx_unicast(sdev, skb[i], &l2, &stage);
+		}
+	}
+	vmqsim_stage_flush(&stage);
 	rcu_read_unlock();
-out:
-	consume_skb(skb);
+	for (i = 0; i < n; i++)
+		consume_skb(skb[i]);
 }
 
 /**
@@ -612,7 +677,7 @@ void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
 		     vmqsim_rss_pool(sdev, vmq_qp_rss_ctx(qp)) != src_pool) ||
 		    (qp < sdev->num_qps &&
 		     READ_ONCE(sdev->qps[qp].pool) != src_pool)) {
-			vmqsim_deliver(sdev, qp, skb);
+			vmqsim_deliver(sdev, qp, skb, NULL);
 			vmqsim_silicon_count(sdev, VMQSIM_CNT_TX_SWITCHED);
 			rcu_read_unlock();
 			consume_skb(skb);

@@ -374,7 +374,7 @@ bool vmqsim_virtio_rx_direct(struct vmqsim_guest *gq, const struct sk_buff *skb,
 		vq->last_avail--;
 		return false;
 	}
-	vmqsim_guest_rx_direct_done(gq, skb->len);
+	vmqsim_guest_rx_direct_done(gq, 1, skb->len);
 	*irq = vmqsim_vq_wants_irq(gq, true, VMQ_VQ_RX);
 	return true;
 }

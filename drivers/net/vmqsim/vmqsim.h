@@ -62,6 +62,12 @@
 /* Internal-switching pool of frames that come from the wire. */
 #define VMQSIM_POOL_WIRE	U32_MAX
 
+/*
+ * Frames in a row for one guest queue pair that the receive port writes
+ * into its buffers at once (see vmqsim_guest_rx_many()).
+ */
+#define VMQSIM_RX_STAGE		16
+
 struct page_pool;
 struct vmqsim_dev;
 struct vmqsim_guest;
@@ -255,6 +261,7 @@ enum vmqsim_counter {
 	VMQSIM_CNT_TX_WIRE,
 	VMQSIM_CNT_RX_OVERRUNS,
 	VMQSIM_CNT_RX_GUEST_DIRECT,
+	VMQSIM_CNT_RX_GUEST_DIRECT_BATCHES,
 	VMQSIM_CNT_MAX,
 };
 
@@ -392,7 +399,7 @@ void vmqsim_silicon_fini(struct vmqsim_dev *sdev);
 int vmqsim_silicon_filter_write(struct vmqsim_dev *sdev, u32 slot,
 				const struct vmq_filter_key *key, u32 qp);
 void vmqsim_silicon_filter_clear(struct vmqsim_dev *sdev, u32 slot);
-void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff *skb);
+void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n);
 void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 qp, struct sk_buff *skb);
 void vmqsim_silicon_ring_publish(struct vmqsim_qp *qp);
 void vmqsim_silicon_ring_unpublish(struct vmqsim_qp *qp);
@@ -400,6 +407,7 @@ u32 vmqsim_silicon_rx_waiting(struct vmqsim_qp *qp);
 void vmqsim_silicon_read_counters(struct vmqsim_dev *sdev,
 				  u64 cnt[VMQSIM_CNT_MAX]);
 void vmqsim_silicon_count(struct vmqsim_dev *sdev, enum vmqsim_counter c);
+void vmqsim_silicon_add(struct vmqsim_dev *sdev, enum vmqsim_counter c, u64 n);
 extern const char * const vmqsim_counter_names[VMQSIM_CNT_MAX];
 struct vmqsim_ring *vmqsim_ring_create(u32 size);
 void vmqsim_ring_destroy(struct vmqsim_ring *ring);
@@ -439,6 +447,9 @@ void vmqsim_irq_tx_free(struct vmqsim_dev *sdev, u32 qp);
 extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
 void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb,
 		     const struct vmqsim_rx_meta *meta);
+void vmqsim_guest_rx_many(struct vmqsim_guest *gq,
+			  const struct sk_buff *const *skb,
+			  const struct vmqsim_rx_meta *meta, u32 n);
 u32 vmqsim_guest_backlog(struct vmqsim_guest *gq);
 
 /* port.c */

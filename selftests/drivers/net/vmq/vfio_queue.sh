@@ -26,6 +26,7 @@ TESTS="
 	views
 	guest_rx
 	guest_pin
+	guest_batch
 	guest_moderation
 	guest_tx
 	guest_vlan
@@ -244,6 +245,21 @@ guest_pin()
 	[ "$d1" -eq "$d0" ]
 	check_err $? "rx_guest_direct moved by $((d1 - d0)) with nothing pinned"
 	log_test "guest pin: pinned at first access, let go at unmap and close; frames written straight in; unmaps under traffic"
+}
+
+# Frames the receive port takes together go into guest memory a chunk
+# of 16 at a time: one descriptor read and one write-back per chunk.
+guest_batch()
+{
+	local dbg=/sys/kernel/debug/vmqsim/0
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "guest batch"; return; }
+	defer sh -c "echo N > $dbg/port_hold"
+	mdev_create $UUID1 $MAC1
+	vmm -b $dbg/backlog $UUID1 batch
+	check_err $? "test VMM failed"
+	log_test "guest batch: frames taken together share a descriptor read and write-back"
 }
 
 # ethtool's interrupt moderation holds for a guest queue pair too.

@@ -957,18 +957,59 @@ long sim_backlog(const struct vmm *v)
 	return sim_read_long(v->backlog);
 }
 
+/* vmqsim's debugfs file @name, beside "backlog" (v->backlog), in @path. */
+static bool sim_file(const struct vmm *v, const char *name, char *path)
+{
+	const char *slash = v->backlog ? strrchr(v->backlog, '/') : NULL;
+
+	if (!slash)
+		return false;
+	snprintf(path, PATH_MAX, "%.*s%s", (int)(slash + 1 - v->backlog),
+		 v->backlog, name);
+	return true;
+}
+
 /* The same for the receive port's part alone ("port_backlog" beside it). */
 long sim_port_backlog(const struct vmm *v)
 {
 	char path[PATH_MAX];
-	const char *slash;
 
-	slash = v->backlog ? strrchr(v->backlog, '/') : NULL;
-	if (!slash)
+	return sim_file(v, "port_backlog", path) ? sim_read_long(path) : -1;
+}
+
+/* Set vmqsim's debugfs knob @name (beside v->backlog); false if not. */
+bool sim_knob(const struct vmm *v, const char *name, const char *val)
+{
+	char path[PATH_MAX];
+	bool ok;
+	FILE *f;
+
+	if (!sim_file(v, name, path))
+		return false;
+	f = fopen(path, "w");
+	if (!f)
+		return false;
+	ok = fputs(val, f) >= 0;
+	return !fclose(f) && ok;
+}
+
+/* vmqsim's device-level counter @name ("counters"), or -1. */
+long long sim_counter(const struct vmm *v, const char *name)
+{
+	char path[PATH_MAX], key[64];
+	long long val, found = -1;
+	FILE *f;
+
+	if (!sim_file(v, "counters", path))
 		return -1;
-	snprintf(path, sizeof(path), "%.*sport_backlog",
-		 (int)(slash + 1 - v->backlog), v->backlog);
-	return sim_read_long(path);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63[^:]: %lld ", key, &val) == 2)
+		if (!strcmp(key, name))
+			found = val;
+	fclose(f);
+	return found;
 }
 
 /*
