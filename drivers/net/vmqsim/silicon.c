@@ -18,6 +18,7 @@
  * descriptor-done bits would be.
  */
 
+#include <linux/bitmap.h>
 #include <linux/etherdevice.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
@@ -38,6 +39,7 @@ const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
 	[VMQSIM_CNT_RX_OVERRUNS]	= "rx_overruns",
 	[VMQSIM_CNT_RX_GUEST_DIRECT]	= "rx_guest_direct",
 	[VMQSIM_CNT_RX_GUEST_DIRECT_BATCHES] = "rx_guest_direct_batches",
+	[VMQSIM_CNT_RX_RAISES]		= "rx_raises",
 };
 
 /**
@@ -489,16 +491,19 @@ static bool vmqsim_parse(const struct sk_buff *skb, struct vmqsim_l2 *l2)
 }
 
 /*
- * Frames the receive port's batch classified for one guest queue pair,
- * not yet written: they go into its buffers together (one read of their
- * descriptors, one write-back of their completions) when the batch
- * moves on to another guest queue pair, floods a frame or ends.
+ * What the receive port's batch has classified but not finished: frames
+ * for one guest queue pair, not yet written, which go into its buffers
+ * together (one read of their descriptors, one write-back of their
+ * completions) when the batch moves on to another guest queue pair,
+ * floods a frame or ends; and the host queue pairs whose rings got
+ * frames, whose vectors are raised once the batch is in its rings.
  */
 struct vmqsim_rx_stage {
 	struct vmqsim_guest *gq;
 	u32 n;
 	const struct sk_buff *skb[VMQSIM_RX_STAGE];
 	struct vmqsim_rx_meta meta[VMQSIM_RX_STAGE];
+	DECLARE_BITMAP(raise, VMQSIM_MAX_QPS);
 };
 
 static void vmqsim_stage_flush(struct vmqsim_rx_stage *st)
@@ -520,8 +525,9 @@ static void vmqsim_stage_add(struct vmqsim_rx_stage *st,
 }
 
 /*
- * "DMA" a frame to queue pair @qp and raise its vector; a guest queue
- * pair's frame waits in @stage if there is one.  RCU read side.
+ * "DMA" a frame to queue pair @qp and raise its vector; with a @stage, a
+ * guest queue pair's frame waits there, and a host queue pair's vector
+ * is raised at the end of the batch.  RCU read side.
  */
 static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 			   const struct sk_buff *skb,
@@ -554,7 +560,12 @@ static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 			vmq_guest_qp_count_drop(sdev->vdev, qp);
 		return;
 	}
+	if (stage) {
+		__set_bit(qp, stage->raise);
+		return;
+	}
 	vmqsim_irq_raise(sdev, qp);
+	vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_RAISES);
 }
 
 /*
@@ -610,7 +621,8 @@ static void vmqsim_rx_unicast(struct vmqsim_dev *sdev,
  * @n: how many.
  *
  * Each frame is classified in turn; frames for one guest queue pair in
- * a row are written into its buffers together.
+ * a row are written into its buffers together, and each host queue pair
+ * that got frames has its vector raised once, after the last.
  *
  * Context: the receive port's thread (port.c), BHs disabled.
  */
@@ -621,6 +633,7 @@ void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
 	u32 i;
 
 	stage.n = 0;
+	bitmap_zero(stage.raise, VMQSIM_MAX_QPS);
 	/* One read side for the batch: a staged engine outlives its stop. */
 	rcu_read_lock();
 	for (i = 0; i < n; i++) {
@@ -635,6 +648,16 @@ void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
 		}
 	}
 	vmqsim_stage_flush(&stage);
+	/*
+	 * As a NIC writes back a burst's descriptors and then interrupts:
+	 * each vector once, its frames all in its ring, so moderation
+	 * counts from the burst's end, not from its first frame, however
+	 * slowly the simulation gets through the burst.
+	 */
+	for_each_set_bit(i, stage.raise, VMQSIM_MAX_QPS)
+		vmqsim_irq_raise(sdev, i);
+	vmqsim_silicon_add(sdev, VMQSIM_CNT_RX_RAISES,
+			   bitmap_weight(stage.raise, VMQSIM_MAX_QPS));
 	rcu_read_unlock();
 	for (i = 0; i < n; i++)
 		consume_skb(skb[i]);

@@ -5,13 +5,15 @@
 # frames each queue pair's interrupt carries and reads back, and
 # ethtool --per-queue sets one queue pair's without touching the others;
 # with adaptive-rx, net_dim batches a busy queue's interrupts, per queue,
-# and turning it off leaves the admin's values alone.
+# and turning it off leaves the admin's values alone.  A burst the NIC's
+# receive port takes at once is in its ring before the vector goes.
 
 source "$(dirname "$0")/lib.sh"
 
 TESTS="
 	coalescing
 	per_queue_coalescing
+	burst_one_irq
 	adaptive_rx_batches
 	adaptive_rx_per_queue
 "
@@ -73,6 +75,43 @@ per_queue_coalescing()
 	[ "$(coal_of 1 rx-usecs:)" = 20 ]
 	check_err $? "queue 1 changed too"
 	log_test "coalescing per queue"
+}
+
+# A burst the receive port takes at once is in the queue's ring before
+# its vector goes: 32 frames held at the port (port_hold), then let go,
+# raise the queue's vector once (rx_raises) and cost one interrupt, even
+# at rx-usecs 0.
+burst_one_irq()
+{
+	local q=1 n=32 dbg=/sys/kernel/debug/vmqsim/0 i0 f0 r0 di df dr pid
+
+	ethtool --per-queue $DEV queue_mask $((1 << q)) --coalesce \
+		rx-usecs 0 rx-frames 1
+	check_err $? "per-queue set failed"
+	i0=$(qstat $DEV "qp${q}_irqs")
+	f0=$(qstat $DEV "qp${q}_rx_packets")
+	r0=$(sim_counter rx_raises)
+	defer sh -c "echo N > $dbg/port_hold"
+	echo Y > $dbg/port_hold
+	check_err $? "cannot hold the port"
+	# pktgen returns once its last frame is freed: not while held.
+	pktgen_send $PEER $MACBASE$q $n &
+	pid=$!
+	busywait 5000 eval '[ "$(cat '"$dbg"'/port_backlog)" -eq '"$n"' ]'
+	check_err $? "port_backlog $(cat $dbg/port_backlog), want $n"
+	echo N > $dbg/port_hold
+	wait $pid
+	check_err $? "pktgen failed"
+	busywait 5000 ge $((f0 + n)) qstat $DEV "qp${q}_rx_packets"
+	di=$(($(qstat $DEV "qp${q}_irqs") - i0))
+	df=$(($(qstat $DEV "qp${q}_rx_packets") - f0))
+	dr=$(($(sim_counter rx_raises) - r0))
+	[ "$df" -eq $n ] && [ "$dr" -eq 1 ] && [ "$di" -eq 1 ]
+	check_err $? "a burst of $n: $df frames, $dr raises, $di interrupts; want $n, 1, 1"
+	echo "a burst of $n: $df frames, $dr raises, $di interrupts"
+	ethtool --per-queue $DEV queue_mask $((1 << q)) --coalesce \
+		rx-usecs 20 rx-frames 64
+	log_test "a burst the NIC takes at once costs one interrupt"
 }
 
 # fpi_window Q SECS: queue Q's frames per interrupt x100 over SECS seconds
