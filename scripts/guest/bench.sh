@@ -97,9 +97,15 @@ now_ns() { date +%s%N; }
 # --- pktgen ---------------------------------------------------------------
 
 # pg_run DST_MAC SIZE [MAC_COUNT [rnd [RATE_PPS]]]: endless stream from the
-# partner in the background (lib.sh's pktgen_start), SIZE bytes without FCS.
-# MAC_COUNT > 1 cycles the destination through that many consecutive MACs
-# (rnd: at random among them).
+# partner in the background, SIZE bytes without FCS.  MAC_COUNT > 1
+# cycles the destination through that many consecutive MACs (rnd: at
+# random among them), as fast as pktgen goes (no RATE_PPS).
+#
+# The partner stands for the wire, which costs the host nothing: the
+# simulated NIC only reads what it sends and writes its own copy, so on
+# vmq0w pktgen sends each skb PG_SHARE times (pg_run_shared).  A veth
+# hands the very skb to its peer, so a veth partner gets one skb per
+# frame; so does a random destination, which pktgen draws per skb.
 pg_run()
 {
 	local mac=$1 size=$2 nmac=${3:-1} rate=${5:-0} gap=0 flags=()
@@ -108,10 +114,53 @@ pg_run()
 	# What pktgen's "ratep" would set, in the unit pktgen_start takes.
 	[ "$rate" -gt 0 ] && gap=$((1000000000 / rate))
 	pktgen_stop
-	pktgen_start "$PEER" "$mac" - "$nmac" "$gap" "$size" "${flags[@]}" ||
-		return 1
+	if [ "$PEER" = vmq0w ] && [ "${4:-}" != rnd ]; then
+		pg_run_shared "$mac" "$size" "$nmac" "$gap" || return 1
+	else
+		pktgen_start "$PEER" "$mac" - "$nmac" "$gap" "$size" \
+			"${flags[@]}" || return 1
+	fi
 	pg_wait_started || return 1
 	sleep "$WARM"
+}
+
+# Times pktgen sends one skb from vmq0w before it builds the next.
+PG_SHARE=${VMQ_BENCH_PG_SHARE:-64}
+# A shared skb keeps its destination, so MAC_COUNT MACs are as many
+# pktgen devices on vmq0w (vmq0w, vmq0w@1, ...), one per MAC.  pktgen's
+# thread runs the device whose next send is due first, and this delay
+# (ns) between one device's sends, far shorter than a frame takes,
+# makes that each in turn without ever waiting.
+PG_TURN_NS=100
+
+# pg_dev_shared NAME MAC SIZE GAP: configure pktgen device NAME.
+pg_dev_shared()
+{
+	pg_set "$1" "count 0"
+	pg_set "$1" "pkt_size $3"
+	pg_set "$1" "delay $4"
+	pg_set "$1" "dst_mac $2"
+	pg_set "$1" "dst 198.51.100.1"
+	pg_set "$1" "vlan_id 9999"
+	pg_set "$1" "clone_skb $PG_SHARE"
+}
+
+# pg_run_shared DST_MAC SIZE MAC_COUNT GAP: pg_run's stream from vmq0w.
+pg_run_shared()
+{
+	local mac=$1 size=$2 nmac=$3 gap=$4 i name m=$1
+
+	[ -d "$PG" ] || modprobe pktgen || return 1
+	pg_set "$PKTGEN_THREAD" rem_device_all
+	[ "$nmac" -gt 1 ] && gap=$PG_TURN_NS
+	for ((i = 0; i < nmac; i++)); do
+		name=$PEER
+		[ "$i" = 0 ] || { name=$PEER@$i; m=$(mac_plus "$mac" "$i"); }
+		pg_set "$PKTGEN_THREAD" "add_device $name" || return 1
+		pg_dev_shared "$name" "$m" "$size" "$gap" || return 1
+	done
+	(echo start > "$PG/pgctrl") 2>/dev/null &
+	PKTGEN_PID=$!
 }
 
 # pg_wait_started: wait until pktgen, started in the background, sends.
@@ -1080,6 +1129,7 @@ info meta runs "$RUNS"
 info meta cpu_roles "generator $GEN_CPU, host ${HOST_CPUS:-none}, nic ${NIC_CPU:-none}"
 info meta window_s "$WIN"
 info meta low_window_s "$LOW_WIN"
+info meta generator_share "$PG_SHARE"
 for m in $METRICS; do
 	t0=$(now_ns)
 	"bench_$m"
