@@ -938,7 +938,8 @@ qpmem_kib()
 		/proc/meminfo
 }
 
-qpmem_said() { grep -q "^$1" "$QPMEM_OUT"; }
+# The file may not be there yet: the VMM creates it as it starts.
+qpmem_said() { grep -qs "^$1" "$QPMEM_OUT"; }
 
 # qpmem_run TYPE: one figure, QPMEM_N mediated devices of TYPE made,
 # opened and enabled by one idle VMM, against the memory before.
