@@ -322,10 +322,47 @@ static void vmqsim_get_drvinfo(struct net_device *nic,
 	strscpy(info->bus_info, dev_name(&sdev->dev), sizeof(info->bus_info));
 }
 
+/* The NIC may send PAUSE (port.c); it never honours one: none comes. */
+static void vmqsim_get_pauseparam(struct net_device *nic,
+				  struct ethtool_pauseparam *pause)
+{
+	struct vmqsim_dev *sdev = vmqsim_netdev_sdev(nic);
+
+	pause->autoneg = 0;
+	pause->rx_pause = 0;
+	pause->tx_pause = READ_ONCE(sdev->port.pause_tx);
+}
+
+static int vmqsim_set_pauseparam(struct net_device *nic,
+				 struct ethtool_pauseparam *pause)
+{
+	struct vmqsim_dev *sdev = vmqsim_netdev_sdev(nic);
+
+	if (pause->autoneg || pause->rx_pause) {
+		netdev_err(nic, "only tx pause is supported: no autoneg, and the partner never sends PAUSE\n");
+		return -EOPNOTSUPP;
+	}
+	vmqsim_port_set_pause(sdev, pause->tx_pause);
+	return 0;
+}
+
+static void vmqsim_get_pause_stats(struct net_device *nic,
+				   struct ethtool_pause_stats *stats)
+{
+	u64 cnt[VMQSIM_CNT_MAX];
+
+	vmqsim_silicon_read_counters(vmqsim_netdev_sdev(nic), cnt);
+	stats->tx_pause_frames = cnt[VMQSIM_CNT_TX_PAUSE];
+	stats->rx_pause_frames = 0;
+}
+
 static const struct ethtool_ops vmqsim_ethtool_ops = {
 	.supported_coalesce_params = VMQ_SUPPORTED_COALESCE_PARAMS,
 	.get_drvinfo		= vmqsim_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
+	.get_pauseparam		= vmqsim_get_pauseparam,
+	.set_pauseparam		= vmqsim_set_pauseparam,
+	.get_pause_stats	= vmqsim_get_pause_stats,
 	.get_rxnfc		= vmq_ethtool_get_rxnfc,
 	.set_rxnfc		= vmq_ethtool_set_rxnfc,
 	.get_rxfh_key_size	= vmq_ethtool_get_rxfh_key_size,

@@ -14,6 +14,13 @@
  * A full FIFO drops the frame and counts it as rx_overruns, as a NIC's
  * receive FIFO overflows when the silicon falls behind the wire.  Frames
  * leave the FIFO in the order they entered it.
+ *
+ * Unless the NIC sends PAUSE (IEEE 802.3x flow control, ethtool -A tx):
+ * then a frame whose host queue pair's ring is full waits in the port,
+ * with every frame behind it, until the driver frees a descriptor, and a
+ * full FIFO pauses the link partner (its transmit queue stops) until the
+ * FIFO has drained to half, so the wire loses nothing.  A guest's queue
+ * pair never holds the port (silicon.c).
  */
 
 #include <linux/delay.h>
@@ -26,6 +33,8 @@
 #define VMQSIM_PORT_FIFO	1024
 /* Frames the silicon takes from the FIFO at once. */
 #define VMQSIM_PORT_BATCH	64
+/* A paused partner may send again once the FIFO holds no more than this. */
+#define VMQSIM_PORT_RESUME	(VMQSIM_PORT_FIFO / 2)
 /* While frames come, the thread looks again this often (us)... */
 #define VMQSIM_PORT_POLL_US	50
 /* ...and sleeps until a frame wakes it after this many empty looks. */
@@ -34,13 +43,16 @@
 /**
  * vmqsim_port_rx() - a frame arrives on the wire
  * @sdev: the device.
+ * @wire: the link partner, sending it.
  * @skb: the frame, consumed.
  *
  * Context: the link partner's transmit path, BHs disabled.
  */
-void vmqsim_port_rx(struct vmqsim_dev *sdev, struct sk_buff *skb)
+void vmqsim_port_rx(struct vmqsim_dev *sdev, struct net_device *wire,
+		    struct sk_buff *skb)
 {
 	struct vmqsim_port *port = &sdev->port;
+	bool pause;
 	int err;
 
 	/*
@@ -58,28 +70,74 @@ void vmqsim_port_rx(struct vmqsim_dev *sdev, struct sk_buff *skb)
 	err = __ptr_ring_produce(&port->fifo, skb);
 	if (err)
 		WRITE_ONCE(port->arrived, port->arrived - 1);
+	pause = !err && READ_ONCE(port->pause_tx) &&
+		__ptr_ring_full(&port->fifo);
 	spin_unlock(&port->fifo.producer_lock);
 	if (err) {
 		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_OVERRUNS);
 		kfree_skb(skb);
 		return;
 	}
+	if (pause) {
+		/* The last frame that fits: PAUSE, the partner stops. */
+		netif_stop_queue(wire);
+		vmqsim_silicon_count(sdev, VMQSIM_CNT_TX_PAUSE);
+	}
 	/*
-	 * The frame is in the FIFO before @idle is read; pairs with the
-	 * barrier in set_current_state() in vmqsim_port_idle(), so either
-	 * the thread sees the frame or this sees it idle and wakes it.
+	 * The frame is in the FIFO, and a pause in force, before @idle is
+	 * read; pairs with the barrier in set_current_state() in
+	 * vmqsim_port_idle(), so either the thread sees the frame and the
+	 * pause or this sees it idle and wakes it.
 	 */
 	smp_mb();
 	if (READ_ONCE(port->idle))
 		wake_up_process(port->thread);
 }
 
-/* Sleep until a frame arrives or the thread is told to stop. */
-static void vmqsim_port_idle(struct vmqsim_port *port)
+/* Frames in the FIFO, less @held the thread has taken but not dealt with. */
+static unsigned long vmqsim_port_fifo_len(struct vmqsim_port *port, int held)
 {
+	return READ_ONCE(port->arrived) - port->taken - held;
+}
+
+/*
+ * The partner may send again: the FIFO has drained to half, or the NIC
+ * no longer sends PAUSE.  Returns whether it is still paused.
+ */
+static bool vmqsim_port_resume(struct vmqsim_dev *sdev, int held)
+{
+	struct vmqsim_port *port = &sdev->port;
+	struct net_device *wire;
+	bool paused = false;
+
+	rcu_read_lock();
+	wire = rcu_dereference(sdev->wire_link);
+	if (wire && netif_queue_stopped(wire)) {
+		if (!READ_ONCE(port->pause_tx) ||
+		    vmqsim_port_fifo_len(port, held) <= VMQSIM_PORT_RESUME) {
+			local_bh_disable();
+			netif_wake_queue(wire);
+			local_bh_enable();
+		} else {
+			paused = true;
+		}
+	}
+	rcu_read_unlock();
+	return paused;
+}
+
+/*
+ * Sleep until a frame arrives or the thread is told to stop; never while
+ * the partner is paused, which only this thread lifts.
+ */
+static void vmqsim_port_idle(struct vmqsim_dev *sdev)
+{
+	struct vmqsim_port *port = &sdev->port;
+
 	WRITE_ONCE(port->idle, true);
 	set_current_state(TASK_INTERRUPTIBLE);
-	if (ptr_ring_empty(&port->fifo) && !kthread_should_stop())
+	if (ptr_ring_empty(&port->fifo) && !vmqsim_port_resume(sdev, 0) &&
+	    !kthread_should_stop())
 		schedule();
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(port->idle, false);
@@ -97,7 +155,7 @@ static int vmqsim_port_thread(void *data)
 	struct vmqsim_dev *sdev = data;
 	struct vmqsim_port *port = &sdev->port;
 	struct sk_buff *batch[VMQSIM_PORT_BATCH];
-	int n, polls = 0;
+	int n = 0, done, polls = 0;
 
 	while (!kthread_should_stop()) {
 		/* Test knob: a held silicon takes nothing; look again soon. */
@@ -105,21 +163,23 @@ static int vmqsim_port_thread(void *data)
 			schedule_timeout_interruptible(msecs_to_jiffies(10));
 			continue;
 		}
-		n = ptr_ring_consume_batched(&port->fifo, (void **)batch,
-					     ARRAY_SIZE(batch));
+		/* Frames a full ring held stay first, in order. */
+		n += ptr_ring_consume_batched(&port->fifo, (void **)batch + n,
+					      ARRAY_SIZE(batch) - n);
+		vmqsim_port_resume(sdev, n);
 		if (!n && ++polls < VMQSIM_PORT_POLLS) {
 			usleep_range(VMQSIM_PORT_POLL_US, 2 * VMQSIM_PORT_POLL_US);
 			continue;
 		}
 		if (!n) {
 			polls = 0;
-			vmqsim_port_idle(port);
+			vmqsim_port_idle(sdev);
 			continue;
 		}
 		polls = 0;
 		/* The classifier's context, as the wire's softirq was. */
 		local_bh_disable();
-		vmqsim_silicon_rx(sdev, batch, n);
+		done = vmqsim_silicon_rx(sdev, batch, n);
 		local_bh_enable();
 		/*
 		 * Where the batch went (a guest FIFO, a ring) is visible
@@ -127,9 +187,18 @@ static int vmqsim_port_thread(void *data)
 		 * vmqsim_port_backlog().
 		 */
 		smp_wmb();
-		WRITE_ONCE(port->taken, port->taken + n);
+		WRITE_ONCE(port->taken, port->taken + done);
+		n -= done;
+		if (n) {
+			/* A full ring: look again once its driver has polled. */
+			memmove(batch, batch + done, n * sizeof(*batch));
+			usleep_range(VMQSIM_PORT_POLL_US, 2 * VMQSIM_PORT_POLL_US);
+		}
 		cond_resched();
 	}
+	/* What a full ring still held goes with the device. */
+	while (n)
+		kfree_skb(batch[--n]);
 	return 0;
 }
 
@@ -154,6 +223,25 @@ unsigned long vmqsim_port_backlog(struct vmqsim_dev *sdev)
 }
 
 /**
+ * vmqsim_port_set_pause() - whether the NIC sends PAUSE to the partner
+ * @sdev: the device.
+ * @tx: send PAUSE (hold the port for a full host ring, pause the partner
+ *	at a full FIFO), or drop and overrun as without flow control.
+ *
+ * Turning it off lets frames a full ring holds go (to be dropped if it is
+ * still full) and a paused partner send again, within a poll interval.
+ *
+ * Context: RTNL held.
+ */
+void vmqsim_port_set_pause(struct vmqsim_dev *sdev, bool tx)
+{
+	WRITE_ONCE(sdev->port.pause_tx, tx);
+	/* An idle thread lifts a pause when it wakes. */
+	if (!tx)
+		wake_up_process(sdev->port.thread);
+}
+
+/**
  * vmqsim_port_init() - the receive FIFO and the silicon's thread
  * @sdev: the device, its NIC registered, its partner not yet.
  *
@@ -170,6 +258,7 @@ int vmqsim_port_init(struct vmqsim_dev *sdev)
 	port->idle = false;
 	port->arrived = 0;
 	port->taken = 0;
+	port->pause_tx = false;
 	port->thread = kthread_run(vmqsim_port_thread, sdev, "vmqsim%u-port",
 				   sdev->id);
 	if (IS_ERR(port->thread)) {

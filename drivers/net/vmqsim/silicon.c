@@ -40,6 +40,8 @@ const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
 	[VMQSIM_CNT_RX_GUEST_DIRECT]	= "rx_guest_direct",
 	[VMQSIM_CNT_RX_GUEST_DIRECT_BATCHES] = "rx_guest_direct_batches",
 	[VMQSIM_CNT_RX_RAISES]		= "rx_raises",
+	[VMQSIM_CNT_RX_HELD]		= "rx_held",
+	[VMQSIM_CNT_TX_PAUSE]		= "tx_pause_frames",
 };
 
 /**
@@ -528,8 +530,13 @@ static void vmqsim_stage_add(struct vmqsim_rx_stage *st,
  * "DMA" a frame to queue pair @qp and raise its vector; with a @stage, a
  * guest queue pair's frame waits there, and a host queue pair's vector
  * is raised at the end of the batch.  RCU read side.
+ *
+ * False if the frame must wait in the port: a unicast frame from the
+ * wire (@stage set) for a host queue pair whose ring is full, while the
+ * NIC sends PAUSE (port.c).  A guest's queue pair never holds the port:
+ * a guest that posts no buffers loses only its own frames.
  */
-static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
+static bool vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 			   const struct sk_buff *skb,
 			   struct vmqsim_rx_stage *stage)
 {
@@ -550,22 +557,27 @@ static void vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 			vmqsim_stage_add(stage, gq, skb, &meta);
 		else
 			vmqsim_guest_rx(gq, skb, &meta);
-		return;
+		return true;
 	}
 	ring = rcu_dereference(sdev->qps[qp].hw_ring);
 	if (!ring || !vmqsim_ring_dma(ring, skb, &meta)) {
+		if (ring && stage && READ_ONCE(sdev->port.pause_tx)) {
+			vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_HELD);
+			return false;
+		}
 		vmq_qp_count_rx_drop(sdev->vdev, qp, 1);
 		/* A guest's queue not running: the guest counts it too. */
 		if (!ring)
 			vmq_guest_qp_count_drop(sdev->vdev, qp);
-		return;
+		return true;
 	}
 	if (stage) {
 		__set_bit(qp, stage->raise);
-		return;
+		return true;
 	}
 	vmqsim_irq_raise(sdev, qp);
 	vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_RAISES);
+	return true;
 }
 
 /*
@@ -595,42 +607,50 @@ static void vmqsim_flood(struct vmqsim_dev *sdev, const struct sk_buff *skb,
 	}
 }
 
-/* Unicast from the wire: its filter's queue pair, else the default queue. */
-static void vmqsim_rx_unicast(struct vmqsim_dev *sdev,
+/*
+ * Unicast from the wire: its filter's queue pair, else the default queue.
+ * False if it waits in the port (vmqsim_deliver()), counted nowhere yet.
+ */
+static bool vmqsim_rx_unicast(struct vmqsim_dev *sdev,
 			      const struct sk_buff *skb,
 			      const struct vmqsim_l2 *l2,
 			      struct vmqsim_rx_stage *stage)
 {
 	u32 qp = vmqsim_cls_lookup(&sdev->silicon, l2);
 
-	if (qp == VMQSIM_CLS_MISS) {
-		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_UNMATCHED);
-		qp = VMQ_QP_DEFAULT;
-	}
 	if (qp == VMQ_QP_DROP) {
 		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_FILTER_DROPS);
-		return;
+		return true;
 	}
-	vmqsim_deliver(sdev, qp, skb, stage);
+	if (!vmqsim_deliver(sdev, qp == VMQSIM_CLS_MISS ? VMQ_QP_DEFAULT : qp,
+			    skb, stage))
+		return false;
+	if (qp == VMQSIM_CLS_MISS)
+		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_UNMATCHED);
+	return true;
 }
 
 /**
  * vmqsim_silicon_rx() - frames arrive from the wire
  * @sdev: the device.
- * @skb: the frames, in the order they came; consumed.
+ * @skb: the frames, in the order they came.
  * @n: how many.
  *
  * Each frame is classified in turn; frames for one guest queue pair in
  * a row are written into its buffers together, and each host queue pair
- * that got frames has its vector raised once, after the last.
+ * that got frames has its vector raised once, after the last.  While the
+ * NIC sends PAUSE, a unicast frame for a host queue pair whose ring is
+ * full stops the batch there: it and the frames after it wait.
  *
  * Context: the receive port's thread (port.c), BHs disabled.
+ * Return: how many frames, from the first, were dealt with and consumed;
+ * the rest are still the caller's.
  */
-void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
+u32 vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
 {
 	struct vmqsim_rx_stage stage;
 	struct vmqsim_l2 l2;
-	u32 i;
+	u32 i, done;
 
 	stage.n = 0;
 	bitmap_zero(stage.raise, VMQSIM_MAX_QPS);
@@ -643,10 +663,11 @@ void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
 			/* Earlier frames first: a copy may go to their queue. */
 			vmqsim_stage_flush(&stage);
 			vmqsim_flood(sdev, skb[i], VMQSIM_POOL_WIRE);
-		} else {
-			vmqsim_rx_unicast(sdev, skb[i], &l2, &stage);
+		} else if (!vmqsim_rx_unicast(sdev, skb[i], &l2, &stage)) {
+			break;
 		}
 	}
+	done = i;
 	vmqsim_stage_flush(&stage);
 	/*
 	 * As a NIC writes back a burst's descriptors and then interrupts:
@@ -659,8 +680,9 @@ void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
 	vmqsim_silicon_add(sdev, VMQSIM_CNT_RX_RAISES,
 			   bitmap_weight(stage.raise, VMQSIM_MAX_QPS));
 	rcu_read_unlock();
-	for (i = 0; i < n; i++)
+	for (i = 0; i < done; i++)
 		consume_skb(skb[i]);
+	return done;
 }
 
 /**

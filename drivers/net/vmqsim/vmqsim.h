@@ -263,6 +263,8 @@ enum vmqsim_counter {
 	VMQSIM_CNT_RX_GUEST_DIRECT,
 	VMQSIM_CNT_RX_GUEST_DIRECT_BATCHES,
 	VMQSIM_CNT_RX_RAISES,
+	VMQSIM_CNT_RX_HELD,
+	VMQSIM_CNT_TX_PAUSE,
 	VMQSIM_CNT_MAX,
 };
 
@@ -303,6 +305,8 @@ struct vmqsim_silicon {
  * @idle: @thread sleeps, or is about to; a new frame wakes it.
  * @arrived: frames that entered @fifo; written under its producer lock.
  * @taken: frames @thread took from @fifo and classified; its own.
+ * @pause_tx: the NIC sends PAUSE (ethtool -A tx): a full host ring holds
+ *	the port, a full @fifo stops the partner's transmit queue.
  */
 struct vmqsim_port {
 	struct ptr_ring fifo;
@@ -310,6 +314,7 @@ struct vmqsim_port {
 	bool idle;
 	unsigned long arrived;
 	unsigned long taken;
+	bool pause_tx;
 };
 
 /**
@@ -400,7 +405,7 @@ void vmqsim_silicon_fini(struct vmqsim_dev *sdev);
 int vmqsim_silicon_filter_write(struct vmqsim_dev *sdev, u32 slot,
 				const struct vmq_filter_key *key, u32 qp);
 void vmqsim_silicon_filter_clear(struct vmqsim_dev *sdev, u32 slot);
-void vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n);
+u32 vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n);
 void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 qp, struct sk_buff *skb);
 void vmqsim_silicon_ring_publish(struct vmqsim_qp *qp);
 void vmqsim_silicon_ring_unpublish(struct vmqsim_qp *qp);
@@ -456,8 +461,10 @@ u32 vmqsim_guest_backlog(struct vmqsim_guest *gq);
 /* port.c */
 int vmqsim_port_init(struct vmqsim_dev *sdev);
 void vmqsim_port_fini(struct vmqsim_dev *sdev);
-void vmqsim_port_rx(struct vmqsim_dev *sdev, struct sk_buff *skb);
+void vmqsim_port_rx(struct vmqsim_dev *sdev, struct net_device *wire,
+		    struct sk_buff *skb);
 unsigned long vmqsim_port_backlog(struct vmqsim_dev *sdev);
+void vmqsim_port_set_pause(struct vmqsim_dev *sdev, bool tx);
 
 /* netdev.c */
 int vmqsim_nic_create(struct vmqsim_dev *sdev);

@@ -93,7 +93,7 @@ static netdev_tx_t vmqsim_wire_xmit(struct sk_buff *skb,
 				    struct net_device *wire)
 {
 	dev_sw_netstats_tx_add(wire, 1, skb->len);
-	vmqsim_port_rx(vmqsim_netdev_sdev(wire), skb);
+	vmqsim_port_rx(vmqsim_netdev_sdev(wire), wire, skb);
 	return NETDEV_TX_OK;
 }
 

@@ -9,8 +9,10 @@
 # a silicon that takes nothing (the port_hold knob) lets the FIFO fill to
 # its 1024 frames, every frame after that is an overrun (rx_overruns,
 # the NIC's rx_fifo_errors), the debugfs backlog counts those it holds,
-# and they reach the queue once released (the backlog back to 0).  A vector whose CPU is the port thread's is raised there
-# without an IPI.
+# and they reach the queue once released (the backlog back to 0).  With
+# PAUSE on (ethtool -A tx on) a full ring holds the port and a full FIFO
+# pauses the partner instead: nothing is dropped or overrun.  A vector
+# whose CPU is the port thread's is raised there without an IPI.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -18,6 +20,7 @@ TESTS="
 	port_thread_per_device
 	port_thread_classifies
 	port_fifo_overruns
+	port_pause
 	local_vector_no_ipi
 "
 
@@ -143,6 +146,61 @@ port_fifo_overruns()
 	f1=$(qp_sum rx_packets); d1=$(qp_sum rx_drops)
 	echo "sent $n: $((o1 - o0)) overruns, $((f1 - f0)) delivered, $((d1 - d0)) ring drops"
 	log_test "a held port overruns its 1024-frame FIFO, every frame accounted"
+}
+
+# hold_irqs Y|N: every host queue pair's vector held, or not.
+hold_irqs()
+{
+	local q
+
+	for q in $SIM_DBG/qp[0-9]*/hold_irq; do
+		echo "$1" > "$q" || return 1
+	done
+}
+
+port_pause()
+{
+	local n=3000 f0 d0 o0 h0 p0 sent pid want="TX:[[:space:]]*on"
+
+	vmqsim_setup_or_exit 4
+	ethtool -A $DEV tx on
+	check_err $? "ethtool -A $DEV tx on failed"
+	ethtool -a $DEV | grep -q "$want"
+	check_err $? "ethtool -a $DEV does not say $want"
+	! ethtool -A $DEV rx on 2>/dev/null
+	check_err $? "rx pause accepted: the partner never sends PAUSE"
+	f0=$(qp_sum rx_packets); d0=$(qp_sum rx_drops)
+	o0=$(sim_counter rx_overruns); h0=$(sim_counter rx_held)
+	p0=$(sim_counter tx_pause_frames)
+	# The host polls nothing: rings fill, then the FIFO.
+	hold_irqs Y
+	check_err $? "cannot hold the vectors"
+	pktgen_send $PEER $UNMATCHED $n &
+	pid=$!
+	busywait 10000 eval '[ "$(sim_counter tx_pause_frames)" -gt "$p0" ]'
+	check_err $? "the NIC sent no PAUSE with its rings and FIFO full"
+	sleep 0.5
+	sent=$(pktgen_sent $PEER)
+	[ "${sent:-0}" -lt $n ]
+	check_err $? "the partner sent all $n frames while paused"
+	hold_irqs N
+	check_err $? "cannot let the vectors go"
+	wait $pid
+	check_err $? "pktgen failed"
+	busywait 20000 eval '[ $(($(qp_sum rx_packets) - f0)) -eq $n ]'
+	check_err $? "delivered $(($(qp_sum rx_packets) - f0)) of $n"
+	[ "$(qp_sum rx_drops)" -eq "$d0" ] &&
+		[ "$(sim_counter rx_overruns)" -eq "$o0" ]
+	check_err $? "with PAUSE: $(($(qp_sum rx_drops) - d0)) ring drops, $(($(sim_counter rx_overruns) - o0)) overruns, want none"
+	[ "$(sim_counter rx_held)" -gt "$h0" ]
+	check_err $? "no frame waited for a full ring"
+	ethtool -I -a $DEV 2>/dev/null | grep -q "tx_pause_frames: [1-9]"
+	check_err $? "ethtool -I -a shows no tx_pause_frames: $(ethtool -I -a $DEV 2>&1 | tr '\n' ' ')"
+	echo "sent $n: paused at $sent of them, $(($(sim_counter tx_pause_frames) - p0)) PAUSE," \
+	     "$(($(sim_counter rx_held) - h0)) holds, all delivered"
+	ethtool -A $DEV tx off
+	check_err $? "ethtool -A $DEV tx off failed"
+	log_test "PAUSE: a full ring holds the port, a full FIFO pauses the partner, nothing lost"
 }
 
 # cal_on CPU: function-call IPIs CPU has taken (the CAL line).

@@ -31,6 +31,7 @@ TESTS="
 	guest_tx
 	guest_vlan
 	guest_trunk
+	guest_no_pause
 	bad_guest
 	engine_cgroup
 	two_vmms
@@ -494,6 +495,49 @@ engine_cgroup()
 	check_err $? "test VMM failed"
 	sed 's/^/\t/' /tmp/vmm_loop.out
 	log_test "engine cgroup: a guest queue's device work is charged to its VMM"
+}
+
+# A guest that posts its buffers and never takes its frames must not
+# stop the wire for everyone while the NIC sends PAUSE: its frames are
+# dropped on its own queue pair, as without flow control; no frame waits
+# in the port for it and the partner is never paused.
+guest_no_pause()
+{
+	local pid pg qp n=3000 h0 p0 d0 sent
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "guest no pause"; return; }
+	mdev_create $UUID1 $MAC1
+	qp=$(mdev_qp $UUID1)
+	: > /tmp/vmm_hold.out
+	"$VMM" -t 60 $UUID1 hold > /tmp/vmm_hold.out 2>&1 &
+	pid=$!
+	vmm_wait_holding /tmp/vmm_hold.out
+	check_err $? "VMM did not start"
+	ethtool -A vmq0 tx on
+	check_err $? "ethtool -A vmq0 tx on failed"
+	h0=$(sim_counter rx_held); p0=$(sim_counter tx_pause_frames)
+	d0=$(qstat vmq0 "qp${qp}_rx_drops")
+	pktgen_send vmq0w $MAC1 $n &
+	pg=$!
+	busywait 20000 eval '[ "$(pktgen_sent vmq0w)" = $n ]'
+	check_err $? "the partner sent $(pktgen_sent vmq0w) of $n: held back"
+	sent=$(pktgen_sent vmq0w)
+	pktgen_stop
+	wait $pg
+	busywait 10000 eval '[ "$(cat /sys/kernel/debug/vmqsim/0/port_backlog)" -eq 0 ]'
+	check_err $? "the port still holds $(cat /sys/kernel/debug/vmqsim/0/port_backlog) frames"
+	[ "$(sim_counter rx_held)" -eq "$h0" ] &&
+		[ "$(sim_counter tx_pause_frames)" -eq "$p0" ]
+	check_err $? "the guest's queue held the port $(($(sim_counter rx_held) - h0)) times, paused the partner $(($(sim_counter tx_pause_frames) - p0))"
+	[ $(($(qstat vmq0 "qp${qp}_rx_drops") - d0)) -gt 0 ]
+	check_err $? "the guest's queue pair dropped nothing of $n"
+	echo "sent $sent to a guest that takes nothing:" \
+	     "$(($(qstat vmq0 "qp${qp}_rx_drops") - d0)) dropped on its queue pair"
+	ethtool -A vmq0 tx off
+	kill $pid
+	wait $pid 2>/dev/null
+	log_test "PAUSE: a guest that takes nothing never holds the port"
 }
 
 vmm_close_and_kill()
