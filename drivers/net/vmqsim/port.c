@@ -100,30 +100,38 @@ static unsigned long vmqsim_port_fifo_len(struct vmqsim_port *port, int held)
 	return READ_ONCE(port->arrived) - port->taken - held;
 }
 
-/*
- * The partner may send again: the FIFO has drained to half, or the NIC
- * no longer sends PAUSE.  Returns whether it is still paused.
- */
-static bool vmqsim_port_resume(struct vmqsim_dev *sdev, int held)
+/* The NIC has paused the partner: its transmit queue is stopped. */
+static bool vmqsim_port_paused(struct vmqsim_dev *sdev)
 {
-	struct vmqsim_port *port = &sdev->port;
 	struct net_device *wire;
-	bool paused = false;
+	bool paused;
 
 	rcu_read_lock();
 	wire = rcu_dereference(sdev->wire_link);
-	if (wire && netif_queue_stopped(wire)) {
-		if (!READ_ONCE(port->pause_tx) ||
-		    vmqsim_port_fifo_len(port, held) <= VMQSIM_PORT_RESUME) {
-			local_bh_disable();
-			netif_wake_queue(wire);
-			local_bh_enable();
-		} else {
-			paused = true;
-		}
-	}
+	paused = wire && netif_queue_stopped(wire);
 	rcu_read_unlock();
 	return paused;
+}
+
+/*
+ * The partner may send again once the FIFO has drained to half, or once
+ * the NIC no longer sends PAUSE.
+ */
+static void vmqsim_port_resume(struct vmqsim_dev *sdev, int held)
+{
+	struct vmqsim_port *port = &sdev->port;
+	struct net_device *wire;
+
+	rcu_read_lock();
+	wire = rcu_dereference(sdev->wire_link);
+	if (wire && netif_queue_stopped(wire) &&
+	    (!READ_ONCE(port->pause_tx) ||
+	     vmqsim_port_fifo_len(port, held) <= VMQSIM_PORT_RESUME)) {
+		local_bh_disable();
+		netif_wake_queue(wire);
+		local_bh_enable();
+	}
+	rcu_read_unlock();
 }
 
 /*
@@ -136,7 +144,7 @@ static void vmqsim_port_idle(struct vmqsim_dev *sdev)
 
 	WRITE_ONCE(port->idle, true);
 	set_current_state(TASK_INTERRUPTIBLE);
-	if (ptr_ring_empty(&port->fifo) && !vmqsim_port_resume(sdev, 0) &&
+	if (ptr_ring_empty(&port->fifo) && !vmqsim_port_paused(sdev) &&
 	    !kthread_should_stop())
 		schedule();
 	__set_current_state(TASK_RUNNING);
