@@ -30,13 +30,13 @@ shift || true
 METRICS=${*:-"guest_rx copy_limit macvlan_offload filter_scaling irq_batching qp_memory migration vmmq"}
 
 if [ "$MODE" = smoke ]; then
-	RUNS=1 WIN=0.3 WARM=0.1
+	RUNS=1 WIN=0.3 WARM=0.1 AWIN_X=1
 	MV_COUNTS="1 8"
 	FILTER_COUNTS="1 64"
 	IRQ_QUEUES=8
 	LOW_RATE=500
 else
-	RUNS=5 WIN=1 WARM=0.3
+	RUNS=5 WIN=1 WARM=0.3 AWIN_X=8
 	MV_COUNTS="1 8 64"
 	FILTER_COUNTS="1 64 1024 4096"
 	IRQ_QUEUES="8 64"
@@ -52,6 +52,12 @@ TSCALE=${VMQ_BENCH_TSCALE:-1}
 WIN=$(awk -v w="$WIN" -v s="$TSCALE" 'BEGIN { print w * s }')
 WARM=$(awk -v w="$WARM" -v s="$TSCALE" 'BEGIN { print w * s }')
 SETTLE=$(awk -v s="$TSCALE" 'BEGIN { print s }')
+# net_dim moves a queue's moderation a step per 64 interrupts and steps
+# back when a step gained nothing, so an adaptive-rx window must hold
+# dozens of its steps, or its count says where the last step happened
+# to leave the queue: windows 8 times as long (a smoke run's are not),
+# after as long a time to settle.
+AWIN=$(awk -v w="$WIN" -v x="$AWIN_X" 'BEGIN { print w * x }')
 
 DEV=vmq0
 PEER=vmq0w
@@ -528,9 +534,9 @@ irq_batching_queues()
 		irq_window "sat$n" "$all"
 	done
 	if ethtool -C $DEV adaptive-rx on >/dev/null 2>&1; then
-		sleep "$SETTLE"
+		sleep "$AWIN"
 		for ((i = 0; i < RUNS; i++)); do
-			irq_window "adaptive_sat$n" "$all"
+			irq_window "adaptive_sat$n" "$all" "$AWIN"
 		done
 	fi
 	pktgen_stop
@@ -554,8 +560,8 @@ irq_batching_adaptive()
 		fi
 		# net_dim settles; a low rate's window keeps its length.
 		if [ $load = sat ]; then
-			sleep "$SETTLE"
-			w=$WIN
+			sleep "$AWIN"
+			w=$AWIN
 		else
 			sleep 1
 			w=$LOW_WIN
