@@ -41,6 +41,25 @@ static int vmq_vdpa_copy_pa(phys_addr_t pa, void *buf, size_t len,
 	return 0;
 }
 
+/*
+ * The mapping that holds @iova.  vhost-vdpa maps each physically
+ * contiguous run of pinned pages apart, so a frame's buffer is mostly in
+ * a mapping of its own, but the ring accesses around it fall in the
+ * mapping the last one did: that one is tried before the tree.
+ */
+static struct vhost_iotlb_map *vmq_vdpa_lookup(struct vmq_vdpa_dev *vd,
+					       u64 iova)
+{
+	struct vhost_iotlb_map *map = vd->hit;
+
+	if (map && iova >= map->start && iova <= map->last)
+		return map;
+	map = vhost_iotlb_itree_first(&vd->iotlb, iova, iova);
+	if (map)
+		vd->hit = map;
+	return map;
+}
+
 /* The part of [@iova, @iova + @len) one mapping covers; 0: none. */
 static size_t vmq_vdpa_translate(struct vmq_vdpa_dev *vd, u64 iova,
 				 size_t len, bool write, phys_addr_t *pa)
@@ -51,7 +70,7 @@ static size_t vmq_vdpa_translate(struct vmq_vdpa_dev *vd, u64 iova,
 		*pa = iova;
 		return len;
 	}
-	map = vhost_iotlb_itree_first(&vd->iotlb, iova, iova);
+	map = vmq_vdpa_lookup(vd, iova);
 	if (!map || !(map->perm & (write ? VHOST_MAP_WO : VHOST_MAP_RO)))
 		return 0;
 	*pa = map->addr + (iova - map->start);
@@ -135,6 +154,7 @@ int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 	 * new one; a map left short by -ENOMEM fails the accesses it lacks.
 	 */
 	spin_lock_bh(&vd->iotlb_lock);
+	vd->hit = NULL;
 	vhost_iotlb_reset(&vd->iotlb);
 	for (map = vhost_iotlb_itree_first(iotlb, 0, U64_MAX); map && !err;
 	     map = vhost_iotlb_itree_next(map, 0, U64_MAX))
@@ -159,6 +179,7 @@ int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 	if (asid)
 		return -EINVAL;
 	spin_lock_bh(&vd->iotlb_lock);
+	vd->hit = NULL;
 	vhost_iotlb_reset(&vd->iotlb);
 	vd->passthrough = true;
 	spin_unlock_bh(&vd->iotlb_lock);
@@ -173,6 +194,7 @@ void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd)
 {
 	spin_lock_init(&vd->iotlb_lock);
 	vhost_iotlb_init(&vd->iotlb, VMQ_VDPA_IOTLB_MAX, 0);
+	vd->hit = NULL;
 	vd->passthrough = true;
 }
 
@@ -182,5 +204,6 @@ void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd)
  */
 void vmq_vdpa_dma_fini(struct vmq_vdpa_dev *vd)
 {
+	vd->hit = NULL;
 	vhost_iotlb_reset(&vd->iotlb);
 }

@@ -81,8 +81,11 @@ struct vmq_vdpa_vq {
  * @vq: the virtqueues, VMQ_VQ_RX and VMQ_VQ_TX.
  * @cb_lock: guards the callbacks against the notify path (any context).
  * @config_cb: the config change callback.
- * @iotlb_lock: guards @iotlb and @passthrough against the NIC's access.
+ * @iotlb_lock: guards @iotlb, @hit and @passthrough against the NIC's
+ *	access.
  * @iotlb: the driver's mappings, IOVA to physical address.
+ * @hit: the mapping the last access went through, or NULL; whatever
+ *	changes @iotlb clears it.
  * @passthrough: no mappings were set: an IOVA is a physical address (the
  *	host's DMA API, through virtio_vdpa).
  */
@@ -102,6 +105,7 @@ struct vmq_vdpa_dev {
 	struct vdpa_callback config_cb;
 	spinlock_t iotlb_lock;	/* see @iotlb_lock above */
 	struct vhost_iotlb iotlb;
+	struct vhost_iotlb_map *hit;
 	bool passthrough;
 };
 
