@@ -751,6 +751,7 @@ guest_rx_vfio()
 	sink guest_rx "$c" "$sel/vmq_bench_vfio" $VFIO_UUID \
 		"$WARM" "$WIN" "$RUNS"
 	qp_copies_irqs_info "$c" $q0 $(qp_copies_irqs "$qp")
+	info guest_rx "${c}_moderation" "$(qp_moderation "$qp")"
 	pktgen_stop
 	echo 1 > "$mdev/remove"
 }
@@ -869,6 +870,15 @@ guest_rx_vdpa_vhost()
 	vdpa_sink "$c" "$sel/vmq_bench_vhost" "$node" "$WARM" "$WIN" "$RUNS"
 	pktgen_stop
 	vdpa dev del $VDPA_NAME
+}
+
+# qp_moderation QP: the receive moderation queue pair QP ends its run
+# with, as net_dim or the admin set it: "USECSus/FRAMES".
+qp_moderation()
+{
+	ethtool --per-queue $DEV queue_mask $((1 << $1)) --show-coalesce |
+		awk '/^rx-usecs:/ { u = $2 } /^rx-frames:/ { f = $2 }
+		     END { printf "%sus/%s", u, f }'
 }
 
 # qp_copies_irqs QP: the guest queue pair's frames, interrupts, and the
