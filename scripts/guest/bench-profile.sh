@@ -19,8 +19,9 @@ size=${2:-64}
 
 info meta cpu_roles "generator $GEN_CPU, host ${HOST_CPUS:-none}, nic ${NIC_CPU:-none}"
 case $what in
-# As guest_rx runs it: with adaptive-rx.
-vfio)		NIC_COAL="adaptive-rx on" guest_rx_vfio "$size" ;;
+# As guest_rx runs them: the VFIO queue at the default moderation, the
+# vDPA device's with adaptive-rx.
+vfio)		NIC_COAL='' guest_rx_vfio "$size" ;;
 vdpa)		NIC_COAL="adaptive-rx on" guest_rx_vdpa_vhost "$size" ;;
 macvlan8*)	MV_COUNTS=8 bench_macvlan_offload ;;
 macvlan64*)	MV_COUNTS=64 bench_macvlan_offload ;;
