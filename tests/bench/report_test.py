@@ -181,16 +181,13 @@ class Verdicts(unittest.TestCase):
         self.assertIsNone(res["guest_rx"]["met"])
 
     def test_vdpa_cpu(self):
-        # Host CPU per frame: each vmq path over the cheapest other.
+        # Host CPU per frame: each vmq path over the cheapest other,
+        # reported; the instruction figures carry the target.
         res = self.report(guest_rx_cpu(10, 100), "guest_rx_cpu")
         self.assertEqual(res["guest_rx_cpu"]["ratio"]["vdpa_vhost_1500B"],
                          0.1)
-        self.assertIs(res["guest_rx_cpu"]["met"], True)
-        lines = [line.replace(" 10", " 50")
-                 if " vdpa_virtio_net_64 " in line else line
-                 for line in guest_rx_cpu(10, 100)]
-        res = self.report(lines, "guest_rx_cpu")
-        self.assertIs(res["guest_rx_cpu"]["met"], False)
+        self.assertEqual(res["guest_rx_cpu"]["target"], "reported")
+        self.assertIsNone(res["guest_rx_cpu"]["met"])
 
     def test_smoke_checks_nothing(self):
         res = self.report(guest_rx(300, 100), "guest_rx", smoke=True)
