@@ -1049,6 +1049,8 @@ static int vmqsim_guest_start(struct vmq_dev *vdev, u32 qp)
 	gq->sdev = sdev;
 	gq->id = qp;
 	gq->gqp = vmq_guest_qp(sdev->vdev, qp);
+	if (vmqsim_guest_is_virtio(gq))
+		vmqsim_virtio_start(gq);
 	kthread_init_work(&gq->work, vmqsim_guest_work);
 	err = vmqsim_guest_vecs_init(gq);
 	if (err)

@@ -62,6 +62,26 @@ struct vmqsim_guest_vec {
 	atomic_t unsignalled;
 };
 
+/* Available ring entries a virtqueue engine reads in one access, at most. */
+#define VMQSIM_AVAIL_AHEAD	32
+
+/**
+ * struct vmqsim_avail - what the device knows of a virtqueue's available
+ *	ring (virtio.c)
+ * @idx: the driver's available index as the device last read it; never
+ *	more than the ring's size ahead of &vmq_virtq.last_avail.
+ * @start: the available position of the first entry read ahead.
+ * @count: entries read ahead from @start on.
+ * @head: those entries, the chain heads, position p at
+ *	@head[p % VMQSIM_AVAIL_AHEAD].
+ */
+struct vmqsim_avail {
+	u16 idx;
+	u16 start;
+	u16 count;
+	u16 head[VMQSIM_AVAIL_AHEAD];
+};
+
 /**
  * struct vmqsim_guest - the silicon's state of one guest queue pair
  * @sdev: its device.
@@ -83,6 +103,9 @@ struct vmqsim_guest_vec {
  * @vec: its vectors: the queue pair's, and for virtqueues the transmit
  *	vector (a virtio device has one per virtqueue).
  * @nr_vecs: how many of @vec it uses.
+ * @avail: per virtqueue, its available ring as the device last read it:
+ *	the receive one's whoever holds %VMQSIM_GUEST_RX_BUSY, the
+ *	transmit one's the engine's.
  */
 struct vmqsim_guest {
 	struct vmqsim_dev *sdev;
@@ -99,6 +122,7 @@ struct vmqsim_guest {
 	bool dead;
 	struct vmqsim_guest_vec vec[VMQSIM_GUEST_VECS];
 	u32 nr_vecs;
+	struct vmqsim_avail avail[VMQ_VQ_TX + 1];
 };
 
 /**
@@ -139,6 +163,7 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 			    struct vmqsim_guest_done *done);
 bool vmqsim_virtio_more(struct vmqsim_guest *gq);
+void vmqsim_virtio_start(struct vmqsim_guest *gq);
 bool vmqsim_virtio_rx_direct(struct vmqsim_guest *gq, const struct sk_buff *skb,
 			     bool *irq);
 

@@ -108,22 +108,71 @@ static int vmqsim_vq_read16(struct vmqsim_guest *gq, bool direct, u64 iova,
 	return err;
 }
 
-/* How many buffers the driver made available that the device did not take. */
+/* The driver's available index, from its memory. */
+static int vmqsim_vq_avail_idx(struct vmqsim_guest *gq, bool direct,
+			       u32 which, u16 *idx)
+{
+	return vmqsim_vq_read16(gq, direct,
+				vmqsim_vq(gq, which)->avail + VMQSIM_VRING_IDX,
+				idx);
+}
+
+/*
+ * How many buffers the driver made available that the device did not
+ * take.  The driver only ever adds to them, so its index is read again
+ * only once the device has taken every one it knew of: per batch of
+ * buffers, not per frame.
+ */
 static int vmqsim_vq_pending(struct vmqsim_guest *gq, bool direct, u32 which,
 			     u16 *n)
 {
+	struct vmqsim_avail *a = &gq->avail[which];
 	struct vmq_virtq *vq = vmqsim_vq(gq, which);
 	u16 idx;
 	int err;
 
-	err = vmqsim_vq_read16(gq, direct, vq->avail + VMQSIM_VRING_IDX, &idx);
+	*n = a->idx - vq->last_avail;
+	if (*n)
+		return 0;
+	err = vmqsim_vq_avail_idx(gq, direct, which, &idx);
 	if (err)
 		return err;
 	*n = idx - vq->last_avail;
 	if (*n > vq->num)
 		return -ERANGE;		/* the driver ran past the ring */
+	a->idx = idx;
 	/* The entries and descriptors after the index the driver wrote. */
 	smp_rmb();
+	return 0;
+}
+
+/*
+ * The chain head at the next available position.  Entries are read
+ * ahead, as many as are known available up to the ring's end, in one
+ * access: a driver may not change an entry it made available.
+ */
+static int vmqsim_vq_head(struct vmqsim_guest *gq, bool direct, u32 which,
+			  u16 *head)
+{
+	struct vmqsim_avail *a = &gq->avail[which];
+	struct vmq_virtq *vq = vmqsim_vq(gq, which);
+	u16 pos = vq->last_avail, slot = pos & (vq->num - 1), i, n;
+	__le16 le[VMQSIM_AVAIL_AHEAD];
+
+	if ((u16)(pos - a->start) >= a->count) {
+		n = min3((u16)(a->idx - pos), (u16)(vq->num - slot),
+			 (u16)VMQSIM_AVAIL_AHEAD);
+		n = max_t(u16, n, 1);
+		if (vmqsim_vq_dma(gq, direct, vq->avail + VMQSIM_VRING_RING +
+				  2 * slot, le, 2 * n, false))
+			return -EFAULT;
+		for (i = 0; i < n; i++)
+			a->head[(u16)(pos + i) % VMQSIM_AVAIL_AHEAD] =
+				le16_to_cpu(le[i]);
+		a->start = pos;
+		a->count = n;
+	}
+	*head = a->head[pos % VMQSIM_AVAIL_AHEAD];
 	return 0;
 }
 
@@ -144,11 +193,10 @@ static enum vmq_err vmqsim_vq_chain(struct vmqsim_guest *gq, bool direct,
 				    struct vmqsim_chain *c)
 {
 	struct vmq_virtq *vq = vmqsim_vq(gq, which);
-	u16 slot = vq->last_avail & (vq->num - 1), idx, flags;
 	struct vmqsim_vring_desc *d;
+	u16 idx, flags;
 
-	if (vmqsim_vq_read16(gq, direct,
-			     vq->avail + VMQSIM_VRING_RING + 2 * slot, &c->head))
+	if (vmqsim_vq_head(gq, direct, which, &c->head))
 		return vmq_guest_ring_err(gq->gqp);
 	idx = c->head;
 	c->len = 0;
@@ -469,10 +517,31 @@ fail:
  */
 bool vmqsim_virtio_more(struct vmqsim_guest *gq)
 {
-	u16 n;
+	u16 idx;
 
+	/*
+	 * From the driver's memory, leaving what the device knows alone:
+	 * the classifier may hold the receive side meanwhile.
+	 */
 	if (!skb_queue_empty(&gq->fifo) &&
-	    !vmqsim_vq_pending(gq, false, VMQ_VQ_RX, &n) && n)
+	    !vmqsim_vq_avail_idx(gq, false, VMQ_VQ_RX, &idx) &&
+	    idx != READ_ONCE(vmqsim_vq(gq, VMQ_VQ_RX)->last_avail))
 		return true;
-	return !vmqsim_vq_pending(gq, false, VMQ_VQ_TX, &n) && n;
+	return !vmqsim_vq_avail_idx(gq, false, VMQ_VQ_TX, &idx) &&
+	       idx != vmqsim_vq(gq, VMQ_VQ_TX)->last_avail;
+}
+
+/**
+ * vmqsim_virtio_start() - the device knows nothing of the available rings
+ * @gq: the engine, before it first runs; the owner set where each
+ *	virtqueue starts (&vmq_virtq.last_avail).
+ */
+void vmqsim_virtio_start(struct vmqsim_guest *gq)
+{
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(gq->avail); i++) {
+		gq->avail[i].idx = vmqsim_vq(gq, i)->last_avail;
+		gq->avail[i].count = 0;
+	}
 }

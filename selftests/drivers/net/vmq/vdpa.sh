@@ -1016,7 +1016,7 @@ vhost_bad_driver()
 	local qp e0 out cases n
 
 	cases="bad-addr bad-addr-rx loop bad-next tx-short tx-long rx-ro tx-wo
-	       rx-perm tx-perm indirect ring-unmapped"
+	       rx-perm tx-perm indirect ring-unmapped avail-past"
 	n=$(echo $cases | wc -w)
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "vhost_vdpa bad driver"; return; }

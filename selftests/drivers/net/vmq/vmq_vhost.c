@@ -1187,6 +1187,26 @@ static void case_ring_unmapped(struct vh *v)
 	expect_recovery(v, what);
 }
 
+/*
+ * The transmit available index set more than the ring's size ahead, once
+ * the device has read it and taken every buffer it knew of.
+ */
+static void case_avail_past(struct vh *v)
+{
+	const char *what = "avail-past (available index past the ring)";
+	struct vq *vq = &v->vq[VQ_TX];
+
+	dev_setup(v);
+	efd_drain(v->config_call);
+	check(tx_frames(v, v->mac, 2, true) == 2, "%s: two frames first",
+	      what);
+	__atomic_store_n(&vq->avail->idx, htole16(vq->avail_idx + NUM + 1),
+			 __ATOMIC_RELEASE);
+	vq_kick(vq);
+	expect_reset(v, what);
+	expect_recovery(v, what);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct vh *v);
@@ -1215,6 +1235,7 @@ static const struct {
 	{ "tx-perm", case_tx_perm, true },
 	{ "indirect", case_indirect, true },
 	{ "ring-unmapped", case_ring_unmapped, true },
+	{ "avail-past", case_avail_past, true },
 };
 
 static void help(const char *prog)
