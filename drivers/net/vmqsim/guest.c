@@ -739,9 +739,9 @@ void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 packets,
 
 /*
  * The classifier's receive DMA: frames @skb[0..@n) for a queue on @vlan
- * straight into guest memory (a virtqueue takes one at a time), from the
- * first on, while the guest sees each as it is and nothing needs to
- * wait.  Return: how many; the rest are the caller's.
+ * straight into guest memory, from the first on, while the guest sees
+ * each as it is and nothing needs to wait.  Return: how many; the rest
+ * are the caller's.
  */
 static u32 vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 				  const struct sk_buff *const *skb,
@@ -750,15 +750,22 @@ static u32 vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 {
 	struct vmqsim_guest_done done = {};
 	bool irq = true;
+	u32 as_is;
 
 	if (!READ_ONCE(gq->running) || in_hardirq() || irqs_disabled())
 		return 0;
 	if (test_and_set_bit_lock(VMQSIM_GUEST_RX_BUSY, &gq->rx_flags))
 		return 0;
-	if (!vmqsim_guest_is_virtio(gq))
+	if (!vmqsim_guest_is_virtio(gq)) {
 		done.rx = vmqsim_guest_rx_direct_ring(gq, skb, meta, n, vlan);
-	else if (vmqsim_guest_rx_as_is(gq, skb[0], vlan))
-		done.rx = vmqsim_virtio_rx_direct(gq, skb[0], &irq);
+	} else {
+		n = min_t(u32, n, VMQSIM_GUEST_RX_CHUNK);
+		for (as_is = 0; as_is < n; as_is++)
+			if (!vmqsim_guest_rx_as_is(gq, skb[as_is], vlan))
+				break;
+		if (as_is)
+			done.rx = vmqsim_virtio_rx_direct(gq, skb, as_is, &irq);
+	}
 	vmqsim_guest_rx_unlock(gq);
 	if (done.rx && irq)
 		vmqsim_guest_raise(gq, &done);

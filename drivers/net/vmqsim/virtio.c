@@ -383,48 +383,94 @@ fail:
 	return vmqsim_guest_fail(gq, verr);
 }
 
+/*
+ * Put @n used elements in the used ring from its index on, in at most
+ * two accesses (the ring's end); the index is written per batch.  The
+ * available entries they take are the caller's to have counted.
+ */
+static int vmqsim_vq_use_many(struct vmqsim_guest *gq, bool direct, u32 which,
+			      struct vmqsim_vring_used_elem *e, u32 n)
+{
+	struct vmq_virtq *vq = vmqsim_vq(gq, which);
+	u32 slot = vq->used_idx & (vq->num - 1);
+	u32 part = min(n, vq->num - slot);
+	int err;
+
+	err = vmqsim_vq_dma(gq, direct,
+			    vq->used + VMQSIM_VRING_RING + 8ULL * slot, e,
+			    part * sizeof(*e), true);
+	if (!err && part < n)
+		err = vmqsim_vq_dma(gq, direct, vq->used + VMQSIM_VRING_RING,
+				    e + part, (n - part) * sizeof(*e), true);
+	if (!err)
+		vq->used_idx += n;
+	return err;
+}
+
 /**
  * vmqsim_virtio_rx_direct() - the classifier's receive DMA on a virtqueue
  * @gq: the engine; the caller holds its receive token.
- * @skb: the frame as the driver sees it, linear.
- * @irq: set to whether the driver wants an interrupt for it.
+ * @skb: the frames as the driver sees them, linear, in order.
+ * @n: how many.
+ * @irq: set to whether the driver wants an interrupt for them.
  *
- * The frame goes straight into the next available chain when nothing
- * waits before it, the chain is short and fits it, and the owner has the
- * memory at hand.  Anything else (no buffer, a chain to refuse or to
- * drop the frame for, memory to fault in) is the engine's, through the
- * FIFO, which sees the same ring as if the classifier had not looked.
+ * Frames go straight into the next available chains while nothing waits
+ * before them, each chain is short and fits its frame, and the owner has
+ * the memory at hand; their used elements are written together and the
+ * used index once, as a NIC's receive DMA writes back a burst.  The
+ * first frame that cannot (no buffer, a chain to refuse or to drop the
+ * frame for, memory to fault in) and those after it are the engine's,
+ * through the FIFO, which sees the same ring as if the classifier had
+ * not looked.
  *
  * Context: BHs off; does not sleep.
- * Return: true if the frame is used and published; false if nothing of
- * it is visible to the driver.
+ * Return: how many frames, from the first, are used and published; none
+ * of the others is visible to the driver.
  */
-bool vmqsim_virtio_rx_direct(struct vmqsim_guest *gq, const struct sk_buff *skb,
-			     bool *irq)
+u32 vmqsim_virtio_rx_direct(struct vmqsim_guest *gq,
+			    const struct sk_buff *const *skb, u32 n, bool *irq)
 {
+	struct vmqsim_vring_used_elem used[VMQSIM_GUEST_RX_CHUNK];
 	struct vmqsim_vring_desc desc[VMQSIM_DIRECT_DESCS];
 	struct vmqsim_chain c = { .max = ARRAY_SIZE(desc), .desc = desc };
 	struct vmq_virtq *vq = vmqsim_vq(gq, VMQ_VQ_RX);
+	u64 bytes = 0;
 	u16 avail;
+	u32 i;
 	int len;
 
 	if (READ_ONCE(gq->gqp->error) || !skb_queue_empty_lockless(&gq->fifo) ||
-	    vmqsim_vq_pending(gq, true, VMQ_VQ_RX, &avail) || !avail ||
-	    vmqsim_vq_chain(gq, true, VMQ_VQ_RX, true, &c) ||
-	    c.len < VMQSIM_VNET_HDR + skb->len)
-		return false;
-	len = vmqsim_virtio_rx_fill(gq, true, &c, skb);
-	if (len <= 0 || vmqsim_vq_use(gq, true, VMQ_VQ_RX, c.head, len))
-		return false;
-	if (vmqsim_vq_publish(gq, true, VMQ_VQ_RX)) {
-		/* Unpublished: the engine writes the same element again. */
-		vq->used_idx--;
-		vq->last_avail--;
-		return false;
+	    vmqsim_vq_pending(gq, true, VMQ_VQ_RX, &avail))
+		return 0;
+	n = min3(n, (u32)avail, (u32)ARRAY_SIZE(used));
+	for (i = 0; i < n; i++) {
+		if (vmqsim_vq_chain(gq, true, VMQ_VQ_RX, true, &c) ||
+		    c.len < VMQSIM_VNET_HDR + skb[i]->len)
+			break;
+		len = vmqsim_virtio_rx_fill(gq, true, &c, skb[i]);
+		if (len <= 0)
+			break;
+		used[i].id = cpu_to_le32(c.head);
+		used[i].len = cpu_to_le32(len);
+		/* The next chain is the next entry's. */
+		vq->last_avail++;
+		bytes += skb[i]->len;
 	}
-	vmqsim_guest_rx_direct_done(gq, 1, skb->len);
+	if (!i)
+		return 0;
+	if (vmqsim_vq_use_many(gq, true, VMQ_VQ_RX, used, i))
+		goto undo;
+	if (vmqsim_vq_publish(gq, true, VMQ_VQ_RX)) {
+		vq->used_idx -= i;
+		goto undo;
+	}
+	vmqsim_guest_rx_direct_done(gq, i, bytes);
 	*irq = vmqsim_vq_wants_irq(gq, true, VMQ_VQ_RX);
-	return true;
+	return i;
+undo:
+	/* Unpublished: the engine fills the same chains again. */
+	vq->last_avail -= i;
+	return 0;
 }
 
 /* The frame chain @c carries, its header left out; NULL: see *verr. */

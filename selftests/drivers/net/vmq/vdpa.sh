@@ -980,7 +980,7 @@ vhost()
 
 vhost_vmm()
 {
-	local qp c0 mtu a=$VDEVS/vdpa0/vmq
+	local qp c0 mtu d0 b0 d b a=$VDEVS/vdpa0/vmq
 
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "vhost_vdpa VMM"; return; }
@@ -997,6 +997,17 @@ vhost_vmm()
 	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" info rx bcast filter tx spoof \
 		chain rx-small no-irq suspend
 	check_err $? "test VMM failed"
+	# A burst: the classifier writes several frames at once, publishing
+	# their used elements together.
+	d0=$(sim_counter rx_guest_direct)
+	b0=$(sim_counter rx_guest_direct_batches)
+	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" rx-burst
+	check_err $? "test VMM failed the burst"
+	d=$(($(sim_counter rx_guest_direct) - d0))
+	b=$(($(sim_counter rx_guest_direct_batches) - b0))
+	[ "$d" -gt "$b" ]
+	check_err $? "rx-burst: $d frames written straight into the buffers in $b batches, want a batch of several"
+	echo "	rx-burst: $d frames written straight into the buffers in $b batches"
 	[ "$(qp_moved "$qp" 1 "$c0")" -ge 12 ] && [ "$(qp_moved "$qp" 2 "$c0")" -ge 12 ]
 	check_err $? "qp${qp}: rx $(qp_moved "$qp" 1 "$c0") tx $(qp_moved "$qp" 2 "$c0") frames"
 	[ "$(qp_moved "$qp" 4 "$c0")" -ge 12 ]
@@ -1008,7 +1019,7 @@ vhost_vmm()
 	# The VMM closed the device: vhost-vdpa reset it.
 	busywait 3000 eval "[ \"\$(cat $a/state)\" = disabled ]"
 	check_err $? "vmq/state $(cat $a/state) after the VMM closed the device"
-	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration"
+	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, a burst, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration"
 }
 
 vhost_bad_driver()

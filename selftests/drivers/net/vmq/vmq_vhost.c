@@ -684,6 +684,35 @@ static void case_rx(struct vh *v)
 	      v->vq[VQ_RX].calls);
 }
 
+/* Frames sent back to back, for the NIC to take several at a time. */
+#define BURST	32
+
+static void case_rx_burst(struct vh *v)
+{
+	static __u8 sent[BURST][ETH_FRAME_LEN];
+	struct virtio_net_hdr_v1 hdr;
+	__u32 len[BURST], got_len;
+	int k, ok = 0;
+	__u8 *got;
+
+	dev_setup(v);
+	for (k = 0; k < BURST; k++) {
+		len[k] = test_len(k);
+		make_frame(v, sent[k], v->mac, v->wire_mac, len[k]);
+		wire_send(v, sent[k], len[k]);
+	}
+	for (k = 0; k < BURST; k++) {
+		got = rx_next_test(v, &hdr, &got_len, v->timeout);
+		if (!got || got_len != HDR_LEN + len[k] ||
+		    memcmp(got, sent[k], len[k]) || !hdr_ok(&hdr))
+			break;
+		ok++;
+	}
+	check(ok == BURST,
+	      "rx-burst: %d of %d frames sent back to back arrived in order, byte for byte, behind a %u-byte header",
+	      ok, BURST, HDR_LEN);
+}
+
 static void case_bcast(struct vh *v)
 {
 	static const __u8 bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -1214,6 +1243,7 @@ static const struct {
 } cases[] = {
 	{ "info", case_info, false },
 	{ "rx", case_rx, true },
+	{ "rx-burst", case_rx_burst, true },
 	{ "bcast", case_bcast, true },
 	{ "filter", case_filter, true },
 	{ "tx", case_tx, true },
