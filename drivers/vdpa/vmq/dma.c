@@ -43,20 +43,25 @@ static int vmq_vdpa_copy_pa(phys_addr_t pa, void *buf, size_t len,
 
 /*
  * The mapping that holds @iova.  vhost-vdpa maps each physically
- * contiguous run of pinned pages apart, so a frame's buffer is mostly in
- * a mapping of its own, but the ring accesses around it fall in the
- * mapping the last one did: that one is tried before the tree.
+ * contiguous run of pinned pages apart, so a driver's buffers lie in
+ * hundreds of mappings, and a search of them costs more than the rest
+ * of an access.  As a NIC's IOTLB does, the device remembers the mapping
+ * each page it used went through, by page number, and searches only
+ * when that one does not hold @iova.
  */
 static struct vhost_iotlb_map *vmq_vdpa_lookup(struct vmq_vdpa_dev *vd,
 					       u64 iova)
 {
-	struct vhost_iotlb_map *map = vd->hit;
+	struct vhost_iotlb_map **tlb;
+	struct vhost_iotlb_map *map;
 
+	tlb = &vd->tlb[(iova >> PAGE_SHIFT) % VMQ_VDPA_TLB_SIZE];
+	map = *tlb;
 	if (map && iova >= map->start && iova <= map->last)
 		return map;
 	map = vhost_iotlb_itree_first(&vd->iotlb, iova, iova);
 	if (map)
-		vd->hit = map;
+		*tlb = map;
 	return map;
 }
 
@@ -154,7 +159,7 @@ int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 	 * new one; a map left short by -ENOMEM fails the accesses it lacks.
 	 */
 	spin_lock_bh(&vd->iotlb_lock);
-	vd->hit = NULL;
+	memset(vd->tlb, 0, sizeof(vd->tlb));
 	vhost_iotlb_reset(&vd->iotlb);
 	for (map = vhost_iotlb_itree_first(iotlb, 0, U64_MAX); map && !err;
 	     map = vhost_iotlb_itree_next(map, 0, U64_MAX))
@@ -179,7 +184,7 @@ int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 	if (asid)
 		return -EINVAL;
 	spin_lock_bh(&vd->iotlb_lock);
-	vd->hit = NULL;
+	memset(vd->tlb, 0, sizeof(vd->tlb));
 	vhost_iotlb_reset(&vd->iotlb);
 	vd->passthrough = true;
 	spin_unlock_bh(&vd->iotlb_lock);
@@ -194,7 +199,7 @@ void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd)
 {
 	spin_lock_init(&vd->iotlb_lock);
 	vhost_iotlb_init(&vd->iotlb, VMQ_VDPA_IOTLB_MAX, 0);
-	vd->hit = NULL;
+	memset(vd->tlb, 0, sizeof(vd->tlb));
 	vd->passthrough = true;
 }
 
@@ -204,6 +209,6 @@ void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd)
  */
 void vmq_vdpa_dma_fini(struct vmq_vdpa_dev *vd)
 {
-	vd->hit = NULL;
+	memset(vd->tlb, 0, sizeof(vd->tlb));
 	vhost_iotlb_reset(&vd->iotlb);
 }

@@ -23,6 +23,8 @@
 #define VMQ_VDPA_DRV_NAME	"vmq_vdpa"
 /* Mappings a driver may set (vhost_iotlb refuses all with a limit of 0). */
 #define VMQ_VDPA_IOTLB_MAX	2048
+/* IOVA pages whose mapping the device remembers (dma.c). */
+#define VMQ_VDPA_TLB_SIZE	256
 /* Virtqueues: receive and transmit of one queue pair. */
 #define VMQ_VDPA_NVQS		2
 /* What the device offers: no offloads, one queue pair. */
@@ -81,10 +83,11 @@ struct vmq_vdpa_vq {
  * @vq: the virtqueues, VMQ_VQ_RX and VMQ_VQ_TX.
  * @cb_lock: guards the callbacks against the notify path (any context).
  * @config_cb: the config change callback.
- * @iotlb_lock: guards @iotlb, @hit and @passthrough against the NIC's
+ * @iotlb_lock: guards @iotlb, @tlb and @passthrough against the NIC's
  *	access.
  * @iotlb: the driver's mappings, IOVA to physical address.
- * @hit: the mapping the last access went through, or NULL; whatever
+ * @tlb: the mapping the last access to each IOVA page went through, at
+ *	its page number modulo %VMQ_VDPA_TLB_SIZE, or NULL; whatever
  *	changes @iotlb clears it.
  * @passthrough: no mappings were set: an IOVA is a physical address (the
  *	host's DMA API, through virtio_vdpa).
@@ -105,7 +108,7 @@ struct vmq_vdpa_dev {
 	struct vdpa_callback config_cb;
 	spinlock_t iotlb_lock;	/* see @iotlb_lock above */
 	struct vhost_iotlb iotlb;
-	struct vhost_iotlb_map *hit;
+	struct vhost_iotlb_map *tlb[VMQ_VDPA_TLB_SIZE];
 	bool passthrough;
 };
 
