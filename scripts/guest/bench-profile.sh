@@ -5,8 +5,8 @@
 # whose marks the vmq_insns plugin profiles, then the kernel's function
 # addresses, for the host to name the profile's addresses with.
 #
-#   bench-profile.sh [vfio|vdpa|macvlan8|macvlan64|macvlan8-off|
-#                    macvlan64-off] [FRAME_SIZE]
+#   bench-profile.sh [vfio|vdpa|vdpa-fifo|macvlan8|macvlan64|
+#                    macvlan8-off|macvlan64-off] [FRAME_SIZE]
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_LIB=1 source "$here/bench.sh" full
@@ -23,6 +23,8 @@ case $what in
 # vDPA device's with adaptive-rx.
 vfio)		NIC_COAL='' guest_rx_vfio "$size" ;;
 vdpa)		NIC_COAL="adaptive-rx on" guest_rx_vdpa_vhost "$size" ;;
+vdpa-fifo)	NIC_COAL="adaptive-rx on" NIC_GUEST_RX_FIFO=Y \
+			guest_rx_vdpa_vhost "$size" ;;
 macvlan8*)	MV_COUNTS=8 bench_macvlan_offload ;;
 macvlan64*)	MV_COUNTS=64 bench_macvlan_offload ;;
 esac

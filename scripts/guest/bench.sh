@@ -345,6 +345,11 @@ fresh_nic()
 	vmqsim_setup "${1:-16}" || return 1
 	# NIC_COAL: interrupt moderation for every queue pair of the NIC.
 	[ -z "${NIC_COAL:-}" ] || ethtool -C $DEV $NIC_COAL || return 1
+	# NIC_GUEST_RX_FIFO=Y (scripts/bench-profile vdpa-fifo): every frame
+	# for a guest queue pair through its FIFO and engine.
+	[ -z "${NIC_GUEST_RX_FIFO:-}" ] ||
+		echo "$NIC_GUEST_RX_FIFO" > /sys/kernel/debug/vmqsim/0/guest_rx_fifo ||
+		return 1
 	# Link flow control, as host NICs usually run: past what a host
 	# path takes, its full ring pauses the partner, rather than the
 	# simulated silicon classifying frames only to drop them, on the

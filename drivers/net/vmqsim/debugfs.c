@@ -14,6 +14,9 @@
  *			before it raises its vector (0: off)
  *   port_hold		Y: the receive port's thread takes no frames from
  *			the wire's FIFO, which fills up (N: off)
+ *   guest_rx_fifo	Y: the classifier writes no frame straight into a
+ *			guest queue pair's buffers; each goes through the
+ *			queue pair's FIFO and engine (N: off)
  *
  * The delays (at most 20 ms) only widen race windows for tests.
  *
@@ -210,6 +213,8 @@ void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev)
 			   &sdev->dbg_rx_delay_us);
 	debugfs_create_bool("port_hold", 0600, sdev->ddir,
 			    &sdev->dbg_port_hold);
+	debugfs_create_bool("guest_rx_fifo", 0600, sdev->ddir,
+			    &sdev->dbg_guest_rx_fifo);
 	debugfs_create_u32("guest_raise_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_raise_delay_us);
 	for (i = 0; i < sdev->num_qps; i++) {

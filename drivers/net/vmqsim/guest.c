@@ -752,7 +752,8 @@ static u32 vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 	bool irq = true;
 	u32 as_is;
 
-	if (!READ_ONCE(gq->running) || in_hardirq() || irqs_disabled())
+	if (!READ_ONCE(gq->running) || in_hardirq() || irqs_disabled() ||
+	    READ_ONCE(gq->sdev->dbg_guest_rx_fifo))
 		return 0;
 	if (test_and_set_bit_lock(VMQSIM_GUEST_RX_BUSY, &gq->rx_flags))
 		return 0;

@@ -346,6 +346,9 @@ struct vmqsim_port {
  *	the vectors being freed).
  * @dbg_port_hold: debugfs test knob: the receive port's thread takes no
  *	frames, so the port's FIFO fills up and overruns.
+ * @dbg_guest_rx_fifo: debugfs test knob: every frame for a guest queue
+ *	pair goes through its FIFO and engine, as when its memory is not
+ *	at hand (tests and profiles of that path).
  */
 struct vmqsim_dev {
 	struct device dev;
@@ -369,6 +372,7 @@ struct vmqsim_dev {
 	u32 dbg_rx_delay_us;
 	u32 dbg_raise_delay_us;
 	bool dbg_port_hold;
+	bool dbg_guest_rx_fifo;
 };
 
 /* The longest the debugfs delay knobs wait, in microseconds. */

@@ -1008,6 +1008,17 @@ vhost_vmm()
 	[ "$d" -gt "$b" ]
 	check_err $? "rx-burst: $d frames written straight into the buffers in $b batches, want a batch of several"
 	echo "	rx-burst: $d frames written straight into the buffers in $b batches"
+	# The same bursts through the queue pair's FIFO and engine, which
+	# writes their used elements back in bursts of its own.
+	echo Y > $SIM_DBG/guest_rx_fifo
+	check_err $? "no guest_rx_fifo knob"
+	d0=$(sim_counter rx_guest_direct)
+	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" rx-burst
+	check_err $? "test VMM failed the burst through the engine"
+	echo N > $SIM_DBG/guest_rx_fifo
+	d=$(($(sim_counter rx_guest_direct) - d0))
+	[ "$d" -eq 0 ]
+	check_err $? "guest_rx_fifo: $d frames still written straight into the buffers"
 	[ "$(qp_moved "$qp" 1 "$c0")" -ge 12 ] && [ "$(qp_moved "$qp" 2 "$c0")" -ge 12 ]
 	check_err $? "qp${qp}: rx $(qp_moved "$qp" 1 "$c0") tx $(qp_moved "$qp" 2 "$c0") frames"
 	[ "$(qp_moved "$qp" 4 "$c0")" -ge 12 ]
@@ -1019,7 +1030,7 @@ vhost_vmm()
 	# The VMM closed the device: vhost-vdpa reset it.
 	busywait 3000 eval "[ \"\$(cat $a/state)\" = disabled ]"
 	check_err $? "vmq/state $(cat $a/state) after the VMM closed the device"
-	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, a burst, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration"
+	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, bursts direct and through the engine, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration"
 }
 
 vhost_bad_driver()
