@@ -247,26 +247,63 @@ static int vmqsim_chain_copy(struct vmqsim_guest *gq, bool direct,
 	return 0;
 }
 
-/* Put (@head, @len) in the used ring; the index is written per batch. */
-static int vmqsim_vq_use(struct vmqsim_guest *gq, bool direct, u32 which,
-			 u16 head, u32 len)
+/*
+ * Put @n used elements in the used ring from its index on, in at most
+ * two accesses (the ring's end); the index is written per batch.  The
+ * available entries they take are the caller's to have counted.
+ */
+static int vmqsim_vq_use_many(struct vmqsim_guest *gq, bool direct, u32 which,
+			      struct vmqsim_vring_used_elem *e, u32 n)
 {
 	struct vmq_virtq *vq = vmqsim_vq(gq, which);
-	struct vmqsim_vring_used_elem e = {
-		.id = cpu_to_le32(head),
-		.len = cpu_to_le32(len),
-	};
-	u16 slot = vq->used_idx & (vq->num - 1);
+	u32 slot = vq->used_idx & (vq->num - 1);
+	u32 part = min(n, vq->num - slot);
 	int err;
 
 	err = vmqsim_vq_dma(gq, direct,
-			    vq->used + VMQSIM_VRING_RING + 8ULL * slot, &e,
-			    sizeof(e), true);
-	if (err)
-		return err;
-	vq->used_idx++;
-	vq->last_avail++;
-	return 0;
+			    vq->used + VMQSIM_VRING_RING + 8ULL * slot, e,
+			    part * sizeof(*e), true);
+	if (!err && part < n)
+		err = vmqsim_vq_dma(gq, direct, vq->used + VMQSIM_VRING_RING,
+				    e + part, (n - part) * sizeof(*e), true);
+	if (!err)
+		vq->used_idx += n;
+	return err;
+}
+
+/* Used elements the engine gathers, to write back a burst at a time. */
+#define VMQSIM_USED_BURST	16
+
+struct vmqsim_used_burst {
+	struct vmqsim_vring_used_elem e[VMQSIM_USED_BURST];
+	u32 n;
+};
+
+/* The engine's gathered used elements into the ring; 0 or -errno. */
+static int vmqsim_vq_use_flush(struct vmqsim_guest *gq, u32 which,
+			       struct vmqsim_used_burst *u)
+{
+	int err = 0;
+
+	if (u->n)
+		err = vmqsim_vq_use_many(gq, false, which, u->e, u->n);
+	u->n = 0;
+	return err;
+}
+
+/*
+ * The engine took chain @head and used @len bytes of it: its element is
+ * written with the others, once a burst is full or at the pass's end.
+ */
+static int vmqsim_vq_use(struct vmqsim_guest *gq, u32 which,
+			 struct vmqsim_used_burst *u, u16 head, u32 len)
+{
+	u->e[u->n].id = cpu_to_le32(head);
+	u->e[u->n].len = cpu_to_le32(len);
+	vmqsim_vq(gq, which)->last_avail++;
+	if (++u->n < ARRAY_SIZE(u->e))
+		return 0;
+	return vmqsim_vq_use_flush(gq, which, u);
 }
 
 /* Publish the used index: the elements and buffers are written first. */
@@ -337,19 +374,42 @@ static int vmqsim_virtio_rx_fill(struct vmqsim_guest *gq, bool direct,
 	return err ? err : VMQSIM_VNET_HDR + skb->len;
 }
 
+/*
+ * The receive pass's end: the rest of its used elements and the used
+ * index written, its frames no longer in hand.  0, or the error the
+ * queue stops with.
+ */
+static enum vmq_err vmqsim_virtio_rx_publish(struct vmqsim_guest *gq,
+					     struct vmqsim_used_burst *u,
+					     u32 used)
+{
+	enum vmq_err verr = VMQ_ERR_NONE;
+
+	if (vmqsim_vq_use_flush(gq, VMQ_VQ_RX, u))
+		verr = VMQ_ERR_DMA;
+	else if (used && vmqsim_vq_publish(gq, false, VMQ_VQ_RX))
+		verr = vmq_guest_ring_err(gq->gqp);
+	WRITE_ONCE(gq->rx_in_hand, 0);
+	return verr;
+}
+
 /**
  * vmqsim_virtio_rx_batch() - fill available receive buffers from the FIFO
  * @gq: the engine.
  * @done: what the pass completed, added to.
+ *
+ * The pass's used elements are written back a burst at a time and the
+ * used index once; until then the frames it took count in the backlog.
  *
  * Return: false on a driver error (the queue pair is in its error state).
  */
 bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 			    struct vmqsim_guest_done *done)
 {
+	struct vmqsim_used_burst u = {};
+	u32 used = 0, packets = 0;
 	struct vmqsim_chain *c;
 	struct sk_buff *skb;
-	u32 used = 0, packets = 0;
 	enum vmq_err verr;
 	u64 bytes = 0;
 	int len, err;
@@ -367,6 +427,9 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 		verr = vmqsim_vq_chain(gq, false, VMQ_VQ_RX, true, c);
 		if (verr)
 			goto fail;
+		/* In hand before it leaves the FIFO: never out of the backlog. */
+		WRITE_ONCE(gq->rx_in_hand, used + 1);
+		smp_wmb();	/* pairs with vmqsim_guest_backlog() */
 		skb = vmqsim_guest_rx_next(gq);
 		if (!skb)
 			break;
@@ -377,15 +440,16 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 		}
 		consume_skb(skb);
 		if (len < 0 ||
-		    vmqsim_vq_use(gq, false, VMQ_VQ_RX, c->head, len)) {
+		    vmqsim_vq_use(gq, VMQ_VQ_RX, &u, c->head, len)) {
 			verr = VMQ_ERR_DMA;
 			goto fail;
 		}
 		used++;
 	}
 	kfree(c);
-	if (used && vmqsim_vq_publish(gq, false, VMQ_VQ_RX))
-		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
+	verr = vmqsim_virtio_rx_publish(gq, &u, used);
+	if (verr)
+		return vmqsim_guest_fail(gq, verr);
 	if (packets && !gq->dead) {
 		vmq_qp_count_rx(gq->sdev->vdev, gq->id, packets, bytes);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, packets);
@@ -396,31 +460,8 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 	return true;
 fail:
 	kfree(c);
+	WRITE_ONCE(gq->rx_in_hand, 0);
 	return vmqsim_guest_fail(gq, verr);
-}
-
-/*
- * Put @n used elements in the used ring from its index on, in at most
- * two accesses (the ring's end); the index is written per batch.  The
- * available entries they take are the caller's to have counted.
- */
-static int vmqsim_vq_use_many(struct vmqsim_guest *gq, bool direct, u32 which,
-			      struct vmqsim_vring_used_elem *e, u32 n)
-{
-	struct vmq_virtq *vq = vmqsim_vq(gq, which);
-	u32 slot = vq->used_idx & (vq->num - 1);
-	u32 part = min(n, vq->num - slot);
-	int err;
-
-	err = vmqsim_vq_dma(gq, direct,
-			    vq->used + VMQSIM_VRING_RING + 8ULL * slot, e,
-			    part * sizeof(*e), true);
-	if (!err && part < n)
-		err = vmqsim_vq_dma(gq, direct, vq->used + VMQSIM_VRING_RING,
-				    e + part, (n - part) * sizeof(*e), true);
-	if (!err)
-		vq->used_idx += n;
-	return err;
 }
 
 /**
@@ -523,11 +564,15 @@ static struct sk_buff *vmqsim_virtio_tx_frame(struct vmqsim_guest *gq,
  * @gq: the engine.
  * @done: what the pass completed, added to.
  *
+ * The pass's used elements are written back a burst at a time and the
+ * used index once.
+ *
  * Return: false on a driver error (the queue pair is in its error state).
  */
 bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 			    struct vmqsim_guest_done *done)
 {
+	struct vmqsim_used_burst u = {};
 	struct vmqsim_chain *c;
 	struct sk_buff *skb;
 	enum vmq_err verr;
@@ -552,14 +597,15 @@ bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 			goto fail;
 		if (skb)
 			vmqsim_guest_tx_send(gq, skb);
-		if (vmqsim_vq_use(gq, false, VMQ_VQ_TX, c->head, 0)) {
+		if (vmqsim_vq_use(gq, VMQ_VQ_TX, &u, c->head, 0)) {
 			verr = vmq_guest_ring_err(gq->gqp);
 			goto fail;
 		}
 		used++;
 	}
 	kfree(c);
-	if (vmqsim_vq_publish(gq, false, VMQ_VQ_TX))
+	if (vmqsim_vq_use_flush(gq, VMQ_VQ_TX, &u) ||
+	    vmqsim_vq_publish(gq, false, VMQ_VQ_TX))
 		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
 	if (vmqsim_vq_wants_irq(gq, false, VMQ_VQ_TX))
 		done->tx += used;
