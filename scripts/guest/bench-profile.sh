@@ -5,8 +5,8 @@
 # whose marks the vmq_insns plugin profiles, then the kernel's function
 # addresses, for the host to name the profile's addresses with.
 #
-#   bench-profile.sh [vfio|vdpa|vdpa-fifo|macvlan8|macvlan64|
-#                    macvlan8-off|macvlan64-off] [FRAME_SIZE]
+#   bench-profile.sh [vfio|vdpa|vdpa-fifo|vdpa-virtio|macvlan8|
+#                    macvlan64|macvlan8-off|macvlan64-off] [FRAME_SIZE]
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_LIB=1 source "$here/bench.sh" full
@@ -25,6 +25,7 @@ vfio)		NIC_COAL='' guest_rx_vfio "$size" ;;
 vdpa)		NIC_COAL="adaptive-rx on" guest_rx_vdpa_vhost "$size" ;;
 vdpa-fifo)	NIC_COAL="adaptive-rx on" NIC_GUEST_RX_FIFO=Y \
 			guest_rx_vdpa_vhost "$size" ;;
+vdpa-virtio)	NIC_COAL="adaptive-rx on" guest_rx_vdpa_virtio_net "$size" ;;
 macvlan8*)	MV_COUNTS=8 bench_macvlan_offload ;;
 macvlan64*)	MV_COUNTS=64 bench_macvlan_offload ;;
 esac
