@@ -39,7 +39,9 @@
  * one read of their descriptors and one write-back of their completions
  * and raise the vector once, as a NIC prefetches descriptors and
  * coalesces its write-backs.  It does so only while nothing waits in
- * the FIFO, and
+ * the FIFO (on a virtqueue it first writes, the same way, up to a chunk
+ * of what waits there into chains the driver made available meanwhile,
+ * as a NIC's DMA drains its FIFO once buffers come), and
  * holds the receive ring's token (%VMQSIM_GUEST_RX_BUSY) meanwhile, which
  * the engine holds for its receive passes, so frames keep their order and
  * the ring has one consumer at a time.  Whatever it cannot do without
@@ -738,6 +740,33 @@ void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 packets,
 }
 
 /*
+ * The classifier's receive DMA on a virtqueue: up to a chunk of what
+ * waits in the FIFO first, then frames @skb[0..@n) for a queue on @vlan
+ * while the driver sees each as it is.  @done: the frames to signal,
+ * if the driver wants an interrupt for them.  Return: how many of @skb.
+ */
+static u32 vmqsim_guest_rx_direct_virtio(struct vmqsim_guest *gq,
+					 const struct sk_buff *const *skb,
+					 u32 n, u16 vlan,
+					 struct vmqsim_guest_done *done)
+{
+	bool irq_fifo = false, irq = false;
+	u32 as_is, drained = 0, written = 0;
+
+	if (!skb_queue_empty_lockless(&gq->fifo))
+		drained = vmqsim_virtio_rx_drain(gq, &irq_fifo);
+	n = min_t(u32, n, VMQSIM_GUEST_RX_CHUNK);
+	for (as_is = 0; as_is < n; as_is++)
+		if (!vmqsim_guest_rx_as_is(gq, skb[as_is], vlan))
+			break;
+	if (as_is)
+		written = vmqsim_virtio_rx_direct(gq, skb, as_is, &irq);
+	if ((drained && irq_fifo) || (written && irq))
+		done->rx = drained + written;
+	return written;
+}
+
+/*
  * The classifier's receive DMA: frames @skb[0..@n) for a queue on @vlan
  * straight into guest memory, from the first on, while the guest sees
  * each as it is and nothing needs to wait.  Return: how many; the rest
@@ -749,8 +778,7 @@ static u32 vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 				  u16 vlan)
 {
 	struct vmqsim_guest_done done = {};
-	bool irq = true;
-	u32 as_is;
+	u32 written;
 
 	if (!READ_ONCE(gq->running) || in_hardirq() || irqs_disabled() ||
 	    READ_ONCE(gq->sdev->dbg_guest_rx_fifo))
@@ -758,19 +786,16 @@ static u32 vmqsim_guest_rx_direct(struct vmqsim_guest *gq,
 	if (test_and_set_bit_lock(VMQSIM_GUEST_RX_BUSY, &gq->rx_flags))
 		return 0;
 	if (!vmqsim_guest_is_virtio(gq)) {
-		done.rx = vmqsim_guest_rx_direct_ring(gq, skb, meta, n, vlan);
+		written = vmqsim_guest_rx_direct_ring(gq, skb, meta, n, vlan);
+		done.rx = written;
 	} else {
-		n = min_t(u32, n, VMQSIM_GUEST_RX_CHUNK);
-		for (as_is = 0; as_is < n; as_is++)
-			if (!vmqsim_guest_rx_as_is(gq, skb[as_is], vlan))
-				break;
-		if (as_is)
-			done.rx = vmqsim_virtio_rx_direct(gq, skb, as_is, &irq);
+		written = vmqsim_guest_rx_direct_virtio(gq, skb, n, vlan,
+							&done);
 	}
 	vmqsim_guest_rx_unlock(gq);
-	if (done.rx && irq)
+	if (done.rx)
 		vmqsim_guest_raise(gq, &done);
-	return done.rx;
+	return written;
 }
 
 /*

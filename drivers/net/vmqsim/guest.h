@@ -166,6 +166,7 @@ bool vmqsim_virtio_more(struct vmqsim_guest *gq);
 void vmqsim_virtio_start(struct vmqsim_guest *gq);
 u32 vmqsim_virtio_rx_direct(struct vmqsim_guest *gq,
 			    const struct sk_buff *const *skb, u32 n, bool *irq);
+u32 vmqsim_virtio_rx_drain(struct vmqsim_guest *gq, bool *irq);
 
 /* Whether @gq runs virtio virtqueues rather than the hardware's rings. */
 static inline bool vmqsim_guest_is_virtio(const struct vmqsim_guest *gq)

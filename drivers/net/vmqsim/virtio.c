@@ -464,6 +464,60 @@ fail:
 	return vmqsim_guest_fail(gq, verr);
 }
 
+/*
+ * Write @skb[0..@n) into the next available chains, their used elements
+ * together and the used index once, as a NIC's receive DMA writes back a
+ * burst; stop at the first frame that cannot go in that way.  @bytes:
+ * set to theirs; @irq: set to whether the driver wants an interrupt.
+ * Return: how many frames, from the first, are used and published; none
+ * of the others is visible to the driver.
+ */
+static u32 vmqsim_virtio_rx_write(struct vmqsim_guest *gq,
+				  const struct sk_buff *const *skb, u32 n,
+				  u64 *bytes, bool *irq)
+{
+	struct vmqsim_vring_used_elem used[VMQSIM_GUEST_RX_CHUNK];
+	struct vmqsim_vring_desc desc[VMQSIM_DIRECT_DESCS];
+	struct vmqsim_chain c = { .max = ARRAY_SIZE(desc), .desc = desc };
+	struct vmq_virtq *vq = vmqsim_vq(gq, VMQ_VQ_RX);
+	u16 avail;
+	u32 i;
+	int len;
+
+	*bytes = 0;
+	if (READ_ONCE(gq->gqp->error) ||
+	    vmqsim_vq_pending(gq, true, VMQ_VQ_RX, &avail))
+		return 0;
+	n = min3(n, (u32)avail, (u32)ARRAY_SIZE(used));
+	for (i = 0; i < n; i++) {
+		if (vmqsim_vq_chain(gq, true, VMQ_VQ_RX, true, &c) ||
+		    c.len < VMQSIM_VNET_HDR + skb[i]->len)
+			break;
+		len = vmqsim_virtio_rx_fill(gq, true, &c, skb[i]);
+		if (len <= 0)
+			break;
+		used[i].id = cpu_to_le32(c.head);
+		used[i].len = cpu_to_le32(len);
+		/* The next chain is the next entry's. */
+		vq->last_avail++;
+		*bytes += skb[i]->len;
+	}
+	if (!i)
+		return 0;
+	if (vmqsim_vq_use_many(gq, true, VMQ_VQ_RX, used, i))
+		goto undo;
+	if (vmqsim_vq_publish(gq, true, VMQ_VQ_RX)) {
+		vq->used_idx -= i;
+		goto undo;
+	}
+	*irq = vmqsim_vq_wants_irq(gq, true, VMQ_VQ_RX);
+	return i;
+undo:
+	/* Unpublished: the engine fills the same chains again. */
+	vq->last_avail -= i;
+	return 0;
+}
+
 /**
  * vmqsim_virtio_rx_direct() - the classifier's receive DMA on a virtqueue
  * @gq: the engine; the caller holds its receive token.
@@ -487,47 +541,65 @@ fail:
 u32 vmqsim_virtio_rx_direct(struct vmqsim_guest *gq,
 			    const struct sk_buff *const *skb, u32 n, bool *irq)
 {
-	struct vmqsim_vring_used_elem used[VMQSIM_GUEST_RX_CHUNK];
-	struct vmqsim_vring_desc desc[VMQSIM_DIRECT_DESCS];
-	struct vmqsim_chain c = { .max = ARRAY_SIZE(desc), .desc = desc };
-	struct vmq_virtq *vq = vmqsim_vq(gq, VMQ_VQ_RX);
-	u64 bytes = 0;
-	u16 avail;
+	u64 bytes;
 	u32 i;
-	int len;
 
-	if (READ_ONCE(gq->gqp->error) || !skb_queue_empty_lockless(&gq->fifo) ||
-	    vmqsim_vq_pending(gq, true, VMQ_VQ_RX, &avail))
+	if (!skb_queue_empty_lockless(&gq->fifo))
 		return 0;
-	n = min3(n, (u32)avail, (u32)ARRAY_SIZE(used));
-	for (i = 0; i < n; i++) {
-		if (vmqsim_vq_chain(gq, true, VMQ_VQ_RX, true, &c) ||
-		    c.len < VMQSIM_VNET_HDR + skb[i]->len)
-			break;
-		len = vmqsim_virtio_rx_fill(gq, true, &c, skb[i]);
-		if (len <= 0)
-			break;
-		used[i].id = cpu_to_le32(c.head);
-		used[i].len = cpu_to_le32(len);
-		/* The next chain is the next entry's. */
-		vq->last_avail++;
-		bytes += skb[i]->len;
-	}
-	if (!i)
-		return 0;
-	if (vmqsim_vq_use_many(gq, true, VMQ_VQ_RX, used, i))
-		goto undo;
-	if (vmqsim_vq_publish(gq, true, VMQ_VQ_RX)) {
-		vq->used_idx -= i;
-		goto undo;
-	}
-	vmqsim_guest_rx_direct_done(gq, i, bytes);
-	*irq = vmqsim_vq_wants_irq(gq, true, VMQ_VQ_RX);
+	i = vmqsim_virtio_rx_write(gq, skb, n, &bytes, irq);
+	if (i)
+		vmqsim_guest_rx_direct_done(gq, i, bytes);
 	return i;
-undo:
-	/* Unpublished: the engine fills the same chains again. */
-	vq->last_avail -= i;
-	return 0;
+}
+
+/**
+ * vmqsim_virtio_rx_drain() - the classifier writes what the FIFO holds
+ * @gq: the engine; the caller holds its receive token.
+ * @irq: set when the driver wants an interrupt for frames written.
+ *
+ * A NIC's receive DMA writes the frames its FIFO holds as soon as the
+ * driver makes buffers available, oldest first, and new frames behind
+ * them.  So before the classifier's frames, up to a chunk of the FIFO's
+ * go into the available chains the same way, without waiting for the
+ * engine; those that cannot are put back in front, in order, for it.
+ * They went through the FIFO, so rx_guest_direct does not count them.
+ *
+ * Context: BHs off; does not sleep.
+ * Return: how many frames it wrote.
+ */
+u32 vmqsim_virtio_rx_drain(struct vmqsim_guest *gq, bool *irq)
+{
+	struct sk_buff *skb[VMQSIM_GUEST_RX_CHUNK];
+	u32 n, i, k, max;
+	u64 bytes;
+	u16 avail;
+
+	/* Frames taken out only for chains there are. */
+	if (READ_ONCE(gq->gqp->error) ||
+	    vmqsim_vq_pending(gq, true, VMQ_VQ_RX, &avail) || !avail)
+		return 0;
+	max = min_t(u32, avail, ARRAY_SIZE(skb));
+	for (n = 0; n < max; n++) {
+		/* In hand before it leaves the FIFO: never out of the backlog. */
+		WRITE_ONCE(gq->rx_in_hand, n + 1);
+		smp_wmb();	/* pairs with vmqsim_guest_backlog() */
+		skb[n] = vmqsim_guest_rx_next(gq);
+		if (!skb[n])
+			break;
+	}
+	i = vmqsim_virtio_rx_write(gq, (const struct sk_buff *const *)skb,
+				   n, &bytes, irq);
+	if (i) {
+		vmq_qp_count_rx(gq->sdev->vdev, gq->id, i, bytes);
+		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, i);
+		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
+	}
+	for (k = n; k > i; k--)
+		skb_queue_head(&gq->fifo, skb[k - 1]);
+	for (k = 0; k < i; k++)
+		consume_skb(skb[k]);
+	WRITE_ONCE(gq->rx_in_hand, 0);
+	return i;
 }
 
 /* The frame chain @c carries, its header left out; NULL: see *verr. */

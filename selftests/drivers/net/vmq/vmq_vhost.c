@@ -444,11 +444,11 @@ static bool used_next(struct vh *v, int q, __u32 *id, __u32 *len, int ms)
 
 /*
  * The next received frame, the virtio_net_hdr_v1 in front of it in
- * @hdr, its buffer posted again; NULL after @ms.  @len: the used length,
- * header included.
+ * @hdr, its buffer made available again, with a kick if @kick; NULL
+ * after @ms.  @len: the used length, header included.
  */
-static __u8 *rx_next(struct vh *v, struct virtio_net_hdr_v1 *hdr, __u32 *len,
-		     __u32 *id, int ms)
+static __u8 *rx_take(struct vh *v, struct virtio_net_hdr_v1 *hdr, __u32 *len,
+		     __u32 *id, int ms, bool kick)
 {
 	static __u8 frame[BUF_LEN * 2];
 	__u32 n;
@@ -472,8 +472,16 @@ static __u8 *rx_next(struct vh *v, struct virtio_net_hdr_v1 *hdr, __u32 *len,
 			       n < BUF_LEN ? n - HDR_LEN : BUF_LEN - HDR_LEN);
 	}
 	rx_post(v, *id);
-	vq_kick(&v->vq[VQ_RX]);
+	if (kick)
+		vq_kick(&v->vq[VQ_RX]);
 	return frame;
+}
+
+/* rx_take(), kicking: the buffer posted again as a driver does. */
+static __u8 *rx_next(struct vh *v, struct virtio_net_hdr_v1 *hdr, __u32 *len,
+		     __u32 *id, int ms)
+{
+	return rx_take(v, hdr, len, id, ms, true);
 }
 
 /* The next received test frame; other traffic (broadcasts) skipped. */
@@ -718,6 +726,66 @@ static void case_rx_burst(struct vh *v)
 	check(ok == BURSTS * BURST,
 	      "rx-burst: %d of %d frames sent back to back in %d bursts arrived in order, byte for byte, behind a %u-byte header",
 	      ok, BURSTS * BURST, BURSTS, HDR_LEN);
+}
+
+/* Frames sent while every receive buffer is in use. */
+#define REFILL_WAIT	8
+
+/*
+ * Frames that find no buffer wait in the NIC; buffers made available
+ * again without a kick are found by the next frame, which arrives
+ * behind the waiting ones: every frame in order, byte for byte.
+ */
+static void case_rx_refill(struct vh *v)
+{
+	static __u8 sent[NUM + REFILL_WAIT + 1][ETH_FRAME_LEN];
+	const int total = NUM + REFILL_WAIT + 1;
+	struct virtio_net_hdr_v1 hdr;
+	__u32 len[NUM + REFILL_WAIT + 1], seq[NUM + REFILL_WAIT + 1];
+	__u32 got_len = 0, got_seq = 0, id;
+	struct vq *rx = &v->vq[VQ_RX];
+	struct timespec t0;
+	__u8 *got = NULL;
+	int k;
+
+	dev_setup(v);
+	for (k = 0; k < total; k++) {
+		len[k] = test_len(k);
+		seq[k] = make_frame(v, sent[k], v->mac, v->wire_mac, len[k]);
+	}
+	for (k = 0; k < NUM + REFILL_WAIT; k++)
+		wire_send(v, sent[k], len[k]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((__u16)(le16toh(__atomic_load_n(&rx->used->idx,
+					       __ATOMIC_ACQUIRE)) -
+		       rx->last_used) < NUM && ms_since(&t0) < v->timeout)
+		usleep(1000);
+	/* The device's passes over the frames with no buffer are over. */
+	usleep(200 * 1000);
+	for (k = 0; k < total; k++) {
+		if (k == NUM)
+			wire_send(v, sent[total - 1], len[total - 1]);
+		/* The first NUM buffers come back without a kick. */
+		if (k < NUM)
+			got = rx_take(v, &hdr, &got_len, &id, v->timeout, false);
+		else
+			got = rx_next_test(v, &hdr, &got_len, v->timeout);
+		if (got)
+			memcpy(&got_seq, got + 14, 4);
+		if (!got || got_len != HDR_LEN + len[k] ||
+		    memcmp(got, sent[k], len[k]) || !hdr_ok(&hdr))
+			break;
+	}
+	if (k == total) {
+		check(true,
+		      "rx-refill: %d frames in order, the %d sent with no buffer found by the one after the refill",
+		      total, REFILL_WAIT);
+		return;
+	}
+	check(false,
+	      "rx-refill: frame %d of %d: %s seq %u length %u, want seq %u length %u",
+	      k, total, got ? "got" : "none,", got ? got_seq : 0,
+	      got ? got_len - HDR_LEN : 0, seq[k], len[k]);
 }
 
 static void case_bcast(struct vh *v)
@@ -1251,6 +1319,7 @@ static const struct {
 	{ "info", case_info, false },
 	{ "rx", case_rx, true },
 	{ "rx-burst", case_rx_burst, true },
+	{ "rx-refill", case_rx_refill, true },
 	{ "bcast", case_bcast, true },
 	{ "filter", case_filter, true },
 	{ "tx", case_tx, true },
