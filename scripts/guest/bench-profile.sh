@@ -19,13 +19,12 @@ size=${2:-64}
 
 info meta cpu_roles "generator $GEN_CPU, host ${HOST_CPUS:-none}, nic ${NIC_CPU:-none}"
 case $what in
-# As guest_rx runs them: the VFIO queue at the default moderation, the
-# vDPA device's with adaptive-rx.
+# As guest_rx runs them: the VFIO queue and the vDPA device's at the
+# default moderation.
 vfio)		NIC_COAL='' guest_rx_vfio "$size" ;;
-vdpa)		NIC_COAL="adaptive-rx on" guest_rx_vdpa_vhost "$size" ;;
-vdpa-fifo)	NIC_COAL="adaptive-rx on" NIC_GUEST_RX_FIFO=Y \
-			guest_rx_vdpa_vhost "$size" ;;
-vdpa-virtio)	NIC_COAL="adaptive-rx on" guest_rx_vdpa_virtio_net "$size" ;;
+vdpa)		NIC_COAL='' guest_rx_vdpa_vhost "$size" ;;
+vdpa-fifo)	NIC_COAL='' NIC_GUEST_RX_FIFO=Y guest_rx_vdpa_vhost "$size" ;;
+vdpa-virtio)	NIC_COAL='' guest_rx_vdpa_virtio_net "$size" ;;
 macvlan8*)	MV_COUNTS=8 bench_macvlan_offload ;;
 macvlan64*)	MV_COUNTS=64 bench_macvlan_offload ;;
 esac
