@@ -562,6 +562,7 @@ static void vmqsim_guest_work(struct kthread_work *work)
 
 	if (!READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error))
 		return;
+	vmqsim_silicon_count(gq->sdev, VMQSIM_CNT_GUEST_PASSES);
 	if (vmqsim_guest_is_virtio(gq))
 		ok = vmqsim_guest_virtio_rx_batch(gq, &done) &&
 		     vmqsim_virtio_tx_batch(gq, &done);

@@ -42,6 +42,7 @@ const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
 	[VMQSIM_CNT_RX_RAISES]		= "rx_raises",
 	[VMQSIM_CNT_RX_HELD]		= "rx_held",
 	[VMQSIM_CNT_TX_PAUSE]		= "tx_pause_frames",
+	[VMQSIM_CNT_GUEST_PASSES]	= "guest_passes",
 };
 
 /**
