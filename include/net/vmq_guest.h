@@ -283,8 +283,9 @@ static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
  *	first, each as the guest would have seen it, instead of dropping
  *	them.  A driver that has it takes &vmq_guest_qp.held back at
  *	@qp_start with vmq_guest_qp_take_held(), before any new frame.
- * @qp_kick: the guest rang a doorbell of running queue pair @qp.  Called
- *	without the device mutex, from any context; must not sleep.
+ * @qp_kick: the guest rang a doorbell of running queue pair @qp: its
+ *	transmit ring's if @tx, else its receive ring's.  Called without the
+ *	device mutex, from any context; must not sleep.
  */
 struct vmq_guest_hw_ops {
 	int (*qp_start)(struct vmq_dev *vdev, u32 qp);
@@ -292,7 +293,7 @@ struct vmq_guest_hw_ops {
 	void (*qp_stop_held)(struct vmq_dev *vdev, u32 qp,
 			     struct sk_buff_head *held);
 	void (*qp_drain)(struct vmq_dev *vdev, u32 qp);
-	void (*qp_kick)(struct vmq_dev *vdev, u32 qp);
+	void (*qp_kick)(struct vmq_dev *vdev, u32 qp, bool tx);
 };
 
 /* For the driver (engine) and the owner. */
@@ -330,7 +331,7 @@ int vmq_guest_qp_stop_hold(struct vmq_dev *vdev, u32 qp);
 int vmq_guest_qp_hold(struct vmq_dev *vdev, u32 qp, struct sk_buff *skb);
 int vmq_guest_qp_match(struct vmq_dev *vdev, u32 qp, bool match);
 int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail);
-void vmq_guest_qp_kick(struct vmq_dev *vdev, u32 qp);
+void vmq_guest_qp_kick(struct vmq_dev *vdev, u32 qp, bool tx);
 u32 vmq_guest_max_frame(struct vmq_dev *vdev);
 void vmq_guest_ring_limits(struct vmq_dev *vdev, u32 *min, u32 *max);
 

@@ -845,7 +845,7 @@ int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail)
 	 * the engine that sees the new tail.
 	 */
 	smp_store_release(&ring->tail, tail);
-	vdev->ops->guest->qp_kick(vdev, qp);
+	vdev->ops->guest->qp_kick(vdev, qp, tx);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_doorbell);
@@ -854,17 +854,18 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_doorbell);
  * vmq_guest_qp_kick() - the driver made virtqueue buffers available
  * @vdev: the vmq device.
  * @qp: a %VMQ_RING_VIRTIO guest queue pair.
+ * @tx: the transmit virtqueue was kicked, not the receive one.
  *
  * The device reads the available rings itself: a kick only wakes it, and
  * is ignored while the queue pair does not run.
  *
  * Context: any; must not sleep.
  */
-void vmq_guest_qp_kick(struct vmq_dev *vdev, u32 qp)
+void vmq_guest_qp_kick(struct vmq_dev *vdev, u32 qp, bool tx)
 {
 	vmq_guest_count(vdev->qps[qp].guest, VMQ_CNT_DOORBELLS, 1);
 	if (READ_ONCE(vdev->qps[qp].state) == VMQ_QP_RUNNING)
-		vdev->ops->guest->qp_kick(vdev, qp);
+		vdev->ops->guest->qp_kick(vdev, qp, tx);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_kick);
 

@@ -891,43 +891,49 @@ void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb,
 /*
  * Whether a doorbell gives the engine work: frames wait in the FIFO for
  * buffers, or frames wait to be sent.  Buffers posted while the FIFO is
- * empty wait for the next frame, whose arrival runs the engine anyway.
+ * empty wait for the next frame, whose arrival runs the engine anyway
+ * (the classifier reads a virtqueue's available ring itself).
  */
-static bool vmqsim_guest_kick_due(struct vmqsim_guest *gq)
+static bool vmqsim_guest_kick_due(struct vmqsim_guest *gq, bool tx)
 {
 	struct vmq_guest_qp *gqp = gq->gqp;
 
 	/*
-	 * The new tail is visible before the FIFO is looked at: a frame
-	 * found absent here is queued later, and the engine pass its
-	 * arrival starts sees the tail.
+	 * The new tail (or available index) is visible before the FIFO is
+	 * looked at: a frame found absent here is queued later, and the
+	 * engine pass its arrival starts sees the buffers.
 	 */
 	smp_mb();
-	/* A virtqueue's kick says nothing the device can see for free. */
-	return vmqsim_guest_is_virtio(gq) ||
-	       !skb_queue_empty_lockless(&gq->fifo) ||
-	       READ_ONCE(gqp->tx.tail) != READ_ONCE(gqp->tx.head);
+	if (!skb_queue_empty_lockless(&gq->fifo))
+		return true;
+	/* A transmit virtqueue's new chains are not seen for free. */
+	if (vmqsim_guest_is_virtio(gq))
+		return tx;
+	return READ_ONCE(gqp->tx.tail) != READ_ONCE(gqp->tx.head);
 }
 
 /**
  * vmqsim_guest_kick() - the guest rang a doorbell (vmq_guest_hw_ops.qp_kick)
  * @vdev: the vmq device.
  * @qp: a running guest queue pair.
+ * @tx: its transmit ring's doorbell, not its receive ring's.
  *
  * A doorbell while the engine is already due costs nothing more: the
  * pass it is waiting for sees the new tail too.  One that only refills
- * an idle receive ring does not run the engine at all.
+ * an idle receive ring, a virtqueue's included, does not run the engine
+ * at all.
  *
  * Context: any.
  */
-static void vmqsim_guest_kick(struct vmq_dev *vdev, u32 qp)
+static void vmqsim_guest_kick(struct vmq_dev *vdev, u32 qp, bool tx)
 {
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	struct vmqsim_guest *gq;
 
 	rcu_read_lock();
 	gq = rcu_dereference(sdev->qps[qp].guest);
-	if (gq && vmqsim_guest_kick_due(gq) && !vmqsim_guest_engine_queue(gq))
+	if (gq && vmqsim_guest_kick_due(gq, tx) &&
+	    !vmqsim_guest_engine_queue(gq))
 		vmq_guest_count(gq->gqp, VMQ_CNT_DOORBELLS_COALESCED, 1);
 	rcu_read_unlock();
 }

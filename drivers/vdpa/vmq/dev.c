@@ -152,9 +152,8 @@ static void vmq_vdpa_kick_vq(struct vdpa_device *vdpa, u16 idx)
 {
 	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
 
-	/* Both virtqueues are one queue pair's: the NIC looks at both. */
 	if (idx < VMQ_VDPA_NVQS && READ_ONCE(vd->started))
-		vmq_guest_qp_kick(vd->vdev, vd->qp);
+		vmq_guest_qp_kick(vd->vdev, vd->qp, idx == VMQ_VQ_TX);
 }
 
 static void vmq_vdpa_set_vq_cb(struct vdpa_device *vdpa, u16 idx,

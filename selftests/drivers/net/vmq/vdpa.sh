@@ -1029,6 +1029,9 @@ vhost_vmm()
 	[ "$d" -eq 65 ]
 	check_err $? "rx-refill: $d frames written straight into the buffers, want 65 (64, then the one behind the 8 that waited)"
 	echo "	rx-refill: $d frames written straight into the buffers"
+	# Receive kicks with nothing waiting cost the NIC no pass.
+	vhost -m $MAC1 -M "$mtu" -s $a -c $SIM_DBG/counters "$VHOST" kick-idle
+	check_err $? "test VMM failed the idle kicks"
 	[ "$(qp_moved "$qp" 1 "$c0")" -ge 12 ] && [ "$(qp_moved "$qp" 2 "$c0")" -ge 12 ]
 	check_err $? "qp${qp}: rx $(qp_moved "$qp" 1 "$c0") tx $(qp_moved "$qp" 2 "$c0") frames"
 	[ "$(qp_moved "$qp" 4 "$c0")" -ge 12 ]
@@ -1040,7 +1043,7 @@ vhost_vmm()
 	# The VMM closed the device: vhost-vdpa reset it.
 	busywait 3000 eval "[ \"\$(cat $a/state)\" = disabled ]"
 	check_err $? "vmq/state $(cat $a/state) after the VMM closed the device"
-	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, bursts direct and through the engine, a refill, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration"
+	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, bursts direct and through the engine, a refill, idle kicks, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration"
 }
 
 vhost_bad_driver()

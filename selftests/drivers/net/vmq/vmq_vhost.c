@@ -16,15 +16,17 @@
  * (status 0, then setting up again) must bring the device back.
  *
  *   vmq_vhost [-w WIRE] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n COUNT]
- *             [-t SECS] DEV CASE...
+ *             [-t SECS] [-c COUNTERS] DEV CASE...
  *
  * CASE: info rx bcast filter tx spoof chain rx-small no-irq suspend hold,
  * and the misbehaving driver's bad-addr bad-addr-rx loop bad-next
  * tx-short tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped.
  * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
  * device's /sys/bus/vdpa/devices/NAME/vmq, whose "state" is then checked
- * too.  Prints one line per check; exits 0 if all passed, 1 otherwise,
- * 4 if there is no vhost-vdpa device to open.
+ * too.  COUNTERS is the NIC's "name: value" counters file (vmqsim's
+ * debugfs "counters"), which kick-idle reads.  Prints one line per
+ * check; exits 0 if all passed, 1 otherwise, 4 if there is no vhost-vdpa
+ * device to open.
  */
 
 #include <arpa/inet.h>
@@ -91,6 +93,7 @@ struct vh {
 	int want_mtu;
 	__u16 mtu;
 	const char *sysfs;
+	const char *counters;	/* the NIC's counters file, or NULL */
 	int wire_sock;
 	bool rx_chain;		/* receive buffers as header + data chains */
 	__u32 rx_len;		/* each receive buffer's length */
@@ -868,6 +871,63 @@ static void no_interrupt(struct vh *v, bool on)
  * A driver that polls (VRING_AVAIL_F_NO_INTERRUPT) gets its frames and
  * no call; one that clears the flag gets calls again.
  */
+/* Counter @name of the NIC's counters file; -1 without one. */
+static long long nic_counter(struct vh *v, const char *name)
+{
+	char key[64], line[128];
+	long long val = -1;
+	FILE *f;
+
+	if (!v->counters)
+		return -1;
+	f = fopen(v->counters, "r");
+	if (!f)
+		return -1;
+	snprintf(key, sizeof(key), "%s:", name);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			val = strtoll(line + strlen(key), NULL, 10);
+	fclose(f);
+	return val;
+}
+
+#define IDLE_KICKS	1000
+
+/*
+ * Receive kicks while no frame waits for buffers give the device nothing
+ * to do: they run none of its passes (the next frame finds the buffers
+ * without them).  A transmit kick does run one: new chains there are not
+ * seen otherwise.
+ */
+static void case_kick_idle(struct vh *v)
+{
+	long long p0, p1, p2;
+	int k;
+
+	dev_setup(v);
+	/* The pass the start and the posted buffers' kick asked for. */
+	usleep(200 * 1000);
+	p0 = nic_counter(v, "guest_passes");
+	if (p0 < 0) {
+		check(false, "kick-idle: no guest_passes in the counters file (-c)");
+		return;
+	}
+	for (k = 0; k < IDLE_KICKS; k++)
+		vq_kick(&v->vq[VQ_RX]);
+	usleep(100 * 1000);
+	p1 = nic_counter(v, "guest_passes");
+	check(p1 == p0,
+	      "kick-idle: %d receive kicks with no frame waiting ran %lld passes, want none",
+	      IDLE_KICKS, p1 - p0);
+	vq_kick(&v->vq[VQ_TX]);
+	usleep(100 * 1000);
+	p2 = nic_counter(v, "guest_passes");
+	check(p2 > p1, "kick-idle: a transmit kick ran %lld passes, want one at least",
+	      p2 - p1);
+	check(rx_frames(v, v->mac, 2, true) == 2,
+	      "kick-idle: frames still arrive in the buffers posted");
+}
+
 static void case_no_irq(struct vh *v)
 {
 	long rx0, tx0;
@@ -1327,6 +1387,7 @@ static const struct {
 	{ "chain", case_chain, true },
 	{ "rx-small", case_rx_small, true },
 	{ "no-irq", case_no_irq, true },
+	{ "kick-idle", case_kick_idle, true },
 	{ "suspend", case_suspend, true },
 	{ "hold", case_hold, true },
 	{ "bad-addr", case_bad_addr, true },
@@ -1349,7 +1410,7 @@ static void help(const char *prog)
 	size_t c;
 
 	fprintf(stderr, "usage: %s %s\ncases:", prog,
-		"[-w WIRE] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n N] [-t S] DEV CASE...");
+		"[-w WIRE] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n N] [-t S] [-c COUNTERS] DEV CASE...");
 	for (c = 0; c < ARRAY_SIZE(cases); c++)
 		fprintf(stderr, " %s", cases[c].name);
 	fprintf(stderr, "\n");
@@ -1364,7 +1425,7 @@ int main(int argc, char **argv)
 	size_t c;
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "w:m:M:s:n:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:m:M:s:n:t:c:")) != -1) {
 		switch (opt) {
 		case 'w':
 			wire = optarg;
@@ -1387,6 +1448,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			v.timeout = atoi(optarg) * 1000;
+			break;
+		case 'c':
+			v.counters = optarg;
 			break;
 		default:
 			help(argv[0]);
