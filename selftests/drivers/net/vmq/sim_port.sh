@@ -243,8 +243,13 @@ local_vector_no_ipi()
 	check_err $? "sending with the vector on CPU $there failed"
 	echo "vector on the port's CPU: ${local_[0]} irqs, ${local_[1]} IPIs;" \
 	     "on another: ${remote[0]} irqs, ${remote[1]} IPIs"
-	[ "${local_[0]:-0}" -gt 0 ] && [ $((local_[1] * 4)) -lt "${local_[0]}" ]
-	check_err $? "raising on its own CPU took IPIs: ${local_[*]}"
+	# The CPU's IPIs also count the port thread's wake-ups from pktgen's
+	# CPU, more of them the more the VM's vCPUs wait for the host: so
+	# per interrupt against the other CPU's, measured the same way.  A
+	# vector that sent itself an IPI would take as many as the other.
+	[ "${local_[0]:-0}" -gt 0 ] && [ "${remote[0]:-0}" -gt 0 ] &&
+		[ $((local_[1] * remote[0] * 2)) -lt $((remote[1] * local_[0])) ]
+	check_err $? "raising on its own CPU took IPIs: ${local_[*]}, for another ${remote[*]}"
 	# The measure can see IPIs: the other CPU takes one per interrupt.
 	[ $((remote[1] * 2)) -ge "${remote[0]:-1}" ]
 	check_err $? "raising for another CPU showed no IPIs: ${remote[*]}"
