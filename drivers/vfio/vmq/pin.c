@@ -29,10 +29,14 @@
  * BUG()s.  So a pin must not slip in between: .dma_unmap waits for pins
  * in flight, and records the range it emptied as fenced; no page in a
  * fenced range is pinned again (its accesses go through vfio_dma_rw())
- * until an access there fails, which proves the unmap done, or the VMM
- * closes the device.  Too many fenced ranges at once fence everything.  Copies that may
- * not sleep (vmq_vfio_pin_try(), the NIC's receive path with BHs off)
- * use only pins already there; the lock is BH-safe for them.
+ * until an access there finds nothing mapped, which proves the unmap
+ * done, or the VMM closes the device.  Any other failure proves
+ * nothing: type1 drops its lock while it calls .dma_unmap, and an access
+ * meanwhile may fail with -EFAULT (the VMM's vaddr unbacked) while the
+ * range is still mapped and being unmapped.  Too many fenced ranges at
+ * once fence everything.  Copies that may not sleep (vmq_vfio_pin_try(),
+ * the NIC's receive path with BHs off) use only pins already there; the
+ * lock is BH-safe for them.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -146,7 +150,7 @@ static void vmq_vfio_fence(struct vmq_vfio_dev *mvdev, unsigned long first,
 	spin_unlock_bh(&f->lock);
 }
 
-/* An access to page @idx failed: any unmap of it is done, lift its fence. */
+/* Page @idx is no longer mapped: any unmap of it is done, lift its fence. */
 static void vmq_vfio_unfence(struct vmq_vfio_dev *mvdev, unsigned long idx)
 {
 	struct vmq_vfio_fences *f = &mvdev->fences;
@@ -210,21 +214,36 @@ static int vmq_vfio_pin_page(struct vmq_vfio_dev *mvdev, u64 iova)
 	return 0;
 }
 
+/*
+ * Does vfio_dma_rw()'s @err say that nothing is mapped at the IOVA any
+ * more?  type1 answers -EINVAL when it finds no vfio_dma there, which it
+ * removes only once the unmap is done; iommufd answers -ENOENT for an
+ * IOVA no area covers, and -EINVAL for an area being unmapped, whose
+ * pins it refuses itself until the area is gone.  Every other error
+ * comes while the mapping is still there, possibly in the middle of an
+ * unmap: -EFAULT (the VMM's vaddr not backed, another mm), -EPERM, or
+ * -EBUSY.
+ */
+static bool vmq_vfio_unmapped(int err)
+{
+	return err == -EINVAL || err == -ENOENT;
+}
+
 /* One piece of an access, within one page. */
 static int vmq_vfio_pin_rw_page(struct vmq_vfio_dev *mvdev, u64 iova,
 				void *buf, size_t len, bool write)
 {
+	unsigned long idx;
+	int err;
+
 	if (vmq_vfio_pin_copy(mvdev, iova, buf, len, write))
 		return 0;
 	if (!vmq_vfio_pin_page(mvdev, iova) &&
 	    vmq_vfio_pin_copy(mvdev, iova, buf, len, write))
 		return 0;
-	unsigned long idx;
-	int err;
-
 	vmq_guest_count(vmq_vfio_gqp(mvdev), VMQ_CNT_DMA_SLOW, 1);
 	err = vfio_dma_rw(&mvdev->vfio, iova, buf, len, write);
-	if (err && vmq_vfio_pin_index(iova, &idx))
+	if (vmq_vfio_unmapped(err) && vmq_vfio_pin_index(iova, &idx))
 		vmq_vfio_unfence(mvdev, idx);
 	return err;
 }
