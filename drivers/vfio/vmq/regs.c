@@ -59,8 +59,17 @@ static bool vmq_vfio_q_used(struct vmq_vfio_dev *mvdev, u32 q)
 }
 
 /*
- * Start queue @q on the rings the guest set up; a ring the core refuses
- * puts the queue into its error state instead.
+ * vmq_guest_qp_start()'s refusals that are the guest's doing: a bad ring
+ * (-EINVAL), a ring outside its mapped memory (-EFAULT).
+ */
+static bool vmq_vfio_guest_err(int err)
+{
+	return err == -EINVAL || err == -EFAULT;
+}
+
+/*
+ * Start queue @q on the rings the guest set up.  A ring the core refuses
+ * (vmq_vfio_guest_err()) puts the queue into its error state.
  */
 static int vmq_vfio_q_enable(struct vmq_vfio_dev *mvdev, u32 q, u32 control)
 {
@@ -74,11 +83,9 @@ static int vmq_vfio_q_enable(struct vmq_vfio_dev *mvdev, u32 q, u32 control)
 	state.rx.head = gqp->rx.head;
 	state.tx.head = gqp->tx.head;
 	err = vmq_guest_qp_start(mvdev->vdev, mvdev->qp + q, &state);
-	if (err == -EINVAL || err == -EFAULT) {
+	if (vmq_vfio_guest_err(err))
 		vmq_guest_qp_error(gqp, err == -EINVAL ? VMQ_ERR_RING_CFG :
 							 VMQ_ERR_DMA);
-		return 0;
-	}
 	return err;
 }
 
@@ -94,12 +101,13 @@ static void vmq_vfio_stop_all(struct vmq_vfio_dev *mvdev)
  * vmq_vfio_enable() - start the queues on the rings the guest set up
  * @mvdev: the device, its register lock held.
  *
- * Queue 0 and every other queue with a ring set start; CONTROL keeps
- * whether completions carry the hash.  A device with a queue in error
- * stays stopped until reset.
+ * Queue 0 and every other queue with a ring set start, all or none: a
+ * queue whose rings are refused goes into its error state and none
+ * runs.  CONTROL keeps whether completions carry the hash.  A device
+ * with a queue in error stays stopped until reset.
  *
- * Return: 0, or why the queues could not start (not the guest's doing);
- * none runs then.
+ * Return: 0, or why the queues could not start (not the guest's doing).
+ * Unless all started, none runs and CONTROL.ENABLE stays as it was.
  */
 int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
 {
@@ -116,8 +124,13 @@ int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
 		if (vmq_vfio_q_used(mvdev, q))
 			err = vmq_vfio_q_enable(mvdev, q, control);
 	if (err) {
+		/*
+		 * A queue the guest's rings keep from starting stops the
+		 * others too: a device with a queue in error does not
+		 * start, and none may be left running with ENABLE clear.
+		 */
 		vmq_vfio_stop_all(mvdev);
-		return err;
+		return vmq_vfio_guest_err(err) ? 0 : err;
 	}
 	mvdev->control = control;
 	return 0;
@@ -200,21 +213,30 @@ int vmq_vfio_rss_load(struct vmq_vfio_dev *mvdev)
 
 static int vmq_vfio_control(struct vmq_vfio_dev *mvdev, u32 val)
 {
-	bool running = vmq_vfio_q_running(mvdev, 0);
+	/*
+	 * A queue runs only while ENABLE is set: ENABLE, not queue 0's
+	 * state, says whether any may run (queue 0 refused at ENABLE
+	 * once left the others running).
+	 */
+	bool enabled = mvdev->control & VMQ_CTRL_ENABLE;
 
 	if (val & VMQ_CTRL_RESET) {
 		__vmq_vfio_reset(mvdev);
 		return 0;
 	}
 	/* The hash is chosen with the enable, and only where it exists. */
-	if (!running && (vmq_vfio_features(mvdev) & VMQ_FEAT_RX_HASH))
+	if (!enabled && (vmq_vfio_features(mvdev) & VMQ_FEAT_RX_HASH))
 		mvdev->control = (mvdev->control & ~VMQ_CTRL_RX_HASH) |
 				 (val & VMQ_CTRL_RX_HASH);
-	if ((val & VMQ_CTRL_ENABLE) && !running)
-		return vmq_vfio_enable(mvdev);
-	if (!(val & VMQ_CTRL_ENABLE) && running)
-		__vmq_vfio_disable(mvdev);
-	return 0;
+	if (!(val & VMQ_CTRL_ENABLE)) {
+		if (enabled)
+			__vmq_vfio_disable(mvdev);
+		return 0;
+	}
+	/* Set again: nothing to start, but a queue in error is logged. */
+	if (enabled && !vmq_vfio_error(mvdev))
+		return 0;
+	return vmq_vfio_enable(mvdev);
 }
 
 /*

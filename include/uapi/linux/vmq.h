@@ -55,8 +55,9 @@
  * subindex q of %VMQ_VFIO_IRQ_RX and %VMQ_VFIO_IRQ_TX, whose count is
  * QUEUES.  MAC, VLAN, anti-spoofing and the error interrupt are the
  * device's.  CONTROL.ENABLE starts queue 0 and every other queue whose
- * RX_SIZE or TX_SIZE is not 0; clearing it stops them all; RESET clears
- * them all.  A guest error stops the queue it happened on only: its
+ * RX_SIZE or TX_SIZE is not 0, all or none (a queue whose rings are
+ * refused goes into error, and ENABLE reads clear); clearing it stops
+ * them all; RESET clears them all.  A guest error stops the queue it happened on only: its
  * Q_ERROR says why, STATUS has %VMQ_STATUS_ERROR while any queue is in
  * error, ERROR reads the error of the lowest-numbered queue in error,
  * and the error interrupt fires.  ENABLE is ignored while a queue is in

@@ -8,6 +8,7 @@
 # test VMM vmq_vmmq as the guest: flows spread by the guest's key and
 # table and checked against a reference Toeplitz, the table reloaded
 # live, a queue left unset, transmit per queue, an error on one queue,
+# queue 0's error at ENABLE and at run time stopping all four,
 # completions with and without the hash; a live migration to a qp4 on
 # another NIC, refused by a single queue pair device; and removal
 # freeing all four queue pairs.
@@ -39,6 +40,7 @@ TESTS="
 	guest_rss
 	guest_table
 	guest_queues
+	queue0_error
 	single_beside
 	remove_frees
 	migrate
@@ -318,6 +320,22 @@ guest_queues()
 	kernel_quiet_since "$mark"
 	check_err $? "kernel warnings"
 	log_test "guest queues: unset queue drops, tx per queue, one queue's error, no hash"
+}
+
+# Queue 0 in error does not leave queues 1-3 running on their own.
+queue0_error()
+{
+	local mark
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "queue 0 error"; return; }
+	mdev4_create $UUID1 $MAC1
+	mark=$(kmsg_mark)
+	vmmq $UUID1 enable-error disable-error
+	check_err $? "test VMM failed"
+	kernel_quiet_since "$mark"
+	check_err $? "kernel warnings"
+	log_test "queue 0 in error: ENABLE starts none; clearing ENABLE stops all"
 }
 
 # The single queue pair type is unchanged beside a qp4.

@@ -26,6 +26,9 @@
  *  noqueue      queue 3 not set up: its frames dropped and counted there
  *  tx           one frame sent from each queue; its own TX interrupt
  *  queue-error  a bad TAIL on queue 2: its error only; a reset clears it
+ *  enable-error queue 0's ring refused at ENABLE: no queue runs, neither
+ *               then nor once ENABLE is cleared
+ *  disable-error queue 0 in error at run time: clearing ENABLE stops 1-3
  *  nohash       without CONTROL.RX_HASH completions keep their addresses
  *  single       UUID is of the single queue pair type: no RSS, one queue
  *  migrate      UUID (on the source NIC) -> DST_UUID (another NIC, same
@@ -1335,6 +1338,86 @@ static void case_queue_error(struct mq *m)
 	      t.mine[0], t.mine[1], t.mine[2], t.mine[3]);
 }
 
+/*
+ * Frames to every queue, from UDP/IPv4 and TCP/IPv4 port @port on: none
+ * may be delivered, on any queue.
+ */
+static void none_receive(struct mq *m, __u16 port, const char *name)
+{
+	struct tally t = { .expect_hash = true };
+	__u32 first = nsent + 1, seq;
+
+	send_flows(m, udp_tcp4, 2, 64, port);
+	for (seq = first; seq <= nsent; seq++)
+		sent[seq].got = 1;
+	collect(m, &t, first, nsent, 1000, name);
+	check(!t.comp[0] && !t.comp[1] && !t.comp[2] && !t.comp[3],
+	      "%s: no queue delivers (%d %d %d %d)", name, t.comp[0],
+	      t.comp[1], t.comp[2], t.comp[3]);
+}
+
+static void case_enable_error(struct mq *m)
+{
+	__u32 q, st, ctrl;
+
+	shown = 0;
+	/* Queues 1-3 valid; queue 0's receive ring not a power of 2. */
+	mq_setup(m, all_queues(m), 0);
+	wr(&m->v, VMQ_REG_Q(0, VMQ_REG_RX_SIZE), m->nd - 1);
+	wr(&m->v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE | VMQ_CTRL_RX_HASH);
+	check(wait_irq(&m->v, VMQ_VFIO_IRQ_ERR, m->v.timeout),
+	      "enable-error: the error interrupt fired");
+	st = rd(&m->v, VMQ_REG_STATUS);
+	ctrl = rd(&m->v, VMQ_REG_CONTROL);
+	check(rd(&m->v, VMQ_REG_Q(0, VMQ_REG_Q_ERROR)) == VMQ_ERR_RING_CFG &&
+	      st == VMQ_STATUS_ERROR && !(ctrl & VMQ_CTRL_ENABLE),
+	      "enable-error: Q_ERROR of queue 0 %u (want RING_CFG %u), STATUS %#x (want ERROR only), CONTROL %#x (want ENABLE clear)",
+	      rd(&m->v, VMQ_REG_Q(0, VMQ_REG_Q_ERROR)), VMQ_ERR_RING_CFG, st,
+	      ctrl);
+	for (q = 1; q < m->nq; q++)
+		check(!rd(&m->v, VMQ_REG_Q(q, VMQ_REG_Q_ERROR)),
+		      "enable-error: Q_ERROR of queue %u reads %u (want 0)", q,
+		      rd(&m->v, VMQ_REG_Q(q, VMQ_REG_Q_ERROR)));
+	none_receive(m, 11000, "enable-error: after ENABLE");
+	wr(&m->v, VMQ_REG_CONTROL, VMQ_CTRL_RX_HASH);
+	none_receive(m, 11100, "enable-error: after ENABLE cleared");
+	check(rd(&m->v, VMQ_REG_Q(0, VMQ_REG_Q_ERROR)) == VMQ_ERR_RING_CFG,
+	      "enable-error: queue 0 keeps its error (%u)",
+	      rd(&m->v, VMQ_REG_Q(0, VMQ_REG_Q_ERROR)));
+	wr(&m->v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+}
+
+static void case_disable_error(struct mq *m)
+{
+	struct tally t = { .expect_hash = true };
+	__u32 first, seq, ctrl;
+
+	shown = 0;
+	mq_setup(m, all_queues(m), VMQ_CTRL_ENABLE | VMQ_CTRL_RX_HASH);
+	wr(&m->v, VMQ_REG_Q(0, VMQ_REG_RX_TAIL), m->nd);
+	check(wait_irq(&m->v, VMQ_VFIO_IRQ_ERR, m->v.timeout) &&
+	      rd(&m->v, VMQ_REG_Q(0, VMQ_REG_Q_ERROR)) == VMQ_ERR_RING_INDEX,
+	      "disable-error: queue 0 in error %u (want RING_INDEX %u)",
+	      rd(&m->v, VMQ_REG_Q(0, VMQ_REG_Q_ERROR)), VMQ_ERR_RING_INDEX);
+	/* Queues 1-3 go on... */
+	first = nsent + 1;
+	send_flows(m, udp_tcp4, 2, 64, 11200);
+	for (seq = first; seq <= nsent; seq++)
+		if (!sent[seq].q)
+			sent[seq].got = 1;
+	collect(m, &t, first, nsent, 300, "disable-error");
+	check(!t.comp[0] && t.mine[1] && t.mine[2] && t.mine[3],
+	      "disable-error: queues 1 2 3 receive (%d %d %d), queue 0 nothing (%d)",
+	      t.mine[1], t.mine[2], t.mine[3], t.comp[0]);
+	/* ...until the guest clears ENABLE. */
+	wr(&m->v, VMQ_REG_CONTROL, VMQ_CTRL_RX_HASH);
+	ctrl = rd(&m->v, VMQ_REG_CONTROL);
+	check(!(ctrl & VMQ_CTRL_ENABLE),
+	      "disable-error: CONTROL %#x once ENABLE cleared", ctrl);
+	none_receive(m, 11300, "disable-error: after ENABLE cleared");
+	wr(&m->v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+}
+
 static void case_nohash(struct mq *m)
 {
 	struct tally t = { .expect_hash = false };
@@ -1842,6 +1925,8 @@ static const struct {
 	{ "noqueue", case_noqueue },
 	{ "tx", case_tx },
 	{ "queue-error", case_queue_error },
+	{ "enable-error", case_enable_error },
+	{ "disable-error", case_disable_error },
 	{ "nohash", case_nohash },
 	{ "single", case_single },
 	{ "migrate", case_migrate },
