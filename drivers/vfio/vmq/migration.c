@@ -273,7 +273,7 @@ static int vmq_vfio_mig_run(struct vmq_vfio_dev *mvdev)
 		goto out;
 	}
 	if (mvdev->control & VMQ_CTRL_ENABLE)
-		err = vmq_vfio_enable(mvdev);
+		err = vmq_vfio_restart(mvdev);
 	if (err) {
 		/* Still STOP, as the VMM will see it. */
 		vmq_guest_qp_match(mvdev->vdev, mvdev->qp, false);

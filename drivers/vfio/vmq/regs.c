@@ -97,19 +97,17 @@ static void vmq_vfio_stop_all(struct vmq_vfio_dev *mvdev)
 		vmq_guest_qp_stop(mvdev->vdev, mvdev->qp + q);
 }
 
-/**
- * vmq_vfio_enable() - start the queues on the rings the guest set up
- * @mvdev: the device, its register lock held.
- *
- * Queue 0 and every other queue with a ring set start, all or none: a
- * queue whose rings are refused goes into its error state and none
- * runs.  CONTROL keeps whether completions carry the hash.  A device
- * with a queue in error stays stopped until reset.
+/*
+ * The guest sets CONTROL.ENABLE: queue 0 and every other queue with a
+ * ring set start, all or none; a queue whose rings are refused goes
+ * into its error state and none runs.  CONTROL keeps whether
+ * completions carry the hash.  A device with a queue in error stays
+ * stopped until reset.
  *
  * Return: 0, or why the queues could not start (not the guest's doing).
- * Unless all started, none runs and CONTROL.ENABLE stays as it was.
+ * Unless all started, none runs and CONTROL.ENABLE stays clear.
  */
-int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
+static int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
 {
 	u32 q, control = mvdev->control | VMQ_CTRL_ENABLE;
 	int err = 0;
@@ -133,6 +131,39 @@ int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
 		return vmq_vfio_guest_err(err) ? 0 : err;
 	}
 	mvdev->control = control;
+	return 0;
+}
+
+/**
+ * vmq_vfio_restart() - restart the queues the guest had running
+ * @mvdev: the device, CONTROL.ENABLE set, its queues stopped for
+ *	migration; its register lock held.
+ *
+ * STOP to RUNNING.  Each queue that ENABLE started and that is not in
+ * error starts again where it stopped.  A queue in error stays stopped
+ * with its error, as it was before STOP: starting it would clear the
+ * error, which only a reset does.  A queue whose rings the guest can no
+ * longer reach (unmapped while stopped) goes into error alone, as such
+ * an error at run time does; the others run.
+ *
+ * Return: 0, or why a queue could not start (not the guest's doing);
+ * none runs then.
+ */
+int vmq_vfio_restart(struct vmq_vfio_dev *mvdev)
+{
+	int err;
+	u32 q;
+
+	for (q = 0; q < mvdev->nr_queues; q++) {
+		if (!vmq_vfio_q_used(mvdev, q) ||
+		    READ_ONCE(vmq_vfio_qgqp(mvdev, q)->error))
+			continue;
+		err = vmq_vfio_q_enable(mvdev, q, mvdev->control);
+		if (err && !vmq_vfio_guest_err(err)) {
+			vmq_vfio_stop_all(mvdev);
+			return err;
+		}
+	}
 	return 0;
 }
 

@@ -238,7 +238,7 @@ extern const struct vmq_guest_ops vmq_vfio_guest_ops;
 /* regs.c */
 int vmq_vfio_reg_read(struct vmq_vfio_dev *mvdev, u32 off, u32 *val);
 int vmq_vfio_reg_write(struct vmq_vfio_dev *mvdev, u32 off, u32 val);
-int vmq_vfio_enable(struct vmq_vfio_dev *mvdev);
+int vmq_vfio_restart(struct vmq_vfio_dev *mvdev);
 u32 vmq_vfio_features(struct vmq_vfio_dev *mvdev);
 int vmq_vfio_rss_load(struct vmq_vfio_dev *mvdev);
 void vmq_vfio_reset(struct vmq_vfio_dev *mvdev);

@@ -8,7 +8,8 @@
 # test VMM vmq_vmmq as the guest: flows spread by the guest's key and
 # table and checked against a reference Toeplitz, the table reloaded
 # live, a queue left unset, transmit per queue, an error on one queue,
-# queue 0's error at ENABLE and at run time stopping all four,
+# queue 0's error at ENABLE and at run time stopping all four, STOP and
+# RUNNING restarting the queues not in error,
 # completions with and without the hash; a live migration to a qp4 on
 # another NIC, refused by a single queue pair device; and removal
 # freeing all four queue pairs.
@@ -43,6 +44,7 @@ TESTS="
 	queue0_error
 	single_beside
 	remove_frees
+	stop_run
 	migrate
 "
 
@@ -384,6 +386,24 @@ remove_frees()
 	[ -z "$msg" ]
 	check_err $? "left: $msg"
 	log_test "remove frees all $NQ queue pairs, the filter, the instance"
+}
+
+# STOP and RUNNING with one queue in error restart the others.
+stop_run()
+{
+	local rc
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "stop run"; return; }
+	mdev4_create $UUID1 $MAC1
+	vmmq $UUID1 stop-run
+	rc=$?
+	if [ $rc -eq $ksft_skip ]; then
+		log_test_skip "stop run" "no VFIO migration"
+		return
+	fi
+	check_err $rc "test VMM failed"
+	log_test "STOP, RUNNING with queue 2 in error: 0 1 3 run again, 2 keeps it"
 }
 
 # port_forwarding DEV: the bridge forwards through its port DEV.

@@ -31,6 +31,8 @@
  *  disable-error queue 0 in error at run time: clearing ENABLE stops 1-3
  *  nohash       without CONTROL.RX_HASH completions keep their addresses
  *  single       UUID is of the single queue pair type: no RSS, one queue
+ *  stop-run     queue 2 in error, then STOP and RUNNING: queues 0, 1 and 3
+ *               run again, queue 2 keeps its error
  *  migrate      UUID (on the source NIC) -> DST_UUID (another NIC, same
  *               MAC), both of this type, under traffic on every queue;
  *               the stream into SINGLE_UUID, a single queue pair mdev
@@ -1465,6 +1467,52 @@ static void require_migration(struct vmm *v)
 	}
 }
 
+/*
+ * Queue 2 in error, then STOP and RUNNING through the migration state:
+ * the other queues run again, queue 2 keeps its error.
+ */
+static void case_stop_run(struct mq *m)
+{
+	struct tally t = { .expect_hash = true };
+	__u32 bad = 2, q, first, seq, st, ctrl;
+	int n;
+
+	shown = 0;
+	require_migration(&m->v);
+	mq_setup(m, all_queues(m), VMQ_CTRL_ENABLE | VMQ_CTRL_RX_HASH);
+	wr(&m->v, VMQ_REG_Q(bad, VMQ_REG_RX_TAIL), m->nd);
+	check(wait_irq(&m->v, VMQ_VFIO_IRQ_ERR, m->v.timeout),
+	      "stop-run: the error interrupt fired");
+	if (!mig_to(&m->v, VFIO_DEVICE_STATE_STOP, NULL, "stop-run") ||
+	    !mig_to(&m->v, VFIO_DEVICE_STATE_RUNNING, NULL, "stop-run"))
+		return;
+	st = rd(&m->v, VMQ_REG_STATUS);
+	ctrl = rd(&m->v, VMQ_REG_CONTROL);
+	check(rd(&m->v, VMQ_REG_Q(bad, VMQ_REG_Q_ERROR)) == VMQ_ERR_RING_INDEX &&
+	      (st & VMQ_STATUS_ERROR) && (ctrl & VMQ_CTRL_ENABLE),
+	      "stop-run: after RUNNING Q_ERROR of queue %u %u (want RING_INDEX %u), STATUS %#x, CONTROL %#x",
+	      bad, rd(&m->v, VMQ_REG_Q(bad, VMQ_REG_Q_ERROR)),
+	      VMQ_ERR_RING_INDEX, st, ctrl);
+	for (q = 0; q < m->nq; q++)
+		if (q != bad)
+			check(!rd(&m->v, VMQ_REG_Q(q, VMQ_REG_Q_ERROR)),
+			      "stop-run: Q_ERROR of queue %u reads %u (want 0)",
+			      q, rd(&m->v, VMQ_REG_Q(q, VMQ_REG_Q_ERROR)));
+	first = nsent + 1;
+	send_flows(m, udp_tcp4, 2, 64, 11400);
+	for (n = 0, seq = first; seq <= nsent; seq++)
+		if (sent[seq].q == (int)bad) {
+			sent[seq].got = 1;
+			n++;
+		}
+	collect(m, &t, first, nsent, 300, "stop-run");
+	verdicts(&t, first, nsent, "stop-run");
+	check(!t.comp[bad] && n > 0 && t.mine[0] && t.mine[1] && t.mine[3],
+	      "stop-run: after RUNNING queues 0 1 3 receive (%d %d %d), queue %u nothing of its %d",
+	      t.mine[0], t.mine[1], t.mine[3], bad, n);
+	wr(&m->v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+}
+
 /* What the source was at STOP, per queue. */
 struct qsave {
 	__u32 rx_head, tx_head, rx_tail, tx_tail;
@@ -1929,6 +1977,7 @@ static const struct {
 	{ "disable-error", case_disable_error },
 	{ "nohash", case_nohash },
 	{ "single", case_single },
+	{ "stop-run", case_stop_run },
 	{ "migrate", case_migrate },
 };
 
