@@ -62,6 +62,7 @@ static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
 	struct vmq_virtq vq[VMQ_VDPA_NVQS] = {};
 	int i, err;
 
+	vmq_vdpa_dma_start(vd);
 	for (i = 0; i < VMQ_VDPA_NVQS; i++) {
 		vq[i].desc = vd->vq[i].desc;
 		vq[i].avail = vd->vq[i].avail;
@@ -111,6 +112,7 @@ static void vmq_vdpa_do_reset(struct vmq_vdpa_dev *vd)
 
 	vmq_guest_qp_clear(vd->vdev, vd->qp);
 	vmq_guest_qp_drain(vd->vdev, vd->qp);
+	vmq_vdpa_dma_stop(vd);
 	WRITE_ONCE(vd->started, false);
 	spin_lock_irqsave(&vd->cb_lock, flags);
 	for (i = 0; i < VMQ_VDPA_NVQS; i++)

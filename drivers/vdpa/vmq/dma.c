@@ -6,15 +6,25 @@
  * the physical address of pages it holds pinned, with their access
  * rights.  The device keeps its own copy and translates every access
  * through it; an IOVA outside it, or against its rights, fails, and the
- * queue pair stops in its error state.  Until a map is set (and after a
- * reset of it) the device is in passthrough: the host's own virtio_net
- * over virtio_vdpa hands it DMA addresses of a device without an IOMMU,
- * which are physical addresses of the host's memory.  Only RAM the
- * kernel manages is reached, page by page.
+ * queue pair stops in its error state.  A device no map was given to
+ * reaches nothing.
+ *
+ * vhost-vdpa unpins a range's pages before it tells the device (and,
+ * inside an IOTLB batch, not until the batch ends), so the device's copy
+ * holds a reference on every page it maps: a page the VMM unmaps stays
+ * allocated until the next map the device is given no longer holds it,
+ * and the NIC never writes a page the host gave to someone else.
+ *
+ * The host's own virtio_net over virtio_vdpa hands the device DMA
+ * addresses of a device without an IOMMU, which are physical addresses
+ * of the host's memory: only while that driver runs the device is an
+ * IOVA a physical address (passthrough), decided when it sets DRIVER_OK.
+ * Any other driver, vhost-vdpa above all, reaches only what it mapped.
  */
 
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/string.h>
 #include "vmq_vdpa.h"
 
 /* Copy within one physical page run: RAM pages only. */
@@ -55,11 +65,13 @@ static struct vhost_iotlb_map *vmq_vdpa_lookup(struct vmq_vdpa_dev *vd,
 	struct vhost_iotlb_map **tlb;
 	struct vhost_iotlb_map *map;
 
+	if (!vd->iotlb)
+		return NULL;
 	tlb = &vd->tlb[(iova >> PAGE_SHIFT) % VMQ_VDPA_TLB_SIZE];
 	map = *tlb;
 	if (map && iova >= map->start && iova <= map->last)
 		return map;
-	map = vhost_iotlb_itree_first(&vd->iotlb, iova, iova);
+	map = vhost_iotlb_itree_first(vd->iotlb, iova, iova);
 	if (map)
 		*tlb = map;
 	return map;
@@ -125,9 +137,9 @@ int vmq_vdpa_dma_rw(void *ctx, u64 iova, void *buf, size_t len, bool write)
  * @len: bytes.
  * @write: into the driver's memory, else from it.
  *
- * The driver's memory is always at hand (pinned by vhost-vdpa, or the
- * host's own), so only a bad address fails, and that is for the engine's
- * vmq_vdpa_dma_rw() to find and report.
+ * The driver's memory is always at hand (held by the device's map, or
+ * the host's own), so only a bad address fails, and that is for the
+ * engine's vmq_vdpa_dma_rw() to find and report.
  *
  * Context: any but hard irq.
  * Return: 0, or -EAGAIN.
@@ -137,41 +149,144 @@ int vmq_vdpa_dma_try(void *ctx, u64 iova, void *buf, size_t len, bool write)
 	return vmq_vdpa_dma_rw(ctx, iova, buf, len, write) ? -EAGAIN : 0;
 }
 
+/*
+ * Drop the references on the RAM pages of @map's first @n bytes that
+ * vmq_vdpa_hold() took.
+ */
+static void vmq_vdpa_release(const struct vhost_iotlb_map *map, u64 n)
+{
+	unsigned long pfn = PHYS_PFN(map->addr);
+	unsigned long end = PHYS_PFN(map->addr + n - 1);
+
+	for (; n && pfn <= end; pfn++)
+		if (pfn_valid(pfn))
+			folio_put(page_folio(pfn_to_page(pfn)));
+}
+
+/*
+ * Take a reference on each RAM page @map reaches.  vhost-vdpa holds them
+ * pinned while it hands the map over, so none can be free; if one is,
+ * the map is refused.
+ */
+static int vmq_vdpa_hold(const struct vhost_iotlb_map *map)
+{
+	unsigned long first = PHYS_PFN(map->addr);
+	unsigned long end = PHYS_PFN(map->addr + map->size - 1);
+	unsigned long pfn;
+
+	if (map->addr + map->size - 1 < map->addr)
+		return -EFAULT;
+	for (pfn = first; pfn <= end; pfn++) {
+		if (pfn_valid(pfn) &&
+		    !folio_try_get(page_folio(pfn_to_page(pfn)))) {
+			if (pfn > first)
+				vmq_vdpa_release(map, PFN_PHYS(pfn) - map->addr);
+			return -EFAULT;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Free a map of the device's, and what it held. */
+static void vmq_vdpa_map_free(struct vhost_iotlb *iotlb)
+{
+	struct vhost_iotlb_map *map;
+
+	if (!iotlb)
+		return;
+	for (map = vhost_iotlb_itree_first(iotlb, 0, U64_MAX); map;
+	     map = vhost_iotlb_itree_next(map, 0, U64_MAX))
+		vmq_vdpa_release(map, map->size);
+	vhost_iotlb_free(iotlb);
+}
+
+/*
+ * The device's copy of @src, holding its pages; NULL for an empty one.
+ * Each entry is added only once its pages are held, so freeing the copy
+ * undoes exactly what was done.
+ */
+static struct vhost_iotlb *vmq_vdpa_map_copy(struct vhost_iotlb *src)
+{
+	struct vhost_iotlb_map *map;
+	struct vhost_iotlb *iotlb;
+	int err = 0;
+
+	map = vhost_iotlb_itree_first(src, 0, U64_MAX);
+	if (!map)
+		return NULL;
+	/* vhost-vdpa's own limit: the device takes every map it takes. */
+	iotlb = vhost_iotlb_alloc(src->limit, 0);
+	if (!iotlb)
+		return ERR_PTR(-ENOMEM);
+	for (; map; map = vhost_iotlb_itree_next(map, 0, U64_MAX)) {
+		err = vmq_vdpa_hold(map);
+		if (err)
+			break;
+		err = vhost_iotlb_add_range(iotlb, map->start, map->last,
+					    map->addr, map->perm);
+		if (err) {
+			vmq_vdpa_release(map, map->size);
+			break;
+		}
+	}
+	if (err) {
+		vmq_vdpa_map_free(iotlb);
+		return ERR_PTR(err);
+	}
+	return iotlb;
+}
+
+/* Make @iotlb the device's map; the old one is freed once unused. */
+static void vmq_vdpa_map_swap(struct vmq_vdpa_dev *vd,
+			      struct vhost_iotlb *iotlb)
+{
+	struct vhost_iotlb *old;
+
+	spin_lock_bh(&vd->iotlb_lock);
+	old = vd->iotlb;
+	vd->iotlb = iotlb;
+	memset(vd->tlb, 0, sizeof(vd->tlb));
+	spin_unlock_bh(&vd->iotlb_lock);
+	/* Every access holds the lock: none uses @old any more. */
+	vmq_vdpa_map_free(old);
+}
+
 /**
  * vmq_vdpa_set_map() - the driver's mappings, all at once
  * @vdpa: the device.
  * @asid: its one address space, 0.
  * @iotlb: the mappings; copied.
  *
- * Return: 0, -EINVAL for another address space, or -ENOMEM.
+ * The copy is made before the NIC uses it, so an access sees the old map
+ * or the new one; if it cannot be made, the old one stays, with the
+ * pages it holds.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EINVAL for another address space, -ENOMEM, -ENOSPC past
+ * vhost-vdpa's own limit, or -EFAULT for a mapping that wraps or a page
+ * no one holds.
  */
 int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 		     struct vhost_iotlb *iotlb)
 {
 	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
-	struct vhost_iotlb_map *map;
-	int err = 0;
+	struct vhost_iotlb *copy;
 
 	if (asid)
 		return -EINVAL;
-	/*
-	 * Replaced under the lock, so an access sees the old map or the
-	 * new one; a map left short by -ENOMEM fails the accesses it lacks.
-	 */
-	spin_lock_bh(&vd->iotlb_lock);
-	memset(vd->tlb, 0, sizeof(vd->tlb));
-	vhost_iotlb_reset(&vd->iotlb);
-	for (map = vhost_iotlb_itree_first(iotlb, 0, U64_MAX); map && !err;
-	     map = vhost_iotlb_itree_next(map, 0, U64_MAX))
-		err = vhost_iotlb_add_range(&vd->iotlb, map->start, map->last,
-					    map->addr, map->perm);
-	vd->passthrough = false;
-	spin_unlock_bh(&vd->iotlb_lock);
-	return err;
+	copy = vmq_vdpa_map_copy(iotlb);
+	if (IS_ERR(copy)) {
+		dev_warn_ratelimited(&vdpa->dev, "map not taken: %ld\n",
+				     PTR_ERR(copy));
+		return PTR_ERR(copy);
+	}
+	vmq_vdpa_map_swap(vd, copy);
+	return 0;
 }
 
 /**
- * vmq_vdpa_reset_map() - back to passthrough
+ * vmq_vdpa_reset_map() - no mappings
  * @vdpa: the device.
  * @asid: 0.
  *
@@ -179,28 +294,58 @@ int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
  */
 int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 {
-	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
-
 	if (asid)
 		return -EINVAL;
-	spin_lock_bh(&vd->iotlb_lock);
-	memset(vd->tlb, 0, sizeof(vd->tlb));
-	vhost_iotlb_reset(&vd->iotlb);
-	vd->passthrough = true;
-	spin_unlock_bh(&vd->iotlb_lock);
+	vmq_vdpa_map_swap(vmq_vdpa_from(vdpa), NULL);
 	return 0;
 }
 
+/* Is the driver running the device the host's own virtio_vdpa? */
+static bool vmq_vdpa_host_driver(struct vmq_vdpa_dev *vd)
+{
+	struct device_driver *drv = READ_ONCE(vd->vdpa.dev.driver);
+
+	return drv && !strcmp(drv->name, "virtio_vdpa");
+}
+
 /**
- * vmq_vdpa_dma_init() - a new device, in passthrough
+ * vmq_vdpa_dma_start() - the driver set DRIVER_OK: how its addresses read
+ * @vd: the device, its queue pair stopped.
+ *
+ * Passthrough for the host's own virtio_vdpa, whose DMA addresses are
+ * physical ones; the map for every other driver.  A reset ends it
+ * (vmq_vdpa_dma_stop()).
+ */
+void vmq_vdpa_dma_start(struct vmq_vdpa_dev *vd)
+{
+	bool passthrough = vmq_vdpa_host_driver(vd);
+
+	spin_lock_bh(&vd->iotlb_lock);
+	vd->passthrough = passthrough;
+	spin_unlock_bh(&vd->iotlb_lock);
+}
+
+/**
+ * vmq_vdpa_dma_stop() - the device was reset: only the map again
+ * @vd: the device, its queue pair stopped.
+ */
+void vmq_vdpa_dma_stop(struct vmq_vdpa_dev *vd)
+{
+	spin_lock_bh(&vd->iotlb_lock);
+	vd->passthrough = false;
+	spin_unlock_bh(&vd->iotlb_lock);
+}
+
+/**
+ * vmq_vdpa_dma_init() - a new device, reaching nothing
  * @vd: the device.
  */
 void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd)
 {
 	spin_lock_init(&vd->iotlb_lock);
-	vhost_iotlb_init(&vd->iotlb, VMQ_VDPA_IOTLB_MAX, 0);
+	vd->iotlb = NULL;
 	memset(vd->tlb, 0, sizeof(vd->tlb));
-	vd->passthrough = true;
+	vd->passthrough = false;
 }
 
 /**
@@ -209,6 +354,5 @@ void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd)
  */
 void vmq_vdpa_dma_fini(struct vmq_vdpa_dev *vd)
 {
-	memset(vd->tlb, 0, sizeof(vd->tlb));
-	vhost_iotlb_reset(&vd->iotlb);
+	vmq_vdpa_map_swap(vd, NULL);
 }

@@ -21,8 +21,6 @@
 #include <net/vmq_guest.h>
 
 #define VMQ_VDPA_DRV_NAME	"vmq_vdpa"
-/* Mappings a driver may set (vhost_iotlb refuses all with a limit of 0). */
-#define VMQ_VDPA_IOTLB_MAX	2048
 /* IOVA pages whose mapping the device remembers (dma.c). */
 #define VMQ_VDPA_TLB_SIZE	256
 /* Virtqueues: receive and transmit of one queue pair. */
@@ -85,12 +83,13 @@ struct vmq_vdpa_vq {
  * @config_cb: the config change callback.
  * @iotlb_lock: guards @iotlb, @tlb and @passthrough against the NIC's
  *	access.
- * @iotlb: the driver's mappings, IOVA to physical address.
+ * @iotlb: the driver's mappings, IOVA to physical address, holding a
+ *	reference on each page they reach; NULL: none.
  * @tlb: the mapping the last access to each IOVA page went through, at
  *	its page number modulo %VMQ_VDPA_TLB_SIZE, or NULL; whatever
  *	changes @iotlb clears it.
- * @passthrough: no mappings were set: an IOVA is a physical address (the
- *	host's DMA API, through virtio_vdpa).
+ * @passthrough: the host's own virtio_vdpa set DRIVER_OK: an IOVA is a
+ *	physical address (its DMA API's, for a device without an IOMMU).
  */
 struct vmq_vdpa_dev {
 	struct vdpa_device vdpa;
@@ -107,7 +106,7 @@ struct vmq_vdpa_dev {
 	spinlock_t cb_lock;	/* see @cb_lock above */
 	struct vdpa_callback config_cb;
 	spinlock_t iotlb_lock;	/* see @iotlb_lock above */
-	struct vhost_iotlb iotlb;
+	struct vhost_iotlb *iotlb;
 	struct vhost_iotlb_map *tlb[VMQ_VDPA_TLB_SIZE];
 	bool passthrough;
 };
@@ -128,6 +127,8 @@ int vmq_vdpa_dma_try(void *ctx, u64 iova, void *buf, size_t len, bool write);
 int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 		     struct vhost_iotlb *iotlb);
 int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid);
+void vmq_vdpa_dma_start(struct vmq_vdpa_dev *vd);
+void vmq_vdpa_dma_stop(struct vmq_vdpa_dev *vd);
 void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd);
 void vmq_vdpa_dma_fini(struct vmq_vdpa_dev *vd);
 

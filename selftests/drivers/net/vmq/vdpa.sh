@@ -995,7 +995,7 @@ vhost_vmm()
 	check_err $? "vmq/state $(cat $a/state) before any driver set it up"
 	c0=$(qp_counts "$qp")
 	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" info rx bcast filter tx spoof \
-		chain rx-small no-irq suspend
+		chain rx-small no-irq suspend unmap-batch
 	check_err $? "test VMM failed"
 	# A burst: the classifier writes several frames at once, publishing
 	# their used elements together.
@@ -1043,7 +1043,7 @@ vhost_vmm()
 	# The VMM closed the device: vhost-vdpa reset it.
 	busywait 3000 eval "[ \"\$(cat $a/state)\" = disabled ]"
 	check_err $? "vmq/state $(cat $a/state) after the VMM closed the device"
-	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, bursts direct and through the engine, a refill, idle kicks, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration"
+	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, bursts direct and through the engine, a refill, idle kicks, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration, pages held through an IOTLB batch"
 }
 
 vhost_bad_driver()
@@ -1051,7 +1051,7 @@ vhost_bad_driver()
 	local qp e0 out cases n
 
 	cases="bad-addr bad-addr-rx loop bad-next tx-short tx-long rx-ro tx-wo
-	       rx-perm tx-perm indirect ring-unmapped avail-past"
+	       rx-perm tx-perm indirect ring-unmapped avail-past host-pa"
 	n=$(echo $cases | wc -w)
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "vhost_vdpa bad driver"; return; }

@@ -18,9 +18,10 @@
  *   vmq_vhost [-w WIRE] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n COUNT]
  *             [-t SECS] [-c COUNTERS] DEV CASE...
  *
- * CASE: info rx bcast filter tx spoof chain rx-small no-irq suspend hold,
- * and the misbehaving driver's bad-addr bad-addr-rx loop bad-next
- * tx-short tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped.
+ * CASE: info rx rx-burst rx-refill bcast filter tx spoof chain rx-small
+ * no-irq kick-idle suspend hold unmap-batch, and the misbehaving driver's
+ * bad-addr bad-addr-rx loop bad-next tx-short tx-long rx-ro tx-wo rx-perm
+ * tx-perm indirect ring-unmapped avail-past host-pa.
  * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
  * device's /sys/bus/vdpa/devices/NAME/vmq, whose "state" is then checked
  * too.  COUNTERS is the NIC's "name: value" counters file (vmqsim's
@@ -54,6 +55,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +71,7 @@
 #define RO_IOVA		0x800000ULL	/* the device may only read it */
 #define WO_IOVA		0x900000ULL	/* the device may only write it */
 #define PERM_SIZE	0x10000ULL
+#define HELD_IOVA	0x10000000ULL	/* what unmap-batch maps */
 #define UNMAPPED_IOVA	0x40000000ULL
 #define BUF_LEN		2048
 #define HDR_LEN		((__u32)sizeof(struct virtio_net_hdr_v1))
@@ -148,17 +151,48 @@ static long ms_since(const struct timespec *t0)
 
 /* --- the vhost-vdpa device ------------------------------------------------ */
 
-/* Our memory into the device's IOTLB, again after a reset. */
-static void map_all(struct vh *v)
+#define NR_MAPS		4
+
+/* Where our memory is in the device's IOTLB. */
+static void our_maps(struct vh *v, struct vhost_map maps[NR_MAPS])
 {
-	const struct vhost_map maps[] = {
+	const struct vhost_map m[NR_MAPS] = {
 		{ RING_IOVA, RING_SIZE, v->ring_mem, VHOST_ACCESS_RW },
 		{ BUF_IOVA, BUF_SIZE, v->buf_mem, VHOST_ACCESS_RW },
 		{ RO_IOVA, PERM_SIZE, v->ro_mem, VHOST_ACCESS_RO },
 		{ WO_IOVA, PERM_SIZE, v->wo_mem, VHOST_ACCESS_WO },
 	};
 
-	vhost_map(&v->h, maps, ARRAY_SIZE(maps));
+	memcpy(maps, m, sizeof(m));
+}
+
+/* Our memory into the device's IOTLB, again after a reset. */
+static void map_all(struct vh *v)
+{
+	struct vhost_map maps[NR_MAPS];
+
+	our_maps(v, maps);
+	vhost_map(&v->h, maps, NR_MAPS);
+}
+
+/* The physical address of our byte at @p (root reads it in pagemap). */
+static __u64 phys_of(const void *p)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	__u64 ent = 0, pfn;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0 || pread(fd, &ent, sizeof(ent),
+			    (uintptr_t)p / psz * sizeof(ent)) != sizeof(ent))
+		die("/proc/self/pagemap");
+	close(fd);
+	pfn = ent & ((1ULL << 55) - 1);
+	if (!(ent & (1ULL << 63)) || !pfn) {
+		fprintf(stderr, "no frame number for %p in pagemap\n", p);
+		exit(1);
+	}
+	return pfn * psz + (uintptr_t)p % psz;
 }
 
 static void vh_open(struct vh *v)
@@ -1366,6 +1400,116 @@ static void case_ring_unmapped(struct vh *v)
 	expect_recovery(v, what);
 }
 
+#define HELD_SIZE	(32LL << 20)
+
+/* Pages the kernel freed so far: pgfree in /proc/vmstat. */
+static long long pages_freed(void)
+{
+	char line[128];
+	long long n = -1;
+	FILE *f;
+
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		die("/proc/vmstat");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "pgfree %lld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/*
+ * vhost-vdpa unpins a range the VMM invalidates before it tells the
+ * device, and inside an IOTLB batch tells it only at the batch's end:
+ * until then the device's map must hold the pages itself, or a VMM that
+ * unmaps them meanwhile has the NIC write memory the host gave to
+ * someone else.  So 32 MiB the VMM invalidates and unmaps inside a batch
+ * must not be freed before the batch's end, and must be then (pgfree
+ * counts every page freed, on any CPU's list).  Small pages: a huge one
+ * would stay whole, in use, for its other mappings.
+ */
+static void case_unmap_batch(struct vh *v)
+{
+	const char *what = "unmap-batch (32 MiB invalidated and unmapped inside an IOTLB batch)";
+	const long long half = HELD_SIZE / sysconf(_SC_PAGESIZE) / 2;
+	long long m0, m1, m2;
+	__u8 *mem;
+
+	check(v->h.backend & BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH),
+	      "%s: the device takes IOTLB batches", what);
+	dev_setup(v);
+	mem = mmap(NULL, HELD_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || madvise(mem, HELD_SIZE, MADV_NOHUGEPAGE))
+		die("mmap, madvise");
+	memset(mem, 0x5a, HELD_SIZE);
+	vhost_iotlb(&v->h, VHOST_IOTLB_UPDATE, HELD_IOVA, HELD_SIZE, mem,
+		    VHOST_ACCESS_RW);
+	m0 = pages_freed();
+	vhost_iotlb(&v->h, VHOST_IOTLB_BATCH_BEGIN, 0, 0, NULL, 0);
+	vhost_iotlb(&v->h, VHOST_IOTLB_INVALIDATE, HELD_IOVA, HELD_SIZE, NULL,
+		    0);
+	munmap(mem, HELD_SIZE);
+	m1 = pages_freed();
+	vhost_iotlb(&v->h, VHOST_IOTLB_BATCH_END, 0, 0, NULL, 0);
+	m2 = pages_freed();
+	check(m1 - m0 < half,
+	      "%s: the device held the pages until the batch's end (%lld pages freed before it)",
+	      what, m1 - m0);
+	check(m2 - m1 >= half,
+	      "%s: at the batch's end the device let them go (%lld pages freed)",
+	      what, m2 - m1);
+	check(rx_frames(v, v->mac, 2, true) == 2 &&
+	      tx_frames(v, v->mac, 2, true) == 2,
+	      "%s: frames flow on the map after it", what);
+}
+
+/*
+ * A VMM that opens the device and maps nothing, with its virtqueues and
+ * a frame at the physical addresses of its own pages: what the host's
+ * own virtio_vdpa hands the device, a VMM may not.  The device must
+ * reach none of it: NEEDS_RESET at DRIVER_OK, and no frame for the wire.
+ * The device is opened anew, so that it never had a map from us.
+ */
+static void case_host_pa(struct vh *v)
+{
+	const char *what = "host-pa (rings at physical addresses, nothing mapped)";
+	__u8 got[ETH_FRAME_LEN + 8], *ring, *f;
+	__u32 len = test_len(0);
+	__u16 vlan;
+	int q;
+
+	vhost_status_set(&v->h, 0);
+	close(v->h.fd);
+	vhost_open(&v->h);
+	v->h.mapped = false;
+	vhost_features_ok(&v->h, WANT_FEATURES);
+	for (q = VQ_RX; q <= VQ_TX; q++) {
+		ring = v->ring_mem + q * VQ_STRIDE;
+		vring_setup(v, q);
+		vq_addr(&v->h, q, phys_of(ring), phys_of(ring + VQ_AVAIL_OFF),
+			phys_of(ring + VQ_USED_OFF));
+	}
+	vhost_xioctl(&v->h, VHOST_VDPA_SET_CONFIG_CALL, &v->config_call,
+		     "VHOST_VDPA_SET_CONFIG_CALL");
+	efd_drain(v->config_call);
+	wire_drain(v);
+	f = tx_frame(v, 0);
+	make_frame(v, f, v->wire_mac, v->mac, len);
+	vq_desc_set(&v->vq[VQ_TX].desc[0], phys_of(f - HDR_LEN), HDR_LEN + len,
+		    0, 0);
+	vq_avail_put(&v->vq[VQ_TX], 0);
+	vq_enable(&v->h, VQ_RX);
+	vq_enable(&v->h, VQ_TX);
+	dev_go(v);
+	vq_kick(&v->vq[VQ_TX]);
+	expect_reset(v, what);
+	check(wire_recv(v, got, &vlan, 300) < 0, "%s: no frame for the wire",
+	      what);
+	expect_recovery(v, what);
+}
+
 /*
  * The transmit available index set more than the ring's size ahead, once
  * the device has read it and taken every buffer it knew of.
@@ -1418,6 +1562,8 @@ static const struct {
 	{ "indirect", case_indirect, true },
 	{ "ring-unmapped", case_ring_unmapped, true },
 	{ "avail-past", case_avail_past, true },
+	{ "host-pa", case_host_pa, true },
+	{ "unmap-batch", case_unmap_batch, true },
 };
 
 static void help(const char *prog)

@@ -187,6 +187,24 @@ static void batch(struct vhost *h, __u8 type)
 }
 
 /**
+ * vhost_iotlb() - one IOTLB message, or die
+ * @h: open.
+ * @type: VHOST_IOTLB_UPDATE, _INVALIDATE, _BATCH_BEGIN or _BATCH_END
+ *	(these two only where the device takes batches).
+ * @iova: where.
+ * @size: bytes.
+ * @mem: our memory (UPDATE), else NULL.
+ * @perm: its access (UPDATE), else 0.
+ */
+void vhost_iotlb(struct vhost *h, __u8 type, __u64 iova, __u64 size,
+		 void *mem, __u8 perm)
+{
+	errno = -iotlb_msg(h, type, iova, size, mem, perm);
+	if (errno)
+		die("IOTLB message");
+}
+
+/**
  * vhost_map() - our memory into the device's IOTLB
  * @h: open.
  * @maps: the mappings, the same each call.
