@@ -12,6 +12,8 @@
  *			guest queue pair's engine (0: off)
  *   guest_raise_delay_us  a guest queue pair's engine waits this long
  *			before it raises its vector (0: off)
+ *   guest_take_delay_us  a guest queue pair's engine waits this long
+ *			after each transmit buffer it took (0: off)
  *   port_hold		Y: the receive port's thread takes no frames from
  *			the wire's FIFO, which fills up (N: off)
  *   guest_rx_fifo	Y: the classifier writes no frame straight into a
@@ -217,6 +219,8 @@ void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev)
 			    &sdev->dbg_guest_rx_fifo);
 	debugfs_create_u32("guest_raise_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_raise_delay_us);
+	debugfs_create_u32("guest_take_delay_us", 0600, sdev->ddir,
+			   &sdev->dbg_take_delay_us);
 	for (i = 0; i < sdev->num_qps; i++) {
 		snprintf(name, sizeof(name), "qp%u", i);
 		qp_dir = debugfs_create_dir(name, sdev->ddir);

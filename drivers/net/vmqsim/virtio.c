@@ -306,6 +306,26 @@ static int vmqsim_vq_use(struct vmqsim_guest *gq, u32 which,
 	return vmqsim_vq_use_flush(gq, which, u);
 }
 
+/*
+ * A pass that ends unpublished because the queue pair was stopped under
+ * it (the gate closed: a suspend) leaves the virtqueue where the driver
+ * last saw it, at @published, the used index at the pass's start: what
+ * the owner reads as the virtqueue's base is then the used index the
+ * driver sees, and the chains the pass took are taken again when the
+ * queue pair starts from there.  A driver error needs no unwinding: only
+ * a reset ends it.
+ */
+static void vmqsim_vq_unwind(struct vmqsim_guest *gq, u32 which,
+			     u16 published)
+{
+	struct vmq_virtq *vq = vmqsim_vq(gq, which);
+
+	if (!gq->dead)
+		return;
+	vq->last_avail = published;
+	vq->used_idx = published;
+}
+
 /* Publish the used index: the elements and buffers are written first. */
 static int vmqsim_vq_publish(struct vmqsim_guest *gq, bool direct, u32 which)
 {
@@ -406,6 +426,7 @@ static enum vmq_err vmqsim_virtio_rx_publish(struct vmqsim_guest *gq,
 bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 			    struct vmqsim_guest_done *done)
 {
+	u16 published = vmqsim_vq(gq, VMQ_VQ_RX)->used_idx;
 	struct vmqsim_used_burst u = {};
 	u32 used = 0, packets = 0;
 	struct vmqsim_chain *c;
@@ -448,8 +469,10 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 	}
 	kfree(c);
 	verr = vmqsim_virtio_rx_publish(gq, &u, used);
-	if (verr)
+	if (verr) {
+		vmqsim_vq_unwind(gq, VMQ_VQ_RX, published);
 		return vmqsim_guest_fail(gq, verr);
+	}
 	if (packets && !gq->dead) {
 		vmq_qp_count_rx(gq->sdev->vdev, gq->id, packets, bytes);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, packets);
@@ -461,6 +484,7 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 fail:
 	kfree(c);
 	WRITE_ONCE(gq->rx_in_hand, 0);
+	vmqsim_vq_unwind(gq, VMQ_VQ_RX, published);
 	return vmqsim_guest_fail(gq, verr);
 }
 
@@ -644,6 +668,7 @@ static struct sk_buff *vmqsim_virtio_tx_frame(struct vmqsim_guest *gq,
 bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 			    struct vmqsim_guest_done *done)
 {
+	u16 published = vmqsim_vq(gq, VMQ_VQ_TX)->used_idx;
 	struct vmqsim_used_burst u = {};
 	struct vmqsim_chain *c;
 	struct sk_buff *skb;
@@ -669,6 +694,7 @@ bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 			goto fail;
 		if (skb)
 			vmqsim_guest_tx_send(gq, skb);
+		vmqsim_dbg_delay(&gq->sdev->dbg_take_delay_us);
 		if (vmqsim_vq_use(gq, VMQ_VQ_TX, &u, c->head, 0)) {
 			verr = vmq_guest_ring_err(gq->gqp);
 			goto fail;
@@ -677,13 +703,16 @@ bool vmqsim_virtio_tx_batch(struct vmqsim_guest *gq,
 	}
 	kfree(c);
 	if (vmqsim_vq_use_flush(gq, VMQ_VQ_TX, &u) ||
-	    vmqsim_vq_publish(gq, false, VMQ_VQ_TX))
+	    vmqsim_vq_publish(gq, false, VMQ_VQ_TX)) {
+		vmqsim_vq_unwind(gq, VMQ_VQ_TX, published);
 		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
+	}
 	if (vmqsim_vq_wants_irq(gq, false, VMQ_VQ_TX))
 		done->tx += used;
 	return true;
 fail:
 	kfree(c);
+	vmqsim_vq_unwind(gq, VMQ_VQ_TX, published);
 	return vmqsim_guest_fail(gq, verr);
 }
 

@@ -345,6 +345,9 @@ struct vmqsim_port {
  * @dbg_raise_delay_us: debugfs test knob: a guest queue pair's engine
  *	waits this long before it raises its vector (widens races with
  *	the vectors being freed).
+ * @dbg_take_delay_us: debugfs test knob: a guest queue pair's engine
+ *	waits this long after each transmit buffer it took, before it uses
+ *	it (widens races with a stop in the middle of a pass).
  * @dbg_port_hold: debugfs test knob: the receive port's thread takes no
  *	frames, so the port's FIFO fills up and overruns.
  * @dbg_guest_rx_fifo: debugfs test knob: every frame for a guest queue
@@ -372,6 +375,7 @@ struct vmqsim_dev {
 	struct dentry *ddir;
 	u32 dbg_rx_delay_us;
 	u32 dbg_raise_delay_us;
+	u32 dbg_take_delay_us;
 	bool dbg_port_hold;
 	bool dbg_guest_rx_fifo;
 };

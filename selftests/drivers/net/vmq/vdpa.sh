@@ -997,6 +997,13 @@ vhost_vmm()
 	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" info rx bcast filter tx spoof \
 		chain rx-small no-irq suspend unmap-batch
 	check_err $? "test VMM failed"
+	# Suspends that land while the NIC is in the middle of a burst of
+	# transmit buffers: the knob holds it after each one it took.
+	echo 2000 > $SIM_DBG/guest_take_delay_us
+	check_err $? "no guest_take_delay_us knob"
+	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" suspend-busy
+	check_err $? "test VMM failed the suspends in a burst"
+	echo 0 > $SIM_DBG/guest_take_delay_us
 	# A burst: the classifier writes several frames at once, publishing
 	# their used elements together.
 	d0=$(sim_counter rx_guest_direct)

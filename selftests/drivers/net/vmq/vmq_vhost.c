@@ -19,7 +19,8 @@
  *             [-t SECS] [-c COUNTERS] DEV CASE...
  *
  * CASE: info rx rx-burst rx-refill bcast filter tx spoof chain rx-small
- * no-irq kick-idle suspend hold unmap-batch, and the misbehaving driver's
+ * no-irq kick-idle suspend suspend-busy hold unmap-batch, and the
+ * misbehaving driver's
  * bad-addr bad-addr-rx loop bad-next tx-short tx-long rx-ro tx-wo rx-perm
  * tx-perm indirect ring-unmapped avail-past host-pa.
  * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
@@ -1103,6 +1104,89 @@ static void case_suspend(struct vh *v)
 	      base[VQ_TX]);
 }
 
+#define BUSY_ROUNDS	20
+
+/* Make @n transmit buffers available at once, and kick. */
+static void tx_post_many(struct vh *v, int n)
+{
+	struct vq *vq = &v->vq[VQ_TX];
+	__u16 head;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		head = (2 * k) % NUM;
+		make_frame(v, tx_frame(v, k), v->wire_mac, v->mac, ETH_ZLEN);
+		vq_desc_set(&vq->desc[head], tx_buf_iova(head),
+			    HDR_LEN + ETH_ZLEN, 0, 0);
+		vq_avail_put(vq, head);
+	}
+	vq_kick(vq);
+}
+
+/* Wait up to @ms until the device used every transmit buffer. */
+static bool tx_all_used(struct vh *v, int ms)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (used_idx(v, VQ_TX) != v->vq[VQ_TX].avail_idx) {
+		if (ms_since(&t0) > ms)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/*
+ * Suspend while the NIC is busy with a burst of transmit buffers (run
+ * with vmqsim's guest_take_delay_us, so that it is), again and again:
+ * whatever it had taken when the suspend came, the base it reports is
+ * the used index the driver sees, and after the resume every buffer is
+ * used.
+ */
+static void case_suspend_busy(struct vh *v)
+{
+	const char *what = "suspend-busy";
+	int round, base, bad = 0, lost = 0;
+	__u8 got[ETH_FRAME_LEN + 8];
+	__u16 used, vlan;
+
+	dev_setup(v);
+	wire_drain(v);
+	for (round = 0; round < BUSY_ROUNDS; round++) {
+		tx_post_many(v, NUM / 2);
+		/* The first frame out: the NIC is in the burst. */
+		if (wire_recv(v, got, &vlan, v->timeout) < 0) {
+			check(false, "%s: round %d: no frame went out", what,
+			      round);
+			return;
+		}
+		if (vhost_ioctl(&v->h, VHOST_VDPA_SUSPEND, NULL)) {
+			check(false, "%s: VHOST_VDPA_SUSPEND", what);
+			return;
+		}
+		base = vring_base(v, VQ_TX);
+		used = used_idx(v, VQ_TX);
+		if (base != used) {
+			printf("%s: round %d: vring base %d, used index %u\n",
+			       what, round, base, used);
+			bad++;
+		}
+		if (vhost_ioctl(&v->h, VHOST_VDPA_RESUME, NULL)) {
+			check(false, "%s: VHOST_VDPA_RESUME", what);
+			return;
+		}
+		vq_kick(&v->vq[VQ_TX]);
+		if (!tx_all_used(v, v->timeout))
+			lost++;
+		wire_drain(v);
+	}
+	check(!bad, "%s: the vring base was the used index at %d of %d suspends under load",
+	      what, BUSY_ROUNDS - bad, BUSY_ROUNDS);
+	check(!lost, "%s: every buffer used after %d of %d resumes", what,
+	      BUSY_ROUNDS - lost, BUSY_ROUNDS);
+}
+
 /* Header and frame in descriptors of their own, both ways. */
 static void case_chain(struct vh *v)
 {
@@ -1548,6 +1632,7 @@ static const struct {
 	{ "no-irq", case_no_irq, true },
 	{ "kick-idle", case_kick_idle, true },
 	{ "suspend", case_suspend, true },
+	{ "suspend-busy", case_suspend_busy, true },
 	{ "hold", case_hold, true },
 	{ "bad-addr", case_bad_addr, true },
 	{ "bad-addr-rx", case_bad_addr_rx, true },
