@@ -537,30 +537,38 @@ static int vmq_guest_ring_check(struct vmq_guest_qp *gqp, const char *what,
 }
 
 /*
- * Read one byte of every page a ring spans.  A ring the device cannot
+ * Read one byte of every page of a ring's area, [@base, @base + @len).
+ * A ring the device cannot
  * reach at enable is the guest's error (VMQ_ERR_DMA); one it cannot
  * reach later was unmapped under it (VMQ_ERR_UNMAP): the engine can tell
  * the two apart only if enable checked.  Page by page, since a mapping
  * is made of pages.
  */
-static int vmq_guest_ring_reachable(struct vmq_guest_qp *gqp, const char *what,
-				    const struct vmq_ring_state *ring)
+static int vmq_guest_area_reachable(struct vmq_guest_qp *gqp, const char *what,
+				    u64 base, u64 len)
 {
-	u64 last = ring->base + (u64)ring->size * sizeof(struct vmq_desc) - 1;
-	u64 iova = ring->base;
+	u64 last = base + len - 1;
+	u64 iova = base;
 	u8 byte;
 
 	for (;;) {
 		if (vmq_guest_dma_rw(gqp, iova, &byte, 1, false)) {
 			pr_warn_ratelimited("guest queue %s: %s ring at %#llx: %#llx not in mapped memory\n",
-					    gqp->name, what, ring->base, iova);
+					    gqp->name, what, base, iova);
 			return -EFAULT;
 		}
-		/* The next page, unless past the ring or the top of the space. */
+		/* The next page, unless past the area or the top of the space. */
 		iova = ALIGN_DOWN(iova, PAGE_SIZE) + PAGE_SIZE;
 		if (!iova || iova > last)
 			return 0;
 	}
+}
+
+static int vmq_guest_ring_reachable(struct vmq_guest_qp *gqp, const char *what,
+				    const struct vmq_ring_state *ring)
+{
+	return vmq_guest_area_reachable(gqp, what, ring->base,
+					(u64)ring->size * sizeof(struct vmq_desc));
 }
 
 /**
@@ -676,17 +684,14 @@ static int vmq_guest_vq_check(struct vmq_guest_qp *gqp, const char *what,
 static int vmq_guest_vq_reachable(struct vmq_guest_qp *gqp, const char *what,
 				  const struct vmq_virtq *vq)
 {
-	struct vmq_ring_state ring = {};
 	u64 base[3], len[3];
 	u32 align[3], i;
 	int err;
 
 	vmq_guest_vq_areas(vq, base, len, align);
 	for (i = 0; i < 3; i++) {
-		/* Page by page, as for a ring of whole descriptors. */
-		ring.base = base[i];
-		ring.size = DIV_ROUND_UP(len[i], sizeof(struct vmq_desc));
-		err = vmq_guest_ring_reachable(gqp, what, &ring);
+		/* Its own bytes: an area may end where the mapping does. */
+		err = vmq_guest_area_reachable(gqp, what, base[i], len[i]);
 		if (err)
 			return err;
 	}

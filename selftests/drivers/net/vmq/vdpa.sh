@@ -995,7 +995,7 @@ vhost_vmm()
 	check_err $? "vmq/state $(cat $a/state) before any driver set it up"
 	c0=$(qp_counts "$qp")
 	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" info rx bcast filter tx spoof \
-		chain rx-small no-irq suspend unmap-batch
+		chain rx-small no-irq suspend unmap-batch avail-end
 	check_err $? "test VMM failed"
 	# Suspends that land while the NIC is in the middle of a burst of
 	# transmit buffers: the knob holds it after each one it took.

@@ -19,10 +19,10 @@
  *             [-t SECS] [-c COUNTERS] DEV CASE...
  *
  * CASE: info rx rx-burst rx-refill bcast filter tx spoof chain rx-small
- * no-irq kick-idle suspend suspend-busy hold unmap-batch, and the
- * misbehaving driver's
- * bad-addr bad-addr-rx loop bad-next tx-short tx-long rx-ro tx-wo rx-perm
- * tx-perm indirect ring-unmapped avail-past host-pa.
+ * no-irq kick-idle suspend suspend-busy hold unmap-batch avail-end, and
+ * the misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
+ * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped avail-past
+ * host-pa.
  * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
  * device's /sys/bus/vdpa/devices/NAME/vmq, whose "state" is then checked
  * too.  COUNTERS is the NIC's "name: value" counters file (vmqsim's
@@ -1187,6 +1187,30 @@ static void case_suspend_busy(struct vh *v)
 	      BUSY_ROUNDS - lost, BUSY_ROUNDS);
 }
 
+/*
+ * The transmit available ring ending exactly where its mapping does,
+ * nothing mapped after it: the device starts and runs on it, for it
+ * reaches for none of the bytes past the ring's end.
+ */
+static void case_avail_end(struct vh *v)
+{
+	const char *what = "avail-end (available ring ending at its mapping's end)";
+	const __u64 len = 6 + 2 * NUM, off = RING_SIZE - len;
+	struct vq *vq = &v->vq[VQ_TX];
+	__u8 s;
+
+	dev_prepare(v);
+	vq->avail = (void *)(v->ring_mem + off);
+	memset(vq->avail, 0, len);
+	vq_addr(&v->h, VQ_TX, vq_iova(VQ_TX), RING_IOVA + off,
+		vq_iova(VQ_TX) + VQ_USED_OFF);
+	dev_go(v);
+	s = vhost_status_get(&v->h);
+	check(!(s & VIRTIO_CONFIG_S_NEEDS_RESET), "%s: status %#x without NEEDS_RESET",
+	      what, s);
+	check(tx_frames(v, v->mac, 2, true) == 2, "%s: frames go out", what);
+}
+
 /* Header and frame in descriptors of their own, both ways. */
 static void case_chain(struct vh *v)
 {
@@ -1633,6 +1657,7 @@ static const struct {
 	{ "kick-idle", case_kick_idle, true },
 	{ "suspend", case_suspend, true },
 	{ "suspend-busy", case_suspend_busy, true },
+	{ "avail-end", case_avail_end, true },
 	{ "hold", case_hold, true },
 	{ "bad-addr", case_bad_addr, true },
 	{ "bad-addr-rx", case_bad_addr_rx, true },
