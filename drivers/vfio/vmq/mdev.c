@@ -29,7 +29,9 @@ MODULE_PARM_DESC(attr_delay_ms,
  * Apply one of the admin's settings (the others NULL); the core validates,
  * logs and holds them.  The settings not written are read from the core
  * under the lock that serialises this device's writers, so writers of
- * different attributes at once all keep their value.
+ * different attributes at once all keep their value.  That lock is the
+ * attributes' own: the register lock may be held by a VMM whose guest
+ * memory does not answer.
  */
 static int vmq_vfio_set_l2(struct vmq_vfio_dev *mvdev, const u8 *mac,
 			   const u16 *vlan, const bool *spoofchk)
@@ -43,7 +45,7 @@ static int vmq_vfio_set_l2(struct vmq_vfio_dev *mvdev, const u8 *mac,
 
 	if (delay)
 		msleep(delay);
-	mutex_lock(&mvdev->lock);
+	mutex_lock(&mvdev->attr_lock);
 	new_vlan = vmq_guest_qp_l2(gqp, new_mac);
 	if (mac)
 		ether_addr_copy(new_mac, mac);
@@ -52,7 +54,7 @@ static int vmq_vfio_set_l2(struct vmq_vfio_dev *mvdev, const u8 *mac,
 	new_spoofchk = spoofchk ? *spoofchk : READ_ONCE(gqp->spoofchk);
 	err = vmq_guest_qp_set_l2(mvdev->vdev, mvdev->qp, new_mac, new_vlan,
 				  new_spoofchk);
-	mutex_unlock(&mvdev->lock);
+	mutex_unlock(&mvdev->attr_lock);
 	return err;
 }
 

@@ -63,6 +63,7 @@ static int vmq_vfio_init_dev(struct vfio_device *vfio)
 	struct vmq_vfio_dev *mvdev = vmq_vfio_from(vfio);
 
 	mutex_init(&mvdev->lock);
+	mutex_init(&mvdev->attr_lock);
 	spin_lock_init(&mvdev->irq_lock);
 	xa_init_flags(&mvdev->pins, XA_FLAGS_LOCK_BH);
 	init_waitqueue_head(&mvdev->pin_wait);
@@ -79,6 +80,7 @@ static void vmq_vfio_release_dev(struct vfio_device *vfio)
 	WARN_ON(!xa_empty(&mvdev->pins));
 	xa_destroy(&mvdev->pins);
 	mutex_destroy(&mvdev->mig_lock);
+	mutex_destroy(&mvdev->attr_lock);
 	mutex_destroy(&mvdev->lock);
 	vmq_compat_vfio_release_done(vfio);
 }

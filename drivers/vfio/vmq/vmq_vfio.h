@@ -152,8 +152,14 @@ struct vmq_vfio_mig_file {
  * @qp: its first queue pair; the others follow it.
  * @nr_queues: how many it has (QUEUES).
  * @q: each one's registers.
- * @lock: serialises registers, enable/disable, admin settings and
- *	interrupt configuration.  Taken before the core's device mutex.
+ * @lock: serialises registers, enable/disable and interrupt
+ *	configuration.  Taken before the core's device mutex.  An enable
+ *	holds it while it reads the guest's rings, which a VMM can make
+ *	wait (a fault its userfaultfd never serves): nothing of the host's
+ *	may need it.
+ * @attr_lock: serialises the admin's MAC, VLAN and spoofchk writers, so
+ *	that writers of different ones at once all keep their value; not
+ *	@lock, which a VMM can hold.
  * @control: CONTROL as the guest last wrote it.
  * @rss: the RSS registers as the guest wrote them.
  * @rss_loaded: as it last loaded them (RSS_LOAD): what the NIC uses.
@@ -186,6 +192,7 @@ struct vmq_vfio_dev {
 	u32 nr_queues;
 	struct vmq_vfio_queue q[VMQ_VFIO_MAX_QUEUES];
 	struct mutex lock;	/* see @lock above */
+	struct mutex attr_lock;	/* see @attr_lock above */
 	u32 control;
 	struct vmq_vfio_rss rss;
 	struct vmq_vfio_rss rss_loaded;

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A VMM that hangs holds up nobody but itself: not RTNL, not the NIC's
-# configuration, not another VMM, not another NIC.  One VMM's guest
-# memory faults into a userfaultfd it never serves while the NIC writes
-# there; another ignores the host's request to give its device back.
+# configuration, not the admin's mdev attributes, not another VMM, not
+# another NIC.  One VMM's guest memory faults into a userfaultfd it never
+# serves while the NIC writes there, or while its own ENABLE reads a
+# ring there; another ignores the host's request to give its device
+# back.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -20,6 +22,7 @@ QPS=8
 
 TESTS="
 	stuck_guest_memory
+	stuck_enable
 	stuck_vmm_killed
 	del_device_alone
 "
@@ -118,6 +121,25 @@ stuck_guest_memory()
 	check_err $? "the stuck VMM's own checks failed"
 	sed 's/^/\t/' /tmp/vmm_stuck.out
 	log_test "stuck guest memory: RTNL, ethtool and other VMMs go on"
+}
+
+stuck_enable()
+{
+	local rc
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "stuck enable"; return; }
+	mdev_create $UUID1 $MAC1
+	check_err $? "mdev create failed"
+	"$VMM" -t 10 $UUID1 stuck-enable > /tmp/vmm_stuck.out 2>&1
+	rc=$?
+	sed 's/^/\t/' /tmp/vmm_stuck.out
+	if [ $rc -eq 4 ]; then
+		log_test_skip "stuck enable" "no userfaultfd"
+		return
+	fi
+	check_err $rc "the admin's vlan write waited for the VMM"
+	log_test "stuck enable: the admin's mdev attributes go on"
 }
 
 stuck_vmm_killed()

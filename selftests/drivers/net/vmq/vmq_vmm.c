@@ -15,10 +15,10 @@
  *
  * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
  * sendto-refused storm batch txloop fifo bad-desc bad-txlen bad-rxlen bad-tail
- * bad-ring unmap unmap-edge reset hold stuck deaf demo nomac vlan-change
- * rx-toolong irq-down stop-race.  Prints one line per check; exits 0 if
- * all passed, 1 otherwise, 4 if VFIO (or, for stuck, userfaultfd) is
- * missing.
+ * bad-ring unmap unmap-edge reset hold stuck stuck-enable deaf demo nomac
+ * vlan-change rx-toolong irq-down stop-race.  Prints one line per check;
+ * exits 0 if all passed, 1 otherwise, 4 if VFIO (or, for stuck and
+ * stuck-enable, userfaultfd) is missing.
  *
  * BACKLOG is vmqsim's debugfs "backlog": with it, fifo, reset and
  * vlan-change wait until every frame they sent was classified (and count
@@ -1061,6 +1061,82 @@ static void case_stuck(struct vmm *v)
 	      "stuck: the queue works again (%d)", err);
 }
 
+/*
+ * stuck-enable's watcher, in a child: once ENABLE waits in the VMM's own
+ * fault, a grandchild writes the admin's vlan attribute (the write may
+ * wait uninterruptibly, so not here); then the userfaultfd is closed,
+ * which lets the enable go on.  0 if the write came back within 5 s.
+ */
+static int stuck_enable_admin(struct vmm *v, int uffd)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	struct timespec t0;
+	bool done = false;
+	int status = -1;
+	long ms;
+	pid_t w;
+
+	if (poll(&pfd, 1, 5000) != 1 ||
+	    read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT) {
+		printf("FAIL: stuck-enable: ENABLE never faulted on the ring\n");
+		close(uffd);
+		return 1;
+	}
+	printf("PASS: stuck-enable: ENABLE waits for a fault nobody serves\n");
+	fflush(stdout);
+	w = fork();
+	if (w < 0)
+		die("fork");
+	if (!w) {
+		/* Only our close may resolve the fault. */
+		close(uffd);
+		_exit(mdev_attr_set(v->uuid, "vlan", "0") ? 1 : 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!(done = waitpid(w, &status, WNOHANG) == w) &&
+	       ms_since(&t0) < 5000)
+		usleep(20000);
+	ms = ms_since(&t0);
+	close(uffd);
+	if (!done)
+		waitpid(w, &status, 0);
+	done = done && WIFEXITED(status) && !WEXITSTATUS(status);
+	printf("%s: stuck-enable: the admin's vlan write came back after %ld ms%s\n",
+	       done ? "PASS" : "FAIL", ms, done ? "" : " (want < 5000, and done)");
+	fflush(stdout);
+	return done ? 0 : 1;
+}
+
+/*
+ * The receive ring in guest memory whose fault the VMM never answers:
+ * ENABLE reads it from the VMM's own thread, which waits there.  The
+ * host's admin must meanwhile still set the device's attributes.
+ */
+static void case_stuck_enable(struct vmm *v)
+{
+	int uffd, status;
+	pid_t child;
+
+	uffd = map_stuck(v);
+	guest_setup(v, BUF_LEN);
+	wr(v, VMQ_REG_RX_BASE_LO, STUCK_IOVA);
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child)
+		_exit(stuck_enable_admin(v, uffd));
+	/* The child's copy is the last: its close resolves the fault. */
+	close(uffd);
+	wr_err(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	waitpid(child, &status, 0);
+	check(WIFEXITED(status) && !WEXITSTATUS(status),
+	      "stuck-enable: the admin's attributes did not wait for the VMM's memory");
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+}
+
 /* Keep the device however often the host asks for it back. */
 static void case_deaf(struct vmm *v)
 {
@@ -1398,6 +1474,7 @@ static const struct {
 	{ "moderation", case_moderation, true },
 	{ "hold", case_hold, false },
 	{ "stuck", case_stuck, true },
+	{ "stuck-enable", case_stuck_enable, false },
 	{ "deaf", case_deaf, false },
 	{ "demo", case_demo, true },
 	{ "nomac", case_nomac, true },
