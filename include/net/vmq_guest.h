@@ -341,12 +341,15 @@ void vmq_guest_ring_limits(struct vmq_dev *vdev, u32 *min, u32 *max);
  * @add: a device appeared (or existed when the client registered).
  *	Returns the client's cookie for it, which the core keeps for
  *	@remove, or an ERR_PTR(): the device then goes on without the
- *	client (logged).
+ *	client (logged).  May block; if the device or the client starts
+ *	to go meanwhile, @remove follows at once.
  * @remove: a device @add succeeded on is going away; @cookie is what
  *	@add returned.  When this returns the client must hold none of
  *	its queue pairs.  May block (a VMM closing its fd); other devices
- *	come and go meanwhile.
+ *	and clients come and go meanwhile.  May run beside @add and
+ *	@remove of other devices, and of other clients on the same device.
  * @list: the core's.
+ * @nr_links: the core's.
  *
  * How vmq_vfio makes every VMQ device an mdev parent without the drivers
  * knowing about it.  The core's registry of devices is the only one: a
@@ -357,6 +360,7 @@ struct vmq_client {
 	void *(*add)(struct vmq_dev *vdev);
 	void (*remove)(struct vmq_dev *vdev, void *cookie);
 	struct list_head list;
+	atomic_t nr_links;
 };
 
 int vmq_register_client(struct vmq_client *client);

@@ -220,6 +220,8 @@ struct vmq_health_event {
  * @fwds: offloaded macvlans.
  * @list: in the registry of all vmq devices (client.c).
  * @clients: the clients attached to it, with their cookies (client.c).
+ * @nr_client_links: of which not yet removed (client.c).
+ * @registry_dying: its removal from the registry began (client.c).
  * @affinity_work: gives vectors new homes after CPU hotplug.
  * @cpuhp_node: in the core's CPU hotplug state.
  * @dynamic: the Dynamic VMQ policy is on.
@@ -265,6 +267,8 @@ struct vmq_dev {
 	struct list_head fwds;
 	struct list_head list;
 	struct list_head clients;
+	atomic_t nr_client_links;
+	bool registry_dying;
 	struct work_struct affinity_work;
 	struct hlist_node cpuhp_node;
 	bool dynamic;

@@ -427,6 +427,31 @@ no_ipv6()
 	echo 1 > "/proc/sys/net/ipv6/conf/$1/disable_ipv6"
 }
 
+# within SECS CMD...: CMD succeeds, and in less than SECS seconds.  A
+# command stuck in the kernel cannot be killed: it is waited for anyway
+# (the VMMs here give up after their -t), and fails the check.
+within()
+{
+	local secs=$1 start pid rc
+	shift
+
+	start=$(date +%s%3N)
+	"$@" > /tmp/within.out 2>&1 &
+	pid=$!
+	while kill -0 $pid 2>/dev/null &&
+	      [ $(($(date +%s%3N) - start)) -lt $((secs * 1000)) ]; do
+		sleep 0.1
+	done
+	wait $pid
+	rc=$?
+	if [ $(($(date +%s%3N) - start)) -ge $((secs * 1000)) ]; then
+		echo "'$*' took $(($(date +%s%3N) - start)) ms" >> /tmp/within.out
+		rc=1
+	fi
+	[ $rc -eq 0 ] || sed 's/^/\t/' /tmp/within.out
+	return $rc
+}
+
 # vmqsim_teardown: traffic stopped, every device deleted, the knobs
 # put back; the modules stay.
 vmqsim_teardown()

@@ -50,6 +50,7 @@ TESTS="
 	virtio_spoof_trunk
 	del_under_traffic
 	rmmod_with_device
+	rmmod_held
 	del_device_with_device
 	vhost_vmm
 	vhost_bad_driver
@@ -941,6 +942,46 @@ rmmod_with_device()
 	vdpa_add vdpa0 mac $MAC1
 	check_err $? "cannot add a device after reload: $(cat /tmp/vdpa_add.out)"
 	log_test "rmmod vmq_vdpa with a device: clean, queue pair free"
+}
+
+# rmmod vmq_vdpa while a VMM holds /dev/vhost-vdpa-N: it waits for the
+# VMM (vhost-vdpa asks it nothing), and holds up no other NIC meanwhile.
+rmmod_held()
+{
+	local mtu vmm_pid rm_pid
+
+	defer teardown
+	defer modprobe vmq_vdpa
+	setup || { check_err 1 "setup failed"; log_test "rmmod while a VMM holds a device"; return; }
+	vhost_dev_add vdpa0 $MAC1
+	check_err $? "no /dev/vhost-vdpa-N for vdpa0"
+	mtu=$(cat /sys/class/net/vmq0/mtu)
+	: > /tmp/vhost_hold.out
+	"$VHOST_VMM" -t 25 -m $MAC1 -M "$mtu" "$VHOST" hold > /tmp/vhost_hold.out 2>&1 &
+	vmm_pid=$!
+	busywait 10000 grep -q "holding the device" /tmp/vhost_hold.out
+	check_err $? "VMM did not start: $(cat /tmp/vhost_hold.out)"
+	rmmod vmq_vdpa &
+	rm_pid=$!
+	busywait 10000 grep -q vhost_vdpa_remove /proc/$rm_pid/stack
+	check_err $? "rmmod vmq_vdpa is not waiting for the VMM"
+
+	within 10 sh -c "echo 1 > /sys/bus/vmqsim/new_device"
+	check_err $? "new_device 1 waited for the VMM of vmq_vdpa's device"
+	within 10 sh -c "echo 1 > /sys/bus/vmqsim/del_device"
+	check_err $? "del_device 1 waited for the VMM of vmq_vdpa's device"
+	kill -0 $rm_pid 2>/dev/null
+	check_err $? "rmmod vmq_vdpa did not wait for the VMM"
+
+	kill -USR1 $vmm_pid
+	wait $vmm_pid
+	check_err $? "VMM failed"
+	sed 's/^/\t/' /tmp/vhost_hold.out
+	wait $rm_pid
+	check_err $? "rmmod vmq_vdpa failed"
+	! mod_loaded vmq_vdpa && [ ! -e $VDEVS/vdpa0 ]
+	check_err $? "module or device left"
+	log_test "rmmod vmq_vdpa waiting for a VMM holds up no other NIC"
 }
 
 del_device_with_device()

@@ -3,7 +3,8 @@
 #
 # A VMM that hangs holds up nobody but itself: not RTNL, not the NIC's
 # configuration, not the admin's mdev attributes, not another VMM, not
-# another NIC.  One VMM's guest memory faults into a userfaultfd it never
+# another NIC, not another client module of the core (vmq_vdpa) loading
+# or unloading.  One VMM's guest memory faults into a userfaultfd it never
 # serves while the NIC writes there, or while its own ENABLE reads a
 # ring there; another ignores the host's request to give its device
 # back.
@@ -25,6 +26,7 @@ TESTS="
 	stuck_enable
 	stuck_vmm_killed
 	del_device_alone
+	del_device_clients
 "
 
 setup()
@@ -36,31 +38,6 @@ teardown()
 {
 	mdevs_remove $UUID1 $UUID2 $UUID3
 	vmqsim_teardown
-}
-
-# within SECS CMD...: CMD succeeds, and in less than SECS seconds.  A
-# command stuck in the kernel cannot be killed: it is waited for anyway
-# (the VMMs here give up after their -t), and fails the check.
-within()
-{
-	local secs=$1 start pid rc
-	shift
-
-	start=$(date +%s%3N)
-	"$@" > /tmp/within.out 2>&1 &
-	pid=$!
-	while kill -0 $pid 2>/dev/null &&
-	      [ $(($(date +%s%3N) - start)) -lt $((secs * 1000)) ]; do
-		sleep 0.1
-	done
-	wait $pid
-	rc=$?
-	if [ $(($(date +%s%3N) - start)) -ge $((secs * 1000)) ]; then
-		echo "'$*' took $(($(date +%s%3N) - start)) ms" >> /tmp/within.out
-		rc=1
-	fi
-	[ $rc -eq 0 ] || sed 's/^/\t/' /tmp/within.out
-	return $rc
 }
 
 # gone PID: the process has finished its exit (gone or a zombie).
@@ -169,16 +146,13 @@ stuck_vmm_killed()
 
 del_device_alone()
 {
-	local mark vmm_pid del_pid
+	local mark del_pid
 
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "del_device alone"; return; }
 	mdev_create $UUID1 $MAC1
 	check_err $? "mdev create failed"
-	: > /tmp/vmm_deaf.out
-	"$VMM" -t 25 $UUID1 deaf > /tmp/vmm_deaf.out 2>&1 &
-	vmm_pid=$!
-	busywait 10000 grep -q "holding the device" /tmp/vmm_deaf.out
+	deaf_vmm $UUID1
 	check_err $? "VMM did not start"
 	mark=$(kmsg_mark)
 	(echo 0 > /sys/bus/vmqsim/del_device) &
@@ -197,8 +171,8 @@ del_device_alone()
 	kill -0 $del_pid 2>/dev/null
 	check_err $? "del_device 0 did not wait for its VMM"
 
-	kill -USR1 $vmm_pid
-	wait $vmm_pid
+	kill -USR1 $PID
+	wait $PID
 	check_err $? "VMM failed"
 	sed 's/^/\t/' /tmp/vmm_deaf.out
 	wait $del_pid
@@ -206,6 +180,74 @@ del_device_alone()
 	[ ! -e /sys/bus/vmqsim/devices/vmqsim0 ]
 	check_err $? "device 0 still there"
 	log_test "del_device waiting for a VMM holds up no other device"
+}
+
+# deaf_vmm UUID: a VMM that holds the mdev and ignores the host's request
+# for it back; sets PID.
+deaf_vmm()
+{
+	: > /tmp/vmm_deaf.out
+	"$VMM" -t 25 "$1" deaf > /tmp/vmm_deaf.out 2>&1 &
+	PID=$!
+	busywait 10000 grep -q "holding the device" /tmp/vmm_deaf.out
+}
+
+# vdpa_mgmt ID: vmq_vdpa made vmqsim device ID a vDPA management device.
+vdpa_mgmt()
+{
+	[ -d /sys/bus/vdpa ] && vdpa mgmtdev show 2>/dev/null |
+		grep -q "^vmqsim/vmqsim$1:"
+}
+
+del_device_clients()
+{
+	local mark del_pid
+
+	if ! modinfo vmq_vdpa >/dev/null 2>&1 || ! modprobe vdpa 2>/dev/null; then
+		log_test_skip "del_device and client modules" \
+			"no vDPA on $(uname -r): vmq_vfio is the only client"
+		return
+	fi
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "del_device and client modules"; return; }
+	# vmq_vdpa before vmq_vfio: device 0's removal then asks vmq_vfio
+	# first, and vmq_vdpa's link to it is still there while that waits.
+	{ ! mod_loaded vmq_vdpa || rmmod vmq_vdpa; } && rmmod vmq_vfio &&
+		modprobe vmq_vdpa && modprobe vmq_vfio &&
+		busywait 5000 vdpa_mgmt 0 && mdev_create $UUID1 $MAC1
+	check_err $? "client modules vmq_vdpa then vmq_vfio, and an mdev"
+	deaf_vmm $UUID1
+	check_err $? "VMM did not start"
+	mark=$(kmsg_mark)
+	(echo 0 > /sys/bus/vmqsim/del_device) &
+	del_pid=$!
+	busywait 10000 eval 'kmsg_since "$mark" | grep -q "asking the VMM"'
+	check_err $? "del_device 0 did not ask the VMM"
+
+	within 10 rmmod vmq_vdpa
+	check_err $? "rmmod vmq_vdpa waited for device 0's VMM"
+	within 10 modprobe vmq_vdpa
+	check_err $? "modprobe vmq_vdpa waited for device 0's VMM"
+	! vdpa_mgmt 0
+	check_err $? "vmq_vdpa attached to device 0, which is going"
+	within 10 sh -c "echo 1 > /sys/bus/vmqsim/new_device"
+	check_err $? "new_device 1 waited for device 0's VMM"
+	vdpa_mgmt 1
+	check_err $? "vmq_vdpa did not attach to device 1"
+	within 10 sh -c "echo 1 > /sys/bus/vmqsim/del_device"
+	check_err $? "del_device 1 waited for device 0's VMM"
+	kill -0 $del_pid 2>/dev/null
+	check_err $? "del_device 0 did not wait for its VMM"
+
+	kill -USR1 $PID
+	wait $PID
+	check_err $? "VMM failed"
+	sed 's/^/\t/' /tmp/vmm_deaf.out
+	wait $del_pid
+	check_err $? "del_device 0 failed"
+	[ ! -e /sys/bus/vmqsim/devices/vmqsim0 ]
+	check_err $? "device 0 still there"
+	log_test "del_device waiting for a VMM holds up no client module"
 }
 
 require_root
