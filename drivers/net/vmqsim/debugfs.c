@@ -13,7 +13,8 @@
  *   guest_raise_delay_us  a guest queue pair's engine waits this long
  *			before it raises its vector (0: off)
  *   guest_take_delay_us  a guest queue pair's engine waits this long
- *			after each transmit buffer it took (0: off)
+ *			after each transmit buffer it took, and after each
+ *			frame it wrote into a receive buffer (0: off)
  *   port_hold		Y: the receive port's thread takes no frames from
  *			the wire's FIFO, which fills up (N: off)
  *   guest_rx_fifo	Y: the classifier writes no frame straight into a

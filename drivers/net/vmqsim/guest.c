@@ -147,13 +147,41 @@ static void vmqsim_guest_raise(struct vmqsim_guest *gq,
 		vmqsim_guest_vec_raise(&gq->vec[VMQSIM_GUEST_VEC_QP], events, n);
 }
 
+/* @n frames the NIC took for the queue, dropped. */
+void vmqsim_guest_rx_drops(struct vmqsim_guest *gq, u32 n)
+{
+	if (!n)
+		return;
+	vmq_guest_count(gq->gqp, VMQ_CNT_RX_DROPS, n);
+	vmq_qp_count_rx_drop(gq->sdev->vdev, gq->id, n);
+}
+
+void vmqsim_guest_rx_drop(struct vmqsim_guest *gq)
+{
+	vmqsim_guest_rx_drops(gq, 1);
+}
+
+/*
+ * Drop every frame waiting in the FIFO, each counted as rx_drops: a frame
+ * the NIC took for the queue is delivered or counted, never lost.
+ */
+static void vmqsim_guest_fifo_drop(struct vmqsim_guest *gq)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&gq->fifo))) {
+		vmqsim_guest_rx_drop(gq);
+		kfree_skb(skb);
+	}
+}
+
 bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
 {
 	/* A stopped queue's access failing is no fault of the guest. */
 	if (gq->dead)
 		return false;
 	vmq_guest_qp_error(gq->gqp, err);
-	skb_queue_purge(&gq->fifo);
+	vmqsim_guest_fifo_drop(gq);
 	return false;
 }
 
@@ -189,12 +217,6 @@ static int vmqsim_guest_desc_rw(struct vmqsim_guest *gq,
 {
 	return vmqsim_guest_dma(gq, ring->base + (u64)idx * sizeof(*desc),
 				desc, sizeof(*desc), write);
-}
-
-void vmqsim_guest_rx_drop(struct vmqsim_guest *gq)
-{
-	vmq_guest_count(gq->gqp, VMQ_CNT_RX_DROPS, 1);
-	vmq_qp_count_rx_drop(gq->sdev->vdev, gq->id, 1);
 }
 
 /*
@@ -267,6 +289,7 @@ static bool vmqsim_guest_rx_chunk(struct vmqsim_guest *gq, u32 n,
 	struct vmq_desc desc[VMQSIM_GUEST_RX_CHUNK];
 	struct vmq_ring_state *ring = &gq->gqp->rx;
 	u64 iova = ring->base + (u64)ring->head * sizeof(*desc);
+	struct vmqsim_guest_rx_stats chunk = {};
 	bool ok = true, written;
 	struct sk_buff *skb;
 	u32 i = 0;
@@ -280,18 +303,27 @@ static bool vmqsim_guest_rx_chunk(struct vmqsim_guest *gq, u32 n,
 		skb = vmqsim_guest_rx_next(gq);
 		if (!skb)
 			break;
-		ok = vmqsim_guest_rx_fill(gq, &desc[i], skb, st);
+		ok = vmqsim_guest_rx_fill(gq, &desc[i], skb, &chunk);
 		consume_skb(skb);
-		if (!ok)
+		if (!ok) {
+			/* Its buffer could not be written: lost to the guest. */
+			vmqsim_guest_rx_drop(gq);
 			break;
+		}
 		i++;
+		vmqsim_dbg_delay(&gq->sdev->dbg_take_delay_us);
 	}
 	written = !i || !vmqsim_guest_dma(gq, iova, desc, i * sizeof(*desc),
 					  true);
 	WRITE_ONCE(gq->rx_in_hand, 0);
-	if (!written)
+	if (!written) {
+		/* Without their completions the guest never sees them. */
+		vmqsim_guest_rx_drops(gq, chunk.packets);
 		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
+	}
 	WRITE_ONCE(ring->head, (ring->head + i) & (ring->size - 1));
+	st->packets += chunk.packets;
+	st->bytes += chunk.bytes;
 	st->used += i;
 	return ok || vmqsim_guest_fail(gq, VMQ_ERR_DMA);
 }
@@ -349,7 +381,8 @@ static bool __vmqsim_guest_rx_batch(struct vmqsim_guest *gq,
 			break;
 		ok = vmqsim_guest_rx_chunk(gq, n, &st);
 	}
-	if (st.packets && !gq->dead) {
+	/* Delivered: their completions were written, stopped or not. */
+	if (st.packets) {
 		vmq_qp_count_rx(gq->sdev->vdev, gq->id, st.packets, st.bytes);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, st.packets);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, st.bytes);
@@ -1163,6 +1196,8 @@ static void __vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp,
 		spin_lock_bh(&gq->fifo.lock);
 		skb_queue_splice_tail_init(&gq->fifo, held);
 		spin_unlock_bh(&gq->fifo.lock);
+	} else {
+		vmqsim_guest_fifo_drop(gq);
 	}
 	if (!in_dma) {
 		vmqsim_guest_free(gq);
@@ -1180,7 +1215,7 @@ static void __vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp,
  * @vdev: the vmq device.
  * @qp: the queue pair.
  *
- * Frames waiting in its FIFO are dropped.
+ * Frames waiting in its FIFO are dropped and counted.
  */
 static void vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp)
 {

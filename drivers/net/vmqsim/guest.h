@@ -154,6 +154,7 @@ bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err);
 void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 packets,
 				 u64 bytes);
 void vmqsim_guest_rx_drop(struct vmqsim_guest *gq);
+void vmqsim_guest_rx_drops(struct vmqsim_guest *gq, u32 n);
 struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq);
 void vmqsim_guest_tx_send(struct vmqsim_guest *gq, struct sk_buff *skb);
 

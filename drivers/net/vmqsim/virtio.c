@@ -406,7 +406,7 @@ static enum vmq_err vmqsim_virtio_rx_publish(struct vmqsim_guest *gq,
 	enum vmq_err verr = VMQ_ERR_NONE;
 
 	if (vmqsim_vq_use_flush(gq, VMQ_VQ_RX, u))
-		verr = VMQ_ERR_DMA;
+		verr = vmq_guest_ring_err(gq->gqp);
 	else if (used && vmqsim_vq_publish(gq, false, VMQ_VQ_RX))
 		verr = vmq_guest_ring_err(gq->gqp);
 	WRITE_ONCE(gq->rx_in_hand, 0);
@@ -460,9 +460,14 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 			bytes += skb->len;
 		}
 		consume_skb(skb);
-		if (len < 0 ||
-		    vmqsim_vq_use(gq, VMQ_VQ_RX, &u, c->head, len)) {
+		if (len < 0) {
+			/* Its buffer could not be written: lost to the driver. */
+			vmqsim_guest_rx_drop(gq);
 			verr = VMQ_ERR_DMA;
+			goto fail;
+		}
+		if (vmqsim_vq_use(gq, VMQ_VQ_RX, &u, c->head, len)) {
+			verr = vmq_guest_ring_err(gq->gqp);
 			goto fail;
 		}
 		used++;
@@ -470,10 +475,11 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 	kfree(c);
 	verr = vmqsim_virtio_rx_publish(gq, &u, used);
 	if (verr) {
+		vmqsim_guest_rx_drops(gq, packets);
 		vmqsim_vq_unwind(gq, VMQ_VQ_RX, published);
 		return vmqsim_guest_fail(gq, verr);
 	}
-	if (packets && !gq->dead) {
+	if (packets) {
 		vmq_qp_count_rx(gq->sdev->vdev, gq->id, packets, bytes);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, packets);
 		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
@@ -484,6 +490,8 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 fail:
 	kfree(c);
 	WRITE_ONCE(gq->rx_in_hand, 0);
+	/* Unpublished, the pass's frames never reach the driver. */
+	vmqsim_guest_rx_drops(gq, packets);
 	vmqsim_vq_unwind(gq, VMQ_VQ_RX, published);
 	return vmqsim_guest_fail(gq, verr);
 }

@@ -347,7 +347,8 @@ struct vmqsim_port {
  *	the vectors being freed).
  * @dbg_take_delay_us: debugfs test knob: a guest queue pair's engine
  *	waits this long after each transmit buffer it took, before it uses
- *	it (widens races with a stop in the middle of a pass).
+ *	it, and after each frame it wrote into a receive buffer, before the
+ *	completions (widens races with a stop in the middle of a pass).
  * @dbg_port_hold: debugfs test knob: the receive port's thread takes no
  *	frames, so the port's FIFO fills up and overruns.
  * @dbg_guest_rx_fifo: debugfs test knob: every frame for a guest queue

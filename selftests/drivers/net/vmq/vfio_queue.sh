@@ -27,6 +27,7 @@ TESTS="
 	guest_rx
 	guest_pin
 	guest_batch
+	guest_stop_count
 	guest_moderation
 	guest_tx
 	guest_vlan
@@ -351,6 +352,30 @@ host_untouched()
 	# Both ends are local: ping through the partner's address on the NIC.
 	ping -c 2 -W 2 -I vmq0 192.0.2.2 >/dev/null 2>&1 ||
 		ethtool -S vmq0 >/dev/null
+}
+
+# A disable in the middle of a receive pass: every frame sent to the queue
+# is delivered or counted as dropped, by the guest's counters (the VMM
+# checks those) and the NIC's ethtool counters of its queue pair alike.
+guest_stop_count()
+{
+	local dbg=/sys/kernel/debug/vmqsim/0 qp p0 d0 p d
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "guest stop count"; return; }
+	defer sh -c "echo 0 > $dbg/guest_take_delay_us"
+	mdev_create $UUID1 $MAC1
+	qp=$(cat $MDEVS/$UUID1/vmq/qp)
+	p0=$(qstat vmq0 qp${qp}_rx_packets)
+	d0=$(qstat vmq0 qp${qp}_rx_drops)
+	vmm -b $dbg/backlog $UUID1 stop-count
+	check_err $? "test VMM failed"
+	p=$(($(qstat vmq0 qp${qp}_rx_packets) - p0))
+	d=$(($(qstat vmq0 qp${qp}_rx_drops) - d0))
+	[ $((p + d)) -eq 48 ] && [ "$d" -gt 0 ]
+	check_err $? "qp${qp}: $p delivered and $d dropped, want 48 in all, some dropped"
+	echo "	qp${qp}: $p delivered, $d dropped"
+	log_test "guest stop count: a disable mid-pass loses no frame uncounted"
 }
 
 bad_guest()

@@ -16,14 +16,14 @@
  * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
  * sendto-refused storm batch txloop fifo bad-desc bad-txlen bad-rxlen bad-tail
  * bad-ring unmap unmap-edge reset hold stuck stuck-enable deaf demo nomac
- * vlan-change rx-toolong irq-down stop-race.  Prints one line per check;
- * exits 0 if all passed, 1 otherwise, 4 if VFIO (or, for stuck and
+ * vlan-change rx-toolong irq-down stop-race stop-count.  Prints one line
+ * per check; exits 0 if all passed, 1 otherwise, 4 if VFIO (or, for stuck and
  * stuck-enable, userfaultfd) is missing.
  *
  * BACKLOG is vmqsim's debugfs "backlog": with it, fifo, reset and
  * vlan-change wait until every frame they sent was classified (and count
- * what the device holds) rather than for a fixed time; batch needs it
- * (it holds the port and reads the counters beside it).
+ * what the device holds) rather than for a fixed time; batch and
+ * stop-count need it (they set the knobs beside it).
  *
  * hold and stuck run until the host asks for the device back, SIGUSR1,
  * or -t seconds; deaf ignores the host and waits for SIGUSR1 or -t.
@@ -588,6 +588,74 @@ static void case_batch(struct vmm *v)
 	      "batch: %lld descriptor reads for %d frames, want %d or %d",
 	      batches, BATCH_FRAMES, BATCH_FRAMES / BATCH_CHUNK,
 	      BATCH_FRAMES / BATCH_CHUNK + 1);
+}
+
+/* Frames the stop-count case sends, and how many it takes before it stops. */
+#define COUNT_FRAMES	48
+#define COUNT_TAKEN	16
+
+/*
+ * A disable in the middle of a receive pass loses no frame uncounted:
+ * each frame sent to the queue is delivered (RX_PACKETS) or dropped
+ * (RX_DROPS).  The frames wait in the FIFO with no buffer posted; then
+ * buffers come and the engine, slowed by vmqsim's guest_take_delay_us,
+ * writes them a chunk at a time.  Once the first chunk's completions
+ * are seen, the queue is disabled: the next chunk is in the engine's
+ * hands, the rest still in the FIFO.
+ */
+static void case_stop_count(struct vmm *v)
+{
+	unsigned long long p0, d0, packets, drops;
+	struct vmq_desc *last;
+	__u8 sent[ETH_ZLEN];
+	struct timespec t0;
+	__u16 done;
+	int k;
+
+	guest_start(v, BUF_LEN);
+	wr(v, VMQ_REG_CONTROL, 0);
+	v->rx_tail = v->rx_head;
+	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);	/* no buffer posted */
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	p0 = counter(v, VMQ_CNT_RX_PACKETS);
+	d0 = counter(v, VMQ_CNT_RX_DROPS);
+	for (k = 0; k < COUNT_FRAMES; k++) {
+		make_frame(v, sent, v->mac, v->wire_mac, ETH_ZLEN);
+		wire_send(v, sent, ETH_ZLEN, v->vlan);
+	}
+	check(sim_wait_backlog(v, COUNT_FRAMES, 500),
+	      "stop-count: %d frames wait in the FIFO", COUNT_FRAMES);
+	/* 50 ms a frame: the rest take far longer than the disable. */
+	if (!sim_knob(v, "guest_take_delay_us", "50000")) {
+		check(false, "stop-count: vmqsim's guest_take_delay_us (-b)");
+		return;
+	}
+	v->rx_tail = (v->rx_head + NDESC - 1) % NDESC;
+	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
+	/* Polled: the interrupt comes at the end of the pass. */
+	last = rx_desc(v, (v->rx_head + COUNT_TAKEN - 1) % NDESC);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!(done = __atomic_load_n(&last->flags, __ATOMIC_ACQUIRE) &
+			VMQ_DESC_F_DONE) && ms_since(&t0) < v->timeout)
+		usleep(1000);
+	wr(v, VMQ_REG_CONTROL, 0);
+	check(sim_knob(v, "guest_take_delay_us", "0"),
+	      "stop-count: guest_take_delay_us back to 0");
+	check(done, "stop-count: %d frames delivered before the disable",
+	      COUNT_TAKEN);
+	/* An engine the disable did not wait for counts as it ends. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		packets = counter(v, VMQ_CNT_RX_PACKETS) - p0;
+		drops = counter(v, VMQ_CNT_RX_DROPS) - d0;
+		if (packets + drops >= COUNT_FRAMES || ms_since(&t0) > 2000)
+			break;
+		usleep(10000);
+	}
+	check(packets >= COUNT_TAKEN && packets < COUNT_FRAMES &&
+	      packets + drops == COUNT_FRAMES,
+	      "stop-count: %llu frames delivered and %llu dropped, of %d",
+	      packets, drops, COUNT_FRAMES);
 }
 
 /* Many doorbells: each costs no more than the work it brings. */
@@ -1482,6 +1550,7 @@ static const struct {
 	{ "rx-toolong", case_rx_toolong, true },
 	{ "irq-down", case_irq_down, true },
 	{ "stop-race", case_stop_race, true },
+	{ "stop-count", case_stop_count, true },
 };
 
 int main(int argc, char **argv)
