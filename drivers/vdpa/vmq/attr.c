@@ -124,7 +124,8 @@ static DEVICE_ATTR_RO(qp);
 /*
  * "error" (the NIC stopped it on a driver error), "running",
  * "suspended" (by its driver, since DRIVER_OK), or "disabled": no
- * DRIVER_OK since the device was added or last reset.
+ * DRIVER_OK since the device was added or last reset, or a virtqueue
+ * not ready.
  */
 static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)

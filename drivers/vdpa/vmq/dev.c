@@ -104,6 +104,23 @@ static void vmq_vdpa_stop(struct vmq_vdpa_dev *vd)
 	WRITE_ONCE(vd->started, false);
 }
 
+/*
+ * The queue pair runs while the driver has set DRIVER_OK, both
+ * virtqueues are ready and the device is not suspended; one in error
+ * stays stopped until a reset.  Start or stop it to match.  Lock held.
+ */
+static void vmq_vdpa_update(struct vmq_vdpa_dev *vd)
+{
+	bool run = (vd->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+		   !vd->suspended && vd->vq[VMQ_VQ_RX].ready &&
+		   vd->vq[VMQ_VQ_TX].ready;
+
+	if (run && !vd->started && !READ_ONCE(vmq_vdpa_gqp(vd)->error))
+		vmq_vdpa_start(vd);
+	else if (!run && vd->started)
+		vmq_vdpa_stop(vd);
+}
+
 /* Back to a clean, stopped device; lock held. */
 static void vmq_vdpa_do_reset(struct vmq_vdpa_dev *vd)
 {
@@ -180,6 +197,7 @@ static void vmq_vdpa_set_vq_ready(struct vdpa_device *vdpa, u16 idx,
 		return;
 	mutex_lock(&vd->lock);
 	vd->vq[idx].ready = ready;
+	vmq_vdpa_update(vd);
 	mutex_unlock(&vd->lock);
 }
 
@@ -327,11 +345,8 @@ static void vmq_vdpa_set_status(struct vdpa_device *vdpa, u8 status)
 	}
 	mutex_lock(&vd->lock);
 	/* The device sets NEEDS_RESET; a driver writing it changes nothing. */
-	status &= ~VIRTIO_CONFIG_S_NEEDS_RESET;
-	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	    !(vd->status & VIRTIO_CONFIG_S_DRIVER_OK) && !vd->suspended)
-		vmq_vdpa_start(vd);
-	vd->status = status;
+	vd->status = status & ~VIRTIO_CONFIG_S_NEEDS_RESET;
+	vmq_vdpa_update(vd);
 	mutex_unlock(&vd->lock);
 }
 
@@ -346,9 +361,8 @@ static int vmq_vdpa_suspend(struct vdpa_device *vdpa)
 	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
 
 	mutex_lock(&vd->lock);
-	if (vd->started)
-		vmq_vdpa_stop(vd);
 	vd->suspended = true;
+	vmq_vdpa_update(vd);
 	mutex_unlock(&vd->lock);
 	return 0;
 }
@@ -359,10 +373,8 @@ static int vmq_vdpa_resume(struct vdpa_device *vdpa)
 	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
 
 	mutex_lock(&vd->lock);
-	if (vd->suspended && (vd->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	    !READ_ONCE(vmq_vdpa_gqp(vd)->error))
-		vmq_vdpa_start(vd);
 	vd->suspended = false;
+	vmq_vdpa_update(vd);
 	mutex_unlock(&vd->lock);
 	return 0;
 }

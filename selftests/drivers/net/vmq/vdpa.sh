@@ -1036,7 +1036,7 @@ vhost_vmm()
 	check_err $? "vmq/state $(cat $a/state) before any driver set it up"
 	c0=$(qp_counts "$qp")
 	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" info rx bcast filter tx spoof \
-		chain rx-small no-irq suspend unmap-batch avail-end
+		chain rx-small no-irq suspend ready unmap-batch avail-end
 	check_err $? "test VMM failed"
 	# Suspends that land while the NIC is in the middle of a burst of
 	# transmit buffers: the knob holds it after each one it took.
@@ -1091,7 +1091,7 @@ vhost_vmm()
 	# The VMM closed the device: vhost-vdpa reset it.
 	busywait 3000 eval "[ \"\$(cat $a/state)\" = disabled ]"
 	check_err $? "vmq/state $(cat $a/state) after the VMM closed the device"
-	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, bursts direct and through the engine, a refill, idle kicks, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration, pages held through an IOTLB batch"
+	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, bursts direct and through the engine, a refill, idle kicks, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration, vring enable, pages held through an IOTLB batch"
 }
 
 vhost_bad_driver()

@@ -19,7 +19,7 @@
  *             [-t SECS] [-c COUNTERS] DEV CASE...
  *
  * CASE: info rx rx-burst rx-refill bcast filter tx spoof chain rx-small
- * no-irq kick-idle suspend suspend-busy hold unmap-batch avail-end, and
+ * no-irq kick-idle suspend suspend-busy hold ready unmap-batch avail-end, and
  * the misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
  * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped avail-past
  * host-pa.
@@ -1021,19 +1021,17 @@ static __u16 used_idx(struct vh *v, int q)
 }
 
 /*
- * Suspended: VHOST_GET_VRING_BASE of each virtqueue is where the device
- * got to, every buffer it took used; nothing moves, a frame from the
- * wire is dropped, a transmit buffer waits.
+ * Stopped, with vmq/state @state: VHOST_GET_VRING_BASE of each virtqueue
+ * is where the device got to, every buffer it took used; nothing moves,
+ * a frame from the wire is dropped, a transmit buffer waits.
  */
-static void check_suspended(struct vh *v, const char *what)
+static void check_still(struct vh *v, const char *state, const char *what)
 {
 	__u8 frame[ETH_ZLEN];
 	__u16 urx, utx;
 	int rx, tx;
 
-	check(!vhost_ioctl(&v->h, VHOST_VDPA_SUSPEND, NULL), "%s: VHOST_VDPA_SUSPEND",
-	      what);
-	check_state(v, "suspended", what);
+	check_state(v, state, what);
 	rx = vring_base(v, VQ_RX);
 	tx = vring_base(v, VQ_TX);
 	check(rx == used_idx(v, VQ_RX) && tx == used_idx(v, VQ_TX),
@@ -1047,8 +1045,55 @@ static void check_suspended(struct vh *v, const char *what)
 	tx_post(v, 0, ETH_ZLEN, false);
 	usleep(300 * 1000);
 	check(used_idx(v, VQ_RX) == urx && used_idx(v, VQ_TX) == utx,
-	      "%s: nothing used while suspended (rx %u -> %u, tx %u -> %u)",
-	      what, urx, used_idx(v, VQ_RX), utx, used_idx(v, VQ_TX));
+	      "%s: nothing used while %s (rx %u -> %u, tx %u -> %u)",
+	      what, state, urx, used_idx(v, VQ_RX), utx, used_idx(v, VQ_TX));
+}
+
+static void check_suspended(struct vh *v, const char *what)
+{
+	check(!vhost_ioctl(&v->h, VHOST_VDPA_SUSPEND, NULL), "%s: VHOST_VDPA_SUSPEND",
+	      what);
+	check_still(v, "suspended", what);
+}
+
+static void vq_set_ready(struct vh *v, int q, bool ready)
+{
+	struct vhost_vring_state s = { .index = q, .num = ready };
+
+	vhost_xioctl(&v->h, VHOST_VDPA_SET_VRING_ENABLE, &s,
+		     "VHOST_VDPA_SET_VRING_ENABLE");
+}
+
+/*
+ * The device runs only while both virtqueues are ready: DRIVER_OK with
+ * the receive one not ready runs nothing, making it ready runs the
+ * device; disabling the transmit one stops it where it got to, enabling
+ * it again goes on from there, the transmit buffer that waited first.
+ */
+static void case_ready(struct vh *v)
+{
+	__u32 id, len;
+	int ok;
+
+	dev_prepare(v);
+	vq_set_ready(v, VQ_RX, false);
+	dev_go(v);
+	check_still(v, "disabled", "ready (receive virtqueue not ready at DRIVER_OK)");
+	vq_set_ready(v, VQ_RX, true);
+	check_state(v, "running", "ready: both virtqueues ready");
+	check(used_next(v, VQ_TX, &id, &len, v->timeout) && id == 0,
+	      "ready: the transmit buffer posted before is used");
+	ok = rx_frames(v, v->mac, 3, true) + tx_frames(v, v->mac, 3, true);
+	check(ok == 6, "ready: %d of 6 frames once both are ready", ok);
+
+	vq_set_ready(v, VQ_TX, false);
+	check_still(v, "disabled", "ready (transmit virtqueue disabled)");
+	vq_set_ready(v, VQ_TX, true);
+	check_state(v, "running", "ready: transmit virtqueue enabled again");
+	check(used_next(v, VQ_TX, &id, &len, v->timeout) && id == 0,
+	      "ready: the transmit buffer that waited is used");
+	ok = rx_frames(v, v->mac, 3, true) + tx_frames(v, v->mac, 3, true);
+	check(ok == 6, "ready: %d of 6 frames after", ok);
 }
 
 /*
@@ -1659,6 +1704,7 @@ static const struct {
 	{ "suspend-busy", case_suspend_busy, true },
 	{ "avail-end", case_avail_end, true },
 	{ "hold", case_hold, true },
+	{ "ready", case_ready, true },
 	{ "bad-addr", case_bad_addr, true },
 	{ "bad-addr-rx", case_bad_addr_rx, true },
 	{ "loop", case_loop, true },
