@@ -372,8 +372,8 @@ guest_stop_count()
 	check_err $? "test VMM failed"
 	p=$(($(qstat vmq0 qp${qp}_rx_packets) - p0))
 	d=$(($(qstat vmq0 qp${qp}_rx_drops) - d0))
-	[ $((p + d)) -eq 48 ] && [ "$d" -gt 0 ]
-	check_err $? "qp${qp}: $p delivered and $d dropped, want 48 in all, some dropped"
+	[ $((p + d)) -eq 60 ] && [ "$d" -gt 0 ]
+	check_err $? "qp${qp}: $p delivered and $d dropped, want 60 in all, some dropped"
 	echo "	qp${qp}: $p delivered, $d dropped"
 	log_test "guest stop count: a disable mid-pass loses no frame uncounted"
 }

@@ -591,8 +591,8 @@ static void case_batch(struct vmm *v)
 }
 
 /* Frames the stop-count case sends, and how many it takes before it stops. */
-#define COUNT_FRAMES	48
-#define COUNT_TAKEN	16
+#define COUNT_FRAMES	60
+#define COUNT_TAKEN	8
 
 /*
  * A disable in the middle of a receive pass loses no frame uncounted:
@@ -625,8 +625,8 @@ static void case_stop_count(struct vmm *v)
 	}
 	check(sim_wait_backlog(v, COUNT_FRAMES, 500),
 	      "stop-count: %d frames wait in the FIFO", COUNT_FRAMES);
-	/* 50 ms a frame: the rest take far longer than the disable. */
-	if (!sim_knob(v, "guest_take_delay_us", "50000")) {
+	/* 20 ms a frame (the knob's most): the rest take over a second. */
+	if (!sim_knob(v, "guest_take_delay_us", "20000")) {
 		check(false, "stop-count: vmqsim's guest_take_delay_us (-b)");
 		return;
 	}
