@@ -290,6 +290,7 @@ static void vmqsim_nic_get_stats64(struct net_device *nic,
 	vmqsim_silicon_read_counters(sdev, cnt);
 	stats->rx_dropped += cnt[VMQSIM_CNT_RX_FILTER_DROPS];
 	stats->rx_fifo_errors = cnt[VMQSIM_CNT_RX_OVERRUNS];
+	stats->rx_length_errors = cnt[VMQSIM_CNT_RX_TOO_LONG];
 }
 
 static int vmqsim_nic_set_features(struct net_device *nic,

@@ -43,6 +43,7 @@ const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
 	[VMQSIM_CNT_RX_HELD]		= "rx_held",
 	[VMQSIM_CNT_TX_PAUSE]		= "tx_pause_frames",
 	[VMQSIM_CNT_GUEST_PASSES]	= "guest_passes",
+	[VMQSIM_CNT_RX_TOO_LONG]	= "rx_too_long",
 };
 
 /**
@@ -398,7 +399,23 @@ static void vmqsim_frame_copy(const struct sk_buff *skb, u8 *buf)
 		      skb->len - 2 * ETH_ALEN);
 }
 
-/* Copy a frame into the next free descriptor.  False if the ring is full. */
+/*
+ * Longer than the host's queue pairs take: the NIC's MTU plus an
+ * Ethernet header and a tag (MAX_FRAME), as a receiver of that MTU
+ * accepts, and never more than a descriptor's buffer holds.
+ */
+static bool vmqsim_host_too_long(struct vmqsim_dev *sdev,
+				 const struct sk_buff *skb)
+{
+	u32 max = READ_ONCE(sdev->nic->mtu) + VLAN_ETH_HLEN;
+
+	return vmqsim_frame_len(skb) > min_t(u32, max, VMQSIM_MAX_FRAME);
+}
+
+/*
+ * Copy a frame into the next free descriptor.  False if the ring is
+ * full; the frame fits a descriptor (vmqsim_host_too_long()).
+ */
 static bool vmqsim_ring_dma(struct vmqsim_ring *ring, const struct sk_buff *skb,
 			    const struct vmqsim_rx_meta *meta)
 {
@@ -407,8 +424,6 @@ static bool vmqsim_ring_dma(struct vmqsim_ring *ring, const struct sk_buff *skb,
 	bool done = false;
 	u32 head;
 
-	if (len > VMQSIM_MAX_FRAME)
-		return false;
 	spin_lock_bh(&ring->lock);
 	head = ring->head;
 	/* Pairs with the release in vmqsim_ring_take(): the slot is free. */
@@ -561,6 +576,12 @@ static bool vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 		return true;
 	}
 	ring = rcu_dereference(sdev->qps[qp].hw_ring);
+	/* Dropped, never held for PAUSE: no ring ever takes it. */
+	if (ring && vmqsim_host_too_long(sdev, skb)) {
+		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_TOO_LONG);
+		vmq_qp_count_rx_drop(sdev->vdev, qp, 1);
+		return true;
+	}
 	if (!ring || !vmqsim_ring_dma(ring, skb, &meta)) {
 		if (ring && stage && READ_ONCE(sdev->port.pause_tx)) {
 			vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_HELD);

@@ -11,7 +11,8 @@
 # the NIC's rx_fifo_errors), the debugfs backlog counts those it holds,
 # and they reach the queue once released (the backlog back to 0).  With
 # PAUSE on (ethtool -A tx on) a full ring holds the port and a full FIFO
-# pauses the partner instead: nothing is dropped or overrun.  A vector
+# pauses the partner instead: nothing is dropped or overrun, but a frame
+# too long for the host is dropped and counted, never held.  A vector
 # whose CPU is the port thread's is raised there without an IPI.
 
 source "$(dirname "$0")/lib.sh"
@@ -21,6 +22,7 @@ TESTS="
 	port_thread_classifies
 	port_fifo_overruns
 	port_pause
+	port_pause_too_long
 	local_vector_no_ipi
 "
 
@@ -201,6 +203,40 @@ port_pause()
 	ethtool -A $DEV tx off
 	check_err $? "ethtool -A $DEV tx off failed"
 	log_test "PAUSE: a full ring holds the port, a full FIFO pauses the partner, nothing lost"
+}
+
+# A frame from the wire longer than the NIC's MTU + 18, or than any
+# ring's buffer, is dropped and counted (qpN_rx_drops, rx_too_long, the
+# NIC's rx_length_errors), PAUSE or not: the frames behind it go on.
+port_pause_too_long()
+{
+	local f0 d0 t0 l0 h0 stats=/sys/class/net/$DEV/statistics
+
+	vmqsim_setup_or_exit 4
+	defer ip link set $PEER mtu 1500
+	defer ethtool -A $DEV tx off
+	ethtool -A $DEV tx on && ip link set $PEER mtu 3000
+	check_err $? "PAUSE on, or the partner's MTU 3000"
+	f0=$(qp_sum rx_packets); d0=$(qp_sum rx_drops)
+	t0=$(sim_counter rx_too_long); l0=$(cat $stats/rx_length_errors)
+	h0=$(sim_counter rx_held)
+	# 2000 bytes: past MTU 1500 + 18; 4000: past any ring's buffer
+	# (pktgen minds no MTU).
+	pktgen_send $PEER $UNMATCHED 1 - 2000 &&
+		pktgen_send $PEER $UNMATCHED 1 - 4000 &&
+		pktgen_send $PEER $UNMATCHED 10
+	check_err $? "pktgen failed"
+	busywait 5000 eval '[ $(($(qp_sum rx_packets) - f0)) -eq 10 ]'
+	check_err $? "delivered $(($(qp_sum rx_packets) - f0)) of the 10 frames behind the long ones"
+	[ $(($(qp_sum rx_drops) - d0)) -eq 2 ] &&
+		[ $(($(sim_counter rx_too_long) - t0)) -eq 2 ] &&
+		[ $(($(cat $stats/rx_length_errors) - l0)) -eq 2 ]
+	check_err $? "long frames: $(($(qp_sum rx_drops) - d0)) ring drops, $(($(sim_counter rx_too_long) - t0)) rx_too_long, $(($(cat $stats/rx_length_errors) - l0)) rx_length_errors, want 2 each"
+	[ "$(cat $SIM_DBG/port_backlog)" -eq 0 ]
+	check_err $? "frames left waiting in the port"
+	[ "$(sim_counter rx_held)" -eq "$h0" ]
+	check_err $? "frames waited in the port $(($(sim_counter rx_held) - h0)) times"
+	log_test "PAUSE: a frame too long for the host is dropped and counted, never held"
 }
 
 # cal_on CPU: function-call IPIs CPU has taken (the CAL line).
