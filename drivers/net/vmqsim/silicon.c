@@ -604,22 +604,25 @@ static bool vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 
 /*
  * Broadcast and multicast: the default queue, and a copy for every queue
- * pair that owns a unicast filter and takes multicast (VMQ_QP_F_MCAST:
- * not macvlans, which get theirs through the lower device), as SR-IOV
- * NICs replicate to VFs.  A copy never goes back to the sender's pool.
- * RCU read side.
+ * pair outside the host's channels that owns a unicast filter and takes
+ * multicast (VMQ_QP_F_MCAST: not macvlans, which get theirs through the
+ * lower device), as SR-IOV NICs replicate to VFs.  The host's stack gets
+ * one copy, however many of its channels have rules.  A copy never goes
+ * back to the sender's pool.  RCU read side.
  */
 static void vmqsim_flood(struct vmqsim_dev *sdev, const struct sk_buff *skb,
 			 u32 src_pool)
 {
-	u32 qp;
+	u32 qp, pool;
 
 	for (qp = 0; qp < sdev->num_qps; qp++) {
+		pool = READ_ONCE(sdev->qps[qp].pool);
 		if (qp != VMQ_QP_DEFAULT &&
-		    (!READ_ONCE(sdev->silicon.qp_filters[qp]) ||
+		    (pool == VMQ_QP_DEFAULT ||
+		     !READ_ONCE(sdev->silicon.qp_filters[qp]) ||
 		     !(READ_ONCE(sdev->qps[qp].flags) & VMQ_QP_F_MCAST)))
 			continue;
-		if (READ_ONCE(sdev->qps[qp].pool) == src_pool)
+		if (pool == src_pool)
 			continue;
 		vmqsim_deliver(sdev, qp, skb, NULL);
 		if (src_pool != VMQSIM_POOL_WIRE)
