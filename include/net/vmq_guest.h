@@ -111,9 +111,10 @@ struct vmq_virtq {
  *	admin changes it.  Read with vmq_guest_qp_l2().
  * @spoofchk: drop transmitted frames whose source is not the MAC.
  * @trunk: on a queue without a VLAN, let the guest send 802.1Q/802.1ad
- *	tagged frames (into any VLAN); off, the engine drops them and
- *	counts them as %VMQ_CNT_TX_SPOOFED.  No effect with a VLAN set:
- *	the queue's own tag is then the outer one.
+ *	tagged frames (into any VLAN) and receive them, tags in band; off,
+ *	an access port, the engine drops those it sends and counts them as
+ *	%VMQ_CNT_TX_SPOOFED, and it receives untagged frames only.  No
+ *	effect with a VLAN set: the queue's own tag is then the outer one.
  * @cnt: counters, enum vmq_counter.
  * @loc: location of its MAC filter, or %VMQ_LOC_ANY if it has none.
  * @unmatched: its MAC steers nothing (vmq_guest_qp_match()).

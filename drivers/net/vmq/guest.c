@@ -485,13 +485,15 @@ int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 EXPORT_SYMBOL_GPL(vmq_guest_qp_set_l2);
 
 /**
- * vmq_guest_qp_set_trunk() - may the guest send VLAN-tagged frames
+ * vmq_guest_qp_set_trunk() - may the guest send and receive VLAN-tagged
+ *	frames
  * @vdev: the vmq device.
  * @qp: the first of a guest's queue pairs: the setting is the set's.
  * @trunk: true: a queue without a VLAN passes the guest's tagged frames,
- *	which the NIC steers into those VLANs' queues; false (the default):
- *	the driver drops them as spoofed, so the guest stays on the untagged
- *	network.
+ *	which the NIC steers into those VLANs' queues, and receives tagged
+ *	frames for its MAC, tags in band; false (the default): the driver
+ *	drops the guest's tagged frames as spoofed and delivers it untagged
+ *	frames only, so the guest stays on the untagged network.
  *
  * Allowed at any time; the engine applies it from the next frame.
  *

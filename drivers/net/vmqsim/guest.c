@@ -627,6 +627,31 @@ static u16 vmqsim_guest_vid(const struct sk_buff *skb)
 }
 
 /*
+ * Whether a guest on no VLAN and without trunk, an access port, keeps
+ * out @skb: it carries a tag, out of band or in band (802.1Q or
+ * 802.1ad), of a VLAN it is not on.
+ */
+static bool vmqsim_guest_access_refuses(const struct sk_buff *skb)
+{
+	const struct ethhdr *eth;
+	struct ethhdr buf;
+
+	if (skb_vlan_tag_present(skb))
+		return true;
+	eth = skb_header_pointer(skb, 0, sizeof(buf), &buf);
+	return eth && eth_type_vlan(eth->h_proto);
+}
+
+/* Sent to one station: the destination MAC is unicast. */
+static bool vmqsim_guest_is_unicast(const struct sk_buff *skb)
+{
+	u8 buf[ETH_ALEN];
+	const u8 *dst = skb_header_pointer(skb, 0, ETH_ALEN, buf);
+
+	return dst && is_unicast_ether_addr(dst);
+}
+
+/*
  * A copy of @skb as the guest will see it: without the tag when the
  * admin put the queue on @vlan (only that VLAN gets this far), else as it
  * was on the wire, an out-of-band tag put back in band.  NULL if that is
@@ -892,6 +917,17 @@ void vmqsim_guest_rx_many(struct vmqsim_guest *gq,
 		/* A queue on a VLAN sees that VLAN only (broadcast included). */
 		vlan = vmq_guest_qp_l2(gq->gqp, mac);
 		if (vlan && vmqsim_guest_vid(skb[i]) != vlan) {
+			i++;
+			continue;
+		}
+		/*
+		 * An access port on no VLAN sees untagged frames only; one
+		 * sent to its MAC is no one else's, so it is counted.
+		 */
+		if (!vlan && !READ_ONCE(gq->gqp->trunk) &&
+		    vmqsim_guest_access_refuses(skb[i])) {
+			if (vmqsim_guest_is_unicast(skb[i]))
+				vmqsim_guest_rx_drop(gq);
 			i++;
 			continue;
 		}

@@ -23,6 +23,7 @@ TESTS="
 	ring_pow2
 	spoof_nomac
 	vlan_change
+	access_port_rx
 	rx_too_long
 	irq_nic_down
 	stop_race
@@ -92,13 +93,27 @@ vlan_change()
 	log_test "VLAN change: frames queued for the old VLAN dropped and counted, never rewritten"
 }
 
+access_port_rx()
+{
+	defer teardown
+	setup $MAC1 || { check_err 1 "setup failed"; log_test "access port receive"; return; }
+	vmm access-rx
+	check_err $? "test VMM failed as an access port"
+	echo 1 > $MDEVS/$UUID1/vmq/trunk
+	check_err $? "cannot make the queue a trunk"
+	vmm trunk-rx
+	check_err $? "test VMM failed as a trunk port"
+	log_test "access port: tagged frames kept out, counted; a trunk port gets them in band"
+}
+
 rx_too_long()
 {
 	defer teardown
 	setup $MAC1 || { check_err 1 "setup failed"; log_test "frames too long"; return; }
-	# The partner may send frames longer than the NIC's MTU allows.
-	ip link set vmq0w mtu 3000
-	check_err $? "cannot raise vmq0w's MTU"
+	# The partner may send frames longer than the NIC's MTU allows, and
+	# tagged ones, which only a trunk port takes.
+	ip link set vmq0w mtu 3000 && echo 1 > $MDEVS/$UUID1/vmq/trunk
+	check_err $? "cannot raise vmq0w's MTU or make the queue a trunk"
 	vmm rx-toolong bad-rxlen
 	check_err $? "test VMM failed"
 	log_test "frames longer than MAX_FRAME (MTU + 18) or the buffer: dropped and counted, queue runs"

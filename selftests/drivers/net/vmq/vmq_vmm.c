@@ -16,9 +16,10 @@
  * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
  * sendto-refused storm batch txloop fifo bad-desc bad-txlen bad-rxlen bad-tail
  * bad-ring unmap unmap-edge reset hold stuck stuck-enable deaf demo nomac
- * vlan-change rx-toolong irq-down stop-race stop-count.  Prints one line
- * per check; exits 0 if all passed, 1 otherwise, 4 if VFIO (or, for stuck and
- * stuck-enable, userfaultfd) is missing.
+ * vlan-change rx-toolong irq-down stop-race stop-count access-rx
+ * trunk-rx.  Prints one line per check; exits 0 if all passed, 1
+ * otherwise, 4 if VFIO (or, for stuck and stuck-enable, userfaultfd) is
+ * missing.
  *
  * BACKLOG is vmqsim's debugfs "backlog": with it, fifo, reset and
  * vlan-change wait until every frame they sent was classified (and count
@@ -1328,6 +1329,80 @@ static void case_vlan_change(struct vmm *v)
 	vlan_change(v, 200, 0);
 }
 
+/* Frames from the wire (source the partner's MAC) now in the guest's ring. */
+static int rx_from_wire(struct vmm *v, int *tagged, __u16 vid)
+{
+	int got = 0;
+	__u32 len;
+	__u8 *f;
+
+	*tagged = 0;
+	while ((f = rx_next(v, &len, 500))) {
+		if (len < 18 || memcmp(f + ETH_ALEN, v->wire_mac, ETH_ALEN))
+			continue;
+		got++;
+		*tagged += f[12] == 0x81 && f[13] == 0x00 &&
+			   ((f[14] << 8 | f[15]) & 0xfff) == vid;
+	}
+	return got;
+}
+
+/*
+ * An access port (no VLAN, trunk 0) receives untagged frames only: VLAN
+ * 200 frames for its MAC are dropped and counted, a VLAN 200 broadcast
+ * does not come; untagged frames still do.
+ */
+static void case_access_rx(struct vmm *v)
+{
+	static const __u8 bcast[ETH_ALEN] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	__u8 sent[ETH_ZLEN];
+	int k, got, tagged;
+	__u64 drops;
+
+	if (v->vlan) {
+		check(false, "access-rx: needs a queue without a VLAN");
+		return;
+	}
+	guest_start(v, BUF_LEN);
+	drops = counter(v, VMQ_CNT_RX_DROPS);
+	for (k = 0; k < 3; k++) {
+		make_frame(v, sent, v->mac, v->wire_mac, ETH_ZLEN);
+		wire_send(v, sent, ETH_ZLEN, 200);
+	}
+	make_frame(v, sent, bcast, v->wire_mac, ETH_ZLEN);
+	wire_send(v, sent, ETH_ZLEN, 200);
+	got = rx_from_wire(v, &tagged, 200);
+	check(!got, "access-rx: %d of the VLAN 200 frames reached the guest", got);
+	check(counter(v, VMQ_CNT_RX_DROPS) - drops == 3,
+	      "access-rx: rx_drops counted %llu, want the 3 sent to its MAC",
+	      (unsigned long long)(counter(v, VMQ_CNT_RX_DROPS) - drops));
+	check(rx_frames(v, v->mac, 2, true) == 2,
+	      "access-rx: untagged frames still arrive");
+}
+
+/*
+ * A trunk port (no VLAN, trunk 1) receives VLAN 200 frames for its MAC
+ * and broadcasts of VLAN 200, tags in band.
+ */
+static void case_trunk_rx(struct vmm *v)
+{
+	static const __u8 bcast[ETH_ALEN] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	__u8 sent[ETH_ZLEN];
+	int got, tagged;
+
+	guest_start(v, BUF_LEN);
+	make_frame(v, sent, v->mac, v->wire_mac, ETH_ZLEN);
+	wire_send(v, sent, ETH_ZLEN, 200);
+	make_frame(v, sent, bcast, v->wire_mac, ETH_ZLEN);
+	wire_send(v, sent, ETH_ZLEN, 200);
+	got = rx_from_wire(v, &tagged, 200);
+	check(got == 2 && tagged == 2,
+	      "trunk-rx: %d frames arrived, %d with their VLAN 200 tag in band, want 2",
+	      got, tagged);
+}
+
 static __u32 sysfs_u32(const char *path)
 {
 	unsigned int val = 0;
@@ -1363,7 +1438,7 @@ static void case_rx_toolong(struct vmm *v)
 	}
 	guest_start(v, max);
 	drops = counter(v, VMQ_CNT_RX_DROPS);
-	/* Tagged on the wire, tag kept in band: MAX_FRAME bytes. */
+	/* Tagged on the wire, tag kept in band (a trunk): MAX_FRAME bytes. */
 	make_frame(v, sent, v->mac, v->wire_mac, max - 4);
 	wire_send(v, sent, max - 4, 7);
 	while ((got = rx_next(v, &len, v->timeout)) &&
@@ -1551,6 +1626,8 @@ static const struct {
 	{ "irq-down", case_irq_down, true },
 	{ "stop-race", case_stop_race, true },
 	{ "stop-count", case_stop_count, true },
+	{ "access-rx", case_access_rx, true },
+	{ "trunk-rx", case_trunk_rx, true },
 };
 
 int main(int argc, char **argv)
