@@ -146,19 +146,13 @@ stuck_vmm_killed()
 
 del_device_alone()
 {
-	local mark del_pid
-
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "del_device alone"; return; }
 	mdev_create $UUID1 $MAC1
 	check_err $? "mdev create failed"
 	deaf_vmm $UUID1
 	check_err $? "VMM did not start"
-	mark=$(kmsg_mark)
-	(echo 0 > /sys/bus/vmqsim/del_device) &
-	del_pid=$!
-	busywait 10000 eval 'kmsg_since "$mark" | grep -q "asking the VMM"'
-	check_err $? "del_device 0 did not ask the VMM"
+	del_device0_asking
 
 	within 10 sh -c "echo 1 > /sys/bus/vmqsim/new_device"
 	check_err $? "new_device 1 waited for device 0's VMM"
@@ -168,17 +162,7 @@ del_device_alone()
 	check_err $? "mdev remove on device 1 failed"
 	within 10 sh -c "echo 1 > /sys/bus/vmqsim/del_device"
 	check_err $? "del_device 1 waited for device 0's VMM"
-	kill -0 $del_pid 2>/dev/null
-	check_err $? "del_device 0 did not wait for its VMM"
-
-	kill -USR1 $PID
-	wait $PID
-	check_err $? "VMM failed"
-	sed 's/^/\t/' /tmp/vmm_deaf.out
-	wait $del_pid
-	check_err $? "del_device 0 failed"
-	[ ! -e /sys/bus/vmqsim/devices/vmqsim0 ]
-	check_err $? "device 0 still there"
+	del_device0_done
 	log_test "del_device waiting for a VMM holds up no other device"
 }
 
@@ -192,6 +176,35 @@ deaf_vmm()
 	busywait 10000 grep -q "holding the device" /tmp/vmm_deaf.out
 }
 
+# del_device0_asking: "del_device 0" in the background (DEL_PID), once it
+# has asked the deaf VMM (PID) for its device.
+del_device0_asking()
+{
+	local mark
+
+	mark=$(kmsg_mark)
+	(echo 0 > /sys/bus/vmqsim/del_device) &
+	DEL_PID=$!
+	busywait 10000 eval 'kmsg_since "$mark" | grep -q "asking the VMM"'
+	check_err $? "del_device 0 did not ask the VMM"
+}
+
+# del_device0_done: del_device 0 still waits for the VMM; let the VMM go,
+# and device 0 goes.
+del_device0_done()
+{
+	kill -0 $DEL_PID 2>/dev/null
+	check_err $? "del_device 0 did not wait for its VMM"
+	kill -USR1 $PID
+	wait $PID
+	check_err $? "VMM failed"
+	sed 's/^/\t/' /tmp/vmm_deaf.out
+	wait $DEL_PID
+	check_err $? "del_device 0 failed"
+	[ ! -e /sys/bus/vmqsim/devices/vmqsim0 ]
+	check_err $? "device 0 still there"
+}
+
 # vdpa_mgmt ID: vmq_vdpa made vmqsim device ID a vDPA management device.
 vdpa_mgmt()
 {
@@ -201,8 +214,6 @@ vdpa_mgmt()
 
 del_device_clients()
 {
-	local mark del_pid
-
 	if ! modinfo vmq_vdpa >/dev/null 2>&1 || ! modprobe vdpa 2>/dev/null; then
 		log_test_skip "del_device and client modules" \
 			"no vDPA on $(uname -r): vmq_vfio is the only client"
@@ -218,11 +229,7 @@ del_device_clients()
 	check_err $? "client modules vmq_vdpa then vmq_vfio, and an mdev"
 	deaf_vmm $UUID1
 	check_err $? "VMM did not start"
-	mark=$(kmsg_mark)
-	(echo 0 > /sys/bus/vmqsim/del_device) &
-	del_pid=$!
-	busywait 10000 eval 'kmsg_since "$mark" | grep -q "asking the VMM"'
-	check_err $? "del_device 0 did not ask the VMM"
+	del_device0_asking
 
 	within 10 rmmod vmq_vdpa
 	check_err $? "rmmod vmq_vdpa waited for device 0's VMM"
@@ -236,17 +243,7 @@ del_device_clients()
 	check_err $? "vmq_vdpa did not attach to device 1"
 	within 10 sh -c "echo 1 > /sys/bus/vmqsim/del_device"
 	check_err $? "del_device 1 waited for device 0's VMM"
-	kill -0 $del_pid 2>/dev/null
-	check_err $? "del_device 0 did not wait for its VMM"
-
-	kill -USR1 $PID
-	wait $PID
-	check_err $? "VMM failed"
-	sed 's/^/\t/' /tmp/vmm_deaf.out
-	wait $del_pid
-	check_err $? "del_device 0 failed"
-	[ ! -e /sys/bus/vmqsim/devices/vmqsim0 ]
-	check_err $? "device 0 still there"
+	del_device0_done
 	log_test "del_device waiting for a VMM holds up no client module"
 }
 
