@@ -866,8 +866,9 @@ static void vmqsim_guest_rx_fifo(struct vmqsim_guest *gq,
 				 const struct vmqsim_rx_meta *meta, u16 vlan)
 {
 	struct sk_buff *frame;
+	bool full;
 
-	if (skb_queue_len(&gq->fifo) >= VMQSIM_GUEST_FIFO) {
+	if (skb_queue_len_lockless(&gq->fifo) >= VMQSIM_GUEST_FIFO) {
 		vmqsim_guest_rx_drop(gq);
 		return;
 	}
@@ -880,7 +881,21 @@ static void vmqsim_guest_rx_fifo(struct vmqsim_guest *gq,
 	vmqsim_guest_cb(frame)->hash = meta->hash;
 	vmqsim_guest_cb(frame)->hash_type =
 		vmqsim_guest_hash_type(meta->hash_type);
-	skb_queue_tail(&gq->fifo, frame);
+	/*
+	 * The port thread and the transmit switch both fill the FIFO: the
+	 * bound is checked again where the frame goes in, or the two
+	 * together could pass it.
+	 */
+	spin_lock(&gq->fifo.lock);
+	full = skb_queue_len(&gq->fifo) >= VMQSIM_GUEST_FIFO;
+	if (!full)
+		__skb_queue_tail(&gq->fifo, frame);
+	spin_unlock(&gq->fifo.lock);
+	if (full) {
+		kfree_skb(frame);
+		vmqsim_guest_rx_drop(gq);
+		return;
+	}
 	vmqsim_guest_engine_queue(gq);
 }
 
