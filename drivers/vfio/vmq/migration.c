@@ -10,7 +10,8 @@
  * reads and writes the format), RESUMING takes a stream and, when the
  * VMM moves on to STOP, checks it whole before anything of it is
  * applied.  A refused stream leaves the device in ERROR, with nothing
- * applied, until a reset.
+ * applied, until a reset; so does a PRE_COPY that could neither go on to
+ * STOP_COPY nor run again.
  *
  * Locking: @mig_lock orders the migration states, the VMM's reset and
  * close; the register lock is taken inside it, and never while waiting
@@ -25,6 +26,36 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "vmq_vfio.h"
+
+static unsigned int fail_saves;
+module_param(fail_saves, uint, 0644);
+MODULE_PARM_DESC(fail_saves,
+		 "debug: the next N saves of a device's state fail with ENOMEM, for tests of that (0: none)");
+
+/* A save a test asked to fail, as an allocation that failed would. */
+static bool vmq_vfio_mig_fail_save(void)
+{
+	unsigned int n = READ_ONCE(fail_saves);
+
+	return n && cmpxchg(&fail_saves, n, n - 1) == n;
+}
+
+/* A segment of the device's stream (stream.c), kvmalloc()ed. */
+static int vmq_vfio_mig_segment(struct vmq_vfio_dev *mvdev, bool full,
+				u8 **buf, size_t *len)
+{
+	int err = -ENOMEM;
+
+	if (!vmq_vfio_mig_fail_save()) {
+		mutex_lock(&mvdev->lock);
+		err = vmq_vfio_stream_save(mvdev, full, buf, len);
+		mutex_unlock(&mvdev->lock);
+	}
+	if (err)
+		dev_warn(mvdev->vfio.dev, "cannot save the device's state: %d\n",
+			 err);
+	return err;
+}
 
 static void vmq_vfio_mig_file_disable(struct vmq_vfio_mig_file *migf)
 {
@@ -299,9 +330,7 @@ static struct file *vmq_vfio_mig_save(struct vmq_vfio_dev *mvdev, bool full)
 	migf = vmq_vfio_mig_file_new(&vmq_vfio_save_fops, O_RDONLY);
 	if (IS_ERR(migf))
 		return ERR_CAST(migf);
-	mutex_lock(&mvdev->lock);
-	err = vmq_vfio_stream_save(mvdev, full, &migf->buf, &migf->len);
-	mutex_unlock(&mvdev->lock);
+	err = vmq_vfio_mig_segment(mvdev, full, &migf->buf, &migf->len);
 	if (err) {
 		fput(migf->filp);
 		fput(migf->filp);
@@ -314,18 +343,15 @@ static struct file *vmq_vfio_mig_save(struct vmq_vfio_dev *mvdev, bool full)
 }
 
 #ifdef VMQ_HAVE_VFIO_PRE_COPY
-/* PRE_COPY -> STOP_COPY: stop, and the rest follows on the same fd. */
-static int vmq_vfio_mig_precopy_end(struct vmq_vfio_dev *mvdev)
+/* The stopped device's segment, after the pre-copy one on its fd. */
+static int vmq_vfio_mig_precopy_append(struct vmq_vfio_dev *mvdev)
 {
 	struct vmq_vfio_mig_file *migf = mvdev->mig_save;
 	size_t len;
 	u8 *seg;
 	int err;
 
-	vmq_vfio_mig_stop(mvdev);
-	mutex_lock(&mvdev->lock);
-	err = vmq_vfio_stream_save(mvdev, true, &seg, &len);
-	mutex_unlock(&mvdev->lock);
+	err = vmq_vfio_mig_segment(mvdev, true, &seg, &len);
 	if (err)
 		return err;
 	mutex_lock(&migf->lock);
@@ -337,6 +363,22 @@ static int vmq_vfio_mig_precopy_end(struct vmq_vfio_dev *mvdev)
 	}
 	mutex_unlock(&migf->lock);
 	kvfree(seg);
+	return err;
+}
+
+/*
+ * PRE_COPY -> STOP_COPY: stop, and the rest follows on the same fd.  A
+ * failed arc leaves the device where the VMM will find it, PRE_COPY,
+ * which runs: it is restarted, or ERROR if it cannot be.
+ */
+static int vmq_vfio_mig_precopy_end(struct vmq_vfio_dev *mvdev)
+{
+	int err;
+
+	vmq_vfio_mig_stop(mvdev);
+	err = vmq_vfio_mig_precopy_append(mvdev);
+	if (err && vmq_vfio_mig_run(mvdev))
+		mvdev->mig_state = VFIO_DEVICE_STATE_ERROR;
 	return err;
 }
 #endif

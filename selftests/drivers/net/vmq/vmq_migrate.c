@@ -1671,6 +1671,51 @@ static void rollback_mac_taken(struct vmm *v)
 	check(guest_expect(v, first, 1, name), "%s: the queue receives", name);
 }
 
+/* vmq_vfio's test knob: the next @n saves of a device's state fail. */
+static bool set_fail_saves(unsigned int n)
+{
+	const char *path = "/sys/module/vmq_vfio/parameters/fail_saves";
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return expect(false, "open %s: %s", path, strerror(errno));
+	ok = fprintf(f, "%u\n", n) > 0;
+	ok = !fclose(f) && ok;
+	return expect(ok, "write %s: %s", path, strerror(errno));
+}
+
+/*
+ * A device whose state cannot be saved: RUNNING -> STOP_COPY fails with
+ * ENOMEM, logged, at the arc STOP -> STOP_COPY, and leaves it in STOP,
+ * from which it runs again.
+ */
+static void rollback_save_fails(struct vmm *v)
+{
+	const char *name = "rollback, save fails";
+	__u32 state = ~0U, first;
+	char line[256];
+	int err, fd = -1;
+
+	kmsg_skip();
+	err = set_fail_saves(1) ? mig_set(v, VFIO_DEVICE_STATE_STOP_COPY, &fd) :
+			      -EBADF;
+	mig_get(v, &state);
+	check(err == -ENOMEM && state == VFIO_DEVICE_STATE_STOP && fd < 0,
+	      "%s: RUNNING -> STOP_COPY %s (want ENOMEM), device in %s (want STOP)",
+	      name, err ? strerror(-err) : "allowed", mig_state_name(state));
+	check(kmsg_find(v->uuid, line, sizeof(line)) &&
+	      strstr(line, "cannot save the device's state"),
+	      "%s: logged: %s", name, line);
+	if (fd >= 0)
+		close(fd);
+	set_fail_saves(0);
+	check(mig_to(v, VFIO_DEVICE_STATE_RUNNING, NULL, name),
+	      "%s: STOP -> RUNNING", name);
+	first = send_frames(1);
+	check(guest_expect(v, first, 1, name), "%s: the queue receives", name);
+}
+
 static void case_rollback(void)
 {
 	struct vmm v;
@@ -1683,6 +1728,7 @@ static void case_rollback(void)
 	rollback_once(&v, true);
 	if (spare_uuid)
 		rollback_mac_taken(&v);
+	rollback_save_fails(&v);
 	no_duplicates("rollback");
 	vmm_close(&v);
 }
@@ -1706,6 +1752,33 @@ static void precopy_check(const __u8 *s, ssize_t len, struct vmm *v)
 	ok = ok && mig_rec_next(s, len, &r) && r.type == VMQ_MIG_REC_END &&
 	     !r.len && r.next == (size_t)len;
 	check(ok, "precopy: first segment: %zd bytes, DEVICE and END only", len);
+}
+
+/*
+ * PRE_COPY -> STOP_COPY on a device whose state cannot be saved: ENOMEM,
+ * and the device is where the VMM finds it, PRE_COPY, running, its data
+ * fd with nothing more for now.
+ */
+static void precopy_save_fails(struct vmm *v, int fd)
+{
+	__u32 state = ~0U, first;
+	ssize_t n;
+	int err;
+
+	err = set_fail_saves(1) ? mig_set(v, VFIO_DEVICE_STATE_STOP_COPY, NULL) :
+			      -EBADF;
+	mig_get(v, &state);
+	set_fail_saves(0);
+	check(err == -ENOMEM && state == MIG_STATE_PRE_COPY,
+	      "precopy: a save that fails: PRE_COPY -> STOP_COPY %s (want ENOMEM), device in %s (want PRE_COPY)",
+	      err ? strerror(-err) : "allowed", mig_state_name(state));
+	n = read(fd, scratch, VMQ_MIG_MAX_SIZE);
+	check(n < 0 && errno == ENOMSG,
+	      "precopy: the data fd then reads %s (want ENOMSG)",
+	      n < 0 ? strerror(errno) : "data");
+	first = send_frames(2);
+	check(guest_expect(v, first, 2, "precopy"),
+	      "precopy: the guest receives after the failed STOP_COPY");
 }
 
 /*
@@ -1782,6 +1855,7 @@ static void case_precopy(void)
 	      n < 0 ? strerror(-n) : "ok");
 	if (!ok)
 		goto out;
+	precopy_save_fails(&src, fd);
 
 	/* Frames for the stream: two completed unread, one waiting. */
 	unread = send_frames(2);
