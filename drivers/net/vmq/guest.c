@@ -798,8 +798,9 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_drain);
  * @qp: a guest queue pair.
  *
  * The reset of the guest's device: DMA stops as in vmq_guest_qp_stop(),
- * rings, the error and held frames are cleared.  MAC, VLAN,
- * anti-spoofing, counters and whether the MAC matches stay.
+ * rings, the error and held frames (dropped, counted) are cleared, and
+ * the queue pair is %VMQ_QP_ALLOCATED again, as one never enabled.  MAC,
+ * VLAN, anti-spoofing, counters and whether the MAC matches stay.
  *
  * Context: process context, may sleep; never waits for the VMM.
  */
@@ -809,11 +810,14 @@ void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp)
 
 	mutex_lock(&vdev->lock);
 	vmq_qp_stop(vdev, qp);
+	/* Admin views say "disabled", not "stopped", after a reset. */
+	if (vdev->qps[qp].state == VMQ_QP_DMA_STOPPED)
+		WRITE_ONCE(vdev->qps[qp].state, VMQ_QP_ALLOCATED);
 	memset(&gqp->rx, 0, sizeof(gqp->rx));
 	memset(&gqp->tx, 0, sizeof(gqp->tx));
 	memset(gqp->vq, 0, sizeof(gqp->vq));
 	WRITE_ONCE(gqp->error, VMQ_ERR_NONE);
-	vmq_guest_held_purge(gqp);
+	vmq_guest_held_purge(vdev, qp);
 	mutex_unlock(&vdev->lock);
 	vmq_devlink_guest_recheck(vdev);
 }

@@ -92,13 +92,18 @@ static void vmq_guest_held_begin(struct vmq_guest_qp *gqp)
 		gqp->held_l2 = atomic64_read(&gqp->l2);
 }
 
-/* Drop every held frame, counting each. */
-void vmq_guest_held_purge(struct vmq_guest_qp *gqp)
+/*
+ * Drop every held frame, each counted where the NIC's other drops of the
+ * queue pair are: the guest's rx_drops and the NIC's qpN_rx_drops.
+ */
+void vmq_guest_held_purge(struct vmq_dev *vdev, u32 qp)
 {
+	struct vmq_guest_qp *gqp = vdev->qps[qp].guest;
 	u32 n = skb_queue_len(&gqp->held);
 
 	skb_queue_purge(&gqp->held);
 	vmq_guest_count(gqp, VMQ_CNT_RX_DROPS, n);
+	vmq_qp_count_rx_drop(vdev, qp, n);
 }
 
 /**

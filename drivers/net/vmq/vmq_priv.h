@@ -376,7 +376,7 @@ const char *vmq_guest_qp_name(const struct vmq_qp *qp);
 const char *vmq_guest_err_name(u32 err);
 int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 			  struct vmq_guest_qp *gqp, const u8 *mac, u16 vlan);
-void vmq_guest_held_purge(struct vmq_guest_qp *gqp);
+void vmq_guest_held_purge(struct vmq_dev *vdev, u32 qp);
 
 /* fwd.c */
 int vmq_fwd_init(void);

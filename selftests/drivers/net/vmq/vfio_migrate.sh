@@ -13,7 +13,8 @@
 #   bad_streams  each stream a destination must refuse, with the errno the
 #                contract names, a log line and ERROR; reset, then usable
 #   rollback     STOP (and STOP_COPY) back to RUNNING on the source; a
-#                STOP_COPY whose save fails (vmq_vfio.fail_saves)
+#                STOP_COPY whose save fails (vmq_vfio.fail_saves); a reset
+#                after STOP drops and counts the frames kept
 #   precopy      PRE_COPY on kernels that have it (6.2 and later): the first
 #                segment while the guest runs, checked by the destination
 #   round_trips  50 migrations back and forth; no slab objects left, the

@@ -212,6 +212,9 @@ guest_rx()
 	check_err $? "ethtool -S qp${qp}_rx_packets did not move"
 	grep -q "vmq0-qp$qp" /proc/interrupts
 	check_err $? "no vector for queue pair $qp"
+	# The VMM's close reset the device: as one never enabled.
+	[ "$(cat /sys/bus/mdev/devices/$UUID1/vmq/state)" = disabled ]
+	check_err $? "state after the VMM closed: $(cat /sys/bus/mdev/devices/$UUID1/vmq/state), want disabled"
 	log_test "guest rx: frames land in guest memory at the posted IOVAs"
 }
 

@@ -36,8 +36,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/ethtool.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <linux/vfio.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1716,6 +1719,110 @@ static void rollback_save_fails(struct vmm *v)
 	check(guest_expect(v, first, 1, name), "%s: the queue receives", name);
 }
 
+/* A line of @v's mdev attribute @attr, or "?". */
+static void mdev_attr(struct vmm *v, const char *attr, char *buf, int size)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/vmq/%s",
+		 v->uuid, attr);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, size, f))
+		snprintf(buf, size, "?");
+	buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* ethtool -S @nic's statistic @name (SIOCETHTOOL), or ~0. */
+static __u64 nic_stat(const char *nic, const char *name)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ethtool_gstrings *str = NULL;
+	struct ethtool_stats *st = NULL;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct ifreq ifr = { 0 };
+	__u64 val = ~0ULL;
+	__u32 i, n;
+
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", nic);
+	ifr.ifr_data = (void *)&info;
+	if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr))
+		goto out;
+	n = info.n_stats;
+	str = calloc(1, sizeof(*str) + n * ETH_GSTRING_LEN);
+	st = calloc(1, sizeof(*st) + n * sizeof(__u64));
+	if (!str || !st)
+		goto out;
+	str->cmd = ETHTOOL_GSTRINGS;
+	str->string_set = ETH_SS_STATS;
+	str->len = n;
+	ifr.ifr_data = (void *)str;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		goto out;
+	st->cmd = ETHTOOL_GSTATS;
+	st->n_stats = n;
+	ifr.ifr_data = (void *)st;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!strncmp((char *)str->data + i * ETH_GSTRING_LEN, name,
+			     ETH_GSTRING_LEN))
+			val = st->data[i];
+out:
+	free(str);
+	free(st);
+	if (fd >= 0)
+		close(fd);
+	return val;
+}
+
+/* @nic's qpN_rx_drops for @v's queue pair, or ~0. */
+static __u64 nic_rx_drops(struct vmm *v, const char *nic)
+{
+	char qp[16], name[ETH_GSTRING_LEN];
+
+	mdev_attr(v, "qp", qp, sizeof(qp));
+	snprintf(name, sizeof(name), "qp%s_rx_drops", qp);
+	return nic_stat(nic, name);
+}
+
+/*
+ * A reset after STOP: the frames the device kept are dropped, each
+ * counted in the guest's RX_DROPS and the NIC's qpN_rx_drops, and the
+ * admin's state reads "disabled", as for a device never enabled.
+ */
+static void rollback_reset_held(struct vmm *v)
+{
+	const char *name = "rollback, reset";
+	__u64 guest0, nic0, guest1, nic1;
+	__u32 head = v->rx_head;
+	char state[32];
+	int err;
+
+	send_frames(3 + 2);
+	if (!expect(rx_wait_head(v, (head + 3) % NDESC) &&
+		    sim_wait_backlog(v, 2, 300),
+		    "%s: 3 frames completed, 2 wait in the device", name) ||
+	    !mig_to(v, VFIO_DEVICE_STATE_STOP, NULL, name))
+		return;
+	guest0 = counter(v, VMQ_CNT_RX_DROPS);
+	nic0 = nic_rx_drops(v, "vmq0");
+	err = ioctl(v->dev, VFIO_DEVICE_RESET) ? -errno : 0;
+	guest1 = counter(v, VMQ_CNT_RX_DROPS);
+	nic1 = nic_rx_drops(v, "vmq0");
+	check(!err && guest1 - guest0 == 2 && nic0 != ~0ULL &&
+	      nic1 - nic0 == 2,
+	      "%s: VFIO_DEVICE_RESET (%s) drops the 2 kept frames: RX_DROPS %llu -> %llu, qpN_rx_drops %llu -> %llu (want +2, +2)",
+	      name, strerror(-err), (unsigned long long)guest0,
+	      (unsigned long long)guest1, (unsigned long long)nic0,
+	      (unsigned long long)nic1);
+	mdev_attr(v, "state", state, sizeof(state));
+	check(!strcmp(state, "disabled"),
+	      "%s: the admin's state reads %s (want disabled)", name, state);
+}
+
 static void case_rollback(void)
 {
 	struct vmm v;
@@ -1729,6 +1836,7 @@ static void case_rollback(void)
 	if (spare_uuid)
 		rollback_mac_taken(&v);
 	rollback_save_fails(&v);
+	rollback_reset_held(&v);
 	no_duplicates("rollback");
 	vmm_close(&v);
 }
