@@ -68,7 +68,12 @@ static int macvlans_show(struct seq_file *m, void *unused)
 		if (!netif_is_macvlan(upper))
 			continue;
 		fwd = macvlan_accel_priv(upper);
-		if (fwd && vmq_fwd_is_ours(vdev, fwd))
+		if (fwd && vmq_fwd_is_ours(vdev, fwd) &&
+		    fwd->loc == VMQ_LOC_ANY)
+			seq_printf(m, "%s %pM offloaded qp %u filter none queues %u\n",
+				   upper->name, upper->dev_addr, fwd->qp,
+				   fwd->nr_qps);
+		else if (fwd && vmq_fwd_is_ours(vdev, fwd))
 			seq_printf(m, "%s %pM offloaded qp %u filter %u queues %u\n",
 				   upper->name, upper->dev_addr, fwd->qp,
 				   fwd->loc, fwd->nr_qps);

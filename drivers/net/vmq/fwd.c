@@ -284,7 +284,8 @@ static void vmq_fwd_del(struct vmq_fwd *fwd)
 	struct vmq_dev *vdev = fwd->vdev;
 
 	/* Stop steering first, then transmit, then DMA. */
-	__vmq_filter_del(vdev, fwd->loc);
+	if (fwd->loc != VMQ_LOC_ANY)
+		__vmq_filter_del(vdev, fwd->loc);
 	vmq_fwd_unbind(fwd);
 	vmq_fwd_qps_release(vdev, fwd);
 	vmq_fwd_unreserve(vdev, fwd);
@@ -521,7 +522,14 @@ struct net_device *vmq_qp_rx_netdev(struct vmq_dev *vdev, u32 qp)
 }
 EXPORT_SYMBOL_GPL(vmq_qp_rx_netdev);
 
-/* A macvlan changed its MAC: move its filter in one step. */
+/*
+ * A macvlan changed its MAC: move its filter in one step.  If the new
+ * MAC cannot be steered (another filter holds it, the table is full) the
+ * old one must not stay steered to the macvlan either: that MAC may be
+ * another's from now on.  The macvlan then keeps its queue pairs for
+ * what it sends and receives through the lower device (macvlan added
+ * its new MAC there), until its next MAC change or reopen.
+ */
 static void vmq_fwd_changeaddr(struct net_device *upper)
 {
 	struct vmq_filter_key key = { .vlan = VMQ_VLAN_NONE };
@@ -540,9 +548,12 @@ static void vmq_fwd_changeaddr(struct net_device *upper)
 	mutex_lock(&vdev->lock);
 	loc = __vmq_filter_add(vdev, &key, vmq_fwd_target(fwd),
 			       VMQ_FILTER_MACVLAN, fwd->loc);
+	if (loc < 0)
+		__vmq_filter_del(vdev, fwd->loc);
+	fwd->loc = loc < 0 ? VMQ_LOC_ANY : loc;
 	mutex_unlock(&vdev->lock);
 	if (loc < 0)
-		netdev_warn(vdev->netdev, "vmq: %s: cannot move filter to %pM: %d\n",
+		netdev_warn(vdev->netdev, "vmq: %s: cannot move filter to %pM: %d; it receives through the software path\n",
 			    upper->name, upper->dev_addr, loc);
 }
 

@@ -109,7 +109,8 @@ struct vmq_qp {
  * @qp: its first queue pair.
  * @nr_qps: its queue pairs, [@qp, @qp + @nr_qps).
  * @ctx: the RSS context spreading its frames over them, or 0 for one.
- * @loc: its filter's location.
+ * @loc: its filter's location, or %VMQ_LOC_ANY while its MAC cannot be
+ *	steered (vmq_fwd_changeaddr()).
  * @local_switch: the hardware may switch its frames to other local queue
  *	pairs (bridge mode); private and vepa macvlans go to the wire.
  */

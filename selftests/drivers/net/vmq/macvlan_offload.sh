@@ -18,6 +18,7 @@ TESTS="
 	channels_keep_tx_queue
 	fallback_when_full
 	mac_change_moves_filter
+	mac_change_unsteerable
 	vlan_on_macvlan
 	macvtap_offloaded
 	private_and_vepa
@@ -243,6 +244,35 @@ mac_change_moves_filter()
 	[ "$(qstat $DEV "qp${qp}_rx_packets")" -ge $((before + N)) ]
 	check_err $? "new MAC's frames not on queue pair $qp"
 	log_test "changing a macvlan's MAC moves its filter"
+}
+
+# vm1 changes its MAC to one an ethtool rule holds: its filter cannot
+# move, and must not stay on the old MAC, which is no longer vm1's.
+mac_change_unsteerable()
+{
+	local r filters=/sys/kernel/debug/vmq/$BUS/filters
+
+	mv_add vm1 $M1
+	defer mv_del vm1
+	ethtool -N $DEV flow-type ether dst $M3 action 0 loc 100
+	check_err $? "cannot add a rule for $M3"
+	defer ethtool -N $DEV delete 100
+	ip link set vm1 address $M3
+	check_err $? "cannot change vm1's MAC"
+	grep -q "$M1" $filters
+	check_fail $? "the old MAC is still steered: $(grep "$M1" $filters)"
+	grep -q "^vm1 $M3 offloaded qp [0-9]* filter none " \
+		/sys/kernel/debug/vmq/$BUS/macvlans
+	check_err $? "macvlans view: $(grep vm1 /sys/kernel/debug/vmq/$BUS/macvlans)"
+	r=$(ifstat vm1 rx_packets)
+	send_to $M1
+	sleep 0.5
+	[ "$(ifstat vm1 rx_packets)" -eq "$r" ]
+	check_err $? "frames to vm1's old MAC reached it"
+	send_to $M3
+	wait_rx vm1 "$r"
+	check_err $? "vm1 does not receive on its new MAC through the lower device"
+	log_test "a macvlan's MAC that cannot be steered leaves no filter behind"
 }
 
 vlan_on_macvlan()
