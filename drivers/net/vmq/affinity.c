@@ -7,10 +7,13 @@
  * there with an affinity hint (which irqbalance honours).  Existing
  * vectors are not reshuffled when another comes, so a queue's CPU is
  * stable.  An admin who writes /proc/irq/N/smp_affinity pins the vector:
- * the core notices that the affinity is no longer the one it set, keeps
- * the admin's mask across ethtool -L, link down/up and rebalancing, and
- * never moves it.  CPU hotplug only queues work: the kernel itself moves
- * vectors off a dying CPU, and the work then gives them new homes.
+ * the core notices that the affinity is no longer the one it set (an
+ * irq affinity notifier tells it as the write happens; the views and
+ * every move of the core look again first), keeps the admin's mask
+ * across ethtool -L, link down/up and rebalancing, and never moves it; a
+ * transmit vector of the queue pair follows the pin.  CPU hotplug only
+ * queues work: the kernel itself moves vectors off a dying CPU, and the
+ * work then gives them new homes.
  *
  * The admin may confine the device's vectors to the CPUs numbered
  * [base_cpu, base_cpu + max_cpus) (devlink, Set-NetAdapterVmq's
@@ -146,20 +149,69 @@ int vmq_qp_move(struct vmq_dev *vdev, struct vmq_qp *qp, int cpu)
 /*
  * Has the admin pinned this vector?  Its affinity is not what we set and
  * our CPU is still online (the kernel moves vectors off dying CPUs, which
- * is not a pin).
+ * is not a pin).  True if it is newly pinned.
  */
-static void vmq_qp_detect_pin(struct vmq_qp *qp)
+static bool vmq_qp_detect_pin(struct vmq_qp *qp)
 {
 	const struct cpumask *mask;
 
 	if (qp->irq <= 0 || qp->pinned || qp->home_cpu < 0 ||
 	    !cpu_online(qp->home_cpu))
-		return;
+		return false;
 	mask = irq_get_affinity_mask(qp->irq);
 	if (!mask || cpumask_equal(mask, cpumask_of(qp->home_cpu)))
-		return;
+		return false;
 	cpumask_copy(qp->pin_mask, mask);
 	qp->pinned = true;
+	return true;
+}
+
+/**
+ * vmq_affinity_notice_pins() - notice the pins the admin made meanwhile
+ * @vdev: the device, its mutex held.
+ *
+ * The notifier notices a pin from a work item; whatever reports or moves
+ * vectors looks again first, so that it never misses one just made.
+ */
+void vmq_affinity_notice_pins(struct vmq_dev *vdev)
+{
+	u32 i;
+
+	lockdep_assert_held(&vdev->lock);
+	for (i = 0; i < vdev->caps.num_qps; i++)
+		if (vmq_qp_detect_pin(&vdev->qps[i]))
+			vmq_qp_place_tx(vdev, &vdev->qps[i]);
+}
+
+/*
+ * The vector's affinity changed: the core's own move, or an admin's pin
+ * (a first one, or a pinned vector pinned elsewhere), which its transmit
+ * vector follows.  The kernel's own moves off a dying CPU do not notify.
+ */
+static void vmq_qp_affinity_notify(struct irq_affinity_notify *notify,
+				   const cpumask_t *mask)
+{
+	struct vmq_qp *qp = container_of(notify, struct vmq_qp, notify);
+	struct vmq_dev *vdev = qp->vdev;
+	bool moved = false;
+
+	mutex_lock(&vdev->lock);
+	if (qp->irq == notify->irq) {
+		if (qp->pinned && !cpumask_equal(mask, qp->pin_mask)) {
+			cpumask_copy(qp->pin_mask, mask);
+			moved = true;
+		} else {
+			moved = vmq_qp_detect_pin(qp);
+		}
+	}
+	if (moved)
+		vmq_qp_place_tx(vdev, qp);
+	mutex_unlock(&vdev->lock);
+}
+
+/* Embedded in the queue pair, which outlives every registration. */
+static void vmq_qp_affinity_release(struct kref *ref)
+{
 }
 
 /*
@@ -170,10 +222,10 @@ void vmq_affinity_refresh(struct vmq_dev *vdev)
 {
 	u32 i;
 
+	vmq_affinity_notice_pins(vdev);
 	for (i = 0; i < vdev->caps.num_qps; i++) {
 		struct vmq_qp *qp = &vdev->qps[i];
 
-		vmq_qp_detect_pin(qp);
 		if (qp->irq <= 0 || qp->pinned)
 			continue;
 		if (qp->home_cpu < 0 || !cpu_online(qp->home_cpu) ||
@@ -192,15 +244,21 @@ void vmq_affinity_refresh(struct vmq_dev *vdev)
  * @irq: its Linux irq number, after request_irq(); or 0 before free_irq().
  *
  * The core sets the vector's affinity and hint: the admin's pinned mask if
- * there is one, else a home CPU from the spread.  Passing 0 clears the
- * hint, as free_irq() requires, and remembers an admin's pin.
+ * there is one, else a home CPU from the spread, and an irq affinity
+ * notifier, to notice an admin's pin as it is made; the vector must have
+ * no other notifier (no irq_cpu_rmap).  Passing 0 clears the hint and the
+ * notifier, as free_irq() requires, and remembers an admin's pin.
  *
  * Context: process context, may sleep; not with the device mutex held.
  */
 void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 {
 	struct vmq_qp *q = &vdev->qps[qp];
+	int old = READ_ONCE(q->irq);
 
+	/* Its callback takes the mutex: this waits for it, so not under it. */
+	if (irq <= 0 && old > 0)
+		irq_set_affinity_notifier(old, NULL);
 	mutex_lock(&vdev->lock);
 	if (irq > 0) {
 		WRITE_ONCE(q->irq, irq);
@@ -217,6 +275,15 @@ void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 		q->home_cpu = -1;
 	}
 	mutex_unlock(&vdev->lock);
+	if (irq > 0) {
+		q->vdev = vdev;
+		q->notify.notify = vmq_qp_affinity_notify;
+		q->notify.release = vmq_qp_affinity_release;
+		/* Without it, pins are still noticed, at the next look. */
+		if (irq_set_affinity_notifier(irq, &q->notify))
+			netdev_warn(vdev->netdev, "vmq: queue pair %u: no affinity notifier for irq %d\n",
+				    qp, irq);
+	}
 }
 EXPORT_SYMBOL_GPL(vmq_qp_set_irq);
 

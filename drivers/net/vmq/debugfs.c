@@ -23,6 +23,7 @@ static int queues_show(struct seq_file *m, void *unused)
 
 	seq_puts(m, "qp state       owner   filters irq  cpu pin rx_packets rx_bytes rx_drops tx_packets tx_bytes tx_drops irqs moves owner_name\n");
 	mutex_lock(&vdev->lock);
+	vmq_affinity_notice_pins(vdev);
 	for (i = 0; i < vdev->caps.num_qps; i++) {
 		const struct vmq_qp *qp = &vdev->qps[i];
 
@@ -184,6 +185,8 @@ static ssize_t place_write(struct file *file, const char __user *ubuf,
 	    qp >= vdev->caps.num_qps || cpu >= nr_cpu_ids || !cpu_online(cpu))
 		return -EINVAL;
 	mutex_lock(&vdev->lock);
+	/* An admin's pin made a moment ago is a pin too. */
+	vmq_affinity_notice_pins(vdev);
 	if (vdev->qps[qp].irq > 0 && !vdev->qps[qp].pinned)
 		err = vmq_qp_move(vdev, &vdev->qps[qp], cpu);
 	mutex_unlock(&vdev->lock);

@@ -69,6 +69,9 @@ struct vmq_qp_balance {
  * @home_cpu: the CPU the core pointed its vector at, or -1.
  * @pinned: the admin chose its affinity; @pin_mask holds the choice.
  * @pin_mask: the admin's affinity, kept across free/request of the irq.
+ * @notify: tells the core when @irq's affinity changes, so an admin's
+ *	pin is noticed as it is made (affinity.c).
+ * @vdev: the device, for @notify's callback.
  * @nr_filters: filters that target it.
  * @coal: its interrupt moderation, as the driver applies it.
  * @rx_adaptive: net_dim sets @coal's receive side (ethtool adaptive-rx);
@@ -90,6 +93,8 @@ struct vmq_qp {
 	int home_cpu;
 	bool pinned;
 	cpumask_var_t pin_mask;
+	struct irq_affinity_notify notify;
+	struct vmq_dev *vdev;
 	u32 nr_filters;
 	struct vmq_coalesce coal;
 	bool rx_adaptive;
@@ -354,6 +359,7 @@ void vmq_affinity_exit(void);
 int vmq_affinity_dev_init(struct vmq_dev *vdev);
 void vmq_affinity_dev_fini(struct vmq_dev *vdev);
 void vmq_affinity_refresh(struct vmq_dev *vdev);
+void vmq_affinity_notice_pins(struct vmq_dev *vdev);
 int vmq_pick_cpu(const struct vmq_dev *vdev);
 bool vmq_cpu_usable(const struct vmq_dev *vdev, int cpu);
 int vmq_qp_move(struct vmq_dev *vdev, struct vmq_qp *qp, int cpu);

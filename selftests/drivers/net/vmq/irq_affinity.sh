@@ -18,6 +18,7 @@ TESTS="
 	dynamic_steady_no_moves
 	dynamic_respects_pin
 	cpu_hotplug
+	admin_pin_noticed
 "
 
 DEV=vmq0
@@ -300,11 +301,34 @@ cpu_hotplug()
 	log_test "CPU offline/online under traffic loses no queue"
 }
 
+# A pin is noticed as it is made: the queue view shows it at once, and
+# the core's own moves (the place knob) leave the vector where the admin
+# put it.  Dynamic VMQ is off, so no rebalancer tick looks meanwhile.
+admin_pin_noticed()
+{
+	local irq cpu to
+
+	irq=$(qp_irq $DEV 1)
+	cpu=$(irq_eff_cpu "$irq")
+	to=$(((cpu + 1) % $(nproc)))
+	echo $to > "/proc/irq/$irq/smp_affinity_list"
+	check_err $? "cannot pin irq $irq"
+	awk '$1 == 1 { print $7 }' /sys/kernel/debug/vmq/$BUS/queues |
+		grep -qx yes
+	check_err $? "queue view does not show the pin at once"
+	echo "1 $cpu" > /sys/kernel/debug/vmq/$BUS/place 2>/dev/null
+	check_fail $? "the place knob moved a pinned vector"
+	[ "$(cat "/proc/irq/$irq/smp_affinity_list")" = $to ]
+	check_err $? "pin lost: $(cat "/proc/irq/$irq/smp_affinity_list")"
+	log_test "an admin's pin is noticed as it is made"
+}
+
 require_root
 require_cmd ethtool ip
 [ "$(nproc)" -ge 4 ] || { echo "SKIP: needs 4 CPUs"; exit $ksft_skip; }
 vmqsim_setup_or_exit 8
 ethtool -L $DEV combined $NQ
 steer_all || { echo "FAIL: cannot steer"; exit 1; }
+
 tests_run
 exit $EXIT_STATUS

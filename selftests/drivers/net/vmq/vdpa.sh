@@ -729,9 +729,15 @@ irq_moved()
 	echo "$(($(irq_total "$1") - was[0])) $(($(irq_total "$2") - was[1]))"
 }
 
+# tx_follows IRQ CPU: IRQ's affinity is CPU alone.
+tx_follows()
+{
+	[ "$(cat "/proc/irq/$1/smp_affinity_list")" = "$2" ]
+}
+
 virtio_vectors()
 {
-	local qp rxi txi c0 i0 s0 cpu to moved rxm txm peer nd0
+	local qp rxi txi c0 i0 s0 cpu to pin moved rxm txm peer nd0
 
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "virtio_vdpa vectors"; return; }
@@ -757,6 +763,12 @@ virtio_vectors()
 	[ "$(irq_eff_cpu "$rxi")" = "$to" ] && [ "$(irq_eff_cpu "$txi")" = "$to" ] &&
 		[ "$(cat /proc/irq/$txi/affinity_hint)" = "$(cat /proc/irq/$rxi/affinity_hint)" ]
 	check_err $? "queue pair $qp moved to CPU $to: vmq0-qp$qp on $(irq_eff_cpu "$rxi") hint $(cat /proc/irq/$rxi/affinity_hint), tx on $(irq_eff_cpu "$txi") hint $(cat /proc/irq/$txi/affinity_hint)"
+	# An admin's pin of the queue pair's vector: the transmit one follows.
+	pin=$(((to + 1) % $(nproc)))
+	echo $pin > "/proc/irq/$rxi/smp_affinity_list"
+	check_err $? "cannot pin irq $rxi to CPU $pin"
+	busywait 3000 tx_follows "$txi" $pin
+	check_err $? "vmq0-qp$qp pinned to CPU $pin, vmq0-qp$qp-tx on $(cat "/proc/irq/$txi/smp_affinity_list")"
 
 	# Receive completions on the queue pair's vector, transmit ones on
 	# the transmit vector; the queue pair's irqs counter counts both.
@@ -784,13 +796,13 @@ virtio_vectors()
 	s0=$(($(irq_total "$rxi") + $(irq_total "$txi") - s0))
 	[ "$(qp_moved "$qp" 5 "$c0")" -eq "$s0" ]
 	check_err $? "qp${qp}_irqs moved by $(qp_moved "$qp" 5 "$c0"), its two vectors by $s0"
-	echo "	vmq0-qp$qp (irq $rxi) and vmq0-qp$qp-tx (irq $txi) on CPU $to; interrupts qp/tx: $moved"
+	echo "	vmq0-qp$qp (irq $rxi) and vmq0-qp$qp-tx (irq $txi) pinned to CPU $pin; interrupts qp/tx: $moved"
 
 	vdpa dev del vdpa0
 	check_err $? "vdpa dev del failed"
 	! grep -q " vmq0-qp$qp-tx\$" /proc/interrupts
 	check_err $? "vmq0-qp$qp-tx left after dev del"
-	log_test "virtio_vdpa vectors: one per virtqueue, placed and moved with the queue pair"
+	log_test "virtio_vdpa vectors: one per virtqueue, placed, moved and pinned with the queue pair"
 }
 
 virtio_vlan()
