@@ -215,12 +215,39 @@ int vmq_ethtool_get_coalesce(struct net_device *netdev,
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_get_coalesce);
 
+/*
+ * What a device-wide set gives queue pair @qp.  ethtool hands the driver
+ * what get_coalesce reported (queue pair 0's) with the admin's changes
+ * applied, so a receive value equal to queue pair 0's was not given:
+ * turning adaptive-rx off leaves a queue pair that had it the values
+ * net_dim chose for it, not queue pair 0's.
+ */
+static void vmq_coal_for_qp(struct vmq_dev *vdev, u32 qp, bool adaptive,
+			    const struct vmq_coalesce *given,
+			    const struct vmq_coalesce *q0,
+			    struct vmq_coalesce *c)
+{
+	struct vmq_coalesce cur;
+
+	*c = *given;
+	if (adaptive || !READ_ONCE(vdev->qps[qp].rx_adaptive))
+		return;
+	vmq_qp_get_coalesce(vdev, qp, &cur);
+	if (given->rx_usecs == q0->rx_usecs)
+		c->rx_usecs = cur.rx_usecs;
+	if (given->rx_frames == q0->rx_frames)
+		c->rx_frames = cur.rx_frames;
+}
+
 /**
  * vmq_ethtool_set_coalesce() - ethtool_ops.set_coalesce
  * @netdev: the NIC netdev.
  * @ec: the settings, for every queue pair.
  * @kec: unused.
  * @extack: unused.
+ *
+ * Turning adaptive-rx off keeps, on each queue pair that had it, the
+ * receive values in force, but for those given in the same command.
  *
  * Return: 0, or -EINVAL beyond the limits.
  */
@@ -230,16 +257,19 @@ int vmq_ethtool_set_coalesce(struct net_device *netdev,
 			     struct netlink_ext_ack *extack)
 {
 	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
-	struct vmq_coalesce c;
+	bool adaptive = ec->use_adaptive_rx_coalesce;
+	struct vmq_coalesce given, q0, c;
 	u32 i;
 	int err;
 
-	err = vmq_coal_from_ethtool(netdev, ec, &c);
+	err = vmq_coal_from_ethtool(netdev, ec, &given);
 	if (err)
 		return err;
-	for (i = 0; i < vdev->caps.num_qps; i++)
-		vmq_qp_set_coalesce(&vdev->qps[i], &c,
-				    ec->use_adaptive_rx_coalesce);
+	vmq_qp_get_coalesce(vdev, VMQ_QP_DEFAULT, &q0);
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		vmq_coal_for_qp(vdev, i, adaptive, &given, &q0, &c);
+		vmq_qp_set_coalesce(&vdev->qps[i], &c, adaptive);
+	}
 	return 0;
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_set_coalesce);

@@ -16,6 +16,7 @@ TESTS="
 	burst_one_irq
 	adaptive_rx_batches
 	adaptive_rx_per_queue
+	adaptive_rx_off_keeps
 "
 
 DEV=vmq0
@@ -200,6 +201,36 @@ adaptive_rx_per_queue()
 	check_fail $? "adaptive-tx accepted"
 	ethtool -C $DEV adaptive-rx off rx-usecs 20 rx-frames 64
 	log_test "adaptive-rx per queue; off keeps the admin's values"
+}
+
+# adaptive-rx on for the device, traffic on queue 2 only: net_dim moves
+# queue 2's values and not queue 0's.  Turning adaptive-rx off for the
+# device keeps queue 2's values in force, not queue 0's that ethtool -c
+# reports.
+adaptive_rx_off_keeps()
+{
+	local u f
+
+	ethtool -C $DEV adaptive-rx off rx-usecs 0 rx-frames 1
+	ethtool -C $DEV adaptive-rx on
+	check_err $? "ethtool -C adaptive-rx on failed"
+	pktgen_start $PEER ${MACBASE}2
+	sleep 2
+	pktgen_stop
+	sleep 0.5
+	u=$(coal_of 2 rx-usecs:)
+	f=$(coal_of 2 rx-frames:)
+	[ "$u" != 0 ]
+	check_err $? "net_dim did not move queue 2 (rx-usecs $u)"
+	ethtool -C $DEV adaptive-rx off
+	check_err $? "ethtool -C adaptive-rx off failed"
+	[ "$(coal_of 2 "Adaptive RX:")" = off ] &&
+		[ "$(coal_of 2 rx-usecs:)" = "$u" ] &&
+		[ "$(coal_of 2 rx-frames:)" = "$f" ]
+	check_err $? "after adaptive-rx off queue 2 reads $(coal_of 2 "Adaptive RX:") $(coal_of 2 rx-usecs:)/$(coal_of 2 rx-frames:), want off $u/$f"
+	echo "queue 2 kept rx-usecs $u rx-frames $f"
+	ethtool -C $DEV adaptive-rx off rx-usecs 20 rx-frames 64
+	log_test "adaptive-rx off keeps each queue's values in force"
 }
 
 require_root
