@@ -142,7 +142,8 @@ static int vmq_vfio_mig_check(struct vmq_vfio_mig_file *migf)
 	if (!migf->bad) {
 		mutex_lock(&mvdev->lock);
 		migf->bad = vmq_vfio_stream_check(mvdev, migf->buf, migf->len,
-						  &migf->checked);
+						  &migf->checked,
+						  &migf->queued);
 		mutex_unlock(&mvdev->lock);
 	}
 	return migf->bad;

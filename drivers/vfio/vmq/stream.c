@@ -546,11 +546,13 @@ static void vmq_vfio_load_frames(struct vmq_vfio_dev *mvdev,
 
 /*
  * Every segment from *@checked that @len bytes hold in full, checked
- * against this device; *@checked moves past those that pass.  The last
- * is the one with the queue (@p), and nothing may follow it.
+ * against this device; *@checked moves past those that pass.  A stream
+ * is one pre-copy segment (DEVICE only) at most, then the one with the
+ * queue (@p), after which nothing may come: *@queued says it came, also
+ * to a later call with more of the stream.
  */
 static int vmq_vfio_check_segs(struct vmq_vfio_dev *mvdev, const u8 *buf,
-			       size_t len, size_t *checked,
+			       size_t len, size_t *checked, bool *queued,
 			       struct vmq_vfio_parsed *p)
 {
 	size_t seg;
@@ -559,20 +561,24 @@ static int vmq_vfio_check_segs(struct vmq_vfio_dev *mvdev, const u8 *buf,
 	while (len - *checked >= sizeof(struct vmq_mig_header)) {
 		const struct vmq_mig_header *hdr = (const void *)(buf + *checked);
 
+		if (*queued)
+			return vmq_vfio_bad(mvdev, -EINVAL,
+					    "data after the QUEUE segment");
 		if (le64_to_cpu(hdr->size) > len - *checked &&
 		    le32_to_cpu(hdr->magic) == VMQ_MIG_MAGIC &&
 		    le32_to_cpu(hdr->version) == VMQ_MIG_VERSION)
 			return 0;	/* the rest has yet to come */
-		if (p->nqueues)
-			return vmq_vfio_bad(mvdev, -EINVAL,
-					    "data after the QUEUE segment");
 		err = vmq_vfio_parse_seg(mvdev, buf + *checked, len - *checked,
 					 p, &seg);
+		if (!err && !p->nqueues && *checked)
+			err = vmq_vfio_bad(mvdev, -EINVAL,
+					   "more than one pre-copy segment");
 		if (!err)
 			err = vmq_vfio_check_fit(mvdev, p);
 		if (err)
 			return err;
 		*checked += seg;
+		*queued = p->nqueues > 0;
 	}
 	return 0;
 }
@@ -583,6 +589,7 @@ static int vmq_vfio_check_segs(struct vmq_vfio_dev *mvdev, const u8 *buf,
  * @buf: the stream so far.
  * @len: its length.
  * @checked: bytes found good so far; moved on.
+ * @queued: whether those end with the queue's segment; updated.
  *
  * A stream from a device of another kind, or for another MAC, is refused
  * as soon as its first segment is in (pre-copy sends it while the source
@@ -591,11 +598,11 @@ static int vmq_vfio_check_segs(struct vmq_vfio_dev *mvdev, const u8 *buf,
  * Return: 0, or the errno of vmq.rst's table.
  */
 int vmq_vfio_stream_check(struct vmq_vfio_dev *mvdev, const u8 *buf,
-			  size_t len, size_t *checked)
+			  size_t len, size_t *checked, bool *queued)
 {
 	struct vmq_vfio_parsed p = { };
 
-	return vmq_vfio_check_segs(mvdev, buf, len, checked, &p);
+	return vmq_vfio_check_segs(mvdev, buf, len, checked, queued, &p);
 }
 
 /* Queue @qi as the stream has it; the device's own state went first. */
@@ -617,8 +624,10 @@ static void vmq_vfio_load_queue(struct vmq_vfio_dev *mvdev, u32 qi,
 					      &state)))
 		return;
 	mvdev->q[qi].regs = state;
-	for (i = 0; i < min_t(u32, p->ncnt[qi], VMQ_VFIO_MIG_COUNTERS); i++)
-		atomic64_set(&gqp->cnt[i], le64_to_cpu(p->cnt[qi][i]));
+	/* A source with fewer counters: the others start from 0 here. */
+	for (i = 0; i < VMQ_VFIO_MIG_COUNTERS; i++)
+		atomic64_set(&gqp->cnt[i], i < p->ncnt[qi] ?
+			     le64_to_cpu(p->cnt[qi][i]) : 0);
 }
 
 /**
@@ -634,13 +643,14 @@ int vmq_vfio_stream_load(struct vmq_vfio_dev *mvdev, const u8 *buf,
 {
 	const struct vmq_vfio_mig_queue *q0;
 	struct vmq_vfio_parsed p;
+	bool queued = false;
 	size_t checked = 0;
 	u32 q, flags;
 	int err;
 
 	memset(&p, 0, sizeof(p));
 	err = vmq_vfio_check_segs(mvdev, buf ? buf : (const u8 *)"", len,
-				  &checked, &p);
+				  &checked, &queued, &p);
 	if (err)
 		return err;
 	if (checked != len)

@@ -128,6 +128,8 @@ struct vmq_vfio_fences {
  * @precopy: the device is in PRE_COPY: the end of @buf is for now.
  * @mvdev: the device, while not @disabled (resuming: to check segments).
  * @checked: resuming: bytes of complete segments found good.
+ * @queued: resuming: the last of them has the queue's state: nothing may
+ *	follow it.
  * @bad: resuming: the errno a segment was refused with, or 0.
  */
 struct vmq_vfio_mig_file {
@@ -141,6 +143,7 @@ struct vmq_vfio_mig_file {
 	bool precopy;
 	struct vmq_vfio_dev *mvdev;
 	size_t checked;
+	bool queued;
 	int bad;
 };
 
@@ -268,7 +271,7 @@ size_t vmq_vfio_stream_size(struct vmq_vfio_dev *mvdev);
 int vmq_vfio_stream_save(struct vmq_vfio_dev *mvdev, bool full, u8 **bufp,
 			 size_t *lenp);
 int vmq_vfio_stream_check(struct vmq_vfio_dev *mvdev, const u8 *buf,
-			  size_t len, size_t *checked);
+			  size_t len, size_t *checked, bool *queued);
 int vmq_vfio_stream_load(struct vmq_vfio_dev *mvdev, const u8 *buf,
 			 size_t len);
 

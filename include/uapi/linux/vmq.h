@@ -369,7 +369,7 @@ struct vmq_mig_record {
  *	order from %VMQ_CNT_RX_PACKETS, len / 8 of them; at most one.  A
  *	device sends those before %VMQ_CNT_DMA_PINS (the DMA counters
  *	describe the host's pins, not the guest) and restores as many of
- *	those as the record has.
+ *	those as the record has; the others start from 0.
  * @VMQ_MIG_REC_FRAME: a frame the device accepted but had not written to
  *	guest memory when it stopped, as the guest will see it; in arrival
  *	order, at most %VMQ_MIG_MAX_FRAMES in all.

@@ -1040,8 +1040,8 @@ static void recover(struct vmm *d, const char *name)
  * in any case.  The kernel says why, and the device is in ERROR, which
  * only a reset leaves.
  */
-static void refuse(struct vmm *d, const char *name, const __u8 *s,
-		   size_t len, int want, bool complete)
+static void refuse_at(struct vmm *d, const char *name, const __u8 *s,
+		      size_t split, size_t len, int want, bool complete)
 {
 	__u32 state = ~0U;
 	char line[256];
@@ -1053,6 +1053,12 @@ static void refuse(struct vmm *d, const char *name, const __u8 *s,
 	    !mig_to(d, VFIO_DEVICE_STATE_RESUMING, &fd, name))
 		return;
 	kmsg_skip();
+	/* The first @split bytes in a write of their own, taken. */
+	n = split ? mig_write(fd, s, split) : 0;
+	check(n == (ssize_t)split, "%s: the first %zu bytes taken: %s", name,
+	      split, n < 0 ? strerror(-n) : "ok");
+	s += split;
+	len -= split;
 	n = len ? mig_write(fd, s, len) : 0;
 	if (complete) {
 		check(n == -want, "%s: the write refused: %s (want %s)", name,
@@ -1076,6 +1082,12 @@ static void refuse(struct vmm *d, const char *name, const __u8 *s,
 	check(kmsg_find(d->uuid, line, sizeof(line)), "%s: kernel log: %s", name,
 	      line);
 	close(fd);
+}
+
+static void refuse(struct vmm *d, const char *name, const __u8 *s,
+		   size_t len, int want, bool complete)
+{
+	refuse_at(d, name, s, 0, len, want, complete);
 }
 
 /* A copy of the good stream in scratch, for editing. */
@@ -1324,6 +1336,51 @@ static void take_two_segments(struct vmm *d)
 	usable(d, name);
 }
 
+/*
+ * A stream whose COUNTERS record has two values (a source with fewer
+ * counters): taken; those two are restored, the others read 0.
+ */
+static void take_short_counters(struct vmm *d)
+{
+	const char *name = "bad-streams: a COUNTERS record of 2 values";
+	__u64 want[VMQ_CNT_DMA_PINS] = { 0 };
+	struct mig_rec r;
+	size_t len = good_len, cut;
+	bool same = true;
+	__u8 *c;
+	ssize_t n;
+	int fd, i;
+
+	c = edit_rec(VMQ_MIG_REC_COUNTERS, &r);
+	memcpy(want, c, 2 * sizeof(__u64));
+	for (i = 0; i < 2; i++)
+		want[i] = le64toh(want[i]);
+	/* The record's header says 16 bytes; the rest of it goes. */
+	((struct vmq_mig_record *)(scratch + r.off))->len = htole32(16);
+	cut = r.next - (size_t)(c - scratch) - 16;
+	memmove(c + 16, c + 16 + cut, len - (size_t)(c + 16 + cut - scratch));
+	len -= cut;
+	mig_seal(scratch, len);
+	good_ram_put(d);
+	if (!mig_to(d, VFIO_DEVICE_STATE_STOP, NULL, name) ||
+	    !mig_to(d, VFIO_DEVICE_STATE_RESUMING, &fd, name))
+		return;
+	n = mig_write(fd, scratch, len);
+	check(n == (ssize_t)len && mig_to(d, VFIO_DEVICE_STATE_STOP, NULL, name),
+	      "%s: taken: %s", name, n < 0 ? strerror(-n) : "ok");
+	close(fd);
+	for (i = 0; i < VMQ_CNT_DMA_PINS; i++)
+		same = same && counter(d, i) == want[i];
+	check(same, "%s: counters %llu %llu %llu ... (want %llu %llu 0 ...)",
+	      name, (unsigned long long)counter(d, 0),
+	      (unsigned long long)counter(d, 1),
+	      (unsigned long long)counter(d, 2),
+	      (unsigned long long)want[0], (unsigned long long)want[1]);
+	check(mig_to(d, VFIO_DEVICE_STATE_RUNNING, NULL, name),
+	      "%s: RUNNING", name);
+	usable(d, name);
+}
+
 static void case_bad_streams(void)
 {
 	char mac[18], own_mac[18];
@@ -1440,6 +1497,17 @@ static void case_bad_streams(void)
 	       EINVAL, true);
 	recover(&d, "bad-streams: the stream twice");
 	take_two_segments(&d);
+	len = precopy_segment(scratch);
+	memcpy(scratch + len, scratch, len);
+	memcpy(scratch + 2 * len, good, good_len);
+	refuse(&d, "bad-streams: two pre-copy segments", scratch,
+	       2 * len + good_len, EINVAL, true);
+	recover(&d, "bad-streams: two pre-copy segments");
+	memcpy(edit() + good_len, good, good_len);
+	refuse_at(&d, "bad-streams: the stream again, in a later write",
+		  scratch, good_len, 2 * good_len, EINVAL, true);
+	recover(&d, "bad-streams: the stream again, in a later write");
+	take_short_counters(&d);
 	/* The first segment alone is refused while the source still runs. */
 	admin_set(&d, "mac", mac);
 	len = precopy_segment(scratch);
