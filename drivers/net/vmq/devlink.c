@@ -460,8 +460,10 @@ void vmq_devlink_add(struct vmq_dev *vdev)
 		return;
 	}
 	devlink = devlink_alloc(&vmq_devlink_ops, sizeof(vdev), parent);
-	if (!devlink)
+	if (!devlink) {
+		netdev_warn(vdev->netdev, "vmq: no memory for a devlink instance, none registered\n");
 		return;
+	}
 	*(struct vmq_dev **)devlink_priv(devlink) = vdev;
 	err = devlink_params_register(devlink, vmq_devlink_params,
 				      ARRAY_SIZE(vmq_devlink_params));

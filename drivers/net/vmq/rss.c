@@ -151,8 +151,10 @@ static int vmq_rss_ctx_modify(struct vmq_dev *vdev, u32 ctx, const u32 *indir)
 	int err = -ENOENT;
 
 	mutex_lock(&vdev->lock);
-	if (!vmq_rss_ctx_exists(vdev, ctx))
+	if (!vmq_rss_ctx_exists(vdev, ctx)) {
+		netdev_warn(vdev->netdev, "vmq: no RSS context %u\n", ctx);
 		goto out;
+	}
 	err = 0;
 	if (!indir)
 		goto out;
@@ -174,8 +176,10 @@ static int vmq_rss_ctx_remove(struct vmq_dev *vdev, u32 ctx)
 	int err = -ENOENT;
 
 	mutex_lock(&vdev->lock);
-	if (!vmq_rss_ctx_exists(vdev, ctx))
+	if (!vmq_rss_ctx_exists(vdev, ctx)) {
+		netdev_warn(vdev->netdev, "vmq: no RSS context %u\n", ctx);
 		goto out;
+	}
 	err = -EBUSY;
 	if (vmq_rss_ctx_in_use(vdev, ctx)) {
 		netdev_warn(vdev->netdev,
@@ -721,8 +725,12 @@ int vmq_rss_set_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd)
 	u32 bit, old;
 	int err;
 
-	if (!vdev->caps.rss || vmq_rss_flow_bit(cmd->flow_type, &bit))
+	if (!vdev->caps.rss || vmq_rss_flow_bit(cmd->flow_type, &bit)) {
+		netdev_warn(vdev->netdev,
+			    "vmq: RSS does not hash flow type %u: TCP, UDP and other IPv4 and IPv6 only\n",
+			    cmd->flow_type);
 		return -EOPNOTSUPP;
+	}
 	if (cmd->data != VMQ_RXH_IP &&
 	    (!bit || cmd->data != (VMQ_RXH_IP | VMQ_RXH_L4))) {
 		netdev_warn(vdev->netdev,

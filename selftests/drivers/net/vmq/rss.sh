@@ -197,6 +197,8 @@ refused()
 
 refusals()
 {
+	local mark
+
 	refused "Operation not supported" ethtool -X $DEV hfunc xor
 	check_err $? "a hash function other than Toeplitz"
 	refused "Invalid argument" ethtool -X $DEV equal $((NQ + 1))
@@ -207,8 +209,11 @@ refusals()
 	check_err $? "one port only"
 	[ "$(ethtool -n $DEV rx-flow-hash tcp4 | grep -c 'L4 bytes')" = 2 ]
 	check_err $? "tcp4 fields changed by a refusal"
+	mark=$(kmsg_mark)
 	refused "Operation not supported" ethtool -N $DEV rx-flow-hash sctp4 sd
 	check_err $? "SCTP"
+	kmsg_since "$mark" | grep -q "RSS does not hash flow type"
+	check_err $? "no log line for the SCTP refusal"
 	ethtool -X $DEV weight 0 0 0 1
 	refused "Invalid argument" ethtool -L $DEV combined 2
 	check_err $? "dropping a channel the admin's table uses"
