@@ -86,6 +86,8 @@ static void vmqsim_hw_qp_stop(struct vmq_dev *vdev, u32 id)
 	vmqsim_queue_napi_show(sdev, id, false);
 	/* Waits for a running poll; a late interrupt finds NAPI disabled. */
 	napi_disable(&qp->napi);
+	/* Frames the driver had yet to take go with the ring, counted. */
+	vmq_qp_count_rx_drop(vdev, id, vmqsim_ring_waiting(qp->ring));
 	vmqsim_ring_destroy(qp->ring);
 	qp->ring = NULL;
 }

@@ -328,6 +328,17 @@ err_free_ring:
 }
 
 /**
+ * vmqsim_ring_waiting() - frames a ring holds that the driver has not taken
+ * @ring: a ring no one writes or reads at the moment.
+ *
+ * Return: how many.
+ */
+u32 vmqsim_ring_waiting(const struct vmqsim_ring *ring)
+{
+	return READ_ONCE(ring->head) - ring->tail;
+}
+
+/**
  * vmqsim_ring_destroy() - return a ring's posted pages and free it
  * @ring: a ring the silicon no longer writes and no poll reads.
  *

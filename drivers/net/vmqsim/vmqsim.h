@@ -427,6 +427,7 @@ void vmqsim_silicon_count(struct vmqsim_dev *sdev, enum vmqsim_counter c);
 void vmqsim_silicon_add(struct vmqsim_dev *sdev, enum vmqsim_counter c, u64 n);
 extern const char * const vmqsim_counter_names[VMQSIM_CNT_MAX];
 struct vmqsim_ring *vmqsim_ring_create(u32 size);
+u32 vmqsim_ring_waiting(const struct vmqsim_ring *ring);
 void vmqsim_ring_destroy(struct vmqsim_ring *ring);
 int vmqsim_ring_take(struct vmqsim_ring *ring, struct vmqsim_rx_desc *out);
 
