@@ -261,10 +261,11 @@ static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
  * struct vmq_guest_hw_ops - how a driver runs guest queue pairs
  *
  * &vmq_hw_ops.guest of a driver that can; the core calls these instead
- * of &vmq_hw_ops.qp_start and qp_stop for queue pairs owned by
- * %VMQ_OWNER_VFIO.  The device mutex must never wait for a VMM, so
- * stopping one does not wait for an access to guest memory the VMM holds
- * up (a page fault it never answers): @qp_drain does, without the mutex.
+ * of &vmq_hw_ops.qp_start and qp_stop for queue pairs owned by a guest,
+ * %VMQ_OWNER_VFIO or %VMQ_OWNER_VDPA (vmq_owner_is_guest()).  The
+ * device mutex must never wait for a VMM, so stopping one does not wait
+ * for an access to guest memory the VMM holds up (a page fault it never
+ * answers): @qp_drain does, without the mutex.
  *
  * @qp_start: let the hardware run guest queue pair @qp on the rings in
  *	vmq_guest_qp(), which the core checked.  Called with the device

@@ -48,7 +48,8 @@ const char *vmq_guest_qp_name(const struct vmq_qp *qp)
  *
  * For the driver's qp_start, qp_stop and data path, and for the owner.
  *
- * Return: the guest queue pair, or NULL if @qp is not a VFIO queue pair.
+ * Return: the guest queue pair, or NULL if @qp is not a guest queue pair
+ * (one a VFIO or vDPA owner allocated).
  * It stays valid until vmq_guest_qp_free(), which stops the queue pair
  * first.
  */
@@ -221,13 +222,14 @@ static int vmq_guest_vport_claim(struct vmq_dev *vdev,
  * @count: how many queue pairs, 1..%VMQ_VFIO_MAX_QUEUES.
  * @name: the owner's name for them (e.g. the mdev's UUID), for the views.
  *
- * The queue pairs are owned by %VMQ_OWNER_VFIO and switch as one vport
- * (vmq_qp_vport()).  The MAC, VLAN, anti-spoofing and trunk settings, the
- * MAC filter and vmq_guest_qp_match() are the set's, given through its
- * first queue pair; rings, start, stop, doorbells, counters and errors
- * are each queue pair's.  Several queue pairs get an RSS table of their
- * own, which the filter names and vmq_guest_vport_rss() sets: until
- * then every frame goes to the first.  Nothing has a MAC filter until
+ * The queue pairs are owned by @ops->owner (%VMQ_OWNER_VFIO if that is
+ * %VMQ_OWNER_NONE) and switch as one vport (vmq_qp_vport()).  The MAC,
+ * VLAN, anti-spoofing and trunk settings, the MAC filter and
+ * vmq_guest_qp_match() are the set's, given through its first queue
+ * pair; rings, start, stop, doorbells, counters and errors are each
+ * queue pair's.  Several queue pairs get an RSS table of their own,
+ * which the filter names and vmq_guest_vport_rss() sets: until then
+ * every frame goes to the first.  Nothing has a MAC filter until
  * vmq_guest_qp_set_l2(), anti-spoofing is on, and nothing runs until
  * vmq_guest_qp_start().
  *
@@ -455,9 +457,12 @@ int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
  * settings are only recorded.
  *
  * Context: process context, may sleep.
- * Return: 0, -EINVAL for a multicast MAC or bad VLAN, -EEXIST if another
- * filter has this MAC and VLAN, -ENOSPC if the queue pair has no filter
- * yet and the filter table is full.
+ * Return: 0, -EINVAL for a multicast MAC or bad VLAN, -EOPNOTSUPP for a
+ * VLAN on a NIC whose classifier cannot match VLANs, -EEXIST if another
+ * filter has this MAC and VLAN, -ENOSPC if the filter table is full and
+ * the queue pair has no filter to move: no MAC was set yet, the MAC was
+ * all zeroes, or its filter could not come back at vmq_guest_qp_match().
+ * While the MAC matches nothing, only -EINVAL and -EOPNOTSUPP.
  */
 int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 			u16 vlan, bool spoofchk)

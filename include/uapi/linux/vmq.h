@@ -6,7 +6,8 @@
  * VFIO_IOMMU_MAP_DMA, and drives the queue pair through:
  *
  *  - region %VMQ_VFIO_REGION_REGS: 32-bit registers, accessed with 4-byte
- *    aligned pread/pwrite at VMQ_VFIO_REGION_OFFSET(index) + register;
+ *    aligned pread/pwrite at VMQ_VFIO_REGION_OFFSET(index) + register
+ *    (a write to a read-only register succeeds and changes nothing);
  *  - interrupts %VMQ_VFIO_IRQ_RX .. %VMQ_VFIO_IRQ_REQ, one eventfd each,
  *    set with VFIO_DEVICE_SET_IRQS (ACTION_TRIGGER, DATA_EVENTFD);
  *  - two descriptor rings in guest memory, in the hardware's format
@@ -44,14 +45,17 @@
  * stops, STATUS has %VMQ_STATUS_ERROR, ERROR says why (enum vmq_err), the
  * error interrupt fires and the "errors" counter counts it.  Writing
  * %VMQ_CTRL_RESET (or VFIO_DEVICE_RESET) stops the queue and clears every
- * ring register and the error.
+ * ring register and the error; the admin's settings and the counters
+ * stay, also across a close of the device.
  *
  * Several queue pairs (VMMQ): a device whose FEATURES has %VMQ_FEAT_RSS
  * has QUEUES queue pairs (up to %VMQ_VFIO_MAX_QUEUES), each with its own
  * ring registers at VMQ_REG_Q(q, reg) (queue 0's are also at the single
  * queue offsets above), its own error at VMQ_REG_Q(q, VMQ_REG_Q_ERROR),
  * its own counters at VMQ_REG_QCOUNTER(q, n) (VMQ_REG_COUNTER(n) reads
- * the sum over the queues), and its own receive and transmit interrupt:
+ * the sum over the queues; %VMQ_CNT_DMA_PINS, %VMQ_CNT_DMA_UNPINS and
+ * %VMQ_CNT_DMA_SLOW count on queue 0 only), and its own receive and
+ * transmit interrupt:
  * subindex q of %VMQ_VFIO_IRQ_RX and %VMQ_VFIO_IRQ_TX, whose count is
  * QUEUES.  MAC, VLAN, anti-spoofing and the error interrupt are the
  * device's.  CONTROL.ENABLE starts queue 0 and every other queue whose
@@ -179,13 +183,18 @@
  * enum vmq_err - why a queue entered the error state
  * @VMQ_ERR_NONE: no error.
  * @VMQ_ERR_RING_CFG: ring size or base invalid at enable.
- * @VMQ_ERR_RING_INDEX: a TAIL written out of [0, SIZE).
+ * @VMQ_ERR_RING_INDEX: a TAIL written out of [0, SIZE) while the queue
+ *	runs (one written while it is disabled makes the next enable fail
+ *	with %VMQ_ERR_RING_CFG).
  * @VMQ_ERR_DMA: a ring (at enable) or buffer outside mapped guest memory.
  * @VMQ_ERR_TX_LEN: a transmit length outside [ETH_HLEN, MAX_FRAME].
  * @VMQ_ERR_RX_LEN: no longer raised (a received frame longer than the
  *	posted buffer completes with %VMQ_DESC_F_ERR); kept for the ABI.
  * @VMQ_ERR_UNMAP: ring memory unmapped while enabled, found at the
- *	device's next access to it.
+ *	device's next access to it: the receive ring's when a frame finds
+ *	buffers posted there, the transmit ring's when a TAIL write posts
+ *	descriptors.  A receive TAIL written while no frame waits reads
+ *	nothing.
  * @VMQ_ERR_CHAIN: a virtio descriptor chain that loops, names an entry
  *	out of the ring, is indirect, or has the wrong direction (vDPA
  *	devices only; a VFIO queue pair never raises it).
