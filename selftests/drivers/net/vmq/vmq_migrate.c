@@ -1181,22 +1181,34 @@ static void refuse_admin(struct vmm *d, const char *name, const char *attr,
 	recover(d, name);
 }
 
-/* The good stream with an unknown OPTIONAL record: taken, and it runs. */
-static void take_optional(struct vmm *d)
+/*
+ * Destination @d takes @len bytes of @s, the source's RAM put in first:
+ * RESUMING, then STOP.  False, a failure, if it does not.
+ */
+static bool take_stream(struct vmm *d, const char *name, const __u8 *s,
+			size_t len)
 {
-	const char *name = "bad-streams: unknown optional record";
-	size_t len = with_record(REC_UNKNOWN, VMQ_MIG_REC_F_OPTIONAL);
 	ssize_t n;
 	int fd;
 
 	good_ram_put(d);
 	if (!mig_to(d, VFIO_DEVICE_STATE_STOP, NULL, name) ||
 	    !mig_to(d, VFIO_DEVICE_STATE_RESUMING, &fd, name))
-		return;
-	n = mig_write(fd, scratch, len);
+		return false;
+	n = mig_write(fd, s, len);
 	check(n == (ssize_t)len && mig_to(d, VFIO_DEVICE_STATE_STOP, NULL, name),
-	      "%s: skipped, the stream taken", name);
+	      "%s: the stream taken: %s", name, n < 0 ? strerror(-n) : "ok");
 	close(fd);
+	return n == (ssize_t)len;
+}
+
+/* The good stream with an unknown OPTIONAL record: taken, and it runs. */
+static void take_optional(struct vmm *d)
+{
+	const char *name = "bad-streams: unknown optional record";
+	size_t len = with_record(REC_UNKNOWN, VMQ_MIG_REC_F_OPTIONAL);
+
+	take_stream(d, name, scratch, len);
 	check(mig_to(d, VFIO_DEVICE_STATE_RUNNING, NULL, name) &&
 	      guest_expect(d, good_unread, 2, name) &&
 	      guest_expect(d, good_waiting, 1, name),
@@ -1348,8 +1360,7 @@ static void take_short_counters(struct vmm *d)
 	size_t len = good_len, cut;
 	bool same = true;
 	__u8 *c;
-	ssize_t n;
-	int fd, i;
+	int i;
 
 	c = edit_rec(VMQ_MIG_REC_COUNTERS, &r);
 	memcpy(want, c, 2 * sizeof(__u64));
@@ -1361,14 +1372,8 @@ static void take_short_counters(struct vmm *d)
 	memmove(c + 16, c + 16 + cut, len - (size_t)(c + 16 + cut - scratch));
 	len -= cut;
 	mig_seal(scratch, len);
-	good_ram_put(d);
-	if (!mig_to(d, VFIO_DEVICE_STATE_STOP, NULL, name) ||
-	    !mig_to(d, VFIO_DEVICE_STATE_RESUMING, &fd, name))
+	if (!take_stream(d, name, scratch, len))
 		return;
-	n = mig_write(fd, scratch, len);
-	check(n == (ssize_t)len && mig_to(d, VFIO_DEVICE_STATE_STOP, NULL, name),
-	      "%s: taken: %s", name, n < 0 ? strerror(-n) : "ok");
-	close(fd);
 	for (i = 0; i < VMQ_CNT_DMA_PINS; i++)
 		same = same && counter(d, i) == want[i];
 	check(same, "%s: counters %llu %llu %llu ... (want %llu %llu 0 ...)",
