@@ -398,6 +398,15 @@ static int vmq_guest_l2_check(struct vmq_dev *vdev, const u8 *mac, u16 vlan)
 			    vlan);
 		return -EINVAL;
 	}
+	/*
+	 * Its filter would take the host's own unicast (on every VLAN the
+	 * host uses it on), as macvlan refuses its lower device's address.
+	 */
+	if (ether_addr_equal(mac, vdev->netdev->dev_addr)) {
+		netdev_warn(vdev->netdev, "vmq: %pM is the NIC's own address\n",
+			    mac);
+		return -EEXIST;
+	}
 	if (vlan && !(vdev->caps.match_fields & VMQ_MATCH_VLAN)) {
 		netdev_warn(vdev->netdev, "vmq: classifier cannot match VLANs\n");
 		return -EOPNOTSUPP;

@@ -510,6 +510,8 @@ refuse_eexist()
 	vdpa_add vdpa0 mac $MAC2
 	check_err $? "vdpa0: $(cat /tmp/vdpa_add.out)"
 	refused "File exists" "MAC of another vDPA device" mac $MAC2
+	refused "File exists" "the NIC's own MAC" \
+		mac "$(cat /sys/class/net/vmq0/address)"
 	if modprobe vfio_iommu_type1 2>/dev/null &&
 	   type=$(vmq_mdev_type $BUS) && [ -d "$type" ]; then
 		echo $UUID1 > "$type/create" &&
@@ -519,7 +521,7 @@ refuse_eexist()
 	else
 		check_err 1 "no vmq_vfio mdev type to hold a MAC"
 	fi
-	log_test "refusals: EEXIST for a MAC a rule, a device or an mdev holds"
+	log_test "refusals: EEXIST for a MAC a rule, a device, an mdev or the NIC holds"
 }
 
 # expect_write_fail FILE VALUE: refused, the value kept.

@@ -165,6 +165,8 @@ admin_attrs()
 	expect_write_fail $a/mac "zz:00:00:00:00:01" "mac: want"
 	expect_write_fail $a/mac "52:54:00:00:10:01x" "mac: want"
 	expect_write_fail $a/mac "01:00:5e:00:00:01" "not a unicast MAC"
+	expect_write_fail $a/mac "$(cat /sys/class/net/vmq0/address)" \
+		"the NIC's own address"
 	expect_write_fail $a/vlan 4095 "vlan: want"
 	expect_write_fail $a/vlan abc "vlan: want"
 	expect_write_fail $a/spoofchk maybe "spoofchk: want"
