@@ -12,8 +12,9 @@
  * every move of the core look again first), keeps the admin's mask
  * across ethtool -L, link down/up and rebalancing, and never moves it; a
  * transmit vector of the queue pair follows the pin.  CPU hotplug only
- * queues work: the kernel itself moves vectors off a dying CPU, and the
- * work then gives them new homes.
+ * queues work: the kernel itself moves vectors off a dying CPU, which is
+ * no pin, the work then gives them new homes, and a vector whose home
+ * CPU comes back before that goes home.
  *
  * The admin may confine the device's vectors to the CPUs numbered
  * [base_cpu, base_cpu + max_cpus) (devlink, Set-NetAdapterVmq's
@@ -151,12 +152,13 @@ int vmq_qp_move(struct vmq_dev *vdev, struct vmq_qp *qp, int cpu)
  * our CPU is still online (the kernel moves vectors off dying CPUs, which
  * is not a pin).  True if it is newly pinned.
  */
-static bool vmq_qp_detect_pin(struct vmq_qp *qp)
+static bool vmq_qp_detect_pin(struct vmq_dev *vdev, struct vmq_qp *qp)
 {
 	const struct cpumask *mask;
 
 	if (qp->irq <= 0 || qp->pinned || qp->home_cpu < 0 ||
-	    !cpu_online(qp->home_cpu))
+	    !cpu_online(qp->home_cpu) ||
+	    cpumask_test_cpu(qp->home_cpu, vdev->cpus_leaving))
 		return false;
 	mask = irq_get_affinity_mask(qp->irq);
 	if (!mask || cpumask_equal(mask, cpumask_of(qp->home_cpu)))
@@ -179,7 +181,7 @@ void vmq_affinity_notice_pins(struct vmq_dev *vdev)
 
 	lockdep_assert_held(&vdev->lock);
 	for (i = 0; i < vdev->caps.num_qps; i++)
-		if (vmq_qp_detect_pin(&vdev->qps[i]))
+		if (vmq_qp_detect_pin(vdev, &vdev->qps[i]))
 			vmq_qp_place_tx(vdev, &vdev->qps[i]);
 }
 
@@ -201,7 +203,7 @@ static void vmq_qp_affinity_notify(struct irq_affinity_notify *notify,
 			cpumask_copy(qp->pin_mask, mask);
 			moved = true;
 		} else {
-			moved = vmq_qp_detect_pin(qp);
+			moved = vmq_qp_detect_pin(vdev, qp);
 		}
 	}
 	if (moved)
@@ -215,8 +217,24 @@ static void vmq_qp_affinity_release(struct kref *ref)
 }
 
 /*
+ * CPUs that came back are like any other from now on.  Those still going
+ * stay in @cpus_leaving: the kernel has yet to move vectors off them.
+ */
+static void vmq_affinity_back(struct vmq_dev *vdev)
+{
+	int cpu;
+
+	for_each_cpu(cpu, vdev->cpus_back) {
+		cpumask_clear_cpu(cpu, vdev->cpus_back);
+		if (cpu_online(cpu))
+			cpumask_clear_cpu(cpu, vdev->cpus_leaving);
+	}
+}
+
+/*
  * Notice the admin's pins, and give vectors whose home is offline or out
- * of the admin's range a new one.  Called with the device mutex held.
+ * of the admin's range a new one; a vector whose home CPU went and came
+ * back goes home.  Called with the device mutex held.
  */
 void vmq_affinity_refresh(struct vmq_dev *vdev)
 {
@@ -233,8 +251,12 @@ void vmq_affinity_refresh(struct vmq_dev *vdev)
 			/* Its old home must not count as a load any more. */
 			qp->home_cpu = -1;
 			vmq_qp_move(vdev, qp, vmq_pick_cpu(vdev));
+		} else if (cpumask_test_cpu(qp->home_cpu, vdev->cpus_back)) {
+			/* Home again: undo the kernel's move off it. */
+			vmq_qp_move(vdev, qp, qp->home_cpu);
 		}
 	}
+	vmq_affinity_back(vdev);
 }
 
 /**
@@ -269,7 +291,7 @@ void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 			vmq_qp_move(vdev, q, vmq_pick_cpu(vdev));
 		}
 	} else if (q->irq > 0) {
-		vmq_qp_detect_pin(q);
+		vmq_qp_detect_pin(vdev, q);
 		irq_update_affinity_hint(q->irq, NULL);
 		WRITE_ONCE(q->irq, 0);
 		q->home_cpu = -1;
@@ -355,13 +377,27 @@ static void vmq_affinity_work(struct work_struct *work)
 }
 
 /* Hotplug callbacks must not take the device mutex: paths holding it
- * call into code that takes the hotplug lock.  Defer instead.
+ * call into code that takes the hotplug lock.  Defer instead, noting
+ * which CPU went or came (atomic bit operations) for the work.
  */
-static int vmq_cpu_changed(unsigned int cpu, struct hlist_node *node)
+static int vmq_cpu_online(unsigned int cpu, struct hlist_node *node)
 {
 	struct vmq_dev *vdev = hlist_entry_safe(node, struct vmq_dev,
 						cpuhp_node);
 
+	if (cpumask_test_cpu(cpu, vdev->cpus_leaving))
+		cpumask_set_cpu(cpu, vdev->cpus_back);
+	schedule_work(&vdev->affinity_work);
+	return 0;
+}
+
+static int vmq_cpu_offline(unsigned int cpu, struct hlist_node *node)
+{
+	struct vmq_dev *vdev = hlist_entry_safe(node, struct vmq_dev,
+						cpuhp_node);
+
+	cpumask_clear_cpu(cpu, vdev->cpus_back);
+	cpumask_set_cpu(cpu, vdev->cpus_leaving);
 	schedule_work(&vdev->affinity_work);
 	return 0;
 }
@@ -369,9 +405,13 @@ static int vmq_cpu_changed(unsigned int cpu, struct hlist_node *node)
 int vmq_affinity_dev_init(struct vmq_dev *vdev)
 {
 	int err = -ENOMEM;
-	u32 i;
+	u32 i = 0;
 
 	INIT_WORK(&vdev->affinity_work, vmq_affinity_work);
+	if (!zalloc_cpumask_var(&vdev->cpus_leaving, GFP_KERNEL))
+		return -ENOMEM;
+	if (!zalloc_cpumask_var(&vdev->cpus_back, GFP_KERNEL))
+		goto err_free;
 	for (i = 0; i < vdev->caps.num_qps; i++) {
 		vdev->qps[i].home_cpu = -1;
 		if (!zalloc_cpumask_var(&vdev->qps[i].pin_mask, GFP_KERNEL))
@@ -390,6 +430,8 @@ int vmq_affinity_dev_init(struct vmq_dev *vdev)
 err_free:
 	while (i--)
 		free_cpumask_var(vdev->qps[i].pin_mask);
+	free_cpumask_var(vdev->cpus_back);
+	free_cpumask_var(vdev->cpus_leaving);
 	return err;
 }
 
@@ -401,6 +443,8 @@ void vmq_affinity_dev_fini(struct vmq_dev *vdev)
 	cancel_work_sync(&vdev->affinity_work);
 	for (i = 0; i < vdev->caps.num_qps; i++)
 		free_cpumask_var(vdev->qps[i].pin_mask);
+	free_cpumask_var(vdev->cpus_back);
+	free_cpumask_var(vdev->cpus_leaving);
 }
 
 int vmq_affinity_init(void)
@@ -408,7 +452,7 @@ int vmq_affinity_init(void)
 	int ret;
 
 	ret = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "net/vmq:online",
-				      vmq_cpu_changed, vmq_cpu_changed);
+				      vmq_cpu_online, vmq_cpu_offline);
 	if (ret < 0)
 		return ret;
 	vmq_cpuhp_state = ret;

@@ -230,6 +230,11 @@ struct vmq_health_event {
  * @registry_dying: its removal from the registry began (client.c).
  * @affinity_work: gives vectors new homes after CPU hotplug.
  * @cpuhp_node: in the core's CPU hotplug state.
+ * @cpus_leaving: CPUs that went offline (or are going) since the last
+ *	@affinity_work that found them back; set by the hotplug callback.
+ *	The kernel moves vectors off them without telling anyone, which
+ *	must not look like an admin's pin (affinity.c).
+ * @cpus_back: those of @cpus_leaving that came online again.
  * @dynamic: the Dynamic VMQ policy is on.
  * @cpu_base: the first CPU the device's vectors may use (devlink).
  * @cpu_max: how many from there, 0 for all.
@@ -277,6 +282,8 @@ struct vmq_dev {
 	bool registry_dying;
 	struct work_struct affinity_work;
 	struct hlist_node cpuhp_node;
+	cpumask_var_t cpus_leaving;
+	cpumask_var_t cpus_back;
 	bool dynamic;
 	u32 cpu_base;
 	u32 cpu_max;

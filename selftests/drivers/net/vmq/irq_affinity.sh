@@ -298,6 +298,13 @@ cpu_hotplug()
 		[ "$(qp_state $BUS "$q")" = running ]
 		check_err $? "queue $q lost"
 	done
+	# The kernel's moves off the dying CPU are not an admin's pin (queue
+	# pair 0 is pinned by the tests before).
+	for q in $(seq 1 $((NQ - 1))); do
+		awk -v q="$q" '$1 == q { print $7 }' \
+			/sys/kernel/debug/vmq/$BUS/queues | grep -qx no
+		check_err $? "queue $q counted as pinned after hotplug: $(awk -v q="$q" '$1 == q' /sys/kernel/debug/vmq/$BUS/queues)"
+	done
 	log_test "CPU offline/online under traffic loses no queue"
 }
 
