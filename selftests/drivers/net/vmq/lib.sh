@@ -340,7 +340,8 @@ vmq_knobs_reset()
 	local knob
 
 	for knob in /sys/kernel/debug/vmq/fail_cpuhp_add \
-		    /sys/module/vmq_vfio/parameters/attr_delay_ms; do
+		    /sys/module/vmq_vfio/parameters/attr_delay_ms \
+		    /sys/module/vmq_vfio/parameters/fail_saves; do
 		[ ! -w "$knob" ] || echo 0 > "$knob"
 	done
 }
