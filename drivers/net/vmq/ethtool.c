@@ -262,6 +262,10 @@ static int vmq_rule_insert(struct vmq_dev *vdev,
 	u32 qp, loc;
 	int ret;
 
+	if (!(vdev->netdev->features & NETIF_F_NTUPLE))
+		return vmq_refuse(vdev, -EOPNOTSUPP,
+				  "ntuple filters are off (ethtool -K %s ntuple on)",
+				  netdev_name(vdev->netdev));
 	ret = vmq_rule_parse_match(vdev, fs, &key);
 	if (ret)
 		return ret;
@@ -301,6 +305,32 @@ static int vmq_rule_delete(struct vmq_dev *vdev, u32 loc)
 }
 
 /**
+ * vmq_rules_flush() - ethtool -K DEV ntuple off: every ntuple rule goes
+ * @vdev: the device.
+ *
+ * As NICs with Flow Director do: turning ntuple filters off removes the
+ * rules, and new ones are refused until it is on again.  Filters of
+ * macvlans and guests are not ntuple rules and stay.
+ *
+ * Context: RTNL held (ndo_set_features).
+ */
+void vmq_rules_flush(struct vmq_dev *vdev)
+{
+	u32 loc, n = 0;
+
+	mutex_lock(&vdev->lock);
+	for (loc = 0; loc < vdev->caps.num_filters; loc++)
+		if (vdev->filters[loc] &&
+		    vdev->filters[loc]->origin == VMQ_FILTER_ETHTOOL &&
+		    !__vmq_filter_del(vdev, loc))
+			n++;
+	mutex_unlock(&vdev->lock);
+	if (n)
+		netdev_info(vdev->netdev, "vmq: ntuple off: %u rules removed\n",
+			    n);
+}
+
+/**
  * vmq_ethtool_set_rxnfc() - ethtool_ops.set_rxnfc for a VMQ device
  * @netdev: the NIC netdev.
  * @cmd: ETHTOOL_SRXCLSRLINS, ETHTOOL_SRXCLSRLDEL or ETHTOOL_SRXFH.
@@ -310,8 +340,8 @@ static int vmq_rule_delete(struct vmq_dev *vdev, u32 loc)
  * already holds an ethtool rule replaces it.  ETHTOOL_SRXFH sets the
  * fields RSS hashes for a flow type (rss.c).
  *
- * Return: 0; -EOPNOTSUPP for a match or action the hardware cannot do;
- * -EINVAL for a queue beyond the channels, a bad location or a
+ * Return: 0; -EOPNOTSUPP for a match or action the hardware cannot do,
+ * or while ntuple filters are off; -EINVAL for a queue beyond the channels, a bad location or a
  * non-unicast MAC; -ENOSPC when the table is full; -EEXIST for a MAC/VLAN
  * that already has a filter; -EBUSY for a location used by a macvlan or
  * VFIO filter; -ENOENT deleting an empty location.

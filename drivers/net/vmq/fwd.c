@@ -428,28 +428,13 @@ static void vmq_fwd_offload_existing(struct vmq_dev *vdev)
 	vmq_macvlans_put(uppers, n);
 }
 
-/**
- * vmq_set_features() - the vmq part of ndo_set_features
- * @netdev: the NIC netdev.
- * @features: the features about to be set.
- *
- * Handles NETIF_F_HW_L2FW_DOFFLOAD: turning it on makes every transmit
- * queue usable for subordinate channels (vmq_fwd_tc_setup()) and offloads
- * the macvlans already up; turning it off moves every offloaded macvlan
- * back to the software path, keeping the interfaces.
- *
- * Context: RTNL held.
- * Return: 0 or a negative errno.
- */
-int vmq_set_features(struct net_device *netdev, netdev_features_t features)
+/* l2-fwd-offload turned on or off (vmq_set_features()). */
+static int vmq_fwd_set_offload(struct vmq_dev *vdev, bool on)
 {
-	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
-	netdev_features_t changed = netdev->features ^ features;
+	struct net_device *netdev = vdev->netdev;
 	int err;
 
-	if (!(changed & NETIF_F_HW_L2FW_DOFFLOAD))
-		return 0;
-	if (features & NETIF_F_HW_L2FW_DOFFLOAD) {
+	if (on) {
 		err = netif_set_real_num_tx_queues(netdev, vdev->caps.num_qps);
 		if (err)
 			return err;
@@ -470,6 +455,38 @@ int vmq_set_features(struct net_device *netdev, netdev_features_t features)
 	vmq_fwd_tc_clear(vdev);
 	mutex_unlock(&vdev->lock);
 	return netif_set_real_num_tx_queues(netdev, vdev->channels);
+}
+
+/**
+ * vmq_set_features() - the vmq part of ndo_set_features
+ * @netdev: the NIC netdev.
+ * @features: the features about to be set.
+ *
+ * Handles NETIF_F_HW_L2FW_DOFFLOAD: turning it on makes every transmit
+ * queue usable for subordinate channels (vmq_fwd_tc_setup()) and offloads
+ * the macvlans already up; turning it off moves every offloaded macvlan
+ * back to the software path, keeping the interfaces.  Turning
+ * NETIF_F_NTUPLE off removes the ntuple rules (vmq_rules_flush()); a
+ * driver that takes ntuple rules has it in its features.
+ *
+ * Context: RTNL held.
+ * Return: 0 or a negative errno.
+ */
+int vmq_set_features(struct net_device *netdev, netdev_features_t features)
+{
+	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
+	netdev_features_t changed = netdev->features ^ features;
+	int err;
+
+	if (changed & NETIF_F_HW_L2FW_DOFFLOAD) {
+		err = vmq_fwd_set_offload(vdev,
+					  features & NETIF_F_HW_L2FW_DOFFLOAD);
+		if (err)
+			return err;
+	}
+	if (changed & ~features & NETIF_F_NTUPLE)
+		vmq_rules_flush(vdev);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(vmq_set_features);
 

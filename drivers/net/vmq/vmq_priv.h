@@ -327,6 +327,7 @@ int vmq_rss_init(struct vmq_dev *vdev);
 void vmq_rss_fini(struct vmq_dev *vdev);
 bool vmq_rss_ctx_exists(struct vmq_dev *vdev, u32 ctx);
 int vmq_rss_channels(struct vmq_dev *vdev, u32 count, bool commit);
+void vmq_rules_flush(struct vmq_dev *vdev);
 int vmq_rss_get_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd);
 int vmq_rss_set_fields(struct vmq_dev *vdev, struct ethtool_rxnfc *cmd);
 int vmq_rss_fwd_add(struct vmq_dev *vdev, u32 first, u32 count);

@@ -21,6 +21,7 @@ TESTS="
 	table_full
 	survives_link_flap
 	pins_channels
+	ntuple_off
 "
 
 DEV=vmq0
@@ -240,6 +241,40 @@ survives_link_flap()
 	check_err $? "rule lost on down/up"
 	steered "after flap" $MAC1 - "3:$N"
 	log_test "rules survive link down/up"
+}
+
+# ethtool -K ntuple off removes the rules and refuses new ones until it
+# is on again, as NICs with Flow Director do.
+ntuple_off()
+{
+	local mark out
+
+	ethtool -N $DEV flow-type ether dst $MAC1 action 3 loc 0 >/dev/null &&
+		ethtool -N $DEV flow-type ether dst $MAC2 action 2 loc 1 >/dev/null
+	check_err $? "cannot add the rules"
+	mark=$(kmsg_mark)
+	ethtool -K $DEV ntuple off
+	check_err $? "ethtool -K ntuple off failed"
+	defer ethtool -K $DEV ntuple on
+	ethtool -n $DEV | grep -q "Total 0 rules"
+	check_err $? "rules left with ntuple off: $(ethtool -n $DEV | grep -i total)"
+	kmsg_since "$mark" | grep -q "ntuple off: 2 rules removed"
+	check_err $? "no log line for the rules removed"
+	steered "ntuple off" $MAC1 - "0:$N"
+	# ethtool -N exits 0 on a refusal too: its words decide.
+	out=$(ethtool -N $DEV flow-type ether dst $MAC1 action 3 2>&1)
+	echo "$out" | grep -q "Cannot insert RX class rule: Operation not supported"
+	check_err $? "with ntuple off: '$out', want EOPNOTSUPP"
+	ethtool -n $DEV | grep -q "Total 0 rules"
+	check_err $? "a rule taken with ntuple off: $(ethtool -n $DEV | grep -i total)"
+	kmsg_since "$mark" | grep -q "ntuple filters are off"
+	check_err $? "no log line for the refusal"
+	ethtool -K $DEV ntuple on &&
+		ethtool -N $DEV flow-type ether dst $MAC1 action 3 loc 0 >/dev/null
+	check_err $? "no rule again with ntuple on"
+	steered "ntuple on again" $MAC1 - "3:$N"
+	ethtool -N $DEV delete 0
+	log_test "ntuple off removes the rules and refuses new ones"
 }
 
 pins_channels()
