@@ -151,12 +151,13 @@ static int vmq_fwd_reserve(struct vmq_dev *vdev, struct vmq_fwd *fwd)
 		}
 		qp = VMQ_QP_DROP;
 	}
+	qp = vmq_fwd_free_qps(vdev, 1);
+	/* None at all: the caller says so; "it gets one" would be false. */
+	if (qp == VMQ_QP_DROP)
+		return -EBUSY;
 	if (want > 1)
 		netdev_info(vdev->netdev, "vmq: %s: no %u free queue pairs in a row with an RSS context, it gets one\n",
 			    fwd->upper->name, want);
-	qp = vmq_fwd_free_qps(vdev, 1);
-	if (qp == VMQ_QP_DROP)
-		return -EBUSY;
 	fwd->qp = qp;
 	fwd->nr_qps = 1;
 	return 0;

@@ -270,6 +270,11 @@ fallback()
 	check_err $? "fb4: $(fwd_state vmqsim1 fb4), want software"
 	kmsg_since "$mark" | grep -q "fb2: no $NQ free queue pairs in a row"
 	check_err $? "no log line for fb2's single queue pair"
+	# fb4 got none at all: the log says so, and not that it got one.
+	kmsg_since "$mark" | grep -q "no free queue pair for fb4"
+	check_err $? "no log line for fb4 on the software path"
+	kmsg_since "$mark" | grep -q "fb4: no $NQ free queue pairs in a row"
+	check_fail $? "the log says fb4 gets a queue pair it never got"
 	mv_del fb1
 	mv_add fb5 52:54:00:00:16:15 vmq1
 	defer mv_del fb5
