@@ -131,9 +131,16 @@ static void vmq_vdpa_do_reset(struct vmq_vdpa_dev *vd)
 	vmq_guest_qp_drain(vd->vdev, vd->qp);
 	vmq_vdpa_dma_stop(vd);
 	WRITE_ONCE(vd->started, false);
+	/*
+	 * The callbacks go with the driver that set them: a driver unbound
+	 * resets the device and may free what they point at, and the next
+	 * one (vhost-vdpa sets the config callback only when its VMM asks)
+	 * must not have them called.
+	 */
 	spin_lock_irqsave(&vd->cb_lock, flags);
 	for (i = 0; i < VMQ_VDPA_NVQS; i++)
 		memset(&vd->vq[i], 0, sizeof(vd->vq[i]));
+	memset(&vd->config_cb, 0, sizeof(vd->config_cb));
 	spin_unlock_irqrestore(&vd->cb_lock, flags);
 	vd->status = 0;
 	vd->features = 0;

@@ -54,6 +54,7 @@ TESTS="
 	del_device_with_device
 	vhost_vmm
 	vhost_bad_driver
+	rebind_config_cb
 "
 
 # --- vDPA ------------------------------------------------------------------
@@ -1139,6 +1140,31 @@ vhost_bad_driver()
 	peer_ns_setup && ping -c 2 -W 2 192.0.2.2 >/dev/null
 	check_err $? "the host's own traffic was disturbed"
 	log_test "vhost_vdpa misbehaving driver: NEEDS_RESET, config irq, reset; others untouched"
+}
+
+# A device virtio_vdpa drove, then given to vhost_vdpa with virtio_vdpa
+# unloaded: a VMM that never asks for the config interrupt makes a driver
+# error, and nothing calls what virtio_vdpa left behind (its freed device,
+# in a module no longer there).
+rebind_config_cb()
+{
+	local mark
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "rebind: config callback"; return; }
+	virtio_drivers && virtio_dev_add vdpa0 $MAC1
+	check_err $? "no virtio netdev on vdpa0"
+	mark=$(kmsg_mark)
+	modprobe vhost_vdpa && vdpa_bind vdpa0 vhost_vdpa && rmmod virtio_vdpa
+	check_err $? "cannot give vdpa0 to vhost_vdpa and unload virtio_vdpa"
+	busywait 5000 vhost_node vdpa0 >/dev/null
+	check_err $? "no /dev/vhost-vdpa-N for vdpa0"
+	vhost -m $MAC1 -M "$(cat /sys/class/net/vmq0/mtu)" -s $VDEVS/vdpa0/vmq \
+		"$(vhost_node vdpa0)" no-config-call
+	check_err $? "test VMM failed"
+	kernel_quiet_since "$mark"
+	check_err $? "kernel complained"
+	log_test "rebind: a driver error calls no config callback the last driver left"
 }
 
 require_root

@@ -22,7 +22,7 @@
  * no-irq kick-idle suspend suspend-busy hold ready unmap-batch avail-end, and
  * the misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
  * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped avail-past
- * host-pa.
+ * host-pa, and no-config-call (one of them without the config interrupt).
  * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
  * device's /sys/bus/vdpa/devices/NAME/vmq, whose "state" is then checked
  * too.  COUNTERS is the NIC's "name: value" counters file (vmqsim's
@@ -92,6 +92,7 @@ struct vh {
 	__u8 *ring_mem, *buf_mem, *ro_mem, *wo_mem;
 	struct vq vq[2];
 	int config_call;
+	bool no_config_call;	/* never VHOST_VDPA_SET_CONFIG_CALL */
 	__u8 mac[ETH_ALEN], want_mac[ETH_ALEN], wire_mac[ETH_ALEN];
 	bool have_want_mac;
 	int want_mtu;
@@ -276,8 +277,9 @@ static void dev_prepare(struct vh *v)
 	map_all(v);
 	vring_setup(v, VQ_RX);
 	vring_setup(v, VQ_TX);
-	vhost_xioctl(&v->h, VHOST_VDPA_SET_CONFIG_CALL, &v->config_call,
-		     "VHOST_VDPA_SET_CONFIG_CALL");
+	if (!v->no_config_call)
+		vhost_xioctl(&v->h, VHOST_VDPA_SET_CONFIG_CALL,
+			     &v->config_call, "VHOST_VDPA_SET_CONFIG_CALL");
 	efd_drain(v->config_call);
 	for (i = 0; i < NUM; i += v->rx_chain ? 2 : 1)
 		rx_post(v, i);
@@ -1475,6 +1477,40 @@ static void spoil_indirect(struct vh *v, int q, __u32 i)
 		    VRING_DESC_F_INDIRECT, 0);
 }
 
+/*
+ * A driver error on a device whose VMM never asked for the config
+ * interrupt: NEEDS_RESET in the status all the same, and nothing called
+ * that the device's last driver (virtio_vdpa, before a rebind) left.
+ */
+static void case_no_config_call(struct vh *v)
+{
+	const char *what = "no-config-call (tx buffer outside the IOTLB)";
+	struct timespec t0;
+	__u8 s;
+
+	v->no_config_call = true;
+	dev_setup(v);
+	memset(tx_buf(v, 0), 0, BUF_LEN);
+	make_frame(v, tx_buf(v, 0) + HDR_LEN, v->wire_mac, v->mac, 100);
+	vq_desc_set(&v->vq[VQ_TX].desc[0], tx_buf_iova(0), HDR_LEN + 100, 0,
+		    0);
+	spoil_addr(v, VQ_TX, 0);
+	vq_avail_put(&v->vq[VQ_TX], 0);
+	vq_kick(&v->vq[VQ_TX]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		s = vhost_status_get(&v->h);
+		if (s & VIRTIO_CONFIG_S_NEEDS_RESET)
+			break;
+		usleep(10000);
+	} while (ms_since(&t0) < v->timeout);
+	check(s & VIRTIO_CONFIG_S_NEEDS_RESET, "%s: status %#x has NEEDS_RESET",
+	      what, s);
+	check_state(v, "error", what);
+	expect_recovery(v, what);
+	v->no_config_call = false;
+}
+
 static void case_bad_addr(struct vh *v)
 {
 	tx_bad(v, "bad-addr (tx buffer outside the IOTLB)", spoil_addr);
@@ -1706,6 +1742,7 @@ static const struct {
 	{ "hold", case_hold, true },
 	{ "ready", case_ready, true },
 	{ "bad-addr", case_bad_addr, true },
+	{ "no-config-call", case_no_config_call, true },
 	{ "bad-addr-rx", case_bad_addr_rx, true },
 	{ "loop", case_loop, true },
 	{ "bad-next", case_bad_next, true },
