@@ -711,7 +711,10 @@ static u8 vmqsim_guest_hash_type(u8 type)
 /*
  * Whether the guest on @vlan (0: none) sees @skb as it came: its tag, if
  * any, out of band and the queue on that VLAN, or neither; and nothing
- * to refuse.
+ * to refuse.  A burst is written from its first frame on for as long as
+ * this holds, so it checks every frame of it for what
+ * vmqsim_guest_rx_many() checks of the first: an access port's tagged
+ * frame stops the burst there, for vmqsim_guest_rx_many() to count.
  */
 static bool vmqsim_guest_rx_as_is(struct vmqsim_guest *gq,
 				  const struct sk_buff *skb, u16 vlan)
@@ -719,6 +722,9 @@ static bool vmqsim_guest_rx_as_is(struct vmqsim_guest *gq,
 	bool tagged = skb_vlan_tag_present(skb);
 
 	if (vlan ? !tagged || skb_vlan_tag_get_id(skb) != vlan : tagged)
+		return false;
+	if (!vlan && !READ_ONCE(gq->gqp->trunk) &&
+	    vmqsim_guest_access_refuses(skb))
 		return false;
 	return !skb_is_nonlinear(skb) &&
 	       skb->len <= vmq_guest_max_frame(gq->sdev->vdev);

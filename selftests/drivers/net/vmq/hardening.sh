@@ -97,13 +97,13 @@ access_port_rx()
 {
 	defer teardown
 	setup $MAC1 || { check_err 1 "setup failed"; log_test "access port receive"; return; }
-	vmm access-rx
+	vmm access-rx access-batch
 	check_err $? "test VMM failed as an access port"
 	echo 1 > $MDEVS/$UUID1/vmq/trunk
 	check_err $? "cannot make the queue a trunk"
 	vmm trunk-rx
 	check_err $? "test VMM failed as a trunk port"
-	log_test "access port: tagged frames kept out, counted; a trunk port gets them in band"
+	log_test "access port: tagged frames kept out, counted, alone or in a burst; a trunk port gets them in band"
 }
 
 rx_too_long()
