@@ -935,9 +935,15 @@ void vmqsim_guest_rx_many(struct vmqsim_guest *gq,
 			i++;
 			continue;
 		}
-		/* A queue on a VLAN sees that VLAN only (broadcast included). */
+		/*
+		 * A queue on a VLAN sees that VLAN only (broadcast included).
+		 * A frame sent to its MAC on another was steered by the
+		 * filter the admin just moved: the queue's, so counted.
+		 */
 		vlan = vmq_guest_qp_l2(gq->gqp, mac);
 		if (vlan && vmqsim_guest_vid(skb[i]) != vlan) {
+			if (vmqsim_guest_is_unicast(skb[i]))
+				vmqsim_guest_rx_drop(gq);
 			i++;
 			continue;
 		}
