@@ -401,30 +401,38 @@ static void vmq_fwd_release_all(struct vmq_dev *vdev)
 	mutex_unlock(&vdev->lock);
 }
 
+/*
+ * Offload a macvlan that is up on the software path, as macvlan_open()
+ * would have had a queue pair been free; RTNL and the mutex held.
+ */
+static void vmq_fwd_offload_one(struct vmq_dev *vdev, struct net_device *upper)
+{
+	struct macvlan_dev *mvlan = netdev_priv(upper);
+	struct vmq_fwd *fwd;
+
+	if (!netif_running(upper) || mvlan->accel_priv ||
+	    !vmq_fwd_mode_ok(upper) || netif_is_multiqueue(upper))
+		return;
+	fwd = vmq_fwd_add(vdev, upper);
+	if (IS_ERR(fwd))
+		return;
+	/* macvlan's MAC is the filter's now, no longer the lower device's. */
+	mvlan->accel_priv = fwd;
+	dev_uc_del(vdev->netdev, upper->dev_addr);
+}
+
 /* Offload on: macvlans already up get a queue pair where one is free. */
 static void vmq_fwd_offload_existing(struct vmq_dev *vdev)
 {
 	struct net_device **uppers;
-	struct macvlan_dev *mvlan;
-	struct vmq_fwd *fwd;
 	int n, i;
 
 	n = vmq_macvlans_get(vdev->netdev, &uppers);
 	if (n < 0)
 		return;
 	mutex_lock(&vdev->lock);
-	for (i = 0; i < n; i++) {
-		mvlan = netdev_priv(uppers[i]);
-		if (!netif_running(uppers[i]) || mvlan->accel_priv ||
-		    !vmq_fwd_mode_ok(uppers[i]) ||
-		    netif_is_multiqueue(uppers[i]))
-			continue;
-		fwd = vmq_fwd_add(vdev, uppers[i]);
-		if (IS_ERR(fwd))
-			continue;
-		mvlan->accel_priv = fwd;
-		dev_uc_del(vdev->netdev, uppers[i]->dev_addr);
-	}
+	for (i = 0; i < n; i++)
+		vmq_fwd_offload_one(vdev, uppers[i]);
 	mutex_unlock(&vdev->lock);
 	vmq_macvlans_put(uppers, n);
 }
@@ -575,13 +583,48 @@ static void vmq_fwd_changeaddr(struct net_device *upper)
 			    upper->name, upper->dev_addr, loc);
 }
 
+/*
+ * A macvlan's mode changed (macvlan's changelink, then NETDEV_CHANGE):
+ * its queue pairs were started for the old one, which says whether the
+ * NIC may switch what they send (bridge) or must send it to the wire
+ * (private, vepa).  Offload it again from the start, as l2-fwd-offload
+ * off and on would; a mode that is not offloaded leaves it on the
+ * software path.
+ */
+static void vmq_fwd_changemode(struct net_device *upper)
+{
+	struct macvlan_dev *mvlan = netdev_priv(upper);
+	struct vmq_fwd *fwd;
+	struct vmq_dev *vdev;
+	bool bridge;
+
+	if (!vmq_dev_is_ours(macvlan_dev_real_dev(upper)))
+		return;
+	fwd = macvlan_accel_priv(upper);
+	bridge = mvlan->mode == MACVLAN_MODE_BRIDGE;
+	if (!fwd || fwd->local_switch == bridge)
+		return;
+	vdev = fwd->vdev;
+	netdev_info(vdev->netdev, "vmq: %s changed mode, offloading it again\n",
+		    upper->name);
+	mutex_lock(&vdev->lock);
+	macvlan_release_l2fw_offload(upper);
+	vmq_fwd_del(fwd);
+	vmq_fwd_offload_one(vdev, upper);
+	mutex_unlock(&vdev->lock);
+}
+
 static int vmq_netdev_event(struct notifier_block *nb, unsigned long event,
 			    void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 
-	if (event == NETDEV_CHANGEADDR && netif_is_macvlan(dev))
+	if (!netif_is_macvlan(dev))
+		return NOTIFY_DONE;
+	if (event == NETDEV_CHANGEADDR)
 		vmq_fwd_changeaddr(dev);
+	else if (event == NETDEV_CHANGE)
+		vmq_fwd_changemode(dev);
 	return NOTIFY_DONE;
 }
 

@@ -721,6 +721,21 @@ u32 vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
 	return done;
 }
 
+/*
+ * Whether a frame switched inside the NIC may land on @qp, a queue pair
+ * or RSS context the classifier found: not on a private or vepa
+ * macvlan's, which takes frames from its siblings through the wire only.
+ * RCU read side.
+ */
+static bool vmqsim_switch_to(struct vmqsim_dev *sdev, u32 qp)
+{
+	u32 first = vmq_qp_is_rss(qp) ?
+		    vmqsim_rss_pool(sdev, vmq_qp_rss_ctx(qp)) : qp;
+
+	return first >= sdev->num_qps ||
+	       (READ_ONCE(sdev->qps[first].flags) & VMQ_QP_F_LOCAL_SWITCH);
+}
+
 /**
  * vmqsim_silicon_tx() - a frame leaves through one of the NIC's queues
  * @sdev: the device.
@@ -731,7 +746,8 @@ u32 vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
  * queue pair; everything else goes to the wire, and broadcast and
  * multicast also to every other pool.  A queue pair without
  * VMQ_QP_F_LOCAL_SWITCH (a private or vepa macvlan's) sends everything to
- * the wire, so the rules of its mode hold.
+ * the wire, and unicast to it goes there too, so the rules of its mode
+ * hold both ways.
  *
  * Context: the NIC's transmit path, BHs disabled.
  */
@@ -754,10 +770,11 @@ void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
 	} else {
 		qp = vmqsim_cls_lookup(&sdev->silicon, &l2);
 		/* A context spreads over one vport's queue pairs. */
-		if ((vmq_qp_is_rss(qp) &&
-		     vmqsim_rss_pool(sdev, vmq_qp_rss_ctx(qp)) != src_pool) ||
-		    (qp < sdev->num_qps &&
-		     READ_ONCE(sdev->qps[qp].pool) != src_pool)) {
+		if (((vmq_qp_is_rss(qp) &&
+		      vmqsim_rss_pool(sdev, vmq_qp_rss_ctx(qp)) != src_pool) ||
+		     (qp < sdev->num_qps &&
+		      READ_ONCE(sdev->qps[qp].pool) != src_pool)) &&
+		    vmqsim_switch_to(sdev, qp)) {
 			vmqsim_deliver(sdev, qp, skb, NULL);
 			vmqsim_silicon_count(sdev, VMQSIM_CNT_TX_SWITCHED);
 			rcu_read_unlock();

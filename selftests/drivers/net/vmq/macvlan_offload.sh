@@ -22,6 +22,7 @@ TESTS="
 	vlan_on_macvlan
 	macvtap_offloaded
 	private_and_vepa
+	mode_change
 	toggle_offload
 	churn_under_traffic
 	del_device_with_macvlans
@@ -336,6 +337,52 @@ private_and_vepa()
 		>/dev/null 2>&1
 	check_fail $? "private macvlan reached its sibling"
 	log_test "private and vepa macvlans are offloaded and keep their rules"
+}
+
+# A bridge macvlan made private while offloaded: its queue pairs take the
+# new mode (it reaches its sibling no more, nor the sibling it), and made
+# bridge again, the old one.
+mode_change()
+{
+	local qa r a=192.0.2.41 b=192.0.2.42
+
+	ip addr add 192.0.2.2/24 dev $PEER
+	defer ip addr del 192.0.2.2/24 dev $PEER
+	for m in a b; do
+		ip netns add ns_$m
+		defer ip netns del ns_$m
+		ip link add link $DEV name mv_$m type macvlan mode bridge
+		ip link set mv_$m netns ns_$m
+		ip -n ns_$m link set mv_$m up
+	done
+	ip -n ns_a addr add $a/24 dev mv_a && ip -n ns_b addr add $b/24 dev mv_b
+	check_err $? "cannot address the macvlans"
+	ip netns exec ns_a ping -c 2 -i 0.2 -W 2 $b >/dev/null
+	check_err $? "bridge macvlans cannot reach each other"
+
+	ip -n ns_a link set mv_a type macvlan mode private
+	check_err $? "cannot make mv_a private"
+	qa=$(fwd_qp $BUS mv_a)
+	[ -n "$qa" ]
+	check_err $? "mv_a not offloaded after the mode change: $(fwd_state $BUS mv_a)"
+	ip netns exec ns_a ping -c 2 -i 0.2 -W 1 $b >/dev/null 2>&1
+	check_fail $? "private macvlan reached its sibling after the mode change"
+	ip netns exec ns_a ping -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null
+	check_err $? "private macvlan cannot reach the partner"
+	# Nor does the sibling reach it: the NIC switches nothing to it.
+	ip -n ns_b neigh replace $a lladdr "$(ip -n ns_a -br link show mv_a | awk '{ print $3 }')" dev mv_b
+	r=$(qstat $DEV "qp${qa}_rx_packets")
+	ip netns exec ns_b ping -c 3 -i 0.2 -W 1 $a >/dev/null 2>&1
+	[ "$(qstat $DEV "qp${qa}_rx_packets")" = "$r" ]
+	check_err $? "the sibling's frames reached the private macvlan's queue pair $qa: $r -> $(qstat $DEV "qp${qa}_rx_packets")"
+
+	ip -n ns_a link set mv_a type macvlan mode bridge
+	check_err $? "cannot make mv_a bridge again"
+	[ -n "$(fwd_qp $BUS mv_a)" ]
+	check_err $? "mv_a not offloaded as bridge again: $(fwd_state $BUS mv_a)"
+	ip netns exec ns_a ping -c 2 -i 0.2 -W 2 $b >/dev/null
+	check_err $? "bridge macvlans cannot reach each other again"
+	log_test "a macvlan's mode change takes effect on its queue pairs"
 }
 
 toggle_offload()
