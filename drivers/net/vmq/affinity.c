@@ -65,22 +65,38 @@ static bool vmq_cpu_in_range(const struct vmq_dev *vdev, int cpu)
 	       (!vdev->cpu_max || (u32)cpu - vdev->cpu_base < vdev->cpu_max);
 }
 
+/*
+ * Whether @cpu is on its way out: its teardown began (the hotplug
+ * callback), and it did not come back.  The work that the callback
+ * queues may run before the kernel takes the CPU out of the online mask,
+ * so cpu_online() alone would still say yes, and nothing would give its
+ * vectors a new home once the kernel has moved them.
+ */
+static bool vmq_cpu_leaving(const struct vmq_dev *vdev, int cpu)
+{
+	return cpumask_test_cpu(cpu, vdev->cpus_leaving) &&
+	       !cpumask_test_cpu(cpu, vdev->cpus_back);
+}
+
 /**
  * vmq_cpu_usable() - whether the device's vectors may live on @cpu
  * @vdev: the device, its mutex held.
  * @cpu: an online CPU.
  *
- * Return: true if @cpu is in the admin's range, or if no CPU of that
- * range is online (then any online CPU is).
+ * Return: false if @cpu is going offline; else true if @cpu is in the
+ * admin's range, or if no CPU of that range is online and staying (then
+ * any such CPU is).
  */
 bool vmq_cpu_usable(const struct vmq_dev *vdev, int cpu)
 {
 	int c;
 
+	if (vmq_cpu_leaving(vdev, cpu))
+		return false;
 	if (vmq_cpu_in_range(vdev, cpu))
 		return true;
 	for_each_online_cpu(c)
-		if (vmq_cpu_in_range(vdev, c))
+		if (vmq_cpu_in_range(vdev, c) && !vmq_cpu_leaving(vdev, c))
 			return false;
 	return true;
 }
@@ -232,9 +248,10 @@ static void vmq_affinity_back(struct vmq_dev *vdev)
 }
 
 /*
- * Notice the admin's pins, and give vectors whose home is offline or out
- * of the admin's range a new one; a vector whose home CPU went and came
- * back goes home.  Called with the device mutex held.
+ * Notice the admin's pins, and give vectors whose home is offline, going
+ * offline or out of the admin's range a new one; a vector whose home CPU
+ * went and came back before that goes home.  Called with the device mutex
+ * held.
  */
 void vmq_affinity_refresh(struct vmq_dev *vdev)
 {

@@ -270,7 +270,7 @@ dynamic_respects_pin()
 
 cpu_hotplug()
 {
-	local before q irq
+	local before q irq hint
 
 	[ -w /sys/devices/system/cpu/cpu2/online ] || {
 		log_test_skip "CPU hotplug" "cpu2 cannot go offline"
@@ -286,6 +286,14 @@ cpu_hotplug()
 		irq=$(qp_irq $DEV "$q")
 		[ "$(irq_eff_cpu "$irq")" != 2 ]
 		check_err $? "queue $q still on the offline CPU"
+	done
+	# The kernel moved them off; the core gave them new homes, which their
+	# hints name (queue pair 0 is pinned by the tests before).
+	for q in $(seq 1 $((NQ - 1))); do
+		hint=$(cat /proc/irq/"$(qp_irq $DEV "$q")"/affinity_hint)
+		hint=${hint//,/}
+		[ -n "$hint" ] && (( (16#$hint & 4) == 0 ))
+		check_err $? "queue $q still homed on the offline CPU: hint $hint"
 	done
 	before=$(qstat $DEV qp0_rx_packets)
 	sleep 1
