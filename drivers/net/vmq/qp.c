@@ -121,6 +121,13 @@ int vmq_qp_claim(struct vmq_dev *vdev, u32 id, enum vmq_owner_type owner)
 	if (qp->state != VMQ_QP_FREE)
 		return -EBUSY;
 	vmq_qp_stats_reset(&qp->stats);
+	/*
+	 * Dynamic VMQ's notes were on the old owner's counts: the new one's
+	 * start from 0, and a load taken against the old would be huge.
+	 */
+	qp->bal.last_frames = 0;
+	qp->bal.idle_ticks = 0;
+	qp->bal.rest = 0;
 	qp->owner = owner;
 	WRITE_ONCE(qp->state, VMQ_QP_ALLOCATED);
 	return 0;
