@@ -251,6 +251,14 @@ static int vmq_channels_check(struct vmq_dev *vdev, u32 count)
 	return 0;
 }
 
+/* The default RSS table spreads over @count channels; mutex held. */
+static void vmq_rss_follow(struct vmq_dev *vdev, u32 count)
+{
+	/* Only a default table follows (vmq_rss_channels() checked). */
+	if (vmq_rss_channels(vdev, count, true))
+		netdev_warn(vdev->netdev, "vmq: RSS table not updated\n");
+}
+
 /* Called with the device mutex held. */
 int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 {
@@ -263,6 +271,14 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	if (err || count == old)
 		return err;
 
+	/*
+	 * The default table follows the channels: away from the queue pairs
+	 * going before they stop, to new ones once they run.  Frames sent
+	 * to a queue pair already released would be counted nowhere.  A
+	 * failure to program it is logged.
+	 */
+	if (count < old)
+		vmq_rss_follow(vdev, count);
 	for (i = count; i < old; i++)
 		vmq_qp_stop(vdev, i);
 	/* The stack drops a traffic class the queue count no longer covers. */
@@ -281,17 +297,14 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	vdev->channels = count;
 	if (vdev->l2fw)
 		vmq_fwd_tc_setup(vdev);
-	/* Only a default table follows; a failure to program it is logged. */
-	if (vmq_rss_channels(vdev, count, true))
-		netdev_warn(vdev->netdev, "vmq: RSS table not updated\n");
-	if (!vdev->running)
-		return 0;
-	for (i = old; i < count; i++) {
+	for (i = old; i < count && vdev->running; i++) {
 		err = vmq_qp_start(vdev, i);
 		if (err)
 			break;
 	}
 	/* A queue that failed to start stays allocated; open retries it. */
+	if (count > old)
+		vmq_rss_follow(vdev, count);
 	return err;
 
 err_restart:
@@ -300,6 +313,8 @@ err_restart:
 	if (vdev->running)
 		for (i = count; i < old; i++)
 			vmq_qp_start(vdev, i);
+	if (count < old)
+		vmq_rss_follow(vdev, old);
 	return err;
 }
 

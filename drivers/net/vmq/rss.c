@@ -352,7 +352,8 @@ int vmq_rss_init(struct vmq_dev *vdev)
  * vmq_rss_channels() - the channels are about to become @count
  * @vdev: the device, its mutex held.
  * @count: the new channel count.
- * @commit: false: only check; true: the change happened, follow it.
+ * @commit: false: only check; true: spread a default table (not the
+ *	admin's) over @count channels now.
  *
  * Return: 0, or -EINVAL if the admin's table points past @count.
  */
