@@ -326,6 +326,7 @@ void vmq_qp_count_rx_drop(struct vmq_dev *vdev, u32 qp, u32 packets);
 void vmq_qp_count_tx_drop(struct vmq_dev *vdev, u32 qp, u32 packets);
 void vmq_get_stats64(struct vmq_dev *vdev, struct rtnl_link_stats64 *stats);
 void vmq_qp_count_irq(struct vmq_dev *vdev, u32 qp);
+void vmq_qp_count_tx_irq(struct vmq_dev *vdev, u32 qp);
 
 /* Interrupt moderation, for the driver's data path. */
 void vmq_qp_get_coalesce(const struct vmq_dev *vdev, u32 qp,

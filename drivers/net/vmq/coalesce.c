@@ -152,6 +152,24 @@ void vmq_qp_count_irq(struct vmq_dev *vdev, u32 qp)
 }
 EXPORT_SYMBOL_GPL(vmq_qp_count_irq);
 
+/**
+ * vmq_qp_count_tx_irq() - count an interrupt of a queue pair's own
+ *	transmit vector (vmq_qp_set_tx_irq())
+ * @vdev: the vmq device.
+ * @qp: queue pair index.
+ *
+ * Counted in the queue pair's irqs with its receive vector's, but not a
+ * net_dim sample: adaptive-rx moderates receive, and the transmit
+ * vector's handler may run beside the receive one's.
+ *
+ * Context: the transmit vector's handler.
+ */
+void vmq_qp_count_tx_irq(struct vmq_dev *vdev, u32 qp)
+{
+	atomic64_inc(&vdev->qps[qp].stats.irqs);
+}
+EXPORT_SYMBOL_GPL(vmq_qp_count_tx_irq);
+
 static void vmq_coal_to_ethtool(const struct vmq_coalesce *c, bool adaptive,
 				struct ethtool_coalesce *ec)
 {

@@ -394,7 +394,10 @@ static irqreturn_t vmqsim_qp_isr(int irq, void *data)
 	struct vmqsim_vector *vec = data;
 	struct vmqsim_vector_user *user;
 
-	vmq_qp_count_irq(vec->sdev->vdev, vec->qp);
+	if (vec->tx)
+		vmq_qp_count_tx_irq(vec->sdev->vdev, vec->qp);
+	else
+		vmq_qp_count_irq(vec->sdev->vdev, vec->qp);
 	rcu_read_lock();
 	user = rcu_dereference(vec->user);
 	if (user)
