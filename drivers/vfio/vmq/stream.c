@@ -558,12 +558,15 @@ static int vmq_vfio_check_segs(struct vmq_vfio_dev *mvdev, const u8 *buf,
 	size_t seg;
 	int err;
 
-	while (len - *checked >= sizeof(struct vmq_mig_header)) {
+	while (len > *checked) {
 		const struct vmq_mig_header *hdr = (const void *)(buf + *checked);
 
+		/* Even a byte: no header is needed to know it is too many. */
 		if (*queued)
 			return vmq_vfio_bad(mvdev, -EINVAL,
 					    "data after the QUEUE segment");
+		if (len - *checked < sizeof(*hdr))
+			return 0;	/* the header has yet to come */
 		if (le64_to_cpu(hdr->size) > len - *checked &&
 		    le32_to_cpu(hdr->magic) == VMQ_MIG_MAGIC &&
 		    le32_to_cpu(hdr->version) == VMQ_MIG_VERSION)

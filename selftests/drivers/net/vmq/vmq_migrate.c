@@ -1512,6 +1512,14 @@ static void case_bad_streams(void)
 	refuse_at(&d, "bad-streams: the stream again, in a later write",
 		  scratch, good_len, 2 * good_len, EINVAL, true);
 	recover(&d, "bad-streams: the stream again, in a later write");
+	/* Fewer bytes than a header after the stream: as many too many. */
+	memcpy(edit() + good_len, good, 8);
+	refuse(&d, "bad-streams: 8 bytes after the stream", scratch,
+	       good_len + 8, EINVAL, true);
+	recover(&d, "bad-streams: 8 bytes after the stream");
+	refuse_at(&d, "bad-streams: 8 bytes after the stream, in a later write",
+		  scratch, good_len, good_len + 8, EINVAL, true);
+	recover(&d, "bad-streams: 8 bytes after the stream, in a later write");
 	take_short_counters(&d);
 	/* The first segment alone is refused while the source still runs. */
 	admin_set(&d, "mac", mac);
