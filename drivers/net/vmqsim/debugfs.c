@@ -15,6 +15,9 @@
  *   guest_take_delay_us  a guest queue pair's engine waits this long
  *			after each transmit buffer it took, and after each
  *			frame it wrote into a receive buffer (0: off)
+ *   guest_publish_delay_us  a guest queue pair's engine waits this long
+ *			inside guest memory as it writes a virtqueue's used
+ *			index (0: off)
  *   port_hold		Y: the receive port's thread takes no frames from
  *			the wire's FIFO, which fills up (N: off)
  *   guest_rx_fifo	Y: the classifier writes no frame straight into a
@@ -222,6 +225,8 @@ void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev)
 			   &sdev->dbg_raise_delay_us);
 	debugfs_create_u32("guest_take_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_take_delay_us);
+	debugfs_create_u32("guest_publish_delay_us", 0600, sdev->ddir,
+			   &sdev->dbg_publish_delay_us);
 	for (i = 0; i < sdev->num_qps; i++) {
 		snprintf(name, sizeof(name), "qp%u", i);
 		qp_dir = debugfs_create_dir(name, sdev->ddir);

@@ -187,13 +187,17 @@ bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
 
 /*
  * Every access to guest memory passes this gate.  None starts once the
- * queue is stopped; one that was in progress then ends as -ESHUTDOWN
- * and leaves the engine @dead, so nothing of it is written back.  So
- * does one the owner fails as -ESHUTDOWN: its VMM is exiting, and the
- * stop follows.
+ * queue is stopped: it fails with -ESHUTDOWN.  One in progress when the
+ * stop came leaves the engine @dead, so that nothing after it is written
+ * back or signalled; if it got through, it still happened (its bytes are
+ * in guest memory), and it returns 0 so that the engine's state says so:
+ * a used index or completion the guest can see is one the owner reads
+ * back.  One that failed ends as -ESHUTDOWN, as does one the owner fails
+ * as -ESHUTDOWN: its VMM is exiting, and the stop follows.  @delay: a
+ * test knob, how long the access waits once through the gate.
  */
-int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
-		     size_t len, bool write)
+static int __vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
+			      size_t len, bool write, const u32 *delay)
 {
 	int err = -ESHUTDOWN;
 	bool open;
@@ -202,13 +206,35 @@ int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 	open = gq->running;
 	gq->in_dma = open;
 	spin_unlock(&gq->lock);
-	if (open)
+	if (open) {
+		if (delay)
+			vmqsim_dbg_delay(delay);
 		err = vmq_guest_dma_rw(gq->gqp, iova, buf, len, write);
+	}
 	spin_lock(&gq->lock);
 	gq->in_dma = false;
 	gq->dead = !gq->running || err == -ESHUTDOWN;
 	spin_unlock(&gq->lock);
-	return gq->dead ? -ESHUTDOWN : err;
+	if (!open)
+		return -ESHUTDOWN;
+	return gq->dead && err ? -ESHUTDOWN : err;
+}
+
+int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
+		     size_t len, bool write)
+{
+	return __vmqsim_guest_dma(gq, iova, buf, len, write, NULL);
+}
+
+/*
+ * vmqsim_guest_dma() for the write of a virtqueue's used index, which
+ * the publish_delay_us test knob holds up inside guest memory.
+ */
+int vmqsim_guest_dma_publish(struct vmqsim_guest *gq, u64 iova, void *buf,
+			     size_t len)
+{
+	return __vmqsim_guest_dma(gq, iova, buf, len, true,
+				  &gq->sdev->dbg_publish_delay_us);
 }
 
 static int vmqsim_guest_desc_rw(struct vmqsim_guest *gq,

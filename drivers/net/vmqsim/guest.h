@@ -150,6 +150,8 @@ struct vmqsim_guest_rx_stats {
 /* guest.c: the engine's shared services. */
 int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 		     size_t len, bool write);
+int vmqsim_guest_dma_publish(struct vmqsim_guest *gq, u64 iova, void *buf,
+			     size_t len);
 bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err);
 void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 packets,
 				 u64 bytes);

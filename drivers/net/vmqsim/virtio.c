@@ -331,10 +331,13 @@ static int vmqsim_vq_publish(struct vmqsim_guest *gq, bool direct, u32 which)
 {
 	__le16 idx = cpu_to_le16(vmqsim_vq(gq, which)->used_idx);
 
+	u64 iova = vmqsim_vq(gq, which)->used + VMQSIM_VRING_IDX;
+
 	/* The driver that sees the index sees the elements and buffers. */
 	smp_wmb();
-	return vmqsim_vq_dma(gq, direct, vmqsim_vq(gq, which)->used +
-			     VMQSIM_VRING_IDX, &idx, sizeof(idx), true);
+	if (direct)
+		return vmq_guest_dma_try(gq->gqp, iova, &idx, sizeof(idx), true);
+	return vmqsim_guest_dma_publish(gq, iova, &idx, sizeof(idx));
 }
 
 /*

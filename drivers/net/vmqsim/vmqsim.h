@@ -350,6 +350,9 @@ struct vmqsim_port {
  *	waits this long after each transmit buffer it took, before it uses
  *	it, and after each frame it wrote into a receive buffer, before the
  *	completions (widens races with a stop in the middle of a pass).
+ * @dbg_publish_delay_us: debugfs test knob: a guest queue pair's engine
+ *	waits this long inside guest memory as it writes a virtqueue's used
+ *	index (widens races with a stop during that write).
  * @dbg_port_hold: debugfs test knob: the receive port's thread takes no
  *	frames, so the port's FIFO fills up and overruns.
  * @dbg_guest_rx_fifo: debugfs test knob: every frame for a guest queue
@@ -378,6 +381,7 @@ struct vmqsim_dev {
 	u32 dbg_rx_delay_us;
 	u32 dbg_raise_delay_us;
 	u32 dbg_take_delay_us;
+	u32 dbg_publish_delay_us;
 	bool dbg_port_hold;
 	bool dbg_guest_rx_fifo;
 };

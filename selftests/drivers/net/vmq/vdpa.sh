@@ -1060,6 +1060,13 @@ vhost_vmm()
 	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" suspend-busy
 	check_err $? "test VMM failed the suspends in a burst"
 	echo 0 > $SIM_DBG/guest_take_delay_us
+	# Suspends that land while the NIC writes the used index: the write
+	# happens, so the base the VMM reads back is the index written.
+	echo 20000 > $SIM_DBG/guest_publish_delay_us
+	check_err $? "no guest_publish_delay_us knob"
+	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" suspend-busy
+	check_err $? "test VMM failed the suspends during the used index's write"
+	echo 0 > $SIM_DBG/guest_publish_delay_us
 	# A burst: the classifier writes several frames at once, publishing
 	# their used elements together.
 	d0=$(sim_counter rx_guest_direct)
