@@ -316,6 +316,9 @@ static int vmq_vfio_mig_run(struct vmq_vfio_dev *mvdev)
 	mvdev->mig_stopped = false;
 out:
 	mutex_unlock(&mvdev->lock);
+	/* A queue that started before one failed wrote to guest memory. */
+	if (err)
+		vmq_vfio_release_dma(mvdev);
 	return err;
 }
 

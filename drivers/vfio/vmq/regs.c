@@ -147,7 +147,10 @@ static int vmq_vfio_enable(struct vmq_vfio_dev *mvdev)
  * an error at run time does; the others run.
  *
  * Return: 0, or why a queue could not start (not the guest's doing);
- * none runs then.
+ * none runs then, and the device is stopped as STOP left it: frames
+ * the queues that started had not delivered are held again.  The caller
+ * then waits for their DMA with vmq_vfio_release_dma(), without the
+ * lock, as STOP does.
  */
 int vmq_vfio_restart(struct vmq_vfio_dev *mvdev)
 {
@@ -160,7 +163,9 @@ int vmq_vfio_restart(struct vmq_vfio_dev *mvdev)
 			continue;
 		err = vmq_vfio_q_enable(mvdev, q, mvdev->control);
 		if (err && !vmq_vfio_guest_err(err)) {
-			vmq_vfio_stop_all(mvdev);
+			for (q = 0; q < mvdev->nr_queues; q++)
+				vmq_guest_qp_stop_hold(mvdev->vdev,
+						       mvdev->qp + q);
 			return err;
 		}
 	}
