@@ -137,6 +137,10 @@ struct vmq_virtq {
  *	0 for a set of one.
  * @rx_hash: write each frame's RSS hash into its receive completion
  *	(%VMQ_CTRL_RX_HASH); fixed while the queue pair runs.
+ * @mtu: the MTU the owner promised its driver (virtio-net's config
+ *	space), or 0 for none: the NIC's, whatever it is.  Set by the
+ *	owner while the queue pair does not run; see
+ *	vmq_guest_qp_max_frame().
  * @rcu: freed after a grace period: the classifier may have found it.
  * @vq: the virtqueues of a %VMQ_RING_VIRTIO queue pair, VMQ_VQ_RX and
  *	VMQ_VQ_TX, instead of @rx and @tx.
@@ -163,6 +167,7 @@ struct vmq_guest_qp {
 	u32 nr_qps;
 	u32 rss_ctx;
 	bool rx_hash;
+	u32 mtu;
 	struct rcu_head rcu;
 	struct vmq_virtq vq[2];
 };
@@ -335,6 +340,8 @@ int vmq_guest_qp_match(struct vmq_dev *vdev, u32 qp, bool match);
 int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail);
 void vmq_guest_qp_kick(struct vmq_dev *vdev, u32 qp, bool tx);
 u32 vmq_guest_max_frame(struct vmq_dev *vdev);
+u32 vmq_guest_qp_max_frame(const struct vmq_guest_qp *gqp);
+u32 vmq_guest_qp_tx_limit(const struct vmq_guest_qp *gqp);
 void vmq_guest_ring_limits(struct vmq_dev *vdev, u32 *min, u32 *max);
 
 /**

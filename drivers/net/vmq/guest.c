@@ -925,3 +925,47 @@ u32 vmq_guest_max_frame(struct vmq_dev *vdev)
 	return READ_ONCE(vdev->netdev->mtu) + VLAN_ETH_HLEN;
 }
 EXPORT_SYMBOL_GPL(vmq_guest_max_frame);
+
+/**
+ * vmq_guest_qp_max_frame() - the largest frame a guest queue pair
+ *	receives, and sends to the wire
+ * @gqp: the guest queue pair.
+ *
+ * vmq_guest_max_frame(), but never more than the MTU its owner promised
+ * the driver (@gqp->mtu) allows: a virtio-net device must not pass a
+ * frame longer than the MTU its config space gave, whatever the NIC's
+ * MTU became since.
+ *
+ * Context: any.
+ * Return: bytes, FCS excluded.
+ */
+u32 vmq_guest_qp_max_frame(const struct vmq_guest_qp *gqp)
+{
+	u32 max = vmq_guest_max_frame(gqp->vdev);
+
+	if (gqp->mtu)
+		max = min(max, gqp->mtu + VLAN_ETH_HLEN);
+	return max;
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_max_frame);
+
+/**
+ * vmq_guest_qp_tx_limit() - the longest frame a guest may hand the
+ *	queue pair to send without a driver error
+ * @gqp: the guest queue pair.
+ *
+ * The MTU its owner promised the driver, plus 18, if it promised one;
+ * else vmq_guest_max_frame().  A frame within this limit but longer than
+ * vmq_guest_qp_max_frame() (the NIC's MTU went down since the promise)
+ * is the host's limit, not the driver's fault: the driver drops it and
+ * counts it in the queue pair's tx_drops.
+ *
+ * Context: any.
+ * Return: bytes, FCS excluded.
+ */
+u32 vmq_guest_qp_tx_limit(const struct vmq_guest_qp *gqp)
+{
+	return gqp->mtu ? gqp->mtu + VLAN_ETH_HLEN :
+			  vmq_guest_max_frame(gqp->vdev);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_tx_limit);

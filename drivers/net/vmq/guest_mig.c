@@ -166,7 +166,7 @@ int vmq_guest_qp_hold(struct vmq_dev *vdev, u32 qp, struct sk_buff *skb)
 		err = -EOPNOTSUPP;
 	} else if (vdev->qps[qp].state == VMQ_QP_RUNNING) {
 		err = -EBUSY;
-	} else if (skb->len > vmq_guest_max_frame(vdev) ||
+	} else if (skb->len > vmq_guest_qp_max_frame(gqp) ||
 		   skb_is_nonlinear(skb)) {
 		vmq_guest_count(gqp, VMQ_CNT_RX_DROPS, 1);
 		vmq_qp_count_rx_drop(vdev, qp, 1);

@@ -478,7 +478,7 @@ static bool vmqsim_guest_tx_one(struct vmqsim_guest *gq, struct vmq_desc *desc)
 	struct sk_buff *skb;
 
 	desc->flags = cpu_to_le16(VMQ_DESC_F_DONE);
-	if (len < ETH_HLEN || len > vmq_guest_max_frame(gq->sdev->vdev))
+	if (len < ETH_HLEN || len > vmq_guest_qp_tx_limit(gq->gqp))
 		return vmqsim_guest_fail(gq, VMQ_ERR_TX_LEN);
 	skb = alloc_skb(len, GFP_KERNEL);
 	if (!skb) {
@@ -695,7 +695,7 @@ static struct sk_buff *vmqsim_guest_admit(struct vmqsim_guest *gq,
 		len -= VLAN_HLEN;
 	else if (!vlan && hwtag)
 		len += VLAN_HLEN;
-	if (len > vmq_guest_max_frame(gq->sdev->vdev))
+	if (len > vmq_guest_qp_max_frame(gq->gqp))
 		return NULL;
 	frame = alloc_skb(len, GFP_ATOMIC);
 	if (!frame)
@@ -753,7 +753,7 @@ static bool vmqsim_guest_rx_as_is(struct vmqsim_guest *gq,
 	    vmqsim_guest_access_refuses(skb))
 		return false;
 	return !skb_is_nonlinear(skb) &&
-	       skb->len <= vmq_guest_max_frame(gq->sdev->vdev);
+	       skb->len <= vmq_guest_qp_max_frame(gq->gqp);
 }
 
 /*

@@ -647,8 +647,13 @@ static struct sk_buff *vmqsim_virtio_tx_frame(struct vmqsim_guest *gq,
 
 	*verr = VMQ_ERR_NONE;
 	if (c->len < VMQSIM_VNET_HDR || len < ETH_HLEN ||
-	    len > vmq_guest_max_frame(gq->sdev->vdev)) {
+	    len > vmq_guest_qp_tx_limit(gq->gqp)) {
 		*verr = VMQ_ERR_TX_LEN;
+		return NULL;
+	}
+	/* Within the MTU the driver was promised, past the NIC's now. */
+	if (len > vmq_guest_qp_max_frame(gq->gqp)) {
+		vmq_qp_count_tx_drop(gq->sdev->vdev, gq->id, 1);
 		return NULL;
 	}
 	skb = alloc_skb(len, GFP_KERNEL);

@@ -63,6 +63,9 @@ static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
 	int i, err;
 
 	vmq_vdpa_dma_start(vd);
+	/* Frames past it are the NIC's to drop, not a driver error. */
+	vmq_vdpa_gqp(vd)->mtu = vd->features & BIT_ULL(VIRTIO_NET_F_MTU) ?
+				vd->mtu : 0;
 	for (i = 0; i < VMQ_VDPA_NVQS; i++) {
 		vq[i].desc = vd->vq[i].desc;
 		vq[i].avail = vd->vq[i].avail;
@@ -144,6 +147,7 @@ static void vmq_vdpa_do_reset(struct vmq_vdpa_dev *vd)
 	spin_unlock_irqrestore(&vd->cb_lock, flags);
 	vd->status = 0;
 	vd->features = 0;
+	vd->mtu = 0;
 	vd->suspended = false;
 	vd->generation++;
 }
@@ -351,6 +355,9 @@ static void vmq_vdpa_set_status(struct vdpa_device *vdpa, u8 status)
 		return;
 	}
 	mutex_lock(&vd->lock);
+	/* The MTU the driver negotiated stays its own, as the spec wants. */
+	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) && !vd->mtu)
+		vd->mtu = READ_ONCE(vmq_dev_netdev(vd->vdev)->mtu);
 	/* The device sets NEEDS_RESET; a driver writing it changes nothing. */
 	vd->status = status & ~VIRTIO_CONFIG_S_NEEDS_RESET;
 	vmq_vdpa_update(vd);
@@ -404,7 +411,8 @@ static void vmq_vdpa_fill_config(struct vmq_vdpa_dev *vd,
 	memcpy(cfg->mac, vd->mac, ETH_ALEN);
 	cfg->status = vmq_vdpa_v16(VIRTIO_NET_S_LINK_UP);
 	cfg->max_virtqueue_pairs = vmq_vdpa_v16(1);
-	cfg->mtu = vmq_vdpa_v16(READ_ONCE(vmq_dev_netdev(vd->vdev)->mtu));
+	cfg->mtu = vmq_vdpa_v16(READ_ONCE(vd->mtu) ?:
+				READ_ONCE(vmq_dev_netdev(vd->vdev)->mtu));
 }
 
 static void vmq_vdpa_get_config(struct vdpa_device *vdpa, unsigned int offset,

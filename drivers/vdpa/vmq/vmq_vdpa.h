@@ -74,6 +74,9 @@ struct vmq_vdpa_vq {
  * @lock: serialises status, features, virtqueue setup and start.
  * @status: the virtio device status.
  * @features: the driver's features.
+ * @mtu: the MTU config space gave the driver when it set FEATURES_OK,
+ *	kept until a reset (virtio-net's MTU does not change once set);
+ *	0 before: config space then shows the NIC's.
  * @generation: config generation, moved by each reset.
  * @started: the queue pair runs (DRIVER_OK, not suspended, no start
  *	error).
@@ -99,6 +102,7 @@ struct vmq_vdpa_dev {
 	struct mutex lock;	/* see @lock above */
 	u8 status;
 	u64 features;
+	u32 mtu;
 	u32 generation;
 	bool started;
 	bool suspended;

@@ -54,6 +54,7 @@ TESTS="
 	del_device_with_device
 	vhost_vmm
 	vhost_bad_driver
+	vhost_mtu
 	rebind_config_cb
 "
 
@@ -1147,6 +1148,27 @@ vhost_bad_driver()
 	peer_ns_setup && ping -c 2 -W 2 192.0.2.2 >/dev/null
 	check_err $? "the host's own traffic was disturbed"
 	log_test "vhost_vdpa misbehaving driver: NEEDS_RESET, config irq, reset; others untouched"
+}
+
+# The MTU a driver negotiated stays its own while the NIC's changes: the
+# test VMM changes vmq0's (and the partner's) MTU under it.
+vhost_mtu()
+{
+	local qp c0
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "vhost_vdpa MTU"; return; }
+	vhost_dev_add vdpa0 $MAC1
+	check_err $? "no /dev/vhost-vdpa-N for vdpa0"
+	qp=$(vdpa_qp vdpa0)
+	c0=$(qp_counts "$qp")
+	vhost -N vmq0 -m $MAC1 -s $VDEVS/vdpa0/vmq "$VHOST" mtu-promise
+	check_err $? "test VMM failed"
+	[ "$(qp_moved "$qp" 4 "$c0")" -ge 1 ]
+	check_err $? "qp${qp}_tx_drops moved by $(qp_moved "$qp" 4 "$c0") for the frame past the NIC's MTU"
+	[ "$(qp_moved "$qp" 3 "$c0")" -ge 1 ]
+	check_err $? "qp${qp}_rx_drops moved by $(qp_moved "$qp" 3 "$c0") for the frame past the promised MTU"
+	log_test "vhost_vdpa: the MTU the driver negotiated holds while the NIC's changes"
 }
 
 # A device virtio_vdpa drove, then given to vhost_vdpa with virtio_vdpa

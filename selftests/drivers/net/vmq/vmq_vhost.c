@@ -15,14 +15,15 @@
  * VIRTIO_CONFIG_S_NEEDS_RESET with the config interrupt, and a reset
  * (status 0, then setting up again) must bring the device back.
  *
- *   vmq_vhost [-w WIRE] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n COUNT]
- *             [-t SECS] [-c COUNTERS] DEV CASE...
+ *   vmq_vhost [-w WIRE] [-N NIC] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR]
+ *             [-n COUNT] [-t SECS] [-c COUNTERS] DEV CASE...
  *
  * CASE: info rx rx-burst rx-refill bcast filter tx spoof chain rx-small
  * no-irq kick-idle suspend suspend-busy hold ready unmap-batch avail-end, and
  * the misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
  * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped avail-past
- * host-pa, and no-config-call (one of them without the config interrupt).
+ * host-pa, and no-config-call (one of them without the config interrupt);
+ * mtu-promise, which changes the MTU of NIC (default vmq0) and WIRE.
  * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
  * device's /sys/bus/vdpa/devices/NAME/vmq, whose "state" is then checked
  * too.  COUNTERS is the NIC's "name: value" counters file (vmqsim's
@@ -99,6 +100,7 @@ struct vh {
 	__u16 mtu;
 	const char *sysfs;
 	const char *counters;	/* the NIC's counters file, or NULL */
+	const char *nic, *wire;	/* netdev names, for the MTU case */
 	int wire_sock;
 	bool rx_chain;		/* receive buffers as header + data chains */
 	__u32 rx_len;		/* each receive buffer's length */
@@ -1511,6 +1513,99 @@ static void case_no_config_call(struct vh *v)
 	v->no_config_call = false;
 }
 
+/* The MTU in config space, as the driver reads it. */
+static __u16 config_mtu(struct vh *v)
+{
+	struct {
+		struct vhost_vdpa_config c;
+		struct virtio_net_config net;
+	} cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.c.off = offsetof(struct virtio_net_config, mtu);
+	cfg.c.len = 2;
+	vhost_xioctl(&v->h, VHOST_VDPA_GET_CONFIG, &cfg,
+		     "VHOST_VDPA_GET_CONFIG");
+	return le16toh(*(__le16 *)cfg.c.buf);
+}
+
+/* ip link set @dev mtu @mtu (SIOCSIFMTU); true if it took. */
+static bool set_mtu(const char *dev, unsigned int mtu)
+{
+	struct ifreq ifr = { .ifr_mtu = (int)mtu };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ok = !ioctl(fd, SIOCSIFMTU, &ifr);
+	if (!ok)
+		printf("SIOCSIFMTU %s %u: %s\n", dev, mtu, strerror(errno));
+	close(fd);
+	return ok;
+}
+
+/*
+ * The MTU the driver negotiated (FEATURES_OK) stays its own: the NIC's
+ * MTU going down leaves config space as it was, and a frame within the
+ * promise but past the NIC's MTU is dropped (qpN_tx_drops), no driver
+ * error; the NIC's MTU going up brings the driver no frame past the
+ * promise.  A reset takes the NIC's MTU of then.
+ */
+static void case_mtu_promise(struct vh *v)
+{
+	const char *what = "mtu-promise";
+	__u8 sent[BUF_LEN], got[ETH_FRAME_LEN + 8];
+	struct virtio_net_hdr_v1 hdr;
+	__u16 m0, m, vlan;
+	__u32 len, id, ulen;
+	__u8 s;
+
+	dev_setup(v);
+	m0 = config_mtu(v);
+	check(set_mtu(v->nic, m0 - 100), "%s: %s mtu %u", what, v->nic,
+	      m0 - 100);
+	m = config_mtu(v);
+	check(m == m0, "%s: config space MTU %u after the NIC's went to %u, want %u",
+	      what, m, m0 - 100, m0);
+	/* A frame of the promised MTU, past the NIC's now. */
+	len = m0 + ETH_HLEN;
+	make_frame(v, tx_frame(v, 0), v->wire_mac, v->mac, len);
+	tx_post(v, 0, len, false);
+	check(used_next(v, VQ_TX, &id, &ulen, v->timeout),
+	      "%s: the %u-byte frame's buffer used", what, len);
+	check(wire_recv(v, got, &vlan, 300) < 0,
+	      "%s: the %u-byte frame did not go out at the NIC's MTU %u",
+	      what, len, m0 - 100);
+	s = vhost_status_get(&v->h);
+	check(!(s & VIRTIO_CONFIG_S_NEEDS_RESET),
+	      "%s: status %#x without NEEDS_RESET", what, s);
+	check_state(v, "running", what);
+	check(tx_frames(v, v->mac, 2, true) == 2, "%s: frames go out after it",
+	      what);
+	/* The NIC's MTU past the promise: no frame longer than that comes. */
+	check(set_mtu(v->nic, m0 + 500) && set_mtu(v->wire, m0 + 500),
+	      "%s: %s and %s mtu %u", what, v->nic, v->wire, m0 + 500);
+	len = m0 + ETH_HLEN + 100;
+	make_frame(v, sent, v->mac, v->wire_mac, len);
+	wire_send(v, sent, len);
+	check(!rx_next_test(v, &hdr, &ulen, 500),
+	      "%s: no %u-byte frame reached the driver promised MTU %u", what,
+	      len, m0);
+	check(rx_frames(v, v->mac, 2, true) == 2, "%s: frames come in after it",
+	      what);
+	/* A reset: the next FEATURES_OK takes the NIC's MTU of then. */
+	check(set_mtu(v->wire, m0) && set_mtu(v->nic, m0 - 100),
+	      "%s: %s mtu %u", what, v->nic, m0 - 100);
+	vhost_status_set(&v->h, 0);
+	dev_setup(v);
+	m = config_mtu(v);
+	check(m == m0 - 100, "%s: config space MTU %u after a reset, want %u",
+	      what, m, m0 - 100);
+	check(set_mtu(v->nic, m0), "%s: %s mtu %u again", what, v->nic, m0);
+}
+
 static void case_bad_addr(struct vh *v)
 {
 	tx_bad(v, "bad-addr (tx buffer outside the IOTLB)", spoil_addr);
@@ -1741,6 +1836,7 @@ static const struct {
 	{ "avail-end", case_avail_end, true },
 	{ "hold", case_hold, true },
 	{ "ready", case_ready, true },
+	{ "mtu-promise", case_mtu_promise, true },
 	{ "bad-addr", case_bad_addr, true },
 	{ "no-config-call", case_no_config_call, true },
 	{ "bad-addr-rx", case_bad_addr_rx, true },
@@ -1764,7 +1860,7 @@ static void help(const char *prog)
 	size_t c;
 
 	fprintf(stderr, "usage: %s %s\ncases:", prog,
-		"[-w WIRE] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n N] [-t S] [-c COUNTERS] DEV CASE...");
+		"[-w WIRE] [-N NIC] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n N] [-t S] [-c COUNTERS] DEV CASE...");
 	for (c = 0; c < ARRAY_SIZE(cases); c++)
 		fprintf(stderr, " %s", cases[c].name);
 	fprintf(stderr, "\n");
@@ -1773,16 +1869,19 @@ static void help(const char *prog)
 int main(int argc, char **argv)
 {
 	struct vh v = { .count = 12, .timeout = 3000, .rx_len = BUF_LEN,
-			.wire_sock = -1 };
+			.wire_sock = -1, .nic = "vmq0" };
 	const char *wire = "vmq0w";
 	bool config_read = false;
 	size_t c;
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "w:m:M:s:n:t:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:m:M:s:n:t:c:N:")) != -1) {
 		switch (opt) {
 		case 'w':
 			wire = optarg;
+			break;
+		case 'N':
+			v.nic = optarg;
 			break;
 		case 'm':
 			if (parse_mac(optarg, v.want_mac)) {
@@ -1811,6 +1910,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	v.wire = wire;
 	if (optind + 2 > argc) {
 		/* Run bare (as a kselftest runner would): a helper, not a test. */
 		help(argv[0]);
