@@ -467,11 +467,12 @@ int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL for a multicast MAC or bad VLAN, -EOPNOTSUPP for a
- * VLAN on a NIC whose classifier cannot match VLANs, -EEXIST if another
- * filter has this MAC and VLAN, -ENOSPC if the filter table is full and
- * the queue pair has no filter to move: no MAC was set yet, the MAC was
- * all zeroes, or its filter could not come back at vmq_guest_qp_match().
- * While the MAC matches nothing, only -EINVAL and -EOPNOTSUPP.
+ * VLAN on a NIC whose classifier cannot match VLANs, -EEXIST if the MAC
+ * is the NIC's own or another filter has this MAC and VLAN, -ENOSPC if
+ * the filter table is full and the queue pair has no filter to move: no
+ * MAC was set yet, the MAC was all zeroes, or its filter could not come
+ * back at vmq_guest_qp_match().  While the MAC matches nothing, only
+ * -EINVAL, -EOPNOTSUPP and -EEXIST for the NIC's own MAC.
  */
 int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 			u16 vlan, bool spoofchk)
