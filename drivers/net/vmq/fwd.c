@@ -548,6 +548,15 @@ struct net_device *vmq_qp_rx_netdev(struct vmq_dev *vdev, u32 qp)
 }
 EXPORT_SYMBOL_GPL(vmq_qp_rx_netdev);
 
+/* An offloaded macvlan's offload, if its lower device is ours; or NULL. */
+static struct vmq_fwd *vmq_fwd_of(struct net_device *upper)
+{
+	/* Only our own lower devices' accel_priv is a struct vmq_fwd. */
+	if (!vmq_dev_is_ours(macvlan_dev_real_dev(upper)))
+		return NULL;
+	return macvlan_accel_priv(upper);
+}
+
 /*
  * A macvlan changed its MAC: move its filter in one step.  If the new
  * MAC cannot be steered (another filter holds it, the table is full) the
@@ -563,10 +572,7 @@ static void vmq_fwd_changeaddr(struct net_device *upper)
 	struct vmq_dev *vdev;
 	int loc;
 
-	/* Only our own lower devices' accel_priv is a struct vmq_fwd. */
-	if (!vmq_dev_is_ours(macvlan_dev_real_dev(upper)))
-		return;
-	fwd = macvlan_accel_priv(upper);
+	fwd = vmq_fwd_of(upper);
 	if (!fwd)
 		return;
 	vdev = fwd->vdev;
@@ -598,9 +604,7 @@ static void vmq_fwd_changemode(struct net_device *upper)
 	struct vmq_dev *vdev;
 	bool bridge;
 
-	if (!vmq_dev_is_ours(macvlan_dev_real_dev(upper)))
-		return;
-	fwd = macvlan_accel_priv(upper);
+	fwd = vmq_fwd_of(upper);
 	bridge = mvlan->mode == MACVLAN_MODE_BRIDGE;
 	if (!fwd || fwd->local_switch == bridge)
 		return;

@@ -1361,11 +1361,9 @@ static void expect_recovery(struct vh *v, const char *what)
 }
 
 /* Spoil transmit descriptor 0 as @fn says, make it available, kick. */
-static void tx_bad(struct vh *v, const char *what,
-		   void (*fn)(struct vh *v, int q, __u32 i))
+static void tx_post_spoiled(struct vh *v,
+			    void (*fn)(struct vh *v, int q, __u32 i))
 {
-	dev_setup(v);
-	efd_drain(v->config_call);
 	memset(tx_buf(v, 0), 0, BUF_LEN);
 	make_frame(v, tx_buf(v, 0) + HDR_LEN, v->wire_mac, v->mac, 100);
 	vq_desc_set(&v->vq[VQ_TX].desc[0], tx_buf_iova(0), HDR_LEN + 100, 0,
@@ -1373,6 +1371,15 @@ static void tx_bad(struct vh *v, const char *what,
 	fn(v, VQ_TX, 0);
 	vq_avail_put(&v->vq[VQ_TX], 0);
 	vq_kick(&v->vq[VQ_TX]);
+}
+
+/* The driver error tx_post_spoiled() makes, and the reset after it. */
+static void tx_bad(struct vh *v, const char *what,
+		   void (*fn)(struct vh *v, int q, __u32 i))
+{
+	dev_setup(v);
+	efd_drain(v->config_call);
+	tx_post_spoiled(v, fn);
 	expect_reset(v, what);
 	expect_recovery(v, what);
 }
@@ -1492,13 +1499,7 @@ static void case_no_config_call(struct vh *v)
 
 	v->no_config_call = true;
 	dev_setup(v);
-	memset(tx_buf(v, 0), 0, BUF_LEN);
-	make_frame(v, tx_buf(v, 0) + HDR_LEN, v->wire_mac, v->mac, 100);
-	vq_desc_set(&v->vq[VQ_TX].desc[0], tx_buf_iova(0), HDR_LEN + 100, 0,
-		    0);
-	spoil_addr(v, VQ_TX, 0);
-	vq_avail_put(&v->vq[VQ_TX], 0);
-	vq_kick(&v->vq[VQ_TX]);
+	tx_post_spoiled(v, spoil_addr);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		s = vhost_status_get(&v->h);
