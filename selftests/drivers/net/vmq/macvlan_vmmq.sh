@@ -334,16 +334,19 @@ vec_queue()
 }
 
 # feed IDX...: keep the flows of those vectors coming to vm1 (~200
-# frames/s each) until killed.
+# frames/s each) until killed.  Each burst is a process of its own,
+# which on the debug kernel (VMQ_TIMEOUT_FACTOR) takes that many times
+# longer to start: bursts that many times larger keep a fed queue above
+# Dynamic VMQ's "busy" (16 frames a period, balance_busy) there too.
 feed()
 {
-	local i
+	local i n=$((20 * ${VMQ_TIMEOUT_FACTOR:-1}))
 
 	while :; do
 		for i in "$@"; do
-			"$RSS" send $PEER $M1 v4 tcp "$i" 20 || return
+			"$RSS" send $PEER $M1 v4 tcp "$i" $n || return
 		done
-		sleep 0.05
+		nap 0.05
 	done
 }
 
