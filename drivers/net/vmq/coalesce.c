@@ -292,6 +292,21 @@ int vmq_ethtool_set_coalesce(struct net_device *netdev,
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_set_coalesce);
 
+/*
+ * ethtool's queue_mask may name any of 4096 queues and gives up at the
+ * first refusal without saying which bit it was, so the log does.  Anyone
+ * may read per-queue settings, so a read's refusal is rate limited.
+ */
+static bool vmq_coal_queue_exists(struct vmq_dev *vdev, u32 queue, bool set)
+{
+	if (queue < vdev->caps.num_qps)
+		return true;
+	if (set || net_ratelimit())
+		netdev_warn(vdev->netdev, "vmq: no queue pair %u: the NIC has %u\n",
+			    queue, vdev->caps.num_qps);
+	return false;
+}
+
 /**
  * vmq_ethtool_get_per_queue_coalesce() - ethtool_ops.get_per_queue_coalesce
  * @netdev: the NIC netdev.
@@ -306,7 +321,7 @@ int vmq_ethtool_get_per_queue_coalesce(struct net_device *netdev, u32 queue,
 	struct vmq_dev *vdev = vmq_dev_from_netdev(netdev);
 	struct vmq_coalesce c;
 
-	if (queue >= vdev->caps.num_qps)
+	if (!vmq_coal_queue_exists(vdev, queue, false))
 		return -EINVAL;
 	vmq_qp_get_coalesce(vdev, queue, &c);
 	vmq_coal_to_ethtool(&c, vdev->qps[queue].rx_adaptive, ec);
@@ -329,7 +344,7 @@ int vmq_ethtool_set_per_queue_coalesce(struct net_device *netdev, u32 queue,
 	struct vmq_coalesce c;
 	int err;
 
-	if (queue >= vdev->caps.num_qps)
+	if (!vmq_coal_queue_exists(vdev, queue, true))
 		return -EINVAL;
 	err = vmq_coal_from_ethtool(netdev, ec, &c);
 	if (!err)

@@ -13,6 +13,7 @@ source "$(dirname "$0")/lib.sh"
 TESTS="
 	coalescing
 	per_queue_coalescing
+	per_queue_past_count
 	burst_one_irq
 	adaptive_rx_batches
 	adaptive_rx_per_queue
@@ -81,6 +82,30 @@ per_queue_coalescing()
 	[ "$(coal_of 1 rx-usecs:)" = 20 ]
 	check_err $? "queue 1 changed too"
 	log_test "coalescing per queue"
+}
+
+# A queue_mask bit past the NIC's queue pairs (8 here) is refused with
+# EINVAL and a log line naming it; ethtool puts back the queue pairs of
+# lower bits it had set.
+per_queue_past_count()
+{
+	local mark out
+
+	mark=$(kmsg_mark)
+	out=$(ethtool --per-queue $DEV queue_mask 0x102 --coalesce \
+		rx-usecs 40 2>&1)
+	[ $? -ne 0 ]
+	check_err $? "queue_mask 0x102 was taken"
+	echo "$out" | grep -q "Invalid argument"
+	check_err $? "queue_mask 0x102: want Invalid argument, got: $out"
+	kmsg_since "$mark" | grep -q "vmq: no queue pair 8: the NIC has 8"
+	check_err $? "no log line for queue pair 8"
+	[ "$(coal_of 1 rx-usecs:)" = 20 ]
+	check_err $? "queue 1 reads rx-usecs $(coal_of 1 rx-usecs:) after the refusal, want 20"
+	out=$(ethtool --per-queue $DEV queue_mask 0x100 --show-coalesce 2>&1)
+	[ $? -ne 0 ] && echo "$out" | grep -q "Invalid argument"
+	check_err $? "--show-coalesce on queue 8: want Invalid argument, got: $out"
+	log_test "per-queue refuses a queue pair past the NIC's"
 }
 
 # A burst the receive port takes at once is in the queue's ring before
