@@ -296,6 +296,27 @@ static void vmq_fwd_del(struct vmq_fwd *fwd)
 	kfree(fwd);
 }
 
+/*
+ * Can @upper be offloaded at all?  Else the log says why it stays on the
+ * software path, whichever way it came up for offload: its open, offload
+ * turned on, or a mode change.
+ */
+static bool vmq_fwd_offloadable(struct net_device *pdev,
+				struct net_device *upper)
+{
+	if (!netif_is_macvlan(upper) || !vmq_fwd_mode_ok(upper)) {
+		netdev_info(pdev, "vmq: %s: only bridge, private and vepa macvlans are offloaded\n",
+			    upper->name);
+		return false;
+	}
+	if (netif_is_multiqueue(upper)) {
+		netdev_info(pdev, "vmq: %s: multiqueue macvlans are not offloaded\n",
+			    upper->name);
+		return false;
+	}
+	return true;
+}
+
 /**
  * vmq_dfwd_add_station() - ndo_dfwd_add_station for a VMQ device
  * @pdev: the NIC netdev.
@@ -313,16 +334,8 @@ void *vmq_dfwd_add_station(struct net_device *pdev, struct net_device *upper)
 	struct vmq_fwd *fwd;
 
 	ASSERT_RTNL();
-	if (!netif_is_macvlan(upper) || !vmq_fwd_mode_ok(upper)) {
-		netdev_info(pdev, "vmq: %s: only bridge, private and vepa macvlans are offloaded\n",
-			    upper->name);
+	if (!vmq_fwd_offloadable(pdev, upper))
 		return ERR_PTR(-EOPNOTSUPP);
-	}
-	if (netif_is_multiqueue(upper)) {
-		netdev_info(pdev, "vmq: %s: multiqueue macvlans are not offloaded\n",
-			    upper->name);
-		return ERR_PTR(-EOPNOTSUPP);
-	}
 	mutex_lock(&vdev->lock);
 	fwd = vmq_fwd_add(vdev, upper);
 	mutex_unlock(&vdev->lock);
@@ -411,7 +424,7 @@ static void vmq_fwd_offload_one(struct vmq_dev *vdev, struct net_device *upper)
 	struct vmq_fwd *fwd;
 
 	if (!netif_running(upper) || mvlan->accel_priv ||
-	    !vmq_fwd_mode_ok(upper) || netif_is_multiqueue(upper))
+	    !vmq_fwd_offloadable(vdev->netdev, upper))
 		return;
 	fwd = vmq_fwd_add(vdev, upper);
 	if (IS_ERR(fwd))

@@ -23,6 +23,7 @@ TESTS="
 	macvtap_offloaded
 	private_and_vepa
 	mode_change
+	software_path_says_why
 	toggle_offload
 	churn_under_traffic
 	del_device_with_macvlans
@@ -383,6 +384,51 @@ mode_change()
 	ip netns exec ns_a ping -c 2 -i 0.2 -W 2 $b >/dev/null
 	check_err $? "bridge macvlans cannot reach each other again"
 	log_test "a macvlan's mode change takes effect on its queue pairs"
+}
+
+# A macvlan in a mode the NIC does not offload (source) stays on the
+# software path, and the log says why however it came to be considered:
+# offload turned on with it up, or a mode change from bridge.  Between
+# private and vepa, which the NIC treats alike, a mode change changes
+# nothing.
+software_path_says_why()
+{
+	local mark q why="only bridge, private and vepa macvlans are offloaded"
+
+	defer ethtool -K $DEV l2-fwd-offload on
+	ethtool -K $DEV l2-fwd-offload off
+	mv_add vm1 $M1 source
+	check_err $? "cannot add a source macvlan"
+	defer mv_del vm1
+	mark=$(kmsg_mark)
+	ethtool -K $DEV l2-fwd-offload on
+	[ "$(fwd_state $BUS vm1)" = software ]
+	check_err $? "source macvlan: $(fwd_state $BUS vm1), want software"
+	kmsg_since "$mark" | grep -q "vm1: $why"
+	check_err $? "offload on: no log line says why vm1 is not offloaded"
+
+	mv_add vm2 $M2 bridge
+	defer mv_del vm2
+	mark=$(kmsg_mark)
+	ip link set vm2 type macvlan mode source
+	check_err $? "cannot make vm2 a source macvlan"
+	[ "$(fwd_state $BUS vm2)" = software ]
+	check_err $? "vm2 after bridge -> source: $(fwd_state $BUS vm2), want software"
+	kmsg_since "$mark" | grep -q "vm2 changed mode, offloading it again" &&
+		kmsg_since "$mark" | grep -q "vm2: $why"
+	check_err $? "bridge -> source: the log does not say why vm2 is not offloaded: $(kmsg_since "$mark" | grep vm2)"
+
+	mv_add vm3 $M3 private
+	defer mv_del vm3
+	q=$(fwd_qp $BUS vm3)
+	mark=$(kmsg_mark)
+	ip link set vm3 type macvlan mode vepa
+	check_err $? "cannot make vm3 vepa"
+	[ -n "$q" ] && [ "$(fwd_qp $BUS vm3)" = "$q" ]
+	check_err $? "private -> vepa moved vm3 from queue pair $q to $(fwd_qp $BUS vm3)"
+	kmsg_since "$mark" | grep -q "vm3 changed mode"
+	check_fail $? "private -> vepa offloaded vm3 again"
+	log_test "the log says why a macvlan is not offloaded"
 }
 
 toggle_offload()
