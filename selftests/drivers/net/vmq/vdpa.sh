@@ -15,6 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 VHOST_VMM="$(dirname "$(readlink -f "$0")")/vmq_vhost"
+QUEUES_CMD="$(dirname "$(readlink -f "$0")")/../../../../tools/vmq-queues"
 BUS=vmqsim0
 MGMT=vmqsim/$BUS
 DL=vmqsim/$BUS
@@ -42,6 +43,7 @@ TESTS="
 	refuse_einval
 	refuse_enospc
 	refuse_eexist
+	vmq_queues_view
 	virtio_dev
 	virtio_traffic
 	virtio_counts
@@ -524,6 +526,27 @@ refuse_eexist()
 		check_err 1 "no vmq_vfio mdev type to hold a MAC"
 	fi
 	log_test "refusals: EEXIST for a MAC a rule, a device, an mdev or the NIC holds"
+}
+
+# vmq-queues (vmq.rst, "Admin guide") names a vDPA device's queue pair:
+# owner vdpa, the device's name, its state, MAC and VLAN.
+vmq_queues_view()
+{
+	local q r out
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "vmq-queues shows a vDPA device"; return; }
+	vdpa_add vdpa0 mac $MAC1
+	check_err $? "vdpa0: $(cat /tmp/vdpa_add.out)"
+	echo 100 > $VDEVS/vdpa0/vmq/vlan
+	q=$(vdpa_qp vdpa0)
+	r=$("$QUEUES_CMD" vmq0 | awk -v q="$q" '$1 == q { print $2, $3, $4, $5, $6 }')
+	[ "$r" = "disabled vdpa vdpa0 $MAC1 100" ]
+	check_err $? "queue pair $q: '$r', want 'disabled vdpa vdpa0 $MAC1 100'"
+	out=$("$QUEUES_CMD" --json vmq0)
+	echo "$out" | grep -qF "{\"qp\":$q,\"state\":\"disabled\",\"owner\":\"vdpa\",\"name\":\"vdpa0\",\"mac\":\"$MAC1\",\"vlan\":100,"
+	check_err $? "--json: queue pair $q not vdpa0's: $out"
+	log_test "vmq-queues shows a vDPA device's queue pair"
 }
 
 # expect_write_fail FILE VALUE: refused, the value kept.
