@@ -29,6 +29,12 @@
 
 /* Classifier lookup result: no filter matched. */
 #define VMQSIM_CLS_MISS		(U32_MAX - 1)
+/*
+ * Where vmqsim_deliver() sends the host's frames: RSS table 0 picks the
+ * channel.  Not VMQ_QP_DEFAULT, which is also queue pair 0, the target
+ * of a rule's "action 0".
+ */
+#define VMQSIM_QP_HOST		VMQ_QP_RSS(0)
 
 const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
 	[VMQSIM_CNT_RX_UNMATCHED]	= "rx_unmatched",
@@ -554,7 +560,8 @@ static void vmqsim_stage_add(struct vmqsim_rx_stage *st,
 }
 
 /*
- * "DMA" a frame to queue pair @qp and raise its vector; with a @stage, a
+ * "DMA" a frame to queue pair @qp (VMQSIM_QP_HOST or an RSS context: the
+ * queue pair its table picks) and raise its vector; with a @stage, a
  * guest queue pair's frame waits there, and a host queue pair's vector
  * is raised at the end of the batch.  RCU read side.
  *
@@ -572,7 +579,7 @@ static bool vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 	struct vmqsim_ring *ring;
 
 	/* The host's pool, or a filter's context: RSS picks the channel. */
-	if (qp == VMQ_QP_DEFAULT)
+	if (qp == VMQSIM_QP_HOST)
 		qp = vmqsim_rss_pick(sdev, 0, skb, &meta);
 	else if (vmq_qp_is_rss(qp))
 		qp = vmqsim_rss_pick(sdev, vmq_qp_rss_ctx(qp), skb, &meta);
@@ -635,7 +642,8 @@ static void vmqsim_flood(struct vmqsim_dev *sdev, const struct sk_buff *skb,
 			continue;
 		if (pool == src_pool)
 			continue;
-		vmqsim_deliver(sdev, qp, skb, NULL);
+		vmqsim_deliver(sdev, qp == VMQ_QP_DEFAULT ? VMQSIM_QP_HOST : qp,
+			       skb, NULL);
 		if (src_pool != VMQSIM_POOL_WIRE)
 			vmqsim_silicon_count(sdev, VMQSIM_CNT_TX_SWITCHED);
 		else if (qp != VMQ_QP_DEFAULT)
@@ -658,7 +666,7 @@ static bool vmqsim_rx_unicast(struct vmqsim_dev *sdev,
 		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_FILTER_DROPS);
 		return true;
 	}
-	if (!vmqsim_deliver(sdev, qp == VMQSIM_CLS_MISS ? VMQ_QP_DEFAULT : qp,
+	if (!vmqsim_deliver(sdev, qp == VMQSIM_CLS_MISS ? VMQSIM_QP_HOST : qp,
 			    skb, stage))
 		return false;
 	if (qp == VMQSIM_CLS_MISS)

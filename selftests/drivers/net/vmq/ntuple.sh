@@ -12,6 +12,7 @@ source "$(dirname "$0")/lib.sh"
 TESTS="
 	steer_mac
 	steer_mac_vlan
+	steer_to_queue_0
 	unmatched_to_default
 	broadcast_once
 	drop_action
@@ -88,6 +89,53 @@ steer_mac_vlan()
 	steered "other VLAN" $MAC2 200 "0:$N"
 	steered "untagged" $MAC2 - "0:$N"
 	log_test "dst MAC + VLAN rule steers only that VLAN"
+}
+
+# flows DST: N frames from the link partner to DST, each from another
+# source address, so that RSS, which hashes UDP's addresses, spreads them.
+flows()
+{
+	pktgen_prepare $PEER "$1" $N - 60 &&
+		pg_set $PEER "src_min 198.51.100.10" &&
+		pg_set $PEER "src_max 198.51.100.250" &&
+		echo start > "$PG/pgctrl"
+}
+
+# flows_landed DST: send flows(), print the per-queue deltas.
+flows_landed()
+{
+	local before
+
+	before=$(qp_rx_snapshot $DEV)
+	flows "$1" || return 1
+	busywait 3000 rx_moved_by "$before" "0:$N"
+	sleep 0.2
+	qp_rx_delta "$before" "$(qp_rx_snapshot $DEV)"
+}
+
+# "action 0" is queue pair 0, not the default queue that RSS spreads: the
+# same flows to an unmatched MAC spread over the channels, with the RSS
+# table spread over them too (the rig keeps it on channel 0).
+steer_to_queue_0()
+{
+	local spread delta
+
+	defer ethtool -X $DEV equal 1
+	ethtool -X $DEV default
+	check_err $? "ethtool -X $DEV default failed"
+	delta=$(flows_landed $MAC3)
+	check_err $? "pktgen failed"
+	spread=$(echo "$delta" | tr ' ' '\n' | awk -F: '$2 > 0' | wc -l)
+	[ "$spread" -gt 1 ]
+	check_err $? "the flows do not spread without a rule: $delta"
+	ethtool -N $DEV flow-type ether dst $MAC1 action 0 >/dev/null
+	check_err $? "rule insert failed"
+	defer ethtool -N $DEV delete 0
+	delta=$(flows_landed $MAC1)
+	check_err $? "pktgen failed"
+	expect_rx_delta "$delta" "0:$N" >/dev/null
+	check_err $? "action 0: the flows landed on $delta, want 0:$N"
+	log_test "a rule to queue 0 steers there, not to RSS"
 }
 
 unmatched_to_default()
