@@ -17,11 +17,13 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/wait.h>
 #include <net/rtnetlink.h>
 #include <net/vmq_compat.h>
 #include "vmqsim.h"
@@ -42,6 +44,14 @@ static DEFINE_MUTEX(vmqsim_bus_lock);
 static LIST_HEAD(vmqsim_devs);
 /* False while the module goes away: no new devices. */
 static bool vmqsim_bus_open;
+/*
+ * Bus devices not yet released.  Others may hold the last reference
+ * (6.12's devlink drops its hold on the parent from a work item, after a
+ * grace period), and the release is this module's code: the module may
+ * not go before the count is 0.
+ */
+static atomic_t vmqsim_bus_live = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(vmqsim_bus_released);
 
 static struct vmqsim_dev *vmqsim_bus_find(u32 id)
 {
@@ -62,6 +72,8 @@ static struct vmqsim_dev *to_vmqsim_dev(struct device *dev)
 static void vmqsim_bus_dev_release(struct device *dev)
 {
 	kvfree(to_vmqsim_dev(dev));
+	if (atomic_dec_and_test(&vmqsim_bus_live))
+		wake_up(&vmqsim_bus_released);
 }
 
 static VMQ_COMPAT_BUS_TYPE vmqsim_bus;
@@ -88,6 +100,7 @@ static int vmqsim_bus_dev_new(u32 id, u32 num_qps, u32 num_filters)
 	device_initialize(&sdev->dev);
 	sdev->dev.bus = &vmqsim_bus;
 	sdev->dev.release = vmqsim_bus_dev_release;
+	atomic_inc(&vmqsim_bus_live);
 	err = dev_set_name(&sdev->dev, VMQSIM_DRV_NAME "%u", id);
 	if (err)
 		goto err_put_device;
@@ -271,7 +284,8 @@ static struct vmqsim_dev *vmqsim_bus_take_last(void)
 
 /*
  * Devices a del_device write is still deleting are left to it: removing
- * the bus's attributes waits for that write to finish.
+ * the bus's attributes waits for that write to finish.  Then wait until
+ * every device is released, whoever held its last reference.
  */
 static void vmqsim_bus_del_all(void)
 {
@@ -285,6 +299,7 @@ static void vmqsim_bus_del_all(void)
 		mutex_lock(&vmqsim_bus_lock);
 	}
 	mutex_unlock(&vmqsim_bus_lock);
+	wait_event(vmqsim_bus_released, !atomic_read(&vmqsim_bus_live));
 }
 
 static int vmqsim_bus_add_initial(void)
