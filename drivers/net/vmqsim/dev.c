@@ -53,6 +53,8 @@ int vmqsim_dev_create(struct vmqsim_dev *sdev)
 	sdev->dbg_publish_delay_us = 0;
 	sdev->dbg_port_hold = false;
 	sdev->dbg_guest_rx_fifo = false;
+	/* Before the NIC's ethtool ops can set it (ethtool -A). */
+	sdev->port.pause_tx = false;
 
 	err = vmqsim_qps_alloc(sdev);
 	if (err)

@@ -26,6 +26,7 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/ptr_ring.h>
+#include <linux/rtnetlink.h>
 #include <linux/sched.h>
 #include "vmqsim.h"
 
@@ -243,9 +244,14 @@ unsigned long vmqsim_port_backlog(struct vmqsim_dev *sdev)
  */
 void vmqsim_port_set_pause(struct vmqsim_dev *sdev, bool tx)
 {
+	ASSERT_RTNL();
 	WRITE_ONCE(sdev->port.pause_tx, tx);
-	/* An idle thread lifts a pause when it wakes. */
-	if (!tx)
+	/*
+	 * An idle thread lifts a pause when it wakes.  The NIC's ethtool ops
+	 * outlive the thread at both ends (vmqsim_port_init()), so it may
+	 * not be there.
+	 */
+	if (!tx && sdev->port.thread)
 		wake_up_process(sdev->port.thread);
 }
 
@@ -253,11 +259,14 @@ void vmqsim_port_set_pause(struct vmqsim_dev *sdev, bool tx)
  * vmqsim_port_init() - the receive FIFO and the silicon's thread
  * @sdev: the device, its NIC registered, its partner not yet.
  *
+ * Context: process context, without RTNL.
+ *
  * Return: 0 or a negative errno, with nothing left behind.
  */
 int vmqsim_port_init(struct vmqsim_dev *sdev)
 {
 	struct vmqsim_port *port = &sdev->port;
+	struct task_struct *thread;
 	int err;
 
 	err = ptr_ring_init(&port->fifo, VMQSIM_PORT_FIFO, GFP_KERNEL);
@@ -266,14 +275,16 @@ int vmqsim_port_init(struct vmqsim_dev *sdev)
 	port->idle = false;
 	port->arrived = 0;
 	port->taken = 0;
-	port->pause_tx = false;
-	port->thread = kthread_run(vmqsim_port_thread, sdev, "vmqsim%u-port",
-				   sdev->id);
-	if (IS_ERR(port->thread)) {
-		err = PTR_ERR(port->thread);
+	thread = kthread_run(vmqsim_port_thread, sdev, "vmqsim%u-port",
+			     sdev->id);
+	if (IS_ERR(thread)) {
 		ptr_ring_cleanup(&port->fifo, NULL);
-		return err;
+		return PTR_ERR(thread);
 	}
+	/* ethtool -A, under RTNL, may already wake it. */
+	rtnl_lock();
+	port->thread = thread;
+	rtnl_unlock();
 	return 0;
 }
 
@@ -286,12 +297,19 @@ static void vmqsim_port_drop(void *skb)
  * vmqsim_port_fini() - stop the silicon's thread and drop what waits
  * @sdev: the device, its partner gone: nothing feeds the FIFO any more.
  *
+ * Context: process context, without RTNL.
  * When this returns the port no longer hands frames to the classifier.
  */
 void vmqsim_port_fini(struct vmqsim_dev *sdev)
 {
 	struct vmqsim_port *port = &sdev->port;
+	struct task_struct *thread;
 
-	kthread_stop(port->thread);
+	/* ethtool -A, under RTNL, wakes it no more. */
+	rtnl_lock();
+	thread = port->thread;
+	port->thread = NULL;
+	rtnl_unlock();
+	kthread_stop(thread);
 	ptr_ring_cleanup(&port->fifo, vmqsim_port_drop);
 }
