@@ -184,6 +184,33 @@ static bool vmq_qp_detect_pin(struct vmq_dev *vdev, struct vmq_qp *qp)
 	return true;
 }
 
+/*
+ * The admin may write /proc/irq/N/smp_affinity while the vector is freed
+ * (the link down): no notifier sees it, and request_irq() keeps it.  An
+ * affinity other than the one the core left is a pin then too, or a new
+ * one.  Not if the kernel had to choose another (the CPU went meanwhile).
+ */
+static void vmq_qp_detect_pin_while_down(struct vmq_dev *vdev,
+					 struct vmq_qp *qp, int irq)
+{
+	const struct cpumask *mask = irq_get_affinity_mask(irq);
+	struct irq_data *d = irq_get_irq_data(irq);
+
+	/* A new descriptor of the same number has no affinity set. */
+	if (irq != qp->down_irq || !mask || !d || !irqd_affinity_was_set(d))
+		return;
+	if (qp->pinned) {
+		cpumask_copy(qp->pin_mask, mask);
+		return;
+	}
+	if (qp->down_home < 0 || !cpu_online(qp->down_home) ||
+	    cpumask_test_cpu(qp->down_home, vdev->cpus_leaving) ||
+	    cpumask_equal(mask, cpumask_of(qp->down_home)))
+		return;
+	cpumask_copy(qp->pin_mask, mask);
+	qp->pinned = true;
+}
+
 /**
  * vmq_affinity_notice_pins() - notice the pins the admin made meanwhile
  * @vdev: the device, its mutex held.
@@ -300,6 +327,7 @@ void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 		irq_set_affinity_notifier(old, NULL);
 	mutex_lock(&vdev->lock);
 	if (irq > 0) {
+		vmq_qp_detect_pin_while_down(vdev, q, irq);
 		WRITE_ONCE(q->irq, irq);
 		if (q->pinned) {
 			irq_set_affinity_and_hint(irq, q->pin_mask);
@@ -310,6 +338,8 @@ void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 	} else if (q->irq > 0) {
 		vmq_qp_detect_pin(vdev, q);
 		irq_update_affinity_hint(q->irq, NULL);
+		q->down_irq = q->irq;
+		q->down_home = q->home_cpu;
 		WRITE_ONCE(q->irq, 0);
 		q->home_cpu = -1;
 	}

@@ -19,6 +19,7 @@ TESTS="
 	dynamic_respects_pin
 	cpu_hotplug
 	admin_pin_noticed
+	pin_while_down
 "
 
 DEV=vmq0
@@ -336,6 +337,30 @@ admin_pin_noticed()
 	[ "$(cat "/proc/irq/$irq/smp_affinity_list")" = $to ]
 	check_err $? "pin lost: $(cat "/proc/irq/$irq/smp_affinity_list")"
 	log_test "an admin's pin is noticed as it is made"
+}
+
+# A vector's /proc/irq/N/ stays while the link is down and its irq freed;
+# an affinity written there then is a pin too, kept at link up.
+pin_while_down()
+{
+	local irq cpu to
+
+	irq=$(qp_irq $DEV 2)
+	cpu=$(irq_eff_cpu "$irq")
+	to=$(((cpu + 1) % $(nproc)))
+	defer ip link set $DEV up
+	ip link set $DEV down
+	echo $to > "/proc/irq/$irq/smp_affinity_list"
+	check_err $? "cannot set irq $irq's affinity while the link is down"
+	ip link set $DEV up
+	[ "$(qp_irq $DEV 2)" = "$irq" ]
+	check_err $? "queue pair 2's irq is $(qp_irq $DEV 2) after link up, was $irq"
+	[ "$(cat "/proc/irq/$irq/smp_affinity_list")" = $to ]
+	check_err $? "the pin made while down is lost at link up: $(cat "/proc/irq/$irq/smp_affinity_list"), want $to"
+	awk '$1 == 2 { print $7 }' /sys/kernel/debug/vmq/$BUS/queues |
+		grep -qx yes
+	check_err $? "queue view does not show the pin made while down"
+	log_test "a pin made while the link is down is kept"
 }
 
 require_root
