@@ -263,7 +263,7 @@ static void vmq_rss_follow(struct vmq_dev *vdev, u32 count)
 int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 {
 	u32 old = vdev->channels, i;
-	int err;
+	int err, ret;
 
 	err = vmq_channels_check(vdev, count);
 	if (!err)
@@ -297,12 +297,14 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	vdev->channels = count;
 	if (vdev->l2fw)
 		vmq_fwd_tc_setup(vdev);
+	/*
+	 * A queue that failed to start stays allocated (open retries it);
+	 * the others start all the same, as RSS spreads over every one.
+	 */
 	for (i = old; i < count && vdev->running; i++) {
-		err = vmq_qp_start(vdev, i);
-		if (err)
-			break;
+		ret = vmq_qp_start(vdev, i);
+		err = err ?: ret;
 	}
-	/* A queue that failed to start stays allocated; open retries it. */
 	if (count > old)
 		vmq_rss_follow(vdev, count);
 	return err;
