@@ -183,7 +183,8 @@ int __vmq_filter_add(struct vmq_dev *vdev, const struct vmq_filter_key *key,
 	return loc;
 
 err_free:
-	kfree(filter);
+	/* It may have been in the hash table, which RCU readers walk. */
+	kfree_rcu(filter, rcu);
 	return err;
 }
 
