@@ -285,6 +285,17 @@ static int vmq_vfio_control(struct vmq_vfio_dev *mvdev, u32 val)
 				 VMQ_REG_RX_BASE_LO)
 
 /*
+ * The queues with register blocks of their own (VMQ_REG_QUEUE(),
+ * VMQ_REG_QCOUNTER()): every queue of a device with RSS; none of a device
+ * without, whose queue 0 is at the single-queue offsets alone and whose
+ * blocks are offsets no register uses.
+ */
+static u32 vmq_vfio_qblocks(struct vmq_vfio_dev *mvdev)
+{
+	return mvdev->nr_queues > 1 ? mvdev->nr_queues : 0;
+}
+
+/*
  * Which queue a register offset is of, and the register, as queue 0's
  * offset (VMQ_REG_RX_BASE_LO..VMQ_REG_Q_ERROR).  False if it is no
  * queue's.
@@ -299,7 +310,8 @@ static bool vmq_vfio_q_reg(struct vmq_vfio_dev *mvdev, u32 off, u32 *q,
 		*reg = off;
 		return true;
 	}
-	if (off < VMQ_REG_QUEUE(0) || off >= VMQ_REG_QUEUE(mvdev->nr_queues))
+	if (off < VMQ_REG_QUEUE(0) ||
+	    off >= VMQ_REG_QUEUE(vmq_vfio_qblocks(mvdev)))
 		return false;
 	*q = (off - VMQ_REG_QUEUE(0)) / block;
 	*reg = (off - VMQ_REG_QUEUE(0)) % block + VMQ_REG_RX_BASE_LO;
@@ -553,7 +565,7 @@ static bool vmq_vfio_counter_read(struct vmq_vfio_dev *mvdev, u32 off,
 	if (off >= VMQ_REG_COUNTER(0) && off < VMQ_REG_COUNTER(VMQ_CNT_MAX)) {
 		idx = (off - VMQ_REG_COUNTER(0)) / stride;
 	} else if (off >= VMQ_REG_QCOUNTER(0, 0) &&
-		   off < VMQ_REG_QCOUNTER(mvdev->nr_queues, 0) &&
+		   off < VMQ_REG_QCOUNTER(vmq_vfio_qblocks(mvdev), 0) &&
 		   (off - VMQ_REG_QCOUNTER(0, 0)) % qblock <
 		   VMQ_CNT_MAX * stride) {
 		first = (off - VMQ_REG_QCOUNTER(0, 0)) / qblock;

@@ -54,7 +54,9 @@
  * queue offsets above), its own error at VMQ_REG_Q(q, VMQ_REG_Q_ERROR),
  * its own counters at VMQ_REG_QCOUNTER(q, n) (VMQ_REG_COUNTER(n) reads
  * the sum over the queues; %VMQ_CNT_DMA_PINS, %VMQ_CNT_DMA_UNPINS and
- * %VMQ_CNT_DMA_SLOW count on queue 0 only), and its own receive and
+ * %VMQ_CNT_DMA_SLOW count on queue 0 only; a device without RSS has
+ * neither block: writes there are ignored and reads give 0), and its
+ * own receive and
  * transmit interrupt:
  * subindex q of %VMQ_VFIO_IRQ_RX and %VMQ_VFIO_IRQ_TX, whose count is
  * QUEUES.  MAC, VLAN, anti-spoofing and the error interrupt are the

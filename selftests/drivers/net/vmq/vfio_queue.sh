@@ -25,6 +25,7 @@ TESTS="
 	admin_attrs
 	views
 	guest_rx
+	unused_offsets
 	guest_pin
 	guest_batch
 	guest_stop_count
@@ -197,6 +198,18 @@ views()
 	[ "$(qstat vmq0 "qp${qp}_rx_packets")" != missing ]
 	check_err $? "ethtool -S has no qp${qp} counters"
 	log_test "views: queue list and ethtool -S include the VFIO queue"
+}
+
+# vmq.rst, "The device ABI": offsets no register uses ignore writes and
+# read 0; on a device without RSS those include the per-queue blocks.
+unused_offsets()
+{
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "unused offsets"; return; }
+	mdev_create $UUID1 $MAC1
+	vmm $UUID1 unused
+	check_err $? "test VMM failed"
+	log_test "a device without RSS has no per-queue register blocks"
 }
 
 guest_rx()

@@ -78,6 +78,43 @@ static void case_info(struct vmm *v)
 	check(rd(v, VMQ_REG_VERSION) == VMQ_VFIO_VERSION, "register version");
 }
 
+/*
+ * A device without RSS has no per-queue register blocks: writes there
+ * are ignored and reads give 0, not queue 0's registers or counters.
+ */
+static void case_unused(struct vmm *v)
+{
+	__u32 size = rd(v, VMQ_REG_RX_SIZE);
+	struct timespec t0;
+
+	if (rd(v, VMQ_REG_FEATURES) & VMQ_FEAT_RSS) {
+		check(false, "unused: wants a device without RSS");
+		return;
+	}
+	wr(v, VMQ_REG_Q(0, VMQ_REG_RX_SIZE), size == 64 ? 128 : 64);
+	check(rd(v, VMQ_REG_RX_SIZE) == size &&
+	      !rd(v, VMQ_REG_Q(0, VMQ_REG_RX_SIZE)),
+	      "unused: RX_SIZE %u, its queue block %u after a write there (want %u, 0)",
+	      rd(v, VMQ_REG_RX_SIZE), rd(v, VMQ_REG_Q(0, VMQ_REG_RX_SIZE)),
+	      size);
+	guest_start(v, BUF_LEN);
+	check(rx_frames(v, v->mac, 2, true) == 2, "unused: rx");
+	/* The counters move after the completions: see case_rx(). */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (counter(v, VMQ_CNT_RX_PACKETS) < 2 && ms_since(&t0) < v->timeout)
+		usleep(1000);
+	wr(v, VMQ_REG_Q(0, VMQ_REG_RX_TAIL), ~0U);
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED &&
+	      !rd(v, VMQ_REG_ERROR),
+	      "unused: a doorbell past the ring in the queue block: status %#x error %u",
+	      rd(v, VMQ_REG_STATUS), rd(v, VMQ_REG_ERROR));
+	check(counter(v, VMQ_CNT_RX_PACKETS) >= 2 &&
+	      !rd(v, VMQ_REG_QCOUNTER(0, VMQ_CNT_RX_PACKETS)),
+	      "unused: RX_PACKETS %llu, the queue counter block reads %u (want 0)",
+	      (unsigned long long)counter(v, VMQ_CNT_RX_PACKETS),
+	      rd(v, VMQ_REG_QCOUNTER(0, VMQ_CNT_RX_PACKETS)));
+}
+
 static void case_rx(struct vmm *v)
 {
 	__u64 before = counter(v, VMQ_CNT_RX_PACKETS);
@@ -1643,6 +1680,7 @@ static const struct {
 	bool wire;
 } cases[] = {
 	{ "info", case_info, false },
+	{ "unused", case_unused, true },
 	{ "rx", case_rx, true },
 	{ "bcast", case_bcast, true },
 	{ "tx", case_tx, true },
