@@ -30,11 +30,22 @@ static u32 vmq_vfio_error(struct vmq_vfio_dev *mvdev)
 	return VMQ_ERR_NONE;
 }
 
+/*
+ * ENABLED while any queue runs (the device may DMA), ERROR while any is in
+ * error: on a qp4 a guest error stops its queue alone, so both may hold.
+ * A queue in error stays started in the core's view until a reset or
+ * ENABLE cleared, but does no DMA.
+ */
 static u32 vmq_vfio_status(struct vmq_vfio_dev *mvdev)
 {
-	if (vmq_vfio_error(mvdev))
-		return VMQ_STATUS_ERROR;
-	return vmq_vfio_q_running(mvdev, 0) ? VMQ_STATUS_ENABLED : 0;
+	u32 st = vmq_vfio_error(mvdev) ? VMQ_STATUS_ERROR : 0, q;
+
+	for (q = 0; q < mvdev->nr_queues; q++) {
+		if (vmq_vfio_q_running(mvdev, q) &&
+		    !READ_ONCE(vmq_vfio_qgqp(mvdev, q)->error))
+			return st | VMQ_STATUS_ENABLED;
+	}
+	return st;
 }
 
 /**

@@ -63,10 +63,11 @@
  * device's.  CONTROL.ENABLE starts queue 0 and every other queue whose
  * RX_SIZE or TX_SIZE is not 0, all or none (a queue whose rings are
  * refused goes into error, and ENABLE reads clear); clearing it stops
- * them all; RESET clears them all.  A guest error stops the queue it happened on only: its
- * Q_ERROR says why, STATUS has %VMQ_STATUS_ERROR while any queue is in
- * error, ERROR reads the error of the lowest-numbered queue in error,
- * and the error interrupt fires.  ENABLE is ignored while a queue is in
+ * them all; RESET clears them all.  A guest error stops the queue it
+ * happened on only: its Q_ERROR says why, STATUS has %VMQ_STATUS_ERROR
+ * while any queue is in error and %VMQ_STATUS_ENABLED while any runs,
+ * ERROR reads the error of the lowest-numbered queue in error, and the
+ * error interrupt fires.  ENABLE is ignored while a queue is in
  * error; only a reset clears it, and resets the RSS key and table to 0.
  *
  * The device spreads unicast frames to its MAC over its queues by a

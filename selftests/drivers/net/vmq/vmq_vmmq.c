@@ -1322,10 +1322,10 @@ static void case_queue_error(struct mq *m)
 			check(!rd(&m->v, VMQ_REG_Q(q, VMQ_REG_Q_ERROR)),
 			      "queue-error: Q_ERROR of queue %u reads %u (want 0)",
 			      q, rd(&m->v, VMQ_REG_Q(q, VMQ_REG_Q_ERROR)));
-	check((st & VMQ_STATUS_ERROR) &&
+	check(st == (VMQ_STATUS_ERROR | VMQ_STATUS_ENABLED) &&
 	      rd(&m->v, VMQ_REG_ERROR) == VMQ_ERR_RING_INDEX,
-	      "queue-error: STATUS %#x has ERROR, ERROR reads %u", st,
-	      rd(&m->v, VMQ_REG_ERROR));
+	      "queue-error: STATUS %#x has ERROR and, the others running, ENABLED; ERROR reads %u",
+	      st, rd(&m->v, VMQ_REG_ERROR));
 	check(counter(&m->v, VMQ_CNT_ERRORS) - errs == 1,
 	      "queue-error: COUNTER(ERRORS) moved by %llu",
 	      (unsigned long long)(counter(&m->v, VMQ_CNT_ERRORS) - errs));
