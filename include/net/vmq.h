@@ -265,8 +265,9 @@ struct vmq_coalesce {
  *	no longer touches its memory and no interrupt or poll is running,
  *	so the rings may be freed.
  * @set_channels: the host now owns queue pairs [0, @count): update the
- *	netdev's real queue counts and transmit steering.  Called while the
- *	affected queue pairs are not running.
+ *	netdev's real queue counts, @count receive queues and
+ *	vmq_real_num_tx_queues() transmit queues, and transmit steering.
+ *	Called while the affected queue pairs are not running.
  * @set_ring_sizes: use @rx and @tx descriptors for rings started from now
  *	on.  The core stops and restarts running host queue pairs around it.
  * @qp_affinity: optional: queue pair @qp's vector now runs on @cpu (the
@@ -337,6 +338,7 @@ void *vmq_dfwd_add_station(struct net_device *pdev, struct net_device *upper);
 void vmq_dfwd_del_station(struct net_device *pdev, void *priv);
 u16 vmq_select_queue(struct net_device *netdev, struct sk_buff *skb,
 		     struct net_device *sb_dev);
+u32 vmq_real_num_tx_queues(struct vmq_dev *vdev, u32 channels);
 int vmq_set_features(struct net_device *netdev, netdev_features_t features);
 
 /* ethtool_ops members a driver points at directly. */

@@ -89,7 +89,7 @@ static void vmq_fwd_xps_restore(struct vmq_dev *vdev)
  * Context: RTNL and the device mutex held.
  * Return: 0, or a negative errno with no class and nothing bound.
  */
-int vmq_fwd_tc_setup(struct vmq_dev *vdev)
+static int vmq_fwd_tc_setup(struct vmq_dev *vdev)
 {
 	struct net_device *netdev = vdev->netdev;
 	struct vmq_fwd *fwd;
@@ -114,14 +114,11 @@ int vmq_fwd_tc_setup(struct vmq_dev *vdev)
 
 /**
  * vmq_fwd_tc_clear() - undo vmq_fwd_tc_setup()
- * @vdev: the vmq device.
- *
- * Offloaded macvlans send through the host's channels until they are
- * bound again.
+ * @vdev: the vmq device, offload going off: no macvlan offloaded.
  *
  * Context: RTNL and the device mutex held.
  */
-void vmq_fwd_tc_clear(struct vmq_dev *vdev)
+static void vmq_fwd_tc_clear(struct vmq_dev *vdev)
 {
 	/* Unbinds every subordinate channel too. */
 	netdev_reset_tc(vdev->netdev);
@@ -541,9 +538,37 @@ u16 vmq_select_queue(struct net_device *netdev, struct sk_buff *skb,
 		if (txq < netdev->real_num_tx_queues)
 			return txq;
 	}
+	/*
+	 * Unbound for a moment (a failed rebinding): still its own first
+	 * queue pair, the subordinate channel's number, never a host
+	 * channel, from which the NIC would switch frames a private or
+	 * vepa macvlan must send to the wire.
+	 */
+	txq = sb_dev ? netdev_get_sb_channel(sb_dev) : 0;
+	if (txq && txq < netdev->real_num_tx_queues)
+		return txq;
 	return netdev_pick_tx(netdev, skb, NULL) % channels;
 }
 EXPORT_SYMBOL_GPL(vmq_select_queue);
+
+/**
+ * vmq_real_num_tx_queues() - the transmit queues a driver makes real
+ * @vdev: the vmq device.
+ * @channels: the host's channels.
+ *
+ * While l2-fwd-offload is on, offloaded macvlans send on their queue
+ * pairs' queues, past the channels: every queue pair's transmit queue
+ * stays real, also while ethtool -L changes the channels, so that the
+ * NIC's traffic class and the macvlans' bindings stay valid throughout.
+ *
+ * Context: the device mutex or RTNL held.
+ * Return: @channels, or the device's queue pairs while offload is on.
+ */
+u32 vmq_real_num_tx_queues(struct vmq_dev *vdev, u32 channels)
+{
+	return READ_ONCE(vdev->l2fw) ? vdev->caps.num_qps : channels;
+}
+EXPORT_SYMBOL_GPL(vmq_real_num_tx_queues);
 
 /**
  * vmq_qp_rx_netdev() - where a queue pair's frames go

@@ -281,22 +281,20 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 		vmq_rss_follow(vdev, count);
 	for (i = count; i < old; i++)
 		vmq_qp_stop(vdev, i);
-	/* The stack drops a traffic class the queue count no longer covers. */
-	if (vdev->l2fw)
-		vmq_fwd_tc_clear(vdev);
+	/*
+	 * With offload on the transmit queues stay as they are
+	 * (vmq_real_num_tx_queues()), and with them the NIC's traffic class
+	 * and every macvlan's binding: their frames never pass through a
+	 * host channel meanwhile.
+	 */
 	err = vdev->ops->set_channels(vdev, count);
 	if (err)
 		goto err_restart;
-	/* Offloaded macvlans transmit on queues past the channels. */
-	if (vdev->l2fw)
-		netif_set_real_num_tx_queues(vdev->netdev, vdev->caps.num_qps);
 	for (i = count; i < old; i++)
 		vmq_qp_release(vdev, i);
 	for (i = old; i < count; i++)
 		vmq_qp_claim(vdev, i, VMQ_OWNER_HOST);
 	vdev->channels = count;
-	if (vdev->l2fw)
-		vmq_fwd_tc_setup(vdev);
 	/*
 	 * A queue that failed to start stays allocated (open retries it);
 	 * the others start all the same, as RSS spreads over every one.
@@ -310,8 +308,6 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	return err;
 
 err_restart:
-	if (vdev->l2fw)
-		vmq_fwd_tc_setup(vdev);
 	if (vdev->running)
 		for (i = count; i < old; i++)
 			vmq_qp_start(vdev, i);

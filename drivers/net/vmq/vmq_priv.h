@@ -401,8 +401,6 @@ void vmq_guest_held_purge(struct vmq_dev *vdev, u32 qp);
 /* fwd.c */
 int vmq_fwd_init(void);
 void vmq_fwd_exit(void);
-int vmq_fwd_tc_setup(struct vmq_dev *vdev);
-void vmq_fwd_tc_clear(struct vmq_dev *vdev);
 
 /* debugfs.c */
 void vmq_debugfs_init(void);

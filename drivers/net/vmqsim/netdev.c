@@ -115,7 +115,9 @@ static int vmqsim_hw_set_channels(struct vmq_dev *vdev, u32 count)
 	int err;
 	u32 i;
 
-	err = netif_set_real_num_queues(sdev->nic, count, count);
+	err = netif_set_real_num_queues(sdev->nic,
+					vmq_real_num_tx_queues(vdev, count),
+					count);
 	if (err)
 		return err;
 	for (i = 0; i < count; i++) {

@@ -16,6 +16,7 @@ TESTS="
 	macvlans_isolated
 	tx_own_queue
 	channels_keep_tx_queue
+	channels_keep_isolation
 	fallback_when_full
 	mac_change_moves_filter
 	mac_change_unsteerable
@@ -187,6 +188,41 @@ channels_keep_tx_queue()
 	kmsg_since "$mark" | grep -E "tc mapping|invalid qcount"
 	check_fail $? "the stack complained about the NIC's traffic class"
 	log_test "a macvlan keeps its transmit queue over ethtool -L"
+}
+
+# ethtool -L while a private macvlan sends to a bridge sibling's MAC: its
+# frames go to the wire throughout, never out of a host channel, from
+# which the NIC would switch them to the sibling.
+channels_keep_isolation()
+{
+	local ch q1 q2 rx2 sw tx1 i
+
+	ch=$(ethtool -l $DEV | awk '/^Combined:/ { n++ } n == 2 { print $2; exit }')
+	mv_add vm1 $M1 private && mv_add vm2 $M2 bridge
+	check_err $? "cannot add the macvlans"
+	defer mv_del vm1
+	defer mv_del vm2
+	defer ethtool -L $DEV combined "$ch"
+	q1=$(fwd_qp $BUS vm1)
+	q2=$(fwd_qp $BUS vm2)
+	[ -n "$q1" ] && [ -n "$q2" ]
+	check_err $? "not offloaded: vm1 $(fwd_state $BUS vm1), vm2 $(fwd_state $BUS vm2)"
+	rx2=$(qstat $DEV "qp${q2}_rx_packets")
+	tx1=$(qstat $DEV "qp${q1}_tx_packets")
+	sw=$(sim_counter tx_switched)
+	pktgen_start vm1 $M2
+	defer pktgen_stop
+	for i in $(seq 10); do
+		ethtool -L $DEV combined 1 && ethtool -L $DEV combined "$ch"
+		check_err $? "ethtool -L $DEV combined 1, then $ch, failed"
+	done
+	pktgen_stop
+	[ "$(qstat $DEV "qp${q1}_tx_packets")" -gt "$tx1" ]
+	check_err $? "vm1 sent nothing on its queue pair $q1"
+	[ "$(sim_counter tx_switched)" = "$sw" ] &&
+		[ "$(qstat $DEV "qp${q2}_rx_packets")" = "$rx2" ]
+	check_err $? "the private macvlan's frames were switched to its sibling: tx_switched $sw -> $(sim_counter tx_switched), vm2's queue pair received $rx2 -> $(qstat $DEV "qp${q2}_rx_packets")"
+	log_test "a private macvlan stays isolated over ethtool -L"
 }
 
 fallback_when_full()
