@@ -14,6 +14,7 @@
 #include <linux/dim.h>
 #include <linux/ethtool.h>
 #include <linux/interrupt.h>
+#include <linux/ratelimit.h>
 #include "vmq_priv.h"
 
 /* Defaults: batch at load, but a lone frame waits at most 20us. */
@@ -292,16 +293,21 @@ int vmq_ethtool_set_coalesce(struct net_device *netdev,
 }
 EXPORT_SYMBOL_GPL(vmq_ethtool_set_coalesce);
 
+/* A read's refusals, which anyone may cause, in the log. */
+static DEFINE_RATELIMIT_STATE(vmq_coal_read_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
+
 /*
  * ethtool's queue_mask may name any of 4096 queues and gives up at the
  * first refusal without saying which bit it was, so the log does.  Anyone
- * may read per-queue settings, so a read's refusal is rate limited.
+ * may read per-queue settings, so a read's refusal is rate limited, by a
+ * limit of its own: the network stack's shared one may be spent.
  */
 static bool vmq_coal_queue_exists(struct vmq_dev *vdev, u32 queue, bool set)
 {
 	if (queue < vdev->caps.num_qps)
 		return true;
-	if (set || net_ratelimit())
+	if (set || __ratelimit(&vmq_coal_read_rs))
 		netdev_warn(vdev->netdev, "vmq: no queue pair %u: the NIC has %u\n",
 			    queue, vdev->caps.num_qps);
 	return false;

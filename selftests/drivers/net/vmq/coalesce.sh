@@ -85,8 +85,8 @@ per_queue_coalescing()
 }
 
 # A queue_mask bit past the NIC's queue pairs (8 here) is refused with
-# EINVAL and a log line naming it; ethtool puts back the queue pairs of
-# lower bits it had set.
+# EINVAL and a log line naming it, and the queue pair of the lower bit
+# keeps its settings (ethtool reads them all before it sets any).
 per_queue_past_count()
 {
 	local mark out
