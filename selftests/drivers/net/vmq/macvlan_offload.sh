@@ -140,6 +140,9 @@ vm1_netns()
 {
 	ip netns add vm1ns
 	defer ip netns del vm1ns
+	# The kernel deletes a namespace's devices later, from a work item:
+	# vm1 and its MAC go now, before the next test makes its own.
+	defer ip -n vm1ns link del vm1
 	ip addr add 192.0.2.2/24 dev $PEER
 	defer ip addr del 192.0.2.2/24 dev $PEER
 	ip link add link $DEV name vm1 address $M1 type macvlan mode bridge
