@@ -187,25 +187,19 @@ static bool vmq_qp_detect_pin(struct vmq_dev *vdev, struct vmq_qp *qp)
 /*
  * The admin may write /proc/irq/N/smp_affinity while the vector is freed
  * (the link down): no notifier sees it, and request_irq() keeps it.  An
- * affinity other than the one the core left is a pin then too, or a new
- * one.  Not if the kernel had to choose another (the CPU went meanwhile).
+ * affinity other than the one the vector had when it was freed is a pin
+ * then too, or a new one.  Not one the kernel chose: before the free (a
+ * CPU went) it is the same as then; at the request (no CPU of it online)
+ * the kernel no longer counts it as set.
  */
-static void vmq_qp_detect_pin_while_down(struct vmq_dev *vdev,
-					 struct vmq_qp *qp, int irq)
+static void vmq_qp_detect_pin_while_down(struct vmq_qp *qp, int irq)
 {
 	const struct cpumask *mask = irq_get_affinity_mask(irq);
 	struct irq_data *d = irq_get_irq_data(irq);
 
-	/* A new descriptor of the same number has no affinity set. */
-	if (irq != qp->down_irq || !mask || !d || !irqd_affinity_was_set(d))
-		return;
-	if (qp->pinned) {
-		cpumask_copy(qp->pin_mask, mask);
-		return;
-	}
-	if (qp->down_home < 0 || !cpu_online(qp->down_home) ||
-	    cpumask_test_cpu(qp->down_home, vdev->cpus_leaving) ||
-	    cpumask_equal(mask, cpumask_of(qp->down_home)))
+	/* A new descriptor of the same number has no affinity set either. */
+	if (irq != qp->down_irq || !mask || !d || !irqd_affinity_was_set(d) ||
+	    cpumask_equal(mask, qp->down_mask))
 		return;
 	cpumask_copy(qp->pin_mask, mask);
 	qp->pinned = true;
@@ -321,13 +315,14 @@ void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 {
 	struct vmq_qp *q = &vdev->qps[qp];
 	int old = READ_ONCE(q->irq);
+	const struct cpumask *mask;
 
 	/* Its callback takes the mutex: this waits for it, so not under it. */
 	if (irq <= 0 && old > 0)
 		irq_set_affinity_notifier(old, NULL);
 	mutex_lock(&vdev->lock);
 	if (irq > 0) {
-		vmq_qp_detect_pin_while_down(vdev, q, irq);
+		vmq_qp_detect_pin_while_down(q, irq);
 		WRITE_ONCE(q->irq, irq);
 		if (q->pinned) {
 			irq_set_affinity_and_hint(irq, q->pin_mask);
@@ -338,8 +333,10 @@ void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 	} else if (q->irq > 0) {
 		vmq_qp_detect_pin(vdev, q);
 		irq_update_affinity_hint(q->irq, NULL);
-		q->down_irq = q->irq;
-		q->down_home = q->home_cpu;
+		mask = irq_get_affinity_mask(q->irq);
+		q->down_irq = mask ? q->irq : 0;
+		if (mask)
+			cpumask_copy(q->down_mask, mask);
 		WRITE_ONCE(q->irq, 0);
 		q->home_cpu = -1;
 	}
@@ -463,6 +460,10 @@ int vmq_affinity_dev_init(struct vmq_dev *vdev)
 		vdev->qps[i].home_cpu = -1;
 		if (!zalloc_cpumask_var(&vdev->qps[i].pin_mask, GFP_KERNEL))
 			goto err_free;
+		if (!zalloc_cpumask_var(&vdev->qps[i].down_mask, GFP_KERNEL)) {
+			free_cpumask_var(vdev->qps[i].pin_mask);
+			goto err_free;
+		}
 	}
 	/* On failure vmq_affinity_dev_fini() never runs: free them here. */
 	if (atomic_add_unless(&vmq_fail_cpuhp_add, -1, 0))
@@ -475,8 +476,10 @@ int vmq_affinity_dev_init(struct vmq_dev *vdev)
 	return 0;
 
 err_free:
-	while (i--)
+	while (i--) {
+		free_cpumask_var(vdev->qps[i].down_mask);
 		free_cpumask_var(vdev->qps[i].pin_mask);
+	}
 	free_cpumask_var(vdev->cpus_back);
 	free_cpumask_var(vdev->cpus_leaving);
 	return err;
@@ -488,8 +491,10 @@ void vmq_affinity_dev_fini(struct vmq_dev *vdev)
 
 	cpuhp_state_remove_instance_nocalls(vmq_cpuhp_state, &vdev->cpuhp_node);
 	cancel_work_sync(&vdev->affinity_work);
-	for (i = 0; i < vdev->caps.num_qps; i++)
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		free_cpumask_var(vdev->qps[i].down_mask);
 		free_cpumask_var(vdev->qps[i].pin_mask);
+	}
 	free_cpumask_var(vdev->cpus_back);
 	free_cpumask_var(vdev->cpus_leaving);
 }

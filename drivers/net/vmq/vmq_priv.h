@@ -68,8 +68,8 @@ struct vmq_qp_balance {
  *	driver gives them one of their own (vmq_qp_set_tx_irq()), else 0.
  * @home_cpu: the CPU the core pointed its vector at, or -1.
  * @down_irq: the irq the vector had when it was last freed, 0 for none.
- * @down_home: @home_cpu then: what its affinity reads unless the admin
- *	wrote it meanwhile.
+ * @down_mask: its affinity then, whoever set it: what it reads at the
+ *	next request unless the admin wrote it meanwhile.
  * @pinned: the admin chose its affinity; @pin_mask holds the choice.
  * @pin_mask: the admin's affinity, kept across free/request of the irq.
  * @notify: tells the core when @irq's affinity changes, so an admin's
@@ -95,9 +95,9 @@ struct vmq_qp {
 	int tx_irq;
 	int home_cpu;
 	int down_irq;
-	int down_home;
 	bool pinned;
 	cpumask_var_t pin_mask;
+	cpumask_var_t down_mask;
 	struct irq_affinity_notify notify;
 	struct vmq_dev *vdev;
 	u32 nr_filters;
