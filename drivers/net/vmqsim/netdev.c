@@ -109,15 +109,17 @@ static void vmqsim_xps_clear(struct net_device *nic)
 	netdev_reset_tc(nic);
 }
 
+/* An XPS map of no CPU: no host frame is steered to the queue. */
+static const struct cpumask vmqsim_no_cpus;
+
 static int vmqsim_hw_set_channels(struct vmq_dev *vdev, u32 count)
 {
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
+	u32 txqs = vmq_real_num_tx_queues(vdev, count);
 	int err;
 	u32 i;
 
-	err = netif_set_real_num_queues(sdev->nic,
-					vmq_real_num_tx_queues(vdev, count),
-					count);
+	err = netif_set_real_num_queues(sdev->nic, txqs, count);
 	if (err)
 		return err;
 	for (i = 0; i < count; i++) {
@@ -125,7 +127,14 @@ static int vmqsim_hw_set_channels(struct vmq_dev *vdev, u32 count)
 		if (err)
 			return err;
 	}
-	return 0;
+	/*
+	 * Queues past the channels that stay real (offload on) keep the
+	 * maps they had as channels unless cleared: the stack would steer
+	 * host frames there, for vmq_select_queue() to fold back.
+	 */
+	for (i = count; i < txqs && !err; i++)
+		err = netif_set_xps_queue(sdev->nic, &vmqsim_no_cpus, i);
+	return err;
 }
 
 static void vmqsim_hw_qp_affinity(struct vmq_dev *vdev, u32 qp, int cpu)
