@@ -20,6 +20,7 @@ TESTS="
 	cpu_hotplug
 	admin_pin_noticed
 	pin_while_down
+	pin_kept_over_offline_flap
 "
 
 DEV=vmq0
@@ -361,6 +362,34 @@ pin_while_down()
 		grep -qx yes
 	check_err $? "queue view does not show the pin made while down"
 	log_test "a pin made while the link is down is kept"
+}
+
+# A pinned vector whose only CPU goes offline is moved by the kernel;
+# that move, still in force over a link down/up, is not the admin's new
+# pin: once the CPU is back, the next link up puts the pin back.
+pin_kept_over_offline_flap()
+{
+	local irq cpu=3
+
+	[ -w /sys/devices/system/cpu/cpu$cpu/online ] || {
+		log_test_skip "pin over an offline CPU" "cpu$cpu cannot go offline"
+		return
+	}
+	irq=$(qp_irq $DEV 3)
+	echo $cpu > "/proc/irq/$irq/smp_affinity_list"
+	check_err $? "cannot pin irq $irq"
+	defer ip link set $DEV up
+	defer eval "echo 1 > /sys/devices/system/cpu/cpu$cpu/online"
+	echo 0 > /sys/devices/system/cpu/cpu$cpu/online
+	check_err $? "cannot offline cpu$cpu"
+	ip link set $DEV down && ip link set $DEV up
+	check_err $? "link down/up with cpu$cpu offline failed"
+	echo 1 > /sys/devices/system/cpu/cpu$cpu/online
+	check_err $? "cannot online cpu$cpu"
+	ip link set $DEV down && ip link set $DEV up
+	[ "$(cat "/proc/irq/$irq/smp_affinity_list")" = $cpu ]
+	check_err $? "the pin to cpu$cpu is lost: irq $irq's affinity is $(cat "/proc/irq/$irq/smp_affinity_list")"
+	log_test "a pin outlives its CPU's absence over a link down/up"
 }
 
 require_root
