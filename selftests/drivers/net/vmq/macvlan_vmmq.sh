@@ -333,21 +333,13 @@ vec_queue()
 	h=$("$RSS" expect v4 l4 "$1") && echo $(((h % 128) % NQ))
 }
 
-# feed IDX...: keep the flows of those vectors coming to vm1 (~200
-# frames/s each) until killed.  Each burst is a process of its own,
-# which on the debug kernel (VMQ_TIMEOUT_FACTOR) takes that many times
-# longer to start: bursts that many times larger keep a fed queue above
-# Dynamic VMQ's "busy" (16 frames a period, balance_busy) there too.
+# feed IDX...: keep the flows of those vectors coming to vm1, 200 frames
+# a second each, interleaved, until killed: one process, so that every
+# fed queue is busy in the same Dynamic VMQ period, on the debug kernel
+# too (a process per burst, there, fed one queue at a time).
 feed()
 {
-	local i n=$((20 * ${VMQ_TIMEOUT_FACTOR:-1}))
-
-	while :; do
-		for i in "$@"; do
-			"$RSS" send $PEER $M1 v4 tcp "$i" $n || return
-		done
-		nap 0.05
-	done
+	exec "$RSS" feed $PEER $M1 v4 tcp 200 "$@"
 }
 
 stop_feed()

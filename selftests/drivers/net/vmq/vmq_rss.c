@@ -12,6 +12,10 @@
  *	prints vector IDX's hash, as the reference computes it.
  *   vmq_rss send WIRE DST_MAC v4|v6 tcp|udp IDX COUNT
  *	sends COUNT frames of vector IDX's flow from WIRE to DST_MAC.
+ *   vmq_rss feed WIRE DST_MAC v4|v6 tcp|udp RATE IDX...
+ *	until killed, a frame of each vector IDX's flow in turn, RATE
+ *	rounds a second: every flow busy at once, whatever a process
+ *	start costs (a send that fails is skipped).
  *   vmq_rss flows WIRE DST_MAC COUNT
  *	sends one frame each of COUNT TCP/IPv4 flows (source port 1000 +
  *	i); prints each one's reference hash under the document's key.
@@ -45,6 +49,8 @@
 
 #define KSFT_SKIP	4
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+/* Flows "vmq_rss feed" sends at once. */
+#define VMQ_RSS_MAX_FEED	8
 
 static const __u8 ms_key[40] = {
 	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
@@ -228,7 +234,7 @@ static size_t frame_build(__u8 *f, const __u8 *dst, const __u8 *src,
 	return ETH_HLEN + ip + l4;
 }
 
-static void frame_send(struct wire *w, const __u8 *f, size_t len)
+static bool frame_try_send(struct wire *w, const __u8 *f, size_t len)
 {
 	struct sockaddr_ll to = {
 		.sll_family = AF_PACKET,
@@ -237,8 +243,13 @@ static void frame_send(struct wire *w, const __u8 *f, size_t len)
 	};
 
 	memcpy(to.sll_addr, f, ETH_ALEN);
-	if (sendto(w->fd, f, len, 0, (struct sockaddr *)&to, sizeof(to)) !=
-	    (ssize_t)len) {
+	return sendto(w->fd, f, len, 0, (struct sockaddr *)&to, sizeof(to)) ==
+	       (ssize_t)len;
+}
+
+static void frame_send(struct wire *w, const __u8 *f, size_t len)
+{
+	if (!frame_try_send(w, f, len)) {
 		perror("sendto");
 		exit(2);
 	}
@@ -274,6 +285,31 @@ static int cmd_send(char **argv)
 		frame_send(&w, f, frame_build(f, dst, w.mac, tup, six,
 					      !strcmp(argv[3], "udp")));
 	return 0;
+}
+
+static int cmd_feed(int argc, char **argv)
+{
+	__u8 dst[ETH_ALEN], tup[VMQ_RSS_MAX_FEED][36], f[128];
+	bool six[VMQ_RSS_MAX_FEED], udp = !strcmp(argv[3], "udp");
+	long rate = atol(argv[4]);
+	struct timespec gap;
+	struct wire w;
+	int i, n = argc - 5;
+
+	if (n < 1 || n > VMQ_RSS_MAX_FEED || rate < 1 || rate > 100000 ||
+	    parse_mac(argv[1], dst))
+		return 2;
+	wire_open(&w, argv[0]);
+	for (i = 0; i < n; i++)
+		tuple(pick(argv[2], argv[5 + i], &six[i]), six[i], true, tup[i]);
+	gap.tv_sec = 0;
+	gap.tv_nsec = 1000000000L / rate;
+	for (;;) {
+		for (i = 0; i < n; i++)
+			frame_try_send(&w, f, frame_build(f, dst, w.mac, tup[i],
+							  six[i], udp));
+		nanosleep(&gap, NULL);
+	}
 }
 
 static int cmd_flows(char **argv)
@@ -435,6 +471,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "send") && argc == 8)
 		return cmd_send(argv + 2);
+	if (!strcmp(argv[1], "feed") && argc >= 8)
+		return cmd_feed(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "flows") && argc == 5)
 		return cmd_flows(argv + 2);
 	if (!strcmp(argv[1], "rxhash") && argc == 6)
