@@ -116,6 +116,7 @@ static int vmqsim_hw_set_channels(struct vmq_dev *vdev, u32 count)
 {
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	u32 txqs = vmq_real_num_tx_queues(vdev, count);
+	u32 old = sdev->nic->real_num_rx_queues;
 	int err;
 	u32 i;
 
@@ -128,11 +129,12 @@ static int vmqsim_hw_set_channels(struct vmq_dev *vdev, u32 count)
 			return err;
 	}
 	/*
-	 * Queues past the channels that stay real (offload on) keep the
-	 * maps they had as channels unless cleared: the stack would steer
-	 * host frames there, for vmq_select_queue() to fold back.
+	 * Channels taken away whose transmit queues stay real (offload on)
+	 * keep their maps unless cleared: the stack would steer host frames
+	 * there, for vmq_select_queue() to fold back.  Only those: the
+	 * stack takes a queue bound to a macvlan as the macvlan's own.
 	 */
-	for (i = count; i < txqs && !err; i++)
+	for (i = count; i < min(old, txqs) && !err; i++)
 		err = netif_set_xps_queue(sdev->nic, &vmqsim_no_cpus, i);
 	return err;
 }
