@@ -300,8 +300,11 @@ static int cmd_feed(int argc, char **argv)
 	    parse_mac(argv[1], dst))
 		return 2;
 	wire_open(&w, argv[0]);
-	for (i = 0; i < n; i++)
-		tuple(pick(argv[2], argv[5 + i], &six[i]), six[i], true, tup[i]);
+	for (i = 0; i < n; i++) {
+		const struct vector *v = pick(argv[2], argv[5 + i], &six[i]);
+
+		tuple(v, six[i], true, tup[i]);
+	}
 	gap.tv_sec = 0;
 	gap.tv_nsec = 1000000000L / rate;
 	for (;;) {
