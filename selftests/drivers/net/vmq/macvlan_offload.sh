@@ -391,6 +391,12 @@ mode_change()
 	for m in a b; do
 		ip netns add ns_$m
 		defer ip netns del ns_$m
+		defer ip -n ns_$m link del mv_$m
+		# A new namespace has IPv6 on whatever the first one says:
+		# no router solicitations or MLD reports, which the NIC
+		# floods and counts as switched.
+		ip netns exec ns_$m sh -c \
+			'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'
 		ip link add link $DEV name mv_$m type macvlan mode bridge
 		ip link set mv_$m netns ns_$m
 		ip -n ns_$m link set mv_$m up
