@@ -15,6 +15,10 @@
  *   guest_take_delay_us  a guest queue pair's engine waits this long
  *			after each transmit buffer it took, and after each
  *			frame it wrote into a receive buffer (0: off)
+ *   guest_take_budget	receive buffers of VFIO queues the engines may
+ *			still fill from their FIFOs (negative, the default:
+ *			no limit); at 0 an engine waits before its next
+ *			frame until this changes or its queue pair stops
  *   guest_publish_delay_us  a guest queue pair's engine waits this long
  *			inside guest memory as it writes a virtqueue's used
  *			index (0: off)
@@ -225,6 +229,8 @@ void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev)
 			   &sdev->dbg_raise_delay_us);
 	debugfs_create_u32("guest_take_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_take_delay_us);
+	debugfs_create_atomic_t("guest_take_budget", 0600, sdev->ddir,
+				&sdev->dbg_take_budget);
 	debugfs_create_u32("guest_publish_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_publish_delay_us);
 	for (i = 0; i < sdev->num_qps; i++) {

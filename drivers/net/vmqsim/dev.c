@@ -50,6 +50,7 @@ int vmqsim_dev_create(struct vmqsim_dev *sdev)
 	sdev->dbg_rx_delay_us = 0;
 	sdev->dbg_raise_delay_us = 0;
 	sdev->dbg_take_delay_us = 0;
+	atomic_set(&sdev->dbg_take_budget, -1);
 	sdev->dbg_publish_delay_us = 0;
 	sdev->dbg_port_hold = false;
 	sdev->dbg_guest_rx_fifo = false;

@@ -303,6 +303,20 @@ struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq)
 }
 
 /*
+ * The guest_take_budget knob: take one frame of it, waiting while it is
+ * spent and the queue runs.  The engine may sleep here with the ring's
+ * token held: the classifier only tries for it.
+ */
+static void vmqsim_guest_take_budget(struct vmqsim_guest *gq)
+{
+	atomic_t *budget = &gq->sdev->dbg_take_budget;
+
+	while (unlikely(atomic_read(budget) >= 0) &&
+	       atomic_dec_if_positive(budget) < 0 && READ_ONCE(gq->running))
+		usleep_range(1000, 2000);
+}
+
+/*
  * Fill the @n posted buffers from HEAD on (one piece of the ring) from
  * the FIFO, as a NIC does: their descriptors read at once, the frames
  * written, then their completions written back at once, so the frames
@@ -323,6 +337,7 @@ static bool vmqsim_guest_rx_chunk(struct vmqsim_guest *gq, u32 n,
 	if (vmqsim_guest_dma(gq, iova, desc, n * sizeof(*desc), false))
 		return vmqsim_guest_fail(gq, vmq_guest_ring_err(gq->gqp));
 	while (i < n) {
+		vmqsim_guest_take_budget(gq);
 		/* In hand before it leaves the FIFO: never out of the backlog. */
 		WRITE_ONCE(gq->rx_in_hand, i + 1);
 		smp_wmb();	/* pairs with vmqsim_guest_backlog() */

@@ -350,6 +350,11 @@ struct vmqsim_port {
  *	waits this long after each transmit buffer it took, before it uses
  *	it, and after each frame it wrote into a receive buffer, before the
  *	completions (widens races with a stop in the middle of a pass).
+ * @dbg_take_budget: debugfs test knob: receive buffers of VFIO queues the
+ *	guest queue pairs' engines may still fill from their FIFOs, or
+ *	negative for no limit; at 0 an engine waits before its next frame
+ *	until this changes or its queue pair stops (holds a stop in the
+ *	middle of a pass where a test wants it).
  * @dbg_publish_delay_us: debugfs test knob: a guest queue pair's engine
  *	waits this long inside guest memory as it writes a virtqueue's used
  *	index (widens races with a stop during that write).
@@ -381,6 +386,7 @@ struct vmqsim_dev {
 	u32 dbg_rx_delay_us;
 	u32 dbg_raise_delay_us;
 	u32 dbg_take_delay_us;
+	atomic_t dbg_take_budget;
 	u32 dbg_publish_delay_us;
 	bool dbg_port_hold;
 	bool dbg_guest_rx_fifo;
