@@ -381,7 +381,7 @@ guest_stop_count()
 
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "guest stop count"; return; }
-	defer sh -c "echo 0 > $dbg/guest_take_delay_us"
+	defer sh -c "echo -1 > $dbg/guest_take_budget"
 	mdev_create $UUID1 $MAC1
 	qp=$(cat $MDEVS/$UUID1/vmq/qp)
 	p0=$(qstat vmq0 qp${qp}_rx_packets)

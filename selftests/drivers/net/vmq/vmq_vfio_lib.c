@@ -993,6 +993,23 @@ bool sim_knob(const struct vmm *v, const char *name, const char *val)
 	return !fclose(f) && ok;
 }
 
+/* Wait at most @ms for vmqsim's debugfs knob @name to read @want. */
+bool sim_wait_knob(const struct vmm *v, const char *name, long want, int ms)
+{
+	char path[PATH_MAX];
+	struct timespec t0;
+
+	if (!sim_file(v, name, path))
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (sim_read_long(path) != want) {
+		if (ms_since(&t0) > ms)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
 /* vmqsim's device-level counter @name ("counters"), or -1. */
 long long sim_counter(const struct vmm *v, const char *name)
 {

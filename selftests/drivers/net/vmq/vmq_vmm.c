@@ -628,28 +628,35 @@ static void case_batch(struct vmm *v)
 	      BATCH_FRAMES / BATCH_CHUNK + 1);
 }
 
-/* Frames the stop-count case sends, and how many it takes before it stops. */
+/*
+ * Frames the stop-count case sends; the engine's chunk (vmqsim's
+ * VMQSIM_GUEST_RX_CHUNK); how many of the next chunk it takes before the
+ * disable.
+ */
 #define COUNT_FRAMES	60
-#define COUNT_TAKEN	8
+#define COUNT_CHUNK	16
+#define COUNT_HELD	8
 
 /*
  * A disable in the middle of a receive pass loses no frame uncounted:
  * each frame sent to the queue is delivered (RX_PACKETS) or dropped
  * (RX_DROPS).  The frames wait in the FIFO with no buffer posted; then
- * buffers come and the engine, slowed by vmqsim's guest_take_delay_us,
- * writes them a chunk at a time.  Once the first chunk's completions
- * are seen, the queue is disabled: the next chunk is in the engine's
- * hands, the rest still in the FIFO.
+ * buffers come, and vmqsim's guest_take_budget lets the engine fill one
+ * chunk and take part of the next, where it waits: the disable finds
+ * one chunk delivered, frames in the engine's hands and the rest in the
+ * FIFO.  Only the first chunk's completions were written back, so it
+ * alone is delivered.
  */
 static void case_stop_count(struct vmm *v)
 {
 	unsigned long long p0, d0, packets, drops;
-	struct vmq_desc *last;
+	char budget[16];
 	__u8 sent[ETH_ZLEN];
 	struct timespec t0;
-	__u16 done;
+	__u16 done, next;
 	int k;
 
+	/* HEAD at 0: the first chunk is a whole one. */
 	guest_start(v, BUF_LEN);
 	wr(v, VMQ_REG_CONTROL, 0);
 	v->rx_tail = v->rx_head;
@@ -663,24 +670,28 @@ static void case_stop_count(struct vmm *v)
 	}
 	check(sim_wait_backlog(v, COUNT_FRAMES, 500),
 	      "stop-count: %d frames wait in the FIFO", COUNT_FRAMES);
-	/* 20 ms a frame (the knob's most): the rest take over a second. */
-	if (!sim_knob(v, "guest_take_delay_us", "20000")) {
-		check(false, "stop-count: vmqsim's guest_take_delay_us (-b)");
+	snprintf(budget, sizeof(budget), "%d", COUNT_CHUNK + COUNT_HELD);
+	if (!sim_knob(v, "guest_take_budget", budget)) {
+		check(false, "stop-count: vmqsim's guest_take_budget (-b)");
 		return;
 	}
 	v->rx_tail = (v->rx_head + NDESC - 1) % NDESC;
 	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
+	check(sim_wait_knob(v, "guest_take_budget", 0, 10000),
+	      "stop-count: the engine took %d frames and waits",
+	      COUNT_CHUNK + COUNT_HELD);
 	/* Polled: the interrupt comes at the end of the pass. */
-	last = rx_desc(v, (v->rx_head + COUNT_TAKEN - 1) % NDESC);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!(done = __atomic_load_n(&last->flags, __ATOMIC_ACQUIRE) &
-			VMQ_DESC_F_DONE) && ms_since(&t0) < v->timeout)
+	while (!(done = __atomic_load_n(&rx_desc(v, (v->rx_head + COUNT_CHUNK -
+						       1) % NDESC)->flags,
+				       __ATOMIC_ACQUIRE) & VMQ_DESC_F_DONE) &&
+	       ms_since(&t0) < v->timeout)
 		usleep(1000);
 	wr(v, VMQ_REG_CONTROL, 0);
-	check(sim_knob(v, "guest_take_delay_us", "0"),
-	      "stop-count: guest_take_delay_us back to 0");
-	check(done, "stop-count: %d frames delivered before the disable",
-	      COUNT_TAKEN);
+	check(sim_knob(v, "guest_take_budget", "-1"),
+	      "stop-count: guest_take_budget back to -1");
+	check(done, "stop-count: the first %d frames delivered before the disable",
+	      COUNT_CHUNK);
 	/* An engine the disable did not wait for counts as it ends. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -690,10 +701,13 @@ static void case_stop_count(struct vmm *v)
 			break;
 		usleep(10000);
 	}
-	check(packets >= COUNT_TAKEN && packets < COUNT_FRAMES &&
-	      packets + drops == COUNT_FRAMES,
-	      "stop-count: %llu frames delivered and %llu dropped, of %d",
-	      packets, drops, COUNT_FRAMES);
+	next = __atomic_load_n(&rx_desc(v, (v->rx_head + COUNT_CHUNK) %
+					NDESC)->flags, __ATOMIC_ACQUIRE);
+	check(!(next & VMQ_DESC_F_DONE),
+	      "stop-count: the held chunk's first completion not written back");
+	check(packets == COUNT_CHUNK && drops == COUNT_FRAMES - COUNT_CHUNK,
+	      "stop-count: %llu frames delivered and %llu dropped, want %d and %d",
+	      packets, drops, COUNT_CHUNK, COUNT_FRAMES - COUNT_CHUNK);
 }
 
 /* Many doorbells: each costs no more than the work it brings. */
