@@ -130,21 +130,41 @@ static void vmqsim_guest_vec_raise(struct vmqsim_guest_vec *gv, u32 events,
 		vmqsim_guest_vec_tell(gv);
 }
 
-/* Signal what a pass completed: transmit on its own vector, if any. */
+/*
+ * Signal what a pass completed: transmit on its own vector, if any.  On
+ * a queue pair being stopped (@keep) only note it: the stop tells the
+ * owner (vmqsim_guest_tell()) once the engine is done.
+ */
+static void __vmqsim_guest_raise(struct vmqsim_guest *gq,
+				 const struct vmqsim_guest_done *done, bool keep)
+{
+	u32 events[VMQSIM_GUEST_VECS] = {}, n[VMQSIM_GUEST_VECS] = {};
+	u32 i;
+
+	if (done->rx) {
+		events[VMQSIM_GUEST_VEC_QP] = VMQ_GUEST_EV_RX;
+		n[VMQSIM_GUEST_VEC_QP] = done->rx;
+	}
+	if (done->tx) {
+		i = gq->nr_vecs > VMQSIM_GUEST_VEC_TX ? VMQSIM_GUEST_VEC_TX :
+							VMQSIM_GUEST_VEC_QP;
+		events[i] |= VMQ_GUEST_EV_TX;
+		n[i] += done->tx;
+	}
+	for (i = 0; i < gq->nr_vecs; i++) {
+		if (!events[i])
+			continue;
+		if (keep)
+			atomic_or(events[i], &gq->vec[i].events);
+		else
+			vmqsim_guest_vec_raise(&gq->vec[i], events[i], n[i]);
+	}
+}
+
 static void vmqsim_guest_raise(struct vmqsim_guest *gq,
 			       const struct vmqsim_guest_done *done)
 {
-	u32 events = done->rx ? VMQ_GUEST_EV_RX : 0, n = done->rx;
-
-	if (done->tx && gq->nr_vecs > VMQSIM_GUEST_VEC_TX) {
-		vmqsim_guest_vec_raise(&gq->vec[VMQSIM_GUEST_VEC_TX],
-				       VMQ_GUEST_EV_TX, done->tx);
-	} else if (done->tx) {
-		events |= VMQ_GUEST_EV_TX;
-		n += done->tx;
-	}
-	if (events)
-		vmqsim_guest_vec_raise(&gq->vec[VMQSIM_GUEST_VEC_QP], events, n);
+	__vmqsim_guest_raise(gq, done, false);
 }
 
 /* @n frames the NIC took for the queue, dropped. */
@@ -643,9 +663,14 @@ static void vmqsim_guest_work(struct kthread_work *work)
 	else
 		ok = vmqsim_guest_rx_batch(gq, &done) &&
 		     vmqsim_guest_tx_batch(gq, &done);
-	/* Stopped while in guest memory: the owner hears nothing more. */
-	if (gq->dead)
+	/*
+	 * Stopped meanwhile: what the pass completed before is the stop's
+	 * to tell (a stop that waited for the engine does).
+	 */
+	if (gq->dead) {
+		__vmqsim_guest_raise(gq, &done, true);
 		return;
+	}
 	vmqsim_guest_raise(gq, &done);
 	/* Budget spent with work left: yield, then go on. */
 	if (ok && (vmqsim_guest_is_virtio(gq) ? vmqsim_virtio_more(gq) :
@@ -1262,9 +1287,10 @@ err_free:
 /*
  * Stop a guest queue pair.  On return no frame enters its FIFO, no
  * access to guest memory starts and its vector's handler is done.
- * Completions of the last batch still reach the owner.  An engine inside
- * guest memory is not waited for (the VMM may never let it out): nothing
- * of that access is written back or signalled, and the engine is left to
+ * Completions of the last batch still reach the owner, those of a pass
+ * the stop cut short included.  An engine inside guest memory is not
+ * waited for (the VMM may never let it out): nothing of that access or
+ * its pass is written back or signalled, and the engine is left to
  * vmqsim_guest_drain().  The FIFO's frames go to @held, or are dropped
  * without it.
  */

@@ -645,7 +645,7 @@ static void case_batch(struct vmm *v)
  * chunk and take part of the next, where it waits: the disable finds
  * one chunk delivered, frames in the engine's hands and the rest in the
  * FIFO.  Only the first chunk's completions were written back, so it
- * alone is delivered.
+ * alone is delivered, and signalled: the pass ended at the disable.
  */
 static void case_stop_count(struct vmm *v)
 {
@@ -687,7 +687,11 @@ static void case_stop_count(struct vmm *v)
 				       __ATOMIC_ACQUIRE) & VMQ_DESC_F_DONE) &&
 	       ms_since(&t0) < v->timeout)
 		usleep(1000);
+	/* The pass has not ended: nothing signalled the chunk yet. */
+	drain_irq(v, VMQ_VFIO_IRQ_RX);
 	wr(v, VMQ_REG_CONTROL, 0);
+	check(wait_irq(v, VMQ_VFIO_IRQ_RX, 1000),
+	      "stop-count: the first chunk's completions signalled at the disable");
 	check(sim_knob(v, "guest_take_budget", "-1"),
 	      "stop-count: guest_take_budget back to -1");
 	check(done, "stop-count: the first %d frames delivered before the disable",
