@@ -282,9 +282,9 @@ static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
  *	handler is running; one access in progress may still finish later.
  *	Called with the device mutex held; may sleep, never for the VMM.
  * @qp_drain: optional: wait until the access @qp_stop left in progress,
- *	if any, is over.  Called without the device mutex; may wait as long
- *	as the VMM leaves its memory unresolved.  NULL if @qp_stop always
- *	waits.
+ *	if any, is over, ending it if it still waits for the VMM's memory
+ *	(the VMM's exit may be what would resolve it).  Called without the
+ *	device mutex.  NULL if @qp_stop always waits.
  * @qp_stop_held: optional: as @qp_stop, and move the frames the queue
  *	pair accepted and had not written to guest memory to @held, oldest
  *	first, each as the guest would have seen it, instead of dropping

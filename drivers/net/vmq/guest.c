@@ -794,11 +794,13 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_stop);
  * @qp: a guest queue pair, stopped.
  *
  * The final wait before guest memory may go (the VMM closing its
- * device): returns once the access vmq_guest_qp_stop() left in progress,
- * if any, is over.  Takes no lock of the device, so a VMM that never
- * resolves its fault holds up only its own teardown.
+ * device, or stopping it for migration): returns once the access
+ * vmq_guest_qp_stop() left in progress, if any, is over.  The driver
+ * ends an access still waiting for the VMM's memory (a fault its
+ * userfaultfd never serves) rather than wait for it: the VMM's exit may
+ * be what would serve it.  Takes no lock of the device.
  *
- * Context: process context; may wait as long as the VMM lets it.
+ * Context: process context.
  */
 void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp)
 {

@@ -54,7 +54,9 @@
  * that: it closes the gate every access passes (vmqsim_guest_dma()),
  * and an engine caught inside guest memory is left to finish that one
  * access, after which it finds the gate closed and does nothing more.
- * vmqsim_guest_drain(), without the mutex, is the final wait for it.
+ * vmqsim_guest_drain(), without the mutex, is the final wait for it,
+ * and ends the access if it still waits: a fatal signal to the engine's
+ * thread fails the fault as it would a killed VMM thread's.
  */
 
 #include <linux/cgroup.h>
@@ -617,6 +619,16 @@ static bool vmqsim_guest_more(struct vmqsim_guest *gq)
 /* --- the engine's thread ------------------------------------------------ */
 
 /*
+ * On the engine's thread: SIGKILL's default action, so that a fatal
+ * signal ends a wait in a fault of the VMM's memory as it ends the VMM's
+ * own threads' waits.  A kernel thread starts with every signal ignored.
+ */
+static void vmqsim_guest_engine_setup(struct kthread_work *work)
+{
+	kernel_sigaction(SIGKILL, SIG_DFL);
+}
+
+/*
  * Create the engine's thread and charge it to the owner's cgroups.
  * qp_start of a guest queue runs in the owner's task (the VMM enabling
  * it), so current is whose CPU the engine spends.
@@ -630,9 +642,31 @@ static int vmqsim_guest_engine_create(struct vmqsim_guest *gq)
 	if (IS_ERR(gq->engine))
 		return PTR_ERR(gq->engine);
 	err = cgroup_attach_task_all(current, gq->engine->task);
-	if (err)
+	if (err) {
 		kthread_destroy_worker(gq->engine);
-	return err;
+		return err;
+	}
+	/* Before any pass: a worker runs its works in order. */
+	kthread_init_work(&gq->setup, vmqsim_guest_engine_setup);
+	kthread_queue_work(gq->engine, &gq->setup);
+	return 0;
+}
+
+/*
+ * End an access of a stopped engine that still waits in the VMM's
+ * memory, a fault its userfaultfd handler or file system does not
+ * serve: the drain must not wait for it, as whoever would serve it may be
+ * the VMM's exit that waits for the drain (its device fd released before
+ * its userfaultfd).  The access fails as one a stop came during: nothing
+ * after it is written back or signalled.  The thread ends right after,
+ * in vmqsim_guest_free().
+ */
+static void vmqsim_guest_engine_abort(struct vmqsim_guest *gq)
+{
+	spin_lock(&gq->lock);
+	if (gq->in_dma)
+		send_sig(SIGKILL, gq->engine->task, 1);
+	spin_unlock(&gq->lock);
 }
 
 /* Run the engine; false if a pass was already due. */
@@ -1371,8 +1405,8 @@ static void vmqsim_guest_stop_held(struct vmq_dev *vdev, u32 qp,
  * @vdev: the vmq device.
  * @qp: the queue pair, stopped.
  *
- * Called without the core's device mutex: this waits as long as the VMM
- * leaves the engine's last access unresolved.
+ * Called without the core's device mutex.  An access still waiting for
+ * the VMM's memory is ended (vmqsim_guest_engine_abort()).
  */
 static void vmqsim_guest_drain(struct vmq_dev *vdev, u32 qp)
 {
@@ -1384,8 +1418,10 @@ static void vmqsim_guest_drain(struct vmq_dev *vdev, u32 qp)
 	gq = q->draining;
 	q->draining = NULL;
 	spin_unlock(&vmqsim_guest_drain_lock);
-	if (gq)
-		vmqsim_guest_free(gq);
+	if (!gq)
+		return;
+	vmqsim_guest_engine_abort(gq);
+	vmqsim_guest_free(gq);
 }
 
 const struct vmq_guest_hw_ops vmqsim_guest_hw_ops = {

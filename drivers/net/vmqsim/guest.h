@@ -89,6 +89,8 @@ struct vmqsim_avail {
  * @gqp: the core's guest queue pair: rings, owner, MAC and VLAN.
  * @engine: the thread the engine runs on, in the owner's cgroups.
  * @work: the engine.
+ * @setup: lets a fatal signal end the engine thread's waits; its first
+ *	work.
  * @fifo: received frames waiting for guest buffers, each already as the
  *	guest will see it.
  * @rx_in_hand: frames the engine took from @fifo whose completions are
@@ -113,6 +115,7 @@ struct vmqsim_guest {
 	struct vmq_guest_qp *gqp;
 	struct kthread_worker *engine;
 	struct kthread_work work;
+	struct kthread_work setup;
 	struct sk_buff_head fifo;
 	u32 rx_in_hand;
 	unsigned long rx_flags;

@@ -223,8 +223,9 @@ void vmq_vfio_reset(struct vmq_vfio_dev *mvdev)
  * vmq_vfio_release_dma() - wait until the stopped queues leave guest memory
  * @mvdev: the device, its queues stopped (reset, or STOP).
  *
- * Waits for an access the NIC left waiting on the VMM's memory; only this
- * VMM's close or migration waits, holding no lock.
+ * Ends an access the NIC left waiting on the VMM's memory and waits
+ * until it is over; only this VMM's close or migration waits, holding
+ * no lock.
  */
 void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev)
 {

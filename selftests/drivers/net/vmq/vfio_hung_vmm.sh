@@ -25,6 +25,7 @@ TESTS="
 	stuck_guest_memory
 	stuck_enable
 	stuck_vmm_killed
+	stuck_vmm_killed_device_first
 	del_device_alone
 	del_device_clients
 "
@@ -51,13 +52,14 @@ channels()
 	ethtool -l vmq0 | awk '/Combined/ { c = $2 } END { print c }'
 }
 
-# stuck_vmm UUID SECS OUT: start a VMM whose engine is stuck in guest
-# memory; sets PID.  Returns 4 if the kernel has no userfaultfd.
+# stuck_vmm UUID SECS OUT [CASE]: start a VMM whose engine is stuck in
+# guest memory (CASE stuck, or stuck-exit); sets PID.  Returns 4 if the
+# kernel has no userfaultfd.
 stuck_vmm()
 {
 	# Not the last VMM's lines: see vmm_wait_holding in lib.sh.
 	: > "$3"
-	"$VMM" -t "$2" "$1" stuck > "$3" 2>&1 &
+	"$VMM" -t "$2" "$1" "${4:-stuck}" > "$3" 2>&1 &
 	PID=$!
 	busywait 20000 grep -q "holding the device\|^SKIP\|FAIL" "$3"
 	grep -q "^SKIP" "$3" && return 4
@@ -142,6 +144,36 @@ stuck_vmm_killed()
 	within 10 sh -c "echo 1 > $MDEVS/$UUID1/remove"
 	check_err $? "mdev remove after the kill failed"
 	log_test "stuck VMM killed: its teardown waits for its own memory only"
+}
+
+# The same, the VMM's device fd released before its userfaultfd (a higher
+# fd number), so the fault is served only after the device's close.
+stuck_vmm_killed_device_first()
+{
+	local rc
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "stuck VMM killed, device first"; return; }
+	mdev_create $UUID1 $MAC1
+	check_err $? "mdev create failed"
+	stuck_vmm $UUID1 60 /tmp/vmm_stuck.out stuck-exit
+	rc=$?
+	if [ $rc -eq 4 ]; then
+		wait $PID
+		log_test_skip "stuck VMM killed, device first" "no userfaultfd"
+		return
+	fi
+	check_err $rc "the VMM's engine did not get stuck"
+	sed 's/^/\t/' /tmp/vmm_stuck.out
+	kill -9 $PID
+	busywait 10000 gone $PID
+	check_err $? "the killed VMM's exit waits for its own memory: $(cat /proc/$PID/stack 2>/dev/null | head -3 | tr '\n' ' ')"
+	if gone $PID; then
+		wait $PID 2>/dev/null
+		within 10 sh -c "echo 1 > $MDEVS/$UUID1/remove"
+		check_err $? "mdev remove after the kill failed"
+	fi
+	log_test "stuck VMM killed, device first: its close does not wait for its memory"
 }
 
 del_device_alone()

@@ -15,19 +15,18 @@
  *
  * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
  * sendto-refused storm batch txloop fifo bad-desc bad-txlen bad-rxlen bad-tail
- * bad-ring unmap unmap-edge reset hold stuck stuck-enable deaf demo nomac
- * vlan-change rx-toolong irq-down stop-race stop-count access-rx
+ * bad-ring unmap unmap-edge reset hold stuck stuck-enable stuck-exit deaf
+ * demo nomac vlan-change rx-toolong irq-down stop-race stop-count access-rx
  * access-batch trunk-rx.  Prints one line per check; exits 0 if all passed, 1
- * otherwise, 4 if VFIO (or, for stuck and stuck-enable, userfaultfd) is
- * missing.
+ * otherwise, 4 if VFIO (or, for the stuck cases, userfaultfd) is missing.
  *
  * BACKLOG is vmqsim's debugfs "backlog": with it, fifo, reset and
  * vlan-change wait until every frame they sent was classified (and count
  * what the device holds) rather than for a fixed time; batch and
  * stop-count need it (they set the knobs beside it).
  *
- * hold and stuck run until the host asks for the device back, SIGUSR1,
- * or -t seconds; deaf ignores the host and waits for SIGUSR1 or -t.
+ * hold, stuck and stuck-exit run until the host asks for the device back,
+ * SIGUSR1, or -t seconds; deaf ignores the host and waits for SIGUSR1 or -t.
  */
 
 #include <arpa/inet.h>
@@ -1123,15 +1122,15 @@ static pid_t disable_in_child(struct vmm *v, int uffd)
  * (the test script, meanwhile); once the memory resolves, nothing more
  * lands in the guest and the queue works again.
  */
-static void case_stuck(struct vmm *v)
+/*
+ * Get the NIC stuck writing a frame into guest memory whose fault is
+ * never served.  Return: the userfaultfd, or -1 if the NIC never faulted.
+ */
+static int stuck_engine(struct vmm *v, const char *name)
 {
 	struct pollfd pfd = { .events = POLLIN };
-	struct timespec t0;
 	__u8 sent[ETH_FRAME_LEN];
 	struct uffd_msg msg;
-	bool child_done;
-	int status, err;
-	pid_t child;
 	__u32 i;
 
 	pfd.fd = map_stuck(v);
@@ -1143,12 +1142,25 @@ static void case_stuck(struct vmm *v)
 	if (poll(&pfd, 1, 5000) != 1 ||
 	    read(pfd.fd, &msg, sizeof(msg)) != sizeof(msg) ||
 	    msg.event != UFFD_EVENT_PAGEFAULT) {
-		check(false, "stuck: the NIC never faulted on guest memory");
-		return;
+		check(false, "%s: the NIC never faulted on guest memory", name);
+		return -1;
 	}
-	check(true, "stuck: the NIC waits for a fault nobody serves");
+	check(true, "%s: the NIC waits for a fault nobody serves", name);
+	return pfd.fd;
+}
 
-	child = disable_in_child(v, pfd.fd);
+static void case_stuck(struct vmm *v)
+{
+	struct timespec t0;
+	bool child_done;
+	int uffd, status, err;
+	pid_t child;
+
+	uffd = stuck_engine(v, "stuck");
+	if (uffd < 0)
+		return;
+
+	child = disable_in_child(v, uffd);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!(child_done = waitpid(child, &status, WNOHANG) == child) &&
 	       ms_since(&t0) < 5000)
@@ -1168,7 +1180,7 @@ static void case_stuck(struct vmm *v)
 	hold_until_released(v);
 
 	/* Closing the userfaultfd resolves the fault with a zero page. */
-	close(pfd.fd);
+	close(uffd);
 	if (!child_done)
 		waitpid(child, &status, 0);
 	usleep(300000);
@@ -1259,6 +1271,30 @@ static void case_stuck_enable(struct vmm *v)
 	check(WIFEXITED(status) && !WEXITSTATUS(status),
 	      "stuck-enable: the admin's attributes did not wait for the VMM's memory");
 	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+}
+
+/*
+ * The NIC waits in guest memory of a VMM that is then killed with its
+ * device fd above its userfaultfd: an exiting task's files are released
+ * last opened first, so the device's close comes first, and the fault is
+ * served (by the userfaultfd's release) only after it.  The close must
+ * not wait for the memory.  Holds the device until killed (or -t).
+ */
+static void case_stuck_exit(struct vmm *v)
+{
+	int uffd, high;
+
+	uffd = stuck_engine(v, "stuck-exit");
+	if (uffd < 0)
+		return;
+	high = fcntl(v->dev, F_DUPFD_CLOEXEC, uffd + 1);
+	if (high < 0)
+		die("F_DUPFD");
+	close(v->dev);
+	v->dev = high;
+	printf("holding the device (fd %d, userfaultfd %d)\n", high, uffd);
+	fflush(stdout);
+	hold_until_released(v);
 }
 
 /* Keep the device however often the host asks for it back. */
@@ -1728,6 +1764,7 @@ static const struct {
 	{ "hold", case_hold, false },
 	{ "stuck", case_stuck, true },
 	{ "stuck-enable", case_stuck_enable, false },
+	{ "stuck-exit", case_stuck_exit, true },
 	{ "deaf", case_deaf, false },
 	{ "demo", case_demo, true },
 	{ "nomac", case_nomac, true },
