@@ -281,10 +281,13 @@ static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
  *	starts, nothing more is written back or signalled, and no interrupt
  *	handler is running; one access in progress may still finish later.
  *	Called with the device mutex held; may sleep, never for the VMM.
+ * @qp_abort: optional: end the access @qp_stop left in progress if it
+ *	still waits for the VMM's memory (the VMM's exit may be what would
+ *	resolve it), without waiting for it.  Called without the device
+ *	mutex; may not sleep.
  * @qp_drain: optional: wait until the access @qp_stop left in progress,
- *	if any, is over, ending it if it still waits for the VMM's memory
- *	(the VMM's exit may be what would resolve it).  Called without the
- *	device mutex.  NULL if @qp_stop always waits.
+ *	if any, is over, ending it first as @qp_abort does.  Called without
+ *	the device mutex.  NULL if @qp_stop always waits.
  * @qp_stop_held: optional: as @qp_stop, and move the frames the queue
  *	pair accepted and had not written to guest memory to @held, oldest
  *	first, each as the guest would have seen it, instead of dropping
@@ -299,6 +302,7 @@ struct vmq_guest_hw_ops {
 	void (*qp_stop)(struct vmq_dev *vdev, u32 qp);
 	void (*qp_stop_held)(struct vmq_dev *vdev, u32 qp,
 			     struct sk_buff_head *held);
+	void (*qp_abort)(struct vmq_dev *vdev, u32 qp);
 	void (*qp_drain)(struct vmq_dev *vdev, u32 qp);
 	void (*qp_kick)(struct vmq_dev *vdev, u32 qp, bool tx);
 };
@@ -328,6 +332,7 @@ int vmq_guest_qp_start(struct vmq_dev *vdev, u32 qp,
 int vmq_guest_qp_start_virtio(struct vmq_dev *vdev, u32 qp,
 			      const struct vmq_virtq *vq);
 void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp);
+void vmq_guest_qp_abort(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,

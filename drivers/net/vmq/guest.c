@@ -344,6 +344,8 @@ void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
 		WRITE_ONCE(vdev->qps[qp + i].guest, NULL);
 	}
 	mutex_unlock(&vdev->lock);
+	for (i = 0; i < n; i++)
+		vmq_guest_qp_abort(vdev, qp + i);
 	for (i = 0; i < n; i++) {
 		/* An access still waiting on guest memory uses the state. */
 		vmq_guest_qp_drain(vdev, qp + i);
@@ -789,6 +791,26 @@ void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp)
 EXPORT_SYMBOL_GPL(vmq_guest_qp_stop);
 
 /**
+ * vmq_guest_qp_abort() - end a stopped guest queue pair's wait in guest memory
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair, stopped.
+ *
+ * Ends the access vmq_guest_qp_stop() left in progress, if it still waits
+ * for the VMM's memory, without waiting for it to be over: it fails as
+ * one a stop came during.  Where several queue pairs go at once (one
+ * VMM's device), abort them all before draining any, as one's access may
+ * wait for a lock another's holds (VFIO type1's container lock).
+ *
+ * Context: any; takes no lock of the device.
+ */
+void vmq_guest_qp_abort(struct vmq_dev *vdev, u32 qp)
+{
+	if (vdev->ops->guest->qp_abort)
+		vdev->ops->guest->qp_abort(vdev, qp);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_abort);
+
+/**
  * vmq_guest_qp_drain() - wait for a stopped guest queue pair's last access
  * @vdev: the vmq device.
  * @qp: a guest queue pair, stopped.
@@ -797,8 +819,9 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_stop);
  * device, or stopping it for migration): returns once the access
  * vmq_guest_qp_stop() left in progress, if any, is over.  The driver
  * ends an access still waiting for the VMM's memory (a fault its
- * userfaultfd never serves) rather than wait for it: the VMM's exit may
- * be what would serve it.  Takes no lock of the device.
+ * userfaultfd never serves) rather than wait for it, as
+ * vmq_guest_qp_abort() does: the VMM's exit may be what would serve it.
+ * Takes no lock of the device.
  *
  * Context: process context.
  */

@@ -1400,6 +1400,23 @@ static void vmqsim_guest_stop_held(struct vmq_dev *vdev, u32 qp,
 }
 
 /**
+ * vmqsim_guest_abort() - end a stopped engine's wait in guest memory
+ *	(vmq_guest_hw_ops.qp_abort)
+ * @vdev: the vmq device.
+ * @qp: the queue pair, stopped.
+ */
+static void vmqsim_guest_abort(struct vmq_dev *vdev, u32 qp)
+{
+	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
+	struct vmqsim_qp *q = &sdev->qps[qp];
+
+	spin_lock(&vmqsim_guest_drain_lock);
+	if (q->draining)
+		vmqsim_guest_engine_abort(q->draining);
+	spin_unlock(&vmqsim_guest_drain_lock);
+}
+
+/**
  * vmqsim_guest_drain() - wait for a stopped guest queue pair's engine
  *	(vmq_guest_hw_ops.qp_drain)
  * @vdev: the vmq device.
@@ -1428,6 +1445,7 @@ const struct vmq_guest_hw_ops vmqsim_guest_hw_ops = {
 	.qp_start	= vmqsim_guest_start,
 	.qp_stop	= vmqsim_guest_stop,
 	.qp_stop_held	= vmqsim_guest_stop_held,
+	.qp_abort	= vmqsim_guest_abort,
 	.qp_drain	= vmqsim_guest_drain,
 	.qp_kick	= vmqsim_guest_kick,
 };

@@ -231,6 +231,9 @@ void vmq_vfio_release_dma(struct vmq_vfio_dev *mvdev)
 {
 	u32 q;
 
+	/* All first: one queue's access may wait for a lock another's holds. */
+	for (q = 0; q < mvdev->nr_queues; q++)
+		vmq_guest_qp_abort(mvdev->vdev, mvdev->qp + q);
 	for (q = 0; q < mvdev->nr_queues; q++)
 		vmq_guest_qp_drain(mvdev->vdev, mvdev->qp + q);
 }
