@@ -621,10 +621,19 @@ static bool vmqsim_guest_more(struct vmqsim_guest *gq)
 /*
  * On the engine's thread: SIGKILL's default action, so that a fatal
  * signal ends a wait in a fault of the VMM's memory as it ends the VMM's
- * own threads' waits.  A kernel thread starts with every signal ignored.
+ * own threads' waits.  A kernel thread starts with every signal ignored;
+ * unkillable, it still ignores a SIGKILL from user space (it is in the
+ * VMM's cgroups), and takes only the kernel's.
  */
 static void vmqsim_guest_engine_setup(struct kthread_work *work)
 {
+	/* Its own: only an exec changes it, and a kernel thread does none. */
+	struct sighand_struct *sighand =
+		rcu_dereference_protected(current->sighand, true);
+
+	spin_lock_irq(&sighand->siglock);
+	current->signal->flags |= SIGNAL_UNKILLABLE;
+	spin_unlock_irq(&sighand->siglock);
 	kernel_sigaction(SIGKILL, SIG_DFL);
 }
 
