@@ -707,8 +707,8 @@ static void vmqsim_guest_work(struct kthread_work *work)
 		ok = vmqsim_guest_rx_batch(gq, &done) &&
 		     vmqsim_guest_tx_batch(gq, &done);
 	/*
-	 * Stopped meanwhile: what the pass completed before is the stop's
-	 * to tell (a stop that waited for the engine does).
+	 * Stopped meanwhile: what the pass completed is told by the stop,
+	 * or, if the stop did not wait for the engine, when it is freed.
 	 */
 	if (gq->dead) {
 		__vmqsim_guest_raise(gq, &done, true);
@@ -1147,6 +1147,8 @@ static void vmqsim_guest_kick(struct vmq_dev *vdev, u32 qp, bool tx)
 static void vmqsim_guest_free(struct vmqsim_guest *gq)
 {
 	vmqsim_guest_engine_destroy(gq);
+	/* What it completed once a stop that did not wait had told its own. */
+	vmqsim_guest_tell(gq);
 	skb_queue_purge(&gq->fifo);
 	kfree(gq);
 }
@@ -1332,9 +1334,11 @@ err_free:
  * access to guest memory starts and its vector's handler is done.
  * Completions of the last batch still reach the owner, those of a pass
  * the stop cut short included.  An engine inside guest memory is not
- * waited for (the VMM may never let it out): nothing of that access or
- * its pass is written back or signalled, and the engine is left to
- * vmqsim_guest_drain().  The FIFO's frames go to @held, or are dropped
+ * waited for (the VMM may never let it out): nothing after that access
+ * is written back or signalled, the engine is left to
+ * vmqsim_guest_drain(), and what its pass completed reaches the owner
+ * once it is out (vmqsim_guest_free(): at the drain, or when the queue
+ * pair starts again).  The FIFO's frames go to @held, or are dropped
  * without it.
  */
 static void __vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp,
