@@ -19,6 +19,7 @@
  *			still fill from their FIFOs (negative, the default:
  *			no limit); at 0 an engine waits before its next
  *			frame until this changes or its queue pair stops
+ *   guest_take_waits	how often an engine began such a wait (read-only)
  *   guest_publish_delay_us  a guest queue pair's engine waits this long
  *			inside guest memory as it writes a virtqueue's used
  *			index (0: off)
@@ -231,6 +232,8 @@ void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev)
 			   &sdev->dbg_take_delay_us);
 	debugfs_create_atomic_t("guest_take_budget", 0600, sdev->ddir,
 				&sdev->dbg_take_budget);
+	debugfs_create_atomic_t("guest_take_waits", 0400, sdev->ddir,
+				&sdev->dbg_take_waits);
 	debugfs_create_u32("guest_publish_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_publish_delay_us);
 	for (i = 0; i < sdev->num_qps; i++) {

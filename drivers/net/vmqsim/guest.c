@@ -332,10 +332,16 @@ struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq)
 static void vmqsim_guest_take_budget(struct vmqsim_guest *gq)
 {
 	atomic_t *budget = &gq->sdev->dbg_take_budget;
+	bool counted = false;
 
 	while (unlikely(atomic_read(budget) >= 0) &&
-	       atomic_dec_if_positive(budget) < 0 && READ_ONCE(gq->running))
+	       atomic_dec_if_positive(budget) < 0 && READ_ONCE(gq->running)) {
+		/* Out of guest memory now: a test may stop the queue here. */
+		if (!counted)
+			atomic_inc(&gq->sdev->dbg_take_waits);
+		counted = true;
 		usleep_range(1000, 2000);
+	}
 }
 
 /*

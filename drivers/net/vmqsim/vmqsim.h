@@ -355,6 +355,8 @@ struct vmqsim_port {
  *	negative for no limit; at 0 an engine waits before its next frame
  *	until this changes or its queue pair stops (holds a stop in the
  *	middle of a pass where a test wants it).
+ * @dbg_take_waits: debugfs, read-only: how often an engine began to wait
+ *	for @dbg_take_budget (it is out of guest memory then).
  * @dbg_publish_delay_us: debugfs test knob: a guest queue pair's engine
  *	waits this long inside guest memory as it writes a virtqueue's used
  *	index (widens races with a stop during that write).
@@ -387,6 +389,7 @@ struct vmqsim_dev {
 	u32 dbg_raise_delay_us;
 	u32 dbg_take_delay_us;
 	atomic_t dbg_take_budget;
+	atomic_t dbg_take_waits;
 	u32 dbg_publish_delay_us;
 	bool dbg_port_hold;
 	bool dbg_guest_rx_fifo;

@@ -993,6 +993,14 @@ bool sim_knob(const struct vmm *v, const char *name, const char *val)
 	return !fclose(f) && ok;
 }
 
+/* vmqsim's debugfs knob @name (beside v->backlog), or -1. */
+long sim_read_knob(const struct vmm *v, const char *name)
+{
+	char path[PATH_MAX];
+
+	return sim_file(v, name, path) ? sim_read_long(path) : -1;
+}
+
 /* Wait at most @ms for vmqsim's debugfs knob @name to read @want. */
 bool sim_wait_knob(const struct vmm *v, const char *name, long want, int ms)
 {

@@ -650,6 +650,7 @@ static void case_stop_count(struct vmm *v)
 {
 	unsigned long long p0, d0, packets, drops;
 	char budget[16];
+	long waits;
 	__u8 sent[ETH_ZLEN];
 	struct timespec t0;
 	__u16 done, next;
@@ -674,9 +675,12 @@ static void case_stop_count(struct vmm *v)
 		check(false, "stop-count: vmqsim's guest_take_budget (-b)");
 		return;
 	}
+	waits = sim_read_knob(v, "guest_take_waits");
 	v->rx_tail = (v->rx_head + NDESC - 1) % NDESC;
 	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
-	check(sim_wait_knob(v, "guest_take_budget", 0, 10000),
+	check(waits >= 0 &&
+	      sim_wait_knob(v, "guest_take_waits", waits + 1, 10000) &&
+	      sim_read_knob(v, "guest_take_budget") == 0,
 	      "stop-count: the engine took %d frames and waits",
 	      COUNT_CHUNK + COUNT_HELD);
 	/* Polled: the interrupt comes at the end of the pass. */
