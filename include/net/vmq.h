@@ -13,7 +13,9 @@
  * The core takes the netdev's ml_priv from vmq_dev_register() to
  * vmq_dev_unregister(): the ethtool and ndo helpers find the vmq device
  * there.  The driver keeps its own state in netdev_priv() or behind
- * vmq_dev_priv().
+ * vmq_dev_priv().  Client modules (VFIO, vDPA) see the device only from
+ * vmq_dev_publish(), the last step of the driver's probe, to
+ * vmq_dev_unpublish(), the first of its remove.
  *
  * Queue pair 0 is the default queue: unmatched unicast, and a copy of all
  * broadcast and multicast, go there.  Queue pairs [0, channels) belong to
@@ -301,6 +303,8 @@ struct vmq_hw_ops {
 struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 				 const struct vmq_caps *caps,
 				 const struct vmq_hw_ops *ops, void *priv);
+void vmq_dev_publish(struct vmq_dev *vdev);
+void vmq_dev_unpublish(struct vmq_dev *vdev);
 void vmq_dev_unregister(struct vmq_dev *vdev);
 void *vmq_dev_priv(const struct vmq_dev *vdev);
 struct net_device *vmq_dev_netdev(const struct vmq_dev *vdev);

@@ -219,6 +219,11 @@ void vmq_registry_del(struct vmq_dev *vdev)
 	struct vmq_client_link *link;
 
 	mutex_lock(&vmq_registry_lock);
+	/* Not published, or taken back already: no client knows it. */
+	if (list_empty(&vdev->list)) {
+		mutex_unlock(&vmq_registry_lock);
+		return;
+	}
 	/* No client coming from now on attaches to it. */
 	vdev->registry_dying = true;
 	for (;;) {
@@ -233,7 +238,7 @@ void vmq_registry_del(struct vmq_dev *vdev)
 	/* The links a client going or an adder owns. */
 	wait_event(vmq_links_wq, !atomic_read(&vdev->nr_client_links));
 	mutex_lock(&vmq_registry_lock);
-	list_del(&vdev->list);
+	list_del_init(&vdev->list);
 	mutex_unlock(&vmq_registry_lock);
 }
 

@@ -97,6 +97,7 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 	vdev->rx_ring = caps->rx_ring_default;
 	vdev->tx_ring = caps->tx_ring_default;
 	mutex_init(&vdev->lock);
+	INIT_LIST_HEAD(&vdev->list);
 	INIT_LIST_HEAD(&vdev->fwds);
 	INIT_LIST_HEAD(&vdev->clients);
 
@@ -118,7 +119,6 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 
 	netdev->ml_priv = vdev;
 	vmq_debugfs_dev_add(vdev);
-	vmq_registry_add(vdev);
 	return vdev;
 
 err_qps_fini:
@@ -134,6 +134,43 @@ err_free_vdev:
 	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_GPL(vmq_dev_register);
+
+/**
+ * vmq_dev_publish() - offer a vmq device to the client modules
+ * @vdev: the vmq device, its netdev registered.
+ *
+ * vmq_vfio and vmq_vdpa add their parts for it (an mdev parent, a vDPA
+ * management device) from here on, and their users reach the driver's
+ * guest queue pair operations at once: call it last in probe, once all
+ * those need is set up, the driver's own pointer to @vdev included.
+ * Until then the device is the host's alone.  vmq_dev_unregister() takes
+ * it back.
+ *
+ * Context: process context, may sleep.
+ */
+void vmq_dev_publish(struct vmq_dev *vdev)
+{
+	vmq_registry_add(vdev);
+}
+EXPORT_SYMBOL_GPL(vmq_dev_publish);
+
+/**
+ * vmq_dev_unpublish() - take a vmq device back from the client modules
+ * @vdev: the vmq device, published or not.
+ *
+ * Their parts for it go: each waits until its users (VMMs) let go of the
+ * queue pairs they hold, however long that takes; other devices and
+ * clients go on meanwhile.  Call it first in remove, while everything
+ * the guest queue pair operations use is still there.
+ * vmq_dev_unregister() does it too, for a driver that did not.
+ *
+ * Context: process context, may sleep.
+ */
+void vmq_dev_unpublish(struct vmq_dev *vdev)
+{
+	vmq_registry_del(vdev);
+}
+EXPORT_SYMBOL_GPL(vmq_dev_unpublish);
 
 /**
  * vmq_dev_unregister() - undo vmq_dev_register()

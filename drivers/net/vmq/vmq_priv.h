@@ -229,7 +229,8 @@ struct vmq_health_event {
  * @l2fw: macvlan L2-forwarding offload is on.
  * @fwd_qps: queue pairs a macvlan offloaded from now on gets (devlink).
  * @fwds: offloaded macvlans.
- * @list: in the registry of all vmq devices (client.c).
+ * @list: in the registry of all vmq devices once published, else empty
+ *	(client.c).
  * @clients: the clients attached to it, with their cookies (client.c).
  * @nr_client_links: of which not yet removed (client.c).
  * @registry_dying: its removal from the registry began (client.c).

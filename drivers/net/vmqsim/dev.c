@@ -76,6 +76,8 @@ int vmqsim_dev_create(struct vmqsim_dev *sdev)
 	if (err)
 		goto err_port_fini;
 	vmqsim_debugfs_dev_add(sdev);
+	/* Last: a VMM may start a guest queue pair from here on. */
+	vmq_dev_publish(sdev->vdev);
 	return 0;
 
 err_port_fini:
@@ -103,6 +105,8 @@ err_out:
  */
 void vmqsim_dev_destroy(struct vmqsim_dev *sdev)
 {
+	/* First: VMMs let go of the queue pairs while all they use is there. */
+	vmq_dev_unpublish(sdev->vdev);
 	vmqsim_debugfs_dev_del(sdev);
 	vmqsim_wire_destroy(sdev);
 	vmqsim_port_fini(sdev);

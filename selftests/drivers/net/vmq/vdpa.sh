@@ -15,6 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 
 VHOST_VMM="$(dirname "$(readlink -f "$0")")/vmq_vhost"
+VFIO_VMM="$(dirname "$(readlink -f "$0")")/vmq_vmm"
 QUEUES_CMD="$(dirname "$(readlink -f "$0")")/../../../../tools/vmq-queues"
 BUS=vmqsim0
 MGMT=vmqsim/$BUS
@@ -54,6 +55,7 @@ TESTS="
 	rmmod_with_device
 	rmmod_held
 	del_device_with_device
+	new_device_whole
 	vhost_vmm
 	vhost_bad_driver
 	vhost_mtu
@@ -1046,6 +1048,58 @@ del_device_with_device()
 	kernel_quiet_since "$mark"
 	check_err $? "kernel complained"
 	log_test "del_device with a vDPA device under traffic: clean"
+}
+
+# A NIC being created is offered to VMMs only once it is whole.  Its
+# probe waits here for the vDPA core's lock, which "vdpa dev del" holds
+# while a VMM keeps its device; vmq_vfio offers the NIC before vmq_vdpa
+# does, so an mdev can be made on it meanwhile, and a VMM enabling its
+# queue pair must find the NIC's driver ready.
+new_device_whole()
+{
+	local mtu vmm_pid del_pid new_pid type
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "new_device offers a whole NIC"; return; }
+	modprobe vfio_iommu_type1
+	# Clients are offered a NIC in the order they loaded: vmq_vfio first.
+	rmmod vmq_vdpa && modprobe vmq_vfio && modprobe vmq_vdpa
+	check_err $? "cannot load vmq_vfio before vmq_vdpa"
+	vhost_dev_add vdpa0 $MAC1
+	check_err $? "no /dev/vhost-vdpa-N for vdpa0"
+	mtu=$(cat /sys/class/net/vmq0/mtu)
+	: > /tmp/vhost_hold.out
+	"$VHOST_VMM" -t 60 -m $MAC1 -M "$mtu" "$VHOST" hold > /tmp/vhost_hold.out 2>&1 &
+	vmm_pid=$!
+	busywait 10000 grep -q "holding the device" /tmp/vhost_hold.out
+	check_err $? "VMM did not start: $(cat /tmp/vhost_hold.out)"
+	vdpa dev del vdpa0 &
+	del_pid=$!
+	busywait 10000 grep -q vhost_vdpa_remove /proc/$del_pid/stack
+	check_err $? "vdpa dev del is not waiting for the VMM"
+	sh -c "echo 1 > $VMQSIM_BUS/new_device" &
+	new_pid=$!
+	busywait 10000 grep -q vdpa_mgmtdev_register /proc/$new_pid/stack
+	check_err $? "new_device 1 is not waiting for the vDPA core"
+
+	busywait 10000 vmq_mdev_type vmqsim1 >/dev/null
+	check_err $? "vmq_vfio did not offer vmqsim1"
+	type=$(vmq_mdev_type vmqsim1)
+	echo $UUID1 > "$type/create" && echo $MAC2 > "$MDEVS/$UUID1/vmq/mac"
+	check_err $? "mdev on vmqsim1 failed"
+	ip link set vmq1 up && ip link set vmq1w up
+	"$VFIO_VMM" -w vmq1w $UUID1 rx > /tmp/vfio_rx.out 2>&1
+	check_err $? "the mdev's VMM failed: $(tail -3 /tmp/vfio_rx.out)"
+	echo 1 > "$MDEVS/$UUID1/remove"
+
+	kill -USR1 $vmm_pid
+	wait $vmm_pid
+	check_err $? "vDPA VMM failed"
+	wait $del_pid
+	check_err $? "vdpa dev del failed"
+	wait $new_pid
+	check_err $? "new_device 1 failed"
+	log_test "new_device: VMMs get the NIC only once it is whole"
 }
 
 # vhost DEV ARGS...: run the test VMM, show its output, keep its status.
