@@ -73,14 +73,34 @@ struct vmq_client_link {
 	bool doomed;
 };
 
-/* Is @netdev a registered vmq device?  Called with RTNL held. */
+/* Every registered vmq device, published or not: vmq_dev_is_ours(). */
+static LIST_HEAD(vmq_all_devs);
+
+void vmq_registry_track(struct vmq_dev *vdev)
+{
+	mutex_lock(&vmq_registry_lock);
+	list_add_tail(&vdev->all, &vmq_all_devs);
+	mutex_unlock(&vmq_registry_lock);
+}
+
+void vmq_registry_untrack(struct vmq_dev *vdev)
+{
+	mutex_lock(&vmq_registry_lock);
+	list_del(&vdev->all);
+	mutex_unlock(&vmq_registry_lock);
+}
+
+/*
+ * Is @netdev a vmq device, from vmq_dev_register() to
+ * vmq_dev_unregister()?  Called with RTNL held.
+ */
 bool vmq_dev_is_ours(const struct net_device *netdev)
 {
 	struct vmq_dev *vdev;
 	bool found = false;
 
 	mutex_lock(&vmq_registry_lock);
-	list_for_each_entry(vdev, &vmq_devs, list) {
+	list_for_each_entry(vdev, &vmq_all_devs, all) {
 		if (vdev->netdev == netdev) {
 			found = true;
 			break;

@@ -119,6 +119,7 @@ struct vmq_dev *vmq_dev_register(struct net_device *netdev,
 
 	netdev->ml_priv = vdev;
 	vmq_debugfs_dev_add(vdev);
+	vmq_registry_track(vdev);
 	return vdev;
 
 err_qps_fini:
@@ -185,6 +186,7 @@ void vmq_dev_unregister(struct vmq_dev *vdev)
 {
 	/* Clients (VMMs on its queue pairs) let go before anything goes. */
 	vmq_registry_del(vdev);
+	vmq_registry_untrack(vdev);
 	vmq_devlink_del(vdev);
 	vmq_debugfs_dev_del(vdev);
 	vmq_balance_dev_fini(vdev);

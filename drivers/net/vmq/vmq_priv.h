@@ -231,6 +231,7 @@ struct vmq_health_event {
  * @fwds: offloaded macvlans.
  * @list: in the registry of all vmq devices once published, else empty
  *	(client.c).
+ * @all: in the list of all registered vmq devices (client.c).
  * @clients: the clients attached to it, with their cookies (client.c).
  * @nr_client_links: of which not yet removed (client.c).
  * @registry_dying: its removal from the registry began (client.c).
@@ -283,6 +284,7 @@ struct vmq_dev {
 	u32 fwd_qps;
 	struct list_head fwds;
 	struct list_head list;
+	struct list_head all;
 	struct list_head clients;
 	atomic_t nr_client_links;
 	bool registry_dying;
@@ -389,6 +391,8 @@ void vmq_coalesce_dev_fini(struct vmq_dev *vdev);
 
 /* client.c */
 bool vmq_dev_is_ours(const struct net_device *netdev);
+void vmq_registry_track(struct vmq_dev *vdev);
+void vmq_registry_untrack(struct vmq_dev *vdev);
 void vmq_registry_add(struct vmq_dev *vdev);
 void vmq_registry_del(struct vmq_dev *vdev);
 
