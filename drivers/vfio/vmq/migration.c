@@ -579,6 +579,8 @@ void vmq_vfio_mig_reset(struct vmq_vfio_dev *mvdev)
 void vmq_vfio_mig_init(struct vmq_vfio_dev *mvdev)
 {
 	mutex_init(&mvdev->mig_lock);
+	ratelimit_state_init(&mvdev->mig_log, VMQ_VFIO_MIG_LOG_INTERVAL,
+			     VMQ_VFIO_MIG_LOG_BURST);
 	mvdev->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	mvdev->vfio.migration_flags = VFIO_MIGRATION_STOP_COPY;
 #ifdef VMQ_HAVE_VFIO_PRE_COPY

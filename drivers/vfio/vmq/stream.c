@@ -342,7 +342,9 @@ vmq_vfio_next_rec(const u8 *buf, size_t len, size_t *off)
 
 static int vmq_vfio_bad(struct vmq_vfio_dev *mvdev, int err, const char *why)
 {
-	dev_warn(mvdev->vfio.dev, "migration stream refused: %s\n", why);
+	if (__ratelimit(&mvdev->mig_log))
+		dev_warn(mvdev->vfio.dev, "migration stream refused: %s\n",
+			 why);
 	return err;
 }
 

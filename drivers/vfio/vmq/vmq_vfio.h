@@ -16,6 +16,7 @@
 #include <linux/eventfd.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/spinlock.h>
 #include <linux/vfio.h>
 #include <linux/wait.h>
@@ -27,6 +28,10 @@
 /* Queue pairs of the mdev types: "qp" and "qp4". */
 #define VMQ_VFIO_NUM_TYPES	2
 #define VMQ_VFIO_QP4		4
+
+/* Log lines of refused migration streams, per device: 40 in 5 s. */
+#define VMQ_VFIO_MIG_LOG_BURST		40
+#define VMQ_VFIO_MIG_LOG_INTERVAL	(5 * HZ)
 
 /**
  * struct vmq_vfio_type - an mdev type: devices of so many queue pairs
@@ -186,6 +191,8 @@ struct vmq_vfio_mig_file {
  *	under both locks.
  * @mig_save: the STOP_COPY data fd, while in STOP_COPY.
  * @mig_resume: the RESUMING data fd, while in RESUMING.
+ * @mig_log: bounds the log lines of refused streams, which a VMM can
+ *	make in a loop.
  */
 struct vmq_vfio_dev {
 	struct vfio_device vfio;
@@ -213,6 +220,7 @@ struct vmq_vfio_dev {
 	bool mig_stopped;
 	struct vmq_vfio_mig_file *mig_save;
 	struct vmq_vfio_mig_file *mig_resume;
+	struct ratelimit_state mig_log;
 };
 
 static inline struct vmq_vfio_dev *vmq_vfio_from(struct vfio_device *vfio)

@@ -1386,6 +1386,71 @@ static void take_short_counters(struct vmm *d)
 	usable(d, name);
 }
 
+/* Refused streams the log-bound check makes, and vmq_vfio's bound. */
+#define FLOOD_STREAMS	120
+#define MIG_LOG_BURST	40
+#define MIG_LOG_SECS	5
+
+/* Lines since kmsg_skip() that contain @uuid and @what. */
+static int kmsg_count(const char *uuid, const char *what)
+{
+	char rec[2048], *msg;
+	int count = 0;
+	ssize_t n;
+
+	while (kmsg_fd >= 0) {
+		n = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		if (strstr(msg, uuid) && strstr(msg, what))
+			count++;
+	}
+	return count;
+}
+
+/*
+ * A VMM refusing streams in a loop does not flood the kernel log: at most
+ * MIG_LOG_BURST lines per device in MIG_LOG_SECS.  The pause first lets
+ * the window of the lines before run out.
+ */
+static void log_bound(struct vmm *d)
+{
+	struct vmq_mig_header h;
+	struct timespec t0;
+	int k, fd, lines;
+	long ms, most;
+
+	memcpy(&h, edit(), sizeof(h));
+	h.magic = htole32(VMQ_MIG_MAGIC ^ 1);
+	memcpy(scratch, &h, sizeof(h));
+	sleep(MIG_LOG_SECS + 1);
+	kmsg_skip();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (k = 0; k < FLOOD_STREAMS; k++) {
+		if (mig_set(d, VFIO_DEVICE_STATE_STOP, NULL) ||
+		    mig_set(d, VFIO_DEVICE_STATE_RESUMING, &fd))
+			break;
+		mig_write(fd, scratch, sizeof(h));
+		close(fd);
+		if (ioctl(d->dev, VFIO_DEVICE_RESET))
+			break;
+	}
+	ms = ms_since(&t0);
+	lines = kmsg_count(d->uuid, "migration stream refused");
+	most = MIG_LOG_BURST * (ms / (MIG_LOG_SECS * 1000) + 1);
+	check(k == FLOOD_STREAMS, "bad-streams: %d streams refused in a loop", k);
+	/* Some left out: vmq_vfio refuses far more than 8 a second. */
+	check(lines >= 1 && lines <= most && lines < k,
+	      "bad-streams: %d of %d refused streams logged in %ld ms, at most %ld",
+	      lines, k, ms, most);
+	recover(d, "bad-streams: the log bound");
+}
+
 static void case_bad_streams(void)
 {
 	char mac[18], own_mac[18];
@@ -1532,6 +1597,7 @@ static void case_bad_streams(void)
 	too_big(&d);
 	fd_after_state(&d);
 	stop_copy_write(&d);
+	log_bound(&d);
 	vmm_close(&d);
 	snap_free(&good_ram);
 	free(good);
