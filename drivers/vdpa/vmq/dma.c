@@ -158,9 +158,12 @@ static void vmq_vdpa_release(const struct vhost_iotlb_map *map, u64 n)
 	unsigned long pfn = PHYS_PFN(map->addr);
 	unsigned long end = PHYS_PFN(map->addr + n - 1);
 
-	for (; n && pfn <= end; pfn++)
+	for (; n && pfn <= end; pfn++) {
 		if (pfn_valid(pfn))
 			folio_put(page_folio(pfn_to_page(pfn)));
+		/* A map may reach all of a large guest's memory. */
+		cond_resched();
+	}
 }
 
 /*
