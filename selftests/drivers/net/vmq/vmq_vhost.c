@@ -1108,9 +1108,10 @@ static void case_ready(struct vh *v)
  */
 static void case_suspend(struct vh *v)
 {
+	struct vhost_vring_state state = {};
 	__u16 base[2];
 	__u32 id, len;
-	int q, ok;
+	int q, ok, err;
 
 	if (!(v->h.backend & BIT_ULL(VHOST_BACKEND_F_SUSPEND)) ||
 	    !(v->h.backend & BIT_ULL(VHOST_BACKEND_F_RESUME))) {
@@ -1121,6 +1122,11 @@ static void case_suspend(struct vh *v)
 	dev_setup(v);
 	ok = rx_frames(v, v->mac, 3, true) + tx_frames(v, v->mac, 3, true);
 	check(ok == 6, "suspend: 3 frames each way before");
+	state.index = VQ_RX;
+	err = vhost_ioctl(&v->h, VHOST_SET_VRING_BASE, &state);
+	check(err == -EINVAL,
+	      "suspend: VHOST_SET_VRING_BASE while running fails: %s (want EINVAL)",
+	      strerror(-err));
 	check_suspended(v, "suspend");
 	check(!vhost_ioctl(&v->h, VHOST_VDPA_RESUME, NULL), "resume: VHOST_VDPA_RESUME");
 	check_state(v, "running", "after VHOST_VDPA_RESUME");
