@@ -338,6 +338,9 @@ static int __init vmqsim_module_init(void)
 		       VMQSIM_MAX_ID + 1);
 		return -EINVAL;
 	}
+	err = vmqsim_guest_init();
+	if (err)
+		return err;
 	vmqsim_debugfs_init();
 	err = bus_register(&vmqsim_bus);
 	if (err)
@@ -362,6 +365,7 @@ err_bus_unregister:
 	bus_unregister(&vmqsim_bus);
 err_debugfs_exit:
 	vmqsim_debugfs_exit();
+	vmqsim_guest_exit();
 	return err;
 }
 
@@ -372,6 +376,7 @@ static void __exit vmqsim_module_exit(void)
 	driver_unregister(&vmqsim_driver);
 	bus_unregister(&vmqsim_bus);
 	vmqsim_debugfs_exit();
+	vmqsim_guest_exit();
 }
 
 module_init(vmqsim_module_init);

@@ -62,8 +62,10 @@
 #include <linux/cgroup.h>
 #include <linux/etherdevice.h>
 #include <linux/kthread.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <net/vmq_guest.h>
 #include "guest.h"
 
@@ -643,11 +645,60 @@ static void vmqsim_guest_engine_setup(struct kthread_work *work)
 	kernel_sigaction(SIGKILL, SIG_DFL);
 }
 
-/*
- * Create the engine's thread and charge it to the owner's cgroups.
- * qp_start of a guest queue runs in the owner's task (the VMM enabling
- * it), so current is whose CPU the engine spends.
+/* Where engines join their owners' cgroups; flushed at module exit. */
+static struct workqueue_struct *vmqsim_guest_attach_wq;
+
+/**
+ * struct vmqsim_guest_attach - an engine's thread to join its owner's cgroups
+ * @work: on vmqsim_guest_attach_wq.
+ * @owner: the task that started the queue pair (the VMM), held.
+ * @engine: the engine's thread, held: the engine may be gone meanwhile.
  */
+struct vmqsim_guest_attach {
+	struct work_struct work;
+	struct task_struct *owner;
+	struct task_struct *engine;
+};
+
+static void vmqsim_guest_attach_fn(struct work_struct *work)
+{
+	struct vmqsim_guest_attach *a =
+		container_of(work, struct vmqsim_guest_attach, work);
+	int err;
+
+	err = cgroup_attach_task_all(a->owner, a->engine);
+	if (err)
+		pr_warn_ratelimited("%s: cannot join the cgroups of %s[%d]: %d\n",
+				    a->engine->comm, a->owner->comm,
+				    task_pid_nr(a->owner), err);
+	put_task_struct(a->owner);
+	put_task_struct(a->engine);
+	kfree(a);
+}
+
+/*
+ * Charge the engine's thread to the owner's cgroups.  qp_start of a
+ * guest queue runs in the owner's task (the VMM enabling it), so current
+ * is whose CPU the engine spends.  Joining takes the cgroup lock, under
+ * which cgroup code takes RTNL (net_prio), while qp_start holds the NIC's
+ * device mutex, which RTNL holders take: the thread joins from a work
+ * item, with no lock of ours held, a moment after the start.
+ */
+static int vmqsim_guest_engine_charge(struct vmqsim_guest *gq)
+{
+	struct vmqsim_guest_attach *a;
+
+	a = kmalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	INIT_WORK(&a->work, vmqsim_guest_attach_fn);
+	a->owner = get_task_struct(current);
+	a->engine = get_task_struct(gq->engine->task);
+	queue_work(vmqsim_guest_attach_wq, &a->work);
+	return 0;
+}
+
+/* Create the engine's thread, charged to the owner. */
 static int vmqsim_guest_engine_create(struct vmqsim_guest *gq)
 {
 	int err;
@@ -656,7 +707,7 @@ static int vmqsim_guest_engine_create(struct vmqsim_guest *gq)
 					   gq->id);
 	if (IS_ERR(gq->engine))
 		return PTR_ERR(gq->engine);
-	err = cgroup_attach_task_all(current, gq->engine->task);
+	err = vmqsim_guest_engine_charge(gq);
 	if (err) {
 		kthread_destroy_worker(gq->engine);
 		return err;
@@ -1278,9 +1329,8 @@ static void vmqsim_guest_vecs_fini(struct vmqsim_guest *gq)
  * @vdev: the vmq device.
  * @qp: the queue pair; the core checked its rings.
  *
- * Return: 0, -ENOMEM, -EBUSY while the engine of its last run still
- * waits in guest memory, or why the engine cannot join the owner's
- * cgroups.
+ * Return: 0, -ENOMEM, or -EBUSY while the engine of its last run still
+ * waits in guest memory.
  */
 static int vmqsim_guest_start(struct vmq_dev *vdev, u32 qp)
 {
@@ -1458,6 +1508,27 @@ static void vmqsim_guest_drain(struct vmq_dev *vdev, u32 qp)
 		return;
 	vmqsim_guest_engine_abort(gq);
 	vmqsim_guest_free(gq);
+}
+
+/**
+ * vmqsim_guest_init() - set up what guest queue pairs' engines share
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vmqsim_guest_init(void)
+{
+	vmqsim_guest_attach_wq = alloc_workqueue("vmqsim_attach", 0, 0);
+	return vmqsim_guest_attach_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * vmqsim_guest_exit() - undo vmqsim_guest_init(), every device gone
+ *
+ * Waits for engines still joining their owners' cgroups.
+ */
+void vmqsim_guest_exit(void)
+{
+	destroy_workqueue(vmqsim_guest_attach_wq);
 }
 
 const struct vmq_guest_hw_ops vmqsim_guest_hw_ops = {

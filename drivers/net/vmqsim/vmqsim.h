@@ -476,6 +476,8 @@ void vmqsim_irq_tx_free(struct vmqsim_dev *sdev, u32 qp);
 
 /* guest.c */
 extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
+int vmqsim_guest_init(void);
+void vmqsim_guest_exit(void);
 void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb,
 		     const struct vmqsim_rx_meta *meta);
 void vmqsim_guest_rx_many(struct vmqsim_guest *gq,
