@@ -985,23 +985,33 @@ rmmod_with_device()
 	log_test "rmmod vmq_vdpa with a device: clean, queue pair free"
 }
 
+# vhost_hold SECS: vdpa0 with MAC1 for vhost-vdpa, and the test VMM
+# holding it for up to SECS (until SIGUSR1); sets VHOST_PID.
+vhost_hold()
+{
+	local mtu
+
+	vhost_dev_add vdpa0 $MAC1 || return 1
+	mtu=$(cat /sys/class/net/vmq0/mtu)
+	: > /tmp/vhost_hold.out
+	"$VHOST_VMM" -t "$1" -m $MAC1 -M "$mtu" "$VHOST" hold \
+		> /tmp/vhost_hold.out 2>&1 &
+	VHOST_PID=$!
+	busywait 10000 grep -q "holding the device" /tmp/vhost_hold.out
+}
+
 # rmmod vmq_vdpa while a VMM holds /dev/vhost-vdpa-N: it waits for the
 # VMM (vhost-vdpa asks it nothing), and holds up no other NIC meanwhile.
 rmmod_held()
 {
-	local mtu vmm_pid rm_pid
+	local vmm_pid rm_pid
 
 	defer teardown
 	defer modprobe vmq_vdpa
 	setup || { check_err 1 "setup failed"; log_test "rmmod while a VMM holds a device"; return; }
-	vhost_dev_add vdpa0 $MAC1
-	check_err $? "no /dev/vhost-vdpa-N for vdpa0"
-	mtu=$(cat /sys/class/net/vmq0/mtu)
-	: > /tmp/vhost_hold.out
-	"$VHOST_VMM" -t 25 -m $MAC1 -M "$mtu" "$VHOST" hold > /tmp/vhost_hold.out 2>&1 &
-	vmm_pid=$!
-	busywait 10000 grep -q "holding the device" /tmp/vhost_hold.out
-	check_err $? "VMM did not start: $(cat /tmp/vhost_hold.out)"
+	vhost_hold 25
+	check_err $? "no VMM holds vdpa0: $(cat /tmp/vhost_hold.out)"
+	vmm_pid=$VHOST_PID
 	rmmod vmq_vdpa &
 	rm_pid=$!
 	busywait 10000 grep -q vhost_vdpa_remove /proc/$rm_pid/stack
@@ -1057,7 +1067,7 @@ del_device_with_device()
 # queue pair must find the NIC's driver ready.
 new_device_whole()
 {
-	local mtu vmm_pid del_pid new_pid type
+	local vmm_pid del_pid new_pid type
 
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "new_device offers a whole NIC"; return; }
@@ -1065,14 +1075,9 @@ new_device_whole()
 	# Clients are offered a NIC in the order they loaded: vmq_vfio first.
 	rmmod vmq_vdpa && modprobe vmq_vfio && modprobe vmq_vdpa
 	check_err $? "cannot load vmq_vfio before vmq_vdpa"
-	vhost_dev_add vdpa0 $MAC1
-	check_err $? "no /dev/vhost-vdpa-N for vdpa0"
-	mtu=$(cat /sys/class/net/vmq0/mtu)
-	: > /tmp/vhost_hold.out
-	"$VHOST_VMM" -t 60 -m $MAC1 -M "$mtu" "$VHOST" hold > /tmp/vhost_hold.out 2>&1 &
-	vmm_pid=$!
-	busywait 10000 grep -q "holding the device" /tmp/vhost_hold.out
-	check_err $? "VMM did not start: $(cat /tmp/vhost_hold.out)"
+	vhost_hold 60
+	check_err $? "no VMM holds vdpa0: $(cat /tmp/vhost_hold.out)"
+	vmm_pid=$VHOST_PID
 	vdpa dev del vdpa0 &
 	del_pid=$!
 	busywait 10000 grep -q vhost_vdpa_remove /proc/$del_pid/stack

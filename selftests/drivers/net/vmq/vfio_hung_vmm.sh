@@ -121,59 +121,50 @@ stuck_enable()
 	log_test "stuck enable: the admin's mdev attributes go on"
 }
 
-stuck_vmm_killed()
+# killed_while_stuck CASE TITLE: kill -9 a VMM (test VMM case CASE) whose
+# engine waits in its guest memory; its exit must finish and the mdev go.
+killed_while_stuck()
 {
 	local rc
 
 	defer teardown
-	setup || { check_err 1 "setup failed"; log_test "stuck VMM killed"; return; }
+	setup || { check_err 1 "setup failed"; log_test "$2"; return; }
 	mdev_create $UUID1 $MAC1
 	check_err $? "mdev create failed"
-	stuck_vmm $UUID1 60 /tmp/vmm_stuck.out
+	stuck_vmm $UUID1 60 /tmp/vmm_stuck.out "$1"
 	rc=$?
 	if [ $rc -eq 4 ]; then
 		wait $PID
-		log_test_skip "stuck VMM killed" "no userfaultfd"
-		return
-	fi
-	check_err $rc "the VMM's engine did not get stuck"
-	kill -9 $PID
-	busywait 10000 gone $PID
-	check_err $? "the killed VMM's teardown did not finish"
-	wait $PID 2>/dev/null
-	within 10 sh -c "echo 1 > $MDEVS/$UUID1/remove"
-	check_err $? "mdev remove after the kill failed"
-	log_test "stuck VMM killed: its teardown waits for its own memory only"
-}
-
-# The same, the VMM's device fd released before its userfaultfd (a higher
-# fd number), so the fault is served only after the device's close.
-stuck_vmm_killed_device_first()
-{
-	local rc
-
-	defer teardown
-	setup || { check_err 1 "setup failed"; log_test "stuck VMM killed, device first"; return; }
-	mdev_create $UUID1 $MAC1
-	check_err $? "mdev create failed"
-	stuck_vmm $UUID1 60 /tmp/vmm_stuck.out stuck-exit
-	rc=$?
-	if [ $rc -eq 4 ]; then
-		wait $PID
-		log_test_skip "stuck VMM killed, device first" "no userfaultfd"
+		log_test_skip "$2" "no userfaultfd"
 		return
 	fi
 	check_err $rc "the VMM's engine did not get stuck"
 	sed 's/^/\t/' /tmp/vmm_stuck.out
 	kill -9 $PID
 	busywait 10000 gone $PID
-	check_err $? "the killed VMM's exit waits for its own memory: $(cat /proc/$PID/stack 2>/dev/null | head -3 | tr '\n' ' ')"
+	check_err $? "the killed VMM's exit waits for its own memory: $(head -3 /proc/$PID/stack 2>/dev/null | tr '\n' ' ')"
 	if gone $PID; then
 		wait $PID 2>/dev/null
 		within 10 sh -c "echo 1 > $MDEVS/$UUID1/remove"
 		check_err $? "mdev remove after the kill failed"
 	fi
-	log_test "stuck VMM killed, device first: its close does not wait for its memory"
+	log_test "$2"
+}
+
+# The VMM's userfaultfd has the higher fd number: released first as the
+# VMM exits, it serves the fault before the device's close.
+stuck_vmm_killed()
+{
+	killed_while_stuck stuck \
+		"stuck VMM killed: its teardown waits for its own memory only"
+}
+
+# The device fd has the higher number: its close comes first, and the
+# fault is served (by the userfaultfd's release) only after it.
+stuck_vmm_killed_device_first()
+{
+	killed_while_stuck stuck-exit \
+		"stuck VMM killed, device first: its close does not wait for its memory"
 }
 
 del_device_alone()
