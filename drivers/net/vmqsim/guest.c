@@ -664,9 +664,14 @@ static void vmqsim_guest_attach_fn(struct work_struct *work)
 {
 	struct vmqsim_guest_attach *a =
 		container_of(work, struct vmqsim_guest_attach, work);
-	int err;
+	int err = 0;
 
-	err = cgroup_attach_task_all(a->owner, a->engine);
+	/*
+	 * An owner gone meanwhile may have left a cgroup being removed;
+	 * one still there keeps its cgroups alive.
+	 */
+	if (!(READ_ONCE(a->owner->flags) & PF_EXITING))
+		err = cgroup_attach_task_all(a->owner, a->engine);
 	if (err)
 		pr_warn_ratelimited("%s: cannot join the cgroups of %s[%d]: %d\n",
 				    a->engine->comm, a->owner->comm,
@@ -769,6 +774,12 @@ static void vmqsim_guest_work(struct kthread_work *work)
 	 */
 	if (gq->dead) {
 		__vmqsim_guest_raise(gq, &done, true);
+		/*
+		 * A drain's SIGKILL ended its access: with it pending the
+		 * worker could not sleep until the drain frees it.
+		 */
+		if (unlikely(fatal_signal_pending(current)))
+			flush_signals(current);
 		return;
 	}
 	vmqsim_guest_raise(gq, &done);
