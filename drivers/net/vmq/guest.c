@@ -338,17 +338,24 @@ void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
 		__vmq_filter_del(vdev, gqp->loc);
 	if (gqp->rss_ctx)
 		vmq_rss_fwd_del(vdev, gqp->rss_ctx);
+	mutex_unlock(&vdev->lock);
+	/*
+	 * Still the guest's while an access waits on guest memory: a new
+	 * owner starting one would find the old engine, and tell the old
+	 * owner what it completed.
+	 */
+	for (i = 0; i < n; i++)
+		vmq_guest_qp_abort(vdev, qp + i);
+	for (i = 0; i < n; i++)
+		vmq_guest_qp_drain(vdev, qp + i);
+	mutex_lock(&vdev->lock);
 	for (i = 0; i < n; i++) {
 		gqps[i] = vdev->qps[qp + i].guest;
 		vmq_qp_release(vdev, qp + i);
 		WRITE_ONCE(vdev->qps[qp + i].guest, NULL);
 	}
 	mutex_unlock(&vdev->lock);
-	for (i = 0; i < n; i++)
-		vmq_guest_qp_abort(vdev, qp + i);
 	for (i = 0; i < n; i++) {
-		/* An access still waiting on guest memory uses the state. */
-		vmq_guest_qp_drain(vdev, qp + i);
 		skb_queue_purge(&gqps[i]->held);
 		/* vmq_guest_qp_count_drop() may have found it. */
 		kfree_rcu(gqps[i], rcu);
