@@ -33,7 +33,8 @@
  * struct vmq_guest_ops - what the owner of a guest queue pair supplies
  * @dma_rw: copy @len bytes between @buf and guest memory at @iova;
  *	returns 0, -ESHUTDOWN when the owner is going away (its memory
- *	went first: the engine stops quietly, no guest error), or another
+ *	went first, or its VMM is dying: the engine stops the pass quietly,
+ *	no guest error), or another
  *	negative errno when @iova is not mapped.  Called by
  *	the driver's engine in process context (it may sleep, as long as
  *	the VMM takes to resolve a fault), only while the queue pair runs
@@ -283,8 +284,10 @@ static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
  *	Called with the device mutex held; may sleep, never for the VMM.
  * @qp_abort: optional: end the access @qp_stop left in progress if it
  *	still waits for the VMM's memory (the VMM's exit may be what would
- *	resolve it), without waiting for it.  Called without the device
- *	mutex; may not sleep.
+ *	resolve it), without waiting for it; of a running queue pair, end
+ *	the access in progress the same way (the owner saw its VMM dying
+ *	and fails it as -ESHUTDOWN).  Called without the device mutex, in
+ *	process context; may not sleep.
  * @qp_drain: optional: wait until the access @qp_stop left in progress,
  *	if any, is over, ending it first as @qp_abort does.  Called without
  *	the device mutex.  NULL if @qp_stop always waits.

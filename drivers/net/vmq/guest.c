@@ -798,17 +798,20 @@ void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp)
 EXPORT_SYMBOL_GPL(vmq_guest_qp_stop);
 
 /**
- * vmq_guest_qp_abort() - end a stopped guest queue pair's wait in guest memory
+ * vmq_guest_qp_abort() - end a guest queue pair's wait in guest memory
  * @vdev: the vmq device.
- * @qp: a guest queue pair, stopped.
+ * @qp: a guest queue pair.
  *
  * Ends the access vmq_guest_qp_stop() left in progress, if it still waits
  * for the VMM's memory, without waiting for it to be over: it fails as
  * one a stop came during.  Where several queue pairs go at once (one
  * VMM's device), abort them all before draining any, as one's access may
- * wait for a lock another's holds (VFIO type1's container lock).
+ * wait for a lock another's holds (VFIO type1's container lock).  Of a
+ * running queue pair, it ends the access in progress the same way, for
+ * an owner whose VMM is dying: its &vmq_guest_ops.dma_rw then fails the
+ * access as -ESHUTDOWN, and starts no other that could wait.
  *
- * Context: any; takes no lock of the device.
+ * Context: process context, may not sleep; takes no lock of the device.
  */
 void vmq_guest_qp_abort(struct vmq_dev *vdev, u32 qp)
 {

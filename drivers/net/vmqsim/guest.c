@@ -210,6 +210,26 @@ bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
 }
 
 /*
+ * After an abort's SIGKILL reached the engine's thread: the kernel took
+ * it as fatal to the thread's group, whose mark (SIGNAL_GROUP_EXIT, put
+ * in place of SIGNAL_UNKILLABLE) makes it drop every later signal, the
+ * next abort's too.  The thread goes on, as a running engine or until
+ * it is freed, so it drops the signal and takes back its setup's marks:
+ * left pending, the signal would also keep the worker from sleeping.
+ */
+static void vmqsim_guest_engine_rearm(void)
+{
+	/* Its own: only an exec changes it, and a kernel thread does none. */
+	struct sighand_struct *sighand =
+		rcu_dereference_protected(current->sighand, true);
+
+	flush_signals(current);
+	spin_lock_irq(&sighand->siglock);
+	current->signal->flags = SIGNAL_UNKILLABLE;
+	spin_unlock_irq(&sighand->siglock);
+}
+
+/*
  * Every access to guest memory passes this gate.  None starts once the
  * queue is stopped: it fails with -ESHUTDOWN.  One in progress when the
  * stop came leaves the engine @dead, so that nothing after it is written
@@ -217,8 +237,9 @@ bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err)
  * in guest memory), and it returns 0 so that the engine's state says so:
  * a used index or completion the guest can see is one the owner reads
  * back.  One that failed ends as -ESHUTDOWN, as does one the owner fails
- * as -ESHUTDOWN: its VMM is exiting, and the stop follows.  @delay: a
- * test knob, how long the access waits once through the gate.
+ * as -ESHUTDOWN: its VMM is dying, and the stop follows; the engine is
+ * @dead from then on too, and starts no other.  @delay: a test knob, how
+ * long the access waits once through the gate.
  */
 static int __vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 			      size_t len, bool write, const u32 *delay)
@@ -227,7 +248,7 @@ static int __vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 	bool open;
 
 	spin_lock(&gq->lock);
-	open = gq->running;
+	open = gq->running && !gq->dead;
 	gq->in_dma = open;
 	spin_unlock(&gq->lock);
 	if (open) {
@@ -237,8 +258,12 @@ static int __vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 	}
 	spin_lock(&gq->lock);
 	gq->in_dma = false;
-	gq->dead = !gq->running || err == -ESHUTDOWN;
+	if (!gq->running || err == -ESHUTDOWN)
+		gq->dead = true;
 	spin_unlock(&gq->lock);
+	/* An abort's SIGKILL (sent only while @in_dma) ended it, or came late. */
+	if (unlikely(fatal_signal_pending(current)))
+		vmqsim_guest_engine_rearm();
 	if (!open)
 		return -ESHUTDOWN;
 	return gq->dead && err ? -ESHUTDOWN : err;
@@ -724,13 +749,14 @@ static int vmqsim_guest_engine_create(struct vmqsim_guest *gq)
 }
 
 /*
- * End an access of a stopped engine that still waits in the VMM's
- * memory, a fault its userfaultfd handler or file system does not
- * serve: the drain must not wait for it, as whoever would serve it may be
- * the VMM's exit that waits for the drain (its device fd released before
- * its userfaultfd).  The access fails as one a stop came during: nothing
- * after it is written back or signalled.  The thread ends right after,
- * in vmqsim_guest_free().
+ * End an access of an engine that still waits in the VMM's memory, a
+ * fault its userfaultfd handler or file system does not serve.  Of a
+ * stopped engine: the drain must not wait for it, as whoever would
+ * serve it may be the VMM's exit that waits for the drain (its device fd
+ * released before its userfaultfd); the access fails as one a stop came
+ * during, nothing after it is written back or signalled, and the thread
+ * ends right after, in vmqsim_guest_free().  Of a running one: its owner
+ * saw the VMM dying, and fails the access as -ESHUTDOWN.
  */
 static void vmqsim_guest_engine_abort(struct vmqsim_guest *gq)
 {
@@ -759,7 +785,7 @@ static void vmqsim_guest_work(struct kthread_work *work)
 	struct vmqsim_guest_done done = {};
 	bool ok;
 
-	if (!READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error))
+	if (!READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error) || gq->dead)
 		return;
 	vmqsim_silicon_count(gq->sdev, VMQSIM_CNT_GUEST_PASSES);
 	if (vmqsim_guest_is_virtio(gq))
@@ -769,17 +795,12 @@ static void vmqsim_guest_work(struct kthread_work *work)
 		ok = vmqsim_guest_rx_batch(gq, &done) &&
 		     vmqsim_guest_tx_batch(gq, &done);
 	/*
-	 * Stopped meanwhile: what the pass completed is told by the stop,
-	 * or, if the stop did not wait for the engine, when it is freed.
+	 * Stopped meanwhile, or the owner going away (the stop follows):
+	 * what the pass completed is told by the stop, or, if the stop did
+	 * not wait for the engine, when it is freed.
 	 */
 	if (gq->dead) {
 		__vmqsim_guest_raise(gq, &done, true);
-		/*
-		 * A drain's SIGKILL ended its access: with it pending the
-		 * worker could not sleep until the drain frees it.
-		 */
-		if (unlikely(fatal_signal_pending(current)))
-			flush_signals(current);
 		return;
 	}
 	vmqsim_guest_raise(gq, &done);
@@ -1480,16 +1501,24 @@ static void vmqsim_guest_stop_held(struct vmq_dev *vdev, u32 qp,
 }
 
 /**
- * vmqsim_guest_abort() - end a stopped engine's wait in guest memory
+ * vmqsim_guest_abort() - end an engine's wait in guest memory
  *	(vmq_guest_hw_ops.qp_abort)
  * @vdev: the vmq device.
- * @qp: the queue pair, stopped.
+ * @qp: the queue pair: the engine of its run, and of its last run if
+ *	that is still in guest memory.
  */
 static void vmqsim_guest_abort(struct vmq_dev *vdev, u32 qp)
 {
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
 	struct vmqsim_qp *q = &sdev->qps[qp];
+	struct vmqsim_guest *gq;
 
+	/* A stop frees its engine only after a grace period. */
+	rcu_read_lock();
+	gq = rcu_dereference(q->guest);
+	if (gq)
+		vmqsim_guest_engine_abort(gq);
+	rcu_read_unlock();
 	spin_lock(&vmqsim_guest_drain_lock);
 	if (q->draining)
 		vmqsim_guest_engine_abort(q->draining);

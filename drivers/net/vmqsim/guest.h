@@ -100,8 +100,9 @@ struct vmqsim_avail {
  * @running: the engine may run and reach guest memory; cleared
  *	under @lock, read locklessly on the data path.
  * @in_dma: the engine is inside guest memory.
- * @dead: the engine found the gate closed; it does nothing more.  The
- *	engine's own.
+ * @dead: the engine found the gate closed, or its owner going away
+ *	(-ESHUTDOWN); it does nothing more.  The engine's own, written
+ *	under @lock.
  * @vec: its vectors: the queue pair's, and for virtqueues the transmit
  *	vector (a virtio device has one per virtqueue).
  * @nr_vecs: how many of @vec it uses.
