@@ -16,7 +16,9 @@
  * VMM's RLIMIT_MEMLOCK spent, a page its userfaultfd has not filled),
  * the access goes through vfio_dma_rw(), whose answer stands.  So every
  * error and every wait of guest memory is what it was; only the cost of
- * a pinned page's access changes.
+ * a pinned page's access changes.  (Except for a dying VMM: no access
+ * through its page tables starts, and one waiting there is ended; see
+ * watch.c.)
  *
  * A copy through a pin happens under the xarray's lock, and .dma_unmap
  * takes a page out of the xarray under that lock before unpinning it, so
@@ -177,9 +179,13 @@ static int vmq_vfio_pin_unfenced(struct vmq_vfio_dev *mvdev, unsigned long idx,
 	/* In flight before looking at the fences: see vmq_vfio_dma_unmap(). */
 	smp_mb__after_atomic();
 	if (!vmq_vfio_fenced(mvdev, idx)) {
-		ret = vfio_pin_pages(&mvdev->vfio, base, 1,
-				     IOMMU_READ | IOMMU_WRITE, page);
-		ret = ret == 1 ? 0 : ret < 0 ? ret : -EFAULT;
+		ret = vmq_vfio_watch_enter(mvdev);
+		if (!ret) {
+			ret = vfio_pin_pages(&mvdev->vfio, base, 1,
+					     IOMMU_READ | IOMMU_WRITE, page);
+			vmq_vfio_watch_leave(mvdev);
+			ret = ret == 1 ? 0 : ret < 0 ? ret : -EFAULT;
+		}
 	}
 	if (!ret) {
 		ret = xa_insert_bh(&mvdev->pins, idx, *page, GFP_KERNEL);
@@ -229,6 +235,21 @@ static bool vmq_vfio_unmapped(int err)
 	return err == -EINVAL || err == -ENOENT;
 }
 
+/* vfio_dma_rw(), watched: -ESHUTDOWN once the VMM is dying. */
+static int vmq_vfio_slow_rw(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
+			    size_t len, bool write)
+{
+	int err;
+
+	err = vmq_vfio_watch_enter(mvdev);
+	if (err)
+		return err;
+	vmq_guest_count(vmq_vfio_gqp(mvdev), VMQ_CNT_DMA_SLOW, 1);
+	err = vfio_dma_rw(&mvdev->vfio, iova, buf, len, write);
+	vmq_vfio_watch_leave(mvdev);
+	return err;
+}
+
 /* One piece of an access, within one page. */
 static int vmq_vfio_pin_rw_page(struct vmq_vfio_dev *mvdev, u64 iova,
 				void *buf, size_t len, bool write)
@@ -241,8 +262,7 @@ static int vmq_vfio_pin_rw_page(struct vmq_vfio_dev *mvdev, u64 iova,
 	if (!vmq_vfio_pin_page(mvdev, iova) &&
 	    vmq_vfio_pin_copy(mvdev, iova, buf, len, write))
 		return 0;
-	vmq_guest_count(vmq_vfio_gqp(mvdev), VMQ_CNT_DMA_SLOW, 1);
-	err = vfio_dma_rw(&mvdev->vfio, iova, buf, len, write);
+	err = vmq_vfio_slow_rw(mvdev, iova, buf, len, write);
 	if (vmq_vfio_unmapped(err) && vmq_vfio_pin_index(iova, &idx))
 		vmq_vfio_unfence(mvdev, idx);
 	return err;
@@ -257,11 +277,12 @@ static int vmq_vfio_pin_rw_page(struct vmq_vfio_dev *mvdev, u64 iova,
  * @write: true to write guest memory.
  *
  * What vfio_dma_rw() does, through pins where it can.  An access that
- * wraps the top of the IOVA space goes to vfio_dma_rw() whole, which
- * refuses it.
+ * wraps the top of the IOVA space goes to vfio_dma_rw() whole, as the
+ * page walk here does not wrap.
  *
  * Context: process context, may sleep.
- * Return: 0 or what vfio_dma_rw() returns.
+ * Return: 0, what vfio_dma_rw() returns, or -ESHUTDOWN if the VMM is
+ * dying and the access needed its page tables (watch.c).
  */
 int vmq_vfio_pin_rw(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
 		    size_t len, bool write)
@@ -270,7 +291,7 @@ int vmq_vfio_pin_rw(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
 	int err;
 
 	if (len && iova + len - 1 < iova)
-		return vfio_dma_rw(&mvdev->vfio, iova, buf, len, write);
+		return vmq_vfio_slow_rw(mvdev, iova, buf, len, write);
 	while (len) {
 		n = min_t(size_t, len, PAGE_SIZE - offset_in_page(iova));
 		err = vmq_vfio_pin_rw_page(mvdev, iova, buf, n, write);

@@ -28,8 +28,11 @@ static int vmq_vfio_dma_rw(void *ctx, u64 iova, void *buf, size_t len,
 	int err;
 
 	err = vmq_vfio_pin_rw(mvdev, iova, buf, len, write);
-	/* A dying VMM's memory goes before its files (and this device). */
-	if (err && mvdev->mm && !atomic_read(&mvdev->mm->mm_users))
+	/*
+	 * A dying VMM's memory goes before its files (and this device), and
+	 * the watch ends an access waiting for it: no guest error.
+	 */
+	if (err && vmq_vfio_vmm_dying(mvdev))
 		return -ESHUTDOWN;
 	return err;
 }
@@ -69,6 +72,7 @@ static int vmq_vfio_init_dev(struct vfio_device *vfio)
 	init_waitqueue_head(&mvdev->pin_wait);
 	spin_lock_init(&mvdev->fences.lock);
 	vmq_vfio_mig_init(mvdev);
+	vmq_vfio_watch_init(mvdev);
 	return 0;
 }
 
@@ -92,6 +96,7 @@ static int vmq_vfio_open(struct vfio_device *vfio)
 	mvdev->mm = current->mm;
 	if (mvdev->mm)
 		mmgrab(mvdev->mm);
+	vmq_vfio_watch_open(mvdev);
 	return 0;
 }
 
@@ -113,6 +118,7 @@ static void vmq_vfio_close(struct vfio_device *vfio)
 	vmq_vfio_irqs_release(mvdev);
 	/* vfio_dma_rw() is only allowed while the device is open. */
 	vmq_vfio_release_dma(mvdev);
+	vmq_vfio_watch_close(mvdev);
 	/* Pins are only for an open device; none is in use after the drain. */
 	vmq_vfio_unpin_all(mvdev);
 	if (mvdev->mm)

@@ -174,6 +174,12 @@ struct vmq_vfio_mig_file {
  * @mm: the address space of the VMM that has the device open, grabbed
  *	(not its users): the NIC's access failing once it has no users is
  *	the VMM exiting, not a guest error.
+ * @vmm: the task that opened the device (the VMM), held: whether the
+ *	VMM is dying (watch.c).
+ * @watch: while an access through the VMM's page tables is in
+ *	progress, ends it once the VMM is dying (watch.c).
+ * @watched: accesses through the VMM's page tables in progress.
+ * @vmm_gone: the VMM was seen dying while the device is open (watch.c).
  * @irq_lock: guards @trigger against the notify path (any context).
  * @trigger: eventfd per VMQ_VFIO_IRQ_* and subindex (queue), or NULL.
  * @pins: guest pages the device pinned, by IOVA page frame: the NIC's
@@ -207,6 +213,10 @@ struct vmq_vfio_dev {
 	struct vmq_vfio_rss rss;
 	struct vmq_vfio_rss rss_loaded;
 	struct mm_struct *mm;
+	struct task_struct *vmm;
+	struct delayed_work watch;
+	atomic_t watched;
+	bool vmm_gone;
 	spinlock_t irq_lock;	/* see @irq_lock above */
 	struct eventfd_ctx *trigger[VMQ_VFIO_NUM_IRQS][VMQ_VFIO_MAX_QUEUES];
 	struct xarray pins;
@@ -269,6 +279,14 @@ int vmq_vfio_pin_try(struct vmq_vfio_dev *mvdev, u64 iova, void *buf,
 		     size_t len, bool write);
 void vmq_vfio_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length);
 void vmq_vfio_unpin_all(struct vmq_vfio_dev *mvdev);
+
+/* watch.c */
+bool vmq_vfio_vmm_dying(struct vmq_vfio_dev *mvdev);
+int vmq_vfio_watch_enter(struct vmq_vfio_dev *mvdev);
+void vmq_vfio_watch_leave(struct vmq_vfio_dev *mvdev);
+void vmq_vfio_watch_init(struct vmq_vfio_dev *mvdev);
+void vmq_vfio_watch_open(struct vmq_vfio_dev *mvdev);
+void vmq_vfio_watch_close(struct vmq_vfio_dev *mvdev);
 
 /* migration.c */
 void vmq_vfio_mig_init(struct vmq_vfio_dev *mvdev);
