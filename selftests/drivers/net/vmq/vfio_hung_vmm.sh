@@ -7,7 +7,8 @@
 # or unloading.  One VMM's guest memory faults into a userfaultfd it never
 # serves while the NIC writes there, or while its own ENABLE reads a
 # ring there; another ignores the host's request to give its device
-# back.
+# back.  A VMM killed while the NIC waits in its memory exits, even with
+# a thread of its own waiting behind the NIC.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -26,6 +27,7 @@ TESTS="
 	stuck_enable
 	stuck_vmm_killed
 	stuck_vmm_killed_device_first
+	stuck_vmm_killed_mapping
 	del_device_alone
 	del_device_clients
 "
@@ -53,8 +55,8 @@ channels()
 }
 
 # stuck_vmm UUID SECS OUT [CASE]: start a VMM whose engine is stuck in
-# guest memory (CASE stuck, or stuck-exit); sets PID.  Returns 4 if the
-# kernel has no userfaultfd.
+# guest memory (CASE stuck, stuck-exit or stuck-map); sets PID.  Returns
+# 4 if the kernel has no userfaultfd.
 stuck_vmm()
 {
 	# Not the last VMM's lines: see vmm_wait_holding in lib.sh.
@@ -148,6 +150,8 @@ killed_while_stuck()
 		within 10 sh -c "echo 1 > $MDEVS/$UUID1/remove"
 		check_err $? "mdev remove after the kill failed"
 	fi
+	! grep "^FAIL" /tmp/vmm_stuck.out
+	check_err $? "$(grep -m1 "^FAIL" /tmp/vmm_stuck.out)"
 	log_test "$2"
 }
 
@@ -165,6 +169,15 @@ stuck_vmm_killed_device_first()
 {
 	killed_while_stuck stuck-exit \
 		"stuck VMM killed, device first: its close does not wait for its memory"
+}
+
+# Another thread of the VMM maps guest RAM, and waits for the container
+# lock VFIO holds while the NIC is in the memory: the VMM's files (its
+# userfaultfd, its device) are not released while that thread is there.
+stuck_vmm_killed_mapping()
+{
+	killed_while_stuck stuck-map \
+		"stuck VMM killed while it maps memory: its exit does not wait"
 }
 
 del_device_alone()

@@ -15,7 +15,8 @@
  *
  * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
  * sendto-refused storm batch txloop fifo bad-desc bad-txlen bad-rxlen bad-tail
- * bad-ring unmap unmap-edge reset hold stuck stuck-enable stuck-exit deaf
+ * bad-ring unmap unmap-edge reset hold stuck stuck-enable stuck-exit
+ * stuck-map deaf
  * demo nomac vlan-change rx-toolong irq-down stop-race stop-count access-rx
  * access-batch trunk-rx.  Prints one line per check; exits 0 if all passed, 1
  * otherwise, 4 if VFIO (or, for the stuck cases, userfaultfd) is missing.
@@ -25,7 +26,8 @@
  * what the device holds) rather than for a fixed time; batch and
  * stop-count need it (they set the knobs beside it).
  *
- * hold, stuck and stuck-exit run until the host asks for the device back,
+ * hold, stuck, stuck-exit and stuck-map run until the host asks for the
+ * device back,
  * SIGUSR1, or -t seconds; deaf ignores the host and waits for SIGUSR1 or -t.
  */
 
@@ -41,6 +43,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -51,6 +54,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1062,6 +1066,9 @@ static bool hold_until_released(struct vmm *v)
 	return false;
 }
 
+/* Where map_stuck() put that memory in the VMM's address space. */
+static void *stuck_mem;
+
 /* Guest RAM that faults into a userfaultfd which never answers. */
 static int map_stuck(struct vmm *v)
 {
@@ -1083,6 +1090,7 @@ static int map_stuck(struct vmm *v)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap");
+	stuck_mem = mem;
 	reg.range.start = (uintptr_t)mem;
 	reg.range.len = STUCK_SIZE;
 	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
@@ -1297,6 +1305,148 @@ static void case_stuck_exit(struct vmm *v)
 	close(v->dev);
 	v->dev = high;
 	printf("holding the device (fd %d, userfaultfd %d)\n", high, uffd);
+	fflush(stdout);
+	hold_until_released(v);
+}
+
+/* Serve every fault of map_stuck()'s memory with zero pages. */
+static void serve_stuck(int uffd)
+{
+	struct uffdio_zeropage zp = { 0 };
+	__u64 off;
+
+	for (off = 0; off < STUCK_SIZE; off += getpagesize()) {
+		zp.range.start = (uintptr_t)stuck_mem + off;
+		zp.range.len = getpagesize();
+		/* EEXIST: a page already there. */
+		ioctl(uffd, UFFDIO_ZEROPAGE, &zp);
+	}
+}
+
+/*
+ * stuck-map's rescuer, a child holding only @uffd and stdout: should the
+ * VMM, killed, not finish exiting within 5 s, it serves the fault, so
+ * that the VMM can and the test goes on, and says so.  Exits with the
+ * VMM otherwise.
+ */
+static void stuck_rescuer(int uffd)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	pid_t vmm = getpid();
+	sigset_t usr2;
+	int fd;
+
+	fflush(stdout);
+	if (fork())
+		return;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr2, NULL);
+	/* Told when the VMM's thread that forked it (its main) dies. */
+	if (prctl(PR_SET_PDEATHSIG, SIGUSR2) || getppid() != vmm) {
+		printf("FAIL: stuck-map: no rescuer: %s\n",
+		       getppid() != vmm ? "the VMM is gone" : strerror(errno));
+		_exit(1);
+	}
+	pfd.fd = syscall(SYS_pidfd_open, vmm, 0);
+	if (pfd.fd < 0) {
+		printf("FAIL: stuck-map: no rescuer: pidfd_open: %s\n",
+		       strerror(errno));
+		_exit(1);
+	}
+	/* Not the VMM's device, group or container. */
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != uffd && fd != pfd.fd)
+			close(fd);
+	sigwaitinfo(&usr2, NULL);
+	/* Readable once every thread of the VMM is out. */
+	if (poll(&pfd, 1, 5000) == 1)
+		_exit(0);
+	printf("FAIL: stuck-map: rescued: the killed VMM's exit waited 5 s for its memory\n");
+	fflush(stdout);
+	serve_stuck(uffd);
+	_exit(0);
+}
+
+/* stuck-map's vCPU: its thread id, and whether its mapping came back. */
+static pid_t stuck_map_tid;
+static int stuck_map_done;
+
+/* Map one more page of guest RAM, as a vCPU thread adding memory does. */
+static void *stuck_map_thread(void *arg)
+{
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	struct vmm *v = arg;
+	void *mem;
+
+	mem = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	map.vaddr = (uintptr_t)mem;
+	map.iova = STUCK_IOVA + STUCK_SIZE;
+	map.size = getpagesize();
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	__atomic_store_n(&stuck_map_tid, syscall(SYS_gettid), __ATOMIC_RELEASE);
+	ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map);
+	__atomic_store_n(&stuck_map_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The state letter of thread @tid of this process ('?' if none). */
+static char thread_state(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] && p[2] ? p[2] : '?';
+}
+
+/*
+ * The NIC waits in guest memory of a VMM, and another thread of the VMM
+ * maps more guest RAM: VFIO type1 holds the container's lock while the
+ * NIC is in the memory, so the mapping waits, uninterruptibly.  A VMM
+ * killed then must still finish exiting, although that thread keeps its
+ * files, and so its userfaultfd, from being released.  Holds the device
+ * until killed (or -t).
+ */
+static void case_stuck_map(struct vmm *v)
+{
+	struct timespec t0;
+	pthread_t thread;
+	bool waits;
+	pid_t tid;
+	int uffd;
+
+	uffd = stuck_engine(v, "stuck-map");
+	if (uffd < 0)
+		return;
+	stuck_rescuer(uffd);
+	if (pthread_create(&thread, NULL, stuck_map_thread, v))
+		die("pthread_create");
+	while (!(tid = __atomic_load_n(&stuck_map_tid, __ATOMIC_ACQUIRE)))
+		usleep(10000);
+	/* In D state within 5 s, then still there, not back, for 1 s. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (thread_state(tid) != 'D' && ms_since(&t0) < 5000)
+		usleep(10000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		waits = !__atomic_load_n(&stuck_map_done, __ATOMIC_ACQUIRE) &&
+			thread_state(tid) == 'D';
+		usleep(100000);
+	} while (waits && ms_since(&t0) < 1000);
+	check(waits, "stuck-map: the mapping waits for the NIC's access");
+	printf("holding the device\n");
 	fflush(stdout);
 	hold_until_released(v);
 }
@@ -1769,6 +1919,7 @@ static const struct {
 	{ "stuck", case_stuck, true },
 	{ "stuck-enable", case_stuck_enable, false },
 	{ "stuck-exit", case_stuck_exit, true },
+	{ "stuck-map", case_stuck_map, true },
 	{ "deaf", case_deaf, false },
 	{ "demo", case_demo, true },
 	{ "nomac", case_nomac, true },
