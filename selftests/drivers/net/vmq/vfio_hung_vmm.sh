@@ -28,6 +28,7 @@ TESTS="
 	stuck_vmm_killed
 	stuck_vmm_killed_device_first
 	stuck_vmm_killed_mapping
+	stuck_vmm_killed_two_devices
 	del_device_alone
 	del_device_clients
 "
@@ -54,18 +55,22 @@ channels()
 	ethtool -l vmq0 | awk '/Combined/ { c = $2 } END { print c }'
 }
 
-# stuck_vmm UUID SECS OUT [CASE]: start a VMM whose engine is stuck in
-# guest memory (CASE stuck, stuck-exit or stuck-map); sets PID.  Returns
-# 4 if the kernel has no userfaultfd.
+# stuck_vmm UUID SECS OUT [CASE [OPTION...]]: start a VMM whose engine is
+# stuck in guest memory (CASE stuck, stuck-exit, stuck-map or stuck-two),
+# with the test VMM's OPTIONs; sets PID.  Returns 4 if the kernel has no
+# userfaultfd.
 stuck_vmm()
 {
+	local uuid=$1 secs=$2 out=$3 case=${4:-stuck}
+
+	shift $(($# < 4 ? $# : 4))
 	# Not the last VMM's lines: see vmm_wait_holding in lib.sh.
-	: > "$3"
-	"$VMM" -t "$2" "$1" "${4:-stuck}" > "$3" 2>&1 &
+	: > "$out"
+	"$VMM" -t "$secs" "$@" "$uuid" "$case" > "$out" 2>&1 &
 	PID=$!
-	busywait 20000 grep -q "holding the device\|^SKIP\|FAIL" "$3"
-	grep -q "^SKIP" "$3" && return 4
-	grep -q "holding the device" "$3"
+	busywait 20000 grep -q "holding the device\|^SKIP\|FAIL" "$out"
+	grep -q "^SKIP" "$out" && return 4
+	grep -q "holding the device" "$out"
 }
 
 stuck_guest_memory()
@@ -123,17 +128,18 @@ stuck_enable()
 	log_test "stuck enable: the admin's mdev attributes go on"
 }
 
-# killed_while_stuck CASE TITLE: kill -9 a VMM (test VMM case CASE) whose
-# engine waits in its guest memory; its exit must finish and the mdev go.
+# killed_while_stuck CASE TITLE [UUID2]: kill -9 a VMM (test VMM case
+# CASE, with a second device UUID2 if given) whose engine waits in its
+# guest memory; its exit must finish and the mdevs go.
 killed_while_stuck()
 {
 	local rc
 
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "$2"; return; }
-	mdev_create $UUID1 $MAC1
+	mdev_create $UUID1 $MAC1 && { [ -z "$3" ] || mdev_create "$3" $MAC2; }
 	check_err $? "mdev create failed"
-	stuck_vmm $UUID1 60 /tmp/vmm_stuck.out "$1"
+	stuck_vmm $UUID1 60 /tmp/vmm_stuck.out "$1" ${3:+-u "$3"}
 	rc=$?
 	if [ $rc -eq 4 ]; then
 		wait $PID
@@ -149,6 +155,8 @@ killed_while_stuck()
 		wait $PID 2>/dev/null
 		within 10 sh -c "echo 1 > $MDEVS/$UUID1/remove"
 		check_err $? "mdev remove after the kill failed"
+		[ -z "$3" ] || within 10 sh -c "echo 1 > $MDEVS/$3/remove"
+		check_err $? "second mdev remove after the kill failed"
 	fi
 	! grep "^FAIL" /tmp/vmm_stuck.out
 	check_err $? "$(grep -m1 "^FAIL" /tmp/vmm_stuck.out)"
@@ -178,6 +186,16 @@ stuck_vmm_killed_mapping()
 {
 	killed_while_stuck stuck-map \
 		"stuck VMM killed while it maps memory: its exit does not wait"
+}
+
+# Two vmq devices of the VMM share its container: the second's engine
+# waits for the container lock behind the first's, and the second's fd,
+# the higher, is released first.
+stuck_vmm_killed_two_devices()
+{
+	killed_while_stuck stuck-two \
+		"stuck VMM killed with two devices in one container: it exits" \
+		$UUID2
 }
 
 del_device_alone()

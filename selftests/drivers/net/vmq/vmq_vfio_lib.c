@@ -188,12 +188,48 @@ static void read_identity(struct vmm *v)
 	v->max_frame = rd(v, VMQ_REG_MAX_FRAME);
 }
 
-void vmm_open(struct vmm *v)
+/*
+ * Put @v->uuid's group into @v->container and get the device; @first:
+ * the container's first group, which sets its IOMMU.
+ */
+static void vmm_open_device(struct vmm *v, bool first)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", vfio_group_of(v->uuid));
+	v->group = open(path, O_RDWR);
+	if (v->group < 0)
+		die(path);
+	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status) ||
+	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		die("group not viable");
+	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
+		die("VFIO_GROUP_SET_CONTAINER");
+	if (first && ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("VFIO_SET_IOMMU");
+	v->dev = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, v->uuid);
+	if (v->dev < 0)
+		die("VFIO_GROUP_GET_DEVICE_FD");
+	check_device(v);
+}
+
+/* An eventfd on each of @v's interrupts; then what the device says it is. */
+static void vmm_open_irqs(struct vmm *v)
+{
 	int i;
 
+	for (i = 0; i < VMQ_VFIO_NUM_IRQS; i++) {
+		v->efd[i] = eventfd(0, EFD_NONBLOCK);
+		if (v->efd[i] < 0)
+			die("eventfd");
+		set_irq(v, i, v->efd[i]);
+	}
+	read_identity(v);
+}
+
+void vmm_open(struct vmm *v)
+{
 	v->container = open("/dev/vfio/vfio", O_RDWR);
 	if (v->container < 0) {
 		printf("SKIP: /dev/vfio/vfio: %s\n", strerror(errno));
@@ -204,30 +240,22 @@ void vmm_open(struct vmm *v)
 		printf("SKIP: no VFIO type1v2 IOMMU\n");
 		exit(KSFT_SKIP);
 	}
-	snprintf(path, sizeof(path), "/dev/vfio/%d", vfio_group_of(v->uuid));
-	v->group = open(path, O_RDWR);
-	if (v->group < 0)
-		die(path);
-	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status) ||
-	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE))
-		die("group not viable");
-	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
-		die("VFIO_GROUP_SET_CONTAINER");
-	if (ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		die("VFIO_SET_IOMMU");
-	v->dev = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, v->uuid);
-	if (v->dev < 0)
-		die("VFIO_GROUP_GET_DEVICE_FD");
-	check_device(v);
+	vmm_open_device(v, true);
 	v->ring_mem = map_guest(v, RING_IOVA, RING_SIZE);
 	v->buf_mem = map_guest(v, BUF_IOVA, BUF_SIZE);
-	for (i = 0; i < VMQ_VFIO_NUM_IRQS; i++) {
-		v->efd[i] = eventfd(0, EFD_NONBLOCK);
-		if (v->efd[i] < 0)
-			die("eventfd");
-		set_irq(v, i, v->efd[i]);
-	}
-	read_identity(v);
+	vmm_open_irqs(v);
+}
+
+/*
+ * vmm_open() for a second device of the same VMM, @v->uuid, in @with's
+ * container: the guest memory is @with's, and nothing is mapped for it
+ * (its rings are the caller's to place).
+ */
+void vmm_open_beside(struct vmm *v, const struct vmm *with)
+{
+	v->container = with->container;
+	vmm_open_device(v, false);
+	vmm_open_irqs(v);
 }
 
 /*
@@ -735,6 +763,17 @@ void rx_post(struct vmm *v, __u32 i, __u64 iova, __u32 len)
 }
 
 /* Reset the device and set rings up, all receive buffers posted. */
+/* Tell the device its rings: NDESC each, at their offsets from @iova. */
+void guest_rings_at(struct vmm *v, __u64 iova)
+{
+	wr(v, VMQ_REG_RX_BASE_LO, iova + RX_RING);
+	wr(v, VMQ_REG_RX_BASE_HI, iova >> 32);
+	wr(v, VMQ_REG_RX_SIZE, NDESC);
+	wr(v, VMQ_REG_TX_BASE_LO, iova + TX_RING);
+	wr(v, VMQ_REG_TX_BASE_HI, iova >> 32);
+	wr(v, VMQ_REG_TX_SIZE, NDESC);
+}
+
 void guest_setup(struct vmm *v, __u32 rx_len)
 {
 	__u32 i;
@@ -747,12 +786,7 @@ void guest_setup(struct vmm *v, __u32 rx_len)
 	for (i = 0; i < NDESC - 1; i++)
 		rx_post(v, i, rx_buf_iova(i), rx_len);
 	v->rx_tail = NDESC - 1;
-	wr(v, VMQ_REG_RX_BASE_LO, RING_IOVA + RX_RING);
-	wr(v, VMQ_REG_RX_BASE_HI, 0);
-	wr(v, VMQ_REG_RX_SIZE, NDESC);
-	wr(v, VMQ_REG_TX_BASE_LO, RING_IOVA + TX_RING);
-	wr(v, VMQ_REG_TX_BASE_HI, 0);
-	wr(v, VMQ_REG_TX_SIZE, NDESC);
+	guest_rings_at(v, RING_IOVA);
 	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
 }
 

@@ -77,6 +77,7 @@ __u64 counter(struct vmm *v, int n);
 
 /* The device, guest RAM and interrupts; VFIO missing exits with skip. */
 void vmm_open(struct vmm *v);
+void vmm_open_beside(struct vmm *v, const struct vmm *with);
 void vmm_close(struct vmm *v);
 int map_dma(struct vmm *v, void *mem, __u64 iova, __u64 size);
 void *map_guest(struct vmm *v, __u64 iova, __u64 size);
@@ -101,6 +102,7 @@ __u64 rx_buf_iova(__u32 i);
 __u8 *rx_buf(struct vmm *v, __u32 i);
 __u8 *tx_buf(struct vmm *v, __u32 i);
 void rx_post(struct vmm *v, __u32 i, __u64 iova, __u32 len);
+void guest_rings_at(struct vmm *v, __u64 iova);
 void guest_setup(struct vmm *v, __u32 rx_len);
 void guest_start(struct vmm *v, __u32 rx_len);
 __u8 *rx_next(struct vmm *v, __u32 *len, int ms);

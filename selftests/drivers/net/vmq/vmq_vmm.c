@@ -11,24 +11,25 @@
  * survive.
  *
  *   vmq_vmm [-w WIRE] [-p PEER_MAC] [-n COUNT] [-t SECS] [-V VID]
- *           [-b BACKLOG] UUID CASE...
+ *           [-b BACKLOG] [-u UUID2] UUID CASE...
  *
  * CASE: info rx tx spoof vlan bcast isolate recvfrom recvnone sendto
  * sendto-refused storm batch txloop fifo bad-desc bad-txlen bad-rxlen bad-tail
  * bad-ring unmap unmap-edge reset hold stuck stuck-enable stuck-exit
- * stuck-map deaf
- * demo nomac vlan-change rx-toolong irq-down stop-race stop-count access-rx
- * access-batch trunk-rx.  Prints one line per check; exits 0 if all passed, 1
- * otherwise, 4 if VFIO (or, for the stuck cases, userfaultfd) is missing.
+ * stuck-map stuck-two deaf demo nomac vlan-change rx-toolong irq-down
+ * stop-race stop-count access-rx access-batch trunk-rx.  Prints one line
+ * per check; exits 0 if all passed, 1 otherwise, 4 if VFIO (or, for the
+ * stuck cases, userfaultfd) is missing.  UUID2 is stuck-two's second
+ * device, opened into UUID's container.
  *
  * BACKLOG is vmqsim's debugfs "backlog": with it, fifo, reset and
  * vlan-change wait until every frame they sent was classified (and count
  * what the device holds) rather than for a fixed time; batch and
  * stop-count need it (they set the knobs beside it).
  *
- * hold, stuck, stuck-exit and stuck-map run until the host asks for the
- * device back,
- * SIGUSR1, or -t seconds; deaf ignores the host and waits for SIGUSR1 or -t.
+ * hold and the stuck cases but stuck-enable run until the host asks for
+ * the device back, SIGUSR1, or -t seconds; deaf ignores the host and
+ * waits for SIGUSR1 or -t.
  */
 
 #include <arpa/inet.h>
@@ -44,6 +45,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -54,7 +56,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -67,6 +68,7 @@
 #define TOP_SIZE	0x10000ULL	/* the mapping at the top of the space */
 #define STUCK_IOVA	0x800000ULL	/* userfaultfd memory nobody serves */
 #define STUCK_SIZE	0x20000ULL
+#define TWO_IOVA	0xa00000ULL	/* stuck-two's second device's rings */
 
 /* --- cases ---------------------------------------------------------------- */
 
@@ -1323,34 +1325,49 @@ static void serve_stuck(int uffd)
 	}
 }
 
+/* Linux's PF_EXITING in /proc/PID/stat's flags: the task is exiting. */
+#define TASK_PF_EXITING	0x4
+
+/* Has thread @tid (the VMM's main thread) started to exit, or gone? */
+static bool task_exiting(pid_t tid)
+{
+	char path[64];
+	unsigned int flags;
+	bool exiting;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	/* pid (comm) state ppid pgrp session tty_nr tpgid flags */
+	exiting = fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %u",
+			 &flags) != 1 || (flags & TASK_PF_EXITING);
+	fclose(f);
+	return exiting;
+}
+
 /*
- * stuck-map's rescuer, a child holding only @uffd and stdout: should the
- * VMM, killed, not finish exiting within 5 s, it serves the fault, so
- * that the VMM can and the test goes on, and says so.  Exits with the
- * VMM otherwise.
+ * The rescuer of stuck case @name, a child holding only @uffd and stdout:
+ * should the VMM, killed, not finish exiting within 5 s of its main
+ * thread starting to, it serves the fault, so that the VMM can and the
+ * test goes on, and says so.  Exits with the VMM otherwise.  It looks
+ * every 100 ms: the main thread may be the one that hangs in its exit.
  */
-static void stuck_rescuer(int uffd)
+static void stuck_rescuer(int uffd, const char *name)
 {
 	struct pollfd pfd = { .events = POLLIN };
 	pid_t vmm = getpid();
-	sigset_t usr2;
+	struct timespec t0;
+	bool exiting = false;
 	int fd;
 
 	fflush(stdout);
 	if (fork())
 		return;
-	sigemptyset(&usr2);
-	sigaddset(&usr2, SIGUSR2);
-	sigprocmask(SIG_BLOCK, &usr2, NULL);
-	/* Told when the VMM's thread that forked it (its main) dies. */
-	if (prctl(PR_SET_PDEATHSIG, SIGUSR2) || getppid() != vmm) {
-		printf("FAIL: stuck-map: no rescuer: %s\n",
-		       getppid() != vmm ? "the VMM is gone" : strerror(errno));
-		_exit(1);
-	}
 	pfd.fd = syscall(SYS_pidfd_open, vmm, 0);
 	if (pfd.fd < 0) {
-		printf("FAIL: stuck-map: no rescuer: pidfd_open: %s\n",
+		printf("FAIL: %s: no rescuer: pidfd_open: %s\n", name,
 		       strerror(errno));
 		_exit(1);
 	}
@@ -1358,13 +1375,20 @@ static void stuck_rescuer(int uffd)
 	for (fd = 3; fd < 1024; fd++)
 		if (fd != uffd && fd != pfd.fd)
 			close(fd);
-	sigwaitinfo(&usr2, NULL);
 	/* Readable once every thread of the VMM is out. */
-	if (poll(&pfd, 1, 5000) == 1)
-		_exit(0);
-	printf("FAIL: stuck-map: rescued: the killed VMM's exit waited 5 s for its memory\n");
-	fflush(stdout);
-	serve_stuck(uffd);
+	while (poll(&pfd, 1, 100) != 1) {
+		if (!exiting && task_exiting(vmm)) {
+			exiting = true;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+		}
+		if (exiting && ms_since(&t0) >= 5000) {
+			printf("FAIL: %s: rescued: %s\n", name,
+			       "the killed VMM's exit waited 5 s for its memory");
+			fflush(stdout);
+			serve_stuck(uffd);
+			_exit(0);
+		}
+	}
 	_exit(0);
 }
 
@@ -1430,7 +1454,7 @@ static void case_stuck_map(struct vmm *v)
 	uffd = stuck_engine(v, "stuck-map");
 	if (uffd < 0)
 		return;
-	stuck_rescuer(uffd);
+	stuck_rescuer(uffd, "stuck-map");
 	if (pthread_create(&thread, NULL, stuck_map_thread, v))
 		die("pthread_create");
 	while (!(tid = __atomic_load_n(&stuck_map_tid, __ATOMIC_ACQUIRE)))
@@ -1447,6 +1471,108 @@ static void case_stuck_map(struct vmm *v)
 	} while (waits && ms_since(&t0) < 1000);
 	check(waits, "stuck-map: the mapping waits for the NIC's access");
 	printf("holding the device\n");
+	fflush(stdout);
+	hold_until_released(v);
+}
+
+/* -u: the second device, for stuck-two. */
+static const char *second_uuid;
+
+/* Some thread of the NIC's engines ("vmqsim*") is in D state. */
+static bool engine_in_d_state(void)
+{
+	char path[300], comm[32], state;
+	struct dirent *de;
+	bool found = false;
+	FILE *f;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		found = fscanf(f, "%*d (%31[^)]) %c", comm, &state) == 2 &&
+			!strncmp(comm, "vmqsim", 6) && state == 'D';
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * Enable @w's queue with its rings at TWO_IOVA (mapped here) and its
+ * receive buffers in map_stuck()'s memory, past the first device's.
+ */
+static void stuck_two_start(struct vmm *v, struct vmm *w)
+{
+	__u32 i;
+
+	w->ring_mem = map_guest(v, TWO_IOVA, RING_SIZE);
+	wr(w, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+	/* Not rx_post(): @w has no buffer mapping of its own to fill. */
+	for (i = 0; i < 8; i++) {
+		rx_desc(w, i)->addr = STUCK_IOVA + STUCK_SIZE / 2 +
+				      (__u64)i * BUF_LEN;
+		rx_desc(w, i)->len = BUF_LEN;
+	}
+	guest_rings_at(w, TWO_IOVA);
+	wr(w, VMQ_REG_RX_TAIL, 8);
+	wr(w, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+}
+
+/*
+ * Two vmq devices of one VMM in one container, and both NICs wait: the
+ * first in a fault nobody serves, holding VFIO type1's container lock,
+ * the second for that lock.  Killed, the VMM releases the second
+ * device's fd first (the higher), and its close waits for its engine,
+ * behind the first's; the first's close, or the userfaultfd's release,
+ * comes only after.  The VMM must still exit.  Holds the devices until
+ * killed (or -t).
+ */
+static void case_stuck_two(struct vmm *v)
+{
+	struct vmm w = { .uuid = second_uuid, .timeout = v->timeout };
+	__u8 sent[ETH_FRAME_LEN];
+	struct timespec t0;
+	int uffd, high;
+	bool waits;
+
+	if (!second_uuid) {
+		check(false, "stuck-two: no second device (-u)");
+		return;
+	}
+	/* Its rings pinned before the lock is taken: ENABLE pins them. */
+	vmm_open_beside(&w, v);
+	stuck_two_start(v, &w);
+	uffd = stuck_engine(v, "stuck-two");
+	if (uffd < 0)
+		return;
+	high = fcntl(w.dev, F_DUPFD_CLOEXEC, uffd + 1);
+	if (high < 0)
+		die("F_DUPFD");
+	close(w.dev);
+	w.dev = high;
+	stuck_rescuer(uffd, "stuck-two");
+	make_frame(v, sent, w.mac, v->wire_mac, 300);
+	wire_send(v, sent, 300, w.vlan);
+	/* In D state within 5 s, then still there for 1 s. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!engine_in_d_state() && ms_since(&t0) < 5000)
+		usleep(10000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		waits = engine_in_d_state();
+		usleep(100000);
+	} while (waits && ms_since(&t0) < 1000);
+	check(waits, "stuck-two: the second NIC waits for the container's lock");
+	printf("holding the devices (fds %d, %d; userfaultfd %d)\n",
+	       v->dev, w.dev, uffd);
 	fflush(stdout);
 	hold_until_released(v);
 }
@@ -1920,6 +2046,7 @@ static const struct {
 	{ "stuck-enable", case_stuck_enable, false },
 	{ "stuck-exit", case_stuck_exit, true },
 	{ "stuck-map", case_stuck_map, true },
+	{ "stuck-two", case_stuck_two, true },
 	{ "deaf", case_deaf, false },
 	{ "demo", case_demo, true },
 	{ "nomac", case_nomac, true },
@@ -1941,7 +2068,7 @@ int main(int argc, char **argv)
 	size_t c;
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "w:p:n:t:V:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:p:n:t:V:b:u:")) != -1) {
 		switch (opt) {
 		case 'w':
 			wire = optarg;
@@ -1963,9 +2090,12 @@ int main(int argc, char **argv)
 		case 'b':
 			v.backlog = optarg;
 			break;
+		case 'u':
+			second_uuid = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: %s %s\n", argv[0],
-				"[-w WIRE] [-p PEER_MAC] [-n N] [-t S] [-V VID] [-b BACKLOG] UUID CASE...");
+				"[-w WIRE] [-p PEER_MAC] [-n N] [-t S] [-V VID] [-b BACKLOG] [-u UUID2] UUID CASE...");
 			return 2;
 		}
 	}
