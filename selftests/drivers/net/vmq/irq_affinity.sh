@@ -270,6 +270,18 @@ dynamic_respects_pin()
 	log_test "the rebalancer never moves an admin's pin"
 }
 
+# hints_off_cpu2: no affinity hint of queue pairs 1 and up names CPU 2.
+hints_off_cpu2()
+{
+	local q hint
+
+	for q in $(seq 1 $((NQ - 1))); do
+		hint=$(cat /proc/irq/"$(qp_irq $DEV "$q")"/affinity_hint)
+		hint=${hint//,/}
+		[ -n "$hint" ] && (( (16#$hint & 4) == 0 )) || return 1
+	done
+}
+
 cpu_hotplug()
 {
 	local before q irq hint
@@ -283,14 +295,15 @@ cpu_hotplug()
 	echo 0 > /sys/devices/system/cpu/cpu2/online
 	check_err $? "cannot offline cpu2"
 	defer eval 'echo 1 > /sys/devices/system/cpu/cpu2/online'
-	sleep 1
 	for q in $(seq 0 $((NQ - 1))); do
 		irq=$(qp_irq $DEV "$q")
 		[ "$(irq_eff_cpu "$irq")" != 2 ]
 		check_err $? "queue $q still on the offline CPU"
 	done
-	# The kernel moved them off; the core gave them new homes, which their
-	# hints name (queue pair 0 is pinned by the tests before).
+	# The kernel moved them off while the CPU went; the core gives them
+	# new homes from a work item, which their hints name (queue pair 0 is
+	# pinned by the tests before), a moment later under traffic.
+	busywait 10000 hints_off_cpu2
 	for q in $(seq 1 $((NQ - 1))); do
 		hint=$(cat /proc/irq/"$(qp_irq $DEV "$q")"/affinity_hint)
 		hint=${hint//,/}

@@ -494,13 +494,17 @@ peer_ns_setup()
 	busywait 5000 link_has_carrier vmq0
 }
 
-# flood_start: a ping flood from the partner, in the background.
+# flood_start: a ping flood from the partner, in the background; returns
+# once vmq0 has taken 100 of its frames (1 if it never does in 10 s).
 flood_start()
 {
+	local rx
+
+	rx=$(ifstat vmq0 rx_packets)
 	ip netns exec $PEER_NS ping -f -w 20 192.0.2.1 >/dev/null 2>&1 &
 	FLOOD_PID=$!
 	defer kill $FLOOD_PID
-	sleep 2
+	busywait 10000 ge $((rx + 100)) ifstat vmq0 rx_packets
 }
 
 flood_stop()

@@ -615,6 +615,13 @@ guest_no_pause()
 	log_test "PAUSE: a guest that takes nothing never holds the port"
 }
 
+# qp_not_running QP: queue pair QP of vmqsim0 is not running (afresh on
+# each call, for busywait).
+qp_not_running()
+{
+	[ "$(qp_state $BUS "$1")" != running ]
+}
+
 vmm_close_and_kill()
 {
 	local qp n pid mark round
@@ -637,7 +644,7 @@ vmm_close_and_kill()
 	check_err $? "queue pair $qp $(qp_state $BUS "$qp") while the VMM runs"
 	kill -9 $pid
 	wait $pid 2>/dev/null
-	busywait 5000 test "$(qp_state $BUS "$qp")" != running
+	busywait 5000 qp_not_running "$qp"
 	check_err $? "queue pair $qp still running after the VMM was killed"
 	# Killed while the NIC transmits from its memory: the memory goes
 	# before the device fd, and the NIC failing to reach it then is the
@@ -652,7 +659,7 @@ vmm_close_and_kill()
 		sleep 0.$round
 		kill -9 $pid
 		wait $pid 2>/dev/null
-		busywait 5000 test "$(qp_state $BUS "$qp")" != running
+		busywait 5000 qp_not_running "$qp"
 		check_err $? "queue pair $qp still running after its txloop VMM was killed"
 	done
 	! kmsg_since "$mark" | grep "guest queue .*queue stopped"
