@@ -279,20 +279,6 @@ static bool port_wait_empty(struct vmm *v)
 	return true;
 }
 
-/* Wait until counter @n reads at least @min. */
-static bool counter_wait(struct vmm *v, int n, __u64 min)
-{
-	struct timespec t0;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (counter(v, n) < min) {
-		if (ms_since(&t0) > v->timeout)
-			return false;
-		usleep(1000);
-	}
-	return true;
-}
-
 /* Wait until register @reg reads @val. */
 static bool reg_wait(struct vmm *v, __u32 reg, __u32 val)
 {

@@ -77,6 +77,24 @@ __u64 counter(struct vmm *v, int n)
 	       (__u64)rd(v, VMQ_REG_COUNTER(n) + 4) << 32;
 }
 
+/*
+ * Wait until counter @n reads at least @min, or v->timeout ms pass: the
+ * engine or the port's thread counts when it runs, which on a slow
+ * machine may be long after the event.
+ */
+bool counter_wait(struct vmm *v, int n, __u64 min)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (counter(v, n) < min) {
+		if (ms_since(&t0) > v->timeout)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
 /* --- VFIO setup ----------------------------------------------------------- */
 
 static int vfio_group_of(const char *uuid)

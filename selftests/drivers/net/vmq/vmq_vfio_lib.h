@@ -74,6 +74,7 @@ __u32 rd(struct vmm *v, __u32 reg);
 int wr_err(struct vmm *v, __u32 reg, __u32 val);
 void wr(struct vmm *v, __u32 reg, __u32 val);
 __u64 counter(struct vmm *v, int n);
+bool counter_wait(struct vmm *v, int n, __u64 min);
 
 /* The device, guest RAM and interrupts; VFIO missing exits with skip. */
 void vmm_open(struct vmm *v);
