@@ -982,35 +982,126 @@ static __u64 irqs_since(struct vmm *v, int index)
 	return read(v->efd[index], &n, sizeof(n)) == sizeof(n) ? n : 0;
 }
 
+/* The burst of the moderation case; the shell's rx-frames and rx-usecs. */
+#define MOD_FRAMES	48
+#define MOD_RX_FRAMES	16
+#define MOD_RX_MS	10
+
+/*
+ * The @n descriptors from the guest's HEAD on all completed: polled, no
+ * interrupt consumed, for at most the VMM's timeout.
+ */
+static bool rx_wait_done(struct vmm *v, __u32 n)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!(__atomic_load_n(&rx_desc(v, (v->rx_head + n - 1) % NDESC)->flags,
+				 __ATOMIC_ACQUIRE) & VMQ_DESC_F_DONE)) {
+		if (ms_since(&t0) > v->timeout)
+			return false;
+		usleep(100);
+	}
+	return true;
+}
+
 /*
  * Interrupt moderation on a guest queue, with the shell's rx-frames 16
- * and rx-usecs 10000 for its queue pair: a burst of 48 frames costs a
- * handful of interrupts, not one per frame, and a lone frame still gets
- * its interrupt when rx-usecs have passed.
+ * and rx-usecs 10000 for its queue pair.
+ *
+ * A burst of 48 frames held back at the port, then let go at once, goes
+ * into the pinned buffers in chunks of 16 (see case_batch), and each
+ * chunk reaches rx-frames: at most one interrupt per chunk, whatever
+ * the machine's speed (one more if the ring's end or a stray splits a
+ * chunk, or a timer of the pinning frames comes late).
+ *
+ * Then 48 frames sent one at a time, each landed before the next: besides
+ * the rx-frames interrupts, the rx-usecs timer gives at most one per
+ * 10 ms this lasts, so the bound follows from the time it took, and
+ * without moderation each frame would signal.
+ *
+ * And a lone frame still gets its interrupt when rx-usecs have passed.
  */
 static void case_moderation(struct vmm *v)
 {
 	__u8 sent[ETH_ZLEN];
+	struct timespec t0;
 	int k, got = 0;
-	__u64 irqs;
+	__u64 irqs, max;
+	long span;
 	__u32 len;
 
 	guest_start(v, BUF_LEN);
-	drain_irq(v, VMQ_VFIO_IRQ_RX);
-	for (k = 0; k < 48; k++) {
+	/* Every ring and buffer page pinned: the classifier's way in. */
+	check(rx_frames(v, v->mac, 2 * NDESC, true) == 2 * NDESC,
+	      "moderation: %d frames pinned the ring and buffers", 2 * NDESC);
+	if (!sim_knob(v, "port_hold", "Y")) {
+		check(false, "moderation: vmqsim's port_hold (-b)");
+		return;
+	}
+	for (k = 0; k < MOD_FRAMES; k++) {
 		make_frame(v, sent, v->mac, v->wire_mac, ETH_ZLEN);
 		wire_send(v, sent, ETH_ZLEN, v->vlan);
 	}
-	check(sim_wait_backlog(v, 0, 2000), "moderation: the burst landed");
-	/* Past rx-usecs: a timer's interrupt for the last few is in. */
-	usleep(100000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (sim_port_backlog(v) < MOD_FRAMES && ms_since(&t0) < v->timeout)
+		usleep(10000);
+	check(sim_port_backlog(v) == MOD_FRAMES,
+	      "moderation: %ld frames wait at the held port, want %d",
+	      sim_port_backlog(v), MOD_FRAMES);
+	/* The pinning frames' last timer is long past. */
+	drain_irq(v, VMQ_VFIO_IRQ_RX);
+	check(sim_knob(v, "port_hold", "N") && sim_wait_backlog(v, 0, 2000),
+	      "moderation: the port let go, every frame classified");
+	check(rx_wait_done(v, MOD_FRAMES),
+	      "moderation: the held burst of %d frames landed", MOD_FRAMES);
+	/* A timer for a split chunk's rest, if any, fires meanwhile. */
+	usleep(10 * MOD_RX_MS * 1000);
 	irqs = irqs_since(v, VMQ_VFIO_IRQ_RX);
-	while (got < 48 && rx_next_test(v, &len, 1000))
+	while (got < MOD_FRAMES && rx_next_test(v, &len, v->timeout))
 		got++;
-	check(got == 48, "moderation: %d of 48 frames received", got);
-	check(irqs >= 1 && irqs <= 48 / 16 + 2,
-	      "moderation: %llu interrupts for 48 frames, want 1 to %d",
-	      (unsigned long long)irqs, 48 / 16 + 2);
+	check(got == MOD_FRAMES, "moderation: %d of %d held frames received",
+	      got, MOD_FRAMES);
+	check(irqs >= 1 && irqs <= MOD_FRAMES / MOD_RX_FRAMES + 1,
+	      "moderation: %llu interrupts for a held burst of %d frames, want 1 to %d",
+	      (unsigned long long)irqs, MOD_FRAMES,
+	      MOD_FRAMES / MOD_RX_FRAMES + 1);
+
+	/*
+	 * One frame at a time, each landed before the next goes: each its
+	 * own completion to signal, so rx-frames' interrupts and rx-usecs'
+	 * timer are what keep the count down.
+	 */
+	drain_irq(v, VMQ_VFIO_IRQ_RX);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (k = 0; k < MOD_FRAMES; k++) {
+		make_frame(v, sent, v->mac, v->wire_mac, ETH_ZLEN);
+		wire_send(v, sent, ETH_ZLEN, v->vlan);
+		if (!rx_wait_done(v, k + 1))
+			break;
+	}
+	span = ms_since(&t0);
+	check(k == MOD_FRAMES,
+	      "moderation: %d of %d frames sent one at a time landed",
+	      k, MOD_FRAMES);
+	/* Past rx-usecs: a timer's interrupt for the last few is in. */
+	usleep(10 * MOD_RX_MS * 1000);
+	irqs = irqs_since(v, VMQ_VFIO_IRQ_RX);
+	/*
+	 * One per rx-frames completions; the timer's, at least rx-usecs
+	 * apart, while the burst lasted and one after; one for a stray.
+	 */
+	max = MOD_FRAMES / MOD_RX_FRAMES + span / MOD_RX_MS + 2;
+	got = 0;
+	while (got < MOD_FRAMES && rx_next_test(v, &len, v->timeout))
+		got++;
+	check(got == MOD_FRAMES, "moderation: %d of %d frames received",
+	      got, MOD_FRAMES);
+	check(irqs >= 1 && irqs <= max,
+	      "moderation: %llu interrupts for %d frames in %ld ms, want 1 to %llu",
+	      (unsigned long long)irqs, MOD_FRAMES, span,
+	      (unsigned long long)max);
+
 	drain_irq(v, VMQ_VFIO_IRQ_RX);
 	make_frame(v, sent, v->mac, v->wire_mac, ETH_ZLEN);
 	wire_send(v, sent, ETH_ZLEN, v->vlan);
