@@ -291,6 +291,11 @@ static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
  * @qp_drain: optional: wait until the access @qp_stop left in progress,
  *	if any, is over, ending it first as @qp_abort does.  Called without
  *	the device mutex.  NULL if @qp_stop always waits.
+ * @qp_release: optional: the owner is done with queue pair @qp (it
+ *	closes its device, or the queue pair is freed): let go of what the
+ *	driver kept for it from one run to the next, such as a thread in
+ *	the owner's cgroups.  Called without the device mutex, on a stopped
+ *	and drained queue pair, in process context; may sleep.
  * @qp_stop_held: optional: as @qp_stop, and move the frames the queue
  *	pair accepted and had not written to guest memory to @held, oldest
  *	first, each as the guest would have seen it, instead of dropping
@@ -307,6 +312,7 @@ struct vmq_guest_hw_ops {
 			     struct sk_buff_head *held);
 	void (*qp_abort)(struct vmq_dev *vdev, u32 qp);
 	void (*qp_drain)(struct vmq_dev *vdev, u32 qp);
+	void (*qp_release)(struct vmq_dev *vdev, u32 qp);
 	void (*qp_kick)(struct vmq_dev *vdev, u32 qp, bool tx);
 };
 
@@ -337,6 +343,7 @@ int vmq_guest_qp_start_virtio(struct vmq_dev *vdev, u32 qp,
 void vmq_guest_qp_stop(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_abort(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp);
+void vmq_guest_qp_release(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_clear(struct vmq_dev *vdev, u32 qp);
 void vmq_guest_qp_save(struct vmq_dev *vdev, u32 qp,
 		       struct vmq_queue_state *state);

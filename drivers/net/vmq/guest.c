@@ -346,8 +346,10 @@ void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
 	 */
 	for (i = 0; i < n; i++)
 		vmq_guest_qp_abort(vdev, qp + i);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		vmq_guest_qp_drain(vdev, qp + i);
+		vmq_guest_qp_release(vdev, qp + i);
+	}
 	mutex_lock(&vdev->lock);
 	for (i = 0; i < n; i++) {
 		gqps[i] = vdev->qps[qp + i].guest;
@@ -841,6 +843,27 @@ void vmq_guest_qp_drain(struct vmq_dev *vdev, u32 qp)
 		vdev->ops->guest->qp_drain(vdev, qp);
 }
 EXPORT_SYMBOL_GPL(vmq_guest_qp_drain);
+
+/**
+ * vmq_guest_qp_release() - the owner is done with a guest queue pair
+ * @vdev: the vmq device.
+ * @qp: a guest queue pair, stopped and drained.
+ *
+ * The owner let go of the queue pair (a VMM closed its device, a driver
+ * unbound): the driver lets go of what it kept for the owner from one
+ * run of the queue pair to the next, so that stopping and starting it
+ * again (a guest toggling or resetting its queues) creates nothing on
+ * the host.  vmq_guest_qp_free() releases too.  Takes no lock of the
+ * device.
+ *
+ * Context: process context, may sleep.
+ */
+void vmq_guest_qp_release(struct vmq_dev *vdev, u32 qp)
+{
+	if (vdev->ops->guest->qp_release)
+		vdev->ops->guest->qp_release(vdev, qp);
+}
+EXPORT_SYMBOL_GPL(vmq_guest_qp_release);
 
 /**
  * vmq_guest_qp_clear() - stop a guest queue pair and forget its rings

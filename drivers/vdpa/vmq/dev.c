@@ -132,6 +132,15 @@ static void vmq_vdpa_do_reset(struct vmq_vdpa_dev *vd)
 
 	vmq_guest_qp_clear(vd->vdev, vd->qp);
 	vmq_guest_qp_drain(vd->vdev, vd->qp);
+	/*
+	 * A driver lets the device go with a reset: virtio_vdpa's unbind
+	 * resets a device it gave no map, vhost-vdpa's close resets it and
+	 * then takes its map away (vmq_vdpa_reset_map()).  What the NIC kept
+	 * for the next start goes then.  A reset that leaves the map, a
+	 * guest's own under its VMM, keeps it.
+	 */
+	if (!vmq_vdpa_dma_mapped(vd))
+		vmq_guest_qp_release(vd->vdev, vd->qp);
 	vmq_vdpa_dma_stop(vd);
 	WRITE_ONCE(vd->started, false);
 	/*

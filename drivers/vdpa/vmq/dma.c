@@ -293,14 +293,38 @@ int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
  * @vdpa: the device.
  * @asid: 0.
  *
+ * vhost-vdpa calls it only as it closes, after resetting the device: what
+ * the NIC kept for the driver's next start (vmq_guest_qp_release()) goes
+ * too.
+ *
  * Return: 0, or -EINVAL for another address space.
  */
 int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 {
+	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
+
 	if (asid)
 		return -EINVAL;
-	vmq_vdpa_map_swap(vmq_vdpa_from(vdpa), NULL);
+	vmq_vdpa_map_swap(vd, NULL);
+	/* vhost-vdpa's close, after its reset: the driver let the device go. */
+	vmq_guest_qp_release(vd->vdev, vd->qp);
 	return 0;
+}
+
+/**
+ * vmq_vdpa_dma_mapped() - has the driver given the device a map?
+ * @vd: the device.
+ *
+ * Return: true if the device's map holds a mapping.
+ */
+bool vmq_vdpa_dma_mapped(struct vmq_vdpa_dev *vd)
+{
+	bool mapped;
+
+	spin_lock_bh(&vd->iotlb_lock);
+	mapped = !!vd->iotlb;
+	spin_unlock_bh(&vd->iotlb_lock);
+	return mapped;
 }
 
 /* Is the driver running the device the host's own virtio_vdpa? */

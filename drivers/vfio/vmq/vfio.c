@@ -112,12 +112,16 @@ static void vmq_vfio_device_reset(struct vmq_vfio_dev *mvdev)
 static void vmq_vfio_close(struct vfio_device *vfio)
 {
 	struct vmq_vfio_dev *mvdev = vmq_vfio_from(vfio);
+	u32 q;
 
 	/* The VMM is gone: no DMA into its memory from here on. */
 	vmq_vfio_device_reset(mvdev);
 	vmq_vfio_irqs_release(mvdev);
 	/* vfio_dma_rw() is only allowed while the device is open. */
 	vmq_vfio_release_dma(mvdev);
+	/* What the NIC kept for this VMM's next ENABLE (its cgroups). */
+	for (q = 0; q < mvdev->nr_queues; q++)
+		vmq_guest_qp_release(mvdev->vdev, mvdev->qp + q);
 	vmq_vfio_watch_close(mvdev);
 	/* Pins are only for an open device; none is in use after the drain. */
 	vmq_vfio_unpin_all(mvdev);
