@@ -728,24 +728,104 @@ static int vmqsim_guest_engine_charge(struct vmqsim_guest *gq)
 	return 0;
 }
 
-/* Create the engine's thread, charged to the owner. */
+/* Take the thread kept for the queue's next run, and its owner. */
+static struct kthread_worker *vmqsim_guest_spare_get(struct vmqsim_qp *q,
+						     struct pid **owner)
+{
+	struct kthread_worker *spare;
+
+	spin_lock(&vmqsim_guest_drain_lock);
+	spare = q->spare;
+	*owner = q->spare_owner;
+	q->spare = NULL;
+	q->spare_owner = NULL;
+	spin_unlock(&vmqsim_guest_drain_lock);
+	return spare;
+}
+
+/* End a kept thread; it is idle, out of guest memory. */
+static void vmqsim_guest_spare_end(struct kthread_worker *spare,
+				   struct pid *owner)
+{
+	if (spare)
+		kthread_destroy_worker(spare);
+	put_pid(owner);
+}
+
+/*
+ * The thread of the queue's last run, if the owner starting it again is
+ * the one whose cgroups it is in.  So a guest that stops and starts its
+ * queues creates no thread and moves none between cgroups: joining takes
+ * the cgroup lock and holds up every fork and exit on the host meanwhile.
+ * One kept for another owner goes.
+ */
+static struct kthread_worker *vmqsim_guest_spare_take(struct vmqsim_qp *q,
+						      struct pid *owner)
+{
+	struct kthread_worker *spare;
+	struct pid *spare_owner;
+
+	spare = vmqsim_guest_spare_get(q, &spare_owner);
+	if (spare && spare_owner == owner) {
+		put_pid(spare_owner);
+		return spare;
+	}
+	vmqsim_guest_spare_end(spare, spare_owner);
+	return NULL;
+}
+
+/* Keep a stopped engine's thread, idle, for the queue's next run. */
+static void vmqsim_guest_spare_put(struct vmqsim_qp *q,
+				   struct vmqsim_guest *gq)
+{
+	struct kthread_worker *old;
+	struct pid *old_owner;
+
+	spin_lock(&vmqsim_guest_drain_lock);
+	old = q->spare;
+	old_owner = q->spare_owner;
+	q->spare = gq->engine;
+	q->spare_owner = gq->owner;
+	spin_unlock(&vmqsim_guest_drain_lock);
+	gq->engine = NULL;
+	gq->owner = NULL;
+	/* Mostly none (the start took it); a drain racing a start's may. */
+	vmqsim_guest_spare_end(old, old_owner);
+}
+
+/*
+ * The engine's thread, charged to the owner: the one kept from the
+ * queue's last run for the same owner, or a new one.
+ */
 static int vmqsim_guest_engine_create(struct vmqsim_guest *gq)
 {
 	int err;
 
+	gq->owner = get_pid(task_tgid(current));
+	gq->engine = vmqsim_guest_spare_take(&gq->sdev->qps[gq->id],
+					     gq->owner);
+	if (gq->engine)
+		return 0;
 	gq->engine = kthread_create_worker(0, "vmqsim%u-qp%u", gq->sdev->id,
 					   gq->id);
-	if (IS_ERR(gq->engine))
-		return PTR_ERR(gq->engine);
+	if (IS_ERR(gq->engine)) {
+		err = PTR_ERR(gq->engine);
+		goto err_owner;
+	}
 	err = vmqsim_guest_engine_charge(gq);
 	if (err) {
 		kthread_destroy_worker(gq->engine);
-		return err;
+		goto err_owner;
 	}
 	/* Before any pass: a worker runs its works in order. */
 	kthread_init_work(&gq->setup, vmqsim_guest_engine_setup);
 	kthread_queue_work(gq->engine, &gq->setup);
+	vmqsim_silicon_count(gq->sdev, VMQSIM_CNT_GUEST_ENGINES);
 	return 0;
+
+err_owner:
+	put_pid(gq->owner);
+	return err;
 }
 
 /*
@@ -755,7 +835,7 @@ static int vmqsim_guest_engine_create(struct vmqsim_guest *gq)
  * serve it may be the VMM's exit that waits for the drain (its device fd
  * released before its userfaultfd); the access fails as one a stop came
  * during, nothing after it is written back or signalled, and the thread
- * ends right after, in vmqsim_guest_free().  Of a running one: its owner
+ * is idle right after (vmqsim_guest_free()).  Of a running one: its owner
  * saw the VMM dying, and fails the access as -ESHUTDOWN.
  */
 static void vmqsim_guest_engine_abort(struct vmqsim_guest *gq)
@@ -772,11 +852,15 @@ static bool vmqsim_guest_engine_queue(struct vmqsim_guest *gq)
 	return kthread_queue_work(gq->engine, &gq->work);
 }
 
-/* Wait for the engine to be idle for good, and end its thread. */
-static void vmqsim_guest_engine_destroy(struct vmqsim_guest *gq)
+/*
+ * Wait for the engine to be idle for good, and keep its thread for the
+ * queue's next run: the signal of an abort it took is flushed by now.
+ */
+static void vmqsim_guest_engine_retire(struct vmqsim_qp *q,
+				       struct vmqsim_guest *gq)
 {
 	kthread_cancel_work_sync(&gq->work);
-	kthread_destroy_worker(gq->engine);
+	vmqsim_guest_spare_put(q, gq);
 }
 
 static void vmqsim_guest_work(struct kthread_work *work)
@@ -1233,9 +1317,9 @@ static void vmqsim_guest_kick(struct vmq_dev *vdev, u32 qp, bool tx)
 }
 
 /* Called with the engine stopped: out of guest memory, or waited for. */
-static void vmqsim_guest_free(struct vmqsim_guest *gq)
+static void vmqsim_guest_free(struct vmqsim_qp *q, struct vmqsim_guest *gq)
 {
-	vmqsim_guest_engine_destroy(gq);
+	vmqsim_guest_engine_retire(q, gq);
 	/* What it completed once a stop that did not wait had told its own. */
 	vmqsim_guest_tell(gq);
 	skb_queue_purge(&gq->fifo);
@@ -1270,7 +1354,7 @@ static int vmqsim_guest_reap(struct vmqsim_qp *q)
 	spin_unlock(&vmqsim_guest_drain_lock);
 	/* Out of guest memory and the gate closed: this does not wait long. */
 	if (old)
-		vmqsim_guest_free(old);
+		vmqsim_guest_free(q, old);
 	return 0;
 }
 
@@ -1465,7 +1549,7 @@ static void __vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp,
 		vmqsim_guest_fifo_drop(gq);
 	}
 	if (!in_dma) {
-		vmqsim_guest_free(gq);
+		vmqsim_guest_free(q, gq);
 		return;
 	}
 	/* The owner stops and drains in turn, so none is left from before. */
@@ -1547,7 +1631,25 @@ static void vmqsim_guest_drain(struct vmq_dev *vdev, u32 qp)
 	if (!gq)
 		return;
 	vmqsim_guest_engine_abort(gq);
-	vmqsim_guest_free(gq);
+	vmqsim_guest_free(q, gq);
+}
+
+/**
+ * vmqsim_guest_release() - end the thread kept for a guest queue pair's
+ *	next run (vmq_guest_hw_ops.qp_release)
+ * @vdev: the vmq device.
+ * @qp: the queue pair, stopped and drained; its owner let go of it.
+ *
+ * The thread leaves the owner's cgroups with it, so that they can go.
+ */
+static void vmqsim_guest_release(struct vmq_dev *vdev, u32 qp)
+{
+	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
+	struct kthread_worker *spare;
+	struct pid *owner;
+
+	spare = vmqsim_guest_spare_get(&sdev->qps[qp], &owner);
+	vmqsim_guest_spare_end(spare, owner);
 }
 
 /**
@@ -1577,5 +1679,6 @@ const struct vmq_guest_hw_ops vmqsim_guest_hw_ops = {
 	.qp_stop_held	= vmqsim_guest_stop_held,
 	.qp_abort	= vmqsim_guest_abort,
 	.qp_drain	= vmqsim_guest_drain,
+	.qp_release	= vmqsim_guest_release,
 	.qp_kick	= vmqsim_guest_kick,
 };

@@ -50,6 +50,7 @@ const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
 	[VMQSIM_CNT_TX_PAUSE]		= "tx_pause_frames",
 	[VMQSIM_CNT_GUEST_PASSES]	= "guest_passes",
 	[VMQSIM_CNT_RX_TOO_LONG]	= "rx_too_long",
+	[VMQSIM_CNT_GUEST_ENGINES]	= "guest_engines",
 };
 
 /**

@@ -26,8 +26,10 @@
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
 #include <linux/if_vlan.h>
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
+#include <linux/pid.h>
 #include <linux/ptr_ring.h>
 #include <linux/skbuff.h>
 #include <linux/smp.h>
@@ -155,6 +157,9 @@ struct vmqsim_vector_user {
  *	grace period after it is cleared.
  * @draining: the engine of a stopped guest queue pair that was left
  *	waiting in guest memory, until vmqsim_guest_drain() (guest.c).
+ * @spare: the thread of a stopped guest queue pair's engine, kept for
+ *	its next run until its owner lets go of it (guest.c).
+ * @spare_owner: whose cgroups @spare is in: the owner's thread group.
  * @rx_irq: what its vector does while the host's NAPI poll serves it.
  * @napi_shown: its queues name @napi in the netdev netlink family.
  */
@@ -169,6 +174,8 @@ struct vmqsim_qp {
 	u32 flags;
 	struct vmqsim_guest __rcu *guest;
 	struct vmqsim_guest *draining;
+	struct kthread_worker *spare;
+	struct pid *spare_owner;
 	struct vmqsim_vector_user rx_irq;
 	bool napi_shown;
 };
@@ -267,6 +274,7 @@ enum vmqsim_counter {
 	VMQSIM_CNT_TX_PAUSE,
 	VMQSIM_CNT_GUEST_PASSES,
 	VMQSIM_CNT_RX_TOO_LONG,
+	VMQSIM_CNT_GUEST_ENGINES,
 	VMQSIM_CNT_MAX,
 };
 

@@ -314,6 +314,13 @@ sim_counter()
 		"/sys/kernel/debug/vmqsim/${2:-0}/counters"
 }
 
+# no_engine_thread QP: no thread of vmqsim device 0 runs queue pair QP's
+# guest engine.
+no_engine_thread()
+{
+	! grep -qx "vmqsim0-qp$1" /proc/[0-9]*/comm 2>/dev/null
+}
+
 # vmq_load: the modules, loaded unless they are, without a device: each
 # test makes the ones it wants.  vmq_vfio comes with vmqsim (a softdep),
 # but a test may have taken it out on its own.

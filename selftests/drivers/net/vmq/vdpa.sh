@@ -1119,7 +1119,7 @@ vhost()
 
 vhost_vmm()
 {
-	local qp c0 mtu d0 b0 d b a=$VDEVS/vdpa0/vmq
+	local qp c0 mtu d0 b0 d b e0 e1 e a=$VDEVS/vdpa0/vmq
 
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "vhost_vdpa VMM"; return; }
@@ -1136,6 +1136,22 @@ vhost_vmm()
 	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" info rx bcast filter tx spoof \
 		chain rx-small no-irq suspend ready unmap-batch avail-end
 	check_err $? "test VMM failed"
+	# A virtqueue's enable, and a reset that keeps the map, stop and
+	# start the queue pair; the NIC makes its engine's thread once for
+	# the VMM, not at every start, and ends it as the VMM closes.  (The
+	# test VMM's info checks start the device first: a run with one
+	# start of its own is the measure.)
+	e0=$(sim_counter guest_engines)
+	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" rx
+	check_err $? "test VMM failed rx"
+	e1=$(sim_counter guest_engines)
+	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" toggle
+	check_err $? "test VMM failed the toggles"
+	e=$(($(sim_counter guest_engines) - e1))
+	[ "$e" -eq $((e1 - e0)) ] && [ "$e" -gt 0 ]
+	check_err $? "$e engine threads for a VMM's 50 virtqueue toggles and 25 resets, $((e1 - e0)) for one start"
+	busywait 5000 no_engine_thread "$qp"
+	check_err $? "engine thread vmqsim0-qp$qp outlived the VMM's close"
 	# Suspends that land while the NIC is in the middle of a burst of
 	# transmit buffers: the knob holds it after each one it took.
 	echo 2000 > $SIM_DBG/guest_take_delay_us
@@ -1196,7 +1212,7 @@ vhost_vmm()
 	# The VMM closed the device: vhost-vdpa reset it.
 	busywait 3000 eval "[ \"\$(cat $a/state)\" = disabled ]"
 	check_err $? "vmq/state $(cat $a/state) after the VMM closed the device"
-	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, bursts direct and through the engine, a refill, idle kicks, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration, vring enable, pages held through an IOTLB batch"
+	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, bursts direct and through the engine, a refill, idle kicks, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration, vring enable (one engine thread), pages held through an IOTLB batch"
 }
 
 vhost_bad_driver()

@@ -37,6 +37,7 @@ TESTS="
 	bad_guest
 	engine_cgroup
 	engine_cgroup_net_prio
+	engine_kept
 	two_vmms
 	vmm_close_and_kill
 	remove_with_vmm
@@ -442,6 +443,31 @@ engine_cgroup_net_prio()
 	kernel_quiet_since "$mark"
 	check_err $? "kernel complained: $(dmesg | grep -m1 -A3 WARNING)"
 	log_test "engine cgroup, net_prio: the engine joins with no NIC lock held"
+}
+
+# A guest that stops and starts its queue over and over makes the host
+# neither create threads nor move them between cgroups (the cgroup lock,
+# which every fork and exit waits for): the NIC keeps its engine's thread
+# for the VMM until the VMM closes the device.
+engine_kept()
+{
+	local qp e0 e
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "engine kept"; return; }
+	mdev_create $UUID1 $MAC1
+	qp=$(mdev_qp $UUID1)
+	e0=$(sim_counter guest_engines)
+	vmm $UUID1 toggle
+	check_err $? "test VMM failed"
+	e=$(($(sim_counter guest_engines) - e0))
+	[ "$e" -eq 1 ]
+	check_err $? "$e engine threads for one VMM's 50 starts, want 1"
+	# The close let it go, and it left the VMM's cgroups with it (a
+	# stopped thread is listed until it is reaped).
+	busywait 5000 no_engine_thread "$qp"
+	check_err $? "engine thread vmqsim0-qp$qp outlived the VMM's close"
+	log_test "engine kept: one thread for a guest's 50 queue starts, gone at close"
 }
 
 two_vmms()

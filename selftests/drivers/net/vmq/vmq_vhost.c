@@ -1101,6 +1101,30 @@ static void case_ready(struct vh *v)
 }
 
 /*
+ * A driver that disables and enables a virtqueue over and over, then
+ * resets the device and sets it up again over and over, its map kept:
+ * vdpa.sh counts the engine threads the NIC made for it.
+ */
+static void case_toggle(struct vh *v)
+{
+	int k, ok;
+
+	dev_setup(v);
+	for (k = 0; k < 50; k++) {
+		vq_set_ready(v, VQ_TX, false);
+		vq_set_ready(v, VQ_TX, true);
+	}
+	check_state(v, "running", "toggle: after 50 disables");
+	for (k = 0; k < 25; k++) {
+		vhost_status_set(&v->h, 0);
+		dev_setup(v);
+	}
+	check_state(v, "running", "toggle: after 25 resets");
+	ok = rx_frames(v, v->mac, 3, true) + tx_frames(v, v->mac, 3, true);
+	check(ok == 6, "toggle: %d of 6 frames after", ok);
+}
+
+/*
  * Live migration as QEMU does it over vhost-vdpa: suspend, read each
  * virtqueue's base; resume, or reset and set the device up again at
  * those bases on the same memory (the destination's copy of it).  Frames
@@ -1843,6 +1867,7 @@ static const struct {
 	{ "avail-end", case_avail_end, true },
 	{ "hold", case_hold, true },
 	{ "ready", case_ready, true },
+	{ "toggle", case_toggle, true },
 	{ "mtu-promise", case_mtu_promise, true },
 	{ "bad-addr", case_bad_addr, true },
 	{ "no-config-call", case_no_config_call, true },

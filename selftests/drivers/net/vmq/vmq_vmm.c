@@ -69,6 +69,7 @@
 #define STUCK_IOVA	0x800000ULL	/* userfaultfd memory nobody serves */
 #define STUCK_SIZE	0x20000ULL
 #define TWO_IOVA	0xa00000ULL	/* stuck-two's second device's rings */
+#define TOGGLES		25	/* toggle's resets, and its disables */
 
 /* --- cases ---------------------------------------------------------------- */
 
@@ -1138,6 +1139,25 @@ static void case_reset(struct vmm *v)
 	ring_resize(v);
 }
 
+/*
+ * A guest that stops and starts its queue over and over, by reset and by
+ * ENABLE: vfio_queue.sh counts the engine threads the NIC made for it.
+ */
+static void case_toggle(struct vmm *v)
+{
+	int k;
+
+	for (k = 0; k < TOGGLES; k++) {
+		guest_start(v, BUF_LEN);
+		wr(v, VMQ_REG_CONTROL, 0);
+		wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	}
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
+	      "toggle: enabled after %d resets and %d disables", TOGGLES,
+	      TOGGLES);
+	check(rx_frames(v, v->mac, 2, true) == 2, "toggle: the queue works after");
+}
+
 /* Set by SIGUSR1: the test is done with a holding VMM. */
 static int released;
 
@@ -2136,6 +2156,7 @@ static const struct {
 	{ "unmap", case_unmap, true },
 	{ "unmap-edge", case_unmap_edge, true },
 	{ "reset", case_reset, true },
+	{ "toggle", case_toggle, true },
 	{ "pin", case_pin, true },
 	{ "nopin", case_nopin, true },
 	{ "unmap-storm", case_unmap_storm, true },
