@@ -176,6 +176,14 @@ static int vmqsim_port_thread(void *data)
 		n += ptr_ring_consume_batched(&port->fifo, (void **)batch + n,
 					      ARRAY_SIZE(batch) - n);
 		vmqsim_port_resume(sdev, n);
+		/*
+		 * Held since the look above: what it took stays in hand,
+		 * unclassified.  A frame sent after the knob was set is seen
+		 * with it (the ring's producer orders its entry after it).
+		 */
+		smp_rmb();
+		if (unlikely(READ_ONCE(sdev->dbg_port_hold)))
+			continue;
 		if (!n && ++polls < VMQSIM_PORT_POLLS) {
 			usleep_range(VMQSIM_PORT_POLL_US, 2 * VMQSIM_PORT_POLL_US);
 			continue;
