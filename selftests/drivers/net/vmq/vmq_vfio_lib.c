@@ -1045,6 +1045,22 @@ bool sim_knob(const struct vmm *v, const char *name, const char *val)
 	return !fclose(f) && ok;
 }
 
+/*
+ * Hold vmqsim's receive port (its port_hold knob) once every frame that
+ * reached the port so far is classified: the held port's backlog is then
+ * the frames sent after this, and only those.  False if it cannot.
+ */
+bool sim_hold_port(const struct vmm *v)
+{
+	struct timespec t0;
+	long port;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((port = sim_port_backlog(v)) > 0 && ms_since(&t0) < 10000)
+		usleep(1000);
+	return !port && sim_knob(v, "port_hold", "Y");
+}
+
 /* vmqsim's debugfs knob @name (beside v->backlog), or -1. */
 long sim_read_knob(const struct vmm *v, const char *name)
 {

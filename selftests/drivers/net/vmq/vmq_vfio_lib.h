@@ -63,6 +63,7 @@ long ms_since(const struct timespec *t0);
 long sim_backlog(const struct vmm *v);
 long sim_port_backlog(const struct vmm *v);
 bool sim_knob(const struct vmm *v, const char *name, const char *val);
+bool sim_hold_port(const struct vmm *v);
 long sim_read_knob(const struct vmm *v, const char *name);
 bool sim_wait_knob(const struct vmm *v, const char *name, long want, int ms);
 long long sim_counter(const struct vmm *v, const char *name);

@@ -603,7 +603,7 @@ static void case_batch(struct vmm *v)
 	      "batch: %d frames pinned the ring and buffers", 2 * NDESC);
 	direct = sim_counter(v, "rx_guest_direct");
 	batches = sim_counter(v, "rx_guest_direct_batches");
-	if (direct < 0 || batches < 0 || !sim_knob(v, "port_hold", "Y")) {
+	if (direct < 0 || batches < 0 || !sim_hold_port(v)) {
 		check(false, "batch: vmqsim's counters and port_hold (-b)");
 		return;
 	}
@@ -1036,7 +1036,7 @@ static void case_moderation(struct vmm *v)
 	/* Every ring and buffer page pinned: the classifier's way in. */
 	check(rx_frames(v, v->mac, 2 * NDESC, true) == 2 * NDESC,
 	      "moderation: %d frames pinned the ring and buffers", 2 * NDESC);
-	if (!sim_knob(v, "port_hold", "Y")) {
+	if (!sim_hold_port(v)) {
 		check(false, "moderation: vmqsim's port_hold (-b)");
 		return;
 	}
@@ -1892,7 +1892,7 @@ static void case_access_batch(struct vmm *v)
 	      "access-batch: %d frames pinned the ring and buffers", 2 * NDESC);
 	drops = counter(v, VMQ_CNT_RX_DROPS);
 	direct = sim_counter(v, "rx_guest_direct");
-	if (direct < 0 || !sim_knob(v, "port_hold", "Y")) {
+	if (direct < 0 || !sim_hold_port(v)) {
 		check(false, "access-batch: vmqsim's counters and port_hold (-b)");
 		return;
 	}
