@@ -632,8 +632,8 @@ static void vmq_fwd_changeaddr(struct net_device *upper)
  * its queue pairs were started for the old one, which says whether the
  * NIC may switch what they send (bridge) or must send it to the wire
  * (private, vepa).  Offload it again from the start, as l2-fwd-offload
- * off and on would; a mode that is not offloaded leaves it on the
- * software path.
+ * off and on would; a mode that is not offloaded (source, from any of
+ * the three) leaves it on the software path.
  */
 static void vmq_fwd_changemode(struct net_device *upper)
 {
@@ -643,8 +643,10 @@ static void vmq_fwd_changemode(struct net_device *upper)
 	bool bridge;
 
 	fwd = vmq_fwd_of(upper);
+	if (!fwd)
+		return;
 	bridge = mvlan->mode == MACVLAN_MODE_BRIDGE;
-	if (!fwd || fwd->local_switch == bridge)
+	if (vmq_fwd_mode_ok(upper) && fwd->local_switch == bridge)
 		return;
 	vdev = fwd->vdev;
 	netdev_info(vdev->netdev, "vmq: %s changed mode, offloading it again\n",

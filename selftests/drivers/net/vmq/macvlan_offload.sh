@@ -475,6 +475,17 @@ software_path_says_why()
 	check_err $? "private -> vepa moved vm3 from queue pair $q to $(fwd_qp $BUS vm3)"
 	kmsg_since "$mark" | grep -q "vm3 changed mode"
 	check_fail $? "private -> vepa offloaded vm3 again"
+
+	# Out of vepa (or private) into source leaves the NIC's path too.
+	mark=$(kmsg_mark)
+	ip link set vm3 type macvlan mode source
+	check_err $? "cannot make vm3 a source macvlan"
+	[ "$(fwd_state $BUS vm3)" = software ]
+	check_err $? "vm3 after vepa -> source: $(fwd_state $BUS vm3), want software"
+	kmsg_since "$mark" | grep -q "vm3: $why"
+	check_err $? "vepa -> source: the log does not say why vm3 is not offloaded: $(kmsg_since "$mark" | grep vm3)"
+	awk '$NF == "vm3"' /sys/kernel/debug/vmq/$BUS/queues | grep -q .
+	check_fail $? "vm3 still owns queue pairs after vepa -> source"
 	log_test "the log says why a macvlan is not offloaded"
 }
 
