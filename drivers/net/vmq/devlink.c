@@ -81,7 +81,7 @@ static void vmq_devlink_cpus_set(struct vmq_dev *vdev, u32 base, u32 max)
 	vmq_affinity_refresh(vdev);
 	if (max)
 		netdev_info(vdev->netdev, "vmq: vectors on CPUs %u-%u\n", base,
-			    base + max - 1);
+			    min(base + max - 1, nr_cpu_ids - 1));
 	else
 		netdev_info(vdev->netdev, "vmq: vectors on CPUs %u and up\n",
 			    base);

@@ -204,7 +204,7 @@ nr_moves()
 
 cpu_range()
 {
-	local pin_irq moves v before c
+	local pin_irq moves v before c last mark line
 
 	if [ "$(nproc)" -lt 4 ]; then
 		log_test_skip "base_cpu and max_cpus" "needs 4 CPUs"
@@ -249,6 +249,16 @@ cpu_range()
 	v=$(vec_cpus)
 	all_in "1 2" "$v" 1
 	check_err $? "after Dynamic VMQ, vectors outside CPUs 1-2: $v"
+	# A range reaching past the last CPU ends there, and its log line too.
+	last=$(sed 's/.*[-,]//' /sys/devices/system/cpu/possible)
+	param_set max_cpus 0 && param_set base_cpu 2
+	check_err $? "base_cpu 2, max_cpus 0"
+	mark=$(kmsg_mark)
+	param_set max_cpus "$(nproc)"
+	check_err $? "base_cpu 2, max_cpus $(nproc)"
+	line=$(kmsg_since "$mark" | grep "vmq: vectors on CPUs" | tail -n 1)
+	[ "${line##*vmq: }" = "vectors on CPUs 2-$last" ]
+	check_err $? "base_cpu 2, max_cpus $(nproc): log says '$line', want CPUs 2-$last"
 	log_test "base_cpu/max_cpus confine vectors and Dynamic VMQ; pins stay"
 }
 
