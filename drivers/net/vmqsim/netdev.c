@@ -434,6 +434,12 @@ static void vmqsim_nic_setup(struct vmqsim_dev *sdev, struct net_device *nic)
 	nic->max_mtu = VMQSIM_MAX_MTU;
 	nic->hw_features |= NETIF_F_NTUPLE | NETIF_F_HW_L2FW_DOFFLOAD;
 	nic->features |= NETIF_F_NTUPLE;
+	/*
+	 * What the NIC does not switch goes to the wire partner's receive
+	 * path, which takes the skb over: pktgen must not send one many
+	 * times (clone_skb, burst).
+	 */
+	nic->priv_flags &= ~IFF_TX_SKB_SHARING;
 	/* Up only once both ends of the wire are. */
 	netif_carrier_off(nic);
 }

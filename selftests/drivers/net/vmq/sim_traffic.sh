@@ -27,6 +27,7 @@ TESTS="
 	close_with_frames_pending
 	reconfigure_under_flood
 	del_device_under_flood
+	host_tx_skbs_not_shared
 "
 
 carrier_up()
@@ -317,6 +318,24 @@ del_device_under_flood()
 	kernel_quiet_since "$mark"
 	check_err $? "kernel complained: $(kmsg_since "$mark" | grep -E 'WARNING|BUG|Oops|KFENCE|stalled' | head -1)"
 	log_test "del_device while a ping flood runs"
+}
+
+# pktgen may send one skb many times only through a device whose transmit
+# leaves it as it was; vmq0 hands what it does not switch to the wire's
+# receive path, which takes the skb over.  (The partner may: the bench
+# relies on it, and make check's bench smoke run would fail without.)
+host_tx_skbs_not_shared()
+{
+	traffic_setup
+	check_err $? "setup failed"
+	defer pktgen_stop
+	pktgen_prepare vmq0 $OTHER_MAC 10 - 60
+	check_err $? "pktgen cannot take vmq0"
+	pg_set vmq0 "clone_skb 10" 2>/dev/null
+	check_fail $? "pktgen may send one skb many times through vmq0"
+	pg_set vmq0 "burst 10" 2>/dev/null
+	check_fail $? "pktgen may send one skb in bursts through vmq0"
+	log_test "vmq0 does not let its senders share an skb"
 }
 
 require_root
