@@ -62,7 +62,18 @@ static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
 	struct vmq_virtq vq[VMQ_VDPA_NVQS] = {};
 	int i, err;
 
-	vmq_vdpa_dma_start(vd);
+	/*
+	 * A driver that gave the device no map (or took it all back) has no
+	 * ring it can reach: in error, as for a ring outside the map, but
+	 * with nothing started, so that the NIC makes no engine for it.
+	 */
+	if (!vmq_vdpa_dma_start(vd)) {
+		dev_warn_ratelimited(&vd->vdpa.dev,
+				     "queue pair %u: no map, its rings are not in mapped memory\n",
+				     vd->qp);
+		vmq_guest_qp_error(vmq_vdpa_gqp(vd), VMQ_ERR_DMA);
+		return;
+	}
 	/* Frames past it are the NIC's to drop, not a driver error. */
 	vmq_vdpa_gqp(vd)->mtu = vd->features & BIT_ULL(VIRTIO_NET_F_MTU) ?
 				vd->mtu : 0;
@@ -133,13 +144,14 @@ static void vmq_vdpa_do_reset(struct vmq_vdpa_dev *vd)
 	vmq_guest_qp_clear(vd->vdev, vd->qp);
 	vmq_guest_qp_drain(vd->vdev, vd->qp);
 	/*
-	 * A driver lets the device go with a reset: virtio_vdpa's unbind
-	 * resets a device it gave no map, vhost-vdpa's close resets it and
-	 * then takes its map away (vmq_vdpa_reset_map()).  What the NIC kept
-	 * for the next start goes then.  A reset that leaves the map, a
-	 * guest's own under its VMM, keeps it.
+	 * The host's virtio_vdpa lets the device go with a reset (its
+	 * unbind), and what the NIC kept for its next start goes then.
+	 * vhost-vdpa's close resets the device and then takes its map away
+	 * (vmq_vdpa_reset_map()), which lets it go; its VMM's own resets
+	 * keep it, whatever they leave mapped: the VMM may reset at will,
+	 * and the next start must not cost the host a new engine.
 	 */
-	if (!vmq_vdpa_dma_mapped(vd))
+	if (vmq_vdpa_host_driver(vd))
 		vmq_guest_qp_release(vd->vdev, vd->qp);
 	vmq_vdpa_dma_stop(vd);
 	WRITE_ONCE(vd->started, false);

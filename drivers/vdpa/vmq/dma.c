@@ -312,23 +312,12 @@ int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 }
 
 /**
- * vmq_vdpa_dma_mapped() - has the driver given the device a map?
+ * vmq_vdpa_host_driver() - is the driver running the device the host's own?
  * @vd: the device.
  *
- * Return: true if the device's map holds a mapping.
+ * Return: true while virtio_vdpa is bound to it (its remove included).
  */
-bool vmq_vdpa_dma_mapped(struct vmq_vdpa_dev *vd)
-{
-	bool mapped;
-
-	spin_lock_bh(&vd->iotlb_lock);
-	mapped = !!vd->iotlb;
-	spin_unlock_bh(&vd->iotlb_lock);
-	return mapped;
-}
-
-/* Is the driver running the device the host's own virtio_vdpa? */
-static bool vmq_vdpa_host_driver(struct vmq_vdpa_dev *vd)
+bool vmq_vdpa_host_driver(struct vmq_vdpa_dev *vd)
 {
 	struct device_driver *drv = READ_ONCE(vd->vdpa.dev.driver);
 
@@ -342,14 +331,19 @@ static bool vmq_vdpa_host_driver(struct vmq_vdpa_dev *vd)
  * Passthrough for the host's own virtio_vdpa, whose DMA addresses are
  * physical ones; the map for every other driver.  A reset ends it
  * (vmq_vdpa_dma_stop()).
+ *
+ * Return: false if the device reaches nothing: not passthrough, no map.
  */
-void vmq_vdpa_dma_start(struct vmq_vdpa_dev *vd)
+bool vmq_vdpa_dma_start(struct vmq_vdpa_dev *vd)
 {
 	bool passthrough = vmq_vdpa_host_driver(vd);
+	bool reach;
 
 	spin_lock_bh(&vd->iotlb_lock);
 	vd->passthrough = passthrough;
+	reach = passthrough || vd->iotlb;
 	spin_unlock_bh(&vd->iotlb_lock);
+	return reach;
 }
 
 /**

@@ -131,9 +131,9 @@ int vmq_vdpa_dma_try(void *ctx, u64 iova, void *buf, size_t len, bool write);
 int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 		     struct vhost_iotlb *iotlb);
 int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid);
-void vmq_vdpa_dma_start(struct vmq_vdpa_dev *vd);
+bool vmq_vdpa_host_driver(struct vmq_vdpa_dev *vd);
+bool vmq_vdpa_dma_start(struct vmq_vdpa_dev *vd);
 void vmq_vdpa_dma_stop(struct vmq_vdpa_dev *vd);
-bool vmq_vdpa_dma_mapped(struct vmq_vdpa_dev *vd);
 void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd);
 void vmq_vdpa_dma_fini(struct vmq_vdpa_dev *vd);
 

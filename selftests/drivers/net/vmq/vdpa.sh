@@ -1119,7 +1119,7 @@ vhost()
 
 vhost_vmm()
 {
-	local qp c0 mtu d0 b0 d b e0 e1 e a=$VDEVS/vdpa0/vmq
+	local qp c0 mtu d0 b0 d b e0 e1 e one a=$VDEVS/vdpa0/vmq
 
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "vhost_vdpa VMM"; return; }
@@ -1136,8 +1136,8 @@ vhost_vmm()
 	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" info rx bcast filter tx spoof \
 		chain rx-small no-irq suspend ready unmap-batch avail-end
 	check_err $? "test VMM failed"
-	# A virtqueue's enable, and a reset that keeps the map, stop and
-	# start the queue pair; the NIC makes its engine's thread once for
+	# A virtqueue's enable, and a reset, whatever it leaves mapped, stop
+	# and start the queue pair; the NIC makes its engine's thread once for
 	# the VMM, not at every start, and ends it as the VMM closes.  (The
 	# test VMM's info checks start the device first: a run with one
 	# start of its own is the measure.)
@@ -1152,6 +1152,16 @@ vhost_vmm()
 	check_err $? "$e engine threads for a VMM's 50 virtqueue toggles and 25 resets, $((e1 - e0)) for one start"
 	busywait 5000 no_engine_thread "$qp"
 	check_err $? "engine thread vmqsim0-qp$qp outlived the VMM's close"
+	# Neither resets after the map is taken back, nor starts with none.
+	one=$((e1 - e0))
+	e1=$(sim_counter guest_engines)
+	vhost -m $MAC1 -M "$mtu" -s $a "$VHOST" toggle-unmap
+	check_err $? "test VMM failed the toggles without a map"
+	e=$(($(sim_counter guest_engines) - e1))
+	[ "$e" -eq "$one" ]
+	check_err $? "$e engine threads for a VMM's 10 resets after unmapping and 10 starts with no map, $one for one start"
+	busywait 5000 no_engine_thread "$qp"
+	check_err $? "engine thread vmqsim0-qp$qp outlived the close of a VMM that unmapped"
 	# Suspends that land while the NIC is in the middle of a burst of
 	# transmit buffers: the knob holds it after each one it took.
 	echo 2000 > $SIM_DBG/guest_take_delay_us

@@ -19,7 +19,8 @@
  *             [-n COUNT] [-t SECS] [-c COUNTERS] DEV CASE...
  *
  * CASE: info rx rx-burst rx-refill bcast filter tx spoof chain rx-small
- * no-irq kick-idle suspend suspend-busy hold ready unmap-batch avail-end, and
+ * no-irq kick-idle suspend suspend-busy hold ready toggle toggle-unmap
+ * unmap-batch avail-end, and
  * the misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
  * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped avail-past
  * host-pa, and no-config-call (one of them without the config interrupt);
@@ -1390,6 +1391,44 @@ static void expect_recovery(struct vh *v, const char *what)
 	      "%s: after a reset frames flow again (status %#x)", what, s);
 }
 
+/* Take back every mapping of ours, one invalidation each. */
+static void unmap_all(struct vh *v)
+{
+	struct vhost_map maps[NR_MAPS];
+	int i;
+
+	our_maps(v, maps);
+	for (i = 0; i < NR_MAPS; i++)
+		vhost_iotlb(&v->h, VHOST_IOTLB_INVALIDATE, maps[i].iova,
+			    maps[i].size, NULL, 0);
+}
+
+/*
+ * A driver that takes its whole map back before each reset, and starts
+ * the device with no map in between, over and over: a start with no
+ * map is its error at once, and vdpa.sh counts the engine threads the
+ * NIC made for it (as many as for one start).
+ */
+static void case_toggle_unmap(struct vh *v)
+{
+	int k, ok;
+
+	for (k = 0; k < 10; k++) {
+		dev_setup(v);
+		check_state(v, "running", "toggle-unmap: mapped");
+		unmap_all(v);
+		vhost_status_set(&v->h, 0);
+		dev_prepare(v);
+		unmap_all(v);
+		dev_go(v);
+		expect_reset(v, "toggle-unmap: started with no map");
+		vhost_status_set(&v->h, 0);
+	}
+	dev_setup(v);
+	ok = rx_frames(v, v->mac, 3, true) + tx_frames(v, v->mac, 3, true);
+	check(ok == 6, "toggle-unmap: %d of 6 frames after", ok);
+}
+
 /* Spoil transmit descriptor 0 as @fn says, make it available, kick. */
 static void tx_post_spoiled(struct vh *v,
 			    void (*fn)(struct vh *v, int q, __u32 i))
@@ -1868,6 +1907,7 @@ static const struct {
 	{ "hold", case_hold, true },
 	{ "ready", case_ready, true },
 	{ "toggle", case_toggle, true },
+	{ "toggle-unmap", case_toggle_unmap, true },
 	{ "mtu-promise", case_mtu_promise, true },
 	{ "bad-addr", case_bad_addr, true },
 	{ "no-config-call", case_no_config_call, true },
