@@ -62,6 +62,7 @@
 #include <linux/cgroup.h>
 #include <linux/etherdevice.h>
 #include <linux/kthread.h>
+#include <linux/refcount.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -674,36 +675,51 @@ static void vmqsim_guest_engine_setup(struct kthread_work *work)
 static struct workqueue_struct *vmqsim_guest_attach_wq;
 
 /**
- * struct vmqsim_guest_attach - an engine's thread to join its owner's cgroups
+ * struct vmqsim_guest_attach - an engine's thread joining an owner's cgroups
  * @work: on vmqsim_guest_attach_wq.
- * @owner: the task that started the queue pair (the VMM), held.
- * @engine: the engine's thread, held: the engine may be gone meanwhile.
+ * @owner: the task that started the queue pair (the VMM), held until the
+ *	join ran.
+ * @engine: the engine's thread, held likewise: it may end meanwhile.
+ * @ref: the thread's holder's (the engine, or the queue pair's spare) and,
+ *	until it ran, the work's.
+ * @err: -EINPROGRESS until the work ran, then 0 if the thread joined,
+ *	-ESRCH if the owner was exiting, else why it could not.
  */
 struct vmqsim_guest_attach {
 	struct work_struct work;
 	struct task_struct *owner;
 	struct task_struct *engine;
+	refcount_t ref;
+	int err;
 };
+
+static void vmqsim_guest_attach_put(struct vmqsim_guest_attach *a)
+{
+	if (a && refcount_dec_and_test(&a->ref))
+		kfree(a);
+}
 
 static void vmqsim_guest_attach_fn(struct work_struct *work)
 {
 	struct vmqsim_guest_attach *a =
 		container_of(work, struct vmqsim_guest_attach, work);
-	int err = 0;
+	int err = -ESRCH;
 
 	/*
 	 * An owner gone meanwhile may have left a cgroup being removed;
-	 * one still there keeps its cgroups alive.
+	 * one still there keeps its cgroups alive.  Not joined (-ESRCH),
+	 * the thread joins the next start's (vmqsim_guest_engine_charged()).
 	 */
 	if (!(READ_ONCE(a->owner->flags) & PF_EXITING))
 		err = cgroup_attach_task_all(a->owner, a->engine);
-	if (err)
+	if (err && err != -ESRCH)
 		pr_warn_ratelimited("%s: cannot join the cgroups of %s[%d]: %d\n",
 				    a->engine->comm, a->owner->comm,
 				    task_pid_nr(a->owner), err);
 	put_task_struct(a->owner);
 	put_task_struct(a->engine);
-	kfree(a);
+	WRITE_ONCE(a->err, err);
+	vmqsim_guest_attach_put(a);
 }
 
 /*
@@ -712,120 +728,121 @@ static void vmqsim_guest_attach_fn(struct work_struct *work)
  * is whose CPU the engine spends.  Joining takes the cgroup lock, under
  * which cgroup code takes RTNL (net_prio), while qp_start holds the NIC's
  * device mutex, which RTNL holders take: the thread joins from a work
- * item, with no lock of ours held, a moment after the start.
+ * item, with no lock of ours held, a moment after the start.  It replaces
+ * the thread's last join, which has run: one at a time per thread.
  */
 static int vmqsim_guest_engine_charge(struct vmqsim_guest *gq)
 {
 	struct vmqsim_guest_attach *a;
 
-	a = kmalloc(sizeof(*a), GFP_KERNEL);
+	a = kmalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
 	INIT_WORK(&a->work, vmqsim_guest_attach_fn);
 	a->owner = get_task_struct(current);
 	a->engine = get_task_struct(gq->engine->task);
+	refcount_set(&a->ref, 2);
+	a->err = -EINPROGRESS;
+	vmqsim_guest_attach_put(gq->attach);
+	gq->attach = a;
 	queue_work(vmqsim_guest_attach_wq, &a->work);
 	return 0;
 }
 
-/* Take the thread kept for the queue's next run, and its owner. */
-static struct kthread_worker *vmqsim_guest_spare_get(struct vmqsim_qp *q,
-						     struct pid **owner)
+/*
+ * A kept thread whose join found the task that started the queue exiting
+ * joins this start's task's cgroups instead, so that a VMM cannot have
+ * its engine run uncharged by starting the queue from a thread that exits
+ * at once; a join it cannot allocate now is the next start's to try.  One
+ * that failed is not tried again, as it would fail again, each time under
+ * the cgroup lock: the log said so, and the thread stays where it is.
+ */
+static void vmqsim_guest_engine_charged(struct vmqsim_guest *gq)
+{
+	if (READ_ONCE(gq->attach->err) == -ESRCH)
+		vmqsim_guest_engine_charge(gq);
+}
+
+/* Take the thread kept for the queue's next run, and its join. */
+static struct kthread_worker *
+vmqsim_guest_spare_get(struct vmqsim_qp *q, struct vmqsim_guest_attach **a)
 {
 	struct kthread_worker *spare;
 
 	spin_lock(&vmqsim_guest_drain_lock);
 	spare = q->spare;
-	*owner = q->spare_owner;
+	*a = q->spare_attach;
 	q->spare = NULL;
-	q->spare_owner = NULL;
+	q->spare_attach = NULL;
 	spin_unlock(&vmqsim_guest_drain_lock);
 	return spare;
 }
 
 /* End a kept thread; it is idle, out of guest memory. */
 static void vmqsim_guest_spare_end(struct kthread_worker *spare,
-				   struct pid *owner)
+				   struct vmqsim_guest_attach *a)
 {
 	if (spare)
 		kthread_destroy_worker(spare);
-	put_pid(owner);
-}
-
-/*
- * The thread of the queue's last run, if the owner starting it again is
- * the one whose cgroups it is in.  So a guest that stops and starts its
- * queues creates no thread and moves none between cgroups: joining takes
- * the cgroup lock and holds up every fork and exit on the host meanwhile.
- * One kept for another owner goes.
- */
-static struct kthread_worker *vmqsim_guest_spare_take(struct vmqsim_qp *q,
-						      struct pid *owner)
-{
-	struct kthread_worker *spare;
-	struct pid *spare_owner;
-
-	spare = vmqsim_guest_spare_get(q, &spare_owner);
-	if (spare && spare_owner == owner) {
-		put_pid(spare_owner);
-		return spare;
-	}
-	vmqsim_guest_spare_end(spare, spare_owner);
-	return NULL;
+	vmqsim_guest_attach_put(a);
 }
 
 /* Keep a stopped engine's thread, idle, for the queue's next run. */
 static void vmqsim_guest_spare_put(struct vmqsim_qp *q,
 				   struct vmqsim_guest *gq)
 {
+	struct vmqsim_guest_attach *old_attach;
 	struct kthread_worker *old;
-	struct pid *old_owner;
 
 	spin_lock(&vmqsim_guest_drain_lock);
 	old = q->spare;
-	old_owner = q->spare_owner;
+	old_attach = q->spare_attach;
 	q->spare = gq->engine;
-	q->spare_owner = gq->owner;
+	q->spare_attach = gq->attach;
 	spin_unlock(&vmqsim_guest_drain_lock);
 	gq->engine = NULL;
-	gq->owner = NULL;
+	gq->attach = NULL;
 	/* Mostly none (the start took it); a drain racing a start's may. */
-	vmqsim_guest_spare_end(old, old_owner);
+	vmqsim_guest_spare_end(old, old_attach);
 }
 
 /*
- * The engine's thread, charged to the owner: the one kept from the
- * queue's last run for the same owner, or a new one.
+ * The engine's thread: the one kept from the queue's last run, or a new
+ * one charged to the owner.  A kept thread stays in the cgroups it
+ * joined, whoever starts the queue, until the owner lets the queue pair
+ * go (vmqsim_guest_release()), as vhost's worker stays its owner's: so a
+ * guest that stops and starts its queues, or a VMM's processes that take
+ * turns at it, create no thread and move none between cgroups (joining
+ * takes the cgroup lock, which every fork and exit on the host waits for).
  */
 static int vmqsim_guest_engine_create(struct vmqsim_guest *gq)
 {
 	int err;
 
-	gq->owner = get_pid(task_tgid(current));
-	gq->engine = vmqsim_guest_spare_take(&gq->sdev->qps[gq->id],
-					     gq->owner);
-	if (gq->engine)
+	gq->engine = vmqsim_guest_spare_get(&gq->sdev->qps[gq->id],
+					    &gq->attach);
+	if (gq->engine) {
+		vmqsim_guest_engine_charged(gq);
 		return 0;
+	}
 	gq->engine = kthread_create_worker(0, "vmqsim%u-qp%u", gq->sdev->id,
 					   gq->id);
 	if (IS_ERR(gq->engine)) {
 		err = PTR_ERR(gq->engine);
-		goto err_owner;
+		gq->engine = NULL;
+		return err;
 	}
 	err = vmqsim_guest_engine_charge(gq);
 	if (err) {
 		kthread_destroy_worker(gq->engine);
-		goto err_owner;
+		gq->engine = NULL;
+		return err;
 	}
 	/* Before any pass: a worker runs its works in order. */
 	kthread_init_work(&gq->setup, vmqsim_guest_engine_setup);
 	kthread_queue_work(gq->engine, &gq->setup);
 	vmqsim_silicon_count(gq->sdev, VMQSIM_CNT_GUEST_ENGINES);
 	return 0;
-
-err_owner:
-	put_pid(gq->owner);
-	return err;
 }
 
 /*
@@ -1645,11 +1662,11 @@ static void vmqsim_guest_drain(struct vmq_dev *vdev, u32 qp)
 static void vmqsim_guest_release(struct vmq_dev *vdev, u32 qp)
 {
 	struct vmqsim_dev *sdev = vmq_dev_priv(vdev);
+	struct vmqsim_guest_attach *a;
 	struct kthread_worker *spare;
-	struct pid *owner;
 
-	spare = vmqsim_guest_spare_get(&sdev->qps[qp], &owner);
-	vmqsim_guest_spare_end(spare, owner);
+	spare = vmqsim_guest_spare_get(&sdev->qps[qp], &a);
+	vmqsim_guest_spare_end(spare, a);
 }
 
 /**

@@ -88,7 +88,7 @@ struct vmqsim_avail {
  * @id: its queue pair.
  * @gqp: the core's guest queue pair: rings, owner, MAC and VLAN.
  * @engine: the thread the engine runs on, in the owner's cgroups.
- * @owner: the owner's thread group, whose cgroups @engine is in.
+ * @attach: @engine's join of the owner's cgroups (guest.c).
  * @work: the engine.
  * @setup: lets a fatal signal end the engine thread's waits; its first
  *	work.
@@ -116,7 +116,7 @@ struct vmqsim_guest {
 	u32 id;
 	struct vmq_guest_qp *gqp;
 	struct kthread_worker *engine;
-	struct pid *owner;
+	struct vmqsim_guest_attach *attach;
 	struct kthread_work work;
 	struct kthread_work setup;
 	struct sk_buff_head fifo;

@@ -73,6 +73,7 @@
 struct page_pool;
 struct vmqsim_dev;
 struct vmqsim_guest;
+struct vmqsim_guest_attach;
 
 /**
  * struct vmqsim_rx_meta - what the hardware reports with a frame
@@ -159,7 +160,7 @@ struct vmqsim_vector_user {
  *	waiting in guest memory, until vmqsim_guest_drain() (guest.c).
  * @spare: the thread of a stopped guest queue pair's engine, kept for
  *	its next run until its owner lets go of it (guest.c).
- * @spare_owner: whose cgroups @spare is in: the owner's thread group.
+ * @spare_attach: @spare's join of its owner's cgroups (guest.c).
  * @rx_irq: what its vector does while the host's NAPI poll serves it.
  * @napi_shown: its queues name @napi in the netdev netlink family.
  */
@@ -175,7 +176,7 @@ struct vmqsim_qp {
 	struct vmqsim_guest __rcu *guest;
 	struct vmqsim_guest *draining;
 	struct kthread_worker *spare;
-	struct pid *spare_owner;
+	struct vmqsim_guest_attach *spare_attach;
 	struct vmqsim_vector_user rx_irq;
 	bool napi_shown;
 };

@@ -38,6 +38,7 @@ TESTS="
 	engine_cgroup
 	engine_cgroup_net_prio
 	engine_kept
+	engine_rejoin
 	two_vmms
 	vmm_close_and_kill
 	remove_with_vmm
@@ -467,7 +468,51 @@ engine_kept()
 	# stopped thread is listed until it is reaped).
 	busywait 5000 no_engine_thread "$qp"
 	check_err $? "engine thread vmqsim0-qp$qp outlived the VMM's close"
+	# Processes sharing the device's file take turns: still the one
+	# thread, the first starter's.
+	e0=$(sim_counter guest_engines)
+	vmm $UUID1 forktoggle
+	check_err $? "test VMM failed the forked toggles"
+	e=$(($(sim_counter guest_engines) - e0))
+	[ "$e" -eq 1 ]
+	check_err $? "$e engine threads for 25 children's and 25 parent's starts, want 1"
+	busywait 5000 no_engine_thread "$qp"
+	check_err $? "engine thread vmqsim0-qp$qp outlived the forked VMM's close"
 	log_test "engine kept: one thread for a guest's 50 queue starts, gone at close"
+}
+
+# A thread that is gone before the engine's thread joins its cgroups
+# leaves it unjoined; the queue's next start, from a live thread of the
+# VMM, joins it to that one's, so only one run is uncharged.
+engine_rejoin()
+{
+	local qp pid eng
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "engine rejoin"; return; }
+	grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG
+	mkdir -p $CG_VMM
+	check_err $? "cannot make a cgroup"
+	defer rmdir $CG_VMM
+	mdev_create $UUID1 $MAC1
+	qp=$(mdev_qp $UUID1)
+	: > /tmp/vmm_rejoin.out
+	bash -c "echo \$\$ > $CG_VMM/cgroup.procs && exec $VMM -t 20 $UUID1 exitjoin" \
+		> /tmp/vmm_rejoin.out 2>&1 &
+	pid=$!
+	defer kill $pid
+	vmm_wait_holding /tmp/vmm_rejoin.out
+	check_err $? "VMM did not start: $(cat /tmp/vmm_rejoin.out)"
+	eng=$(grep -lx "vmqsim0-qp$qp" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3)
+	[ -n "$eng" ]
+	check_err $? "no engine thread vmqsim0-qp$qp"
+	busywait 5000 grep -qx "0::/${CG_VMM#$CG/}" "/proc/$eng/cgroup" 2>/dev/null
+	check_err $? "engine thread not in the VMM's cgroup after the VMM's own start: $(cat "/proc/$eng/cgroup" 2>/dev/null)"
+	kill -USR1 $pid
+	wait $pid
+	check_err $? "test VMM failed"
+	sed 's/^/\t/' /tmp/vmm_rejoin.out
+	log_test "engine rejoin: a thread gone before the join leaves one run uncharged"
 }
 
 two_vmms()

@@ -17,7 +17,8 @@
  * sendto-refused storm batch txloop fifo bad-desc bad-txlen bad-rxlen bad-tail
  * bad-ring unmap unmap-edge reset hold stuck stuck-enable stuck-exit
  * stuck-map stuck-two deaf demo nomac vlan-change rx-toolong irq-down
- * stop-race stop-count access-rx access-batch trunk-rx.  Prints one line
+ * stop-race stop-count access-rx access-batch trunk-rx toggle forktoggle
+ * exitjoin.  Prints one line
  * per check; exits 0 if all passed, 1 otherwise, 4 if VFIO (or, for the
  * stuck cases, userfaultfd) is missing.  UUID2 is stuck-two's second
  * device, opened into UUID's container.
@@ -27,7 +28,7 @@
  * what the device holds) rather than for a fixed time; batch and
  * stop-count need it (they set the knobs beside it).
  *
- * hold and the stuck cases but stuck-enable run until the host asks for
+ * hold, exitjoin and the stuck cases but stuck-enable run until the host asks for
  * the device back, SIGUSR1, or -t seconds; deaf ignores the host and
  * waits for SIGUSR1 or -t.
  */
@@ -45,6 +46,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1158,6 +1160,38 @@ static void case_toggle(struct vmm *v)
 	check(rx_frames(v, v->mac, 2, true) == 2, "toggle: the queue works after");
 }
 
+/*
+ * Processes of one VMM that take turns at the queue, the device's file
+ * shared across a fork: each child enables it and exits, the parent
+ * disables and enables it again.  vfio_queue.sh counts the engine
+ * threads the NIC made for them.
+ */
+static void case_forktoggle(struct vmm *v)
+{
+	int k, status;
+	pid_t pid;
+
+	guest_start(v, BUF_LEN);
+	for (k = 0; k < TOGGLES; k++) {
+		wr(v, VMQ_REG_CONTROL, 0);
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (!pid)
+			_exit(wr_err(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE) ? 1 : 0);
+		check(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      !WEXITSTATUS(status), "forktoggle: child %d enabled", k);
+		wr(v, VMQ_REG_CONTROL, 0);
+		wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	}
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
+	      "forktoggle: enabled after %d children's and %d own starts",
+	      TOGGLES, TOGGLES);
+	check(rx_frames(v, v->mac, 2, true) == 2,
+	      "forktoggle: the queue works after");
+}
+
 /* Set by SIGUSR1: the test is done with a holding VMM. */
 static int released;
 
@@ -1718,6 +1752,56 @@ static void case_hold(struct vmm *v)
 	      "hold: host asked for the device back");
 }
 
+/*
+ * Enable the queue from a thread that exits right after, before the
+ * NIC's engine thread can join its cgroups: SCHED_FIFO on its own CPU,
+ * it runs to its exit before that CPU's workqueue does.  Return: NULL;
+ * the write's result in *arg.
+ */
+static void *enable_and_exit(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	struct vmm **vp = arg;
+	unsigned long mask;
+	unsigned int cpu;
+
+	if (syscall(SYS_getcpu, &cpu, NULL, NULL) || cpu >= 64)
+		cpu = 0;
+	mask = 1UL << cpu;
+	if (syscall(SYS_sched_setaffinity, 0, sizeof(mask), &mask) ||
+	    sched_setscheduler(0, SCHED_FIFO, &sp))
+		return (void *)-1L;
+	return (void *)(long)wr_err(*vp, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+}
+
+/*
+ * The queue's first start comes from a thread that is gone before the
+ * engine's thread joins its cgroups; the VMM then disables and enables
+ * the queue and holds it: vfio_queue.sh wants the engine's thread in
+ * the VMM's cgroup by then.
+ */
+static void case_exitjoin(struct vmm *v)
+{
+	pthread_t thread;
+	void *ret;
+
+	guest_setup(v, BUF_LEN);
+	if (pthread_create(&thread, NULL, enable_and_exit, &v))
+		die("pthread_create");
+	pthread_join(thread, &ret);
+	check(!ret, "exitjoin: a thread enabled the queue and exited (%ld)",
+	      (long)ret);
+	check(rd(v, VMQ_REG_STATUS) == VMQ_STATUS_ENABLED,
+	      "exitjoin: enabled by the thread");
+	wr(v, VMQ_REG_CONTROL, 0);
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+	check(rx_frames(v, v->mac, 2, true) == 2,
+	      "exitjoin: the queue works after the VMM's own start");
+	printf("holding the device\n");
+	fflush(stdout);
+	hold_until_released(v);
+}
+
 /* With no admin MAC and anti-spoofing on, nothing goes out, 00:..:00 too. */
 static void case_nomac(struct vmm *v)
 {
@@ -2157,6 +2241,8 @@ static const struct {
 	{ "unmap-edge", case_unmap_edge, true },
 	{ "reset", case_reset, true },
 	{ "toggle", case_toggle, true },
+	{ "forktoggle", case_forktoggle, true },
+	{ "exitjoin", case_exitjoin, true },
 	{ "pin", case_pin, true },
 	{ "nopin", case_nopin, true },
 	{ "unmap-storm", case_unmap_storm, true },
