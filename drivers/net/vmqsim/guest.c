@@ -1479,7 +1479,7 @@ static int vmqsim_guest_start(struct vmq_dev *vdev, u32 qp)
 				     qp);
 		return err;
 	}
-	gq = kzalloc(sizeof(*gq), GFP_KERNEL);
+	gq = kzalloc(sizeof(*gq), GFP_KERNEL_ACCOUNT);
 	if (!gq)
 		return -ENOMEM;
 	gq->sdev = sdev;

@@ -71,7 +71,8 @@ static struct vmqsim_chain *vmqsim_chain_alloc(void)
 {
 	struct vmqsim_chain *c;
 
-	c = kmalloc(sizeof(*c) + VMQ_VIRTQ_MAX * sizeof(*c->desc), GFP_KERNEL);
+	c = kmalloc(sizeof(*c) + VMQ_VIRTQ_MAX * sizeof(*c->desc),
+		    GFP_KERNEL_ACCOUNT);
 	if (c) {
 		c->max = VMQ_VIRTQ_MAX;
 		c->desc = (struct vmqsim_vring_desc *)(c + 1);
