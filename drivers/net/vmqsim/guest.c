@@ -1548,8 +1548,13 @@ static void __vmqsim_guest_stop(struct vmq_dev *vdev, u32 qp,
 	/* Nobody finds the engine any more... */
 	RCU_INIT_POINTER(q->guest, NULL);
 	vmqsim_guest_vecs_detach(gq);
-	/* ...and every classifier pass, doorbell or handler that did is over. */
-	synchronize_net();
+	/*
+	 * ...and every classifier pass, doorbell or handler that did is
+	 * over.  Not synchronize_net(): a guest stops its queue at will,
+	 * and an expedited grace period whenever anyone holds RTNL would
+	 * let it send IPIs to every CPU of the host at that rate.
+	 */
+	synchronize_rcu();
 	/* Out of guest memory, it finds the gate closed soon: wait for it. */
 	if (!in_dma)
 		kthread_flush_worker(gq->engine);

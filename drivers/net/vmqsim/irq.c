@@ -583,8 +583,12 @@ void vmqsim_irq_tx_free(struct vmqsim_dev *sdev, u32 qp)
 	if (!vec->requested)
 		return;
 	WRITE_ONCE(vec->requested, false);
-	/* As in vmqsim_vectors_free(): raises, then messages, are over. */
-	synchronize_net();
+	/*
+	 * As in vmqsim_vectors_free(): raises, then messages, are over.
+	 * A guest's stop, at the guest's rate: never expedited (see
+	 * __vmqsim_guest_stop()).
+	 */
+	synchronize_rcu();
 	hrtimer_cancel(&vec->coal_timer);
 	vmqsim_vector_wait(vec);
 	vmq_qp_set_tx_irq(sdev->vdev, qp, 0);
