@@ -367,6 +367,10 @@ static int vmq_vfio_mig_precopy_append(struct vmq_vfio_dev *mvdev)
 	}
 	mutex_unlock(&migf->lock);
 	kvfree(seg);
+	/* The segment's own failures are logged where it is made. */
+	if (err)
+		dev_warn(mvdev->vfio.dev, "cannot save the device's state: %d\n",
+			 err);
 	return err;
 }
 
