@@ -306,6 +306,8 @@ static void vmqsim_nic_get_stats64(struct net_device *nic,
 	stats->rx_dropped += cnt[VMQSIM_CNT_RX_FILTER_DROPS];
 	stats->rx_fifo_errors = cnt[VMQSIM_CNT_RX_OVERRUNS];
 	stats->rx_length_errors = cnt[VMQSIM_CNT_RX_TOO_LONG];
+	/* if_link.h: rx_errors includes the length errors. */
+	stats->rx_errors += stats->rx_length_errors;
 }
 
 static int vmqsim_nic_set_features(struct net_device *nic,

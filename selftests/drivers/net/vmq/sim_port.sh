@@ -207,10 +207,11 @@ port_pause()
 
 # A frame from the wire longer than the NIC's MTU + 18, or than any
 # ring's buffer, is dropped and counted (qpN_rx_drops, rx_too_long, the
-# NIC's rx_length_errors), PAUSE or not: the frames behind it go on.
+# NIC's rx_length_errors and rx_errors), PAUSE or not: the frames behind
+# it go on.
 port_pause_too_long()
 {
-	local f0 d0 t0 l0 h0 stats=/sys/class/net/$DEV/statistics
+	local f0 d0 t0 l0 e0 h0 stats=/sys/class/net/$DEV/statistics
 
 	vmqsim_setup_or_exit 4
 	defer ip link set $PEER mtu 1500
@@ -219,6 +220,7 @@ port_pause_too_long()
 	check_err $? "PAUSE on, or the partner's MTU 3000"
 	f0=$(qp_sum rx_packets); d0=$(qp_sum rx_drops)
 	t0=$(sim_counter rx_too_long); l0=$(cat $stats/rx_length_errors)
+	e0=$(cat $stats/rx_errors)
 	h0=$(sim_counter rx_held)
 	# 2000 bytes: past MTU 1500 + 18; 4000: past any ring's buffer
 	# (pktgen minds no MTU).
@@ -230,8 +232,9 @@ port_pause_too_long()
 	check_err $? "delivered $(($(qp_sum rx_packets) - f0)) of the 10 frames behind the long ones"
 	[ $(($(qp_sum rx_drops) - d0)) -eq 2 ] &&
 		[ $(($(sim_counter rx_too_long) - t0)) -eq 2 ] &&
-		[ $(($(cat $stats/rx_length_errors) - l0)) -eq 2 ]
-	check_err $? "long frames: $(($(qp_sum rx_drops) - d0)) ring drops, $(($(sim_counter rx_too_long) - t0)) rx_too_long, $(($(cat $stats/rx_length_errors) - l0)) rx_length_errors, want 2 each"
+		[ $(($(cat $stats/rx_length_errors) - l0)) -eq 2 ] &&
+		[ $(($(cat $stats/rx_errors) - e0)) -eq 2 ]
+	check_err $? "long frames: $(($(qp_sum rx_drops) - d0)) ring drops, $(($(sim_counter rx_too_long) - t0)) rx_too_long, $(($(cat $stats/rx_length_errors) - l0)) rx_length_errors, $(($(cat $stats/rx_errors) - e0)) rx_errors, want 2 each"
 	[ "$(cat $SIM_DBG/port_backlog)" -eq 0 ]
 	check_err $? "frames left waiting in the port"
 	[ "$(sim_counter rx_held)" -eq "$h0" ]
