@@ -371,7 +371,7 @@ static void vmqsim_get_pause_stats(struct net_device *nic,
 
 	vmqsim_silicon_read_counters(vmqsim_netdev_sdev(nic), cnt);
 	stats->tx_pause_frames = cnt[VMQSIM_CNT_TX_PAUSE];
-	stats->rx_pause_frames = 0;
+	stats->rx_pause_frames = cnt[VMQSIM_CNT_RX_PAUSE];
 }
 
 static const struct ethtool_ops vmqsim_ethtool_ops = {

@@ -51,6 +51,8 @@ const char * const vmqsim_counter_names[VMQSIM_CNT_MAX] = {
 	[VMQSIM_CNT_GUEST_PASSES]	= "guest_passes",
 	[VMQSIM_CNT_RX_TOO_LONG]	= "rx_too_long",
 	[VMQSIM_CNT_GUEST_ENGINES]	= "guest_engines",
+	[VMQSIM_CNT_RX_MAC_CONTROL]	= "rx_mac_control",
+	[VMQSIM_CNT_RX_PAUSE]		= "rx_pause_frames",
 };
 
 /**
@@ -503,6 +505,29 @@ u32 vmqsim_silicon_rx_waiting(struct vmqsim_qp *qp)
 
 /* --- receive path and transmit switch ------------------------------------ */
 
+#define VMQSIM_MAC_CONTROL_PAUSE	0x0001
+
+/*
+ * A MAC Control frame (802.3 Annex 31A: PAUSE, priority flow control) is
+ * the receiving MAC's own, whatever its destination: a MAC consumes it
+ * and passes it to no queue.  This NIC does not act on PAUSE it receives
+ * (ethtool -A rx is off), so it only counts them.
+ */
+static bool vmqsim_mac_control(struct vmqsim_dev *sdev,
+			       const struct sk_buff *skb)
+{
+	__be16 type, opcode;
+
+	if (skb_copy_bits(skb, ETH_ALEN * 2, &type, sizeof(type)) ||
+	    type != htons(ETH_P_PAUSE))
+		return false;
+	vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_MAC_CONTROL);
+	if (!skb_copy_bits(skb, ETH_HLEN, &opcode, sizeof(opcode)) &&
+	    opcode == htons(VMQSIM_MAC_CONTROL_PAUSE))
+		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_PAUSE);
+	return true;
+}
+
 static bool vmqsim_parse(const struct sk_buff *skb, struct vmqsim_l2 *l2)
 {
 	const struct vlan_ethhdr *hdr;
@@ -704,6 +729,8 @@ u32 vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
 	for (i = 0; i < n; i++) {
 		if (!vmqsim_parse(skb[i], &l2)) {
 			vmq_qp_count_rx_drop(sdev->vdev, VMQ_QP_DEFAULT, 1);
+		} else if (vmqsim_mac_control(sdev, skb[i])) {
+			continue;
 		} else if (is_multicast_ether_addr(l2.dst)) {
 			/* Earlier frames first: a copy may go to their queue. */
 			vmqsim_stage_flush(&stage);

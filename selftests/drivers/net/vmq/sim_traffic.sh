@@ -28,6 +28,7 @@ TESTS="
 	reconfigure_under_flood
 	del_device_under_flood
 	host_tx_skbs_not_shared
+	mac_control_consumed
 "
 
 carrier_up()
@@ -336,6 +337,43 @@ host_tx_skbs_not_shared()
 	pg_set vmq0 "burst 10" 2>/dev/null
 	check_fail $? "pktgen may send one skb in bursts through vmq0"
 	log_test "vmq0 does not let its senders share an skb"
+}
+
+# pause_rx: the PAUSE frames vmq0 says it received.
+pause_rx()
+{
+	ethtool -I -a vmq0 | awk '$1 == "rx_pause_frames:" { print $2 }'
+}
+
+# MAC Control frames (802.3x PAUSE) from the partner are the MAC's own:
+# counted, and delivered to no queue, not even to the one a filter steers
+# their destination to; the frames behind them are.
+mac_control_consumed()
+{
+	local mac=02:00:00:00:00:44 b1 m0 p0
+
+	traffic_setup
+	check_err $? "setup failed"
+	need_two_channels
+	check_err $? "cannot get 2 channels"
+	ethtool -N vmq0 flow-type ether dst $mac action 1 loc 6
+	check_err $? "ethtool -N failed"
+	defer ethtool -N vmq0 delete 6
+	b1=$(qp_stat qp1_rx_packets)
+	m0=$(sim_counter rx_mac_control); p0=$(pause_rx)
+	peer_send $mac 10 pause && peer_send 01:80:c2:00:00:01 10 pause
+	check_err $? "sending PAUSE frames failed"
+	peer_send $mac 5
+	check_err $? "sending frames failed"
+	busywait 5000 stat_reaches qp1_rx_packets $((b1 + 5))
+	check_err $? "qp1 did not receive the 5 frames behind the PAUSE frames"
+	[ "$(qp_stat qp1_rx_packets)" -eq $((b1 + 5)) ]
+	check_err $? "qp1 received $(($(qp_stat qp1_rx_packets) - b1)) frames, want the 5 that are not PAUSE"
+	[ $(($(sim_counter rx_mac_control) - m0)) -eq 20 ]
+	check_err $? "rx_mac_control counted $(($(sim_counter rx_mac_control) - m0)), want 20"
+	[ $(($(pause_rx) - p0)) -eq 20 ]
+	check_err $? "rx_pause_frames counted $(($(pause_rx) - p0)), want 20"
+	log_test "PAUSE frames from the wire are counted and reach no queue"
 }
 
 require_root

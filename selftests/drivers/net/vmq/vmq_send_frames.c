@@ -2,12 +2,14 @@
 /*
  * vmq_send_frames: send raw Ethernet frames for the vmqsim selftests.
  *
- *   vmq_send_frames IFNAME DST_MAC COUNT [VLAN]
+ *   vmq_send_frames IFNAME DST_MAC COUNT [VLAN|pause]
  *
  * Sends COUNT minimum-size frames (ethertype 0x88b5, local experimental)
  * from IFNAME's own MAC to DST_MAC, with an in-band 802.1Q tag if VLAN is
- * given.  It is a helper, not a test: run without arguments (as the
- * kselftest runner does) it says so and exits with the skip code.
+ * given; with "pause", 802.3x PAUSE frames (MAC Control, opcode 1, the
+ * longest pause) instead.  It is a helper, not a test: run without
+ * arguments (as the kselftest runner does) it says so and exits with the
+ * skip code.
  */
 
 #include <arpa/inet.h>
@@ -26,6 +28,7 @@
 #define KSFT_SKIP	4
 #define FRAME_LEN	60
 #define ETH_P_LOCAL_EXP	0x88b5
+#define TAG_PAUSE	-2	/* not a VLAN: a PAUSE frame */
 
 static int parse_mac(const char *str, unsigned char *mac)
 {
@@ -61,6 +64,15 @@ static int build_frame(int fd, const char *ifname, const unsigned char *dst,
 	p += ETH_ALEN;
 	memcpy(p, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
 	p += ETH_ALEN;
+	if (vlan == TAG_PAUSE) {
+		*p++ = ETH_P_PAUSE >> 8;
+		*p++ = ETH_P_PAUSE & 0xff;
+		*p++ = 0x00;	/* opcode 1: PAUSE */
+		*p++ = 0x01;
+		*p++ = 0xff;	/* for 65535 quanta */
+		*p = 0xff;
+		return 0;
+	}
 	if (vlan >= 0) {
 		*p++ = ETH_P_8021Q >> 8;
 		*p++ = ETH_P_8021Q & 0xff;
@@ -113,7 +125,7 @@ int main(int argc, char **argv)
 
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr,
-			"usage: %s IFNAME DST_MAC COUNT [VLAN]\n"
+			"usage: %s IFNAME DST_MAC COUNT [VLAN|pause]\n"
 			"(a helper of the sim_*.sh tests, not a test itself)\n",
 			argv[0]);
 		return argc == 1 ? KSFT_SKIP : 2;
@@ -122,7 +134,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bad DST_MAC or COUNT\n");
 		return 2;
 	}
-	if (argc == 5) {
+	if (argc == 5 && !strcmp(argv[4], "pause")) {
+		tag = TAG_PAUSE;
+	} else if (argc == 5) {
 		if (parse_uint(argv[4], 4095, &vlan)) {
 			fprintf(stderr, "bad VLAN (0..4095)\n");
 			return 2;
