@@ -496,18 +496,11 @@ engine_rejoin()
 	defer rmdir $CG_VMM
 	mdev_create $UUID1 $MAC1
 	qp=$(mdev_qp $UUID1)
-	: > /tmp/vmm_rejoin.out
-	bash -c "echo \$\$ > $CG_VMM/cgroup.procs && exec $VMM -t 20 $UUID1 exitjoin" \
-		> /tmp/vmm_rejoin.out 2>&1 &
-	pid=$!
-	defer kill $pid
-	vmm_wait_holding /tmp/vmm_rejoin.out
+	vmm_in_cgroup /tmp/vmm_rejoin.out exitjoin
 	check_err $? "VMM did not start: $(cat /tmp/vmm_rejoin.out)"
-	eng=$(grep -lx "vmqsim0-qp$qp" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3)
-	[ -n "$eng" ]
-	check_err $? "no engine thread vmqsim0-qp$qp"
-	busywait 5000 grep -qx "0::/${CG_VMM#$CG/}" "/proc/$eng/cgroup" 2>/dev/null
-	check_err $? "engine thread not in the VMM's cgroup after the VMM's own start: $(cat "/proc/$eng/cgroup" 2>/dev/null)"
+	defer kill $pid
+	eng=$(engine_joined "$qp")
+	check_err $? "engine thread vmqsim0-qp$qp '$eng' not in the VMM's cgroup after the VMM's own start: $(cat "/proc/$eng/cgroup" 2>/dev/null)"
 	kill -USR1 $pid
 	wait $pid
 	check_err $? "test VMM failed"
@@ -567,6 +560,31 @@ two_vmms()
 CG=/sys/fs/cgroup
 CG_VMM=$CG/vmq_vmm
 
+# vmm_in_cgroup OUT CASE: the test VMM, in cgroup CG_VMM and in the
+# background, runs CASE on UUID1's device (its output in OUT) and holds
+# it; sets pid.  Fails if it never says it holds the device.
+vmm_in_cgroup()
+{
+	: > "$1"
+	bash -c "echo \$\$ > $CG_VMM/cgroup.procs && exec $VMM -t 20 $UUID1 $2" \
+		> "$1" 2>&1 &
+	pid=$!
+	vmm_wait_holding "$1"
+}
+
+# engine_joined QP: prints the pid of queue pair QP's engine thread; fails
+# if there is none, or if it is not in CG_VMM within 5 s (it joins from a
+# work item, a moment after the start).
+engine_joined()
+{
+	local eng
+
+	eng=$(grep -lx "vmqsim0-qp$1" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3)
+	echo "$eng"
+	[ -n "$eng" ] &&
+		busywait 5000 grep -qx "0::/${CG_VMM#$CG/}" "/proc/$eng/cgroup" 2>/dev/null
+}
+
 # cpu_usec CGROUP: CPU time its tasks used, in microseconds.
 cpu_usec()
 {
@@ -604,18 +622,10 @@ engine_cgroup()
 	defer rmdir $CG_VMM
 	mdev_create $UUID1 $MAC1
 	qp=$(mdev_qp $UUID1)
-	: > /tmp/vmm_loop.out
-	bash -c "echo \$\$ > $CG_VMM/cgroup.procs && exec $VMM -t 20 $UUID1 txloop" \
-		> /tmp/vmm_loop.out 2>&1 &
-	pid=$!
-	vmm_wait_holding /tmp/vmm_loop.out
+	vmm_in_cgroup /tmp/vmm_loop.out txloop
 	check_err $? "VMM did not start"
-	eng=$(grep -lx "vmqsim0-qp$qp" /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3)
-	[ -n "$eng" ]
-	check_err $? "no engine thread vmqsim0-qp$qp"
-	# It joins from a work item, a moment after the start.
-	busywait 5000 grep -qx "0::/${CG_VMM#$CG/}" "/proc/$eng/cgroup" 2>/dev/null
-	check_err $? "engine thread not in the VMM's cgroup: $(cat "/proc/$eng/cgroup" 2>/dev/null)"
+	eng=$(engine_joined "$qp")
+	check_err $? "engine thread vmqsim0-qp$qp '$eng' not in the VMM's cgroup: $(cat "/proc/$eng/cgroup" 2>/dev/null)"
 	if [ -n "$eng" ]; then
 		nap 1
 		# The engine's window inside the cgroup's: e0 after u0, e1
