@@ -258,7 +258,10 @@ struct vmq_coalesce {
  * @filter_write: program filter slot @slot to send frames matching @key to
  *	queue pair @qp (or drop them if @qp is %VMQ_QP_DROP, or spread them
  *	by an RSS context if vmq_qp_is_rss(@qp)).  The slot may hold an
- *	older filter, which this replaces in one step.
+ *	older filter, which this replaces in one step.  The target need not
+ *	run (a guest's filter comes before its first start): what the
+ *	filter matches is its target's all the same, also in the NIC's
+ *	internal switch, and dropped there while it does not run.
  * @filter_clear: empty filter slot @slot.
  * @qp_start: give queue pair @qp rings of the current sizes and let the
  *	hardware DMA.  Called on ALLOCATED or DMA_STOPPED queue pairs of

@@ -207,27 +207,6 @@ u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, u32 ctx,
 }
 
 /**
- * vmqsim_rss_pool() - the switching pool RSS context @ctx spreads over
- * @sdev: the device.
- * @ctx: the context.
- *
- * A table's queue pairs are one vport's, so its first entry tells.
- *
- * Context: RCU read side.
- * Return: the pool, or %VMQSIM_POOL_WIRE without that table.
- */
-u32 vmqsim_rss_pool(struct vmqsim_dev *sdev, u32 ctx)
-{
-	const struct vmqsim_rss_hw *rss;
-
-	rss = ctx <= VMQ_RSS_HW_CTX ? rcu_dereference(sdev->silicon.rss[ctx]) :
-				      NULL;
-	if (!rss || rss->cfg.indir[0] >= sdev->num_qps)
-		return VMQSIM_POOL_WIRE;
-	return READ_ONCE(sdev->qps[rss->cfg.indir[0]].pool);
-}
-
-/**
  * vmqsim_rss_vport() - the vport RSS context @ctx spreads over
  * @sdev: the device.
  * @ctx: the context.

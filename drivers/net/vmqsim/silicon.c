@@ -137,8 +137,8 @@ static struct vmqsim_cls_entry *vmqsim_cls_find(struct vmqsim_silicon *si,
 }
 
 /* A MAC+VLAN filter wins over one on the MAC alone.  RCU read side. */
-static u32 vmqsim_cls_lookup(struct vmqsim_silicon *si,
-			     const struct vmqsim_l2 *l2)
+static struct vmqsim_cls_entry *vmqsim_cls_match(struct vmqsim_silicon *si,
+						 const struct vmqsim_l2 *l2)
 {
 	struct vmqsim_cls_entry *entry = NULL;
 	u64 key;
@@ -151,6 +151,15 @@ static u32 vmqsim_cls_lookup(struct vmqsim_silicon *si,
 		key = vmq_mac_vlan_pack(l2->dst, VMQ_VLAN_NONE);
 		entry = vmqsim_cls_find(si, key);
 	}
+	return entry;
+}
+
+/* Its filter's target, or VMQSIM_CLS_MISS.  RCU read side. */
+static u32 vmqsim_cls_lookup(struct vmqsim_silicon *si,
+			     const struct vmqsim_l2 *l2)
+{
+	struct vmqsim_cls_entry *entry = vmqsim_cls_match(si, l2);
+
 	return entry ? READ_ONCE(entry->qp) : VMQSIM_CLS_MISS;
 }
 
@@ -162,19 +171,36 @@ static struct vmqsim_cls_entry *vmqsim_slot(struct vmqsim_silicon *si,
 }
 
 /*
- * The queue pair whose filters an entry counts for replication: its
- * target, or the vport a context spreads over (its first queue pair,
- * which takes the vport's broadcasts); VMQ_QP_DROP for none.
+ * The queue pair that stands for an entry's target in the switch: the
+ * target, or the first queue pair of the vport a context spreads over
+ * (which takes the vport's broadcasts; queue pair 0 for the host's
+ * contexts, which replicate nothing more: the host gets its copy
+ * there); VMQ_QP_DROP for none.  Its filters count for replication.
+ * The core's mutex held.
  */
 static u32 vmqsim_cls_owner(struct vmqsim_dev *sdev, u32 qp)
 {
-	u32 vport;
-
 	if (qp == VMQ_QP_DROP || !vmq_qp_is_rss(qp))
 		return qp;
-	vport = vmqsim_rss_vport(sdev, vmq_qp_rss_ctx(qp));
-	/* The host's own contexts replicate nothing. */
-	return vport == VMQ_QP_DEFAULT ? VMQ_QP_DROP : vport;
+	return vmqsim_rss_vport(sdev, vmq_qp_rss_ctx(qp));
+}
+
+/*
+ * The switch learns which pool a filter's target belongs to, and
+ * whether it takes switched frames, when the filter is written, as a
+ * NIC's MAC filter entry names its pool: not at the target's first
+ * start, so that a frame for a guest's MAC stays inside the NIC before
+ * its queue pair ever ran, and nothing of the queue pair's previous
+ * owner decides where it goes.  Of a running queue pair it writes what
+ * its start wrote: a queue pair's vport and flags stay while it is
+ * claimed.
+ */
+static void vmqsim_cls_owner_learn(struct vmqsim_dev *sdev, u32 owner)
+{
+	if (owner == VMQ_QP_DROP)
+		return;
+	WRITE_ONCE(sdev->qps[owner].pool, vmq_qp_vport(sdev->vdev, owner));
+	WRITE_ONCE(sdev->qps[owner].flags, vmq_qp_flags(sdev->vdev, owner));
 }
 
 static void vmqsim_qp_filters_add(struct vmqsim_silicon *si, u32 qp, int n)
@@ -208,6 +234,8 @@ int vmqsim_silicon_filter_write(struct vmqsim_dev *sdev, u32 slot,
 	entry->key = vmq_mac_vlan_pack(key->addr, key->vlan);
 	entry->qp = qp;
 	entry->owner = vmqsim_cls_owner(sdev, qp);
+	/* Before the classifier can find the entry. */
+	vmqsim_cls_owner_learn(sdev, entry->owner);
 
 	old = vmqsim_slot(si, slot);
 	if (old && old->key == entry->key) {
@@ -758,18 +786,24 @@ u32 vmqsim_silicon_rx(struct vmqsim_dev *sdev, struct sk_buff **skb, u32 n)
 }
 
 /*
- * Whether a frame switched inside the NIC may land on @qp, a queue pair
- * or RSS context the classifier found: not on a private or vepa
- * macvlan's, which takes frames from its siblings through the wire only.
- * RCU read side.
+ * Whether a frame from pool @src_pool that matched @entry is switched
+ * inside the NIC: its target is another pool's, and not a private or
+ * vepa macvlan's, which takes frames from its siblings through the wire
+ * only.  Decided by the filter (vmqsim_cls_owner_learn()), whether or
+ * not the target runs: one that does not drops the frame
+ * (vmqsim_deliver()).  RCU read side.
  */
-static bool vmqsim_switch_to(struct vmqsim_dev *sdev, u32 qp)
+static bool vmqsim_switch_to(struct vmqsim_dev *sdev,
+			     const struct vmqsim_cls_entry *entry, u32 src_pool)
 {
-	u32 first = vmq_qp_is_rss(qp) ?
-		    vmqsim_rss_pool(sdev, vmq_qp_rss_ctx(qp)) : qp;
+	const struct vmqsim_qp *owner;
 
-	return first >= sdev->num_qps ||
-	       (READ_ONCE(sdev->qps[first].flags) & VMQ_QP_F_LOCAL_SWITCH);
+	/* A drop rule's MAC (no owner) is the wire's, as without the rule. */
+	if (entry->owner >= sdev->num_qps)
+		return false;
+	owner = &sdev->qps[entry->owner];
+	return READ_ONCE(owner->pool) != src_pool &&
+	       (READ_ONCE(owner->flags) & VMQ_QP_F_LOCAL_SWITCH);
 }
 
 /**
@@ -778,20 +812,20 @@ static bool vmqsim_switch_to(struct vmqsim_dev *sdev, u32 qp)
  * @txq: the queue pair it was sent on.
  * @skb: the frame, consumed.
  *
- * Unicast to a MAC a queue pair of another pool owns is switched to that
- * queue pair; everything else goes to the wire, and broadcast and
- * multicast also to every other pool.  A queue pair without
- * VMQ_QP_F_LOCAL_SWITCH (a private or vepa macvlan's) sends everything to
- * the wire, and unicast to it goes there too, so the rules of its mode
- * hold both ways.
+ * Unicast to a MAC whose filter names a queue pair (or context) of
+ * another pool is switched to it, whether or not it runs; everything
+ * else goes to the wire, and broadcast and multicast also to every
+ * other pool.  A queue pair without VMQ_QP_F_LOCAL_SWITCH (a private or
+ * vepa macvlan's) sends everything to the wire, and unicast to it goes
+ * there too, so the rules of its mode hold both ways.
  *
  * Context: the NIC's transmit path, BHs disabled.
  */
 void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
 {
 	u32 src_pool = READ_ONCE(sdev->qps[txq].pool);
+	struct vmqsim_cls_entry *entry;
 	struct vmqsim_l2 l2;
-	u32 qp;
 
 	if (!vmqsim_parse(skb, &l2)) {
 		vmq_qp_count_tx_drop(sdev->vdev, txq, 1);
@@ -804,14 +838,9 @@ void vmqsim_silicon_tx(struct vmqsim_dev *sdev, u32 txq, struct sk_buff *skb)
 	if (is_multicast_ether_addr(l2.dst)) {
 		vmqsim_flood(sdev, skb, src_pool);
 	} else {
-		qp = vmqsim_cls_lookup(&sdev->silicon, &l2);
-		/* A context spreads over one vport's queue pairs. */
-		if (((vmq_qp_is_rss(qp) &&
-		      vmqsim_rss_pool(sdev, vmq_qp_rss_ctx(qp)) != src_pool) ||
-		     (qp < sdev->num_qps &&
-		      READ_ONCE(sdev->qps[qp].pool) != src_pool)) &&
-		    vmqsim_switch_to(sdev, qp)) {
-			vmqsim_deliver(sdev, qp, skb, NULL);
+		entry = vmqsim_cls_match(&sdev->silicon, &l2);
+		if (entry && vmqsim_switch_to(sdev, entry, src_pool)) {
+			vmqsim_deliver(sdev, READ_ONCE(entry->qp), skb, NULL);
 			vmqsim_silicon_count(sdev, VMQSIM_CNT_TX_SWITCHED);
 			rcu_read_unlock();
 			consume_skb(skb);

@@ -148,11 +148,12 @@ struct vmqsim_vector_user {
  * @ring: its receive ring while started; the NAPI poll's view.
  * @hw_ring: the same ring as published to the silicon, or NULL when the
  *	silicon must not DMA into it.
- * @pool: internal-switching pool: 0 for the host's queue pairs, else its
- *	own index.
+ * @pool: internal-switching pool: 0 for the host's queue pairs, else the
+ *	first of its vport's.  Written at its start, and when a filter
+ *	names it or its vport's context (vmqsim_silicon_filter_write()).
  * @tx_ring_size: transmit descriptors, as configured (transmit is
  *	synchronous in the simulation).
- * @flags: VMQ_QP_F_* from the core, as of its start.
+ * @flags: VMQ_QP_F_* from the core, written with @pool.
  * @guest: the engine of a running guest queue pair (guest.c), else NULL;
  *	the classifier and doorbells use it under RCU, so it is freed a
  *	grace period after it is cleared.
@@ -250,6 +251,9 @@ struct vmqsim_irqs {
  * @node: in &vmqsim_silicon.cls.
  * @key: vmq_mac_vlan_pack() of its MAC and VLAN.
  * @qp: target queue pair or %VMQ_QP_DROP.
+ * @owner: the queue pair that stands for @qp in the switch and in
+ *	replication: @qp, or the first of the vport a context spreads
+ *	over; %VMQ_QP_DROP for none.
  * @rcu: deferred free; the data path looks entries up under RCU.
  */
 struct vmqsim_cls_entry {
@@ -460,7 +464,6 @@ struct vmqsim_rss_hw;
 u32 vmqsim_rss_pick(struct vmqsim_dev *sdev, u32 ctx,
 		    const struct sk_buff *skb, struct vmqsim_rx_meta *meta);
 u32 vmqsim_rss_vport(struct vmqsim_dev *sdev, u32 ctx);
-u32 vmqsim_rss_pool(struct vmqsim_dev *sdev, u32 ctx);
 int vmqsim_rss_write(struct vmq_dev *vdev, u32 ctx, const struct vmq_rss *rss);
 void vmqsim_rss_fini(struct vmqsim_dev *sdev);
 
