@@ -236,6 +236,9 @@ void vmqsim_debugfs_dev_add(struct vmqsim_dev *sdev)
 				&sdev->dbg_take_waits);
 	debugfs_create_u32("guest_publish_delay_us", 0600, sdev->ddir,
 			   &sdev->dbg_publish_delay_us);
+	debugfs_create_bool("cls_hold", 0600, sdev->ddir, &sdev->dbg_cls_hold);
+	debugfs_create_atomic_t("cls_holds", 0400, sdev->ddir,
+				&sdev->dbg_cls_holds);
 	for (i = 0; i < sdev->num_qps; i++) {
 		snprintf(name, sizeof(name), "qp%u", i);
 		qp_dir = debugfs_create_dir(name, sdev->ddir);

@@ -54,6 +54,8 @@ int vmqsim_dev_create(struct vmqsim_dev *sdev)
 	sdev->dbg_publish_delay_us = 0;
 	sdev->dbg_port_hold = false;
 	sdev->dbg_guest_rx_fifo = false;
+	sdev->dbg_cls_hold = false;
+	atomic_set(&sdev->dbg_cls_holds, 0);
 	/* Before the NIC's ethtool ops can set it (ethtool -A). */
 	sdev->port.pause_tx = false;
 

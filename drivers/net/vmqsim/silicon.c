@@ -706,6 +706,22 @@ static void vmqsim_flood(struct vmqsim_dev *sdev, const struct sk_buff *skb,
 }
 
 /*
+ * Test knob cls_hold: wait, inside the read side, as a classifier pass
+ * that found a filter and is still on its way to the queue pair.
+ */
+static void vmqsim_dbg_cls_hold(struct vmqsim_dev *sdev)
+{
+	u64 end;
+
+	if (likely(!READ_ONCE(sdev->dbg_cls_hold)))
+		return;
+	atomic_inc(&sdev->dbg_cls_holds);
+	end = ktime_get_ns() + VMQSIM_DBG_HOLD_MS * NSEC_PER_MSEC;
+	while (READ_ONCE(sdev->dbg_cls_hold) && ktime_get_ns() < end)
+		cpu_relax();
+}
+
+/*
  * Unicast from the wire: its filter's queue pair, else the default queue.
  * False if it waits in the port (vmqsim_deliver()), counted nowhere yet.
  */
@@ -716,6 +732,8 @@ static bool vmqsim_rx_unicast(struct vmqsim_dev *sdev,
 {
 	u32 qp = vmqsim_cls_lookup(&sdev->silicon, l2);
 
+	if (qp != VMQSIM_CLS_MISS)
+		vmqsim_dbg_cls_hold(sdev);
 	if (qp == VMQ_QP_DROP) {
 		vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_FILTER_DROPS);
 		return true;

@@ -380,6 +380,11 @@ struct vmqsim_port {
  * @dbg_guest_rx_fifo: debugfs test knob: every frame for a guest queue
  *	pair goes through its FIFO and engine, as when its memory is not
  *	at hand (tests and profiles of that path).
+ * @dbg_cls_hold: debugfs test knob: the receive port's thread, having
+ *	found a filter for a unicast frame, waits before it delivers it
+ *	until this is cleared, at most %VMQSIM_DBG_HOLD_MS (holds a
+ *	classifier pass between its lookup and the queue pair).
+ * @dbg_cls_holds: debugfs, read-only: frames held so.
  */
 struct vmqsim_dev {
 	struct device dev;
@@ -408,10 +413,14 @@ struct vmqsim_dev {
 	u32 dbg_publish_delay_us;
 	bool dbg_port_hold;
 	bool dbg_guest_rx_fifo;
+	bool dbg_cls_hold;
+	atomic_t dbg_cls_holds;
 };
 
 /* The longest the debugfs delay knobs wait, in microseconds. */
 #define VMQSIM_DBG_DELAY_MAX	20000
+/* The longest cls_hold holds a frame: well below the lockup detectors'. */
+#define VMQSIM_DBG_HOLD_MS	10000
 
 /* Context: any; a test knob, never set in normal use. */
 static inline void vmqsim_dbg_delay(const u32 *knob)
