@@ -262,7 +262,11 @@ struct vmq_coalesce {
  *	run (a guest's filter comes before its first start): what the
  *	filter matches is its target's all the same, also in the NIC's
  *	internal switch, and dropped there while it does not run.
- * @filter_clear: empty filter slot @slot.
+ * @filter_clear: empty filter slot @slot.  A classification under way
+ *	may still use the old filter: the core lets an RCU grace period
+ *	(synchronize_net()) pass before a queue pair this filter or an RSS
+ *	table named goes to another owner, which is all a driver whose
+ *	classifier runs under RCU needs.
  * @qp_start: give queue pair @qp rings of the current sizes and let the
  *	hardware DMA.  Called on ALLOCATED or DMA_STOPPED queue pairs of
  *	the host and of macvlans; guest queue pairs go to @guest instead.

@@ -284,9 +284,16 @@ static void vmq_fwd_del(struct vmq_fwd *fwd)
 	/* Stop steering first, then transmit, then DMA. */
 	if (fwd->loc != VMQ_LOC_ANY)
 		__vmq_filter_del(vdev, fwd->loc);
-	vmq_fwd_unbind(fwd);
-	vmq_fwd_qps_release(vdev, fwd);
 	vmq_fwd_unreserve(vdev, fwd);
+	vmq_fwd_unbind(fwd);
+	/*
+	 * No classifier pass that found the filter or the table may still
+	 * be on its way to the queue pairs once a new owner can claim
+	 * them: a stop need not wait for one, and while the NIC is down
+	 * nothing stops.
+	 */
+	synchronize_net();
+	vmq_fwd_qps_release(vdev, fwd);
 	list_del(&fwd->list);
 	netdev_info(vdev->netdev, "vmq: %s released queue pairs %u-%u\n",
 		    fwd->upper->name, fwd->qp, fwd->qp + fwd->nr_qps - 1);

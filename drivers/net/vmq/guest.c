@@ -312,9 +312,10 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_alloc);
  * @vdev: the vmq device.
  * @qp: as vmq_guest_vport_alloc() or vmq_guest_qp_alloc() returned.
  *
- * Frees all of the set's queue pairs: stops those that run, removes the
- * MAC filter and the RSS table, and drains each (see
- * vmq_guest_qp_drain()) before its guest state goes.
+ * Frees all of the set's queue pairs: removes the MAC filter and the RSS
+ * table, stops those that run, and drains each (see
+ * vmq_guest_qp_drain()) before its guest state goes.  A grace period
+ * after the filter went, each queue pair goes back to the pool.
  *
  * Context: process context, may sleep.
  */
@@ -332,13 +333,21 @@ void vmq_guest_qp_free(struct vmq_dev *vdev, u32 qp)
 		return;
 	}
 	n = gqp->nr_qps;
-	for (i = 0; i < n; i++)
-		vmq_qp_stop(vdev, qp + i);
+	/* Stop steering first, then DMA. */
 	if (gqp->loc != VMQ_LOC_ANY)
 		__vmq_filter_del(vdev, gqp->loc);
 	if (gqp->rss_ctx)
 		vmq_rss_fwd_del(vdev, gqp->rss_ctx);
+	for (i = 0; i < n; i++)
+		vmq_qp_stop(vdev, qp + i);
 	mutex_unlock(&vdev->lock);
+	/*
+	 * A classifier that found the filter before it went may still be
+	 * on its way to a queue pair: once one is released, a new owner
+	 * may claim and start it, and take this guest's frame.  A stop
+	 * need not wait for such passes, and one that never ran has none.
+	 */
+	synchronize_net();
 	/*
 	 * Still the guest's while an access waits on guest memory: a new
 	 * owner starting one would find the old engine, and tell the old

@@ -290,6 +290,13 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	err = vdev->ops->set_channels(vdev, count);
 	if (err)
 		goto err_restart;
+	/*
+	 * A classifier pass may have picked a going channel from the old
+	 * table: none may still be on its way there once a new owner can
+	 * claim it, also while the NIC is down and nothing stopped.
+	 */
+	if (count < old)
+		synchronize_net();
 	for (i = count; i < old; i++)
 		vmq_qp_release(vdev, i);
 	for (i = old; i < count; i++)
