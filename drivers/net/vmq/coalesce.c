@@ -83,10 +83,28 @@ static void vmq_coal_dim_sample(struct vmq_qp *qp, u64 irqs)
 }
 
 /*
+ * net_dim searches afresh from the profile it chose last.  Kept from
+ * before an off, its rates belong to moderation the queue no longer has:
+ * parked on them at a rate the sender sets, where every profile measures
+ * the same, it would never choose again and the admin's values would
+ * stay in force.  With no rates before it, the first measurement counts
+ * as better and net_dim steps at once.
+ */
+static void vmq_coal_dim_restart(struct dim *dim)
+{
+	memset(&dim->prev_stats, 0, sizeof(dim->prev_stats));
+	dim->tune_state = DIM_PARKING_ON_TOP;
+	dim->steps_right = 0;
+	dim->steps_left = 0;
+	dim->tired = 0;
+	/* A profile chosen before the last off was never applied. */
+	dim->state = DIM_START_MEASURE;
+}
+
+/*
  * Turn net_dim on or off for a queue pair.  Off waits until no handler
  * samples and no chosen profile is still being applied, so what the
- * admin sets next is not overwritten.  On starts a new measurement: a
- * profile chosen before the last off was never applied.
+ * admin sets next is not overwritten; on starts a new search.
  *
  * Context: RTNL held (ethtool), may sleep.
  */
@@ -97,7 +115,7 @@ static void vmq_qp_set_adaptive_rx(struct vmq_qp *qp, bool on)
 	if (on == qp->rx_adaptive)
 		return;
 	if (on) {
-		qp->rx_dim.state = DIM_START_MEASURE;
+		vmq_coal_dim_restart(&qp->rx_dim);
 		/* The handler sees the state once it sees the flag. */
 		smp_store_release(&qp->rx_adaptive, true);
 		return;

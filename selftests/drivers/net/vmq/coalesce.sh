@@ -18,6 +18,7 @@ TESTS="
 	adaptive_rx_batches
 	adaptive_rx_per_queue
 	adaptive_rx_off_keeps
+	adaptive_rx_restarts
 "
 
 DEV=vmq0
@@ -283,6 +284,66 @@ adaptive_rx_off_keeps()
 	echo "queue 2 kept rx-usecs $u rx-frames $f"
 	ethtool -C $DEV adaptive-rx off rx-usecs 20 rx-frames 64
 	log_test "adaptive-rx off keeps each queue's values in force"
+}
+
+# q2_usecs_not_zero: queue 2's rx-usecs reads other than 0.
+q2_usecs_not_zero()
+{
+	[ "$(coal_of 2 rx-usecs:)" != 0 ]
+}
+
+# q2_spaced N: N frames to queue 2, 1 ms apart, waiting until sent: with
+# rx-usecs 0, an interrupt each at most.
+q2_spaced()
+{
+	pktgen_prepare $PEER ${MACBASE}2 "$1" - 60 &&
+		pg_set $PEER "delay 1000000" &&
+		echo start > "$PG/pgctrl"
+}
+
+# Each adaptive-rx on starts net_dim over, and its first measurement
+# (64 interrupts that saw frames) makes a choice.  Kept from before the
+# off, net_dim's state would carry on its search from there: parked as
+# tired, the next ten measurements choose nothing; parked on top, none
+# does while the rates stay the same.  Each cycle: a second and a half of
+# frames 1 ms apart under adaptive-rx, off with rx-usecs 0, on again, and
+# frames 10 at a time until 65 interrupts came, one measurement and no
+# more; net_dim's choice must then be in force.
+adaptive_rx_restarts()
+{
+	local i n i0 d
+
+	ethtool -C $DEV adaptive-rx off rx-usecs 0 rx-frames 1
+	for i in 1 2 3 4 5; do
+		ethtool --per-queue $DEV queue_mask 0x4 --coalesce adaptive-rx on
+		check_err $? "cycle $i: per-queue adaptive-rx on failed"
+		pktgen_start $PEER ${MACBASE}2 - 1 1000000
+		sleep 1.5
+		pktgen_stop
+		ethtool --per-queue $DEV queue_mask 0x4 --coalesce \
+			adaptive-rx off rx-usecs 0 rx-frames 1
+		check_err $? "cycle $i: per-queue adaptive-rx off failed"
+		[ "$(coal_of 2 rx-usecs:)" = 0 ]
+		check_err $? "cycle $i: queue 2 does not read rx-usecs 0 after off"
+		ethtool --per-queue $DEV queue_mask 0x4 --coalesce adaptive-rx on
+		check_err $? "cycle $i: per-queue adaptive-rx on again failed"
+		i0=$(qstat $DEV qp2_irqs)
+		d=0
+		for n in $(seq 20); do
+			q2_spaced 10 || break
+			d=$(($(qstat $DEV qp2_irqs) - i0))
+			[ "$d" -ge 65 ] && break
+		done
+		[ "$d" -ge 65 ]
+		check_err $? "cycle $i: $n times 10 frames brought $d interrupts, want 65"
+		busywait 2000 q2_usecs_not_zero
+		check_err $? "cycle $i: net_dim chose nothing for queue 2 in its first measurement after adaptive-rx on again ($d interrupts; rx-usecs $(coal_of 2 rx-usecs:))"
+		ethtool --per-queue $DEV queue_mask 0x4 --coalesce \
+			adaptive-rx off rx-usecs 0 rx-frames 1
+	done
+	pktgen_stop
+	ethtool -C $DEV adaptive-rx off rx-usecs 20 rx-frames 64
+	log_test "adaptive-rx on again starts net_dim over"
 }
 
 require_root
