@@ -17,6 +17,20 @@ static bool vmq_vfio_q_running(struct vmq_vfio_dev *mvdev, u32 q)
 	return vmq_qp_state(mvdev->vdev, mvdev->qp + q) == VMQ_QP_RUNNING;
 }
 
+/*
+ * Queue @q's rings are the device's: it runs, or it entered its error
+ * state with ENABLE set.  Such a queue stays enabled in the registers'
+ * view until a reset or ENABLE cleared, also once migration's STOP
+ * stopped it or it was restored in error, so that a guest in error
+ * cannot move its rings under a CONTROL that reads ENABLE.
+ */
+static bool vmq_vfio_q_rings_held(struct vmq_vfio_dev *mvdev, u32 q)
+{
+	return vmq_vfio_q_running(mvdev, q) ||
+	       ((mvdev->control & VMQ_CTRL_ENABLE) &&
+		READ_ONCE(vmq_vfio_qgqp(mvdev, q)->error));
+}
+
 /* The error of the lowest queue in error, or VMQ_ERR_NONE. */
 static u32 vmq_vfio_error(struct vmq_vfio_dev *mvdev)
 {
@@ -400,7 +414,7 @@ static int vmq_vfio_q_write(struct vmq_vfio_dev *mvdev, u32 q, u32 reg,
 	ring = vmq_vfio_ring_of(regs, reg, &ring_reg);
 	if (!ring)
 		return 0;	/* read-only or reserved: ignored */
-	if (vmq_vfio_q_running(mvdev, q)) {
+	if (vmq_vfio_q_rings_held(mvdev, q)) {
 		dev_warn_ratelimited(mvdev->vfio.dev,
 				     "queue %u ring register %#x written while enabled\n",
 				     q, reg);

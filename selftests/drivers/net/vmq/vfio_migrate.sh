@@ -15,6 +15,8 @@
 #   rollback     STOP (and STOP_COPY) back to RUNNING on the source; a
 #                STOP_COPY whose save fails (vmq_vfio.fail_saves); a reset
 #                after STOP drops and counts the frames kept
+#   error_kept   a queue in error keeps its rings (EBUSY) through STOP and
+#                back, and on the destination that restores it, until reset
 #   precopy      PRE_COPY on kernels that have it (6.2 and later): the first
 #                segment while the guest runs, checked by the destination
 #   round_trips  50 migrations back and forth; no slab objects left, the
@@ -38,6 +40,7 @@ TESTS="
 	migrate
 	bad_streams
 	rollback
+	error_kept
 	precopy
 	round_trips
 	modules_unload
@@ -124,6 +127,15 @@ rollback()
 	migrate_run rollback && no_fail
 	check_err $? "test VMM failed"
 	log_test "rollback: STOP -> RUNNING resumes the queue, kept frames first"
+}
+
+error_kept()
+{
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "error kept"; return; }
+	migrate_run error-kept && no_fail
+	check_err $? "test VMM failed"
+	log_test "error kept: a queue in error keeps its rings through STOP and on the destination"
 }
 
 precopy()

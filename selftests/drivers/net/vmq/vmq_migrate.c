@@ -1592,43 +1592,57 @@ static void case_bad_streams(void)
 /* --- round trips ---------------------------------------------------------- */
 
 /*
- * One migration from @src (host @h) to the other host: the VMM there
- * opens its mdev, takes the stream and guest RAM, resumes and announces;
- * @src closes.  False on the first failure.
+ * From @src (host @h) to a VMM on the other host, @dst, as far as STOP:
+ * the stream and guest RAM taken, the rings where the source left them.
+ * False on the first failure.
  */
-static bool migrate_once(struct vmm *src, struct vmm *dst, int h, int round)
+static bool migrate_to_stop(struct vmm *src, struct vmm *dst, int h,
+			    const char *what)
 {
 	__u32 rx_head, tx_head;
 	ssize_t len, n;
 	int fd;
 
 	host_open(dst, !h);
-	if (!mig_to(dst, VFIO_DEVICE_STATE_STOP, NULL, "round-trips") ||
-	    !mig_to(src, VFIO_DEVICE_STATE_STOP, NULL, "round-trips") ||
-	    !mig_to(src, VFIO_DEVICE_STATE_STOP_COPY, &fd, "round-trips"))
+	if (!mig_to(dst, VFIO_DEVICE_STATE_STOP, NULL, what) ||
+	    !mig_to(src, VFIO_DEVICE_STATE_STOP, NULL, what) ||
+	    !mig_to(src, VFIO_DEVICE_STATE_STOP_COPY, &fd, what))
 		return false;
 	len = mig_read(fd, stream, VMQ_MIG_MAX_SIZE);
 	close(fd);
 	rx_head = rd(src, VMQ_REG_RX_HEAD);
 	tx_head = rd(src, VMQ_REG_TX_HEAD);
-	if (!expect(len > 0, "round %d: stream: %s", round, strerror(-len)) ||
-	    !mig_to(src, VFIO_DEVICE_STATE_STOP, NULL, "round-trips"))
+	if (!expect(len > 0, "%s: stream: %s", what, strerror(-len)) ||
+	    !mig_to(src, VFIO_DEVICE_STATE_STOP, NULL, what))
 		return false;
 	guest_ram_copy(dst, src);
 	guest_state_copy(dst, src);
-	if (!mig_to(dst, VFIO_DEVICE_STATE_RESUMING, &fd, "round-trips"))
+	if (!mig_to(dst, VFIO_DEVICE_STATE_RESUMING, &fd, what))
 		return false;
 	n = mig_write(fd, stream, len);
 	close(fd);
-	if (!expect(n == len, "round %d: stream written: %s", round,
-		    n < 0 ? strerror(-n) : "short") ||
-	    !mig_to(dst, VFIO_DEVICE_STATE_STOP, NULL, "round-trips") ||
-	    !expect(rd(dst, VMQ_REG_RX_HEAD) == rx_head &&
-		    rd(dst, VMQ_REG_TX_HEAD) == tx_head,
-		    "round %d: destination RX_HEAD %u TX_HEAD %u, source %u %u",
-		    round, rd(dst, VMQ_REG_RX_HEAD), rd(dst, VMQ_REG_TX_HEAD),
-		    rx_head, tx_head) ||
-	    !mig_to(dst, VFIO_DEVICE_STATE_RUNNING, NULL, "round-trips") ||
+	return expect(n == len, "%s: stream written: %s", what,
+		      n < 0 ? strerror(-n) : "short") &&
+	       mig_to(dst, VFIO_DEVICE_STATE_STOP, NULL, what) &&
+	       expect(rd(dst, VMQ_REG_RX_HEAD) == rx_head &&
+		      rd(dst, VMQ_REG_TX_HEAD) == tx_head,
+		      "%s: destination RX_HEAD %u TX_HEAD %u, source %u %u",
+		      what, rd(dst, VMQ_REG_RX_HEAD), rd(dst, VMQ_REG_TX_HEAD),
+		      rx_head, tx_head);
+}
+
+/*
+ * One migration from @src (host @h) to the other host: the VMM there
+ * opens its mdev, takes the stream and guest RAM, resumes and announces;
+ * @src closes.  False on the first failure.
+ */
+static bool migrate_once(struct vmm *src, struct vmm *dst, int h, int round)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "round-trips, round %d", round);
+	if (!migrate_to_stop(src, dst, h, what) ||
+	    !mig_to(dst, VFIO_DEVICE_STATE_RUNNING, NULL, what) ||
 	    !announce(dst))
 		return false;
 	vmm_close(src);
@@ -1974,6 +1988,64 @@ static void case_rollback(void)
 	vmm_close(&v);
 }
 
+/* --- a queue in error ---------------------------------------------------- */
+
+/*
+ * Queue 0, in error with ENABLE set, holds its rings: BASE and SIZE
+ * writes fail with EBUSY, CONTROL reads ENABLE, STATUS ERROR alone.
+ */
+static void error_rings_held(struct vmm *v, const char *what)
+{
+	int base = wr_err(v, VMQ_REG_RX_BASE_LO, (__u32)RING_IOVA + 0x1000);
+	int size = wr_err(v, VMQ_REG_TX_SIZE, NDESC / 2);
+	__u32 ctl = rd(v, VMQ_REG_CONTROL), st = rd(v, VMQ_REG_STATUS);
+	__u32 err = rd(v, VMQ_REG_ERROR);
+
+	check(base == -EBUSY && size == -EBUSY && (ctl & VMQ_CTRL_ENABLE) &&
+	      st == VMQ_STATUS_ERROR && err == VMQ_ERR_RING_INDEX,
+	      "error-kept: %s: RX_BASE_LO write %s, TX_SIZE write %s (want EBUSY); CONTROL %#x, STATUS %#x, ERROR %u (want ENABLE, ERROR, %u)",
+	      what, base ? strerror(-base) : "taken",
+	      size ? strerror(-size) : "taken", ctl, st, err,
+	      VMQ_ERR_RING_INDEX);
+}
+
+/*
+ * A queue that entered its error state while running keeps its rings
+ * until a reset: also through STOP and back to RUNNING, and on the
+ * destination that restores it in error.
+ */
+static void case_error_kept(void)
+{
+	const char *name = "error-kept";
+	struct vmm src, dst;
+	int err;
+
+	host_open(&src, 0);
+	require_migration(&src);
+	guest_start_posted(&src, 3);
+	wr(&src, VMQ_REG_RX_TAIL, NDESC);
+	if (!expect(reg_wait(&src, VMQ_REG_STATUS, VMQ_STATUS_ERROR),
+		    "%s: RX_TAIL %u (SIZE %u): STATUS %#x, want ERROR", name,
+		    NDESC, NDESC, rd(&src, VMQ_REG_STATUS)))
+		return;
+	error_rings_held(&src, "running");
+	if (!mig_to(&src, VFIO_DEVICE_STATE_STOP, NULL, name) ||
+	    !mig_to(&src, VFIO_DEVICE_STATE_RUNNING, NULL, name))
+		return;
+	error_rings_held(&src, "STOP -> RUNNING");
+	if (!migrate_to_stop(&src, &dst, 0, name) ||
+	    !mig_to(&dst, VFIO_DEVICE_STATE_RUNNING, NULL, name))
+		return;
+	error_rings_held(&dst, "restored in error");
+	wr(&dst, VMQ_REG_CONTROL, VMQ_CTRL_RESET);
+	err = wr_err(&dst, VMQ_REG_RX_SIZE, NDESC);
+	check(!err && rd(&dst, VMQ_REG_STATUS) == 0,
+	      "%s: after CONTROL.RESET RX_SIZE write %s, STATUS %#x (want taken, 0)",
+	      name, err ? strerror(-err) : "taken", rd(&dst, VMQ_REG_STATUS));
+	vmm_close(&src);
+	vmm_close(&dst);
+}
+
 /* --- pre-copy ------------------------------------------------------------ */
 
 /* A pre-copy segment as the contract has it: DEVICE, then END. */
@@ -2317,6 +2389,7 @@ static const struct {
 	{ "bad-streams", case_bad_streams },
 	{ "round-trips", case_round_trips },
 	{ "rollback", case_rollback },
+	{ "error-kept", case_error_kept },
 	{ "precopy", case_precopy },
 	{ "bench", case_bench },
 };
