@@ -351,6 +351,7 @@ u16 vmq_select_queue(struct net_device *netdev, struct sk_buff *skb,
 		     struct net_device *sb_dev);
 u32 vmq_real_num_tx_queues(struct vmq_dev *vdev, u32 channels);
 int vmq_set_features(struct net_device *netdev, netdev_features_t features);
+int vmq_set_mac_address(struct net_device *netdev, void *p);
 
 /* ethtool_ops members a driver points at directly. */
 int vmq_ethtool_get_rxnfc(struct net_device *netdev,

@@ -418,15 +418,6 @@ static int vmq_guest_l2_check(struct vmq_dev *vdev, const u8 *mac, u16 vlan)
 			    vlan);
 		return -EINVAL;
 	}
-	/*
-	 * Its filter would take the host's own unicast (on every VLAN the
-	 * host uses it on), as macvlan refuses its lower device's address.
-	 */
-	if (ether_addr_equal(mac, vdev->netdev->dev_addr)) {
-		netdev_warn(vdev->netdev, "vmq: %pM is the NIC's own address\n",
-			    mac);
-		return -EEXIST;
-	}
 	if (vlan && !(vdev->caps.match_fields & VMQ_MATCH_VLAN)) {
 		netdev_warn(vdev->netdev, "vmq: classifier cannot match VLANs\n");
 		return -EOPNOTSUPP;
@@ -470,6 +461,82 @@ int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 	return 0;
 }
 
+/*
+ * A guest's filter on the NIC's own address would take the host's
+ * unicast (on every VLAN the host uses it on), and its anti-spoofing
+ * would pass the guest's frames as the host's: as macvlan refuses its
+ * lower device's address.  vmq_set_mac_address() is the other direction.
+ * Under the device mutex, which the address changes under too.
+ */
+static int vmq_guest_mac_not_nics(struct vmq_dev *vdev, const u8 *mac)
+{
+	lockdep_assert_held(&vdev->lock);
+	if (!ether_addr_equal(mac, vdev->netdev->dev_addr))
+		return 0;
+	netdev_warn(vdev->netdev, "vmq: %pM is the NIC's own address\n", mac);
+	return -EEXIST;
+}
+
+/* The first queue pair of a guest whose admin's MAC is @mac, if any. */
+static bool vmq_guest_mac_owner(struct vmq_dev *vdev, const u8 *mac,
+				u32 *qp)
+{
+	struct vmq_guest_qp *gqp;
+	u8 addr[ETH_ALEN];
+	u32 i;
+
+	lockdep_assert_held(&vdev->lock);
+	for (i = 0; i < vdev->caps.num_qps; i++) {
+		gqp = vdev->qps[i].guest;
+		if (!gqp || gqp->id != gqp->vport)
+			continue;
+		vmq_guest_qp_l2(gqp, addr);
+		if (ether_addr_equal(addr, mac)) {
+			*qp = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * vmq_set_mac_address() - ndo_set_mac_address for a vmq device
+ * @netdev: the NIC's netdev, registered with vmq_dev_register().
+ * @p: a &struct sockaddr with the new address.
+ *
+ * As eth_mac_addr(), but the MAC the admin gave a VM's queue pairs
+ * (VFIO or vDPA, steered or not) is refused: the VM would take the
+ * host's unicast and pass its frames as the host's.  The mirror of
+ * vmq_guest_qp_set_l2() refusing the NIC's own address.  Offloaded
+ * macvlans are not VMs: a macvlan takes its lower device's frames for
+ * its address on the software path too.
+ *
+ * Context: RTNL held, may sleep.
+ * Return: 0, -EADDRINUSE for a VM's MAC (logged), or eth_mac_addr()'s
+ * error.
+ */
+int vmq_set_mac_address(struct net_device *netdev, void *p)
+{
+	struct vmq_dev *vdev = netdev->ml_priv;
+	struct sockaddr *sa = p;
+	int err;
+	u32 qp;
+
+	if (!vdev)
+		return eth_mac_addr(netdev, p);
+	mutex_lock(&vdev->lock);
+	if (vmq_guest_mac_owner(vdev, sa->sa_data, &qp)) {
+		netdev_warn(netdev, "vmq: %pM is the MAC of the VM on queue pair %u\n",
+			    sa->sa_data, qp);
+		err = -EADDRINUSE;
+	} else {
+		err = eth_mac_addr(netdev, p);
+	}
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_set_mac_address);
+
 /**
  * vmq_guest_qp_set_l2() - the host admin's MAC, VLAN and anti-spoofing
  * @vdev: the vmq device.
@@ -506,8 +573,9 @@ int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 		return err;
 	mutex_lock(&vdev->lock);
 	gqp = vdev->qps[qp].guest;
+	err = vmq_guest_mac_not_nics(vdev, mac);
 	/* An unmatched queue's filter comes back with vmq_guest_qp_match(). */
-	if (!gqp->unmatched)
+	if (!err && !gqp->unmatched)
 		err = vmq_guest_filter_move(vdev, qp, gqp, mac, vlan);
 	for (i = 0; !err && i < gqp->nr_qps; i++) {
 		member = vdev->qps[qp + i].guest;

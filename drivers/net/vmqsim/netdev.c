@@ -325,7 +325,7 @@ static const struct net_device_ops vmqsim_nic_ops = {
 	.ndo_dfwd_add_station	= vmq_dfwd_add_station,
 	.ndo_dfwd_del_station	= vmq_dfwd_del_station,
 	.ndo_get_stats64	= vmqsim_nic_get_stats64,
-	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_set_mac_address	= vmq_set_mac_address,
 	.ndo_validate_addr	= eth_validate_addr,
 };
 

@@ -148,6 +148,30 @@ mdev_exhaust()
 	log_test "mdev: creation fails cleanly when no queue pair is left"
 }
 
+# nic_not_a_vms_mac: the mirror of the NIC's own address refused as a
+# VM's: vmq0 does not take $MAC1, its mdev's, as its address.
+nic_not_a_vms_mac()
+{
+	local own mark out
+
+	own=$(cat /sys/class/net/vmq0/address)
+	mark=$(kmsg_mark)
+	ip link set vmq0 down
+	out=$(ip link set vmq0 address $MAC1 2>&1)
+	check_fail $? "vmq0 took the VM's MAC $MAC1 as its address"
+	echo "$out" | grep -q "Address already in use"
+	check_err $? "ip link set vmq0 address $MAC1 said: $out"
+	[ "$(cat /sys/class/net/vmq0/address)" = "$own" ]
+	check_err $? "vmq0's address is $(cat /sys/class/net/vmq0/address), want $own"
+	kmsg_since "$mark" |
+		grep -q "vmq: $MAC1 is the MAC of the VM on queue pair $(mdev_qp $UUID1)"
+	check_err $? "no log line for the refused address"
+	ip link set vmq0 address 52:54:00:00:10:7f
+	check_err $? "vmq0 refused an address no VM has"
+	ip link set vmq0 address "$own" && ip link set vmq0 up
+	check_err $? "vmq0 back to $own, up, failed"
+}
+
 admin_attrs()
 {
 	local a=$MDEVS/$UUID1/vmq
@@ -171,6 +195,7 @@ admin_attrs()
 	expect_write_fail $a/mac "01:00:5e:00:00:01" "not a unicast MAC"
 	expect_write_fail $a/mac "$(cat /sys/class/net/vmq0/address)" \
 		"the NIC's own address"
+	nic_not_a_vms_mac
 	expect_write_fail $a/vlan 4095 "vlan: want"
 	expect_write_fail $a/vlan abc "vlan: want"
 	expect_write_fail $a/spoofchk maybe "spoofchk: want"
