@@ -425,7 +425,11 @@ static int vmq_guest_l2_check(struct vmq_dev *vdev, const u8 *mac, u16 vlan)
 	return 0;
 }
 
-/* Move the queue's filter to @mac/@vlan; called with the device mutex. */
+/*
+ * Move the queue's filter to @mac/@vlan; called with the device mutex.
+ * Not logged here: a VMM can repeat vmq_guest_qp_match() at will, and
+ * its caller bounds its own lines.
+ */
 int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 			  struct vmq_guest_qp *gqp, const u8 *mac, u16 vlan)
 {
@@ -451,12 +455,8 @@ int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 	loc = __vmq_filter_add(vdev, &key,
 			       gqp->rss_ctx ? VMQ_QP_RSS(gqp->rss_ctx) : qp,
 			       VMQ_FILTER_VFIO, old);
-	if (loc < 0) {
-		netdev_warn(vdev->netdev,
-			    "vmq: cannot steer %pM vlan %u to queue pair %u: %d\n",
-			    mac, vlan, qp, loc);
+	if (loc < 0)
 		return loc;
-	}
 	gqp->loc = loc;
 	return 0;
 }
@@ -575,8 +575,13 @@ int vmq_guest_qp_set_l2(struct vmq_dev *vdev, u32 qp, const u8 *mac,
 	gqp = vdev->qps[qp].guest;
 	err = vmq_guest_mac_not_nics(vdev, mac);
 	/* An unmatched queue's filter comes back with vmq_guest_qp_match(). */
-	if (!err && !gqp->unmatched)
+	if (!err && !gqp->unmatched) {
 		err = vmq_guest_filter_move(vdev, qp, gqp, mac, vlan);
+		if (err)
+			netdev_warn(vdev->netdev,
+				    "vmq: cannot steer %pM vlan %u to queue pair %u: %d\n",
+				    mac, vlan, qp, err);
+	}
 	for (i = 0; !err && i < gqp->nr_qps; i++) {
 		member = vdev->qps[qp + i].guest;
 		atomic64_set(&member->l2, vmq_mac_vlan_pack(mac, vlan));

@@ -230,7 +230,8 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_take_held);
  * Context: process context, may sleep.
  * Return: 0, or why the filter cannot come back (-EEXIST: another queue
  * has that MAC and VLAN now; -ENOSPC: the table is full); the queue pair
- * then has no filter until the admin sets its MAC again.
+ * then has no filter until the admin sets its MAC again.  Not logged:
+ * the caller says why, as often as it lets its VMM make it.
  */
 int vmq_guest_qp_match(struct vmq_dev *vdev, u32 qp, bool match)
 {

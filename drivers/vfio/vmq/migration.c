@@ -299,9 +299,11 @@ static int vmq_vfio_mig_run(struct vmq_vfio_dev *mvdev)
 	err = vmq_guest_qp_match(mvdev->vdev, mvdev->qp, true);
 	if (err) {
 		vmq_guest_qp_match(mvdev->vdev, mvdev->qp, false);
-		dev_warn(mvdev->vfio.dev,
-			 "cannot run: the queue's MAC cannot be steered to it: %d\n",
-			 err);
+		/* The VMM may ask again at once: bounded as refused streams. */
+		if (__ratelimit(&mvdev->mig_log))
+			dev_warn(mvdev->vfio.dev,
+				 "cannot run: the queue's MAC cannot be steered to it: %d\n",
+				 err);
 		goto out;
 	}
 	if (mvdev->control & VMQ_CTRL_ENABLE)
@@ -309,8 +311,10 @@ static int vmq_vfio_mig_run(struct vmq_vfio_dev *mvdev)
 	if (err) {
 		/* Still STOP, as the VMM will see it. */
 		vmq_guest_qp_match(mvdev->vdev, mvdev->qp, false);
-		dev_warn(mvdev->vfio.dev, "cannot run: the queue did not start: %d\n",
-			 err);
+		if (__ratelimit(&mvdev->mig_log))
+			dev_warn(mvdev->vfio.dev,
+				 "cannot run: the queue did not start: %d\n",
+				 err);
 		goto out;
 	}
 	mvdev->mig_stopped = false;
@@ -570,7 +574,7 @@ void vmq_vfio_mig_reset(struct vmq_vfio_dev *mvdev)
 	mvdev->mig_stopped = false;
 	err = vmq_guest_qp_match(mvdev->vdev, mvdev->qp, true);
 	mutex_unlock(&mvdev->lock);
-	if (err)
+	if (err && __ratelimit(&mvdev->mig_log))
 		dev_warn(mvdev->vfio.dev,
 			 "the queue's MAC is steered nowhere after reset: %d; set it again\n",
 			 err);

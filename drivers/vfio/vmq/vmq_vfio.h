@@ -197,8 +197,8 @@ struct vmq_vfio_mig_file {
  *	under both locks.
  * @mig_save: the STOP_COPY data fd, while in STOP_COPY.
  * @mig_resume: the RESUMING data fd, while in RESUMING.
- * @mig_log: bounds the log lines of refused streams, which a VMM can
- *	make in a loop.
+ * @mig_log: bounds the log lines of refused streams and of arcs that
+ *	cannot run, which a VMM can make in a loop.
  */
 struct vmq_vfio_dev {
 	struct vfio_device vfio;

@@ -12,9 +12,10 @@
 #                every frame accounted for, registers and counters carried
 #   bad_streams  each stream a destination must refuse, with the errno the
 #                contract names, a log line and ERROR; reset, then usable
-#   rollback     STOP (and STOP_COPY) back to RUNNING on the source; a
-#                STOP_COPY whose save fails (vmq_vfio.fail_saves); a reset
-#                after STOP drops and counts the frames kept
+#   rollback     STOP (and STOP_COPY) back to RUNNING on the source; its
+#                MAC taken meanwhile: refused, in a loop, with a bounded
+#                log; a STOP_COPY whose save fails (vmq_vfio.fail_saves);
+#                a reset after STOP drops and counts the frames kept
 #   error_kept   a queue in error keeps its rings (EBUSY) through STOP and
 #                back, and on the destination that restores it, until reset
 #   precopy      PRE_COPY on kernels that have it (6.2 and later): the first

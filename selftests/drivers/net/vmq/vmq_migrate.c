@@ -1377,8 +1377,12 @@ static void take_short_counters(struct vmm *d)
 #define MIG_LOG_BURST	40
 #define MIG_LOG_SECS	5
 
-/* Lines since kmsg_skip() that contain @uuid and @what. */
-static int kmsg_count(const char *uuid, const char *what)
+/*
+ * Lines since kmsg_skip() that contain @uuid and @what; those that
+ * contain @also, if given, in *@also_n.
+ */
+static int kmsg_count(const char *uuid, const char *what, const char *also,
+		      int *also_n)
 {
 	char rec[2048], *msg;
 	int count = 0;
@@ -1395,6 +1399,8 @@ static int kmsg_count(const char *uuid, const char *what)
 		msg = msg ? msg + 1 : rec;
 		if (strstr(msg, uuid) && strstr(msg, what))
 			count++;
+		if (also && strstr(msg, also))
+			(*also_n)++;
 	}
 	return count;
 }
@@ -1427,7 +1433,7 @@ static void log_bound(struct vmm *d)
 			break;
 	}
 	ms = ms_since(&t0);
-	lines = kmsg_count(d->uuid, "migration stream refused");
+	lines = kmsg_count(d->uuid, "migration stream refused", NULL, NULL);
 	most = MIG_LOG_BURST * (ms / (MIG_LOG_SECS * 1000) + 1);
 	check(k == FLOOD_STREAMS, "bad-streams: %d streams refused in a loop", k);
 	/* Some left out: vmq_vfio refuses far more than 8 a second. */
@@ -1792,9 +1798,11 @@ out:
 static void rollback_mac_taken(struct vmm *v)
 {
 	const char *name = "rollback, MAC taken";
-	char mac[18];
+	int err, k, lines, steer = 0;
 	__u32 state = ~0U, first;
-	int err;
+	struct timespec t0;
+	char mac[18];
+	long ms, most;
 
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0],
 		 v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
@@ -1804,13 +1812,27 @@ static void rollback_mac_taken(struct vmm *v)
 	check(!err, "%s: the admin gives the stopped queue's MAC to %s: %s",
 	      name, spare_uuid, strerror(-err));
 	if (!err) {
-		err = mig_set(v, VFIO_DEVICE_STATE_RUNNING, NULL);
-		mig_get(v, &state);
-		check((err == -EEXIST || err == -ENOSPC) &&
-		      state == VFIO_DEVICE_STATE_STOP,
-		      "%s: STOP -> RUNNING fails: %s (want EEXIST or ENOSPC), device in %s",
+		/* Asked again and again: the log says why, boundedly. */
+		kmsg_skip();
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (k = 0; k < FLOOD_STREAMS; k++) {
+			err = mig_set(v, VFIO_DEVICE_STATE_RUNNING, NULL);
+			mig_get(v, &state);
+			if ((err != -EEXIST && err != -ENOSPC) ||
+			    state != VFIO_DEVICE_STATE_STOP)
+				break;
+		}
+		ms = ms_since(&t0);
+		check(k == FLOOD_STREAMS,
+		      "%s: STOP -> RUNNING fails: %s (want EEXIST or ENOSPC), device in %s, %d times",
 		      name, err ? strerror(-err) : "allowed",
-		      mig_state_name(state));
+		      mig_state_name(state), k);
+		lines = kmsg_count(v->uuid, "cannot run", "cannot steer",
+				   &steer);
+		most = MIG_LOG_BURST * (ms / (MIG_LOG_SECS * 1000) + 1);
+		check(lines >= 1 && lines <= most && !steer,
+		      "%s: %d of %d refused arcs logged in %ld ms (at most %ld), %d lines of the core's (want 0)",
+		      name, lines, k, ms, most, steer);
 		err = mdev_attr_set(spare_uuid, "mac", "52:54:00:00:41:77");
 		expect(!err, "%s: %s gives the MAC back: %s", name, spare_uuid,
 		       strerror(-err));
