@@ -383,20 +383,18 @@ static void vmq_health_work(struct work_struct *work)
 void vmq_devlink_guest_error(struct vmq_dev *vdev, u32 qp, const char *name,
 			     enum vmq_err err)
 {
-	struct vmq_health_event *ev;
+	struct vmq_health_event ev = { .qp = qp, .err = err };
 	unsigned long flags;
 
 	if (!vdev->health)
 		return;
+	ev.owner = READ_ONCE(vdev->qps[qp].owner);
+	strscpy(ev.name, name, sizeof(ev.name));
 	spin_lock_irqsave(&vdev->health_lock, flags);
-	if (vdev->health_nr < VMQ_HEALTH_PENDING) {
-		ev = &vdev->health_ev[vdev->health_nr++];
-		ev->qp = qp;
-		ev->err = err;
-		ev->owner = READ_ONCE(vdev->qps[qp].owner);
-		strscpy(ev->name, name, sizeof(ev->name));
-		vdev->health_last = *ev;
-	}
+	/* The dump shows the latest error, also one only counted. */
+	vdev->health_last = ev;
+	if (vdev->health_nr < VMQ_HEALTH_PENDING)
+		vdev->health_ev[vdev->health_nr++] = ev;
 	spin_unlock_irqrestore(&vdev->health_lock, flags);
 	schedule_work(&vdev->health_work);
 }
