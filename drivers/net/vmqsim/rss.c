@@ -246,7 +246,8 @@ int vmqsim_rss_write(struct vmq_dev *vdev, u32 ctx, const struct vmq_rss *rss)
 	if (ctx > VMQ_RSS_HW_CTX)
 		return -EINVAL;
 	if (rss) {
-		hw = kmalloc(sizeof(*hw), GFP_KERNEL);
+		/* A guest's RSS_LOAD makes one: charged to its VMM. */
+		hw = kmalloc(sizeof(*hw), GFP_KERNEL_ACCOUNT);
 		if (!hw)
 			return -ENOMEM;
 		hw->cfg = *rss;
