@@ -167,27 +167,33 @@ static void vmq_vdpa_release(const struct vhost_iotlb_map *map, u64 n)
 }
 
 /*
- * Take a reference on each RAM page @map reaches.  vhost-vdpa holds them
- * pinned while it hands the map over, so none can be free; if one is,
- * the map is refused.
+ * Take a reference on each RAM page @map reaches, counted in
+ * @vd->page_refs.  vhost-vdpa holds them pinned while it hands the map
+ * over, so none can be free; if one is, the map is refused.
  */
-static int vmq_vdpa_hold(const struct vhost_iotlb_map *map)
+static int vmq_vdpa_hold(struct vmq_vdpa_dev *vd,
+			 const struct vhost_iotlb_map *map)
 {
 	unsigned long first = PHYS_PFN(map->addr);
 	unsigned long end = PHYS_PFN(map->addr + map->size - 1);
 	unsigned long pfn;
+	u64 held = 0;
 
 	if (map->addr + map->size - 1 < map->addr)
 		return -EFAULT;
 	for (pfn = first; pfn <= end; pfn++) {
-		if (pfn_valid(pfn) &&
-		    !folio_try_get(page_folio(pfn_to_page(pfn)))) {
-			if (pfn > first)
-				vmq_vdpa_release(map, PFN_PHYS(pfn) - map->addr);
-			return -EFAULT;
+		if (pfn_valid(pfn)) {
+			if (!folio_try_get(page_folio(pfn_to_page(pfn)))) {
+				if (pfn > first)
+					vmq_vdpa_release(map, PFN_PHYS(pfn) -
+							      map->addr);
+				return -EFAULT;
+			}
+			held++;
 		}
 		cond_resched();
 	}
+	vd->page_refs += held;
 	return 0;
 }
 
@@ -209,7 +215,8 @@ static void vmq_vdpa_map_free(struct vhost_iotlb *iotlb)
  * Each entry is added only once its pages are held, so freeing the copy
  * undoes exactly what was done.
  */
-static struct vhost_iotlb *vmq_vdpa_map_copy(struct vhost_iotlb *src)
+static struct vhost_iotlb *vmq_vdpa_map_copy(struct vmq_vdpa_dev *vd,
+					     struct vhost_iotlb *src)
 {
 	struct vhost_iotlb_map *map;
 	struct vhost_iotlb *iotlb;
@@ -223,7 +230,7 @@ static struct vhost_iotlb *vmq_vdpa_map_copy(struct vhost_iotlb *src)
 	if (!iotlb)
 		return ERR_PTR(-ENOMEM);
 	for (; map; map = vhost_iotlb_itree_next(map, 0, U64_MAX)) {
-		err = vmq_vdpa_hold(map);
+		err = vmq_vdpa_hold(vd, map);
 		if (err)
 			break;
 		err = vhost_iotlb_add_range(iotlb, map->start, map->last,
@@ -278,7 +285,7 @@ int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 
 	if (asid)
 		return -EINVAL;
-	copy = vmq_vdpa_map_copy(iotlb);
+	copy = vmq_vdpa_map_copy(vd, iotlb);
 	if (IS_ERR(copy)) {
 		dev_warn_ratelimited(&vdpa->dev, "map not taken: %ld\n",
 				     PTR_ERR(copy));

@@ -15,6 +15,9 @@
 #include <uapi/linux/vdpa.h>
 #include "vmq_vdpa.h"
 
+/* vmq_vdpa/: a directory per device, for its map's counters. */
+struct dentry *vmq_vdpa_debugfs;
+
 static struct vmq_vdpa_mgmt *vmq_vdpa_mgmt_of(struct vdpa_mgmt_dev *mgmt)
 {
 	return container_of(mgmt, struct vmq_vdpa_mgmt, mgmt);
@@ -90,6 +93,9 @@ static int vmq_vdpa_dev_add(struct vdpa_mgmt_dev *mgmt, const char *name,
 		goto err_free_qp;
 	dev_info(&vd->vdpa.dev, "queue pair %u of %s, mac %pM\n", qp,
 		 netdev_name(vmq_dev_netdev(m->vdev)), vd->mac);
+	/* The cost of the VMM's map changes, for the tests to see. */
+	vd->debugfs = debugfs_create_dir(name, vmq_vdpa_debugfs);
+	debugfs_create_u64("page_refs", 0400, vd->debugfs, &vd->page_refs);
 	return 0;
 
 err_free_qp:
@@ -104,6 +110,8 @@ static void vmq_vdpa_dev_del(struct vdpa_mgmt_dev *mgmt,
 {
 	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
 
+	/* Before the device may go: its files read it. */
+	debugfs_remove_recursive(vd->debugfs);
 	/*
 	 * The bus driver (virtio_vdpa, vhost_vdpa) lets go of it first;
 	 * the queue pair, whatever state that left it in, is stopped and
@@ -170,9 +178,12 @@ static int __init vmq_vdpa_init(void)
 {
 	int err;
 
+	vmq_vdpa_debugfs = debugfs_create_dir(VMQ_VDPA_DRV_NAME, NULL);
 	err = vmq_register_client(&vmq_vdpa_client);
-	if (err)
+	if (err) {
+		debugfs_remove_recursive(vmq_vdpa_debugfs);
 		return err;
+	}
 	pr_info("loaded\n");
 	return 0;
 }
@@ -180,6 +191,7 @@ static int __init vmq_vdpa_init(void)
 static void __exit vmq_vdpa_exit(void)
 {
 	vmq_unregister_client(&vmq_vdpa_client);
+	debugfs_remove_recursive(vmq_vdpa_debugfs);
 	pr_info("unloaded\n");
 }
 

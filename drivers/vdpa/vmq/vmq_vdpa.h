@@ -12,6 +12,7 @@
 #ifndef _VMQ_VDPA_H
 #define _VMQ_VDPA_H
 
+#include <linux/debugfs.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/vdpa.h>
@@ -93,6 +94,9 @@ struct vmq_vdpa_vq {
  *	changes @iotlb clears it.
  * @passthrough: the host's own virtio_vdpa set DRIVER_OK: an IOVA is a
  *	physical address (its DMA API's, for a device without an IOMMU).
+ * @page_refs: references @iotlb took on pages since the device was
+ *	made; written by the map's writer, read by debugfs.
+ * @debugfs: the device's debugfs directory, vmq_vdpa/NAME.
  */
 struct vmq_vdpa_dev {
 	struct vdpa_device vdpa;
@@ -113,6 +117,8 @@ struct vmq_vdpa_dev {
 	struct vhost_iotlb *iotlb;
 	struct vhost_iotlb_map *tlb[VMQ_VDPA_TLB_SIZE];
 	bool passthrough;
+	u64 page_refs;
+	struct dentry *debugfs;
 };
 
 static inline struct vmq_vdpa_dev *vmq_vdpa_from(struct vdpa_device *vdpa)
@@ -136,6 +142,9 @@ bool vmq_vdpa_dma_start(struct vmq_vdpa_dev *vd);
 void vmq_vdpa_dma_stop(struct vmq_vdpa_dev *vd);
 void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd);
 void vmq_vdpa_dma_fini(struct vmq_vdpa_dev *vd);
+
+/* main.c */
+extern struct dentry *vmq_vdpa_debugfs;
 
 /* attr.c */
 extern const struct attribute_group *vmq_vdpa_groups[];
