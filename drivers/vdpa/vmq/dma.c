@@ -4,10 +4,10 @@
  *
  * vhost-vdpa gives the device the guest's mappings (set_map): IOVA to
  * the physical address of pages it holds pinned, with their access
- * rights.  The device keeps its own copy and translates every access
- * through it; an IOVA outside it, or against its rights, fails, and the
- * queue pair stops in its error state.  A device no map was given to
- * reaches nothing.
+ * rights.  The device keeps its own copy, changing in it only what each
+ * new map changes, and translates every access through it; an IOVA
+ * outside it, or against its rights, fails, and the queue pair stops in
+ * its error state.  A device no map was given to reaches nothing.
  *
  * vhost-vdpa unpins a range's pages before it tells the device (and,
  * inside an IOTLB batch, not until the batch ends), so the device's copy
@@ -210,49 +210,134 @@ static void vmq_vdpa_map_free(struct vhost_iotlb *iotlb)
 	vhost_iotlb_free(iotlb);
 }
 
-/*
- * The device's copy of @src, holding its pages; NULL for an empty one.
- * Each entry is added only once its pages are held, so freeing the copy
- * undoes exactly what was done.
- */
-static struct vhost_iotlb *vmq_vdpa_map_copy(struct vmq_vdpa_dev *vd,
-					     struct vhost_iotlb *src)
+/* An order of mappings, by IOVA first; 0: the same mapping. */
+static int vmq_vdpa_map_cmp(const struct vhost_iotlb_map *a,
+			    const struct vhost_iotlb_map *b)
 {
-	struct vhost_iotlb_map *map;
-	struct vhost_iotlb *iotlb;
-	int err = 0;
-
-	map = vhost_iotlb_itree_first(src, 0, U64_MAX);
-	if (!map)
-		return NULL;
-	/* vhost-vdpa's own limit: the device takes every map it takes. */
-	iotlb = vhost_iotlb_alloc(src->limit, 0);
-	if (!iotlb)
-		return ERR_PTR(-ENOMEM);
-	for (; map; map = vhost_iotlb_itree_next(map, 0, U64_MAX)) {
-		err = vmq_vdpa_hold(vd, map);
-		if (err)
-			break;
-		err = vhost_iotlb_add_range(iotlb, map->start, map->last,
-					    map->addr, map->perm);
-		if (err) {
-			vmq_vdpa_release(map, map->size);
-			break;
-		}
-	}
-	if (err) {
-		vmq_vdpa_map_free(iotlb);
-		return ERR_PTR(err);
-	}
-	return iotlb;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	if (a->last != b->last)
+		return a->last < b->last ? -1 : 1;
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	if (a->perm != b->perm)
+		return a->perm < b->perm ? -1 : 1;
+	return 0;
 }
 
-/* Make @iotlb the device's map; the old one is freed once unused. */
+static struct vhost_iotlb_map *vmq_vdpa_map_next(struct vhost_iotlb_map *map)
+{
+	return vhost_iotlb_itree_next(map, 0, U64_MAX);
+}
+
+/*
+ * What @src changes in the device's map, staged: in @add a copy of each
+ * mapping of @src the device lacks, holding its pages; in @gone each of
+ * the device's mappings @src lacks, with the device's own as its opaque.
+ * Both maps are walked side by side in IOVA order.  A mapping in both
+ * keeps its page references: outside a batch vhost-vdpa hands over the
+ * whole map for every IOTLB message, so holding every page again would
+ * cost each message all that is mapped.  Only the map's writer changes
+ * the device's map (map_lock), so it reads it without iotlb_lock.
+ */
+static int vmq_vdpa_map_diff(struct vmq_vdpa_dev *vd, struct vhost_iotlb *src,
+			     struct vhost_iotlb *add, struct vhost_iotlb *gone)
+{
+	struct vhost_iotlb_map *old, *new;
+	int cmp, err = 0;
+
+	old = vhost_iotlb_itree_first(vd->iotlb, 0, U64_MAX);
+	new = vhost_iotlb_itree_first(src, 0, U64_MAX);
+	while (old || new) {
+		cmp = !old ? 1 : !new ? -1 : vmq_vdpa_map_cmp(old, new);
+		if (cmp < 0) {
+			err = vhost_iotlb_add_range_ctx(gone, old->start,
+							old->last, old->addr,
+							old->perm, old);
+			if (err)
+				break;
+		} else if (cmp > 0) {
+			err = vmq_vdpa_hold(vd, new);
+			if (err)
+				break;
+			err = vhost_iotlb_add_range(add, new->start, new->last,
+						    new->addr, new->perm);
+			if (err) {
+				vmq_vdpa_release(new, new->size);
+				break;
+			}
+		}
+		if (cmp <= 0)
+			old = vmq_vdpa_map_next(old);
+		if (cmp >= 0)
+			new = vmq_vdpa_map_next(new);
+		/* A map may hold thousands of mappings. */
+		cond_resched();
+	}
+	return err;
+}
+
+/* The mapping of @iotlb that is the same as @map. */
+static struct vhost_iotlb_map *vmq_vdpa_map_find(struct vhost_iotlb *iotlb,
+						 const struct vhost_iotlb_map *map)
+{
+	struct vhost_iotlb_map *m;
+
+	for (m = vhost_iotlb_itree_first(iotlb, map->start, map->last); m;
+	     m = vhost_iotlb_itree_next(m, map->start, map->last))
+		if (!vmq_vdpa_map_cmp(m, map))
+			break;
+	return m;
+}
+
+/*
+ * Make the staged change, all of it or, for want of memory, none, while
+ * no access runs: an access sees the old map or the new one.  The
+ * mappings of @add become the device's, with their page references;
+ * those of @gone leave it, their references passing to @gone.  The
+ * lock is held for work in proportion to the change, not to the map.
+ */
+static int vmq_vdpa_map_apply(struct vmq_vdpa_dev *vd,
+			      struct vhost_iotlb *add,
+			      struct vhost_iotlb *gone)
+{
+	struct vhost_iotlb_map *map, *undo;
+	int err = 0;
+
+	spin_lock_bh(&vd->iotlb_lock);
+	for (map = vhost_iotlb_itree_first(add, 0, U64_MAX); map;
+	     map = vmq_vdpa_map_next(map)) {
+		err = vhost_iotlb_add_range(vd->iotlb, map->start, map->last,
+					    map->addr, map->perm);
+		if (err)
+			break;
+	}
+	if (err) {
+		/* Each is there: it was just added. */
+		for (undo = vhost_iotlb_itree_first(add, 0, U64_MAX);
+		     undo != map; undo = vmq_vdpa_map_next(undo))
+			vhost_iotlb_map_free(vd->iotlb,
+					     vmq_vdpa_map_find(vd->iotlb, undo));
+	} else {
+		for (map = vhost_iotlb_itree_first(gone, 0, U64_MAX); map;
+		     map = vmq_vdpa_map_next(map))
+			vhost_iotlb_map_free(vd->iotlb, map->opaque);
+	}
+	memset(vd->tlb, 0, sizeof(vd->tlb));
+	spin_unlock_bh(&vd->iotlb_lock);
+	return err;
+}
+
+/*
+ * Make @iotlb the device's map; the old one is freed once unused.  The
+ * map's writer, under map_lock.
+ */
 static void vmq_vdpa_map_swap(struct vmq_vdpa_dev *vd,
 			      struct vhost_iotlb *iotlb)
 {
 	struct vhost_iotlb *old;
 
+	lockdep_assert_held(&vd->map_lock);
 	spin_lock_bh(&vd->iotlb_lock);
 	old = vd->iotlb;
 	vd->iotlb = iotlb;
@@ -262,37 +347,78 @@ static void vmq_vdpa_map_swap(struct vmq_vdpa_dev *vd,
 	vmq_vdpa_map_free(old);
 }
 
+/* The device's map becomes @src's mappings; under map_lock. */
+static int vmq_vdpa_map_update(struct vmq_vdpa_dev *vd,
+			       struct vhost_iotlb *src)
+{
+	struct vhost_iotlb *add, *gone, *empty;
+	int err;
+
+	lockdep_assert_held(&vd->map_lock);
+	if (!src->nmaps) {
+		/* None: NULL, as the device starts, reaching nothing. */
+		vmq_vdpa_map_swap(vd, NULL);
+		return 0;
+	}
+	if (!vd->iotlb) {
+		empty = vhost_iotlb_alloc(UINT_MAX, 0);
+		if (!empty)
+			return -ENOMEM;
+		vmq_vdpa_map_swap(vd, empty);
+	}
+	/*
+	 * No limit but vhost-vdpa's own, on @src: the device takes every
+	 * map it takes, and holds both a changed mapping's old and new
+	 * copies for a moment.
+	 */
+	add = vhost_iotlb_alloc(UINT_MAX, 0);
+	gone = vhost_iotlb_alloc(UINT_MAX, 0);
+	err = add && gone ? vmq_vdpa_map_diff(vd, src, add, gone) : -ENOMEM;
+	if (!err)
+		err = vmq_vdpa_map_apply(vd, add, gone);
+	if (err) {
+		/* The old map stays; what was held for the new one goes. */
+		vmq_vdpa_map_free(add);
+		vhost_iotlb_free(gone);
+		/* A first map not taken leaves none, as before it. */
+		if (!vd->iotlb->nmaps)
+			vmq_vdpa_map_swap(vd, NULL);
+	} else {
+		/* The device's old mappings, now unused: their pages go. */
+		vhost_iotlb_free(add);
+		vmq_vdpa_map_free(gone);
+	}
+	return err;
+}
+
 /**
  * vmq_vdpa_set_map() - the driver's mappings, all at once
  * @vdpa: the device.
  * @asid: its one address space, 0.
  * @iotlb: the mappings; copied.
  *
- * The copy is made before the NIC uses it, so an access sees the old map
- * or the new one; if it cannot be made, the old one stays, with the
- * pages it holds.
+ * Only what changed since the last map is copied, and that before the
+ * NIC uses it, so an access sees the old map or the new one; if it
+ * cannot be made, the old one stays, with the pages it holds.
  *
  * Context: process context, may sleep.
- * Return: 0, -EINVAL for another address space, -ENOMEM, -ENOSPC past
- * vhost-vdpa's own limit, or -EFAULT for a mapping that wraps or a page
- * no one holds.
+ * Return: 0, -EINVAL for another address space, -ENOMEM, or -EFAULT for
+ * a mapping that wraps or a page no one holds.
  */
 int vmq_vdpa_set_map(struct vdpa_device *vdpa, unsigned int asid,
 		     struct vhost_iotlb *iotlb)
 {
 	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
-	struct vhost_iotlb *copy;
+	int err;
 
 	if (asid)
 		return -EINVAL;
-	copy = vmq_vdpa_map_copy(vd, iotlb);
-	if (IS_ERR(copy)) {
-		dev_warn_ratelimited(&vdpa->dev, "map not taken: %ld\n",
-				     PTR_ERR(copy));
-		return PTR_ERR(copy);
-	}
-	vmq_vdpa_map_swap(vd, copy);
-	return 0;
+	mutex_lock(&vd->map_lock);
+	err = vmq_vdpa_map_update(vd, iotlb);
+	mutex_unlock(&vd->map_lock);
+	if (err)
+		dev_warn_ratelimited(&vdpa->dev, "map not taken: %d\n", err);
+	return err;
 }
 
 /**
@@ -312,7 +438,9 @@ int vmq_vdpa_reset_map(struct vdpa_device *vdpa, unsigned int asid)
 
 	if (asid)
 		return -EINVAL;
+	mutex_lock(&vd->map_lock);
 	vmq_vdpa_map_swap(vd, NULL);
+	mutex_unlock(&vd->map_lock);
 	/* vhost-vdpa's close, after its reset: the driver let the device go. */
 	vmq_guest_qp_release(vd->vdev, vd->qp);
 	return 0;
@@ -370,6 +498,7 @@ void vmq_vdpa_dma_stop(struct vmq_vdpa_dev *vd)
  */
 void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd)
 {
+	mutex_init(&vd->map_lock);
 	spin_lock_init(&vd->iotlb_lock);
 	vd->iotlb = NULL;
 	memset(vd->tlb, 0, sizeof(vd->tlb));
@@ -382,5 +511,8 @@ void vmq_vdpa_dma_init(struct vmq_vdpa_dev *vd)
  */
 void vmq_vdpa_dma_fini(struct vmq_vdpa_dev *vd)
 {
+	mutex_lock(&vd->map_lock);
 	vmq_vdpa_map_swap(vd, NULL);
+	mutex_unlock(&vd->map_lock);
+	mutex_destroy(&vd->map_lock);
 }

@@ -85,17 +85,20 @@ struct vmq_vdpa_vq {
  * @vq: the virtqueues, VMQ_VQ_RX and VMQ_VQ_TX.
  * @cb_lock: guards the callbacks against the notify path (any context).
  * @config_cb: the config change callback.
+ * @map_lock: serialises the map's writers (set_map, reset_map, the
+ *	device's end), which read @iotlb without @iotlb_lock: only they
+ *	change it.
  * @iotlb_lock: guards @iotlb, @tlb and @passthrough against the NIC's
  *	access.
- * @iotlb: the driver's mappings, IOVA to physical address, holding a
- *	reference on each page they reach; NULL: none.
+ * @iotlb: the driver's mappings, IOVA to physical address, each holding
+ *	a reference on each page it reaches; NULL: none.
  * @tlb: the mapping the last access to each IOVA page went through, at
  *	its page number modulo %VMQ_VDPA_TLB_SIZE, or NULL; whatever
  *	changes @iotlb clears it.
  * @passthrough: the host's own virtio_vdpa set DRIVER_OK: an IOVA is a
  *	physical address (its DMA API's, for a device without an IOMMU).
  * @page_refs: references @iotlb took on pages since the device was
- *	made; written by the map's writer, read by debugfs.
+ *	made; written under @map_lock, read by debugfs.
  * @debugfs: the device's debugfs directory, vmq_vdpa/NAME.
  */
 struct vmq_vdpa_dev {
@@ -113,6 +116,7 @@ struct vmq_vdpa_dev {
 	struct vmq_vdpa_vq vq[VMQ_VDPA_NVQS];
 	spinlock_t cb_lock;	/* see @cb_lock above */
 	struct vdpa_callback config_cb;
+	struct mutex map_lock;	/* see @map_lock above */
 	spinlock_t iotlb_lock;	/* see @iotlb_lock above */
 	struct vhost_iotlb *iotlb;
 	struct vhost_iotlb_map *tlb[VMQ_VDPA_TLB_SIZE];
