@@ -24,6 +24,7 @@ VDPA=$VDPA_BUS
 VDEVS=$VDPA/devices
 MDEVS=/sys/bus/mdev/devices
 SIM_DBG=/sys/kernel/debug/vmqsim/0
+VDPA_DBG=/sys/kernel/debug/vmq_vdpa
 UUID1=6f3c0a5e-0000-4000-8000-000000000d01
 MAC1=52:54:00:00:1d:01
 MAC2=52:54:00:00:1d:02
@@ -58,6 +59,7 @@ TESTS="
 	new_device_whole
 	vhost_vmm
 	vhost_bad_driver
+	vhost_map_cost
 	vhost_mtu
 	rebind_config_cb
 "
@@ -1260,6 +1262,23 @@ vhost_bad_driver()
 
 # The MTU a driver negotiated stays its own while the NIC's changes: the
 # test VMM changes vmq0's (and the partner's) MTU under it.
+# One-page IOTLB messages outside a batch, as a VMM that does not batch
+# sends them: each costs the device page references for what it maps,
+# not for everything mapped (vmq.rst: page_refs).
+vhost_map_cost()
+{
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "vhost_vdpa map cost"; return; }
+	vhost_dev_add vdpa0 $MAC1
+	check_err $? "no /dev/vhost-vdpa-N for vdpa0"
+	[ -r $VDPA_DBG/vdpa0/page_refs ]
+	check_err $? "no $VDPA_DBG/vdpa0/page_refs"
+	vhost -m $MAC1 -M "$(cat /sys/class/net/vmq0/mtu)" -s $VDEVS/vdpa0/vmq \
+		-r $VDPA_DBG/vdpa0/page_refs "$VHOST" map-cost
+	check_err $? "test VMM failed"
+	log_test "vhost_vdpa: an IOTLB message outside a batch costs page references for what it maps, not for all that is mapped"
+}
+
 vhost_mtu()
 {
 	local qp c0

@@ -16,11 +16,11 @@
  * (status 0, then setting up again) must bring the device back.
  *
  *   vmq_vhost [-w WIRE] [-N NIC] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR]
- *             [-n COUNT] [-t SECS] [-c COUNTERS] DEV CASE...
+ *             [-n COUNT] [-t SECS] [-c COUNTERS] [-r PAGE_REFS] DEV CASE...
  *
  * CASE: info rx rx-burst rx-refill bcast filter tx spoof chain rx-small
  * no-irq kick-idle suspend suspend-busy hold ready toggle toggle-unmap
- * unmap-batch avail-end, and
+ * unmap-batch avail-end map-cost, and
  * the misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
  * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped avail-past
  * host-pa, and no-config-call (one of them without the config interrupt);
@@ -28,7 +28,8 @@
  * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
  * device's /sys/bus/vdpa/devices/NAME/vmq, whose "state" is then checked
  * too.  COUNTERS is the NIC's "name: value" counters file (vmqsim's
- * debugfs "counters"), which kick-idle reads.  Prints one line per
+ * debugfs "counters"), which kick-idle reads; PAGE_REFS the device's
+ * debugfs vmq_vdpa/NAME/page_refs, which map-cost reads.  Prints one line per
  * check; exits 0 if all passed, 1 otherwise, 4 if there is no vhost-vdpa
  * device to open.
  */
@@ -75,6 +76,7 @@
 #define WO_IOVA		0x900000ULL	/* the device may only write it */
 #define PERM_SIZE	0x10000ULL
 #define HELD_IOVA	0x10000000ULL	/* what unmap-batch maps */
+#define COST_IOVA	0x20000000ULL	/* what map-cost maps and unmaps */
 #define UNMAPPED_IOVA	0x40000000ULL
 #define BUF_LEN		2048
 #define HDR_LEN		((__u32)sizeof(struct virtio_net_hdr_v1))
@@ -101,6 +103,7 @@ struct vh {
 	__u16 mtu;
 	const char *sysfs;
 	const char *counters;	/* the NIC's counters file, or NULL */
+	const char *page_refs;	/* the device's page_refs file, or NULL */
 	const char *nic, *wire;	/* netdev names, for the MTU case */
 	int wire_sock;
 	bool rx_chain;		/* receive buffers as header + data chains */
@@ -1819,6 +1822,133 @@ static void case_unmap_batch(struct vh *v)
 	      "%s: frames flow on the map after it", what);
 }
 
+#define COST_PAIRS	64	/* one-page update+invalidate pairs */
+#define COST_PAGES	512	/* one-page mappings map-cost adds */
+
+/* The device's page_refs (-r), or -1. */
+static long long page_refs(struct vh *v)
+{
+	long long n = -1;
+	FILE *f;
+
+	if (!v->page_refs)
+		return -1;
+	f = fopen(v->page_refs, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+static double secs_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * COST_PAIRS one-page updates, each invalidated again, outside a batch,
+ * as a VMM that does not batch (or a guest behind a virtual IOMMU) sends
+ * them: the seconds they took, and the page references the device took
+ * for them in @refs.
+ */
+static double map_pairs(struct vh *v, __u8 *page, long long *refs)
+{
+	const long ps = sysconf(_SC_PAGESIZE);
+	struct timespec t0;
+	long long r0;
+	double t;
+	int k;
+
+	r0 = page_refs(v);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (k = 0; k < COST_PAIRS; k++) {
+		vhost_iotlb(&v->h, VHOST_IOTLB_UPDATE, COST_IOVA, ps, page,
+			    VHOST_ACCESS_RW);
+		vhost_iotlb(&v->h, VHOST_IOTLB_INVALIDATE, COST_IOVA, ps, NULL,
+			    0);
+	}
+	t = secs_since(&t0);
+	*refs = page_refs(v) - r0;
+	return t;
+}
+
+/*
+ * Outside a batch vhost-vdpa hands the device its whole map after every
+ * IOTLB message.  What the device does for one must be what the message
+ * changed, not what is mapped: a one-page update takes one page
+ * reference however many other pages are mapped, an invalidate none.
+ * Counted (page_refs), so that a slow or busy machine cannot make it
+ * pass or fail; the times are printed beside.  The pages go in one
+ * mapping each, at IOVAs a page apart, so that their number is the
+ * number of mappings, whatever memory they happen to lie in.
+ */
+static void case_map_cost(struct vh *v)
+{
+	const char *what = "map-cost (one-page IOTLB messages outside a batch)";
+	const long ps = sysconf(_SC_PAGESIZE);
+	long long r0, small, big, added, removed;
+	double t_small, t_big, t_add;
+	struct timespec t0;
+	__u8 *page, *mem;
+	int i;
+
+	if (page_refs(v) < 0) {
+		check(false, "%s: no page_refs file (-r)", what);
+		return;
+	}
+	dev_setup(v);
+	page = anon(ps);
+	mem = anon(COST_PAGES * ps);
+	memset(page, 0x5a, ps);
+	memset(mem, 0xa5, COST_PAGES * ps);
+
+	t_small = map_pairs(v, page, &small);
+	r0 = page_refs(v);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < COST_PAGES; i++)
+		vhost_iotlb(&v->h, VHOST_IOTLB_UPDATE,
+			    COST_IOVA + (2 * i + 2) * ps, ps, mem + i * ps,
+			    VHOST_ACCESS_RW);
+	t_add = secs_since(&t0);
+	added = page_refs(v) - r0;
+	t_big = map_pairs(v, page, &big);
+	r0 = page_refs(v);
+	for (i = 0; i < COST_PAGES; i++)
+		vhost_iotlb(&v->h, VHOST_IOTLB_INVALIDATE,
+			    COST_IOVA + (2 * i + 2) * ps, ps, NULL, 0);
+	removed = page_refs(v) - r0;
+	munmap(mem, COST_PAGES * ps);
+	munmap(page, ps);
+
+	printf("map-cost: %d update+invalidate pairs, rings mapped: %.3f s, %lld page refs\n",
+	       COST_PAIRS, t_small, small);
+	printf("map-cost: %d pairs, %d more pages mapped: %.3f s (%.1fx), %lld page refs\n",
+	       COST_PAIRS, COST_PAGES, t_big,
+	       t_small > 0 ? t_big / t_small : 0, big);
+	printf("map-cost: %d one-page updates: %.3f s, %lld page refs\n",
+	       COST_PAGES, t_add, added);
+	check(small == COST_PAIRS,
+	      "%s: %d pairs with the rings mapped took %lld page references, want %d",
+	      what, COST_PAIRS, small, COST_PAIRS);
+	check(big == COST_PAIRS,
+	      "%s: %d pairs with %d more pages mapped took %lld page references, want %d",
+	      what, COST_PAIRS, COST_PAGES, big, COST_PAIRS);
+	check(added == COST_PAGES,
+	      "%s: %d one-page updates took %lld page references, want %d",
+	      what, COST_PAGES, added, COST_PAGES);
+	check(removed == 0,
+	      "%s: invalidating them took %lld page references, want 0",
+	      what, removed);
+	check(rx_frames(v, v->mac, 2, true) == 2 &&
+	      tx_frames(v, v->mac, 2, true) == 2,
+	      "%s: frames flow on the map after them", what);
+}
+
 /*
  * A VMM that opens the device and maps nothing, with its virtqueues and
  * a frame at the physical addresses of its own pages: what the host's
@@ -1925,6 +2055,7 @@ static const struct {
 	{ "avail-past", case_avail_past, true },
 	{ "host-pa", case_host_pa, true },
 	{ "unmap-batch", case_unmap_batch, true },
+	{ "map-cost", case_map_cost, true },
 };
 
 static void help(const char *prog)
@@ -1932,7 +2063,7 @@ static void help(const char *prog)
 	size_t c;
 
 	fprintf(stderr, "usage: %s %s\ncases:", prog,
-		"[-w WIRE] [-N NIC] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n N] [-t S] [-c COUNTERS] DEV CASE...");
+		"[-w WIRE] [-N NIC] [-m MAC] [-M MTU] [-s SYSFS_VMQ_DIR] [-n N] [-t S] [-c COUNTERS] [-r PAGE_REFS] DEV CASE...");
 	for (c = 0; c < ARRAY_SIZE(cases); c++)
 		fprintf(stderr, " %s", cases[c].name);
 	fprintf(stderr, "\n");
@@ -1947,7 +2078,7 @@ int main(int argc, char **argv)
 	size_t c;
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "w:m:M:s:n:t:c:N:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:m:M:s:n:t:c:N:r:")) != -1) {
 		switch (opt) {
 		case 'w':
 			wire = optarg;
@@ -1976,6 +2107,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			v.counters = optarg;
+			break;
+		case 'r':
+			v.page_refs = optarg;
 			break;
 		default:
 			help(argv[0]);
