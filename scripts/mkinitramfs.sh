@@ -35,7 +35,7 @@ TOOLS+=("${EXTRA[@]}")
 
 # In-tree modules the selftests load (with their dependencies).
 KMODS=(
-	macvlan macvtap veth 8021q bridge pktgen
+	macvlan macvtap veth 8021q bridge pktgen sch_mqprio
 	vfio vfio_iommu_type1 mdev
 	vdpa virtio_vdpa vhost_vdpa virtio_net
 )
