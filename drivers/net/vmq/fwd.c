@@ -246,8 +246,15 @@ static struct vmq_fwd *vmq_fwd_add(struct vmq_dev *vdev,
 	if (err)
 		goto err_unreserve;
 	err = vmq_fwd_bind(fwd);
-	if (err)
+	if (err) {
+		/*
+		 * Our traffic class is gone: a software mqprio sets the NIC's
+		 * classes itself, and clears them all when it goes.
+		 */
+		netdev_info(vdev->netdev, "vmq: cannot bind %s to its queue pairs: %d (the NIC's traffic classes changed, e.g. by mqprio; turn l2-fwd-offload off and on), it stays on the software path\n",
+			    upper->name, err);
 		goto err_release;
+	}
 
 	/* The queues are ready: now let the classifier send frames there. */
 	ether_addr_copy(key.addr, upper->dev_addr);

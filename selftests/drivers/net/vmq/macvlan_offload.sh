@@ -25,6 +25,7 @@ TESTS="
 	private_and_vepa
 	mode_change
 	software_path_says_why
+	tc_taken_says_why
 	toggle_offload
 	churn_under_traffic
 	del_device_with_macvlans
@@ -487,6 +488,38 @@ software_path_says_why()
 	awk '$NF == "vm3"' /sys/kernel/debug/vmq/$BUS/queues | grep -q .
 	check_fail $? "vm3 still owns queue pairs after vepa -> source"
 	log_test "the log says why a macvlan is not offloaded"
+}
+
+# A software mqprio sets the NIC's traffic classes and leaves none when
+# deleted: a macvlan offloaded after that cannot bind its queue pairs,
+# stays on the software path and the log says why; l2-fwd-offload off
+# and on gives the class back.
+tc_taken_says_why()
+{
+	local mark
+
+	if ! tc qdisc add dev $DEV root mqprio num_tc 1 map 0 queues 1@0 hw 0 \
+		2>/dev/null; then
+		log_test_skip "the log says why mqprio keeps a macvlan on the software path" \
+			"no mqprio qdisc here"
+		return
+	fi
+	tc qdisc del dev $DEV root
+	check_err $? "cannot delete the mqprio qdisc"
+	mark=$(kmsg_mark)
+	mv_add vm1 $M1
+	check_err $? "cannot add vm1"
+	defer mv_del vm1
+	[ "$(fwd_state $BUS vm1)" = software ]
+	check_err $? "vm1 after mqprio came and went: $(fwd_state $BUS vm1), want software"
+	kmsg_since "$mark" |
+		grep -q "vmq: cannot bind vm1 to its queue pairs: -22 (the NIC's traffic classes changed"
+	check_err $? "no log line says why vm1 is not offloaded: $(kmsg_since "$mark" | grep vm1)"
+	ethtool -K $DEV l2-fwd-offload off && ethtool -K $DEV l2-fwd-offload on
+	check_err $? "l2-fwd-offload off and on failed"
+	[ -n "$(fwd_qp $BUS vm1)" ]
+	check_err $? "vm1 after l2-fwd-offload off and on: $(fwd_state $BUS vm1), want offloaded"
+	log_test "the log says why mqprio keeps a macvlan on the software path"
 }
 
 toggle_offload()
