@@ -13,10 +13,17 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
+#include <linux/module.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
 #include "vmq_vdpa.h"
+
+static unsigned int start_delay_ms;
+module_param(start_delay_ms, uint, 0644);
+MODULE_PARM_DESC(start_delay_ms,
+		 "debug: delay between a queue pair's start and the device taking kicks, to widen races in tests (0: none)");
 
 static void vmq_vdpa_call(struct vmq_vdpa_dev *vd, struct vdpa_callback *cb)
 {
@@ -59,6 +66,7 @@ static struct vmq_guest_qp *vmq_vdpa_gqp(struct vmq_vdpa_dev *vd)
 /* Start the queue pair on the driver's virtqueues; lock held. */
 static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
 {
+	unsigned int delay = READ_ONCE(start_delay_ms);
 	struct vmq_virtq vq[VMQ_VDPA_NVQS] = {};
 	int i, err;
 
@@ -86,6 +94,9 @@ static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
 		vq[i].used_idx = vd->vq[i].avail_index;
 	}
 	err = vmq_guest_qp_start_virtio(vd->vdev, vd->qp, vq);
+	/* The NIC runs the rings already: a window for tests to widen. */
+	if (!err && delay)
+		msleep(delay);
 	WRITE_ONCE(vd->started, !err);
 	if (!err)
 		return;

@@ -348,6 +348,7 @@ vmq_knobs_reset()
 
 	for knob in /sys/kernel/debug/vmq/fail_cpuhp_add \
 		    /sys/module/vmq_vfio/parameters/attr_delay_ms \
+		    /sys/module/vmq_vdpa/parameters/start_delay_ms \
 		    /sys/module/vmq_vfio/parameters/fail_saves; do
 		[ ! -w "$knob" ] || echo 0 > "$knob"
 	done
