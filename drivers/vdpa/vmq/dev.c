@@ -98,8 +98,24 @@ static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
 	if (!err && delay)
 		msleep(delay);
 	WRITE_ONCE(vd->started, !err);
-	if (!err)
+	if (!err) {
+		/*
+		 * The NIC takes a first look at the virtqueues as it starts,
+		 * and another only when kicked, but kicks were ignored until
+		 * now: here (started), and in the core, which calls the queue
+		 * pair running only once that first look may be over.  A
+		 * buffer the driver made available and kicked meanwhile would
+		 * wait for its next kick: kick both virtqueues once for it
+		 * (the receive one runs the NIC only for frames that wait for
+		 * buffers).  The barrier orders started before the NIC's read
+		 * of the available indices; it pairs with a driver's between
+		 * its available index and its kick (virtqueue_kick_prepare()'s).
+		 */
+		smp_mb();
+		vmq_guest_qp_kick(vd->vdev, vd->qp, false);
+		vmq_guest_qp_kick(vd->vdev, vd->qp, true);
 		return;
+	}
 	/*
 	 * NEEDS_RESET, with the config interrupt the error event brings;
 	 * the core set it already for a ring it cannot reach (-EFAULT).

@@ -61,6 +61,7 @@ TESTS="
 	vhost_bad_driver
 	vhost_map_cost
 	vhost_mtu
+	vhost_kick_start
 	rebind_config_cb
 "
 
@@ -1296,6 +1297,28 @@ vhost_mtu()
 	[ "$(qp_moved "$qp" 3 "$c0")" -ge 1 ]
 	check_err $? "qp${qp}_rx_drops moved by $(qp_moved "$qp" 3 "$c0") for the frame past the promised MTU"
 	log_test "vhost_vdpa: the MTU the driver negotiated holds while the NIC's changes"
+}
+
+# A transmit buffer the driver makes available and kicks once while the
+# queue pair starts (DRIVER_OK, the transmit virtqueue's enable, a
+# resume), after the NIC first looked at the rings: it goes out with no
+# other kick.  start_delay_ms holds each start there for 200 ms; the
+# test VMM kicks 30 ms into it.
+vhost_kick_start()
+{
+	local knob=/sys/module/vmq_vdpa/parameters/start_delay_ms
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "vhost_vdpa: a kick during the start"; return; }
+	vhost_dev_add vdpa0 $MAC1
+	check_err $? "no /dev/vhost-vdpa-N for vdpa0"
+	echo 200 > $knob
+	check_err $? "no knob $knob"
+	vhost -m $MAC1 -M "$(cat /sys/class/net/vmq0/mtu)" -s $VDEVS/vdpa0/vmq \
+		"$VHOST" kick-start
+	check_err $? "test VMM failed"
+	echo 0 > $knob
+	log_test "vhost_vdpa: a transmit kick while the queue pair starts (DRIVER_OK, enable, resume) is not lost"
 }
 
 # A device virtio_vdpa drove, then given to vhost_vdpa with virtio_vdpa

@@ -19,8 +19,8 @@
  *             [-n COUNT] [-t SECS] [-c COUNTERS] [-r PAGE_REFS] DEV CASE...
  *
  * CASE: info rx rx-burst rx-refill bcast filter tx spoof chain rx-small
- * no-irq kick-idle suspend suspend-busy hold ready toggle toggle-unmap
- * unmap-batch avail-end map-cost, and
+ * no-irq kick-idle kick-start suspend suspend-busy hold ready toggle
+ * toggle-unmap unmap-batch avail-end map-cost, and
  * the misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
  * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped avail-past
  * host-pa, and no-config-call (one of them without the config interrupt);
@@ -1104,6 +1104,122 @@ static void case_ready(struct vh *v)
 	check(ok == 6, "ready: %d of 6 frames after", ok);
 }
 
+#define START_ROUNDS	3	/* of each way to start */
+#define START_KICK_MS	30	/* into the start, well inside its delay */
+
+enum start_how { START_DRIVER_OK, START_ENABLE, START_RESUME, START_HOWS };
+
+static const char *const start_name[START_HOWS] = {
+	[START_DRIVER_OK] = "DRIVER_OK",
+	[START_ENABLE] = "transmit virtqueue enabled",
+	[START_RESUME] = "VHOST_VDPA_RESUME",
+};
+
+/*
+ * Everything but the last step of a start the way @how says: the
+ * device set up, its queue pair stopped.  The argument of the ioctl
+ * that starts it in @status or @ready.
+ */
+static void start_prepare(struct vh *v, enum start_how how, __u8 *status,
+			  struct vhost_vring_state *ready)
+{
+	vhost_status_set(&v->h, 0);
+	*status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		  VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
+	ready->index = VQ_TX;
+	ready->num = 1;
+	dev_prepare(v);
+	if (how == START_ENABLE) {
+		vq_set_ready(v, VQ_TX, false);
+		dev_go(v);
+	} else if (how == START_RESUME) {
+		dev_go(v);
+		vhost_xioctl(&v->h, VHOST_VDPA_SUSPEND, NULL,
+			     "VHOST_VDPA_SUSPEND");
+	}
+}
+
+/*
+ * A round of kick-start: another thread of ours starts the queue pair
+ * the way @how says; START_KICK_MS into the start a transmit buffer is
+ * made available and kicked, once.  Return: whether its frame went out;
+ * *late set if the start had returned before the kick.
+ */
+static bool kick_start_round(struct vh *v, enum start_how how, int round,
+			     bool *late)
+{
+	__u8 got[ETH_FRAME_LEN + 8], status, *f;
+	__u32 len = test_len(1), id, ulen;
+	struct vhost_vring_state ready;
+	struct vhost_bg bg;
+	__u16 head, vlan;
+	ssize_t glen;
+	bool used;
+	int err;
+
+	start_prepare(v, how, &status, &ready);
+	wire_drain(v);
+	f = tx_frame(v, 0);
+	make_frame(v, f, v->wire_mac, v->mac, len);
+	if (how == START_DRIVER_OK)
+		vhost_bg_start(&bg, &v->h, VHOST_VDPA_SET_STATUS, &status);
+	else if (how == START_ENABLE)
+		vhost_bg_start(&bg, &v->h, VHOST_VDPA_SET_VRING_ENABLE, &ready);
+	else
+		vhost_bg_start(&bg, &v->h, VHOST_VDPA_RESUME, NULL);
+	usleep(START_KICK_MS * 1000);
+	head = tx_post(v, 0, len, false);
+	*late = vhost_bg_returned(&bg);
+	if (*late)
+		printf("kick-start: %s round %d: the start had returned before the kick\n",
+		       start_name[how], round);
+	/* No other kick: the one above must be enough. */
+	used = used_next(v, VQ_TX, &id, &ulen, v->timeout);
+	err = vhost_bg_join(&bg);
+	if (err) {
+		errno = -err;
+		die(start_name[how]);
+	}
+	glen = used ? wire_recv(v, got, &vlan, v->timeout) : -1;
+	if (used && id == head && glen == (ssize_t)len && !memcmp(got, f, len))
+		return true;
+	printf("kick-start: %s round %d: the buffer kicked %s, %zd bytes on the wire\n",
+	       start_name[how], round, used ? "was used" : "was never used",
+	       glen);
+	return false;
+}
+
+/*
+ * A transmit buffer made available and kicked once while the queue pair
+ * starts (at DRIVER_OK, the transmit virtqueue's enable, a resume),
+ * after the NIC has looked at the rings and before the start returns:
+ * the device sends it, with no other kick.  vdpa.sh holds each start
+ * with vmq_vdpa.start_delay_ms, so that the kick comes inside it.
+ */
+static void case_kick_start(struct vh *v)
+{
+	int how, round, late = 0, lost = 0, n = 0;
+	bool was_late;
+
+	for (how = 0; how < START_HOWS; how++) {
+		if (how == START_RESUME &&
+		    !(v->h.backend & BIT_ULL(VHOST_BACKEND_F_RESUME))) {
+			check(false, "kick-start: backend features %#llx lack RESUME",
+			      (unsigned long long)v->h.backend);
+			continue;
+		}
+		for (round = 0; round < START_ROUNDS; round++, n++) {
+			if (!kick_start_round(v, how, round, &was_late))
+				lost++;
+			late += was_late;
+		}
+	}
+	check(!late, "kick-start: the kick came while the start was held in %d of %d rounds",
+	      n - late, n);
+	check(!lost, "kick-start: the frame kicked once in the start went out in %d of %d rounds",
+	      n - lost, n);
+}
+
 /*
  * A driver that disables and enables a virtqueue over and over, then
  * resets the device and sets it up again over and over, its map kept:
@@ -2031,6 +2147,7 @@ static const struct {
 	{ "rx-small", case_rx_small, true },
 	{ "no-irq", case_no_irq, true },
 	{ "kick-idle", case_kick_idle, true },
+	{ "kick-start", case_kick_start, true },
 	{ "suspend", case_suspend, true },
 	{ "suspend-busy", case_suspend_busy, true },
 	{ "avail-end", case_avail_end, true },

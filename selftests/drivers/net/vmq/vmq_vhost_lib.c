@@ -113,6 +113,55 @@ void vhost_open(struct vhost *h)
 	}
 }
 
+static void *vhost_bg_run(void *arg)
+{
+	struct vhost_bg *bg = arg;
+
+	__atomic_store_n(&bg->state, 1, __ATOMIC_RELEASE);
+	bg->err = vhost_ioctl(bg->h, bg->req, bg->arg);
+	__atomic_store_n(&bg->state, 2, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/**
+ * vhost_bg_start() - issue an ioctl from another thread of ours
+ * @bg: filled in here.
+ * @h: open (its owner is our process, so any of our threads may ask).
+ * @req: the ioctl.
+ * @arg: its argument, to stay valid until vhost_bg_join().
+ *
+ * Returns once the thread is about to issue it.
+ */
+void vhost_bg_start(struct vhost_bg *bg, struct vhost *h, unsigned long req,
+		    void *arg)
+{
+	bg->h = h;
+	bg->req = req;
+	bg->arg = arg;
+	bg->err = 0;
+	bg->state = 0;
+	errno = pthread_create(&bg->thread, NULL, vhost_bg_run, bg);
+	if (errno)
+		die("pthread_create");
+	while (!__atomic_load_n(&bg->state, __ATOMIC_ACQUIRE))
+		usleep(100);
+}
+
+/* Whether the ioctl vhost_bg_start() issued has returned. */
+bool vhost_bg_returned(struct vhost_bg *bg)
+{
+	return __atomic_load_n(&bg->state, __ATOMIC_ACQUIRE) == 2;
+}
+
+/* Wait for the ioctl vhost_bg_start() issued: 0 or -errno. */
+int vhost_bg_join(struct vhost_bg *bg)
+{
+	errno = pthread_join(bg->thread, NULL);
+	if (errno)
+		die("pthread_join");
+	return bg->err;
+}
+
 __u8 vhost_status_get(struct vhost *h)
 {
 	__u8 s = 0;

@@ -4,8 +4,9 @@
  * share, with the standard uapi only: opening /dev/vhost-vdpa-N, the
  * device status and feature negotiation, anonymous memory of their own
  * mapped through the device's IOTLB (struct vhost_msg_v2 written to the
- * fd), and split virtqueues laid out in it, with their kick and call
- * eventfds.  vmq_vhost (the test VMM vdpa.sh drives) and vmq_bench_vhost
+ * fd), split virtqueues laid out in it, with their kick and call
+ * eventfds, and an ioctl issued from another thread (a vCPU's).
+ * vmq_vhost (the test VMM vdpa.sh drives) and vmq_bench_vhost
  * (the benchmarks' guest_rx consumer) are built on it.
  */
 #ifndef VMQ_VHOST_LIB_H
@@ -13,6 +14,7 @@
 
 #include <linux/types.h>
 #include <linux/virtio_ring.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -88,6 +90,25 @@ struct vhost_map {
 	__u8 perm;
 };
 
+/**
+ * struct vhost_bg - one ioctl of the device from another thread of the
+ *	VMM (a vCPU's), while the caller's goes on
+ * @h: the device.
+ * @req: the ioctl.
+ * @arg: its argument.
+ * @err: 0 or -errno, once it returned.
+ * @state: 0 not yet issued, 1 issued, 2 returned (atomic).
+ * @thread: the thread that issues it.
+ */
+struct vhost_bg {
+	struct vhost *h;
+	unsigned long req;
+	void *arg;
+	int err;
+	int state;
+	pthread_t thread;
+};
+
 void die(const char *what);
 void *anon(size_t size);
 bool efd_wait(int fd, int ms);
@@ -97,6 +118,10 @@ int vhost_ioctl(struct vhost *h, unsigned long req, void *arg);
 void vhost_xioctl(struct vhost *h, unsigned long req, void *arg,
 		  const char *what);
 void vhost_open(struct vhost *h);
+void vhost_bg_start(struct vhost_bg *bg, struct vhost *h, unsigned long req,
+		    void *arg);
+bool vhost_bg_returned(struct vhost_bg *bg);
+int vhost_bg_join(struct vhost_bg *bg);
 __u8 vhost_status_get(struct vhost *h);
 void vhost_status_set(struct vhost *h, __u8 s);
 void vhost_features_ok(struct vhost *h, __u64 want);
