@@ -2,8 +2,8 @@
 /*
  * vmq core library: read-only views of queue pairs and filters in debugfs,
  * /sys/kernel/debug/vmq/<device>/{info,queues,filters,macvlans,moves}, plus
- * a test knob, place.  <device> is
- * the NIC's bus device (e.g. vmqsim0) or, without one, its netdev name.
+ * test knobs (place, balance_busy, retire_delay_ms).  <device> is the
+ * NIC's bus device (e.g. vmqsim0) or, without one, its netdev name.
  */
 
 #include <linux/if_macvlan.h>
@@ -219,6 +219,10 @@ void vmq_debugfs_dev_add(struct vmq_dev *vdev)
 	 */
 	debugfs_create_u32("balance_busy", 0600, vdev->debugfs,
 			   &vdev->bal_busy);
+	debugfs_create_u32("retire_delay_ms", 0600, vdev->debugfs,
+			   &vdev->dbg_retire_delay_ms);
+	debugfs_create_atomic_t("retire_delays", 0400, vdev->debugfs,
+				&vdev->dbg_retire_delays);
 }
 
 void vmq_debugfs_dev_del(struct vmq_dev *vdev)

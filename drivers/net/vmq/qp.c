@@ -4,6 +4,7 @@
  * ring sizes and per-queue counters.
  */
 
+#include <linux/ktime.h>
 #include <linux/slab.h>
 #include "vmq_priv.h"
 
@@ -193,6 +194,31 @@ void vmq_qp_stop_held(struct vmq_dev *vdev, u32 id, struct sk_buff_head *held)
 	WRITE_ONCE(qp->state, VMQ_QP_DMA_STOPPED);
 }
 
+/* The longest wait vmq_qp_retire_delay() makes, whatever the knob says. */
+#define VMQ_RETIRE_DELAY_MAX_MS	500
+
+/*
+ * Test knob: hold a host channel's release between retiring its counts
+ * and giving up its queue pair, so that a test can read the netdev's
+ * totals right there.  A busy wait: to a reader of the totals that step
+ * is meant to be one, and it must not sleep.  On the clock, not with
+ * mdelay(): that trusts the CPU's calibrated loops_per_jiffy, which an
+ * emulated secondary CPU can get a thousand times too small.
+ */
+static void vmq_qp_retire_delay(struct vmq_dev *vdev)
+{
+	u32 ms = min_t(u32, READ_ONCE(vdev->dbg_retire_delay_ms),
+		       VMQ_RETIRE_DELAY_MAX_MS);
+	ktime_t end;
+
+	if (!ms)
+		return;
+	atomic_inc(&vdev->dbg_retire_delays);
+	end = ktime_add_ms(ktime_get(), ms);
+	while (ktime_before(ktime_get(), end))
+		cpu_relax();
+}
+
 /* ALLOCATED or DMA_STOPPED -> FREE.  Never while DMA can run. */
 void vmq_qp_release(struct vmq_dev *vdev, u32 id)
 {
@@ -201,8 +227,10 @@ void vmq_qp_release(struct vmq_dev *vdev, u32 id)
 	lockdep_assert_held(&vdev->lock);
 	if (WARN_ON(qp->state == VMQ_QP_RUNNING))
 		vmq_qp_stop(vdev, id);
-	if (qp->owner == VMQ_OWNER_HOST)
+	if (qp->owner == VMQ_OWNER_HOST) {
 		vmq_qp_stats_retire(vdev, qp);
+		vmq_qp_retire_delay(vdev);
+	}
 	qp->owner = VMQ_OWNER_NONE;
 	WRITE_ONCE(qp->state, VMQ_QP_FREE);
 }

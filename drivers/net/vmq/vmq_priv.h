@@ -249,6 +249,10 @@ struct vmq_health_event {
  * @bal_skew_ticks: periods in a row the load was skewed.
  * @bal_busy: frames per period above which a queue counts as busy
  *	(%VMQ_BALANCE_BUSY; a debugfs knob, never below the idle mark).
+ * @dbg_retire_delay_ms: a debugfs test knob: how long the release of a
+ *	host channel waits between retiring its counts and giving up its
+ *	queue pair (vmq_qp_release()), 0 for not at all.
+ * @dbg_retire_delays: how many times it waited, for the test to know.
  * @bal_moves: the last %VMQ_BALANCE_LOG moves, a ring.
  * @bal_nr_moves: moves so far.
  * @debugfs: this device's debugfs directory.
@@ -298,6 +302,8 @@ struct vmq_dev {
 	struct delayed_work bal_work;
 	u32 bal_skew_ticks;
 	u32 bal_busy;
+	u32 dbg_retire_delay_ms;
+	atomic_t dbg_retire_delays;
 	struct vmq_balance_move bal_moves[VMQ_BALANCE_LOG];
 	u32 bal_nr_moves;
 	struct dentry *debugfs;
