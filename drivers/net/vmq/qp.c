@@ -50,7 +50,7 @@ int vmq_qps_init(struct vmq_dev *vdev)
 		u64_stats_init(&qp->stats.rx_syncp);
 		u64_stats_init(&qp->stats.tx_syncp);
 	}
-	u64_stats_init(&vdev->host_gone.syncp);
+	seqlock_init(&vdev->stats_lock);
 
 	mutex_lock(&vdev->lock);
 	err = vdev->ops->set_channels(vdev, count);
@@ -97,21 +97,22 @@ static void vmq_qp_stats_reset(struct vmq_qp_stats *stats)
 	atomic64_set(&stats->irqs, 0);
 }
 
-/* The netdev's totals must not go back when a host channel goes away. */
+/*
+ * The netdev's totals must not go back when a host channel goes away.
+ * In stats_lock's write section, with the owner's change.
+ */
 static void vmq_qp_stats_retire(struct vmq_dev *vdev, struct vmq_qp *qp)
 {
 	struct vmq_gone_stats *gone = &vdev->host_gone;
 	u64 rxp, rxb, txp, txb;
 
 	vmq_qp_read_stats(qp, &rxp, &rxb, &txp, &txb);
-	u64_stats_update_begin(&gone->syncp);
 	u64_stats_add(&gone->rx_packets, rxp);
 	u64_stats_add(&gone->rx_bytes, rxb);
 	u64_stats_add(&gone->tx_packets, txp);
 	u64_stats_add(&gone->tx_bytes, txb);
 	u64_stats_add(&gone->rx_drops, atomic64_read(&qp->stats.rx_drops));
 	u64_stats_add(&gone->tx_drops, atomic64_read(&qp->stats.tx_drops));
-	u64_stats_update_end(&gone->syncp);
 }
 
 int vmq_qp_claim(struct vmq_dev *vdev, u32 id, enum vmq_owner_type owner)
@@ -121,7 +122,6 @@ int vmq_qp_claim(struct vmq_dev *vdev, u32 id, enum vmq_owner_type owner)
 	lockdep_assert_held(&vdev->lock);
 	if (qp->state != VMQ_QP_FREE)
 		return -EBUSY;
-	vmq_qp_stats_reset(&qp->stats);
 	/*
 	 * Dynamic VMQ's notes were on the old owner's counts: the new one's
 	 * start from 0, and a load taken against the old would be huge.
@@ -129,7 +129,14 @@ int vmq_qp_claim(struct vmq_dev *vdev, u32 id, enum vmq_owner_type owner)
 	qp->bal.last_frames = 0;
 	qp->bal.idle_ticks = 0;
 	qp->bal.rest = 0;
-	qp->owner = owner;
+	/*
+	 * A reader of the netdev totals must not find a new host channel
+	 * with the counts its last owner left (vmq_get_stats64()).
+	 */
+	write_seqlock_bh(&vdev->stats_lock);
+	vmq_qp_stats_reset(&qp->stats);
+	WRITE_ONCE(qp->owner, owner);
+	write_sequnlock_bh(&vdev->stats_lock);
 	WRITE_ONCE(qp->state, VMQ_QP_ALLOCATED);
 	return 0;
 }
@@ -227,11 +234,17 @@ void vmq_qp_release(struct vmq_dev *vdev, u32 id)
 	lockdep_assert_held(&vdev->lock);
 	if (WARN_ON(qp->state == VMQ_QP_RUNNING))
 		vmq_qp_stop(vdev, id);
+	/*
+	 * A reader of the netdev totals finds a going host channel's counts
+	 * in host_gone or on the queue pair, never both nor neither.
+	 */
+	write_seqlock_bh(&vdev->stats_lock);
 	if (qp->owner == VMQ_OWNER_HOST) {
 		vmq_qp_stats_retire(vdev, qp);
 		vmq_qp_retire_delay(vdev);
 	}
-	qp->owner = VMQ_OWNER_NONE;
+	WRITE_ONCE(qp->owner, VMQ_OWNER_NONE);
+	write_sequnlock_bh(&vdev->stats_lock);
 	WRITE_ONCE(qp->state, VMQ_QP_FREE);
 }
 
@@ -603,36 +616,40 @@ void vmq_qp_read_stats(const struct vmq_qp *qp, u64 *rx_packets,
  * devices are theirs, not the NIC netdev's, and are left out; those of
  * host channels that since went away stay in.  Fills the totals, so call
  * it before adding the driver's own.
+ *
+ * Context: process or softirq, atomic included.  Waits out a queue pair
+ * changing owner: spinning, or on PREEMPT_RT on the writer's lock.
  */
 void vmq_get_stats64(struct vmq_dev *vdev, struct rtnl_link_stats64 *stats)
 {
 	const struct vmq_gone_stats *gone = &vdev->host_gone;
 	u64 rxp, rxb, txp, txb;
-	unsigned int start;
+	unsigned int seq;
 	u32 i;
 
+	/* Once more if a host channel came or went meanwhile. */
 	do {
-		start = u64_stats_fetch_begin(&gone->syncp);
+		seq = read_seqbegin(&vdev->stats_lock);
 		stats->rx_packets = u64_stats_read(&gone->rx_packets);
 		stats->rx_bytes = u64_stats_read(&gone->rx_bytes);
 		stats->tx_packets = u64_stats_read(&gone->tx_packets);
 		stats->tx_bytes = u64_stats_read(&gone->tx_bytes);
 		stats->rx_dropped = u64_stats_read(&gone->rx_drops);
 		stats->tx_dropped = u64_stats_read(&gone->tx_drops);
-	} while (u64_stats_fetch_retry(&gone->syncp, start));
 
-	for (i = 0; i < vdev->caps.num_qps; i++) {
-		const struct vmq_qp *qp = &vdev->qps[i];
+		for (i = 0; i < vdev->caps.num_qps; i++) {
+			const struct vmq_qp *qp = &vdev->qps[i];
 
-		if (READ_ONCE(qp->owner) != VMQ_OWNER_HOST)
-			continue;
-		vmq_qp_read_stats(qp, &rxp, &rxb, &txp, &txb);
-		stats->rx_packets += rxp;
-		stats->rx_bytes += rxb;
-		stats->tx_packets += txp;
-		stats->tx_bytes += txb;
-		stats->rx_dropped += atomic64_read(&qp->stats.rx_drops);
-		stats->tx_dropped += atomic64_read(&qp->stats.tx_drops);
-	}
+			if (READ_ONCE(qp->owner) != VMQ_OWNER_HOST)
+				continue;
+			vmq_qp_read_stats(qp, &rxp, &rxb, &txp, &txb);
+			stats->rx_packets += rxp;
+			stats->rx_bytes += rxb;
+			stats->tx_packets += txp;
+			stats->tx_bytes += txb;
+			stats->rx_dropped += atomic64_read(&qp->stats.rx_drops);
+			stats->tx_dropped += atomic64_read(&qp->stats.tx_drops);
+		}
+	} while (read_seqretry(&vdev->stats_lock, seq));
 }
 EXPORT_SYMBOL_GPL(vmq_get_stats64);

@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable.h>
+#include <linux/seqlock.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <net/vmq.h>
@@ -155,7 +156,6 @@ struct vmq_filter {
 
 /**
  * struct vmq_gone_stats - counts of host channels that went away
- * @syncp: guards the rest; written under the device mutex.
  * @rx_packets: received frames.
  * @rx_bytes: received bytes.
  * @tx_packets: sent frames.
@@ -164,7 +164,6 @@ struct vmq_filter {
  * @tx_drops: frames dropped on transmit.
  */
 struct vmq_gone_stats {
-	struct u64_stats_sync syncp;
 	u64_stats_t rx_packets;
 	u64_stats_t rx_bytes;
 	u64_stats_t tx_packets;
@@ -226,6 +225,13 @@ struct vmq_health_event {
  * @nr_filters: installed filters.
  * @nr_ethtool_filters: of which ethtool rules.
  * @host_gone: counts of host channels released, for netdev totals.
+ * @stats_lock: a reader of the netdev totals finds each host channel's
+ *	counts once, in @host_gone or on its queue pair: the writers
+ *	(vmq_qp_claim(), vmq_qp_release(), under @lock too) change a queue
+ *	pair's owner, and reset or retire its counts, in its write section.
+ *	With bottom halves off: ndo_get_stats64 may run in atomic context,
+ *	and a reader in a softirq would spin forever on a write section it
+ *	interrupted on its own CPU.
  * @l2fw: macvlan L2-forwarding offload is on.
  * @fwd_qps: queue pairs a macvlan offloaded from now on gets (devlink).
  * @fwds: offloaded macvlans.
@@ -284,6 +290,7 @@ struct vmq_dev {
 	u32 nr_filters;
 	u32 nr_ethtool_filters;
 	struct vmq_gone_stats host_gone;
+	seqlock_t stats_lock;	/* see @stats_lock above */
 	bool l2fw;
 	u32 fwd_qps;
 	struct list_head fwds;
