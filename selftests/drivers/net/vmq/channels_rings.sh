@@ -3,7 +3,8 @@
 #
 # ethtool -l/-L (combined channels = the host's queue pairs) and -g/-G
 # (ring sizes) on the simulated VMQ NIC: limits, the queue-pair states
-# behind them, and changes made while traffic flows.
+# behind them, changes made while traffic flows, and the netdev's
+# counters, which a shrink never takes back.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -16,6 +17,7 @@ TESTS="
 	rings_limits
 	resize_under_traffic
 	stats_per_queue
+	stats_through_shrink
 "
 
 DEV=vmq0
@@ -159,6 +161,67 @@ stats_per_queue()
 		check_err $? "qp$q counters missing"
 	done
 	log_test "ethtool -S has rx/tx packets, bytes, drops per queue pair"
+}
+
+# retire_held: the core holds (or held) a channel's release; read without
+# a fork, which on the emulated guest can take longer than the hold.
+retire_held()
+{
+	local n
+
+	read -r n < /sys/kernel/debug/vmq/$BUS/retire_delays && [ "$n" -ge 1 ]
+}
+
+# A read of the netdev's counters while ethtool -L takes channels away
+# finds each channel's frames once: among the counts of the channels
+# gone, or on its queue pair.  The core's retire_delay_ms holds each
+# release between the two steps, and the read is made there.
+stats_through_shrink()
+{
+	local dbg=/sys/kernel/debug/vmq/$BUS q before during after pid
+
+	ethtool -L $DEV combined 4
+	check_err $? "ethtool -L combined 4 failed"
+	# Frames on channels 1 to 3, the ones the shrink takes away, so
+	# that the read finds frames whichever release it meets; a rule
+	# pins its channel, so it goes once they are in.
+	for q in 1 2 3; do
+		ethtool -N $DEV flow-type ether dst 52:54:00:00:00:0$q \
+			action $q loc $q >/dev/null
+		check_err $? "no rule to queue $q"
+		defer ethtool -N $DEV delete $q
+		pktgen_send $PEER 52:54:00:00:00:0$q 50
+		busywait 5000 ge 50 qstat $DEV qp${q}_rx_packets
+		check_err $? "queue $q did not take 50 frames"
+		ethtool -N $DEV delete $q
+	done
+	before=$(ifstat $DEV rx_packets)
+	[ "$before" -ge 150 ]
+	check_err $? "rx_packets $before before the shrink, expected 150 at least"
+
+	defer sh -c "echo 0 > $dbg/retire_delay_ms"
+	echo 500 > $dbg/retire_delay_ms
+	ethtool -L $DEV combined 1 &
+	pid=$!
+	BUSYWAIT_SLEEP=0.01 busywait 5000 retire_held
+	check_err $? "ethtool -L held no channel's release"
+	kill -0 $pid 2>/dev/null
+	check_err $? "ethtool -L was over before the read"
+	read -r during < /sys/class/net/$DEV/statistics/rx_packets
+	wait $pid
+	check_err $? "ethtool -L combined 1 failed"
+	echo 0 > $dbg/retire_delay_ms
+	after=$(ifstat $DEV rx_packets)
+
+	[ "$during" -ge "$before" ]
+	check_err $? "rx_packets read during ethtool -L went back: $before then $during"
+	[ "$after" -ge "$during" ]
+	check_err $? "rx_packets read during ethtool -L went back: $during then $after"
+	[ "$during" -eq "$before" ] && [ "$after" -eq "$before" ]
+	check_err $? "rx_packets $before before ethtool -L, $during during, $after after"
+	ethtool -L $DEV combined 2
+	check_err $? "restoring 2 channels failed"
+	log_test "netdev counters never go back while ethtool -L shrinks"
 }
 
 require_root
