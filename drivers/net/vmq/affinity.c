@@ -148,6 +148,19 @@ static void vmq_qp_place_tx(struct vmq_dev *vdev, struct vmq_qp *qp)
 	irq_set_affinity_and_hint(qp->tx_irq, mask);
 }
 
+/*
+ * An admin's pin moved the vector: its transmit vector follows, and so
+ * does the driver's transmit steering, to the CPU the vector now runs on.
+ */
+static void vmq_qp_follow_pin(struct vmq_dev *vdev, struct vmq_qp *qp)
+{
+	int cpu = vmq_qp_cpu(vdev, qp->id);
+
+	vmq_qp_place_tx(vdev, qp);
+	if (vdev->ops->qp_affinity && cpu >= 0)
+		vdev->ops->qp_affinity(vdev, qp->id, cpu);
+}
+
 /* Point a vector at @cpu, hint included; record it as its home. */
 int vmq_qp_move(struct vmq_dev *vdev, struct vmq_qp *qp, int cpu)
 {
@@ -244,7 +257,7 @@ static void vmq_qp_affinity_notify(struct irq_affinity_notify *notify,
 		}
 	}
 	if (moved)
-		vmq_qp_place_tx(vdev, qp);
+		vmq_qp_follow_pin(vdev, qp);
 	mutex_unlock(&vdev->lock);
 }
 
@@ -326,7 +339,7 @@ void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 		WRITE_ONCE(q->irq, irq);
 		if (q->pinned) {
 			irq_set_affinity_and_hint(irq, q->pin_mask);
-			vmq_qp_place_tx(vdev, q);
+			vmq_qp_follow_pin(vdev, q);
 		} else {
 			vmq_qp_move(vdev, q, vmq_pick_cpu(vdev));
 		}

@@ -346,6 +346,15 @@ cpu_hotplug()
 # A pin is noticed as it is made: the queue view shows it at once, and
 # the core's own moves (the place knob) leave the vector where the admin
 # put it.  Dynamic VMQ is off, so no rebalancer tick looks meanwhile.
+# xps_on Q CPU: host channel Q's transmit steering is CPU alone.
+xps_on()
+{
+	local m
+
+	m=$(tr -d ',\n' < "/sys/class/net/$DEV/queues/tx-$1/xps_cpus") &&
+		[ $((16#$m)) -eq $((1 << $2)) ]
+}
+
 admin_pin_noticed()
 {
 	local irq cpu to
@@ -362,6 +371,8 @@ admin_pin_noticed()
 	check_fail $? "the place knob moved a pinned vector"
 	[ "$(cat "/proc/irq/$irq/smp_affinity_list")" = $to ]
 	check_err $? "pin lost: $(cat "/proc/irq/$irq/smp_affinity_list")"
+	busywait 2000 xps_on 1 "$to"
+	check_err $? "tx-1's xps_cpus $(cat /sys/class/net/$DEV/queues/tx-1/xps_cpus), want $(printf %x $((1 << to))) (CPU $to)"
 	log_test "an admin's pin is noticed as it is made"
 }
 
@@ -386,6 +397,8 @@ pin_while_down()
 	awk '$1 == 2 { print $7 }' /sys/kernel/debug/vmq/$BUS/queues |
 		grep -qx yes
 	check_err $? "queue view does not show the pin made while down"
+	busywait 2000 xps_on 2 "$to"
+	check_err $? "tx-2's xps_cpus $(cat /sys/class/net/$DEV/queues/tx-2/xps_cpus), want $(printf %x $((1 << to))) (CPU $to)"
 	log_test "a pin made while the link is down is kept"
 }
 
