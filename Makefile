@@ -9,7 +9,7 @@
 #   make check-debug     selftests on a 6.12 KASAN/lockdep/kmemleak kernel
 #   make demo            boot the VM and show what vmq does
 #   make shell [K=6.12]  interactive shell in the test VM
-#   make lint            checkpatch --strict, sparse (C=2), W=1, vmq.rst reST
+#   make lint            checkpatch --strict, sparse (C=2), W=1, kernel-doc, vmq.rst
 #   make deps            install the Debian packages the project needs
 #   make bench           benchmarks in the VM: table, bench/results.json, plots
 #   make soak [DURATION=10m]  the fuzzers (and other stress) in a VM per kernel

@@ -4,9 +4,12 @@
 # Style and static checks, all of which must be clean:
 #   - checkpatch.pl --strict, from Debian's linux-source-6.12 package,
 #     over every C source and header of the project;
-#   - sparse (C=2) and W=1 builds for every supported kernel.
+#   - sparse (C=2) and W=1 builds for every supported kernel;
+#   - kernel-doc -Wall, from the same package, over every C source and
+#     header, and a kernel-doc comment for every exported symbol;
+#   - vmq.rst parsed by docutils.
 #
-#   scripts/lint.sh [checkpatch|sparse]...   (default: both)
+#   scripts/lint.sh [checkpatch|sparse|kerneldoc|docs]...   (default: all)
 
 set -uo pipefail
 
@@ -43,6 +46,43 @@ run_checkpatch() {
 		-f "${files[@]}")
 }
 
+get_kernel_doc() {
+	local member
+
+	[ -x "$tools/kernel-doc/kernel-doc" ] && return 0
+	[ -r "$src_tar" ] || {
+		echo "lint: $src_tar missing (run scripts/deps.sh)" >&2
+		return 1
+	}
+	mkdir -p "$tools/kernel-doc"
+	member=$(tar -tJf "$src_tar" | grep -m1 'scripts/kernel-doc$')
+	tar -xJf "$src_tar" -C "$tools/kernel-doc" --strip-components=2 \
+		"$member"
+}
+
+# kernel-doc's own warnings (a parameter not described, a bad heading),
+# and what it does not check: that every exported symbol has a kernel-doc
+# comment naming it in the file that exports it.
+run_kernel_doc() {
+	local f sym files out ok=0
+
+	get_kernel_doc || return 1
+	mapfile -t files < <(cd "$top" && git ls-files -co --exclude-standard \
+		'drivers/*.[ch]' 'include/*.h')
+	[ ${#files[@]} -gt 0 ] || return 0
+	out=$(cd "$top" && perl "$tools/kernel-doc/kernel-doc" -none -Wall \
+		"${files[@]}" 2>&1)
+	[ -z "$out" ] || { echo "$out"; ok=1; }
+	for f in "${files[@]}"; do
+		for sym in $(grep -oP 'EXPORT_SYMBOL(_GPL)?\(\K\w+' "$top/$f"); do
+			grep -qE "^ \* $sym(\(\))? - " "$top/$f" && continue
+			echo "$f: exported $sym has no kernel-doc comment"
+			ok=1
+		done
+	done
+	return $ok
+}
+
 run_sparse() {
 	local kver ok=0
 
@@ -64,13 +104,16 @@ docutils.core.publish_cmdline(writer_name="null",
 		"$top/Documentation/networking/vmq.rst"
 }
 
-[ $# -gt 0 ] || set -- checkpatch sparse docs
+[ $# -gt 0 ] || set -- checkpatch sparse kerneldoc docs
 for what in "$@"; do
 	case $what in
 	checkpatch)
 		echo "lint: checkpatch --strict"
 		run_checkpatch || rc=1 ;;
 	sparse)	run_sparse || rc=1 ;;
+	kerneldoc)
+		echo "lint: kernel-doc -Wall"
+		run_kernel_doc || rc=1 ;;
 	docs)	echo "lint: reST of vmq.rst"
 		run_docs || rc=1 ;;
 	*)	echo "lint: unknown check '$what'" >&2; exit 2 ;;
