@@ -24,6 +24,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/slab.h>
@@ -235,6 +236,24 @@ void vmq_affinity_notice_pins(struct vmq_dev *vdev)
 			vmq_qp_place_tx(vdev, &vdev->qps[i]);
 }
 
+/* The longest sleep vmq_qp_notify_delay() makes, whatever the knob says. */
+#define VMQ_NOTIFY_DELAY_MAX_MS	2000
+
+/*
+ * The test knob: hold the notifier back, so that a test can show that
+ * whoever looks at the vectors before it does the notifier's work.
+ */
+static void vmq_qp_notify_delay(struct vmq_dev *vdev)
+{
+	u32 ms = min_t(u32, READ_ONCE(vdev->dbg_notify_delay_ms),
+		       VMQ_NOTIFY_DELAY_MAX_MS);
+
+	if (!ms)
+		return;
+	msleep(ms);
+	atomic_inc(&vdev->dbg_notify_delays);
+}
+
 /*
  * The vector's affinity changed: the core's own move, or an admin's pin
  * (a first one, or a pinned vector pinned elsewhere), which its transmit
@@ -247,6 +266,7 @@ static void vmq_qp_affinity_notify(struct irq_affinity_notify *notify,
 	struct vmq_dev *vdev = qp->vdev;
 	bool moved = false;
 
+	vmq_qp_notify_delay(vdev);
 	mutex_lock(&vdev->lock);
 	if (qp->irq == notify->irq) {
 		if (qp->pinned && !cpumask_equal(mask, qp->pin_mask)) {

@@ -223,6 +223,10 @@ void vmq_debugfs_dev_add(struct vmq_dev *vdev)
 			   &vdev->dbg_retire_delay_ms);
 	debugfs_create_atomic_t("retire_delays", 0400, vdev->debugfs,
 				&vdev->dbg_retire_delays);
+	debugfs_create_u32("notify_delay_ms", 0600, vdev->debugfs,
+			   &vdev->dbg_notify_delay_ms);
+	debugfs_create_atomic_t("notify_delays", 0400, vdev->debugfs,
+				&vdev->dbg_notify_delays);
 }
 
 void vmq_debugfs_dev_del(struct vmq_dev *vdev)

@@ -259,6 +259,9 @@ struct vmq_health_event {
  *	host channel waits between retiring its counts and giving up its
  *	queue pair (vmq_qp_release()), 0 for not at all.
  * @dbg_retire_delays: how many times it waited, for the test to know.
+ * @dbg_notify_delay_ms: a debugfs test knob: how long the affinity
+ *	notifier sleeps before it looks at the vector, 0 for not at all.
+ * @dbg_notify_delays: how many times it slept, counted when it wakes.
  * @bal_moves: the last %VMQ_BALANCE_LOG moves, a ring.
  * @bal_nr_moves: moves so far.
  * @debugfs: this device's debugfs directory.
@@ -311,6 +314,8 @@ struct vmq_dev {
 	u32 bal_busy;
 	u32 dbg_retire_delay_ms;
 	atomic_t dbg_retire_delays;
+	u32 dbg_notify_delay_ms;
+	atomic_t dbg_notify_delays;
 	struct vmq_balance_move bal_moves[VMQ_BALANCE_LOG];
 	u32 bal_nr_moves;
 	struct dentry *debugfs;
