@@ -509,11 +509,15 @@ static bool vmq_guest_mac_owner(struct vmq_dev *vdev, const u8 *mac,
  * host's unicast and pass its frames as the host's.  The mirror of
  * vmq_guest_qp_set_l2() refusing the NIC's own address.  Offloaded
  * macvlans are not VMs: a macvlan takes its lower device's frames for
- * its address on the software path too.
+ * its address on the software path too.  eth_mac_addr()'s own checks
+ * come first, so that an address no NIC could take (all zeroes, the
+ * MAC of a VM not given one yet) is refused as such.
  *
  * Context: RTNL held, may sleep.
- * Return: 0, -EADDRINUSE for a VM's MAC (logged), or eth_mac_addr()'s
- * error.
+ * Return: 0, eth_prepare_mac_addr_change()'s error (-EBUSY while the
+ * NIC is up without %IFF_LIVE_ADDR_CHANGE, -EADDRNOTAVAIL for an address
+ * that is not a valid unicast one), or -EADDRINUSE for a VM's MAC
+ * (logged).
  */
 int vmq_set_mac_address(struct net_device *netdev, void *p)
 {
@@ -524,13 +528,16 @@ int vmq_set_mac_address(struct net_device *netdev, void *p)
 
 	if (!vdev)
 		return eth_mac_addr(netdev, p);
+	err = eth_prepare_mac_addr_change(netdev, p);
+	if (err)
+		return err;
 	mutex_lock(&vdev->lock);
 	if (vmq_guest_mac_owner(vdev, sa->sa_data, &qp)) {
 		netdev_warn(netdev, "vmq: %pM is the MAC of the VM on queue pair %u\n",
 			    sa->sa_data, qp);
 		err = -EADDRINUSE;
 	} else {
-		err = eth_mac_addr(netdev, p);
+		eth_commit_mac_addr_change(netdev, p);
 	}
 	mutex_unlock(&vdev->lock);
 	return err;

@@ -155,6 +155,10 @@ nic_not_a_vms_mac()
 	local own mark out
 
 	own=$(cat /sys/class/net/vmq0/address)
+	out=$(ip link set vmq0 address 52:54:00:00:10:7f 2>&1)
+	check_fail $? "vmq0 changed its address while up"
+	echo "$out" | grep -q "Device or resource busy"
+	check_err $? "ip link set vmq0 address while up said: $out (want EBUSY)"
 	mark=$(kmsg_mark)
 	ip link set vmq0 down
 	out=$(ip link set vmq0 address $MAC1 2>&1)
@@ -172,6 +176,23 @@ nic_not_a_vms_mac()
 	check_err $? "vmq0 back to $own, up, failed"
 }
 
+# nic_zero_mac_invalid: an mdev with no MAC yet (all zeroes) does not make
+# 00:00:00:00:00:00 a VM's MAC: vmq0 refuses it as invalid, as any NIC.
+nic_zero_mac_invalid()
+{
+	local mark out
+
+	mark=$(kmsg_mark)
+	ip link set vmq0 down
+	out=$(ip link set vmq0 address 00:00:00:00:00:00 2>&1)
+	check_fail $? "vmq0 took 00:00:00:00:00:00 as its address"
+	echo "$out" | grep -q "Cannot assign requested address"
+	check_err $? "ip link set vmq0 address 00:00:00:00:00:00 said: $out (want EADDRNOTAVAIL)"
+	kmsg_since "$mark" | grep -q "is the MAC of the VM"
+	check_fail $? "00:00:00:00:00:00 logged as a VM's MAC"
+	ip link set vmq0 up
+}
+
 admin_attrs()
 {
 	local a=$MDEVS/$UUID1/vmq
@@ -183,6 +204,7 @@ admin_attrs()
 	[ "$(cat $a/mac)" = "00:00:00:00:00:00" ] && [ "$(cat $a/vlan)" = 0 ] &&
 		[ "$(cat $a/spoofchk)" = 1 ]
 	check_err $? "defaults: mac $(cat $a/mac) vlan $(cat $a/vlan) spoofchk $(cat $a/spoofchk)"
+	nic_zero_mac_invalid
 	echo $MAC1 > $a/mac && echo 100 > $a/vlan && echo 0 > $a/spoofchk
 	check_err $? "setting mac/vlan/spoofchk failed"
 	[ "$(cat $a/mac)" = $MAC1 ] && [ "$(cat $a/vlan)" = 100 ] &&
