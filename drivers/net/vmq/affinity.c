@@ -224,7 +224,10 @@ static void vmq_qp_detect_pin_while_down(struct vmq_qp *qp, int irq)
  * @vdev: the device, its mutex held.
  *
  * The notifier notices a pin from a work item; whatever reports or moves
- * vectors looks again first, so that it never misses one just made.
+ * vectors looks again first, so that it never misses one just made.  A
+ * pin noticed here is one the notifier will not notice again (the vector
+ * is pinned to that mask already), so everything that follows a pin
+ * follows it here too.
  */
 void vmq_affinity_notice_pins(struct vmq_dev *vdev)
 {
@@ -233,7 +236,7 @@ void vmq_affinity_notice_pins(struct vmq_dev *vdev)
 	lockdep_assert_held(&vdev->lock);
 	for (i = 0; i < vdev->caps.num_qps; i++)
 		if (vmq_qp_detect_pin(vdev, &vdev->qps[i]))
-			vmq_qp_place_tx(vdev, &vdev->qps[i]);
+			vmq_qp_follow_pin(vdev, &vdev->qps[i]);
 }
 
 /* The longest sleep vmq_qp_notify_delay() makes, whatever the knob says. */
