@@ -45,8 +45,9 @@ static void vmqsim_queue_napi_show(struct vmqsim_dev *sdev, u32 id, bool show)
 
 	if (show == qp->napi_shown)
 		return;
-	if (show)
-		netif_napi_set_irq(&qp->napi, sdev->irqs.vectors[id].virq);
+	/* A NAPI instance serving no channel names no vector either. */
+	netif_napi_set_irq(&qp->napi,
+			   show ? sdev->irqs.vectors[id].virq : -1);
 	netif_queue_set_napi(sdev->nic, id, NETDEV_QUEUE_TYPE_RX, napi);
 	netif_queue_set_napi(sdev->nic, id, NETDEV_QUEUE_TYPE_TX, napi);
 	qp->napi_shown = show;
