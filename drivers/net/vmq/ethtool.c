@@ -282,9 +282,12 @@ static int vmq_rule_insert(struct vmq_dev *vdev,
 		return vmq_refuse(vdev, ret, "filter table full (%u)",
 				  vdev->caps.num_filters);
 	case -EEXIST:
-		return vmq_refuse(vdev, ret, "%pM vlan %s%u already has a filter",
-				  key.addr, key.vlan == VMQ_VLAN_NONE ? "any " : "",
-				  key.vlan == VMQ_VLAN_NONE ? 0 : key.vlan);
+		if (key.vlan == VMQ_VLAN_NONE)
+			return vmq_refuse(vdev, ret,
+					  "%pM without a VLAN already has a filter",
+					  key.addr);
+		return vmq_refuse(vdev, ret, "%pM vlan %u already has a filter",
+				  key.addr, key.vlan);
 	case -EBUSY:
 		return vmq_refuse(vdev, ret,
 				  "location %u holds a %s filter", loc,

@@ -229,6 +229,8 @@ refused()
 
 errors()
 {
+	local mark
+
 	ethtool -N $DEV flow-type ether dst $MAC1 action 1 >/dev/null
 	defer ethtool -N $DEV delete 0
 
@@ -246,8 +248,11 @@ errors()
 		flow-type ether dst 01:00:5e:00:00:01 action 1
 	refused "bad location" "Invalid argument" \
 		flow-type ether dst $MAC2 action 1 loc 4096
+	mark=$(kmsg_mark)
 	refused "duplicate" "File exists" \
 		flow-type ether dst $MAC1 action 2
+	kmsg_since "$mark" | grep -q "$MAC1 without a VLAN already has a filter"
+	check_err $? "duplicate: the log line does not say $MAC1 without a VLAN"
 	ethtool -N $DEV delete 9 2>&1 | grep -q "No such file or directory"
 	check_err $? "deleting an empty location did not fail with ENOENT"
 	ethtool -n $DEV | grep -q "Total 1 rules"
