@@ -226,7 +226,7 @@ adaptive_rx_batches()
 # what the admin sets, under traffic, untouched.
 adaptive_rx_per_queue()
 {
-	local u
+	local u out
 
 	ethtool -C $DEV adaptive-rx off rx-usecs 0 rx-frames 1
 	ethtool --per-queue $DEV queue_mask 0x4 --coalesce adaptive-rx on
@@ -250,8 +250,14 @@ adaptive_rx_per_queue()
 	[ "$(coal_of 2 "rx-usecs:")" = 30 ] && [ "$(coal_of 2 "rx-frames:")" = 32 ]
 	check_err $? "queue 2 does not keep 30/32 after adaptive-rx off"
 	pktgen_stop
-	ethtool -C $DEV adaptive-tx on 2>/dev/null
+	out=$(ethtool -C $DEV adaptive-tx on 2>&1)
 	check_fail $? "adaptive-tx accepted"
+	echo "$out" | grep -q "Invalid argument"
+	check_err $? "ethtool -C adaptive-tx on said: $out (want EINVAL)"
+	out=$(ethtool --per-queue $DEV queue_mask 0x4 --coalesce adaptive-tx on 2>&1)
+	check_fail $? "per-queue adaptive-tx accepted"
+	echo "$out" | grep -q "Operation not supported"
+	check_err $? "per-queue adaptive-tx on said: $out (want EOPNOTSUPP)"
 	ethtool -C $DEV adaptive-rx off rx-usecs 20 rx-frames 64
 	log_test "adaptive-rx per queue; off keeps the admin's values"
 }
