@@ -254,10 +254,6 @@ adaptive_rx_per_queue()
 	check_fail $? "adaptive-tx accepted"
 	echo "$out" | grep -q "Invalid argument"
 	check_err $? "ethtool -C adaptive-tx on said: $out (want EINVAL)"
-	out=$(ethtool --per-queue $DEV queue_mask 0x4 --coalesce adaptive-tx on 2>&1)
-	check_fail $? "per-queue adaptive-tx accepted"
-	echo "$out" | grep -q "Operation not supported"
-	check_err $? "per-queue adaptive-tx on said: $out (want EOPNOTSUPP)"
 	ethtool -C $DEV adaptive-rx off rx-usecs 20 rx-frames 64
 	log_test "adaptive-rx per queue; off keeps the admin's values"
 }
