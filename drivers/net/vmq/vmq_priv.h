@@ -417,8 +417,12 @@ void vmq_registry_del(struct vmq_dev *vdev);
 /* guest.c */
 const char *vmq_guest_qp_name(const struct vmq_qp *qp);
 const char *vmq_guest_err_name(u32 err);
+
+/* guest_l2.c */
 int vmq_guest_filter_move(struct vmq_dev *vdev, u32 qp,
 			  struct vmq_guest_qp *gqp, const u8 *mac, u16 vlan);
+
+/* guest_mig.c */
 void vmq_guest_held_purge(struct vmq_dev *vdev, u32 qp);
 
 /* fwd.c */
