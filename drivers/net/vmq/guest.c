@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmq core library: guest queue pairs, whose rings and buffers live in a
- * virtual machine's memory.
+ * virtual machine's memory: taking them from the pool, alone or as a
+ * vport of several that switch as one, and giving them back; looking one
+ * up; the errors a guest makes on one.
  *
  * The owner (vmq_vfio) allocates one, lets the host admin give it a MAC
  * and VLAN (guest_l2.c), starts it on the guest's ring configuration and
@@ -9,12 +11,12 @@
  * &struct vmq_guest_qp in qp_start and in its data path.  The guest is
  * untrusted: every ring parameter is checked before the hardware sees it
  * (guest_run.c), and every error the hardware finds goes through
- * vmq_guest_qp_error().
+ * vmq_guest_qp_error().  The ring and frame limits are guest_limits.c's,
+ * live migration guest_mig.c's.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/if_vlan.h>
 #include <linux/slab.h>
 #include "vmq_priv.h"
 
@@ -404,79 +406,3 @@ int vmq_guest_vport_rss(struct vmq_dev *vdev, u32 qp, const u8 *key,
 	return err;
 }
 EXPORT_SYMBOL_GPL(vmq_guest_vport_rss);
-
-/**
- * vmq_guest_ring_limits() - ring sizes a guest queue pair accepts
- * @vdev: the vmq device.
- * @min: smallest ring, in descriptors.
- * @max: largest ring, receive or transmit.
- */
-void vmq_guest_ring_limits(struct vmq_dev *vdev, u32 *min, u32 *max)
-{
-	*min = vdev->caps.ring_min;
-	*max = min(vdev->caps.rx_ring_max, vdev->caps.tx_ring_max);
-}
-EXPORT_SYMBOL_GPL(vmq_guest_ring_limits);
-
-/**
- * vmq_guest_max_frame() - the largest frame a guest may send or receive
- * @vdev: the vmq device.
- *
- * A frame of the NIC's current MTU with one VLAN tag in band, as an
- * untagged queue sees a tagged frame: what receivers of that MTU accept.
- * It follows the MTU, so it may change while a guest queue runs.  The
- * driver drops (and counts) received frames that would be longer as the
- * guest sees them, so a receive buffer of this size always suffices.
- *
- * Context: any.
- * Return: bytes, FCS excluded.
- */
-u32 vmq_guest_max_frame(struct vmq_dev *vdev)
-{
-	return READ_ONCE(vdev->netdev->mtu) + VLAN_ETH_HLEN;
-}
-EXPORT_SYMBOL_GPL(vmq_guest_max_frame);
-
-/**
- * vmq_guest_qp_max_frame() - the largest frame a guest queue pair
- *	receives, and sends to the wire
- * @gqp: the guest queue pair.
- *
- * vmq_guest_max_frame(), but never more than the MTU its owner promised
- * the driver (@gqp->mtu) allows: a virtio-net device must not pass a
- * frame longer than the MTU its config space gave, whatever the NIC's
- * MTU became since.
- *
- * Context: any.
- * Return: bytes, FCS excluded.
- */
-u32 vmq_guest_qp_max_frame(const struct vmq_guest_qp *gqp)
-{
-	u32 max = vmq_guest_max_frame(gqp->vdev);
-
-	if (gqp->mtu)
-		max = min(max, gqp->mtu + VLAN_ETH_HLEN);
-	return max;
-}
-EXPORT_SYMBOL_GPL(vmq_guest_qp_max_frame);
-
-/**
- * vmq_guest_qp_tx_limit() - the longest frame a guest may hand the
- *	queue pair to send without a driver error
- * @gqp: the guest queue pair.
- *
- * The MTU its owner promised the driver, plus 18, if it promised one;
- * else vmq_guest_max_frame().  A frame within this limit but longer than
- * vmq_guest_qp_max_frame() (the NIC's MTU went down since the promise)
- * is the host's limit, not the driver's fault: the driver drops it and
- * counts it in the queue pair's tx_drops.
- *
- * Context: any.
- * Return: bytes, FCS excluded.
- */
-u32 vmq_guest_qp_tx_limit(const struct vmq_guest_qp *gqp)
-{
-	return gqp->mtu ? gqp->mtu + VLAN_ETH_HLEN :
-			  vmq_guest_max_frame(gqp->vdev);
-}
-EXPORT_SYMBOL_GPL(vmq_guest_qp_tx_limit);
