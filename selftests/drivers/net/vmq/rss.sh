@@ -19,6 +19,7 @@ TESTS="
 	weights
 	refusals
 	contexts
+	context_per_kernel
 	channels_follow
 "
 
@@ -309,6 +310,36 @@ contexts()
 	ethtool -L $DEV combined 2 && ethtool -L $DEV combined $NQ
 	check_err $? "-L with no context left"
 	log_test "RSS contexts: a MAC's flows spread over its context; refusals"
+}
+
+# A context has no key, hash function or fields of its own; what asking
+# for them gives differs between the kernels (vmq.rst, "RSS contexts").
+context_per_kernel()
+{
+	local out ctx v
+
+	out=$(ethtool -X $DEV context new equal 2 2>&1)
+	check_err $? "context new: $out"
+	ctx=$(echo "$out" | awk '/New RSS context is/ { print $NF }')
+	defer ethtool -X $DEV context "$ctx" delete
+	v=$(uname -r | awk -F. '{ print $1 * 100 + $2 }')
+	if [ "$v" -ge 612 ]; then
+		refused "Invalid argument" \
+			ethtool -N $DEV rx-flow-hash tcp4 sdfn context "$ctx"
+		check_err $? "6.12: rx-flow-hash for a context"
+		refused "Operation not supported" \
+			ethtool -X $DEV context "$ctx" hfunc toeplitz
+		check_err $? "6.12: hfunc toeplitz for a context"
+	else
+		refused "Operation not supported" \
+			ethtool -N $DEV rx-flow-hash tcp4 sdfn context "$ctx"
+		check_err $? "6.1: rx-flow-hash for a context"
+		out=$(ethtool -X $DEV context "$ctx" hfunc toeplitz 2>&1)
+		check_err $? "6.1: hfunc toeplitz for a context refused: $out"
+		ethtool -x $DEV context "$ctx" | grep -q "toeplitz: on"
+		check_err $? "6.1: context $ctx does not show toeplitz: $(ethtool -x $DEV context "$ctx" | tail -n 4)"
+	fi
+	log_test "an RSS context's key, hash and fields as each kernel answers"
 }
 
 channels_follow()
