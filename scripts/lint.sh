@@ -18,20 +18,27 @@ tools=$top/build/tools
 src_tar=/usr/src/linux-source-6.12.tar.xz
 rc=0
 
-get_checkpatch() {
-	local member
+# from_source DIR FILE...: scripts/FILE... of Debian's linux-source into
+# $tools/DIR, once; the first FILE says whether they are there already.
+from_source() {
+	local dir=$1 member prefix
+	shift
 
-	[ -x "$tools/checkpatch/checkpatch.pl" ] && return 0
+	[ -e "$tools/$dir/$1" ] && return 0
 	[ -r "$src_tar" ] || {
 		echo "lint: $src_tar missing (run scripts/deps.sh)" >&2
 		return 1
 	}
-	mkdir -p "$tools/checkpatch"
-	member=$(tar -tJf "$src_tar" | grep -m1 'scripts/checkpatch.pl$')
-	tar -xJf "$src_tar" -C "$tools/checkpatch" --strip-components=2 \
-		"${member%checkpatch.pl}checkpatch.pl" \
-		"${member%checkpatch.pl}spelling.txt" \
-		"${member%checkpatch.pl}const_structs.checkpatch"
+	mkdir -p "$tools/$dir"
+	member=$(tar -tJf "$src_tar" | grep -m1 "scripts/$1\$")
+	prefix=${member%"$1"}
+	tar -xJf "$src_tar" -C "$tools/$dir" --strip-components=2 \
+		"${@/#/$prefix}"
+}
+
+get_checkpatch() {
+	from_source checkpatch checkpatch.pl spelling.txt \
+		const_structs.checkpatch
 }
 
 run_checkpatch() {
@@ -47,17 +54,7 @@ run_checkpatch() {
 }
 
 get_kernel_doc() {
-	local member
-
-	[ -x "$tools/kernel-doc/kernel-doc" ] && return 0
-	[ -r "$src_tar" ] || {
-		echo "lint: $src_tar missing (run scripts/deps.sh)" >&2
-		return 1
-	}
-	mkdir -p "$tools/kernel-doc"
-	member=$(tar -tJf "$src_tar" | grep -m1 'scripts/kernel-doc$')
-	tar -xJf "$src_tar" -C "$tools/kernel-doc" --strip-components=2 \
-		"$member"
+	from_source kernel-doc kernel-doc
 }
 
 # kernel-doc's own warnings (a parameter not described, a bad heading),
