@@ -164,6 +164,10 @@ void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 packets,
 void vmqsim_guest_rx_drop(struct vmqsim_guest *gq);
 void vmqsim_guest_rx_drops(struct vmqsim_guest *gq, u32 n);
 struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq);
+
+/* guest_tx.c: transmit. */
+bool vmqsim_guest_tx_batch(struct vmqsim_guest *gq,
+			   struct vmqsim_guest_done *done);
 void vmqsim_guest_tx_send(struct vmqsim_guest *gq, struct sk_buff *skb);
 
 /* virtio.c: the engine on virtio split virtqueues. */
