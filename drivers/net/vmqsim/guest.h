@@ -159,11 +159,21 @@ int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 int vmqsim_guest_dma_publish(struct vmqsim_guest *gq, u64 iova, void *buf,
 			     size_t len);
 bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err);
+bool vmqsim_guest_engine_queue(struct vmqsim_guest *gq);
+void vmqsim_guest_raise(struct vmqsim_guest *gq,
+			const struct vmqsim_guest_done *done);
+
+/* guest_rx.c: receive. */
+void vmqsim_guest_fifo_drop(struct vmqsim_guest *gq);
+bool vmqsim_guest_rx_batch(struct vmqsim_guest *gq,
+			   struct vmqsim_guest_done *done);
 void vmqsim_guest_rx_direct_done(struct vmqsim_guest *gq, u32 packets,
 				 u64 bytes);
 void vmqsim_guest_rx_drop(struct vmqsim_guest *gq);
 void vmqsim_guest_rx_drops(struct vmqsim_guest *gq, u32 n);
 struct sk_buff *vmqsim_guest_rx_next(struct vmqsim_guest *gq);
+bool vmqsim_guest_virtio_rx_batch(struct vmqsim_guest *gq,
+				  struct vmqsim_guest_done *done);
 
 /* guest_tx.c: transmit. */
 bool vmqsim_guest_tx_batch(struct vmqsim_guest *gq,

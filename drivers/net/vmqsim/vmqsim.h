@@ -501,6 +501,8 @@ void vmqsim_irq_tx_free(struct vmqsim_dev *sdev, u32 qp);
 extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
 int vmqsim_guest_init(void);
 void vmqsim_guest_exit(void);
+
+/* guest_rx.c */
 void vmqsim_guest_rx(struct vmqsim_guest *gq, const struct sk_buff *skb,
 		     const struct vmqsim_rx_meta *meta);
 void vmqsim_guest_rx_many(struct vmqsim_guest *gq,
