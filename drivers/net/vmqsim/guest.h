@@ -88,7 +88,7 @@ struct vmqsim_avail {
  * @id: its queue pair.
  * @gqp: the core's guest queue pair: rings, owner, MAC and VLAN.
  * @engine: the thread the engine runs on, in the owner's cgroups.
- * @attach: @engine's join of the owner's cgroups (guest.c).
+ * @attach: @engine's join of the owner's cgroups (guest_engine.c).
  * @work: the engine.
  * @setup: lets a fatal signal end the engine thread's waits; its first
  *	work.
@@ -159,9 +159,15 @@ int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 int vmqsim_guest_dma_publish(struct vmqsim_guest *gq, u64 iova, void *buf,
 			     size_t len);
 bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err);
-bool vmqsim_guest_engine_queue(struct vmqsim_guest *gq);
 void vmqsim_guest_raise(struct vmqsim_guest *gq,
 			const struct vmqsim_guest_done *done);
+struct kthread_worker *
+vmqsim_guest_spare_get(struct vmqsim_qp *q, struct vmqsim_guest_attach **a);
+
+/* guest_engine.c: the thread the engine runs on. */
+void vmqsim_guest_attach_put(struct vmqsim_guest_attach *a);
+int vmqsim_guest_engine_create(struct vmqsim_guest *gq);
+bool vmqsim_guest_engine_queue(struct vmqsim_guest *gq);
 
 /* guest_rx.c: receive. */
 void vmqsim_guest_fifo_drop(struct vmqsim_guest *gq);

@@ -161,7 +161,7 @@ struct vmqsim_vector_user {
  *	waiting in guest memory, until vmqsim_guest_drain() (guest.c).
  * @spare: the thread of a stopped guest queue pair's engine, kept for
  *	its next run until its owner lets go of it (guest.c).
- * @spare_attach: @spare's join of its owner's cgroups (guest.c).
+ * @spare_attach: @spare's join of its owner's cgroups (guest_engine.c).
  * @rx_irq: what its vector does while the host's NAPI poll serves it.
  * @napi_shown: its queues name @napi in the netdev netlink family.
  */
@@ -499,6 +499,8 @@ void vmqsim_irq_tx_free(struct vmqsim_dev *sdev, u32 qp);
 
 /* guest.c */
 extern const struct vmq_guest_hw_ops vmqsim_guest_hw_ops;
+
+/* guest_engine.c */
 int vmqsim_guest_init(void);
 void vmqsim_guest_exit(void);
 
