@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vmqsim: the engine of guest queue pairs, shared by its ring formats:
- * the hardware's own (guest.c) and virtio split virtqueues (virtio.c).
+ * the hardware's own (guest*.c) and virtio split virtqueues (virtio.c).
  */
 #ifndef _VMQSIM_GUEST_H
 #define _VMQSIM_GUEST_H
@@ -153,16 +153,18 @@ struct vmqsim_guest_rx_stats {
 	u32 used;
 };
 
-/* guest.c: the engine's shared services. */
+/* guest.c: the engine's pass, its vectors and its queue pair's life. */
+void vmqsim_guest_raise(struct vmqsim_guest *gq,
+			const struct vmqsim_guest_done *done);
+struct kthread_worker *
+vmqsim_guest_spare_get(struct vmqsim_qp *q, struct vmqsim_guest_attach **a);
+
+/* guest_dma.c: the engine's way into guest memory. */
 int vmqsim_guest_dma(struct vmqsim_guest *gq, u64 iova, void *buf,
 		     size_t len, bool write);
 int vmqsim_guest_dma_publish(struct vmqsim_guest *gq, u64 iova, void *buf,
 			     size_t len);
 bool vmqsim_guest_fail(struct vmqsim_guest *gq, enum vmq_err err);
-void vmqsim_guest_raise(struct vmqsim_guest *gq,
-			const struct vmqsim_guest_done *done);
-struct kthread_worker *
-vmqsim_guest_spare_get(struct vmqsim_qp *q, struct vmqsim_guest_attach **a);
 
 /* guest_engine.c: the thread the engine runs on. */
 void vmqsim_guest_attach_put(struct vmqsim_guest_attach *a);

@@ -7,7 +7,7 @@
  *  - the "silicon" (silicon.c, irq.c): a MAC/VLAN filter table and its
  *    classifier, per queue pair receive rings it "DMAs" frames into, a
  *    transmit switch, and MSI-X-like vectors delivered as real Linux irqs;
- *    for guest queue pairs (guest.c) an engine that moves frames between
+ *    for guest queue pairs (guest*.c) an engine that moves frames between
  *    the silicon and rings in a VM's memory;
  *  - the driver (netdev.c): the NIC netdev vmq<ID>, which registers with
  *    the vmq core, programs the silicon through &struct vmq_hw_ops and
