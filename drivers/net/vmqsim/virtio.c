@@ -417,6 +417,55 @@ static enum vmq_err vmqsim_virtio_rx_publish(struct vmqsim_guest *gq,
 	return verr;
 }
 
+/* What one receive pass took and wrote, until it is published. */
+struct vmqsim_virtio_rx_pass {
+	struct vmqsim_used_burst u;
+	u32 used;
+	u32 packets;
+	u64 bytes;
+};
+
+/*
+ * Write the FIFO's next frame into the next available chain, read into
+ * @c, and add its used element to @p.  @empty: set when the FIFO had none.
+ * Return: VMQ_ERR_NONE, or the error the queue stops with.
+ */
+static enum vmq_err vmqsim_virtio_rx_take(struct vmqsim_guest *gq,
+					  struct vmqsim_chain *c,
+					  struct vmqsim_virtio_rx_pass *p,
+					  bool *empty)
+{
+	struct sk_buff *skb;
+	enum vmq_err verr;
+	int len;
+
+	verr = vmqsim_vq_chain(gq, false, VMQ_VQ_RX, true, c);
+	if (verr)
+		return verr;
+	/* In hand before it leaves the FIFO: never out of the backlog. */
+	WRITE_ONCE(gq->rx_in_hand, p->used + 1);
+	smp_wmb();	/* pairs with vmqsim_guest_backlog() */
+	skb = vmqsim_guest_rx_next(gq);
+	*empty = !skb;
+	if (!skb)
+		return VMQ_ERR_NONE;
+	len = vmqsim_virtio_rx_fill(gq, false, c, skb);
+	if (len > 0) {
+		p->packets++;
+		p->bytes += skb->len;
+	}
+	consume_skb(skb);
+	if (len < 0) {
+		/* Its buffer could not be written: lost to the driver. */
+		vmqsim_guest_rx_drop(gq);
+		return VMQ_ERR_DMA;
+	}
+	if (vmqsim_vq_use(gq, VMQ_VQ_RX, &p->u, c->head, len))
+		return vmq_guest_ring_err(gq->gqp);
+	p->used++;
+	return VMQ_ERR_NONE;
+}
+
 /**
  * vmqsim_virtio_rx_batch() - fill available receive buffers from the FIFO
  * @gq: the engine.
@@ -431,14 +480,12 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 			    struct vmqsim_guest_done *done)
 {
 	u16 published = vmqsim_vq(gq, VMQ_VQ_RX)->used_idx;
-	struct vmqsim_used_burst u = {};
-	u32 used = 0, packets = 0;
+	struct vmqsim_virtio_rx_pass p = {};
+	enum vmq_err verr = VMQ_ERR_NONE;
 	struct vmqsim_chain *c;
-	struct sk_buff *skb;
-	enum vmq_err verr;
-	u64 bytes = 0;
-	int len, err;
+	bool empty = false;
 	u16 avail;
+	int err;
 
 	if (skb_queue_empty(&gq->fifo))
 		return true;
@@ -448,56 +495,28 @@ bool vmqsim_virtio_rx_batch(struct vmqsim_guest *gq,
 	c = vmqsim_chain_alloc();
 	if (!c)
 		return true;	/* the host's shortage: try at the next pass */
-	while (used < min_t(u32, avail, VMQSIM_GUEST_BUDGET)) {
-		verr = vmqsim_vq_chain(gq, false, VMQ_VQ_RX, true, c);
-		if (verr)
-			goto fail;
-		/* In hand before it leaves the FIFO: never out of the backlog. */
-		WRITE_ONCE(gq->rx_in_hand, used + 1);
-		smp_wmb();	/* pairs with vmqsim_guest_backlog() */
-		skb = vmqsim_guest_rx_next(gq);
-		if (!skb)
-			break;
-		len = vmqsim_virtio_rx_fill(gq, false, c, skb);
-		if (len > 0) {
-			packets++;
-			bytes += skb->len;
-		}
-		consume_skb(skb);
-		if (len < 0) {
-			/* Its buffer could not be written: lost to the driver. */
-			vmqsim_guest_rx_drop(gq);
-			verr = VMQ_ERR_DMA;
-			goto fail;
-		}
-		if (vmqsim_vq_use(gq, VMQ_VQ_RX, &u, c->head, len)) {
-			verr = vmq_guest_ring_err(gq->gqp);
-			goto fail;
-		}
-		used++;
-	}
+	avail = min_t(u32, avail, VMQSIM_GUEST_BUDGET);
+	while (!verr && !empty && p.used < avail)
+		verr = vmqsim_virtio_rx_take(gq, c, &p, &empty);
 	kfree(c);
-	verr = vmqsim_virtio_rx_publish(gq, &u, used);
+	if (verr)
+		WRITE_ONCE(gq->rx_in_hand, 0);
+	else
+		verr = vmqsim_virtio_rx_publish(gq, &p.u, p.used);
 	if (verr) {
-		vmqsim_guest_rx_drops(gq, packets);
+		/* Unpublished, the pass's frames never reach the driver. */
+		vmqsim_guest_rx_drops(gq, p.packets);
 		vmqsim_vq_unwind(gq, VMQ_VQ_RX, published);
 		return vmqsim_guest_fail(gq, verr);
 	}
-	if (packets) {
-		vmq_qp_count_rx(gq->sdev->vdev, gq->id, packets, bytes);
-		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, packets);
-		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, bytes);
+	if (p.packets) {
+		vmq_qp_count_rx(gq->sdev->vdev, gq->id, p.packets, p.bytes);
+		vmq_guest_count(gq->gqp, VMQ_CNT_RX_PACKETS, p.packets);
+		vmq_guest_count(gq->gqp, VMQ_CNT_RX_BYTES, p.bytes);
 	}
-	if (used && vmqsim_vq_wants_irq(gq, false, VMQ_VQ_RX))
-		done->rx += used;
+	if (p.used && vmqsim_vq_wants_irq(gq, false, VMQ_VQ_RX))
+		done->rx += p.used;
 	return true;
-fail:
-	kfree(c);
-	WRITE_ONCE(gq->rx_in_hand, 0);
-	/* Unpublished, the pass's frames never reach the driver. */
-	vmqsim_guest_rx_drops(gq, packets);
-	vmqsim_vq_unwind(gq, VMQ_VQ_RX, published);
-	return vmqsim_guest_fail(gq, verr);
 }
 
 /*
