@@ -63,12 +63,45 @@ static struct vmq_guest_qp *vmq_vdpa_gqp(struct vmq_vdpa_dev *vd)
 	return vmq_guest_qp(vd->vdev, vd->qp);
 }
 
+/* The driver's virtqueues as the NIC takes them, @vq[VMQ_VDPA_NVQS]. */
+static void vmq_vdpa_virtqs(struct vmq_vdpa_dev *vd, struct vmq_virtq *vq)
+{
+	int i;
+
+	for (i = 0; i < VMQ_VDPA_NVQS; i++) {
+		vq[i].desc = vd->vq[i].desc;
+		vq[i].avail = vd->vq[i].avail;
+		vq[i].used = vd->vq[i].used;
+		vq[i].num = vd->vq[i].num;
+		vq[i].last_avail = vd->vq[i].avail_index;
+		vq[i].used_idx = vd->vq[i].avail_index;
+	}
+}
+
+/*
+ * The NIC takes a first look at the virtqueues as it starts, and another
+ * only when kicked, but kicks were ignored until now: here (started), and
+ * in the core, which calls the queue pair running only once that first
+ * look may be over.  A buffer the driver made available and kicked
+ * meanwhile would wait for its next kick: kick both virtqueues once for
+ * it (the receive one runs the NIC only for frames that wait for
+ * buffers).  The barrier orders started before the NIC's read of the
+ * available indices; it pairs with a driver's between its available
+ * index and its kick (virtqueue_kick_prepare()'s).
+ */
+static void vmq_vdpa_kick_started(struct vmq_vdpa_dev *vd)
+{
+	smp_mb();	/* started before the NIC's read of avail: see above */
+	vmq_guest_qp_kick(vd->vdev, vd->qp, false);
+	vmq_guest_qp_kick(vd->vdev, vd->qp, true);
+}
+
 /* Start the queue pair on the driver's virtqueues; lock held. */
 static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
 {
 	unsigned int delay = READ_ONCE(start_delay_ms);
 	struct vmq_virtq vq[VMQ_VDPA_NVQS] = {};
-	int i, err;
+	int err;
 
 	/*
 	 * A driver that gave the device no map (or took it all back) has no
@@ -85,35 +118,14 @@ static void vmq_vdpa_start(struct vmq_vdpa_dev *vd)
 	/* Frames past it are the NIC's to drop, not a driver error. */
 	vmq_vdpa_gqp(vd)->mtu = vd->features & BIT_ULL(VIRTIO_NET_F_MTU) ?
 				vd->mtu : 0;
-	for (i = 0; i < VMQ_VDPA_NVQS; i++) {
-		vq[i].desc = vd->vq[i].desc;
-		vq[i].avail = vd->vq[i].avail;
-		vq[i].used = vd->vq[i].used;
-		vq[i].num = vd->vq[i].num;
-		vq[i].last_avail = vd->vq[i].avail_index;
-		vq[i].used_idx = vd->vq[i].avail_index;
-	}
+	vmq_vdpa_virtqs(vd, vq);
 	err = vmq_guest_qp_start_virtio(vd->vdev, vd->qp, vq);
 	/* The NIC runs the rings already: a window for tests to widen. */
 	if (!err && delay)
 		msleep(delay);
 	WRITE_ONCE(vd->started, !err);
 	if (!err) {
-		/*
-		 * The NIC takes a first look at the virtqueues as it starts,
-		 * and another only when kicked, but kicks were ignored until
-		 * now: here (started), and in the core, which calls the queue
-		 * pair running only once that first look may be over.  A
-		 * buffer the driver made available and kicked meanwhile would
-		 * wait for its next kick: kick both virtqueues once for it
-		 * (the receive one runs the NIC only for frames that wait for
-		 * buffers).  The barrier orders started before the NIC's read
-		 * of the available indices; it pairs with a driver's between
-		 * its available index and its kick (virtqueue_kick_prepare()'s).
-		 */
-		smp_mb();
-		vmq_guest_qp_kick(vd->vdev, vd->qp, false);
-		vmq_guest_qp_kick(vd->vdev, vd->qp, true);
+		vmq_vdpa_kick_started(vd);
 		return;
 	}
 	/*
