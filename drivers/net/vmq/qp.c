@@ -300,6 +300,21 @@ static void vmq_rss_follow(struct vmq_dev *vdev, u32 count)
 		netdev_warn(vdev->netdev, "vmq: RSS table not updated\n");
 }
 
+/*
+ * The driver refused to go from @old to @count channels: the ones that
+ * stopped to go run again, and the table spreads over them again.
+ */
+static void vmq_channels_restore(struct vmq_dev *vdev, u32 count, u32 old)
+{
+	u32 i;
+
+	if (vdev->running)
+		for (i = count; i < old; i++)
+			vmq_qp_start(vdev, i);
+	if (count < old)
+		vmq_rss_follow(vdev, old);
+}
+
 /* Called with the device mutex held. */
 int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 {
@@ -329,8 +344,10 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	 * host channel meanwhile.
 	 */
 	err = vdev->ops->set_channels(vdev, count);
-	if (err)
-		goto err_restart;
+	if (err) {
+		vmq_channels_restore(vdev, count, old);
+		return err;
+	}
 	/*
 	 * A classifier pass may have picked a going channel from the old
 	 * table: none may still be on its way there once a new owner can
@@ -353,14 +370,6 @@ int vmq_set_channels(struct vmq_dev *vdev, u32 count)
 	}
 	if (count > old)
 		vmq_rss_follow(vdev, count);
-	return err;
-
-err_restart:
-	if (vdev->running)
-		for (i = count; i < old; i++)
-			vmq_qp_start(vdev, i);
-	if (count < old)
-		vmq_rss_follow(vdev, old);
 	return err;
 }
 
