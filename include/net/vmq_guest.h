@@ -302,8 +302,11 @@ static inline void vmq_guest_notify(struct vmq_guest_qp *gqp, u32 events)
  *	them.  A driver that has it takes &vmq_guest_qp.held back at
  *	@qp_start with vmq_guest_qp_take_held(), before any new frame.
  * @qp_kick: the guest rang a doorbell of running queue pair @qp: its
- *	transmit ring's if @tx, else its receive ring's.  Called without the
- *	device mutex, from any context; must not sleep.
+ *	transmit ring's if @tx, else its receive ring's.  Also called once
+ *	(for the receive ring) when a doorbell put the queue pair in error:
+ *	the driver drops the frames waiting for its receive ring, each
+ *	counted as the guest's and the queue pair's receive drop.  Called
+ *	without the device mutex, from any context; must not sleep.
  */
 struct vmq_guest_hw_ops {
 	int (*qp_start)(struct vmq_dev *vdev, u32 qp);

@@ -388,7 +388,8 @@ EXPORT_SYMBOL_GPL(vmq_guest_qp_clear);
  *
  * While the queue pair is stopped the tail is only recorded (a guest may
  * post before enabling).  While it runs a tail beyond the ring is a guest
- * error; otherwise the driver is kicked.  A storm of doorbells costs one
+ * error, and the driver is kicked once for the error; otherwise it is
+ * kicked for the tail.  A storm of doorbells costs one
  * pass of the engine per batch: the driver coalesces kicks.
  *
  * Context: any; the owner serialises it with start and stop.
@@ -405,7 +406,12 @@ int vmq_guest_qp_doorbell(struct vmq_dev *vdev, u32 qp, bool tx, u32 tail)
 		return 0;
 	}
 	if (tail >= ring->size) {
-		vmq_guest_qp_error(gqp, VMQ_ERR_RING_INDEX);
+		/*
+		 * The engine, kicked, finds the error and drops what waits
+		 * for the receive ring: those frames will never land.
+		 */
+		if (vmq_guest_qp_error(gqp, VMQ_ERR_RING_INDEX))
+			vdev->ops->guest->qp_kick(vdev, qp, false);
 		return -EINVAL;
 	}
 	/* Descriptors the guest wrote before the doorbell are visible to

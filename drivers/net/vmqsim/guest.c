@@ -226,8 +226,13 @@ static void vmqsim_guest_work(struct kthread_work *work)
 	struct vmqsim_guest_done done = {};
 	bool ok;
 
-	if (!READ_ONCE(gq->running) || READ_ONCE(gq->gqp->error) || gq->dead)
+	if (!READ_ONCE(gq->running) || gq->dead)
 		return;
+	/* An error the owner raised (a doorbell's): nothing waits to land. */
+	if (READ_ONCE(gq->gqp->error)) {
+		vmqsim_guest_fifo_drop(gq);
+		return;
+	}
 	vmqsim_silicon_count(gq->sdev, VMQSIM_CNT_GUEST_PASSES);
 	if (vmqsim_guest_is_virtio(gq))
 		ok = vmqsim_guest_virtio_rx_batch(gq, &done) &&

@@ -471,16 +471,55 @@ static void case_bad_rxlen(struct vmm *v)
 	      "bad-rxlen: the next frame that fits arrives");
 }
 
+/* Take every receive buffer back: frames wait in the device's FIFO. */
+static void rx_unpost(struct vmm *v)
+{
+	wr(v, VMQ_REG_CONTROL, 0);
+	v->rx_tail = v->rx_head;
+	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
+	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
+}
+
+/* Frames a bad tail finds waiting for receive buffers. */
+#define BAD_TAIL_WAITING	3
+
+/*
+ * A tail out of range is the guest's error whichever ring it is for, and
+ * the frames that wait in the FIFO for receive buffers then are dropped
+ * and counted at once, as for an error the device finds itself, not only
+ * at the reset that follows.
+ */
+static void bad_tail(struct vmm *v, const char *name, __u32 reg, __u32 tail)
+{
+	__u8 sent[ETH_ZLEN];
+	__u64 drops;
+	bool gone;
+	int k;
+
+	drain_irq(v, VMQ_VFIO_IRQ_ERR);
+	rx_unpost(v);
+	for (k = 0; k < BAD_TAIL_WAITING; k++) {
+		make_frame(v, sent, v->mac, v->wire_mac, ETH_ZLEN);
+		wire_send(v, sent, ETH_ZLEN, v->vlan);
+	}
+	check(sim_wait_backlog(v, BAD_TAIL_WAITING, 2000),
+	      "%s: %d frames wait for buffers", name, BAD_TAIL_WAITING);
+	drops = counter(v, VMQ_CNT_RX_DROPS);
+	wr(v, reg, tail);
+	expect_error(v, name, VMQ_ERR_RING_INDEX);
+	gone = counter_wait(v, VMQ_CNT_RX_DROPS, drops + BAD_TAIL_WAITING) &&
+	       sim_wait_backlog(v, 0, 2000);
+	check(gone, "%s: the %d waiting frames dropped and counted with the error (rx_drops +%llu)",
+	      name, BAD_TAIL_WAITING,
+	      (unsigned long long)(counter(v, VMQ_CNT_RX_DROPS) - drops));
+	expect_recovery(v, name);
+}
+
 static void case_bad_tail(struct vmm *v)
 {
 	guest_start(v, BUF_LEN);
-	drain_irq(v, VMQ_VFIO_IRQ_ERR);
-	wr(v, VMQ_REG_RX_TAIL, NDESC);
-	expect_error(v, "bad-tail rx", VMQ_ERR_RING_INDEX);
-	expect_recovery(v, "bad-tail rx");
-	wr(v, VMQ_REG_TX_TAIL, 0xffffffff);
-	expect_error(v, "bad-tail tx", VMQ_ERR_RING_INDEX);
-	expect_recovery(v, "bad-tail tx");
+	bad_tail(v, "bad-tail rx", VMQ_REG_RX_TAIL, NDESC);
+	bad_tail(v, "bad-tail tx", VMQ_REG_TX_TAIL, 0xffffffff);
 }
 
 static void bad_ring(struct vmm *v, const char *name, __u32 base,
@@ -1833,15 +1872,6 @@ static void admin_set(struct vmm *v, const char *attr, const char *val)
 	f = fopen(path, "w");
 	if (!f || fputs(val, f) < 0 || fclose(f))
 		die(path);
-}
-
-/* Take every receive buffer back: frames wait in the device's FIFO. */
-static void rx_unpost(struct vmm *v)
-{
-	wr(v, VMQ_REG_CONTROL, 0);
-	v->rx_tail = v->rx_head;
-	wr(v, VMQ_REG_RX_TAIL, v->rx_tail);
-	wr(v, VMQ_REG_CONTROL, VMQ_CTRL_ENABLE);
 }
 
 static void rx_repost(struct vmm *v)
