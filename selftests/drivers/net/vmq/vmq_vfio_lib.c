@@ -13,7 +13,6 @@
 #include <linux/vfio.h>
 #include <net/if.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,28 +23,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "vmq_vfio_lib.h"
-
-int failures;
-
-void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s: ", ok ? "PASS" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-void die(const char *what)
-{
-	printf("FAIL: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 /* --- registers ------------------------------------------------------------ */
 
@@ -1136,13 +1113,4 @@ int parse_mac(const char *s, __u8 *mac)
 {
 	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
 		      &mac[2], &mac[3], &mac[4], &mac[5]) == 6 ? 0 : -1;
-}
-
-long ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
+#include "vmq_test_lib.h"
 
 #define KSFT_SKIP	4
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -54,12 +55,6 @@ struct vmm {
 	const char *backlog;	/* -b: vmqsim's debugfs "backlog" */
 };
 
-/* Every failed check() counts here; main() returns non-zero if any. */
-extern int failures;
-
-void check(bool ok, const char *fmt, ...);
-void die(const char *what);
-long ms_since(const struct timespec *t0);
 long sim_backlog(const struct vmm *v);
 long sim_port_backlog(const struct vmm *v);
 bool sim_knob(const struct vmm *v, const char *name, const char *val);

@@ -21,12 +21,6 @@
 #include <unistd.h>
 #include "vmq_vhost_lib.h"
 
-void die(const char *what)
-{
-	printf("FAIL: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
 void *anon(size_t size)
 {
 	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,

@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "vmq_test_lib.h"
 
 #define KSFT_SKIP	4
 /* Newer than Debian 12's uapi headers (Linux 6.4). */
@@ -109,7 +110,6 @@ struct vhost_bg {
 	pthread_t thread;
 };
 
-void die(const char *what);
 void *anon(size_t size);
 bool efd_wait(int fd, int ms);
 void efd_drain(int fd);
