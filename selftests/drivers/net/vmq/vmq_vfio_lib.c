@@ -4,14 +4,11 @@
  * the selftests' VMMs share (see vmq_vfio_lib.h).
  */
 
-#include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/if_packet.h>
 #include <linux/vfio.h>
-#include <net/if.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -606,116 +603,32 @@ void mig_seal(__u8 *s, size_t len)
 	memcpy(s, &h, sizeof(h));
 }
 
-/* --- the wire (link partner) ---------------------------------------------- */
+/* --- the wire (link partner), through vmq_test_lib.c ---------------------- */
 
 void wire_open(struct vmm *v, const char *ifname)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	struct ifreq ifr = { 0 };
-	int one = 1;
-
-	v->wire_sock = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK,
-			      htons(ETH_P_ALL));
-	if (v->wire_sock < 0)
-		die("AF_PACKET socket");
-	v->wire_ifindex = if_nametoindex(ifname);
-	if (!v->wire_ifindex)
-		die(ifname);
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = v->wire_ifindex;
-	if (bind(v->wire_sock, (void *)&sll, sizeof(sll)))
-		die("bind wire");
-	if (setsockopt(v->wire_sock, SOL_PACKET, PACKET_AUXDATA, &one,
-		       sizeof(one)))
-		die("PACKET_AUXDATA");
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-	if (ioctl(v->wire_sock, SIOCGIFHWADDR, &ifr))
-		die("SIOCGIFHWADDR");
-	memcpy(v->wire_mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	v->wire_sock = wire_socket(ifname, &v->wire_ifindex, v->wire_mac);
 }
 
-/* A test frame: dst, src, our ethertype, seq, a pattern; @len bytes. */
 __u32 make_frame(struct vmm *v, __u8 *buf, const __u8 *dst,
 		 const __u8 *src, __u32 len)
 {
-	__u32 seq = ++v->seq, i;
-
-	memcpy(buf, dst, ETH_ALEN);
-	memcpy(buf + ETH_ALEN, src, ETH_ALEN);
-	buf[12] = TEST_ETHERTYPE >> 8;
-	buf[13] = TEST_ETHERTYPE & 0xff;
-	memcpy(buf + 14, &seq, 4);
-	for (i = 18; i < len; i++)
-		buf[i] = (__u8)(seq * 7 + i);
-	return seq;
+	return test_frame(++v->seq, buf, dst, src, len);
 }
 
 void wire_send(struct vmm *v, const __u8 *frame, __u32 len, __u16 vlan)
 {
-	__u8 tagged[BIG_FRAME + 8];
-
-	if (vlan) {
-		memcpy(tagged, frame, 12);
-		tagged[12] = 0x81;
-		tagged[13] = 0x00;
-		tagged[14] = vlan >> 8;
-		tagged[15] = vlan & 0xff;
-		memcpy(tagged + 16, frame + 12, len - 12);
-		frame = tagged;
-		len += 4;
-	}
-	if (send(v->wire_sock, frame, len, 0) != (ssize_t)len)
-		die("send on wire");
+	wire_sock_send(v->wire_sock, frame, len, vlan);
 }
 
-/* Next frame of ours the partner received; its VLAN in @vlan (0: none). */
 int wire_recv(struct vmm *v, __u8 *buf, __u16 *vlan, int ms)
 {
-	struct pollfd pfd = { .fd = v->wire_sock, .events = POLLIN };
-	char cbuf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	struct iovec iov = { .iov_base = buf, .iov_len = ETH_FRAME_LEN + 8 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct sockaddr_ll from;
-	struct cmsghdr *cmsg;
-	ssize_t n;
-
-	for (;;) {
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_controllen = sizeof(cbuf);
-		n = recvmsg(v->wire_sock, &msg, 0);
-		if (n < 0) {
-			if (errno != EAGAIN || poll(&pfd, 1, ms) <= 0)
-				return -1;
-			continue;
-		}
-		if (from.sll_pkttype == PACKET_OUTGOING)
-			continue;
-		*vlan = 0;
-		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg;
-		     cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-			struct tpacket_auxdata *aux = (void *)CMSG_DATA(cmsg);
-
-			if (cmsg->cmsg_level == SOL_PACKET &&
-			    cmsg->cmsg_type == PACKET_AUXDATA &&
-			    (aux->tp_status & TP_STATUS_VLAN_VALID))
-				*vlan = aux->tp_vlan_tci & 0xfff;
-		}
-		if (n >= 14 && buf[12] == TEST_ETHERTYPE >> 8 &&
-		    buf[13] == (TEST_ETHERTYPE & 0xff))
-			return n;
-	}
+	return wire_sock_recv(v->wire_sock, buf, vlan, ms);
 }
 
 void wire_drain(struct vmm *v)
 {
-	__u8 buf[ETH_FRAME_LEN + 8];
-
-	while (recv(v->wire_sock, buf, sizeof(buf), 0) > 0)
-		;
+	wire_sock_drain(v->wire_sock);
 }
 
 /* --- the guest driver ----------------------------------------------------- */

@@ -34,8 +34,6 @@
 #define BUF_LEN		2048
 #define NDESC		64
 #define UNMAPPED_IOVA	0x40000000ULL
-#define TEST_ETHERTYPE	0x88b5
-#define BIG_FRAME	4096	/* larger than any MTU the tests set */
 
 struct vmm {
 	const char *uuid;

@@ -34,12 +34,10 @@
  * device to open.
  */
 
-#include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/if_packet.h>
 #include <linux/types.h>
 #include <linux/vhost.h>
 #include <linux/vhost_types.h>
@@ -79,7 +77,6 @@
 #define UNMAPPED_IOVA	0x40000000ULL
 #define BUF_LEN		2048
 #define HDR_LEN		((__u32)sizeof(struct virtio_net_hdr_v1))
-#define TEST_ETHERTYPE	0x88b5
 
 #define VQ_RX		0
 #define VQ_TX		1
@@ -323,103 +320,35 @@ static void check_state(struct vh *v, const char *want, const char *what)
 	check(!strcmp(got, want), "%s: vmq/state %s, want %s", what, got, want);
 }
 
-/* --- the wire (link partner) ---------------------------------------------- */
+/* --- the wire (link partner), through vmq_test_lib.c ---------------------- */
 
 static void wire_open(struct vh *v, const char *ifname)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	struct ifreq ifr = { 0 };
-	int one = 1;
+	int ifindex;
 
-	v->wire_sock = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK,
-			      htons(ETH_P_ALL));
-	if (v->wire_sock < 0)
-		die("AF_PACKET socket");
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = if_nametoindex(ifname);
-	if (!sll.sll_ifindex)
-		die(ifname);
-	if (bind(v->wire_sock, (void *)&sll, sizeof(sll)))
-		die("bind wire");
-	if (setsockopt(v->wire_sock, SOL_PACKET, PACKET_AUXDATA, &one,
-		       sizeof(one)))
-		die("PACKET_AUXDATA");
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
-	if (ioctl(v->wire_sock, SIOCGIFHWADDR, &ifr))
-		die("SIOCGIFHWADDR");
-	memcpy(v->wire_mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	v->wire_sock = wire_socket(ifname, &ifindex, v->wire_mac);
 }
 
-/* A test frame: dst, src, our ethertype, seq, a pattern; @len bytes. */
 static __u32 make_frame(struct vh *v, __u8 *buf, const __u8 *dst,
 			const __u8 *src, __u32 len)
 {
-	__u32 seq = ++v->seq, i;
-
-	memcpy(buf, dst, ETH_ALEN);
-	memcpy(buf + ETH_ALEN, src, ETH_ALEN);
-	buf[12] = TEST_ETHERTYPE >> 8;
-	buf[13] = TEST_ETHERTYPE & 0xff;
-	memcpy(buf + 14, &seq, 4);
-	for (i = 18; i < len; i++)
-		buf[i] = (__u8)(seq * 7 + i);
-	return seq;
+	return test_frame(++v->seq, buf, dst, src, len);
 }
 
+/* Always untagged: no vhost-vdpa case sends a tagged frame. */
 static void wire_send(struct vh *v, const __u8 *frame, __u32 len)
 {
-	if (send(v->wire_sock, frame, len, 0) != (ssize_t)len)
-		die("send on wire");
+	wire_sock_send(v->wire_sock, frame, len, 0);
 }
 
-/* Next test frame the partner received; its VLAN in @vlan (0: none). */
 static int wire_recv(struct vh *v, __u8 *buf, __u16 *vlan, int ms)
 {
-	struct pollfd pfd = { .fd = v->wire_sock, .events = POLLIN };
-	char cbuf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	struct iovec iov = { .iov_base = buf, .iov_len = ETH_FRAME_LEN + 8 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct sockaddr_ll from;
-	struct cmsghdr *cmsg;
-	ssize_t n;
-
-	for (;;) {
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_controllen = sizeof(cbuf);
-		n = recvmsg(v->wire_sock, &msg, 0);
-		if (n < 0) {
-			if (errno != EAGAIN || poll(&pfd, 1, ms) <= 0)
-				return -1;
-			continue;
-		}
-		if (from.sll_pkttype == PACKET_OUTGOING)
-			continue;
-		*vlan = 0;
-		for (cmsg = CMSG_FIRSTHDR(&msg); cmsg;
-		     cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-			struct tpacket_auxdata *aux = (void *)CMSG_DATA(cmsg);
-
-			if (cmsg->cmsg_level == SOL_PACKET &&
-			    cmsg->cmsg_type == PACKET_AUXDATA &&
-			    (aux->tp_status & TP_STATUS_VLAN_VALID))
-				*vlan = aux->tp_vlan_tci & 0xfff;
-		}
-		if (n >= 14 && buf[12] == TEST_ETHERTYPE >> 8 &&
-		    buf[13] == (TEST_ETHERTYPE & 0xff))
-			return n;
-	}
+	return wire_sock_recv(v->wire_sock, buf, vlan, ms);
 }
 
 static void wire_drain(struct vh *v)
 {
-	__u8 buf[ETH_FRAME_LEN + 8];
-
-	while (recv(v->wire_sock, buf, sizeof(buf), 0) > 0)
-		;
+	wire_sock_drain(v->wire_sock);
 }
 
 /* --- the driver's data path ----------------------------------------------- */
