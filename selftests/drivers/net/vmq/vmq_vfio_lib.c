@@ -603,6 +603,23 @@ void mig_seal(__u8 *s, size_t len)
 	memcpy(s, &h, sizeof(h));
 }
 
+/* A QUEUE record's state, in place from the stream's little-endian. */
+void le_queue(struct vmq_queue_state *q)
+{
+	q->version = le32toh(q->version);
+	q->size = le32toh(q->size);
+	q->flags = le32toh(q->flags);
+	q->error = le32toh(q->error);
+	q->rx.base = le64toh(q->rx.base);
+	q->rx.size = le32toh(q->rx.size);
+	q->rx.head = le32toh(q->rx.head);
+	q->rx.tail = le32toh(q->rx.tail);
+	q->tx.base = le64toh(q->tx.base);
+	q->tx.size = le32toh(q->tx.size);
+	q->tx.head = le32toh(q->tx.head);
+	q->tx.tail = le32toh(q->tx.tail);
+}
+
 /* --- the wire (link partner), through vmq_test_lib.c ---------------------- */
 
 void wire_open(struct vmm *v, const char *ifname)

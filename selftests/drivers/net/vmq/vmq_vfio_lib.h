@@ -161,5 +161,6 @@ bool mig_rec_find(const __u8 *s, size_t len, __u16 type, struct mig_rec *r);
 size_t mig_rec_put(__u8 *p, __u16 type, __u16 flags, const void *data,
 		   __u32 len);
 void mig_seal(__u8 *s, size_t len);
+void le_queue(struct vmq_queue_state *q);
 
 #endif /* VMQ_VFIO_LIB_H */

@@ -1515,22 +1515,6 @@ struct qsave {
 	__u64 cnt[VMQ_CNT_DMA_PINS];
 };
 
-static void le_queue(struct vmq_queue_state *q)
-{
-	q->version = le32toh(q->version);
-	q->size = le32toh(q->size);
-	q->flags = le32toh(q->flags);
-	q->error = le32toh(q->error);
-	q->rx.base = le64toh(q->rx.base);
-	q->rx.size = le32toh(q->rx.size);
-	q->rx.head = le32toh(q->rx.head);
-	q->rx.tail = le32toh(q->rx.tail);
-	q->tx.base = le64toh(q->tx.base);
-	q->tx.size = le32toh(q->tx.size);
-	q->tx.head = le32toh(q->tx.head);
-	q->tx.tail = le32toh(q->tx.tail);
-}
-
 /* QUEUE record @r is queue @q's state at STOP (@sv). */
 static bool stream_queue_ok(struct mq *m, __u32 q, const struct mig_rec *r,
 			    const struct qsave *sv)
