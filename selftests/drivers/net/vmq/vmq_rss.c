@@ -3,9 +3,9 @@
  * vmq_rss: the RSS hash of a vmq NIC against a reference Toeplitz.
  *
  *   vmq_rss vectors
- *	the reference Toeplitz below against the published vectors of
- *	Microsoft's "Verifying the RSS Hash Calculation" (IPv4, IPv6; with
- *	and without TCP ports): proves the reference itself.
+ *	the reference Toeplitz (vmq_toeplitz.c) against the published
+ *	vectors of Microsoft's "Verifying the RSS Hash Calculation" (IPv4,
+ *	IPv6; with and without TCP ports): proves the reference itself.
  *   vmq_rss key
  *	prints that document's key as "ethtool -X ... hkey" takes it.
  *   vmq_rss expect v4|v6 l3|l4 IDX
@@ -46,19 +46,12 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "vmq_toeplitz.h"
 
 #define KSFT_SKIP	4
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 /* Flows "vmq_rss feed" sends at once. */
 #define VMQ_RSS_MAX_FEED	8
-
-static const __u8 ms_key[40] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
-	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
-	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
 
 struct vector {
 	const char *dst, *src;
@@ -95,24 +88,6 @@ static void check(bool ok, const char *fmt, ...)
 	printf("\n");
 	va_end(ap);
 	failures += !ok;
-}
-
-/* The reference: Toeplitz as the specification states it, bit by bit. */
-static __u32 toeplitz(const __u8 *key, const __u8 *in, size_t len)
-{
-	__u32 hash = 0, window;
-	size_t i;
-	int b;
-
-	window = (__u32)key[0] << 24 | key[1] << 16 | key[2] << 8 | key[3];
-	for (i = 0; i < len; i++) {
-		for (b = 7; b >= 0; b--) {
-			if (in[i] >> b & 1)
-				hash ^= window;
-			window = window << 1 | (key[i + 4] >> b & 1);
-		}
-	}
-	return hash;
 }
 
 /* Source address, destination address, then the ports if @l4. */

@@ -46,6 +46,7 @@
  */
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <endian.h>
 #include <errno.h>
 #include <getopt.h>
@@ -58,6 +59,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "vmq_toeplitz.h"
 #include "vmq_vfio_lib.h"
 
 #define NQ_WANT		4		/* the type under test: vmq_vfio-qp4 */
@@ -77,13 +79,8 @@
 #define TOLERANCE	40		/* a queue's share: 25% +- 40% of it */
 #define SHOW_MAX	5		/* problems shown per case */
 
-static const __u8 ms_key[VMQ_RSS_KEY_SIZE] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
-	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
-	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
+/* ms_key, of vmq_toeplitz.c, is the NIC's key whole. */
+static_assert(sizeof(ms_key) == VMQ_RSS_KEY_SIZE, "ms_key is not an RSS key");
 
 /* The flows' endpoints: the first vectors of Microsoft's document. */
 static const char *const src4 = "66.9.149.187", *const dst4 = "161.142.100.80";
@@ -161,24 +158,6 @@ static void drain_irq_fd(int fd)
 }
 
 /* --- the reference hash --------------------------------------------------- */
-
-/* Toeplitz as the specification states it, bit by bit (as vmq_rss.c). */
-static __u32 toeplitz(const __u8 *key, const __u8 *in, size_t len)
-{
-	__u32 hash = 0, window;
-	size_t i;
-	int b;
-
-	window = (__u32)key[0] << 24 | key[1] << 16 | key[2] << 8 | key[3];
-	for (i = 0; i < len; i++) {
-		for (b = 7; b >= 0; b--) {
-			if (in[i] >> b & 1)
-				hash ^= window;
-			window = window << 1 | (key[i + 4] >> b & 1);
-		}
-	}
-	return hash;
-}
 
 static void addr_of(const char *s, int af, __u8 *out)
 {
