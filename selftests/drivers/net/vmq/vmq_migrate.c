@@ -1172,6 +1172,20 @@ static bool take_stream(struct vmm *d, const char *name, const __u8 *s,
 	return n == (ssize_t)len;
 }
 
+/*
+ * After the good stream (or one the device must take as it) was taken:
+ * RUNNING, the guest's frames where the source left them, and usable.
+ */
+static void running_on(struct vmm *d, const char *name)
+{
+	check(mig_to(d, VFIO_DEVICE_STATE_RUNNING, NULL, name) &&
+	      guest_expect(d, good_unread, 2, name) &&
+	      guest_expect(d, good_waiting, 1, name),
+	      "%s: the guest runs on: frames %u, %u unread, then %u that waited",
+	      name, good_unread, good_unread + 1, good_waiting);
+	usable(d, name);
+}
+
 /* The good stream with an unknown OPTIONAL record: taken, and it runs. */
 static void take_optional(struct vmm *d)
 {
@@ -1179,12 +1193,7 @@ static void take_optional(struct vmm *d)
 	size_t len = with_record(REC_UNKNOWN, VMQ_MIG_REC_F_OPTIONAL);
 
 	take_stream(d, name, scratch, len);
-	check(mig_to(d, VFIO_DEVICE_STATE_RUNNING, NULL, name) &&
-	      guest_expect(d, good_unread, 2, name) &&
-	      guest_expect(d, good_waiting, 1, name),
-	      "%s: the guest runs on: frames %u, %u unread, then %u that waited",
-	      name, good_unread, good_unread + 1, good_waiting);
-	usable(d, name);
+	running_on(d, name);
 }
 
 /* A data fd outlives its state: ENODEV once the device left RESUMING. */
@@ -1310,12 +1319,7 @@ static void take_two_segments(struct vmm *d)
 	check(n == good_len && mig_to(d, VFIO_DEVICE_STATE_STOP, NULL, name),
 	      "%s: second taken, RESUMING -> STOP", name);
 	close(fd);
-	check(mig_to(d, VFIO_DEVICE_STATE_RUNNING, NULL, name) &&
-	      guest_expect(d, good_unread, 2, name) &&
-	      guest_expect(d, good_waiting, 1, name),
-	      "%s: the guest runs on: frames %u, %u unread, then %u that waited",
-	      name, good_unread, good_unread + 1, good_waiting);
-	usable(d, name);
+	running_on(d, name);
 }
 
 /*
