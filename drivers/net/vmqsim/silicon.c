@@ -655,7 +655,13 @@ static bool vmqsim_deliver(struct vmqsim_dev *sdev, u32 qp,
 		return true;
 	}
 	if (!ring || !vmqsim_ring_dma(ring, skb, &meta)) {
-		if (ring && stage && READ_ONCE(sdev->port.pause_tx)) {
+		/*
+		 * Held only while the link is up: a ring need not drain for
+		 * a link that is down, and a sender waiting for its frames
+		 * (pktgen) would hold up the partner's unregister for good.
+		 */
+		if (ring && stage && READ_ONCE(sdev->port.pause_tx) &&
+		    netif_carrier_ok(sdev->nic)) {
 			vmqsim_silicon_count(sdev, VMQSIM_CNT_RX_HELD);
 			return false;
 		}

@@ -12,7 +12,8 @@
 # and they reach the queue once released (the backlog back to 0).  With
 # PAUSE on (ethtool -A tx on) a full ring holds the port and a full FIFO
 # pauses the partner instead: nothing is dropped or overrun, but a frame
-# too long for the host is dropped and counted, never held.  A vector
+# too long for the host is dropped and counted, never held, and nothing is
+# held once the link is down.  A vector
 # whose CPU is the port thread's is raised there without an IPI.
 
 source "$(dirname "$0")/lib.sh"
@@ -22,6 +23,7 @@ TESTS="
 	port_thread_classifies
 	port_fifo_overruns
 	port_pause
+	port_pause_link_down
 	port_pause_too_long
 	local_vector_no_ipi
 "
@@ -203,6 +205,67 @@ port_pause()
 	ethtool -A $DEV tx off
 	check_err $? "ethtool -A $DEV tx off failed"
 	log_test "PAUSE: a full ring holds the port, a full FIFO pauses the partner, nothing lost"
+}
+
+# held_frames N: send N frames to the held queue pair 0, whose ring of 16
+# fills, and wait until the port holds the rest; pktgen's PID in PG_PID.
+held_frames()
+{
+	local h0
+
+	h0=$(sim_counter rx_held)
+	pktgen_send $PEER $UNMATCHED "$1" &
+	PG_PID=$!
+	busywait 10000 eval '[ "$(cat $SIM_DBG/port_backlog)" -gt 0 ] &&
+		[ "$(sim_counter rx_held)" -gt "$h0" ]'
+}
+
+# Frames a full ring holds wait only while the link is up: the partner
+# going down lets them go, dropped and counted, so pktgen, which waits
+# until its last frame is freed, finishes; and del_device, which takes
+# the partner down first, does not wait for them (it used to wait for
+# good: "unregister_netdevice: waiting for vmq0w to become free").
+port_pause_link_down()
+{
+	local n=40 f0 d0 o0 got
+
+	vmqsim_setup_or_exit 4
+	defer ethtool -A $DEV tx off
+	# Before the teardown: the host's polls drain what is still held.
+	defer hold_irqs N
+	ethtool -G $DEV rx 16 && ethtool -A $DEV tx on
+	check_err $? "ring of 16 and PAUSE on"
+	f0=$(qp_sum rx_packets); d0=$(qp_sum rx_drops)
+	o0=$(sim_counter rx_overruns)
+	hold_irqs Y
+	check_err $? "cannot hold the vectors"
+	held_frames $n
+	check_err $? "no frame held for the full ring (port_backlog $(cat $SIM_DBG/port_backlog))"
+	echo "$(cat $SIM_DBG/port_backlog) of $n frames held in the port"
+	ip link set $PEER down
+	busywait 5000 eval '[ "$(cat $SIM_DBG/port_backlog)" -eq 0 ]'
+	check_err $? "the partner down, the port still holds $(cat $SIM_DBG/port_backlog) frames"
+	busywait 5000 eval '! kill -0 $PG_PID 2>/dev/null'
+	check_err $? "pktgen still waits for its frames"
+	hold_irqs N
+	busywait 5000 eval '[ $(($(qp_sum rx_packets) - f0 + $(qp_sum rx_drops) - d0)) -eq $n ]'
+	check_err $? "$(($(qp_sum rx_packets) - f0)) delivered and $(($(qp_sum rx_drops) - d0)) dropped of $n"
+	got=$(($(qp_sum rx_packets) - f0))
+	[ "$got" -lt $n ] && [ "$(sim_counter rx_overruns)" -eq "$o0" ]
+	check_err $? "$got of $n delivered, $(($(sim_counter rx_overruns) - o0)) overruns: want the held ones dropped"
+	echo "the partner down: $got delivered, $(($(qp_sum rx_drops) - d0)) dropped"
+	if [ "$RET" -eq 0 ]; then
+		ip link set $PEER up
+		hold_irqs Y
+		held_frames $n
+		check_err $? "no frame held the second time"
+		(echo 0 > "$VMQSIM_BUS/del_device") &
+		busywait 20000 eval '[ ! -e $VMQSIM_BUS/devices/vmqsim0 ]'
+		check_err $? "del_device still waits with frames held in the port"
+		busywait 5000 eval '! kill -0 $PG_PID 2>/dev/null'
+		check_err $? "pktgen still waits for its frames after del_device"
+	fi
+	log_test "PAUSE: held frames go when the link goes down or the device goes"
 }
 
 # A frame from the wire longer than the NIC's MTU + 18, or than any
