@@ -360,10 +360,16 @@ local_vector_no_ipi()
 	echo "vector on the port's CPU: ${local_[0]} irqs, ${local_[1]} IPIs;" \
 	     "on another: ${remote[0]} irqs, ${remote[1]} IPIs"
 	# Sender, port thread and vector share the CPU: what IPIs it still
-	# takes are the VM's own (some 30 a window, however many frames).
-	# A vector that sent itself an IPI would take one per interrupt, as
-	# the other CPU does.
-	[ "${local_[0]:-0}" -gt 0 ] && [ $((local_[1] * 2)) -lt "${local_[0]}" ]
+	# takes are the VM's own, and the other CPU takes a like number of
+	# those in a window as long: some 30 on an idle host; on the debug
+	# kernel beside two other VMs 153 here (against 255 interrupts) and
+	# about 100 there. So the vector's IPIs are what the other CPU takes
+	# more, one per interrupt. Were the vector to send itself one too, the two would
+	# differ by their interrupts' difference, which the first condition
+	# keeps under half the other's.
+	[ "${local_[0]:-0}" -gt 0 ] &&
+		[ $((local_[0] * 2)) -gt "${remote[0]:-0}" ] &&
+		[ $(((remote[1] - local_[1]) * 2)) -ge "${remote[0]:-0}" ]
 	check_err $? "raising on its own CPU took IPIs: ${local_[*]}, for another ${remote[*]}"
 	# The measure can see IPIs: the other CPU takes one per interrupt.
 	[ "${remote[0]:-0}" -gt 0 ] && [ $((remote[1] * 2)) -ge "${remote[0]}" ]
