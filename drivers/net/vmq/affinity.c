@@ -150,13 +150,16 @@ static void vmq_qp_place_tx(struct vmq_dev *vdev, struct vmq_qp *qp)
 }
 
 /*
- * An admin's pin moved the vector: its transmit vector follows, and so
- * does the driver's transmit steering, to the CPU the vector now runs on.
+ * An admin's pin moved the vector: its hint becomes the admin's mask, so
+ * that it never names a CPU the admin took the vector off; its transmit
+ * vector follows, and so does the driver's transmit steering, to the CPU
+ * the vector now runs on.
  */
 static void vmq_qp_follow_pin(struct vmq_dev *vdev, struct vmq_qp *qp)
 {
 	int cpu = vmq_qp_cpu(vdev, qp->id);
 
+	irq_update_affinity_hint(qp->irq, qp->pin_mask);
 	vmq_qp_place_tx(vdev, qp);
 	if (vdev->ops->qp_affinity && cpu >= 0)
 		vdev->ops->qp_affinity(vdev, qp->id, cpu);
@@ -361,7 +364,7 @@ void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq)
 		vmq_qp_detect_pin_while_down(q, irq);
 		WRITE_ONCE(q->irq, irq);
 		if (q->pinned) {
-			irq_set_affinity_and_hint(irq, q->pin_mask);
+			irq_set_affinity(irq, q->pin_mask);
 			vmq_qp_follow_pin(vdev, q);
 		} else {
 			vmq_qp_move(vdev, q, vmq_pick_cpu(vdev));

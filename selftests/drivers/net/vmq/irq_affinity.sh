@@ -356,6 +356,15 @@ xps_on()
 		[ $((16#$m)) -eq $((1 << $2)) ]
 }
 
+# hint_on IRQ CPU: the vector's affinity hint is CPU alone.
+hint_on()
+{
+	local m
+
+	m=$(tr -d ',\n' < "/proc/irq/$1/affinity_hint") &&
+		[ $((16#$m)) -eq $((1 << $2)) ]
+}
+
 admin_pin_noticed()
 {
 	local irq cpu to
@@ -374,6 +383,8 @@ admin_pin_noticed()
 	check_err $? "pin lost: $(cat "/proc/irq/$irq/smp_affinity_list")"
 	busywait 2000 xps_on 1 "$to"
 	check_err $? "tx-1's xps_cpus $(cat /sys/class/net/$DEV/queues/tx-1/xps_cpus), want $(printf %x $((1 << to))) (CPU $to)"
+	busywait 2000 hint_on "$irq" "$to"
+	check_err $? "irq $irq's affinity hint $(cat "/proc/irq/$irq/affinity_hint"), want the pin's $(printf %x $((1 << to))) (CPU $to)"
 	log_test "an admin's pin is noticed as it is made"
 }
 

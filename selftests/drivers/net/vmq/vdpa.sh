@@ -801,6 +801,10 @@ virtio_vectors()
 	check_err $? "cannot pin irq $rxi to CPU $pin"
 	busywait 3000 tx_follows "$txi" $pin
 	check_err $? "vmq0-qp$qp pinned to CPU $pin, vmq0-qp$qp-tx on $(cat "/proc/irq/$txi/smp_affinity_list")"
+	# Both hints are the pin's mask.
+	[ "$(cat /proc/irq/$rxi/affinity_hint)" = "$(cat /proc/irq/$txi/affinity_hint)" ] &&
+		[ $((16#$(tr -d ',\n' < /proc/irq/$rxi/affinity_hint))) -eq $((1 << pin)) ]
+	check_err $? "vmq0-qp$qp pinned to CPU $pin: its hint $(cat /proc/irq/$rxi/affinity_hint), the tx vector's $(cat /proc/irq/$txi/affinity_hint)"
 
 	# Receive completions on the queue pair's vector, transmit ones on
 	# the transmit vector; the queue pair's irqs counter counts both.
