@@ -1232,24 +1232,35 @@ vhost_vmm()
 	log_test "vhost_vdpa: a VMM's rings in its IOTLB; rx, bursts direct and through the engine, a refill, idle kicks, tx, header, filter, spoofing, NO_INTERRUPT, suspend/resume, migration, vring enable (one engine thread), pages held through an IOTLB batch"
 }
 
+# Each case of the misbehaving driver, with the error (enum vmq_err) the
+# health dump gives its reason as: 2 ring index, 3 DMA, 4 transmit
+# length, 6 ring unmapped, 7 descriptor chain.
+BAD_DRIVER_CASES="bad-addr:3 bad-addr-rx:3 loop:7 bad-next:7 tx-short:4
+	tx-long:4 rx-ro:7 tx-wo:7 rx-perm:3 tx-perm:3 indirect:7
+	ring-unmapped:3 ring-gone:6 avail-past:2 host-pa:3"
+
 vhost_bad_driver()
 {
-	local qp e0 out cases n
+	local qp e0 out c n=0 err
 
-	cases="bad-addr bad-addr-rx loop bad-next tx-short tx-long rx-ro tx-wo
-	       rx-perm tx-perm indirect ring-unmapped avail-past host-pa"
-	n=$(echo $cases | wc -w)
 	defer teardown
 	setup || { check_err 1 "setup failed"; log_test "vhost_vdpa bad driver"; return; }
 	vhost_dev_add vdpa1 $MAC2 && V1=$VHOST && vhost_dev_add vdpa0 $MAC1
 	check_err $? "no /dev/vhost-vdpa-N for vdpa0 and vdpa1"
 	qp=$(vdpa_qp vdpa0)
 	e0=$(hstat error)
-	vhost -m $MAC1 -M "$(cat /sys/class/net/vmq0/mtu)" \
-		-s $VDEVS/vdpa0/vmq "$VHOST" $cases
-	check_err $? "misbehaving-driver cases failed"
-	busywait 5000 eval "[ \"\$(hstat error)\" -ge $((e0 + n)) ]"
-	check_err $? "devlink health: $(($(hstat error) - e0)) errors reported for $n cases"
+	for c in $BAD_DRIVER_CASES; do
+		n=$((n + 1))
+		devlink health dump clear $DL reporter guest_queue
+		vhost -m $MAC1 -M "$(cat /sys/class/net/vmq0/mtu)" \
+			-s $VDEVS/vdpa0/vmq "$VHOST" "${c%:*}"
+		check_err $? "misbehaving-driver case ${c%:*} failed"
+		busywait 5000 eval "[ \"\$(hstat error)\" -ge $((e0 + n)) ]"
+		err=$(devlink health dump show $DL reporter guest_queue 2>&1 |
+		      tr -d ':' | grep -o -w 'error [0-9]*')
+		[ "$err" = "error ${c#*:}" ]
+		check_err $? "${c%:*}: the health dump has '$err', want error ${c#*:}"
+	done
 	[ "$(hstat error)" -eq $((e0 + n)) ]
 	check_err $? "devlink health: $(($(hstat error) - e0)) errors reported for $n cases"
 	busywait 3000 eval "[ \"\$(hstat state)\" = healthy ]"

@@ -22,8 +22,8 @@
  * no-irq kick-idle kick-start suspend suspend-busy hold ready toggle
  * toggle-unmap unmap-batch avail-end map-cost, and
  * the misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
- * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped avail-past
- * host-pa, and no-config-call (one of them without the config interrupt);
+ * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped ring-gone
+ * avail-past host-pa, and no-config-call (one of them without the config interrupt);
  * mtu-promise, which changes the MTU of NIC (default vmq0) and WIRE.
  * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
  * device's /sys/bus/vdpa/devices/NAME/vmq, whose "state" is then checked
@@ -1452,7 +1452,10 @@ static void case_toggle_unmap(struct vh *v)
 	check(ok == 6, "toggle-unmap: %d of 6 frames after", ok);
 }
 
-/* Spoil transmit descriptor 0 as @fn says, make it available, kick. */
+/*
+ * Spoil transmit descriptor 0 as @fn says (a good frame without @fn),
+ * make it available, kick.
+ */
 static void tx_post_spoiled(struct vh *v,
 			    void (*fn)(struct vh *v, int q, __u32 i))
 {
@@ -1460,7 +1463,8 @@ static void tx_post_spoiled(struct vh *v,
 	make_frame(v, tx_buf(v, 0) + HDR_LEN, v->wire_mac, v->mac, 100);
 	vq_desc_set(&v->vq[VQ_TX].desc[0], tx_buf_iova(0), HDR_LEN + 100, 0,
 		    0);
-	fn(v, VQ_TX, 0);
+	if (fn)
+		fn(v, VQ_TX, 0);
 	vq_avail_put(&v->vq[VQ_TX], 0);
 	vq_kick(&v->vq[VQ_TX]);
 }
@@ -1777,6 +1781,23 @@ static void case_ring_unmapped(struct vh *v)
 	expect_recovery(v, what);
 }
 
+/*
+ * The rings' mapping taken back while the queue pair runs: the device
+ * finds it gone at its next look at the transmit ring.
+ */
+static void case_ring_gone(struct vh *v)
+{
+	const char *what = "ring-gone (the rings' mapping invalidated while running)";
+
+	dev_setup(v);
+	efd_drain(v->config_call);
+	vhost_iotlb(&v->h, VHOST_IOTLB_INVALIDATE, RING_IOVA, RING_SIZE, NULL,
+		    0);
+	tx_post_spoiled(v, NULL);
+	expect_reset(v, what);
+	expect_recovery(v, what);
+}
+
 #define HELD_SIZE	(32LL << 20)
 
 /* Pages the kernel freed so far: pgfree in /proc/vmstat. */
@@ -2073,6 +2094,7 @@ static const struct {
 	{ "tx-perm", case_tx_perm, true },
 	{ "indirect", case_indirect, true },
 	{ "ring-unmapped", case_ring_unmapped, true },
+	{ "ring-gone", case_ring_gone, true },
 	{ "avail-past", case_avail_past, true },
 	{ "host-pa", case_host_pa, true },
 	{ "unmap-batch", case_unmap_batch, true },
