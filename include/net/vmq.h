@@ -327,9 +327,7 @@ struct net_device *vmq_qp_rx_netdev(struct vmq_dev *vdev, u32 qp);
 void vmq_qp_set_irq(struct vmq_dev *vdev, u32 qp, int irq);
 int vmq_qp_cpu(const struct vmq_dev *vdev, u32 qp);
 u32 vmq_qp_vport(const struct vmq_dev *vdev, u32 qp);
-int vmq_qp_irq(const struct vmq_dev *vdev, u32 qp);
 void vmq_qp_set_tx_irq(struct vmq_dev *vdev, u32 qp, int irq);
-int vmq_qp_tx_irq(const struct vmq_dev *vdev, u32 qp);
 
 /* Per-queue counters, for the driver's data path. */
 void vmq_qp_count_rx(struct vmq_dev *vdev, u32 qp, u32 packets, u64 bytes);

@@ -475,35 +475,6 @@ u32 vmq_qp_flags(const struct vmq_dev *vdev, u32 qp)
 EXPORT_SYMBOL_GPL(vmq_qp_flags);
 
 /**
- * vmq_qp_irq() - the Linux irq of a queue pair's vector
- * @vdev: the vmq device.
- * @qp: queue pair index.
- *
- * For an owner that reports it (vDPA's get_vq_irq).  Context: any.
- * Return: the irq, or a value <= 0 while it has none.
- */
-int vmq_qp_irq(const struct vmq_dev *vdev, u32 qp)
-{
-	return READ_ONCE(vdev->qps[qp].irq);
-}
-EXPORT_SYMBOL_GPL(vmq_qp_irq);
-
-/**
- * vmq_qp_tx_irq() - the Linux irq of a queue pair's transmit vector
- * @vdev: the vmq device.
- * @qp: queue pair index.
- *
- * For an owner that reports it (vDPA's get_vq_irq).  Context: any.
- * Return: the irq, or a value <= 0 while its transmit completions have
- * no vector of their own (vmq_qp_set_tx_irq()).
- */
-int vmq_qp_tx_irq(const struct vmq_dev *vdev, u32 qp)
-{
-	return READ_ONCE(vdev->qps[qp].tx_irq);
-}
-EXPORT_SYMBOL_GPL(vmq_qp_tx_irq);
-
-/**
  * vmq_qp_vport() - the vport a queue pair belongs to, as NDIS says
  * @vdev: the vmq device.
  * @qp: queue pair index.

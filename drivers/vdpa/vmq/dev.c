@@ -311,25 +311,6 @@ static int vmq_vdpa_get_vq_state(struct vdpa_device *vdpa, u16 idx,
 	return 0;
 }
 
-/*
- * Each virtqueue has a vector: the receive one is the queue pair's, the
- * transmit one is its own while the device runs.  The receive one has
- * none while the NIC is down (its completions then come by callback).
- */
-static int vmq_vdpa_get_vq_irq(struct vdpa_device *vdpa, u16 idx)
-{
-	struct vmq_vdpa_dev *vd = vmq_vdpa_from(vdpa);
-	int irq;
-
-	if (idx == VMQ_VQ_RX)
-		irq = vmq_qp_irq(vd->vdev, vd->qp);
-	else if (idx == VMQ_VQ_TX)
-		irq = vmq_qp_tx_irq(vd->vdev, vd->qp);
-	else
-		irq = 0;
-	return irq > 0 ? irq : -EINVAL;
-}
-
 static u32 vmq_vdpa_get_vq_align(struct vdpa_device *vdpa)
 {
 	return SMP_CACHE_BYTES;
@@ -515,7 +496,14 @@ const struct vdpa_config_ops vmq_vdpa_config_ops = {
 	.get_vq_ready		= vmq_vdpa_get_vq_ready,
 	.set_vq_state		= vmq_vdpa_set_vq_state,
 	.get_vq_state		= vmq_vdpa_get_vq_state,
-	.get_vq_irq		= vmq_vdpa_get_vq_irq,
+	/*
+	 * No get_vq_irq: vhost-vdpa would make each vector an irq bypass
+	 * producer keyed by its virtqueue's call eventfd, and 6.12's
+	 * irqbypass unregisters by key alone, so that a VMM giving one
+	 * virtqueue the other's eventfd has a producer that was refused
+	 * unlinked in the place of the one registered (list corruption, a
+	 * kernel BUG).
+	 */
 	.get_vq_align		= vmq_vdpa_get_vq_align,
 	.get_device_features	= vmq_vdpa_get_device_features,
 	.set_driver_features	= vmq_vdpa_set_driver_features,
