@@ -202,9 +202,12 @@ void vhost_features_ok(struct vhost *h, __u64 want)
 	}
 }
 
-/* One IOTLB message (struct vhost_msg_v2); 0 or -errno. */
-static int iotlb_msg(struct vhost *h, __u8 type, __u64 iova, __u64 size,
-		     void *uaddr, __u8 perm)
+/*
+ * One IOTLB message (struct vhost_msg_v2); 0 or -errno.  For a VMM that
+ * expects refusals (vmq_vdpa_fuzz); vhost_iotlb() dies on one.
+ */
+int vhost_iotlb_msg(struct vhost *h, __u8 type, __u64 iova, __u64 size,
+		    void *uaddr, __u8 perm)
 {
 	struct vhost_msg_v2 msg;
 
@@ -224,7 +227,7 @@ static void batch(struct vhost *h, __u8 type)
 {
 	if (!(h->backend & BIT_ULL(VHOST_BACKEND_F_IOTLB_BATCH)))
 		return;
-	errno = -iotlb_msg(h, type, 0, 0, NULL, 0);
+	errno = -vhost_iotlb_msg(h, type, 0, 0, NULL, 0);
 	if (errno)
 		die("VHOST_IOTLB_BATCH_BEGIN/END");
 }
@@ -242,7 +245,7 @@ static void batch(struct vhost *h, __u8 type)
 void vhost_iotlb(struct vhost *h, __u8 type, __u64 iova, __u64 size,
 		 void *mem, __u8 perm)
 {
-	errno = -iotlb_msg(h, type, iova, size, mem, perm);
+	errno = -vhost_iotlb_msg(h, type, iova, size, mem, perm);
 	if (errno)
 		die("IOTLB message");
 }
@@ -263,12 +266,12 @@ void vhost_map(struct vhost *h, const struct vhost_map *maps, size_t n)
 
 	batch(h, VHOST_IOTLB_BATCH_BEGIN);
 	for (i = 0; h->mapped && i < n; i++)
-		if (iotlb_msg(h, VHOST_IOTLB_INVALIDATE, maps[i].iova,
-			      maps[i].size, NULL, 0))
+		if (vhost_iotlb_msg(h, VHOST_IOTLB_INVALIDATE, maps[i].iova,
+				    maps[i].size, NULL, 0))
 			die("VHOST_IOTLB_INVALIDATE");
 	for (i = 0; i < n; i++)
-		if (iotlb_msg(h, VHOST_IOTLB_UPDATE, maps[i].iova,
-			      maps[i].size, maps[i].mem, maps[i].perm))
+		if (vhost_iotlb_msg(h, VHOST_IOTLB_UPDATE, maps[i].iova,
+				    maps[i].size, maps[i].mem, maps[i].perm))
 			die("VHOST_IOTLB_UPDATE");
 	batch(h, VHOST_IOTLB_BATCH_END);
 	h->mapped = true;

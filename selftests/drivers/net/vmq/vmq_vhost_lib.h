@@ -126,6 +126,8 @@ __u8 vhost_status_get(struct vhost *h);
 void vhost_status_set(struct vhost *h, __u8 s);
 void vhost_features_ok(struct vhost *h, __u64 want);
 void vhost_map(struct vhost *h, const struct vhost_map *maps, size_t n);
+int vhost_iotlb_msg(struct vhost *h, __u8 type, __u64 iova, __u64 size,
+		    void *uaddr, __u8 perm);
 void vhost_iotlb(struct vhost *h, __u8 type, __u64 iova, __u64 size,
 		 void *mem, __u8 perm);
 
