@@ -8,29 +8,39 @@
 # malformed frames (runts, oversize, random bytes, stacked and cut-short
 # VLAN tags) from the link partner while a guest queue, an offloaded
 # macvlan and the host queues receive, after which each still works and
-# the counters make sense.  The kernel log is the runner's to judge.
+# the counters make sense; and vmq_vdpa_fuzz plays a hostile VMM on a
+# vmq_vdpa device through /dev/vhost-vdpa-N (its virtqueues, status,
+# IOTLB, suspend and resume, close) while frames arrive, with the same
+# checks of guest memory and of recovery after every reset, and that a
+# device in NEEDS_RESET writes no guest memory.  Kernels without vDPA
+# (Debian's 6.1) skip that one.  The kernel log is the runner's to judge.
 #
 # VMQ_FUZZ_SEED replays a run (each run prints its seed);
-# VMQ_FUZZ_OPS and VMQ_FUZZ_FRAMES size it, or VMQ_FUZZ_SECS gives each
-# fuzzer a duration instead (scripts/soak).
+# VMQ_FUZZ_OPS, VMQ_FUZZ_FRAMES and VMQ_FUZZ_VDPA_OPS size it, or
+# VMQ_FUZZ_SECS gives each fuzzer a duration instead (scripts/soak).
 
 source "$(dirname "$0")/lib.sh"
 
 FUZZ="$(dirname "$(readlink -f "$0")")/vmq_fuzz"
+VDPA_FUZZ="$(dirname "$(readlink -f "$0")")/vmq_vdpa_fuzz"
 BUS=vmqsim0
 SIM_DBG=/sys/kernel/debug/vmqsim/0
 MDEVS=/sys/bus/mdev/devices
 UUID1=6f3c0a5e-0000-4000-8000-000000000021
 MAC1=52:54:00:00:21:01
 M1=52:54:00:00:21:02
+MAC_V=52:54:00:00:21:03		# the vDPA device's
+VDEV=vfz0
 QPS=6
 SEED=${VMQ_FUZZ_SEED:-$(( $(date +%s%N) % 1000000007 ))}
 OPS=${VMQ_FUZZ_OPS:-100000}
 FRAMES=${VMQ_FUZZ_FRAMES:-10000}
+VDPA_OPS=${VMQ_FUZZ_VDPA_OPS:-30000}
 
 TESTS="
 	vfio_fuzz
 	wire_fuzz
+	vdpa_fuzz
 "
 
 setup()
@@ -48,15 +58,17 @@ teardown()
 	vmqsim_teardown
 }
 
-# fuzz LIMIT ARGS...: run vmq_fuzz for LIMIT (-n N, or -t S from
-# VMQ_FUZZ_SECS), show its output, keep its status.
+# fuzz [-p PROG] LIMIT ARGS...: run vmq_fuzz (or PROG) for LIMIT (-n N,
+# or -t S from VMQ_FUZZ_SECS), show its output, keep its status.
 fuzz()
 {
-	local limit=(-n "$1") rc
-	shift
+	local prog=$FUZZ limit rc
 
+	[ "$1" != -p ] || { prog=$2; shift 2; }
+	limit=(-n "$1")
+	shift
 	[ -z "${VMQ_FUZZ_SECS:-}" ] || limit=(-t "$VMQ_FUZZ_SECS")
-	"$FUZZ" -s "$SEED" "${limit[@]}" "$@" > /tmp/vmq_fuzz.out 2>&1
+	"$prog" -s "$SEED" "${limit[@]}" "$@" > /tmp/vmq_fuzz.out 2>&1
 	rc=$?
 	sed 's/^/\t/' /tmp/vmq_fuzz.out
 	return $rc
@@ -144,6 +156,59 @@ wire_fuzz()
 	busywait 3000 ge $((rx + 40)) ifstat vmq0 rx_packets
 	check_err $? "the host queues got $(($(ifstat vmq0 rx_packets) - rx)) of 40 frames"
 	log_test "wire fuzz: guest, macvlan and host queues still receive, counters sane"
+}
+
+vdpa_teardown()
+{
+	pktgen_stop
+	[ ! -e "$VDPA_BUS/devices/$VDEV" ] || vdpa dev del $VDEV
+	vmqsim_teardown
+}
+
+# The vDPA device bound to vhost_vdpa (virtio_vdpa unloaded first, or it
+# would take the device as it is added); its node in VHOST.
+vdpa_setup()
+{
+	vmqsim_setup $QPS || return 1
+	if mod_loaded virtio_vdpa && ! rmmod virtio_vdpa; then
+		echo "virtio_vdpa in use"
+		return 1
+	fi
+	modprobe vmq_vdpa && modprobe vhost_vdpa &&
+		vdpa dev add name $VDEV mgmtdev vmqsim/$BUS mac $MAC_V &&
+		vdpa_bind $VDEV vhost_vdpa &&
+		busywait 5000 vhost_node $VDEV >/dev/null || return 1
+	VHOST=$(vhost_node $VDEV)
+}
+
+vdpa_fuzz()
+{
+	local name="vDPA fuzz: guest memory intact, NEEDS_RESET quiet, resets recover"
+
+	modprobe vdpa 2>/dev/null
+	if [ ! -d $VDPA_BUS ] || ! modinfo vmq_vdpa >/dev/null 2>&1; then
+		echo "SKIP: kernel $(uname -r) has no vDPA (CONFIG_VDPA)"
+		log_test_skip "$name"
+		return
+	fi
+	if [ ! -x "$VDPA_FUZZ" ] || ! command -v vdpa >/dev/null; then
+		echo "SKIP: $VDPA_FUZZ or the vdpa tool missing"
+		log_test_skip "$name"
+		return
+	fi
+	defer vdpa_teardown
+	vdpa_setup
+	check_err $? "setup failed"
+	if [ $RET -ne 0 ]; then
+		log_test "$name"
+		return
+	fi
+	pktgen_start vmq0w $MAC_V - 1 50000
+	check_err $? "pktgen did not start"
+	fuzz -p "$VDPA_FUZZ" "$VDPA_OPS" -m $MAC_V "$VHOST"
+	check_err $? "vmq_vdpa_fuzz found something (seed $SEED)"
+	pktgen_stop
+	log_test "$name"
 }
 
 require_root
