@@ -63,6 +63,7 @@ TESTS="
 	vhost_mtu
 	vhost_kick_start
 	rebind_config_cb
+	vhost_call_shared
 "
 
 # --- vDPA ------------------------------------------------------------------
@@ -1359,6 +1360,31 @@ rebind_config_cb()
 	kernel_quiet_since "$mark"
 	check_err $? "kernel complained"
 	log_test "rebind: a driver error calls no config callback the last driver left"
+}
+
+# A VMM that gives the transmit virtqueue the receive one's call eventfd
+# while the device runs, then its own again (vmq_vdpa_fuzz found it):
+# vhost-vdpa registers each virtqueue's interrupt as an irq bypass
+# producer keyed by its call eventfd, the second with the same key is
+# refused, and taking it back unregisters by key, which 6.12's irqbypass
+# does by unlinking the refused producer, never linked: list_del
+# corruption, a kernel BUG, and the VMM's thread dead holding irqbypass's
+# lock (the lane hangs).  Last here for that reason.
+vhost_call_shared()
+{
+	local mark
+
+	defer teardown
+	setup || { check_err 1 "setup failed"; log_test "vhost_vdpa: one call eventfd for both virtqueues"; return; }
+	vhost_dev_add vdpa0 $MAC1
+	check_err $? "no /dev/vhost-vdpa-N for vdpa0"
+	mark=$(kmsg_mark)
+	vhost -m $MAC1 -M "$(cat /sys/class/net/vmq0/mtu)" -s $VDEVS/vdpa0/vmq \
+		"$VHOST" call-shared
+	check_err $? "test VMM failed"
+	kernel_quiet_since "$mark"
+	check_err $? "kernel complained"
+	log_test "vhost_vdpa: the transmit virtqueue given the receive one's call eventfd, then its own"
 }
 
 require_root

@@ -24,6 +24,8 @@
  * the misbehaving driver's bad-addr bad-addr-rx loop bad-next tx-short
  * tx-long rx-ro tx-wo rx-perm tx-perm indirect ring-unmapped ring-gone
  * avail-past host-pa, and no-config-call (one of them without the config interrupt);
+ * call-shared (the transmit virtqueue given the receive one's call
+ * eventfd and then its own, while the device runs);
  * mtu-promise, which changes the MTU of NIC (default vmq0) and WIRE.
  * MAC and MTU are what the config space must say; SYSFS_VMQ_DIR is the
  * device's /sys/bus/vdpa/devices/NAME/vmq, whose "state" is then checked
@@ -1610,6 +1612,42 @@ static void case_no_config_call(struct vh *v)
 	v->no_config_call = false;
 }
 
+/*
+ * The transmit virtqueue given the receive one's call eventfd while the
+ * device runs, then its own again, as a VMM may (vmq_vdpa_fuzz found
+ * it).  vhost-vdpa makes each virtqueue's interrupt (get_vq_irq) an irq
+ * bypass producer keyed by its call eventfd: the second one with the
+ * same key is refused (-EBUSY, "irq bypass producer ... registration
+ * fails"), and taking it back unregisters by key, so that 6.12's
+ * irqbypass unlinks the transmit virtqueue's producer, never linked,
+ * from the receive one's place: list_del corruption, a kernel BUG, and
+ * the VMM's thread dies holding irqbypass's lock.  The device must go
+ * on as if nothing happened.
+ */
+static void case_call_shared(struct vh *v)
+{
+	const char *what = "call-shared";
+	struct vhost_vring_file f = { .index = VQ_TX };
+
+	dev_setup(v);
+	check(rx_frames(v, v->mac, 1, true) == 1 &&
+	      tx_frames(v, v->mac, 1, true) == 1,
+	      "%s: frames flow before", what);
+	f.fd = v->vq[VQ_RX].call;
+	vhost_xioctl(&v->h, VHOST_SET_VRING_CALL, &f,
+		     "VHOST_SET_VRING_CALL (virtqueue 0's eventfd)");
+	printf("%s: virtqueue 1 has virtqueue 0's call eventfd; now its own\n",
+	       what);
+	fflush(stdout);
+	f.fd = v->vq[VQ_TX].call;
+	vhost_xioctl(&v->h, VHOST_SET_VRING_CALL, &f,
+		     "VHOST_SET_VRING_CALL (its own eventfd)");
+	check(rx_frames(v, v->mac, 2, true) == 2 &&
+	      tx_frames(v, v->mac, 2, true) == 2,
+	      "%s: frames flow after", what);
+	expect_recovery(v, what);
+}
+
 /* The MTU in config space, as the driver reads it. */
 static __u16 config_mtu(struct vh *v)
 {
@@ -2083,6 +2121,7 @@ static const struct {
 	{ "mtu-promise", case_mtu_promise, true },
 	{ "bad-addr", case_bad_addr, true },
 	{ "no-config-call", case_no_config_call, true },
+	{ "call-shared", case_call_shared, true },
 	{ "bad-addr-rx", case_bad_addr_rx, true },
 	{ "loop", case_loop, true },
 	{ "bad-next", case_bad_next, true },
