@@ -115,7 +115,7 @@ struct fuzz {
 	bool hostile;		/* this run of the device's: bad buffers too */
 	__u64 seed, rng, rng2, ops, findings;
 	__u64 resets, round_trips, needs_reset, quiet_checks, reopens;
-	__u64 rx_used, tx_used;
+	__u64 rx_used, tx_used, suspend_checks;
 	__u32 seq;
 	int timeout;
 };
@@ -910,12 +910,46 @@ static void op_features(void)
 		vhost_ioctl(&fz.h, VHOST_SET_FEATURES, &f);
 }
 
+/*
+ * Suspended, the device completed every buffer it took (vmq.rst): each
+ * virtqueue's base is the used index the driver sees.  Where the driver
+ * moved nothing (no bad buffer, no base or ring of its own making) and
+ * the device met no error.
+ */
+static void check_suspended(void)
+{
+	struct vhost_vring_state s;
+	__u16 used;
+	__u8 st;
+	int q;
+
+	st = status_get();
+	if (fz.hostile || !(st & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    (st & VIRTIO_CONFIG_S_NEEDS_RESET))
+		return;
+	fz.suspend_checks++;
+	for (q = 0; q < NR_VQS; q++) {
+		s.index = q;
+		if (vhost_ioctl(&fz.h, VHOST_GET_VRING_BASE, &s)) {
+			finding("suspended: GET_VRING_BASE %d: %s", q,
+				strerror(errno));
+			continue;
+		}
+		used = le16toh(__atomic_load_n(&fz.vq[q].used->idx,
+					       __ATOMIC_ACQUIRE));
+		if (s.num != used)
+			finding("suspended: virtqueue %d at %u, its used index %u (status %#x)",
+				q, s.num, used, status_get());
+	}
+}
+
 static void op_suspend(void)
 {
 	struct vhost_vring_state s = { .index = below(NR_VQS) };
 
 	if (chance(50)) {
-		vhost_ioctl(&fz.h, VHOST_VDPA_SUSPEND, NULL);
+		if (!vhost_ioctl(&fz.h, VHOST_VDPA_SUSPEND, NULL))
+			check_suspended();
 		/* Read a virtqueue's base while suspended, as QEMU does. */
 		if (chance(50))
 			vhost_ioctl(&fz.h, VHOST_GET_VRING_BASE, &s);
@@ -1128,9 +1162,10 @@ static void run(__u64 limit, long ms)
 	       (unsigned long long)fz.resets,
 	       (unsigned long long)fz.round_trips,
 	       (unsigned long long)fz.reopens);
-	printf("vdpa: NEEDS_RESET seen %llu times, %llu quiet checks\n",
+	printf("vdpa: NEEDS_RESET seen %llu times, %llu quiet checks, %llu suspended checks\n",
 	       (unsigned long long)fz.needs_reset,
-	       (unsigned long long)fz.quiet_checks);
+	       (unsigned long long)fz.quiet_checks,
+	       (unsigned long long)fz.suspend_checks);
 	printf("vdpa: %llu rx and %llu tx buffers used\n",
 	       (unsigned long long)fz.rx_used, (unsigned long long)fz.tx_used);
 	for (k = 0; k < ARRAY_SIZE(ops); k++)
