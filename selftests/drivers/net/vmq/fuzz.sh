@@ -205,7 +205,8 @@ vdpa_fuzz()
 	fi
 	pktgen_start vmq0w $MAC_V - 1 50000
 	check_err $? "pktgen did not start"
-	fuzz -p "$VDPA_FUZZ" "$VDPA_OPS" -m $MAC_V "$VHOST"
+	fuzz -p "$VDPA_FUZZ" "$VDPA_OPS" -m $MAC_V \
+		-S "$VDPA_BUS/devices/$VDEV/vmq/state" "$VHOST"
 	check_err $? "vmq_vdpa_fuzz found something (seed $SEED)"
 	pktgen_stop
 	log_test "$name"

@@ -4,7 +4,8 @@
  * vhost_vdpa, played as a hostile VMM (Documentation/networking/vmq.rst,
  * "A queue pair as a vDPA virtio-net device").
  *
- *   vmq_vdpa_fuzz [-s SEED] [-n OPS] [-t SECS] [-w WIRE] [-m MAC] DEV
+ *   vmq_vdpa_fuzz [-s SEED] [-n OPS] [-t SECS] [-w WIRE] [-m MAC]
+ *                 [-S STATE] DEV
  *
  * The VMM misbehaves at random, OPS times (default 10000) or for SECS:
  * descriptors at addresses inside, outside and straddling its mappings,
@@ -15,7 +16,10 @@
  * SUSPEND/RESUME, SET/GET_VRING_BASE in any state, IOTLB updates and
  * invalidations (of the rings and buffers under the device, overlapping,
  * inside batches), kicks, closing and reopening the device, while frames
- * arrive from WIRE (default vmq0w) and the guest transmits.
+ * arrive from WIRE (default vmq0w) and the guest transmits.  MAC is the
+ * device's (default 52:54:00:00:00:01); STATE its
+ * /sys/bus/vdpa/devices/NAME/vmq/state, which must read "error" while
+ * the status shows NEEDS_RESET.
  *
  * Guest memory is one area at IOVA GUEST_IOVA (and the same memory again
  * at ALIAS_IOVA): rings, receive buffers, transmit buffers, and canary
@@ -118,6 +122,7 @@ struct fuzz {
 	__u64 rx_used, tx_used, suspend_checks;
 	__u32 seq;
 	int timeout;
+	const char *state;	/* the device's vmq/state in sysfs, or NULL */
 };
 
 static struct fuzz fz;
@@ -480,6 +485,26 @@ static void reopen(void)
 	check_canary("close");
 }
 
+/* The device's vmq/state, "" without -S. */
+static const char *sysfs_state(void)
+{
+	static char buf[32];
+	ssize_t n = 0;
+	int fd;
+
+	buf[0] = '\0';
+	if (!fz.state)
+		return buf;
+	fd = open(fz.state, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
 /*
  * The device in NEEDS_RESET writes no guest memory: not while frames
  * arrive for it, not when both virtqueues are kicked with buffers
@@ -494,6 +519,10 @@ static void check_quiet(void)
 	fz.quiet_checks++;
 	fz.quiet_checked = true;
 	memcpy(fz.snap, fz.mem, GUEST_SIZE);
+	/* "error" first, whatever else holds (vmq.rst). */
+	if (fz.state && strcmp(sysfs_state(), "error"))
+		finding("NEEDS_RESET (%#x): vmq/state reads \"%s\"",
+			status_get(), sysfs_state());
 	for (k = 0; k < 4; k++) {
 		test_frame(++fz.seq, frame, fz.mac, fz.wire_mac, 100);
 		wire_sock_send(fz.wire_sock, frame, 100, 0);
@@ -1183,7 +1212,7 @@ static void run(__u64 limit, long ms)
 static void print_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-s SEED] [-n OPS] [-t SECS] [-w WIRE] [-m MAC] /dev/vhost-vdpa-N\n",
+		"usage: %s [-s SEED] [-n OPS] [-t SECS] [-w WIRE] [-m MAC] [-S STATE] /dev/vhost-vdpa-N\n",
 		prog);
 }
 
@@ -1199,7 +1228,7 @@ int main(int argc, char **argv)
 	fz.seed = time(NULL) ^ getpid();
 	fz.timeout = 3000;
 	memcpy(fz.mac, "\x52\x54\x00\x00\x00\x01", ETH_ALEN);
-	while ((opt = getopt(argc, argv, "s:n:t:w:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:w:m:S:")) != -1) {
 		switch (opt) {
 		case 's':
 			fz.seed = strtoull(optarg, NULL, 0);
@@ -1212,6 +1241,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			wire = optarg;
+			break;
+		case 'S':
+			fz.state = optarg;
 			break;
 		case 'm':
 			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
