@@ -1363,13 +1363,14 @@ rebind_config_cb()
 }
 
 # A VMM that gives the transmit virtqueue the receive one's call eventfd
-# while the device runs, then its own again (vmq_vdpa_fuzz found it):
-# vhost-vdpa registers each virtqueue's interrupt as an irq bypass
-# producer keyed by its call eventfd, the second with the same key is
-# refused, and taking it back unregisters by key, which 6.12's irqbypass
-# does by unlinking the refused producer, never linked: list_del
-# corruption, a kernel BUG, and the VMM's thread dead holding irqbypass's
-# lock (the lane hangs).  Last here for that reason.
+# while the device runs, then its own again (vmq_vdpa_fuzz found it).
+# While vmq_vdpa offered get_vq_irq, vhost-vdpa registered each
+# virtqueue's interrupt as an irq bypass producer keyed by its call
+# eventfd, the second with the same key was refused, and taking it back
+# unregistered by key, which 6.12's irqbypass did by unlinking the
+# refused producer, never linked: list_del corruption, a kernel BUG, and
+# the VMM's thread dead holding irqbypass's lock (the lane hung until
+# its timeout).  Last here, as it takes the lane down if it comes back.
 vhost_call_shared()
 {
 	local mark

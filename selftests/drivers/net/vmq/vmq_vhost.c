@@ -1615,14 +1615,14 @@ static void case_no_config_call(struct vh *v)
 /*
  * The transmit virtqueue given the receive one's call eventfd while the
  * device runs, then its own again, as a VMM may (vmq_vdpa_fuzz found
- * it).  vhost-vdpa makes each virtqueue's interrupt (get_vq_irq) an irq
- * bypass producer keyed by its call eventfd: the second one with the
- * same key is refused (-EBUSY, "irq bypass producer ... registration
- * fails"), and taking it back unregisters by key, so that 6.12's
- * irqbypass unlinks the transmit virtqueue's producer, never linked,
- * from the receive one's place: list_del corruption, a kernel BUG, and
- * the VMM's thread dies holding irqbypass's lock.  The device must go
- * on as if nothing happened.
+ * it).  Were the device to offer get_vq_irq, vhost-vdpa would make each
+ * virtqueue's interrupt an irq bypass producer keyed by its call
+ * eventfd: the second one with the same key is refused (-EBUSY, "irq
+ * bypass producer ... registration fails"), and taking it back
+ * unregisters by key, so that 6.12's irqbypass unlinks the transmit
+ * virtqueue's producer, never linked, from the receive one's place:
+ * list_del corruption, a kernel BUG, and the VMM's thread dies holding
+ * irqbypass's lock.  The device must go on as if nothing happened.
  */
 static void case_call_shared(struct vh *v)
 {
