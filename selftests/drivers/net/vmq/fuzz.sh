@@ -206,7 +206,8 @@ vdpa_fuzz()
 	pktgen_start vmq0w $MAC_V - 1 50000
 	check_err $? "pktgen did not start"
 	fuzz -p "$VDPA_FUZZ" "$VDPA_OPS" -m $MAC_V \
-		-S "$VDPA_BUS/devices/$VDEV/vmq/state" "$VHOST"
+		-S "$VDPA_BUS/devices/$VDEV/vmq/state" -N vmq0 \
+		-Q "$(cat "$VDPA_BUS/devices/$VDEV/vmq/qp")" "$VHOST"
 	check_err $? "vmq_vdpa_fuzz found something (seed $SEED)"
 	pktgen_stop
 	log_test "$name"

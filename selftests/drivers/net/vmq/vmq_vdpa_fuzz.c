@@ -5,7 +5,7 @@
  * "A queue pair as a vDPA virtio-net device").
  *
  *   vmq_vdpa_fuzz [-s SEED] [-n OPS] [-t SECS] [-w WIRE] [-m MAC]
- *                 [-S STATE] DEV
+ *                 [-S STATE] [-N NIC -Q QP] DEV
  *
  * The VMM misbehaves at random, OPS times (default 10000) or for SECS:
  * descriptors at addresses inside, outside and straddling its mappings,
@@ -19,7 +19,9 @@
  * arrive from WIRE (default vmq0w) and the guest transmits.  MAC is the
  * device's (default 52:54:00:00:00:01); STATE its
  * /sys/bus/vdpa/devices/NAME/vmq/state, which must read "error" while
- * the status shows NEEDS_RESET.
+ * the status shows NEEDS_RESET.  NIC and QP name the device's queue pair,
+ * whose qpQP_rx_drops (ethtool -S NIC) says whether a round trip's frame
+ * that never came was dropped.
  *
  * Guest memory is one area at IOVA GUEST_IOVA (and the same memory again
  * at ALIAS_IOVA): rings, receive buffers, transmit buffers, and canary
@@ -123,6 +125,8 @@ struct fuzz {
 	__u32 seq;
 	int timeout;
 	const char *state;	/* the device's vmq/state in sysfs, or NULL */
+	const char *nic;	/* the NIC whose queue pair it is, or NULL */
+	unsigned int qp;	/* that queue pair */
 };
 
 static struct fuzz fz;
@@ -380,6 +384,28 @@ static bool used_next(int q, __u32 *id, __u32 *len, int ms)
 	return true;
 }
 
+/* The queue pair's qpQP_rx_drops, or -1 without -N and -Q. */
+static long long rx_drops(void)
+{
+	char cmd[64], line[128], key[32], name[32];
+	long long v, n = -1;
+	FILE *f;
+
+	if (!fz.nic)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "ethtool -S %s", fz.nic);
+	snprintf(key, sizeof(key), "qp%u_rx_drops", fz.qp);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %31[^:]: %lld", name, &v) == 2 &&
+		    !strcmp(name, key))
+			n = v;
+	pclose(f);
+	return n;
+}
+
 /*
  * A frame sent on the wire arrives whole in a receive buffer (the
  * background traffic's frames are taken and their buffers posted again);
@@ -390,8 +416,9 @@ static void round_trip(const char *why)
 	__u8 frame[ETH_FRAME_LEN], got[ETH_FRAME_LEN + 8];
 	struct vq *rx = &fz.vq[VQ_RX], *tx = &fz.vq[VQ_TX];
 	__u32 id, len, seq, flen = 200;
+	long long drops = -1;
 	struct timespec t0;
-	int n, got_any = 0;
+	int n, tries = 0, got_any = 0;
 	bool ok = false;
 	__u16 vlan;
 	__u8 *p;
@@ -400,9 +427,15 @@ static void round_trip(const char *why)
 	wire_sock_drain(fz.wire_sock);
 	seq = test_frame(++fz.seq, frame, fz.mac, fz.wire_mac, flen);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* The partner floods the device too: a frame may find no buffer. */
+	/*
+	 * The partner floods the device too, so the frame may find no
+	 * buffer: sent again only while the queue pair counts a drop for
+	 * each try that came to nothing.
+	 */
 	for (n = 0; !ok && n < 3; n++) {
+		drops = rx_drops();
 		wire_sock_send(fz.wire_sock, frame, flen, 0);
+		tries++;
 		while (!ok && used_next(VQ_RX, &id, &len, fz.timeout / 3)) {
 			if (id >= NUM) {
 				finding("%s: rx used id %u of %u", why, id,
@@ -416,13 +449,16 @@ static void round_trip(const char *why)
 			vq_kick(rx);
 			got_any++;
 		}
+		if (!ok && (drops < 0 || rx_drops() == drops))
+			break;
 	}
 	if (!ok) {
 		struct vhost_vring_state b = { .index = VQ_RX };
 
 		vhost_ioctl(&fz.h, VHOST_GET_VRING_BASE, &b);
-		finding("%s: rx round trip: frame %u lost in %ld ms, %d others came",
-			why, seq, ms_since(&t0), got_any);
+		finding("%s: rx round trip: frame %u lost in %ld ms (%d tries, qp%u_rx_drops %lld before the last, %lld after), %d others came",
+			why, seq, ms_since(&t0), tries, fz.qp, drops,
+			rx_drops(), got_any);
 		finding("%s: status %#x, avail %u used %u, device at %u", why,
 			status_get(), rx->avail_idx, le16toh(rx->used->idx),
 			b.num);
@@ -1211,7 +1247,7 @@ static void run(__u64 limit, long ms)
 static void print_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-s SEED] [-n OPS] [-t SECS] [-w WIRE] [-m MAC] [-S STATE] /dev/vhost-vdpa-N\n",
+		"usage: %s [-s SEED] [-n OPS] [-t SECS] [-w WIRE] [-m MAC] [-S STATE] [-N NIC -Q QP] /dev/vhost-vdpa-N\n",
 		prog);
 }
 
@@ -1227,7 +1263,7 @@ int main(int argc, char **argv)
 	fz.seed = time(NULL) ^ getpid();
 	fz.timeout = 3000;
 	memcpy(fz.mac, "\x52\x54\x00\x00\x00\x01", ETH_ALEN);
-	while ((opt = getopt(argc, argv, "s:n:t:w:m:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:w:m:S:N:Q:")) != -1) {
 		switch (opt) {
 		case 's':
 			fz.seed = strtoull(optarg, NULL, 0);
@@ -1243,6 +1279,12 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			fz.state = optarg;
+			break;
+		case 'N':
+			fz.nic = optarg;
+			break;
+		case 'Q':
+			fz.qp = strtoul(optarg, NULL, 0);
 			break;
 		case 'm':
 			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
