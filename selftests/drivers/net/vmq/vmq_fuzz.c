@@ -63,7 +63,6 @@
 #define RX_MARGIN	4096	/* room after an rx buffer for any frame */
 #define SCRATCH_IOVA	0x10000000ULL
 #define FUZZ_ETHERTYPE	0x88b6	/* the guest's fuzz frames, not tests */
-#define MAX_SHOWN	20	/* findings printed in full */
 
 /* Guest RAM the fuzzer adds around vmm_open()'s: canary only. */
 static const struct {
@@ -93,37 +92,22 @@ struct fuzz {
 	__u8 rx_posted[RXZ_SIZE];	/* receive area bytes ever posted */
 	__u64 cnt[VMQ_CNT_MAX];		/* counters as last read */
 	__u32 ring_min, ring_max;
-	__u64 seed, rng, ops, frames, findings, skipped;
+	struct fuzz_run run;
+	__u64 rng, frames, skipped;
 	__u64 samples, running;		/* how often the queue ran */
 	int null_fd, spare_efd;
 };
 
 static struct fuzz fz;
 
+#define finding(...)	fuzz_finding(&fz.run, __VA_ARGS__)
+
 /* --- figures and findings ------------------------------------------------- */
-
-static void finding(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (++fz.findings > MAX_SHOWN)
-		return;
-	printf("FINDING: seed %llu op %llu: ", (unsigned long long)fz.seed,
-	       (unsigned long long)fz.ops);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 /* xorshift64*: the same seed, the same run. */
 static __u64 rnd(void)
 {
-	fz.rng ^= fz.rng >> 12;
-	fz.rng ^= fz.rng << 25;
-	fz.rng ^= fz.rng >> 27;
-	return fz.rng * 0x2545f4914f6cdd1dULL;
+	return xorshift64s(&fz.rng);
 }
 
 static __u32 below(__u32 n)
@@ -898,7 +882,7 @@ static void reset_round_trip(const char *how)
 	      "fuzz: after %s frames arrive byte for byte", how);
 	check(tx_frames(v, v->mac, 4, true) == 4,
 	      "fuzz: after %s frames leave byte for byte", how);
-	fz.findings += failures - before;
+	fz.run.findings += failures - before;
 }
 
 static void op_guest_tx(void)
@@ -966,7 +950,7 @@ static void run_vfio(const char *wire, __u64 limit, long ms)
 	memory_setup();
 	op_repair();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (fz.ops = 0; more(fz.ops, limit, &t0, ms); fz.ops++) {
+	for (fz.run.ops = 0; more(fz.run.ops, limit, &t0, ms); fz.run.ops++) {
 		for (r = below(total), k = 0; r >= vfio_ops[k].weight; k++)
 			r -= vfio_ops[k].weight;
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -974,13 +958,13 @@ static void run_vfio(const char *wire, __u64 limit, long ms)
 		vfio_ops[k].ns += ns_since(&t);
 		vfio_ops[k].count++;
 		/* A queue in error does little: now and then, start over. */
-		if (!(fz.ops % 256) &&
+		if (!(fz.run.ops % 256) &&
 		    rd(v, VMQ_REG_STATUS) != VMQ_STATUS_ENABLED)
 			op_repair();
 	}
 	printf("vfio: %llu ops in %ld ms (%llu/s), %llu enables skipped (rings elsewhere)\n",
-	       (unsigned long long)fz.ops, ms_since(&t0),
-	       (unsigned long long)(fz.ops * 1000 / (ms_since(&t0) + 1)),
+	       (unsigned long long)fz.run.ops, ms_since(&t0),
+	       (unsigned long long)(fz.run.ops * 1000 / (ms_since(&t0) + 1)),
 	       (unsigned long long)fz.skipped);
 	printf("vfio: the queue ran at %llu of %llu samples\n",
 	       (unsigned long long)fz.running,
@@ -1148,13 +1132,13 @@ static void run_wire(const char *ifname, __u8 (*macs)[ETH_ALEN], int nmacs,
 		rx0 = fz.cnt[VMQ_CNT_RX_PACKETS] + fz.cnt[VMQ_CNT_RX_DROPS];
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (fz.ops = 0; more(fz.ops, limit, &t0, ms); fz.ops++) {
+	for (fz.run.ops = 0; more(fz.run.ops, limit, &t0, ms); fz.run.ops++) {
 		len = wire_frame(frame, max, macs, nmacs);
 		if (send(v->wire_sock, frame, len, 0) == (ssize_t)len)
 			fz.frames++;
 		else
 			refused++;
-		if (v->uuid && !(fz.ops % 16))
+		if (v->uuid && !(fz.run.ops % 16))
 			guest_reap();
 	}
 	printf("wire: %llu frames sent in %ld ms, %llu refused by the sending stack\n",
@@ -1178,7 +1162,7 @@ static void run_wire(const char *ifname, __u8 (*macs)[ETH_ALEN], int nmacs,
 	check(rx_frames(v, v->mac, 4, true) == 4 &&
 	      tx_frames(v, v->mac, 4, true) == 4,
 	      "fuzz: the guest queue still receives and transmits");
-	fz.findings += failures;
+	fz.run.findings += failures;
 }
 
 static void print_usage(const char *prog)
@@ -1198,12 +1182,12 @@ int main(int argc, char **argv)
 	int opt, nmacs = 0;
 	long ms = 0;
 
-	fz.seed = time(NULL) ^ getpid();
+	fz.run.seed = time(NULL) ^ getpid();
 	fz.v.timeout = 3000;
 	while ((opt = getopt(argc, argv, "s:n:t:u:w:b:")) != -1) {
 		switch (opt) {
 		case 's':
-			fz.seed = strtoull(optarg, NULL, 0);
+			fz.run.seed = strtoull(optarg, NULL, 0);
 			break;
 		case 'n':
 			limit = strtoull(optarg, NULL, 0);
@@ -1230,9 +1214,9 @@ int main(int argc, char **argv)
 		return argc == 1 ? KSFT_SKIP : 2;
 	}
 	mode = argv[optind];
-	fz.rng = fz.seed ? fz.seed : 1;
+	fz.rng = fz.run.seed ? fz.run.seed : 1;
 	printf("vmq_fuzz %s: seed %llu (replay: -s %llu)\n", mode,
-	       (unsigned long long)fz.seed, (unsigned long long)fz.seed);
+	       (unsigned long long)fz.run.seed, (unsigned long long)fz.run.seed);
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!strcmp(mode, "vfio")) {
@@ -1249,8 +1233,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("vmq_fuzz %s: seed %llu ops %llu frames %llu findings %llu time %ld ms\n",
-	       mode, (unsigned long long)fz.seed, (unsigned long long)fz.ops,
+	       mode, (unsigned long long)fz.run.seed, (unsigned long long)fz.run.ops,
 	       (unsigned long long)fz.frames,
-	       (unsigned long long)fz.findings, ms_since(&t0));
-	return fz.findings ? 1 : 0;
+	       (unsigned long long)fz.run.findings, ms_since(&t0));
+	return fz.run.findings ? 1 : 0;
 }

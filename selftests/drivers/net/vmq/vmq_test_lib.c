@@ -49,6 +49,31 @@ long ms_since(const struct timespec *t0)
 	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* --- fuzzing --------------------------------------------------------------- */
+
+__u64 xorshift64s(__u64 *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 0x2545f4914f6cdd1dULL;
+}
+
+void fuzz_finding(struct fuzz_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++run->findings > FUZZ_SHOWN)
+		return;
+	printf("FINDING: seed %llu op %llu: ", (unsigned long long)run->seed,
+	       (unsigned long long)run->ops);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 /* --- the wire (link partner) ---------------------------------------------- */
 
 int wire_socket(const char *ifname, int *ifindex, __u8 *mac)

@@ -2,8 +2,8 @@
 /*
  * vmq_test_lib: what the VFIO test VMMs (vmq_vfio_lib.c) and the
  * vhost-vdpa ones (vmq_vhost_lib.c) share, so that one copy serves both:
- * the PASS/FAIL line of a check, dying on a failed call, the clock, and
- * the link partner's raw socket.
+ * the PASS/FAIL line of a check, dying on a failed call, the clock, the
+ * link partner's raw socket, and the fuzzers' generator and findings.
  * Both libraries' headers include it; their programs link vmq_test_lib.c.
  */
 #ifndef VMQ_TEST_LIB_H
@@ -35,5 +35,19 @@ __u32 test_frame(__u32 seq, __u8 *buf, const __u8 *dst, const __u8 *src,
 void wire_sock_send(int sock, const __u8 *frame, __u32 len, __u16 vlan);
 int wire_sock_recv(int sock, __u8 *buf, __u16 *vlan, int ms);
 void wire_sock_drain(int sock);
+
+/*
+ * A fuzzer's run (vmq_fuzz, vmq_vdpa_fuzz): its seed, the operation it is
+ * at and its findings, each printed with the seed and the operation.
+ */
+struct fuzz_run {
+	__u64 seed, ops, findings;
+};
+
+#define FUZZ_SHOWN	20	/* findings printed in full */
+
+/* xorshift64*: from a non-zero state, the same sequence every run. */
+__u64 xorshift64s(__u64 *state);
+void fuzz_finding(struct fuzz_run *run, const char *fmt, ...);
 
 #endif /* VMQ_TEST_LIB_H */

@@ -98,7 +98,6 @@ static const struct {
 /* The last receive-buffer slot carries the round trip's transmit frame. */
 #define RT_TX_OFF	(reg[R_RXBUF].off + reg[R_RXBUF].size - BUF_LEN)
 #define FUZZ_ETHERTYPE	0x88b6
-#define MAX_SHOWN	20
 #define NR_VQS		2
 #define VQ_RX		0
 #define VQ_TX		1
@@ -119,7 +118,8 @@ struct fuzz {
 	bool in_batch;
 	bool quiet_checked;	/* this NEEDS_RESET episode's check done */
 	bool hostile;		/* this run of the device's: bad buffers too */
-	__u64 seed, rng, rng2, ops, findings;
+	struct fuzz_run run;
+	__u64 rng, rng2;
 	__u64 resets, round_trips, needs_reset, quiet_checks, reopens;
 	__u64 rx_used, tx_used, suspend_checks;
 	__u32 seq;
@@ -131,30 +131,14 @@ struct fuzz {
 
 static struct fuzz fz;
 
+#define finding(...)	fuzz_finding(&fz.run, __VA_ARGS__)
+
 /* --- figures and findings ------------------------------------------------ */
-
-static void finding(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (++fz.findings > MAX_SHOWN)
-		return;
-	printf("FINDING: seed %llu op %llu: ", (unsigned long long)fz.seed,
-	       (unsigned long long)fz.ops);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 /* xorshift64*: the same seed, the same operations. */
 static __u64 rnd(void)
 {
-	fz.rng ^= fz.rng >> 12;
-	fz.rng ^= fz.rng << 25;
-	fz.rng ^= fz.rng >> 27;
-	return fz.rng * 0x2545f4914f6cdd1dULL;
+	return xorshift64s(&fz.rng);
 }
 
 static __u32 below(__u32 n)
@@ -174,10 +158,7 @@ static bool chance(__u32 percent)
  */
 static bool chance2(__u32 percent)
 {
-	fz.rng2 ^= fz.rng2 >> 12;
-	fz.rng2 ^= fz.rng2 << 25;
-	fz.rng2 ^= fz.rng2 >> 27;
-	return (fz.rng2 * 0x2545f4914f6cdd1dULL) % 100 < percent;
+	return xorshift64s(&fz.rng2) % 100 < percent;
 }
 
 /* --- guest memory ---------------------------------------------------------- */
@@ -456,12 +437,11 @@ static void round_trip(const char *why)
 		struct vhost_vring_state b = { .index = VQ_RX };
 
 		vhost_ioctl(&fz.h, VHOST_GET_VRING_BASE, &b);
-		finding("%s: rx round trip: frame %u lost in %ld ms (%d tries, qp%u_rx_drops %lld before the last, %lld after), %d others came",
-			why, seq, ms_since(&t0), tries, fz.qp, drops,
-			rx_drops(), got_any);
-		finding("%s: status %#x, avail %u used %u, device at %u", why,
-			status_get(), rx->avail_idx, le16toh(rx->used->idx),
-			b.num);
+		finding("%s: rx round trip: frame %u lost in %ld ms after %d tries, %d others came",
+			why, seq, ms_since(&t0), tries, got_any);
+		finding("%s: status %#x, avail %u used %u, device at %u, drops %lld then %lld",
+			why, status_get(), rx->avail_idx,
+			le16toh(rx->used->idx), b.num, drops, rx_drops());
 	}
 
 	p = fz.mem + RT_TX_OFF;
@@ -1195,12 +1175,12 @@ static void run(__u64 limit, long ms)
 	if (errno)
 		die("pthread_create");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (fz.ops = 0; more(fz.ops, limit, &t0, ms); fz.ops++) {
+	for (fz.run.ops = 0; more(fz.run.ops, limit, &t0, ms); fz.run.ops++) {
 		for (r = below(total), k = 0; r >= ops[k].weight; k++)
 			r -= ops[k].weight;
 		ops[k].fn();
 		op_count[k]++;
-		if (!(fz.ops % 256))
+		if (!(fz.run.ops % 256))
 			check_canary("run");
 		/*
 		 * The config interrupt of an error: at once, while the
@@ -1209,7 +1189,7 @@ static void run(__u64 limit, long ms)
 		if (!fz.quiet_checked && efd_wait(fz.config_call, 0) &&
 		    status_get() & VIRTIO_CONFIG_S_NEEDS_RESET)
 			check_quiet();
-		if (fz.ops % 16)
+		if (fz.run.ops % 16)
 			continue;
 		s = status_get();
 		if (s & VIRTIO_CONFIG_S_NEEDS_RESET) {
@@ -1222,7 +1202,7 @@ static void run(__u64 limit, long ms)
 		}
 	}
 	printf("vdpa: %llu ops in %ld ms; %llu resets (%llu round trips), %llu reopens\n",
-	       (unsigned long long)fz.ops, ms_since(&t0),
+	       (unsigned long long)fz.run.ops, ms_since(&t0),
 	       (unsigned long long)fz.resets,
 	       (unsigned long long)fz.round_trips,
 	       (unsigned long long)fz.reopens);
@@ -1260,13 +1240,13 @@ int main(int argc, char **argv)
 	long ms = 0;
 	int opt;
 
-	fz.seed = time(NULL) ^ getpid();
+	fz.run.seed = time(NULL) ^ getpid();
 	fz.timeout = 3000;
 	memcpy(fz.mac, "\x52\x54\x00\x00\x00\x01", ETH_ALEN);
 	while ((opt = getopt(argc, argv, "s:n:t:w:m:S:N:Q:")) != -1) {
 		switch (opt) {
 		case 's':
-			fz.seed = strtoull(optarg, NULL, 0);
+			fz.run.seed = strtoull(optarg, NULL, 0);
 			break;
 		case 'n':
 			limit = strtoull(optarg, NULL, 0);
@@ -1304,10 +1284,10 @@ int main(int argc, char **argv)
 		return argc == 1 ? KSFT_SKIP : 2;
 	}
 	fz.h.path = argv[optind];
-	fz.rng = fz.seed ? fz.seed : 1;
+	fz.rng = fz.run.seed ? fz.run.seed : 1;
 	fz.rng2 = fz.rng ^ 0x9e3779b97f4a7c15ULL;
 	printf("vmq_fuzz vdpa: seed %llu (replay: -s %llu)\n",
-	       (unsigned long long)fz.seed, (unsigned long long)fz.seed);
+	       (unsigned long long)fz.run.seed, (unsigned long long)fz.run.seed);
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
@@ -1322,8 +1302,8 @@ int main(int argc, char **argv)
 	run(limit, ms);
 	close(fz.h.fd);
 	printf("vmq_fuzz vdpa: seed %llu ops %llu resets %llu findings %llu time %ld ms\n",
-	       (unsigned long long)fz.seed, (unsigned long long)fz.ops,
+	       (unsigned long long)fz.run.seed, (unsigned long long)fz.run.ops,
 	       (unsigned long long)fz.resets,
-	       (unsigned long long)fz.findings, ms_since(&t0));
-	return fz.findings ? 1 : 0;
+	       (unsigned long long)fz.run.findings, ms_since(&t0));
+	return fz.run.findings ? 1 : 0;
 }
