@@ -1282,8 +1282,18 @@ static void case_suspend_busy(struct vh *v)
 			return;
 		}
 		vq_kick(&v->vq[VQ_TX]);
-		if (!tx_all_used(v, v->timeout))
+		if (!tx_all_used(v, v->timeout)) {
+			/*
+			 * Counted lost all the same; what follows only tells
+			 * a slow NIC from a kick the resume lost.
+			 */
+			used = used_idx(v, VQ_TX);
+			vq_kick(&v->vq[VQ_TX]);
+			printf("%s: round %d: used %u of %u; after another kick %s\n",
+			       what, round, used, v->vq[VQ_TX].avail_idx,
+			       tx_all_used(v, v->timeout) ? "all" : "still not all");
 			lost++;
+		}
 		wire_drain(v);
 	}
 	check(!bad, "%s: the vring base was the used index at %d of %d suspends under load",
