@@ -522,9 +522,11 @@ static const char *sysfs_state(void)
 }
 
 /*
- * The device in NEEDS_RESET writes no guest memory: not while frames
- * arrive for it, not when both virtqueues are kicked with buffers
- * available.
+ * The device in NEEDS_RESET starts nothing more: a pass it was already
+ * in when the error came may still land its writes (as in virtio, the
+ * reset is what fences DMA), so after a moment's settling it writes no
+ * guest memory, not while frames arrive for it, not when both
+ * virtqueues are kicked with buffers available.
  */
 static void check_quiet(void)
 {
@@ -534,6 +536,7 @@ static void check_quiet(void)
 
 	fz.quiet_checks++;
 	fz.quiet_checked = true;
+	usleep(100000);
 	memcpy(fz.snap, fz.mem, GUEST_SIZE);
 	/* "error" first, whatever else holds (vmq.rst). */
 	if (fz.state && strcmp(sysfs_state(), "error"))
